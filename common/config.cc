@@ -1,0 +1,208 @@
+#include "common/config.h"
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <iostream>
+
+#include "common/log.h"
+#include "common/redis.h"
+#include "common/sqlite.h"
+
+#ifndef NETRA_DEFAULT_DATA_DIR
+#define NETRA_DEFAULT_DATA_DIR "/usr/share/netra"
+#endif
+#ifndef NETRA_VERSION
+#define NETRA_VERSION "0.0.0-dev"
+#endif
+
+namespace netra {
+
+std::string HostPort::ToString() const {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+bool ParseHostPort(std::string_view text, HostPort* out, std::string* error) {
+  std::string_view host, port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      *error = "expected [IPv6]:PORT";
+      return false;
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+      *error = "expected HOST:PORT";
+      return false;
+    }
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  if (host.empty()) {
+    *error = "host is empty";
+    return false;
+  }
+  int value = -1;
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || ptr != port.data() + port.size() || value < 0 || value > 65535) {
+    *error = "port must be a number from 0 to 65535";
+    return false;
+  }
+  out->host = std::string(host);
+  out->port = value;
+  return true;
+}
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    auto part = text.substr(start, comma - start);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    if (!part.empty()) out.emplace_back(part);
+    start = comma + 1;
+  }
+  return out;
+}
+
+namespace {
+
+const char* PeerFlag(Peer peer) {
+  switch (peer) {
+    case Peer::kRegistry: return "registry";
+    case Peer::kComplaint: return "complaint";
+    case Peer::kSanction: return "sanction";
+  }
+  return "";
+}
+
+std::string& PeerTarget(Peer peer, ServiceConfig& config) {
+  switch (peer) {
+    case Peer::kRegistry: return config.registry_target;
+    case Peer::kComplaint: return config.complaint_target;
+    case Peer::kSanction: return config.sanction_target;
+  }
+  return config.registry_target;  // unreachable: every Peer is handled above
+}
+
+// Every problem found, so an operator fixes a bad config in one go.
+std::vector<std::string> Validate(ServiceConfig& c, const std::string& listen, const std::string& metrics,
+                                  const ServiceDefinition& definition) {
+  std::vector<std::string> problems;
+  std::string error;
+  HostPort ignored;
+  if (!ParseHostPort(listen, &ignored, &error)) problems.push_back("--listen: " + error);
+  if (!ParseHostPort(metrics, &ignored, &error)) problems.push_back("--metrics-listen: " + error);
+  if (!ParseRedisUrl(c.redis_url, &error)) problems.push_back("--redis: " + error);
+  if (auto store = ParseStoreUrl(c.store_url, &error); !store) {
+    problems.push_back("--store: " + error);
+  } else if (store->scheme != "sqlite") {
+    problems.push_back("--store: " + store->scheme + " stores are not supported yet; use sqlite:///path/file.db");
+  }
+  log::Level level;
+  if (!log::ParseLevel(c.log_level, &level)) problems.push_back("--log-level: expected debug, info, warn or error");
+  if (c.drain_seconds < 0 || c.drain_seconds > 300) problems.push_back("--drain-seconds: expected 0 to 300");
+  if (c.max_message_bytes < 1024 || c.max_message_bytes > (64 << 20))
+    problems.push_back("--max-message-bytes: expected 1024 to 67108864");
+  if (c.deployment.empty() || c.deployment.find_first_of(": \t") != std::string::npos)
+    problems.push_back("--deployment: must be non-empty without ':' or spaces");
+  for (const auto& fault : c.fault_delays) {
+    auto eq = fault.find('=');
+    int ms = -1;
+    if (eq != std::string::npos) {
+      auto digits = std::string_view(fault).substr(eq + 1);
+      auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), ms);
+      if (ec != std::errc() || ptr != digits.data() + digits.size()) ms = -1;
+    }
+    if (eq == std::string::npos || eq == 0 || ms < 0 || ms > 60000)
+      problems.push_back("--fault-delay: expected METHOD=MS with MS from 0 to 60000, got '" + fault + "'");
+  }
+  for (Peer peer : definition.peers) {
+    const std::string& target = PeerTarget(peer, c);
+    if (target.empty()) {
+      problems.push_back(std::string("--") + PeerFlag(peer) + ": required (HOST:PORT[,HOST:PORT...])");
+      continue;
+    }
+    for (const auto& part : SplitList(target)) {
+      if (!ParseHostPort(part, &ignored, &error)) problems.push_back(std::string("--") + PeerFlag(peer) + ": " + error);
+    }
+  }
+  return problems;
+}
+
+}  // namespace
+
+std::optional<int> ParseServiceConfig(int argc, const char* const* argv, const ServiceDefinition& definition, ServiceConfig* config,
+                       const std::function<void(CLI::App&)>& extra) {
+  ServiceConfig& c = *config;
+  c.service = "netra-" + definition.name;
+  std::string listen = "127.0.0.1:" + std::to_string(definition.default_port);
+  std::string metrics = "127.0.0.1:" + std::to_string(definition.default_metrics_port);
+  c.redis_url = "redis://127.0.0.1:6379";
+  c.store_url = "sqlite:///var/lib/netra/" + definition.name + ".db";
+  c.data_dir = NETRA_DEFAULT_DATA_DIR;
+
+  CLI::App app{c.service + " " NETRA_VERSION ": Netra " + definition.name +
+               " service. Every flag can also be set with the environment variable shown."};
+  app.set_version_flag("--version", NETRA_VERSION);
+  app.add_option("--listen", listen, "gRPC address HOST:PORT")->envname("NETRA_LISTEN")->capture_default_str();
+  app.add_option("--metrics-listen", metrics, "Prometheus /metrics address HOST:PORT")
+      ->envname("NETRA_METRICS_LISTEN")
+      ->capture_default_str();
+  app.add_option("--redis", c.redis_url, "Redis cache redis://HOST:PORT[/DB]")->envname("NETRA_REDIS")->capture_default_str();
+  app.add_option("--store", c.store_url, "Store URL: sqlite:///path/file.db (postgresql://... later)")
+      ->envname("NETRA_STORE")
+      ->capture_default_str();
+  app.add_option("--deployment", c.deployment, "Deployment namespace for shared Redis keys (netra:<deployment>:)")
+      ->envname("NETRA_DEPLOYMENT")
+      ->capture_default_str();
+  app.add_option("--data-dir", c.data_dir, "Directory with regions.csv and violation_catalog.json")
+      ->envname("NETRA_DATA_DIR")
+      ->capture_default_str();
+  app.add_option("--log-level", c.log_level, "debug, info, warn or error")->envname("NETRA_LOG_LEVEL")->capture_default_str();
+  app.add_option("--drain-seconds", c.drain_seconds, "Bound on finishing in-flight calls after SIGTERM")
+      ->envname("NETRA_DRAIN_SECONDS")
+      ->capture_default_str();
+  app.add_option("--max-message-bytes", c.max_message_bytes, "Largest gRPC message accepted or sent")
+      ->envname("NETRA_MAX_MESSAGE_BYTES")
+      ->capture_default_str();
+  app.add_option("--fault-delay", c.fault_delays,
+                 "Fault injection for drills and tests: delay METHOD (e.g. ListRegions) by MS milliseconds; repeatable")
+      ->envname("NETRA_FAULT_DELAY")
+      ->delimiter(',');
+  for (Peer peer : definition.peers) {
+    std::string flag = PeerFlag(peer);
+    std::string env = "NETRA_" + flag;
+    for (auto& ch : env) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    app.add_option("--" + flag, PeerTarget(peer, c),
+                   "The " + flag + " service: HOST:PORT, several comma-separated for round-robin")
+        ->envname(env);
+  }
+  if (extra) extra(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints help, version or the parse error
+    return e.get_exit_code() == 0 ? 0 : 2;
+  }
+  auto problems = Validate(c, listen, metrics, definition);
+  if (!problems.empty()) {
+    std::cerr << c.service << ": invalid configuration:\n";
+    for (const auto& p : problems) std::cerr << "  " << p << "\n";
+    std::cerr << "Run with --help for the flags.\n";
+    return 2;
+  }
+  std::string error;
+  ParseHostPort(listen, &c.listen, &error);
+  ParseHostPort(metrics, &c.metrics_listen, &error);
+  return std::nullopt;
+}
+
+}  // namespace netra

@@ -1,0 +1,62 @@
+// Service configuration: command-line flags, each also read from a NETRA_*
+// environment variable, validated once at start.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace netra {
+
+struct HostPort {
+  std::string host;
+  int port = 0;
+  std::string ToString() const;
+};
+
+// "HOST:PORT" or "[IPv6]:PORT"; port 0 is allowed (bind any free port).
+bool ParseHostPort(std::string_view text, HostPort* out, std::string* error);
+
+// "a, b,c" -> {"a", "b", "c"}; empty items dropped.
+std::vector<std::string> SplitList(std::string_view text);
+
+// Which peer services a binary calls.
+enum class Peer { kRegistry, kComplaint, kSanction };
+
+struct ServiceDefinition {
+  std::string name;  // "registry" -> binary "netra-registry"
+  int default_port;
+  int default_metrics_port;
+  std::vector<Peer> peers;
+};
+
+struct ServiceConfig {
+  std::string service;  // "netra-registry"
+  HostPort listen;
+  HostPort metrics_listen;
+  std::string redis_url;
+  std::string store_url;
+  std::string deployment = "local";  // Redis key namespace: netra:<deployment>:
+  std::string data_dir;              // region data, violation catalog
+  std::string log_level = "info";
+  int drain_seconds = 10;            // bound on finishing in-flight calls at shutdown
+  int max_message_bytes = 8 << 20;
+  std::vector<std::string> fault_delays;  // METHOD=MS, fault injection for drills
+  // Peers, "host:port[,host:port...]"; empty for peers the service does not call.
+  std::string registry_target, complaint_target, sanction_target;
+};
+
+// Parses argv + environment. Returns nullopt with *config filled in when the
+// service should run; otherwise the process exit code: 0 after --help or
+// --version, 2 on bad configuration (the message is already printed).
+// `extra` may add service-specific flags.
+std::optional<int> ParseServiceConfig(int argc, const char* const* argv, const ServiceDefinition& definition,
+                       ServiceConfig* config, const std::function<void(CLI::App&)>& extra = {});
+
+}  // namespace netra

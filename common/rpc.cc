@@ -1,0 +1,130 @@
+#include "common/rpc.h"
+
+#include <google/protobuf/any.pb.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "netra/v1/errors.pb.h"
+
+namespace netra {
+namespace {
+
+std::string Metadata(const grpc::ServerContext& context, const char* key, size_t max_length) {
+  const auto& md = context.client_metadata();
+  auto it = md.find(key);
+  if (it == md.end()) return {};
+  // Metadata comes from outside: bound it before it reaches logs.
+  return std::string(it->second.data(), std::min(it->second.size(), max_length));
+}
+
+std::map<std::string, int>& FaultDelays() {
+  static std::map<std::string, int> delays;
+  return delays;
+}
+
+netra::v1::FieldViolation::Reason ToProto(ViolationReason reason) {
+  using R = netra::v1::FieldViolation;
+  switch (reason) {
+    case ViolationReason::kRequired: return R::REASON_REQUIRED;
+    case ViolationReason::kInvalidFormat: return R::REASON_INVALID_FORMAT;
+    case ViolationReason::kOutOfRange: return R::REASON_OUT_OF_RANGE;
+    case ViolationReason::kTooLong: return R::REASON_TOO_LONG;
+    case ViolationReason::kNotFound: return R::REASON_NOT_FOUND;
+    case ViolationReason::kInconsistent: return R::REASON_INCONSISTENT;
+    case ViolationReason::kUnsupported: return R::REASON_UNSUPPORTED;
+  }
+  return R::REASON_UNSPECIFIED;
+}
+
+// Packs one detail message the way google.rpc.Status carries it, so any gRPC
+// client library that understands rich errors can decode it.
+grpc::Status WithDetail(grpc::StatusCode code, std::string message, const google::protobuf::Message& detail) {
+  netra::v1::ErrorStatus status;
+  status.set_code(code);
+  status.set_message(message);
+  status.add_details()->PackFrom(detail);
+  return grpc::Status(code, std::move(message), status.SerializeAsString());
+}
+
+}  // namespace
+
+Caller IdentifyCaller(const grpc::ServerContext& context) {
+  Caller caller;
+  caller.actor = Metadata(context, "x-netra-actor", 128);
+  caller.agency = Metadata(context, "x-netra-agency", 64);
+  if (caller.actor.empty()) caller.actor = "anonymous";
+  return caller;
+}
+
+CallScope::CallScope(const grpc::ServerContext& context, std::string_view method)
+    : caller_(IdentifyCaller(context)), log_scope_(std::string(method), Metadata(context, "x-request-id", 64)) {
+  const auto& delays = FaultDelays();
+  if (!delays.empty()) {
+    auto it = delays.find(std::string(method));
+    if (it != delays.end()) std::this_thread::sleep_for(std::chrono::milliseconds(it->second));
+  }
+}
+
+void SetFaultDelays(const std::map<std::string, int>& delays_ms) { FaultDelays() = delays_ms; }
+
+grpc::Status InvalidArgument(const Violations& violations) {
+  netra::v1::BadRequest detail;
+  std::string message = "invalid request:";
+  for (const auto& v : violations.list()) {
+    auto* fv = detail.add_field_violations();
+    fv->set_field(v.field);
+    fv->set_reason(ToProto(v.reason));
+    fv->set_description(v.description);
+    message += " " + v.field + ": " + v.description + ";";
+  }
+  if (!message.empty() && message.back() == ';') message.pop_back();
+  return WithDetail(grpc::StatusCode::INVALID_ARGUMENT, std::move(message), detail);
+}
+
+grpc::Status InvalidArgument(std::string field, ViolationReason reason, std::string description) {
+  Violations v;
+  v.Add(std::move(field), reason, std::move(description));
+  return InvalidArgument(v);
+}
+
+grpc::Status ToStatus(const Error& error) {
+  switch (error.kind) {
+    case Error::Kind::kInvalidArgument: return InvalidArgument(error.violations);
+    case Error::Kind::kNotFound: return NotFound(error.message);
+    case Error::Kind::kAlreadyExists: return AlreadyExists(error.message);
+    case Error::Kind::kFailedPrecondition: return FailedPrecondition(error.state, error.action, error.allowed);
+    case Error::Kind::kAborted: return Aborted(error.message);
+    case Error::Kind::kUnavailable: return Unavailable(error.message);
+    case Error::Kind::kInternal: break;
+  }
+  log::Error("internal error", {{"error", error.message}});
+  return InternalError("internal error; the operators have the details in the service log");
+}
+
+grpc::Status NotFound(std::string message) { return grpc::Status(grpc::StatusCode::NOT_FOUND, std::move(message)); }
+grpc::Status AlreadyExists(std::string message) {
+  return grpc::Status(grpc::StatusCode::ALREADY_EXISTS, std::move(message));
+}
+grpc::Status Aborted(std::string message) { return grpc::Status(grpc::StatusCode::ABORTED, std::move(message)); }
+grpc::Status Unavailable(std::string message) {
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::move(message));
+}
+grpc::Status InternalError(std::string message) {
+  return grpc::Status(grpc::StatusCode::INTERNAL, std::move(message));
+}
+
+grpc::Status FailedPrecondition(std::string current_state, std::string action, const std::vector<std::string>& allowed) {
+  netra::v1::PreconditionFailure detail;
+  std::string message = "action " + action + " is not allowed in state " + current_state + "; allowed:";
+  for (const auto& a : allowed) message += " " + a;
+  if (allowed.empty()) message += " none";
+  detail.set_current_state(current_state);
+  detail.set_attempted_action(action);
+  for (const auto& a : allowed) detail.add_allowed_actions(a);
+  detail.set_description(message);
+  return WithDetail(grpc::StatusCode::FAILED_PRECONDITION, std::move(message), detail);
+}
+
+}  // namespace netra

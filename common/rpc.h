@@ -1,0 +1,58 @@
+// What every gRPC handler uses: who is calling, a per-call scope for logs, and
+// the mapping from domain outcomes to gRPC statuses with machine-readable details.
+#pragma once
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/status.h>
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/log.h"
+#include "common/result.h"
+#include "common/validation.h"
+
+namespace netra {
+
+// The caller of an RPC. Today it is what the client asserts in metadata
+// (x-netra-actor, x-netra-agency); authentication replaces this one function
+// later without touching handlers.
+struct Caller {
+  std::string actor;   // person or system acting, e.g. "bawaslu-jateng/operator-7"; "anonymous" if absent
+  std::string agency;  // agency code the actor acts for; empty if absent
+  bool authenticated = false;
+};
+Caller IdentifyCaller(const grpc::ServerContext& context);
+
+// Lives for the duration of a handler: stamps log lines with the method and the
+// request id (x-request-id metadata), and applies any configured fault delay.
+class CallScope {
+ public:
+  CallScope(const grpc::ServerContext& context, std::string_view method);
+  const Caller& caller() const { return caller_; }
+
+ private:
+  Caller caller_;
+  log::CallLogScope log_scope_;
+};
+
+// Fault injection for drills and tests (--fault-delay METHOD=MS). Set once at start.
+void SetFaultDelays(const std::map<std::string, int>& delays_ms);
+
+// The status for a domain error; INVALID_ARGUMENT and FAILED_PRECONDITION carry details.
+grpc::Status ToStatus(const Error& error);
+
+// Status constructors. Messages are for people; details are for programs.
+grpc::Status InvalidArgument(const Violations& violations);
+grpc::Status InvalidArgument(std::string field, ViolationReason reason, std::string description);
+grpc::Status NotFound(std::string message);
+grpc::Status AlreadyExists(std::string message);
+grpc::Status Aborted(std::string message);
+grpc::Status Unavailable(std::string message);
+grpc::Status InternalError(std::string message);
+// An illegal state transition: names the state, the action and the actions allowed from it.
+grpc::Status FailedPrecondition(std::string current_state, std::string action, const std::vector<std::string>& allowed);
+
+}  // namespace netra

@@ -1,0 +1,97 @@
+// Process bootstrap shared by the three services: gRPC server with health,
+// reflection, keepalive, message limits and metrics; /metrics endpoint;
+// graceful shutdown on SIGTERM/SIGINT.
+#pragma once
+
+#include <grpcpp/server.h>
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/config.h"
+#include "common/metrics.h"
+
+namespace grpc {
+class Service;
+}
+
+namespace netra {
+
+// Call first in main, before any thread exists, so that SIGTERM/SIGINT are
+// delivered to WaitForShutdown rather than killing the process mid-call.
+void BlockShutdownSignals();
+
+class ServiceRunner {
+ public:
+  ServiceRunner(const ServiceConfig& config, Metrics& metrics);
+  ~ServiceRunner();
+
+  // Services must outlive the runner. Register all before Start.
+  void AddService(grpc::Service* service);
+
+  // Binds gRPC and /metrics and reports SERVING. Call once the store is open and
+  // migrated: until then the process has no port and probes see it as not ready.
+  bool Start(std::string* error);
+  int grpc_port() const { return grpc_port_; }
+
+  // Blocks until SIGTERM or SIGINT, then drains: health NOT_SERVING, no new
+  // calls, in-flight calls get --drain-seconds to finish. Returns the exit code.
+  int WaitForShutdown();
+
+ private:
+  const ServiceConfig& config_;
+  Metrics& metrics_;
+  std::vector<grpc::Service*> services_;
+  std::unique_ptr<grpc::Server> server_;
+  int grpc_port_ = 0;
+};
+
+}  // namespace netra
+
+// ---------------------------------------------------------------------------
+// The whole life of a service process, written once for the three services.
+
+namespace netra {
+
+class Database;
+class RedisClient;
+struct Migration;
+
+// What a service's setup may use. All of it outlives the services it builds.
+struct ServiceEnvironment {
+  const ServiceConfig& config;
+  Metrics& metrics;
+  RedisClient& redis;
+  Database& store;
+};
+
+// What a service's setup builds: objects kept alive until shutdown, and the
+// gRPC services to register.
+class ServiceParts {
+ public:
+  template <class T>
+  T* Keep(std::unique_ptr<T> object) {
+    T* raw = object.get();
+    kept_.push_back(std::shared_ptr<T>(std::move(object)));
+    return raw;
+  }
+  void Serve(grpc::Service* service) { services_.push_back(service); }
+  const std::vector<grpc::Service*>& services() const { return services_; }
+
+ private:
+  std::vector<std::shared_ptr<void>> kept_;
+  std::vector<grpc::Service*> services_;
+};
+
+using ServiceSetup = std::function<bool(const ServiceEnvironment& env, ServiceParts& parts, std::string* error)>;
+
+// Parses config (exit 2 if bad), opens and migrates the store, connects to
+// Redis, runs `setup`, serves until SIGTERM/SIGINT and drains. Returns the
+// process exit code: 0 after a clean shutdown, 1 if start-up failed.
+int RunService(int argc, char** argv, const ServiceDefinition& definition, std::span<const Migration> migrations,
+               const ServiceSetup& setup);
+
+}  // namespace netra

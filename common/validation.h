@@ -1,0 +1,58 @@
+// Field-level validation results shared by every service.
+//
+// Validators collect every problem with a request (not just the first) so a
+// client can fix them all in one round trip; handlers turn the list into an
+// INVALID_ARGUMENT status carrying netra.v1.BadRequest details.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace netra {
+
+// Why a field was rejected. Mirrors netra.v1.FieldViolation.Reason; keep in step.
+enum class ViolationReason {
+  kRequired,       // missing or empty
+  kInvalidFormat,  // wrong length, wrong characters, unparsable
+  kOutOfRange,     // a number or date outside what is allowed
+  kTooLong,        // over a size limit
+  kNotFound,       // refers to something that does not exist (region, code, id)
+  kInconsistent,   // contradicts another field (e.g. NIP vs NIK birth date)
+  kUnsupported,    // a value this deployment does not accept
+};
+
+std::string_view ReasonName(ViolationReason reason);
+
+struct FieldViolation {
+  std::string field;  // path in the request, e.g. "employee.nip" or "rows[3].nik"
+  ViolationReason reason;
+  std::string description;  // human-readable; never echoes a NIK
+};
+
+// An ordered list of violations. Nested validators add under a prefix.
+class Violations {
+ public:
+  void Add(std::string field, ViolationReason reason, std::string description) {
+    list_.push_back({std::move(field), reason, std::move(description)});
+  }
+  void Append(const Violations& other) { list_.insert(list_.end(), other.list_.begin(), other.list_.end()); }
+  bool empty() const { return list_.empty(); }
+  size_t size() const { return list_.size(); }
+  const std::vector<FieldViolation>& list() const { return list_; }
+
+ private:
+  std::vector<FieldViolation> list_;
+};
+
+// Joins a path: Path("employee", "nip") == "employee.nip"; Path("", "nip") == "nip".
+inline std::string Path(std::string_view parent, std::string_view child) {
+  if (parent.empty()) return std::string(child);
+  std::string out(parent);
+  out += '.';
+  out += child;
+  return out;
+}
+
+}  // namespace netra

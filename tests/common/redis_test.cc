@@ -1,0 +1,718 @@
+// Tests for common/redis.{h,cc} against a real redis-server, and for tests/support.
+#include "common/redis.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <prometheus/registry.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/test_support.h"
+
+namespace netra {
+namespace {
+
+using namespace std::chrono_literals;
+using netra::testing::FreeLoopbackPort;
+using netra::testing::ReadFile;
+using netra::testing::RedisServer;
+using netra::testing::Subprocess;
+using netra::testing::TempDir;
+using netra::testing::WaitUntil;
+using Clock = std::chrono::steady_clock;
+
+// ---------------------------------------------------------------------------------------------
+// Metric helpers
+
+const prometheus::MetricFamily* FindFamily(const std::vector<prometheus::MetricFamily>& families,
+                                           const std::string& name) {
+  for (const auto& family : families) {
+    if (family.name == name) return &family;
+  }
+  return nullptr;
+}
+
+double GaugeValue(const prometheus::Registry& registry, const std::string& name) {
+  const auto families = registry.Collect();
+  const auto* family = FindFamily(families, name);
+  if (family == nullptr || family->metric.empty()) return -1;
+  return family->metric[0].gauge.value;
+}
+
+double CounterValue(const prometheus::Registry& registry, const std::string& name,
+                    const std::vector<std::pair<std::string, std::string>>& labels = {}) {
+  const auto families = registry.Collect();
+  const auto* family = FindFamily(families, name);
+  if (family == nullptr) return -1;
+  for (const auto& metric : family->metric) {
+    bool all = true;
+    for (const auto& [key, value] : labels) {
+      bool found = false;
+      for (const auto& pair : metric.label) found = found || (pair.name == key && pair.value == value);
+      all = all && found;
+    }
+    if (all) return metric.counter.value;
+  }
+  return -1;
+}
+
+std::uint64_t HistogramCount(const prometheus::Registry& registry, const std::string& name) {
+  const auto families = registry.Collect();
+  const auto* family = FindFamily(families, name);
+  if (family == nullptr || family->metric.empty()) return 0;
+  return family->metric[0].histogram.sample_count;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A raw hiredis connection, to check what the client wrote without going through it.
+
+class RawRedis {
+ public:
+  explicit RawRedis(int port) {
+    ctx_ = redisConnectWithTimeout("127.0.0.1", port, timeval{2, 0});
+    if (ctx_ != nullptr && ctx_->err == 0) redisSetTimeout(ctx_, timeval{2, 0});
+  }
+  ~RawRedis() {
+    if (ctx_ != nullptr) redisFree(ctx_);
+  }
+  bool ok() const { return ctx_ != nullptr && ctx_->err == 0; }
+
+  // Returns "<nil>" for nil, the string for strings/status, the decimal for integers.
+  std::string Run(const std::vector<std::string>& argv) {
+    std::vector<const char*> ptrs;
+    std::vector<size_t> lens;
+    for (const auto& a : argv) {
+      ptrs.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    auto* reply = static_cast<redisReply*>(redisCommandArgv(ctx_, static_cast<int>(argv.size()), ptrs.data(), lens.data()));
+    return Consume(reply);
+  }
+  std::string ReadReply() {
+    void* reply = nullptr;
+    if (redisGetReply(ctx_, &reply) != REDIS_OK) return "<io error>";
+    return Consume(static_cast<redisReply*>(reply));
+  }
+
+ private:
+  static std::string Consume(redisReply* reply) {
+    if (reply == nullptr) return "<io error>";
+    std::string out;
+    switch (reply->type) {
+      case REDIS_REPLY_NIL:
+        out = "<nil>";
+        break;
+      case REDIS_REPLY_INTEGER:
+        out = std::to_string(reply->integer);
+        break;
+      case REDIS_REPLY_ARRAY:
+        for (size_t i = 0; i < reply->elements; ++i) {
+          if (i > 0) out += "|";
+          const redisReply* e = reply->element[i];
+          out += e->type == REDIS_REPLY_INTEGER ? std::to_string(e->integer) : std::string(e->str, e->len);
+        }
+        break;
+      default:
+        out.assign(reply->str, reply->len);
+    }
+    freeReplyObject(reply);
+    return out;
+  }
+  redisContext* ctx_ = nullptr;
+};
+
+template <typename F>
+std::chrono::milliseconds Timed(F&& f) {
+  const auto start = Clock::now();
+  f();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ParseRedisUrl
+
+TEST(ParseRedisUrlTest, AcceptsGoodForms) {
+  std::string error;
+  auto a = ParseRedisUrl("redis://127.0.0.1:6379", &error);
+  ASSERT_TRUE(a.has_value()) << error;
+  EXPECT_EQ(a->host, "127.0.0.1");
+  EXPECT_EQ(a->port, 6379);
+  EXPECT_EQ(a->db, 0);
+
+  auto b = ParseRedisUrl("redis://redis.netra-dev.svc.cluster.local:6380/3", &error);
+  ASSERT_TRUE(b.has_value()) << error;
+  EXPECT_EQ(b->host, "redis.netra-dev.svc.cluster.local");
+  EXPECT_EQ(b->port, 6380);
+  EXPECT_EQ(b->db, 3);
+
+  auto c = ParseRedisUrl("redis://redis_1:65535/15", nullptr);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->db, 15);
+  EXPECT_EQ(c->port, 65535);
+  // Fields not in the URL keep their defaults.
+  EXPECT_EQ(c->pool_size, RedisOptions{}.pool_size);
+  EXPECT_EQ(c->command_timeout, RedisOptions{}.command_timeout);
+}
+
+TEST(ParseRedisUrlTest, RejectsBadFormsWithAMessage) {
+  const char* bad[] = {
+      "",
+      "127.0.0.1:6379",
+      "http://127.0.0.1:6379",
+      "rediss://127.0.0.1:6379",
+      "redis://",
+      "redis://localhost",
+      "redis://localhost:",
+      "redis://:6379",
+      "redis://localhost:0",
+      "redis://localhost:65536",
+      "redis://localhost:63x9",
+      "redis://localhost:-1",
+      "redis://localhost:6379/",
+      "redis://localhost:6379/16",
+      "redis://localhost:6379/-1",
+      "redis://localhost:6379/a",
+      "redis://localhost:6379/1/2",
+      "redis://user:secretpw@localhost:6379",
+      "redis://localhost:6379?db=1",
+      "redis://[::1]:6379",
+      "redis://local host:6379",
+  };
+  for (const char* url : bad) {
+    std::string error;
+    EXPECT_FALSE(ParseRedisUrl(url, &error).has_value()) << url;
+    EXPECT_FALSE(error.empty()) << url;
+    EXPECT_EQ(error.find("secretpw"), std::string::npos) << "error echoes a password: " << error;
+  }
+  EXPECT_FALSE(ParseRedisUrl("nope", nullptr).has_value());  // null error pointer is fine
+}
+
+// ---------------------------------------------------------------------------------------------
+// RedisClient against a real server
+
+class RedisClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(server_.Start()) << server_.log(); }
+
+  RedisOptions Options() const {
+    auto parsed = ParseRedisUrl(server_.url(), nullptr);
+    RedisOptions options = parsed.value_or(RedisOptions{});
+    options.key_prefix = "netra:test:";
+    return options;
+  }
+
+  RedisServer server_;
+  prometheus::Registry registry_;
+};
+
+TEST_F(RedisClientTest, SetGetDelRoundTripAppliesPrefix) {
+  RedisClient client(Options(), registry_);
+  EXPECT_TRUE(client.up());
+  EXPECT_EQ(GaugeValue(registry_, "netra_redis_up"), 1);
+  EXPECT_EQ(client.Key("employee:1"), "netra:test:employee:1");
+
+  ASSERT_TRUE(client.Set("employee:1", "snapshot-v1", 0ms));
+  RawRedis raw(server_.port());
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(raw.Run({"GET", "netra:test:employee:1"}), "snapshot-v1");
+  EXPECT_EQ(raw.Run({"GET", "employee:1"}), "<nil>");
+  EXPECT_EQ(raw.Run({"PTTL", "netra:test:employee:1"}), "-1");  // ttl 0 = no expiry
+
+  CacheLookup lookup = CacheLookup::kError;
+  EXPECT_EQ(client.Get("employee:1", &lookup), "snapshot-v1");
+  EXPECT_EQ(lookup, CacheLookup::kHit);
+
+  ASSERT_TRUE(client.Set("employee:2", "x", 60s));
+  const long long pttl = std::atoll(raw.Run({"PTTL", "netra:test:employee:2"}).c_str());
+  EXPECT_GT(pttl, 50'000);
+  EXPECT_LE(pttl, 60'000);
+
+  EXPECT_TRUE(client.Del("employee:1"));
+  EXPECT_EQ(raw.Run({"EXISTS", "netra:test:employee:1"}), "0");
+  EXPECT_FALSE(client.Get("employee:1", &lookup).has_value());
+  EXPECT_EQ(lookup, CacheLookup::kMiss);
+  EXPECT_TRUE(client.Del("never-existed"));
+
+  EXPECT_GT(HistogramCount(registry_, "netra_redis_command_seconds"), 0u);
+  EXPECT_EQ(CounterValue(registry_, "netra_redis_errors_total"), 0);
+}
+
+TEST_F(RedisClientTest, ValuesAndKeysAreBinarySafe) {
+  RedisClient client(Options(), registry_);
+  std::string value("a\0b\r\n\xff\x00z", 8);
+  std::string key("bin\0key", 7);
+  ASSERT_TRUE(client.Set(key, value, 0ms));
+  CacheLookup lookup;
+  auto got = client.Get(key, &lookup);
+  ASSERT_EQ(lookup, CacheLookup::kHit);
+  EXPECT_EQ(*got, value);
+  RawRedis raw(server_.port());
+  EXPECT_EQ(raw.Run({"GET", "netra:test:" + key}), value);
+
+  std::string big(1 << 20, '\0');
+  std::mt19937 rng(42);
+  for (char& c : big) c = static_cast<char>(rng());
+  ASSERT_TRUE(client.Set("big", big, 0ms));
+  EXPECT_EQ(client.Get("big"), big);
+
+  ASSERT_TRUE(client.Set("empty", "", 0ms));
+  got = client.Get("empty", &lookup);
+  EXPECT_EQ(lookup, CacheLookup::kHit);  // empty value is a hit, not a miss
+  EXPECT_EQ(got, "");
+}
+
+TEST_F(RedisClientTest, MissHitAndServerErrorAreDistinct) {
+  RedisClient client(Options(), registry_);
+  CacheLookup lookup = CacheLookup::kHit;
+  EXPECT_FALSE(client.Get("absent", &lookup).has_value());
+  EXPECT_EQ(lookup, CacheLookup::kMiss);
+
+  // A server error reply (WRONGTYPE) is an error but says nothing about Redis being down.
+  ASSERT_TRUE(client.Command({"RPUSH", client.Key("list"), "a", "b"}).is_integer());
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_FALSE(client.Get("list", &lookup).has_value());
+    EXPECT_EQ(lookup, CacheLookup::kError);
+  }
+  RedisResult wrong = client.Command({"GET", client.Key("list")});
+  EXPECT_TRUE(wrong.is_error());
+  EXPECT_FALSE(wrong.unavailable);
+  EXPECT_NE(wrong.str.find("WRONGTYPE"), std::string::npos) << wrong.str;
+  EXPECT_TRUE(client.up());
+  EXPECT_EQ(CounterValue(registry_, "netra_redis_errors_total"), 6);
+
+  RedisResult range = client.Command({"LRANGE", client.Key("list"), "0", "-1"});
+  ASSERT_TRUE(range.is_array());
+  ASSERT_EQ(range.elements.size(), 2u);
+  EXPECT_EQ(range.elements[0].str, "a");
+  EXPECT_EQ(range.elements[1].str, "b");
+  EXPECT_TRUE(client.Command({"PING"}).is_status("PONG"));
+  EXPECT_TRUE(client.Command({}).is_error());
+}
+
+TEST_F(RedisClientTest, SetNxIncrPublish) {
+  RedisClient client(Options(), registry_);
+  RawRedis raw(server_.port());
+
+  EXPECT_EQ(client.SetNx("lease:sweeper", "replica-a", 30s), SetNxOutcome::kSet);
+  EXPECT_EQ(client.SetNx("lease:sweeper", "replica-b", 30s), SetNxOutcome::kExists);
+  EXPECT_EQ(raw.Run({"GET", "netra:test:lease:sweeper"}), "replica-a");
+  EXPECT_GT(std::atoll(raw.Run({"PTTL", "netra:test:lease:sweeper"}).c_str()), 20'000);
+
+  EXPECT_EQ(client.Incr("count"), 1);
+  EXPECT_EQ(client.Incr("count", 5), 6);
+  EXPECT_EQ(raw.Run({"PTTL", "netra:test:count"}), "-1");
+  EXPECT_EQ(client.Incr("rate:1.2.3.4", 1, 60s), 1);
+  EXPECT_EQ(client.Incr("rate:1.2.3.4", 1, 60s), 2);
+  EXPECT_GT(std::atoll(raw.Run({"PTTL", "netra:test:rate:1.2.3.4"}).c_str()), 50'000);
+  ASSERT_TRUE(client.Set("text", "abc", 0ms));
+  EXPECT_FALSE(client.Incr("text").has_value());
+
+  RawRedis subscriber(server_.port());
+  ASSERT_EQ(subscriber.Run({"SUBSCRIBE", "netra:test:invalidate"}), "subscribe|netra:test:invalidate|1");
+  EXPECT_TRUE(client.Publish("invalidate", "employee:7"));
+  EXPECT_EQ(subscriber.ReadReply(), "message|netra:test:invalidate|employee:7");
+}
+
+TEST_F(RedisClientTest, ConcurrentCallersShareTheSmallPool) {
+  RedisOptions options = Options();
+  options.pool_size = 2;
+  options.command_timeout = 2000ms;  // waiting for a pooled connection must not fail here
+  RedisClient client(options, registry_);
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 100; ++i) {
+        if (!client.Incr("shared").has_value()) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  RawRedis raw(server_.port());
+  EXPECT_EQ(raw.Run({"GET", "netra:test:shared"}), "800");
+  EXPECT_TRUE(client.up());
+}
+
+TEST_F(RedisClientTest, SelectsTheDatabaseFromTheUrl) {
+  auto options = ParseRedisUrl(server_.url() + "/5", nullptr);
+  ASSERT_TRUE(options.has_value());
+  RedisClient client(*options, registry_);
+  ASSERT_TRUE(client.Set("in-db5", "yes", 0ms));
+  RawRedis raw(server_.port());
+  EXPECT_EQ(raw.Run({"GET", "in-db5"}), "<nil>");
+  EXPECT_EQ(raw.Run({"SELECT", "5"}), "OK");
+  EXPECT_EQ(raw.Run({"GET", "in-db5"}), "yes");
+}
+
+TEST_F(RedisClientTest, CacheGetOrLoadCallsTheLoaderOnceThenHits) {
+  RedisClient client(Options(), registry_);
+  Cache cache(client, "employee", registry_);
+  int loads = 0;
+  auto loader = [&loads]() -> std::optional<std::string> {
+    ++loads;
+    return std::string("from-store");
+  };
+  EXPECT_EQ(cache.GetOrLoad("employee:42", 60s, loader), "from-store");
+  EXPECT_EQ(cache.GetOrLoad("employee:42", 60s, loader), "from-store");
+  EXPECT_EQ(cache.GetOrLoad("employee:42", 60s, loader), "from-store");
+  EXPECT_EQ(loads, 1);
+  EXPECT_EQ(CounterValue(registry_, "netra_cache_requests_total", {{"cache", "employee"}, {"result", "miss"}}), 1);
+  EXPECT_EQ(CounterValue(registry_, "netra_cache_requests_total", {{"cache", "employee"}, {"result", "hit"}}), 2);
+  EXPECT_EQ(CounterValue(registry_, "netra_cache_requests_total", {{"cache", "employee"}, {"result", "error"}}), 0);
+  RawRedis raw(server_.port());
+  EXPECT_EQ(raw.Run({"GET", "netra:test:employee:42"}), "from-store");
+
+  // Not found in the store: returned as is, nothing cached.
+  int not_found_loads = 0;
+  auto not_found = [&not_found_loads]() -> std::optional<std::string> {
+    ++not_found_loads;
+    return std::nullopt;
+  };
+  EXPECT_FALSE(cache.GetOrLoad("employee:404", 60s, not_found).has_value());
+  EXPECT_FALSE(cache.GetOrLoad("employee:404", 60s, not_found).has_value());
+  EXPECT_EQ(not_found_loads, 2);
+
+  EXPECT_TRUE(cache.Invalidate("employee:42"));
+  EXPECT_EQ(cache.GetOrLoad("employee:42", 60s, loader), "from-store");
+  EXPECT_EQ(loads, 2);
+
+  // A second cache with another name shares the metric family.
+  Cache other(client, "catalog", registry_);
+  EXPECT_EQ(other.GetOrLoad("catalog:current", 60s, loader), "from-store");
+  EXPECT_EQ(CounterValue(registry_, "netra_cache_requests_total", {{"cache", "catalog"}, {"result", "miss"}}), 1);
+}
+
+TEST_F(RedisClientTest, OutageFailsFastAndRecoversWithoutTraffic) {
+  RedisClient client(Options(), registry_);
+  Cache cache(client, "employee", registry_);
+  ASSERT_TRUE(client.Set("warm", "1", 0ms));
+  const int port = server_.port();
+  ::testing::internal::CaptureStderr();
+
+  ASSERT_TRUE(server_.Stop());
+  // Traffic trips the breaker (the health thread would too, see the next test).
+  CacheLookup lookup = CacheLookup::kHit;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        client.Get("warm", &lookup);
+        return !client.up();
+      },
+      5s));
+  EXPECT_EQ(lookup, CacheLookup::kError);
+  EXPECT_EQ(GaugeValue(registry_, "netra_redis_up"), 0);
+  const double errors_before = CounterValue(registry_, "netra_redis_errors_total");
+
+  int loads = 0;
+  auto loader = [&loads]() -> std::optional<std::string> {
+    ++loads;
+    return std::string("from-store");
+  };
+  for (int i = 0; i < 20; ++i) {
+    std::optional<std::string> value;
+    EXPECT_LT(Timed([&] { value = client.Get("warm", &lookup); }), 50ms);
+    EXPECT_FALSE(value.has_value());
+    EXPECT_EQ(lookup, CacheLookup::kError);
+    EXPECT_LT(Timed([&] { EXPECT_FALSE(client.Set("k", "v", 1s)); }), 50ms);
+    EXPECT_LT(Timed([&] { EXPECT_EQ(client.SetNx("k", "v", 1s), SetNxOutcome::kError); }), 50ms);
+    EXPECT_LT(Timed([&] { EXPECT_FALSE(client.Incr("n").has_value()); }), 50ms);
+    EXPECT_LT(Timed([&] { EXPECT_FALSE(client.Publish("c", "m")); }), 50ms);
+    EXPECT_LT(Timed([&] { EXPECT_EQ(cache.GetOrLoad("employee:1", 60s, loader), "from-store"); }), 50ms);
+    RedisResult raw = client.Command({"PING"});
+    EXPECT_TRUE(raw.is_error());
+    EXPECT_TRUE(raw.unavailable);
+  }
+  EXPECT_EQ(loads, 20);
+  EXPECT_EQ(CounterValue(registry_, "netra_cache_requests_total", {{"cache", "employee"}, {"result", "error"}}), 20);
+  EXPECT_GE(CounterValue(registry_, "netra_redis_errors_total"), errors_before + 120);
+  EXPECT_FALSE(client.up());
+  EXPECT_EQ(GaugeValue(registry_, "netra_redis_up"), 0);
+
+  // Restart on the same port; no traffic at all until the health check has closed the breaker.
+  ASSERT_TRUE(server_.Start()) << server_.log();
+  ASSERT_EQ(server_.port(), port);
+  ASSERT_TRUE(WaitUntil([&] { return client.up(); }, 5s));
+  EXPECT_EQ(GaugeValue(registry_, "netra_redis_up"), 1);
+  // The very first commands succeed: connections from before the outage are not reused.
+  EXPECT_TRUE(client.Set("after", "restart", 0ms));
+  EXPECT_EQ(client.Get("after", &lookup), "restart");
+  EXPECT_EQ(lookup, CacheLookup::kHit);
+  EXPECT_EQ(cache.GetOrLoad("employee:1", 60s, loader), "from-store");  // miss: data was not persisted
+  EXPECT_EQ(cache.GetOrLoad("employee:1", 60s, loader), "from-store");  // hit
+  EXPECT_EQ(loads, 21);
+  EXPECT_TRUE(client.up());
+
+  const std::string logged = ::testing::internal::GetCapturedStderr();
+  auto count = [&logged](const std::string& needle) {
+    size_t n = 0;
+    for (size_t at = logged.find(needle); at != std::string::npos; at = logged.find(needle, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("redis down"), 1u) << logged;
+  EXPECT_EQ(count("redis up again"), 1u) << logged;
+}
+
+TEST_F(RedisClientTest, HealthCheckNoticesAnOutageWithoutTraffic) {
+  RedisOptions options = Options();
+  options.health_interval = 100ms;
+  RedisClient client(options, registry_);
+  ASSERT_TRUE(client.up());
+  ASSERT_TRUE(server_.Stop());
+  EXPECT_TRUE(WaitUntil([&] { return !client.up(); }, 5s));
+  EXPECT_EQ(GaugeValue(registry_, "netra_redis_up"), 0);
+  ASSERT_TRUE(server_.Start()) << server_.log();
+  EXPECT_TRUE(WaitUntil([&] { return client.up(); }, 5s));
+  EXPECT_TRUE(client.Set("k", "v", 0ms));
+}
+
+TEST_F(RedisClientTest, HungServerCostsAtMostTheTimeoutThenFailsFast) {
+  RedisOptions options = Options();
+  options.command_timeout = 100ms;
+  options.connect_timeout = 100ms;
+  options.breaker_cooldown = 200ms;
+  RedisClient client(options, registry_);
+  ASSERT_TRUE(client.Set("k", "v", 0ms));
+
+  ASSERT_EQ(kill(server_.pid(), SIGSTOP), 0);
+  // Each call is bounded by the timeouts even before the breaker opens.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        EXPECT_LT(Timed([&] { client.Get("k"); }), 1000ms);
+        return !client.up();
+      },
+      5s));
+  for (int i = 0; i < 10; ++i) EXPECT_LT(Timed([&] { EXPECT_FALSE(client.Get("k").has_value()); }), 50ms);
+
+  ASSERT_EQ(kill(server_.pid(), SIGCONT), 0);
+  ASSERT_TRUE(WaitUntil([&] { return client.up(); }, 5s));
+  EXPECT_EQ(client.Get("k"), "v");
+}
+
+TEST(RedisClientNoServerTest, UnreachableAtStartIsDownAndFast) {
+  prometheus::Registry registry;
+  RedisOptions options;
+  options.port = FreeLoopbackPort();
+  std::unique_ptr<RedisClient> client;
+  EXPECT_LT(Timed([&] { client = std::make_unique<RedisClient>(options, registry); }), 1000ms);
+  EXPECT_FALSE(client->up());
+  EXPECT_EQ(GaugeValue(registry, "netra_redis_up"), 0);
+  CacheLookup lookup = CacheLookup::kHit;
+  EXPECT_LT(Timed([&] { client->Get("x", &lookup); }), 50ms);
+  EXPECT_EQ(lookup, CacheLookup::kError);
+  // Destruction stops the health thread promptly (it waits on a condvar, not a sleep).
+  EXPECT_LT(Timed([&] { client.reset(); }), 300ms);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Test support
+
+TEST(TestSupportTest, FreeLoopbackPortIsBindable) {
+  const int port = FreeLoopbackPort();
+  ASSERT_GT(port, 0);
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  close(fd);
+}
+
+TEST(TestSupportTest, TempDirIsRemovedRecursively) {
+  std::string path;
+  {
+    TempDir dir;
+    path = dir.path();
+    ASSERT_TRUE(std::filesystem::is_directory(path));
+    std::filesystem::create_directories(path + "/a/b");
+    std::ofstream(path + "/a/b/file.txt") << "data";
+    std::ofstream(dir.File("top.txt")) << "data";
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST(TestSupportTest, TempDirHonoursTmpdir) {
+  TempDir outer;
+  const char* old = std::getenv("TMPDIR");
+  const std::string saved = old != nullptr ? old : "";
+  setenv("TMPDIR", outer.path().c_str(), 1);
+  {
+    TempDir inner;
+    EXPECT_EQ(inner.path().rfind(outer.path() + "/", 0), 0u) << inner.path();
+  }
+  if (old != nullptr) {
+    setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    unsetenv("TMPDIR");
+  }
+}
+
+TEST(TestSupportTest, WaitUntilIsBounded) {
+  int calls = 0;
+  EXPECT_TRUE(WaitUntil([&] { return ++calls >= 3; }, 5s, 1ms));
+  EXPECT_EQ(calls, 3);
+  const auto elapsed = Timed([] { EXPECT_FALSE(WaitUntil([] { return false; }, 100ms, 10ms)); });
+  EXPECT_GE(elapsed, 100ms);
+  EXPECT_LT(elapsed, 1000ms);
+}
+
+TEST(TestSupportTest, SubprocessReportsExitCodeAndLogsOutput) {
+  TempDir dir;
+  const std::string log = dir.File("child.log");
+  Subprocess child({"sh", "-c", "echo to-stdout; echo to-stderr >&2; echo \"$NETRA_TEST_VAR\"; exit 7"}, log,
+                   {{"NETRA_TEST_VAR", "from-env"}});
+  ASSERT_TRUE(child.started()) << child.error();
+  EXPECT_GT(child.pid(), 0);
+  EXPECT_EQ(child.Wait(5s), 7);
+  EXPECT_EQ(child.Wait(0ms), 7);  // cached after reaping
+  EXPECT_FALSE(child.Running());
+  const std::string output = ReadFile(log);
+  EXPECT_NE(output.find("to-stdout"), std::string::npos) << output;
+  EXPECT_NE(output.find("to-stderr"), std::string::npos) << output;
+  EXPECT_NE(output.find("from-env"), std::string::npos) << output;
+
+  // The log is appended to, not truncated.
+  Subprocess second({"sh", "-c", "echo second-run"}, log);
+  EXPECT_EQ(second.Wait(5s), 0);
+  EXPECT_NE(ReadFile(log).find("to-stdout"), std::string::npos);
+  EXPECT_NE(ReadFile(log).find("second-run"), std::string::npos);
+}
+
+TEST(TestSupportTest, SubprocessSignalAndKill) {
+  TempDir dir;
+  Subprocess sleeper({"sleep", "30"}, dir.File("sleep.log"));
+  ASSERT_TRUE(sleeper.started()) << sleeper.error();
+  EXPECT_TRUE(sleeper.Running());
+  EXPECT_FALSE(sleeper.Wait(50ms).has_value());
+  EXPECT_TRUE(sleeper.Signal(SIGTERM));
+  EXPECT_EQ(sleeper.Wait(5s), 128 + SIGTERM);
+  EXPECT_FALSE(sleeper.Signal(SIGTERM));  // already reaped
+
+  Subprocess other({"sleep", "30"}, dir.File("sleep2.log"));
+  EXPECT_EQ(other.Kill(), 128 + SIGKILL);
+
+  Subprocess missing({"/nonexistent/netra-no-such-program"}, dir.File("missing.log"));
+  EXPECT_FALSE(missing.started());
+  EXPECT_FALSE(missing.error().empty());
+  EXPECT_FALSE(missing.Wait(10ms).has_value());
+}
+
+TEST(TestSupportTest, SubprocessDestructorKillsAndReaps) {
+  TempDir dir;
+  pid_t pid = -1;
+  {
+    Subprocess sleeper({"sleep", "30"}, dir.File("sleep.log"));
+    ASSERT_TRUE(sleeper.started());
+    pid = sleeper.pid();
+  }
+  errno = 0;
+  EXPECT_EQ(kill(pid, 0), -1);  // gone and reaped (no zombie left to signal)
+  EXPECT_EQ(errno, ESRCH);
+}
+
+TEST(TestSupportTest, RedisServerRestartsOnTheSamePort) {
+  RedisServer server;
+  ASSERT_TRUE(server.Start()) << server.log();
+  const int port = server.port();
+  EXPECT_EQ(server.url(), "redis://127.0.0.1:" + std::to_string(port));
+  EXPECT_TRUE(netra::testing::RedisPing(port));
+  EXPECT_TRUE(server.Stop());
+  EXPECT_FALSE(netra::testing::RedisPing(port));
+  ASSERT_TRUE(server.Start()) << server.log();
+  EXPECT_EQ(server.port(), port);
+  EXPECT_TRUE(netra::testing::RedisPing(port));
+}
+
+// A one-shot HTTP server on a loopback port for HttpGet tests.
+class OneShotHttpServer {
+ public:
+  explicit OneShotHttpServer(std::string response) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    listen(fd_, 4);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this, response = std::move(response)] {
+      const int conn = accept(fd_, nullptr, nullptr);
+      if (conn < 0) return;
+      char buffer[4096];
+      std::string request;
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = recv(conn, buffer, sizeof(buffer), 0);
+        if (n <= 0) break;
+        request.append(buffer, static_cast<size_t>(n));
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        request_ = request;
+      }
+      send(conn, response.data(), response.size(), MSG_NOSIGNAL);
+      close(conn);
+    });
+  }
+  ~OneShotHttpServer() {
+    shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    close(fd_);
+  }
+  int port() const { return port_; }
+  std::string request() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return request_;
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::string request_;
+};
+
+TEST(TestSupportTest, HttpGetReturnsTheBody) {
+  OneShotHttpServer server("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nnetra_up 1\n");
+  int status = 0;
+  EXPECT_EQ(netra::testing::HttpGet(server.port(), "/metrics", &status), "netra_up 1\n");
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(server.request().rfind("GET /metrics HTTP/1.0\r\n", 0), 0u) << server.request();
+}
+
+TEST(TestSupportTest, HttpGetDecodesChunkedBodies) {
+  OneShotHttpServer server("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  EXPECT_EQ(netra::testing::HttpGet(server.port(), "/metrics"), "hello world");
+}
+
+TEST(TestSupportTest, HttpGetFailsWithEmptyString) {
+  {
+    OneShotHttpServer server("HTTP/1.0 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found");
+    int status = 0;
+    EXPECT_EQ(netra::testing::HttpGet(server.port(), "/nope", &status), "");
+    EXPECT_EQ(status, 404);
+  }
+  int status = -1;
+  EXPECT_LT(Timed([&] { EXPECT_EQ(netra::testing::HttpGet(FreeLoopbackPort(), "/metrics", &status), ""); }), 1000ms);
+  EXPECT_EQ(status, 0);
+}
+
+}  // namespace
+}  // namespace netra

@@ -1,0 +1,110 @@
+#include "tests/integration/netra_stack.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <sstream>
+
+#include "common/client.h"
+
+namespace netra::testing {
+
+using namespace std::chrono_literals;
+
+std::string NetraStack::Name(Service service) {
+  static const char* const kNames[] = {"registry", "complaint", "sanction"};
+  return kNames[Index(service)];
+}
+
+std::string NetraStack::BinaryPath(Service service) { return std::string(NETRA_BINARY_DIR) + "/netra-" + Name(service); }
+
+NetraStack::NetraStack() {
+  for (size_t i = 0; i < 3; ++i) {
+    ports_[i] = FreeLoopbackPort();
+    metrics_ports_[i] = FreeLoopbackPort();
+  }
+  EXPECT_TRUE(redis_.Start()) << redis_.log();
+}
+
+NetraStack::~NetraStack() {
+  for (auto& process : processes_) {
+    if (process && process->Running()) {
+      process->Signal(SIGTERM);
+      if (!process->Wait(10s)) process->Kill();
+    }
+  }
+}
+
+std::shared_ptr<grpc::Channel> NetraStack::channel(Service service) {
+  auto& channel = channels_[Index(service)];
+  if (!channel) channel = MakeChannel(address(service), nullptr);
+  return channel;
+}
+
+std::string NetraStack::log(Service service) const {
+  return ReadFile(dir_.File(Name(service) + ".log"));
+}
+
+bool NetraStack::Start(Service service, std::vector<std::string> extra_args) {
+  std::string name = Name(service);
+  std::vector<std::string> argv = {
+      BinaryPath(service),
+      "--listen=" + address(service),
+      "--metrics-listen=127.0.0.1:" + std::to_string(metrics_port(service)),
+      "--redis=" + redis_.url(),
+      "--store=sqlite://" + dir_.File(name + ".db"),
+      "--data-dir=" NETRA_SOURCE_DIR "/data",
+      "--deployment=test",
+      "--drain-seconds=5",
+  };
+  // Each service is given the peers it calls (the registry calls none).
+  auto peer = [&](Service p) { argv.push_back("--" + Name(p) + "=" + address(p)); };
+  if (service == Service::kComplaint) peer(Service::kRegistry), peer(Service::kSanction);
+  if (service == Service::kSanction) peer(Service::kRegistry), peer(Service::kComplaint);
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  auto& process = processes_[Index(service)];
+  process = std::make_unique<Subprocess>(argv, dir_.File(name + ".log"));
+  if (!process->started()) {
+    ADD_FAILURE() << "cannot start " << name << ": " << process->error();
+    return false;
+  }
+  auto ch = channel(service);
+  bool serving = WaitUntil([&] { return process->Running() && CheckHealth(*ch, "", 500ms) == HealthStatus::kServing; },
+                           20s, 50ms);
+  if (!serving) ADD_FAILURE() << name << " did not become SERVING; its log:\n" << log(service);
+  return serving;
+}
+
+bool NetraStack::StartAll() {
+  return Start(Service::kRegistry) && Start(Service::kComplaint) && Start(Service::kSanction);
+}
+
+std::optional<int> NetraStack::Stop(Service service) {
+  auto& process = processes_[Index(service)];
+  if (!process) return std::nullopt;
+  process->Signal(SIGTERM);
+  return process->Wait(15s);
+}
+
+std::optional<double> MetricValue(const std::string& text, const std::string& name,
+                                  const std::map<std::string, std::string>& labels) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (line.compare(0, name.size(), name) != 0 || (line.size() > name.size() && line[name.size()] != '{' &&
+                                                    line[name.size()] != ' ')) {
+      continue;
+    }
+    bool all = true;
+    for (const auto& [key, value] : labels) {
+      if (line.find(key + "=\"" + value + "\"") == std::string::npos) all = false;
+    }
+    if (!all) continue;
+    auto space = line.rfind(' ');
+    return std::stod(line.substr(space + 1));
+  }
+  return std::nullopt;
+}
+
+}  // namespace netra::testing

@@ -1,0 +1,60 @@
+// A real Netra stack for integration tests: redis-server and the three
+// service binaries as processes on free loopback ports, with SQLite stores in a
+// temp dir. Everything is stopped when the stack is destroyed, also when a test
+// fails half-way.
+#pragma once
+
+#include <grpcpp/channel.h>
+
+#include <array>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/test_support.h"
+
+namespace netra::testing {
+
+enum class Service { kRegistry = 0, kComplaint = 1, kSanction = 2 };
+
+class NetraStack {
+ public:
+  NetraStack();  // starts Redis; services start on demand
+  ~NetraStack();
+
+  // Starts the service and waits until it reports SERVING; false (with the
+  // log in the test output) if it does not within the bound.
+  bool Start(Service service, std::vector<std::string> extra_args = {});
+  bool StartAll();
+  // SIGTERM and wait; returns the exit status, nullopt if it did not exit in time.
+  std::optional<int> Stop(Service service);
+
+  Subprocess& process(Service service) { return *processes_[Index(service)]; }
+  std::string address(Service service) const { return "127.0.0.1:" + std::to_string(ports_[Index(service)]); }
+  int metrics_port(Service service) const { return metrics_ports_[Index(service)]; }
+  std::shared_ptr<grpc::Channel> channel(Service service);
+  std::string metrics(Service service) const { return HttpGet(metrics_port(service), "/metrics"); }
+  std::string log(Service service) const;
+  RedisServer& redis() { return redis_; }
+  const TempDir& dir() const { return dir_; }
+
+  static std::string BinaryPath(Service service);
+  static std::string Name(Service service);
+
+ private:
+  static size_t Index(Service s) { return static_cast<size_t>(s); }
+
+  TempDir dir_;
+  RedisServer redis_;
+  std::array<int, 3> ports_{}, metrics_ports_{};
+  std::array<std::unique_ptr<Subprocess>, 3> processes_;
+  std::array<std::shared_ptr<grpc::Channel>, 3> channels_;
+};
+
+// The value of one Prometheus sample in an exposition text: the line that
+// starts with `name` and contains every `label="value"` given; nullopt if none.
+std::optional<double> MetricValue(const std::string& text, const std::string& name,
+                                  const std::map<std::string, std::string>& labels = {});
+
+}  // namespace netra::testing

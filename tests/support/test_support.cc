@@ -1,0 +1,407 @@
+#include "tests/support/test_support.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace netra::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+timeval ToTimeval(milliseconds ms) {
+  const long long total = std::max<long long>(ms.count(), 1);
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(total / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((total % 1000) * 1000);
+  return tv;
+}
+
+void AppendToFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::app | std::ios::binary);
+  out << text;
+}
+
+// The process_id a redis server on 127.0.0.1:port reports, or -1 if it does not answer.
+long RedisServerPid(int port, milliseconds timeout) {
+  redisContext* ctx = redisConnectWithTimeout("127.0.0.1", port, ToTimeval(timeout));
+  if (ctx == nullptr) return -1;
+  long pid = -1;
+  if (ctx->err == 0 && redisSetTimeout(ctx, ToTimeval(timeout)) == REDIS_OK) {
+    auto* reply = static_cast<redisReply*>(redisCommand(ctx, "INFO server"));
+    if (reply != nullptr) {
+      if (reply->type == REDIS_REPLY_STRING) {
+        const std::string info(reply->str, reply->len);
+        const size_t at = info.find("process_id:");
+        if (at != std::string::npos) pid = std::strtol(info.c_str() + at + 11, nullptr, 10);
+      }
+      freeReplyObject(reply);
+    }
+  }
+  redisFree(ctx);
+  return pid;
+}
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// Decodes a chunked body; false if it is malformed or incomplete.
+bool DecodeChunked(const std::string& raw, std::string* body) {
+  size_t pos = 0;
+  body->clear();
+  while (true) {
+    const size_t line_end = raw.find("\r\n", pos);
+    if (line_end == std::string::npos) return false;
+    const std::string size_text = raw.substr(pos, line_end - pos);
+    char* end = nullptr;
+    const unsigned long size = std::strtoul(size_text.c_str(), &end, 16);
+    if (end == size_text.c_str()) return false;
+    pos = line_end + 2;
+    if (size == 0) return true;
+    if (pos + size > raw.size()) return false;
+    body->append(raw, pos, size);
+    pos += size + 2;  // chunk data is followed by CRLF
+  }
+}
+
+}  // namespace
+
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  int port = -1;
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+// ---------------------------------------------------------------------------------------------
+// TempDir
+
+TempDir::TempDir() {
+  const char* env = std::getenv("TMPDIR");
+  std::string base = (env != nullptr && env[0] != '\0') ? env : "/tmp";
+  while (base.size() > 1 && base.back() == '/') base.pop_back();
+  std::string pattern = base + "/netra-test-XXXXXX";
+  std::vector<char> buffer(pattern.begin(), pattern.end());
+  buffer.push_back('\0');
+  if (mkdtemp(buffer.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp(" + pattern + "): " + std::strerror(errno));
+  }
+  path_ = buffer.data();
+}
+
+TempDir::~TempDir() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+bool WaitUntil(std::function<bool()> condition, milliseconds timeout, milliseconds poll) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  poll = std::max(poll, milliseconds{1});
+  while (true) {
+    if (condition()) return true;
+    const Clock::time_point now = Clock::now();
+    if (now >= deadline) return false;
+    std::this_thread::sleep_for(std::min<Clock::duration>(poll, deadline - now));
+    if (Clock::now() >= deadline) return condition();
+  }
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subprocess
+
+Subprocess::Subprocess(std::vector<std::string> argv, std::string log_path, Env extra_env)
+    : log_path_(std::move(log_path)) {
+  if (argv.empty()) {
+    error_ = "empty argv";
+    return;
+  }
+  // Environment: inherited, with extra_env overriding.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string entry(*e);
+    const std::string name = entry.substr(0, entry.find('='));
+    const bool overridden = std::any_of(extra_env.begin(), extra_env.end(),
+                                        [&name](const auto& kv) { return kv.first == name; });
+    if (!overridden) env_strings.push_back(entry);
+  }
+  for (const auto& [name, value] : extra_env) env_strings.push_back(name + "=" + value);
+
+  std::vector<char*> argv_ptrs;
+  for (std::string& arg : argv) argv_ptrs.push_back(arg.data());
+  argv_ptrs.push_back(nullptr);
+  std::vector<char*> env_ptrs;
+  for (std::string& entry : env_strings) env_ptrs.push_back(entry.data());
+  env_ptrs.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+
+  // The child starts with no blocked signals and default dispositions, whatever the test
+  // process (or a library in it) did to its own.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigset_t all;
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+  pid_t pid = -1;
+  const int rc = posix_spawnp(&pid, argv_ptrs[0], &actions, &attr, argv_ptrs.data(), env_ptrs.data());
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    error_ = "cannot start " + argv[0] + ": " + std::strerror(rc);
+    return;
+  }
+  pid_ = pid;
+}
+
+Subprocess::~Subprocess() {
+  if (started() && !status_.has_value()) Kill();
+}
+
+bool Subprocess::Reap(bool block) {
+  if (status_.has_value()) return true;
+  if (!started()) return false;
+  int raw = 0;
+  pid_t rc;
+  do {
+    rc = waitpid(pid_, &raw, block ? 0 : WNOHANG);
+  } while (rc < 0 && errno == EINTR);
+  if (rc == 0) return false;
+  if (rc < 0) {
+    status_ = -1;  // ECHILD: someone else reaped it
+    return true;
+  }
+  if (WIFEXITED(raw)) {
+    status_ = WEXITSTATUS(raw);
+  } else if (WIFSIGNALED(raw)) {
+    status_ = 128 + WTERMSIG(raw);
+  } else {
+    status_ = -1;
+  }
+  return true;
+}
+
+bool Subprocess::Signal(int signal) {
+  if (!started() || status_.has_value()) return false;
+  return kill(pid_, signal) == 0;
+}
+
+std::optional<int> Subprocess::Wait(milliseconds timeout) {
+  if (!started()) return std::nullopt;
+  WaitUntil([this] { return Reap(false); }, timeout, milliseconds{5});
+  return status_;
+}
+
+bool Subprocess::Running() { return started() && !Reap(false); }
+
+std::optional<int> Subprocess::Kill() {
+  if (!started()) return std::nullopt;
+  if (!status_.has_value()) {
+    kill(pid_, SIGKILL);
+    Reap(true);
+  }
+  return status_;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RedisServer
+
+RedisServer::RedisServer() : log_path_(dir_.File("redis-server.log")), port_(FreeLoopbackPort()) {}
+
+RedisServer::~RedisServer() { Stop(); }
+
+bool RedisServer::StartOnce(std::string* error) {
+  std::vector<std::string> argv = {"redis-server", "--port",      std::to_string(port_),
+                                   "--bind",       "127.0.0.1",   "--save",
+                                   "",             "--appendonly", "no",
+                                   "--dir",        dir_.path(),   "--daemonize",
+                                   "no",           "--logfile",   "",
+                                   "--databases",  "16"};
+  process_ = std::make_unique<Subprocess>(argv, log_path_);
+  if (!process_->started()) {
+    *error = process_->error();
+    process_.reset();
+    return false;
+  }
+  const long our_pid = process_->pid();
+  // Ready when it answers PING and it is our process (not another server on a reused port).
+  const bool ready = WaitUntil(
+      [&] { return !process_->Running() || RedisServerPid(port_, milliseconds{200}) == our_pid; },
+      milliseconds{10000});
+  if (!process_->Running()) {
+    *error = "redis-server exited with status " + std::to_string(process_->Wait(milliseconds{0}).value_or(-1));
+    process_.reset();
+    return false;
+  }
+  if (!ready) {
+    *error = "redis-server did not answer PING on port " + std::to_string(port_) + " within 10 s";
+    process_->Kill();
+    process_.reset();
+    return false;
+  }
+  return true;
+}
+
+bool RedisServer::Start() {
+  if (process_ != nullptr) return true;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::string error;
+    if (port_ > 0 && StartOnce(&error)) {
+      ever_started_ = true;
+      return true;
+    }
+    if (port_ <= 0) error = "no free loopback port";
+    AppendToFile(log_path_, "[test_support] start failed: " + error + "\n");
+    if (ever_started_) return false;  // restarts must keep the port
+    port_ = FreeLoopbackPort();
+  }
+  return false;
+}
+
+bool RedisServer::Stop() {
+  if (process_ == nullptr) return false;
+  process_->Signal(SIGTERM);
+  process_->Signal(SIGCONT);  // in case a test SIGSTOPped it
+  if (!process_->Wait(milliseconds{10000}).has_value()) process_->Kill();
+  process_.reset();
+  return true;
+}
+
+bool RedisPing(int port, milliseconds timeout) {
+  redisContext* ctx = redisConnectWithTimeout("127.0.0.1", port, ToTimeval(timeout));
+  if (ctx == nullptr) return false;
+  bool ok = false;
+  if (ctx->err == 0 && redisSetTimeout(ctx, ToTimeval(timeout)) == REDIS_OK) {
+    auto* reply = static_cast<redisReply*>(redisCommand(ctx, "PING"));
+    if (reply != nullptr) {
+      ok = reply->type == REDIS_REPLY_STATUS && std::string(reply->str, reply->len) == "PONG";
+      freeReplyObject(reply);
+    }
+  }
+  redisFree(ctx);
+  return ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HttpGet
+
+std::string HttpGet(int port, std::string path, int* status, milliseconds timeout) {
+  if (status != nullptr) *status = 0;
+  if (path.empty() || path[0] != '/') path = "/" + path;
+  const Clock::time_point deadline = Clock::now() + timeout;
+
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return "";
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{fd};
+  const timeval tv = ToTimeval(timeout);
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));  // also bounds connect()
+
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return "";
+
+  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                              "\r\nConnection: close\r\nAccept: */*\r\n\r\n";
+  size_t sent = 0;
+  while (sent < request.size()) {
+    const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return "";
+    sent += static_cast<size_t>(n);
+  }
+
+  std::string response;
+  char buffer[8192];
+  while (true) {
+    if (Clock::now() >= deadline) return "";
+    const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return "";  // timeout or error
+    if (n == 0) break;     // EOF: HTTP/1.0 response complete
+    response.append(buffer, static_cast<size_t>(n));
+  }
+
+  const size_t header_end = response.find("\r\n\r\n");
+  if (header_end == std::string::npos) return "";
+  const std::string head = response.substr(0, header_end);
+  std::string body = response.substr(header_end + 4);
+
+  // Status line: HTTP/1.x NNN reason
+  const size_t space = head.find(' ');
+  if (head.compare(0, 5, "HTTP/") != 0 || space == std::string::npos) return "";
+  const int code = std::atoi(head.c_str() + space + 1);
+  if (status != nullptr) *status = code;
+
+  const std::string lower_head = Lower(head);
+  if (lower_head.find("\r\ntransfer-encoding: chunked") != std::string::npos) {
+    std::string decoded;
+    if (!DecodeChunked(body, &decoded)) return "";
+    body = std::move(decoded);
+  } else if (const size_t at = lower_head.find("\r\ncontent-length:"); at != std::string::npos) {
+    const size_t length = std::strtoul(lower_head.c_str() + at + 17, nullptr, 10);
+    if (body.size() < length) return "";  // truncated
+    body.resize(length);
+  }
+  if (code < 200 || code > 299) return "";
+  return body;
+}
+
+}  // namespace netra::testing

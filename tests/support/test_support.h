@@ -1,0 +1,133 @@
+// Helpers for tests that run real processes (redis-server, the Netra services, netractl).
+//
+// Rules these helpers exist to enforce:
+//  - wait for a condition with a bound (WaitUntil), never a fixed sleep as synchronisation;
+//  - a failing test leaks no process (Subprocess's destructor SIGKILLs and reaps) and no
+//    directory (TempDir removes itself);
+//  - every child writes stdout+stderr to a log file that the test can print on failure
+//    (ReadFile).
+// None of these classes is safe for concurrent use of one object from several threads.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace netra::testing {
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
+// Returns -1 if no socket could be bound.
+int FreeLoopbackPort();
+
+// A fresh directory (mkdtemp under $TMPDIR, else /tmp), removed recursively on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  // path() + "/" + name.
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Polls `condition` every `poll` until it returns true (-> true) or `timeout` passes (-> false).
+// The condition is always evaluated at least once, and once more at the deadline.
+bool WaitUntil(std::function<bool()> condition, std::chrono::milliseconds timeout,
+               std::chrono::milliseconds poll = std::chrono::milliseconds{20});
+
+// The whole file, or "" if it cannot be read.
+std::string ReadFile(const std::string& path);
+
+// A child process. argv[0] is searched on PATH when it has no '/'. The child inherits the
+// environment plus `extra_env` (which overrides), gets /dev/null as stdin, and appends its
+// stdout and stderr to `log_path`.
+class Subprocess {
+ public:
+  using Env = std::vector<std::pair<std::string, std::string>>;
+
+  Subprocess(std::vector<std::string> argv, std::string log_path, Env extra_env = {});
+  ~Subprocess();  // SIGKILL and reap if still running
+  Subprocess(const Subprocess&) = delete;
+  Subprocess& operator=(const Subprocess&) = delete;
+
+  // False when the program could not be started (see error()).
+  bool started() const { return pid_ > 0; }
+  const std::string& error() const { return error_; }
+  pid_t pid() const { return pid_; }
+  const std::string& log_path() const { return log_path_; }
+
+  // Sends a signal if the child has not been reaped yet. False if it could not be sent.
+  bool Signal(int signal);
+  // Waits up to `timeout` for the child to exit and reaps it. Returns the exit code, or
+  // 128 + signal number if a signal killed it; nullopt if still running at the deadline.
+  // After the child was reaped, returns the same status again without waiting.
+  std::optional<int> Wait(std::chrono::milliseconds timeout);
+  // True until the child has exited (reaps it if it has).
+  bool Running();
+  // SIGKILL and reap. Returns the exit status as Wait does (nullopt if never started).
+  std::optional<int> Kill();
+
+ private:
+  bool Reap(bool block);
+
+  std::string log_path_;
+  std::string error_;
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+};
+
+// A throwaway redis-server on 127.0.0.1 with no persistence, in its own temp directory.
+class RedisServer {
+ public:
+  RedisServer();   // picks a free port; does not start
+  ~RedisServer();  // stops it
+
+  RedisServer(const RedisServer&) = delete;
+  RedisServer& operator=(const RedisServer&) = delete;
+
+  // Starts redis-server and waits (up to 10 s) until it answers PING. A later Start() after
+  // Stop() reuses the same port (restart tests). On the very first start a port taken in the
+  // meantime is replaced by another free port. False on failure; log() shows why.
+  bool Start();
+  // SIGTERM and wait for exit (SIGKILL after 10 s). True if it was running.
+  bool Stop();
+  bool running() const { return process_ != nullptr; }
+
+  int port() const { return port_; }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  // The server's pid, or -1 when it is not running (e.g. to SIGSTOP it for hang tests).
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
+  const std::string& log_path() const { return log_path_; }
+  std::string log() const { return ReadFile(log_path_); }
+
+ private:
+  bool StartOnce(std::string* error);
+
+  TempDir dir_;
+  std::string log_path_;
+  int port_ = -1;
+  bool ever_started_ = false;
+  std::unique_ptr<Subprocess> process_;
+};
+
+// True if a redis server on 127.0.0.1:port answers PING within `timeout`.
+bool RedisPing(int port, std::chrono::milliseconds timeout = std::chrono::milliseconds{200});
+
+// Minimal blocking HTTP/1.0 GET http://127.0.0.1:port<path>. Returns the body of a 2xx
+// response; "" on any failure (refused, timeout, non-2xx). *status (if not null) receives the
+// HTTP status code, or 0 when no response was read. Handles chunked bodies.
+std::string HttpGet(int port, std::string path, int* status = nullptr,
+                    std::chrono::milliseconds timeout = std::chrono::milliseconds{2000});
+
+}  // namespace netra::testing

@@ -1,0 +1,216 @@
+// netractl: the operator's command line for Netra. Prints JSON on stdout;
+// errors (with the server's field violations) as JSON on stderr, exit code 1.
+#include <google/protobuf/util/json_util.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "common/client.h"
+#include "common/metrics.h"
+#include "netra/v1/complaint.grpc.pb.h"
+#include "netra/v1/errors.pb.h"
+#include "netra/v1/registry.grpc.pb.h"
+#include "netra/v1/sanction.grpc.pb.h"
+
+#ifndef NETRA_VERSION
+#define NETRA_VERSION "0.0.0-dev"
+#endif
+
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Options {
+  std::string registry = "127.0.0.1:50051";
+  std::string complaint = "127.0.0.1:50052";
+  std::string sanction = "127.0.0.1:50053";
+  std::string actor;
+  int timeout_ms = 10000;
+};
+
+std::string ToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.add_whitespace = true;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
+
+// Prints a failed call's status and any machine-readable details; returns 1.
+int Fail(const grpc::Status& status) {
+  nlohmann::ordered_json out;
+  out["code"] = netra::GrpcCodeName(status.error_code());
+  out["message"] = status.error_message();
+  netra::v1::ErrorStatus details;
+  if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
+    for (const auto& any : details.details()) {
+      netra::v1::BadRequest bad_request;
+      if (any.UnpackTo(&bad_request)) out["details"].push_back(nlohmann::ordered_json::parse(ToJson(bad_request)));
+      netra::v1::PreconditionFailure precondition;
+      if (any.UnpackTo(&precondition)) out["details"].push_back(nlohmann::ordered_json::parse(ToJson(precondition)));
+    }
+  }
+  std::cerr << out.dump(2) << "\n";
+  return 1;
+}
+
+std::unique_ptr<grpc::ClientContext> Context(const Options& o) {
+  auto context = netra::MakeClientContext(std::chrono::milliseconds(o.timeout_ms));
+  if (!o.actor.empty()) context->AddMetadata("x-netra-actor", o.actor);
+  return context;
+}
+
+netra::v1::RegionLevel ParseLevel(const std::string& text) {
+  if (text == "province") return netra::v1::REGION_LEVEL_PROVINCE;
+  if (text == "regency") return netra::v1::REGION_LEVEL_REGENCY;
+  if (text == "district") return netra::v1::REGION_LEVEL_DISTRICT;
+  return netra::v1::REGION_LEVEL_UNSPECIFIED;
+}
+
+int Health(const Options& o, int wait_seconds) {
+  struct Target {
+    const char* name;
+    std::string address;
+  };
+  const Target targets[] = {{"registry", o.registry}, {"complaint", o.complaint}, {"sanction", o.sanction}};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
+  bool all_serving = true;
+  std::string out = "{";
+  for (const auto& target : targets) {
+    auto channel = netra::MakeChannel(target.address, nullptr);
+    netra::HealthStatus status;
+    // Poll until serving or the wait is over (each check is itself bounded).
+    while (true) {
+      status = netra::CheckHealth(*channel, "", 1000ms);
+      if (status == netra::HealthStatus::kServing || std::chrono::steady_clock::now() >= deadline) break;
+      std::this_thread::sleep_for(200ms);
+    }
+    const char* text = status == netra::HealthStatus::kServing      ? "SERVING"
+                       : status == netra::HealthStatus::kNotServing ? "NOT_SERVING"
+                                                                     : "UNREACHABLE";
+    all_serving = all_serving && status == netra::HealthStatus::kServing;
+    out += std::string(out.size() > 1 ? ", " : "") + "\"" + target.name + "\": \"" + text + "\"";
+  }
+  std::cout << out << "}\n";
+  return all_serving ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"netractl " NETRA_VERSION ": the operator's command line for Netra. Output is JSON."};
+  app.set_version_flag("--version", NETRA_VERSION);
+  app.require_subcommand(1);
+  app.add_option("--registry", o.registry, "Registry service HOST:PORT[,...]")->envname("NETRA_REGISTRY")->capture_default_str();
+  app.add_option("--complaint", o.complaint, "Complaint service HOST:PORT[,...]")->envname("NETRA_COMPLAINT")->capture_default_str();
+  app.add_option("--sanction", o.sanction, "Sanction service HOST:PORT[,...]")->envname("NETRA_SANCTION")->capture_default_str();
+  app.add_option("--actor", o.actor, "Who is acting (sent as x-netra-actor)")->envname("NETRA_ACTOR");
+  app.add_option("--timeout-ms", o.timeout_ms, "Deadline of each call")->capture_default_str()->check(CLI::Range(1, 3600000));
+
+  int wait_seconds = 0;
+  auto* health = app.add_subcommand("health", "Report whether each service is SERVING");
+  health->add_option("--wait", wait_seconds, "Keep checking up to this many seconds until all serve")->check(CLI::Range(0, 600));
+
+  auto* reflect = app.add_subcommand("reflect", "List the gRPC services each server exposes through reflection");
+
+  auto* regions = app.add_subcommand("regions", "Indonesian regions (province, kabupaten/kota, kecamatan)");
+  regions->require_subcommand(1);
+  auto* regions_list = regions->add_subcommand("list", "List regions under a parent");
+  std::string parent, level;
+  bool all_pages = false;
+  int page_size = 0;
+  regions_list->add_option("--parent", parent, "Parent region code (empty: the provinces)");
+  regions_list->add_option("--level", level, "province, regency or district: every region of that level under parent")
+      ->check(CLI::IsMember({"province", "regency", "district"}));
+  regions_list->add_option("--page-size", page_size, "Regions per page");
+  regions_list->add_flag("--all", all_pages, "Fetch every page");
+
+  auto* violations = app.add_subcommand("violations", "The violation catalog");
+  violations->require_subcommand(1);
+  auto* violations_list = violations->add_subcommand("list", "List violation types with their sanctions");
+  std::string category, employee_type;
+  violations_list->add_option("--category", category, "ethics or discipline")->check(CLI::IsMember({"ethics", "discipline"}));
+  violations_list->add_option("--employee-type", employee_type, "pns, pppk or ppnpn")
+      ->check(CLI::IsMember({"pns", "pppk", "ppnpn"}));
+
+  auto* complaint = app.add_subcommand("complaint", "Complaints");
+  complaint->require_subcommand(1);
+  auto* complaint_status = complaint->add_subcommand("status", "Public status of a complaint by tracking code");
+  std::string tracking_code;
+  complaint_status->add_option("tracking_code", tracking_code, "The reporter's tracking code")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*health) return Health(o, wait_seconds);
+
+  if (*reflect) {
+    nlohmann::ordered_json out;
+    for (auto [name, address] : {std::pair{"registry", o.registry}, {"complaint", o.complaint}, {"sanction", o.sanction}}) {
+      auto services = netra::ListServicesByReflection(netra::MakeChannel(address, nullptr),
+                                                      std::chrono::milliseconds(o.timeout_ms));
+      out[name] = services ? nlohmann::json(*services) : nlohmann::json("UNREACHABLE");
+    }
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+
+  if (*regions_list) {
+    auto stub = netra::v1::RegistryService::NewStub(netra::MakeChannel(o.registry, nullptr));
+    netra::v1::ListRegionsRequest request;
+    request.set_parent_code(parent);
+    request.set_level(ParseLevel(level));
+    request.set_page_size(page_size);
+    netra::v1::ListRegionsResponse all;
+    while (true) {
+      netra::v1::ListRegionsResponse response;
+      auto context = Context(o);
+      auto status = stub->ListRegions(context.get(), request, &response);
+      if (!status.ok()) return Fail(status);
+      if (!all_pages) {
+        std::cout << ToJson(response);
+        return 0;
+      }
+      all.mutable_regions()->MergeFrom(response.regions());
+      all.set_total_size(response.total_size());
+      if (response.next_page_token().empty()) break;
+      request.set_page_token(response.next_page_token());
+    }
+    std::cout << ToJson(all);
+    return 0;
+  }
+
+  if (*violations_list) {
+    auto stub = netra::v1::SanctionService::NewStub(netra::MakeChannel(o.sanction, nullptr));
+    netra::v1::ListViolationTypesRequest request;
+    if (category == "ethics") request.set_category(netra::v1::VIOLATION_CATEGORY_ETHICS);
+    if (category == "discipline") request.set_category(netra::v1::VIOLATION_CATEGORY_DISCIPLINE);
+    if (employee_type == "pns") request.set_employee_type(netra::v1::EMPLOYEE_TYPE_PNS);
+    if (employee_type == "pppk") request.set_employee_type(netra::v1::EMPLOYEE_TYPE_PPPK);
+    if (employee_type == "ppnpn") request.set_employee_type(netra::v1::EMPLOYEE_TYPE_PPNPN);
+    request.set_page_size(500);
+    netra::v1::ListViolationTypesResponse response;
+    auto context = Context(o);
+    auto status = stub->ListViolationTypes(context.get(), request, &response);
+    if (!status.ok()) return Fail(status);
+    std::cout << ToJson(response);
+    return 0;
+  }
+
+  if (*complaint_status) {
+    auto stub = netra::v1::ComplaintService::NewStub(netra::MakeChannel(o.complaint, nullptr));
+    netra::v1::GetComplaintStatusRequest request;
+    request.set_tracking_code(tracking_code);
+    netra::v1::GetComplaintStatusResponse response;
+    auto context = Context(o);
+    auto status = stub->GetComplaintStatus(context.get(), request, &response);
+    if (!status.ok()) return Fail(status);
+    std::cout << ToJson(response);
+    return 0;
+  }
+  return 2;
+}
