@@ -95,6 +95,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, Metrics* m
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
   // Reconnect quickly after a peer restarts instead of backing off for up to 2 minutes.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
   if (metrics) interceptors.push_back(metrics->ClientInterceptorFactory());
