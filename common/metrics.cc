@@ -164,6 +164,13 @@ Metrics::Metrics(const std::string& service, const std::string& version)
   client_ = MakeFamilies(*registry_, "client");
 }
 
+Metrics::~Metrics() {
+  // The embedded web server (civetweb) needs up to a second to notice it is
+  // being stopped; a process that is exiting does not need it stopped, so the
+  // exposer is left to the operating system instead of delaying every shutdown.
+  (void)exposer_.release();
+}
+
 bool Metrics::Serve(const HostPort& address, std::string* error) {
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(address.ToString());

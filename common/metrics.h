@@ -25,6 +25,7 @@ const char* GrpcCodeName(int code);
 class Metrics {
  public:
   Metrics(const std::string& service, const std::string& version);
+  ~Metrics();
 
   prometheus::Registry& registry() { return *registry_; }
   std::shared_ptr<prometheus::Registry> shared_registry() { return registry_; }

@@ -1,7 +1,9 @@
 // Page size and page token handling shared by every List RPC.
 //
 // A page token is the opaque, URL-safe encoding of the last key returned, so
-// paging stays stable while rows are inserted concurrently (keyset paging).
+// paging stays stable while rows are inserted concurrently (keyset paging). It
+// is bound to the request's filters (`scope`): a token replayed with other
+// filters is refused rather than silently skipping or repeating rows.
 #pragma once
 
 #include <optional>
@@ -21,8 +23,10 @@ struct PageLimits {
 // (AIP-158: servers may return fewer results than asked).
 int PageSize(int requested, const PageLimits& limits, std::string_view field, Violations& out);
 
-std::string EncodePageToken(std::string_view last_key);
-// Empty token -> empty key (first page). A token we did not issue is a violation.
-std::optional<std::string> DecodePageToken(std::string_view token, std::string_view field, Violations& out);
+std::string EncodePageToken(std::string_view last_key, std::string_view scope = {});
+// Empty token -> empty key (first page). A token we did not issue, or issued
+// for another scope, is a violation.
+std::optional<std::string> DecodePageToken(std::string_view token, std::string_view field, Violations& out,
+                                           std::string_view scope = {});
 
 }  // namespace netra

@@ -53,6 +53,10 @@ sigset_t ShutdownSignals() {
 
 }  // namespace
 
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> UnimplementedMessageInterceptorFactory() {
+  return std::make_unique<UnimplementedMessageFactory>();
+}
+
 void BlockShutdownSignals() {
   sigset_t set = ShutdownSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
@@ -91,7 +95,7 @@ bool ServiceRunner::Start(std::string* error) {
 
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(metrics_.ServerInterceptorFactory());
-  interceptors.push_back(std::make_unique<UnimplementedMessageFactory>());
+  interceptors.push_back(UnimplementedMessageInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   server_ = builder.BuildAndStart();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <grpcpp/server.h>
+#include <grpcpp/support/server_interceptor.h>
 
 #include <functional>
 #include <memory>
@@ -19,6 +20,11 @@ class Service;
 }
 
 namespace netra {
+
+// Fills in a message naming the method (and saying it is not implemented in
+// this release yet) where a generated base class answers UNIMPLEMENTED with
+// none. ServiceRunner installs it; exposed so that tests can too.
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> UnimplementedMessageInterceptorFactory();
 
 // Call first in main, before any thread exists, so that SIGTERM/SIGINT are
 // delivered to WaitForShutdown rather than killing the process mid-call.

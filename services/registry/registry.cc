@@ -18,7 +18,8 @@ Result<RegionPage> Registry::ListRegions(const RegionQuery& query) const {
     violations.Add("level", ViolationReason::kOutOfRange, "must be below the level of parent_code");
   }
   int page_size = PageSize(query.page_size, PageLimits{50, 1000}, "page_size", violations);
-  auto after = DecodePageToken(query.page_token, "page_token", violations);
+  std::string scope = query.parent_code + "|" + std::to_string(query.level ? static_cast<int>(*query.level) : 0);
+  auto after = DecodePageToken(query.page_token, "page_token", violations, scope);
   if (!violations.empty()) return Error::Invalid(std::move(violations));
 
   std::vector<const Region*> all = query.level ? regions_.Descendants(query.parent_code, *query.level)
@@ -30,7 +31,7 @@ Result<RegionPage> Registry::ListRegions(const RegionQuery& query) const {
                              [](const std::string& key, const Region* r) { return key < r->code; });
   if (after->empty()) it = all.begin();
   for (; it != all.end() && static_cast<int>(page.regions.size()) < page_size; ++it) page.regions.push_back(*it);
-  if (it != all.end()) page.next_page_token = EncodePageToken(page.regions.back()->code);
+  if (it != all.end()) page.next_page_token = EncodePageToken(page.regions.back()->code, scope);
   return page;
 }
 

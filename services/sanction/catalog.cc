@@ -210,7 +210,9 @@ Result<ViolationCatalog> ParseCatalog(std::string_view json) {
 Result<ViolationTypePage> ListViolationTypes(const ViolationCatalog& catalog, const ViolationTypeFilter& filter) {
   Violations violations;
   int page_size = PageSize(filter.page_size, PageLimits{50, 1000}, "page_size", violations);
-  auto after = DecodePageToken(filter.page_token, "page_token", violations);
+  std::string scope = std::to_string(filter.category ? static_cast<int>(*filter.category) : 0) + "|" +
+                      std::to_string(filter.employee_type ? static_cast<int>(*filter.employee_type) : 0);
+  auto after = DecodePageToken(filter.page_token, "page_token", violations, scope);
   if (!violations.empty()) return Error::Invalid(std::move(violations));
   ViolationTypePage page;
   const ViolationType* last = nullptr;
@@ -229,7 +231,7 @@ Result<ViolationTypePage> ListViolationTypes(const ViolationCatalog& catalog, co
     page.violation_types.push_back(std::move(copy));
     last = &type;
   }
-  if (more && last) page.next_page_token = EncodePageToken(last->code);
+  if (more && last) page.next_page_token = EncodePageToken(last->code, scope);
   return page;
 }
 

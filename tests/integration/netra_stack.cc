@@ -27,11 +27,12 @@ NetraStack::NetraStack() {
 }
 
 NetraStack::~NetraStack() {
+  // Signal all first so the three drain in parallel.
   for (auto& process : processes_) {
-    if (process && process->Running()) {
-      process->Signal(SIGTERM);
-      if (!process->Wait(10s)) process->Kill();
-    }
+    if (process && process->Running()) process->Signal(SIGTERM);
+  }
+  for (auto& process : processes_) {
+    if (process && !process->Wait(10s)) process->Kill();
   }
 }
 

@@ -1,0 +1,146 @@
+// Tests for common/rpc.{h,cc}: domain errors become gRPC statuses whose details
+// programs can read (netra.v1.ErrorStatus in the status details).
+#include "common/rpc.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "netra/v1/errors.pb.h"
+
+namespace netra {
+namespace {
+
+// The ErrorStatus a client decodes from the status details, checked against the status itself.
+netra::v1::ErrorStatus Details(const grpc::Status& status) {
+  netra::v1::ErrorStatus decoded;
+  EXPECT_TRUE(decoded.ParseFromString(status.error_details())) << "details do not parse";
+  EXPECT_EQ(decoded.code(), status.error_code());
+  EXPECT_EQ(decoded.message(), status.error_message());
+  return decoded;
+}
+
+netra::v1::BadRequest BadRequestOf(const grpc::Status& status) {
+  auto decoded = Details(status);
+  netra::v1::BadRequest bad_request;
+  EXPECT_EQ(decoded.details_size(), 1);
+  if (decoded.details_size() == 1) {
+    EXPECT_EQ(decoded.details(0).type_url(), "type.googleapis.com/netra.v1.BadRequest");
+    EXPECT_TRUE(decoded.details(0).UnpackTo(&bad_request));
+  }
+  return bad_request;
+}
+
+TEST(InvalidArgumentTest, CarriesEveryViolationAsABadRequest) {
+  Violations v;
+  v.Add("employee.nip", ViolationReason::kInvalidFormat, "must be 18 digits");
+  v.Add("rows[3].region_code", ViolationReason::kNotFound, "no such region");
+  v.Add("page_size", ViolationReason::kOutOfRange, "must not be negative");
+  grpc::Status status = InvalidArgument(v);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  auto bad_request = BadRequestOf(status);
+  ASSERT_EQ(bad_request.field_violations_size(), 3);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "employee.nip");
+  EXPECT_EQ(bad_request.field_violations(0).reason(), netra::v1::FieldViolation::REASON_INVALID_FORMAT);
+  EXPECT_EQ(bad_request.field_violations(0).description(), "must be 18 digits");
+  EXPECT_EQ(bad_request.field_violations(1).field(), "rows[3].region_code");
+  EXPECT_EQ(bad_request.field_violations(1).reason(), netra::v1::FieldViolation::REASON_NOT_FOUND);
+  EXPECT_EQ(bad_request.field_violations(2).field(), "page_size");
+  EXPECT_EQ(bad_request.field_violations(2).reason(), netra::v1::FieldViolation::REASON_OUT_OF_RANGE);
+
+  // The message is for people: it names every field.
+  for (const char* field : {"employee.nip", "rows[3].region_code", "page_size"}) {
+    EXPECT_NE(status.error_message().find(field), std::string::npos) << status.error_message();
+  }
+  EXPECT_NE(status.error_message().find("must be 18 digits"), std::string::npos);
+}
+
+TEST(InvalidArgumentTest, EveryReasonMapsToItsProtoValueByName) {
+  const std::vector<ViolationReason> reasons = {
+      ViolationReason::kRequired,  ViolationReason::kInvalidFormat, ViolationReason::kOutOfRange,
+      ViolationReason::kTooLong,   ViolationReason::kNotFound,      ViolationReason::kInconsistent,
+      ViolationReason::kUnsupported};
+  for (auto reason : reasons) {
+    auto bad_request = BadRequestOf(InvalidArgument("f", reason, "d"));
+    ASSERT_EQ(bad_request.field_violations_size(), 1);
+    EXPECT_EQ(netra::v1::FieldViolation::Reason_Name(bad_request.field_violations(0).reason()),
+              "REASON_" + std::string(ReasonName(reason)));
+  }
+}
+
+TEST(FailedPreconditionTest, NamesStateActionAndAllowedActions) {
+  grpc::Status status = FailedPrecondition("COMPLAINT_STATUS_RECEIVED", "COMPLAINT_ACTION_FORWARD",
+                                           {"COMPLAINT_ACTION_REGISTER", "COMPLAINT_ACTION_REJECT"});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  auto decoded = Details(status);
+  ASSERT_EQ(decoded.details_size(), 1);
+  EXPECT_EQ(decoded.details(0).type_url(), "type.googleapis.com/netra.v1.PreconditionFailure");
+  netra::v1::PreconditionFailure failure;
+  ASSERT_TRUE(decoded.details(0).UnpackTo(&failure));
+  EXPECT_EQ(failure.current_state(), "COMPLAINT_STATUS_RECEIVED");
+  EXPECT_EQ(failure.attempted_action(), "COMPLAINT_ACTION_FORWARD");
+  ASSERT_EQ(failure.allowed_actions_size(), 2);
+  EXPECT_EQ(failure.allowed_actions(0), "COMPLAINT_ACTION_REGISTER");
+  EXPECT_EQ(failure.allowed_actions(1), "COMPLAINT_ACTION_REJECT");
+  for (const char* word : {"COMPLAINT_STATUS_RECEIVED", "COMPLAINT_ACTION_FORWARD", "COMPLAINT_ACTION_REGISTER",
+                           "COMPLAINT_ACTION_REJECT"}) {
+    EXPECT_NE(status.error_message().find(word), std::string::npos) << status.error_message();
+  }
+}
+
+TEST(FailedPreconditionTest, TerminalStateSaysNothingIsAllowed) {
+  grpc::Status status = FailedPrecondition("CASE_STATUS_DECIDED", "RecordDecision", {});
+  auto decoded = Details(status);
+  netra::v1::PreconditionFailure failure;
+  ASSERT_EQ(decoded.details_size(), 1);
+  ASSERT_TRUE(decoded.details(0).UnpackTo(&failure));
+  EXPECT_EQ(failure.allowed_actions_size(), 0);
+  EXPECT_NE(status.error_message().find("none"), std::string::npos) << status.error_message();
+}
+
+TEST(ToStatusTest, EveryKindMapsToItsCode) {
+  Violations v;
+  v.Add("tracking_code", ViolationReason::kRequired, "is required");
+  struct Case {
+    Error error;
+    grpc::StatusCode code;
+  };
+  const std::vector<Case> cases = {
+      {Error::Invalid(v), grpc::StatusCode::INVALID_ARGUMENT},
+      {Error::NotFound("no complaint has tracking code X"), grpc::StatusCode::NOT_FOUND},
+      {Error::AlreadyExists("employee exists"), grpc::StatusCode::ALREADY_EXISTS},
+      {Error::Precondition("S", "A", {"B"}), grpc::StatusCode::FAILED_PRECONDITION},
+      {Error::Aborted("version 3 expected, 4 found"), grpc::StatusCode::ABORTED},
+      {Error::Unavailable("registry is down"), grpc::StatusCode::UNAVAILABLE},
+      {Error::Internal("boom"), grpc::StatusCode::INTERNAL},
+  };
+  for (const auto& c : cases) {
+    grpc::Status status = ToStatus(c.error);
+    EXPECT_EQ(status.error_code(), c.code) << static_cast<int>(c.error.kind);
+  }
+  // Messages for people pass through for the kinds that are the caller's business.
+  EXPECT_EQ(ToStatus(Error::NotFound("no complaint has tracking code X")).error_message(),
+            "no complaint has tracking code X");
+  EXPECT_EQ(ToStatus(Error::Unavailable("registry is down")).error_message(), "registry is down");
+  // Invalid and precondition errors keep their machine-readable details.
+  EXPECT_EQ(BadRequestOf(ToStatus(Error::Invalid(v))).field_violations(0).field(), "tracking_code");
+  auto precondition = Details(ToStatus(Error::Precondition("S", "A", {"B"})));
+  netra::v1::PreconditionFailure failure;
+  ASSERT_EQ(precondition.details_size(), 1);
+  ASSERT_TRUE(precondition.details(0).UnpackTo(&failure));
+  EXPECT_EQ(failure.current_state(), "S");
+}
+
+TEST(ToStatusTest, InternalNeverLeaksTheInternalMessage) {
+  grpc::Status status = ToStatus(Error::Internal("SQLITE_CORRUPT at /var/lib/netra/complaint.db page 7"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(status.error_message().find("SQLITE"), std::string::npos) << status.error_message();
+  EXPECT_EQ(status.error_message().find("/var/lib"), std::string::npos) << status.error_message();
+  EXPECT_EQ(status.error_details().find("SQLITE"), std::string::npos);
+  EXPECT_FALSE(status.error_message().empty());
+}
+
+}  // namespace
+}  // namespace netra
