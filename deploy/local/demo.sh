@@ -12,11 +12,23 @@ echo "== provinces (first 5 of 38)"
 echo "== kabupaten/kota of Jawa Tengah (33), first 5"
 "$ctl" regions list --parent 33 --page-size 5
 
-echo "== the violation catalog, discipline items, as they apply to PPPK (first item)"
-"$ctl" violations list --category discipline --employee-type pppk | head -40
+echo "== the violation catalog: the first discipline item, as it applies to a PPPK"
+"$ctl" violations list --category discipline --employee-type pppk --page-size 1
 
 echo "== public status of an unknown tracking code (expect NOT_FOUND)"
 if "$ctl" complaint status 23456789AB; then echo "unexpected: found"; exit 1; fi
 
 echo "== gRPC reflection"
 "$ctl" reflect
+
+# /metrics without curl (not on a fresh Debian): HTTP/1.0 over bash's /dev/tcp.
+scrape() {
+  exec 3<>"/dev/tcp/127.0.0.1/$1"
+  printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+  cat <&3
+  exec 3<&-
+}
+echo "== calls counted on /metrics"
+for port in ${METRICS_PORTS:-9451 9452 9453}; do
+  scrape "$port" | grep '^grpc_server_handled_total' || true
+done

@@ -26,7 +26,8 @@ stop() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   echo "== stopped"
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 for port in "$REDIS_PORT" "$REGISTRY_PORT" "$COMPLAINT_PORT" "$SANCTION_PORT" \
             "$REGISTRY_METRICS" "$COMPLAINT_METRICS" "$SANCTION_METRICS"; do
@@ -62,7 +63,8 @@ if ! "$bin/netractl" health --wait 60; then
   exit 1
 fi
 
-NETRACTL="$bin/netractl" "$root/deploy/local/demo.sh"
+NETRACTL="$bin/netractl" METRICS_PORTS="$REGISTRY_METRICS $COMPLAINT_METRICS $SANCTION_METRICS" \
+  "$root/deploy/local/demo.sh"
 
 cat <<INFO
 

@@ -200,7 +200,8 @@ int main(int argc, char** argv) {
   out["concurrency"] = options.concurrency;
   out["channels"] = options.channels;
   out["warmup_s"] = options.warmup_seconds;
-  for (auto& [key, value] : netra::loadgen::ResultJson(result).items()) out[key] = value;
+  auto figures = netra::loadgen::ResultJson(result);
+  for (auto& [key, value] : figures.items()) out[key] = value;
   std::cout << out.dump() << std::endl;
   return result.calls > 0 ? 0 : 1;
 }

@@ -137,6 +137,8 @@ int main(int argc, char** argv) {
   violations_list->add_option("--category", category, "ethics or discipline")->check(CLI::IsMember({"ethics", "discipline"}));
   violations_list->add_option("--employee-type", employee_type, "pns, pppk or ppnpn")
       ->check(CLI::IsMember({"pns", "pppk", "ppnpn"}));
+  int violations_page_size = 1000;
+  violations_list->add_option("--page-size", violations_page_size, "Violation types to list")->capture_default_str();
 
   auto* complaint = app.add_subcommand("complaint", "Complaints");
   complaint->require_subcommand(1);
@@ -192,7 +194,7 @@ int main(int argc, char** argv) {
     if (employee_type == "pns") request.set_employee_type(netra::v1::EMPLOYEE_TYPE_PNS);
     if (employee_type == "pppk") request.set_employee_type(netra::v1::EMPLOYEE_TYPE_PPPK);
     if (employee_type == "ppnpn") request.set_employee_type(netra::v1::EMPLOYEE_TYPE_PPNPN);
-    request.set_page_size(500);
+    request.set_page_size(violations_page_size);
     netra::v1::ListViolationTypesResponse response;
     auto context = Context(o);
     auto status = stub->ListViolationTypes(context.get(), request, &response);
