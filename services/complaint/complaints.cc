@@ -16,11 +16,12 @@ std::string EncodeStatus(const PublicStatus& s) {
 }
 
 std::optional<PublicStatus> DecodeStatus(const std::string& code, const std::string& text) {
+  // Whatever is in Redis is checked before use: get<>() on a value of the wrong type would throw.
   auto json = nlohmann::json::parse(text, nullptr, false);
-  if (json.is_discarded() || !json.is_object() || !json.contains("s") || !json.contains("r") || !json.contains("u"))
-    return std::nullopt;
-  int status = json["s"].get<int>();
-  if (status < 1 || status > static_cast<int>(ComplaintStatus::kDismissed)) return std::nullopt;
+  auto integer = [&json](const char* key) { return json.contains(key) && json[key].is_number_integer(); };
+  if (json.is_discarded() || !json.is_object() || !integer("s") || !integer("r") || !integer("u")) return std::nullopt;
+  int64_t status = json["s"].get<int64_t>();
+  if (status < 1 || status > static_cast<int64_t>(ComplaintStatus::kDismissed)) return std::nullopt;
   return PublicStatus{code, static_cast<ComplaintStatus>(status), json["r"].get<int64_t>(), json["u"].get<int64_t>()};
 }
 

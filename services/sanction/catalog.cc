@@ -32,17 +32,16 @@ std::string_view NameOf(const std::array<std::string_view, N>& names, Enum value
   return index >= 0 && index < static_cast<int>(N) ? names[index] : "UNSPECIFIED";
 }
 
-// Reads an enum spelled as in the file; adds a violation and returns nullopt otherwise.
+// Reads an enum spelled as in the file from `value` (null when absent), reported at `field`;
+// adds a violation and returns nullopt otherwise.
 template <class Enum, size_t N>
-std::optional<Enum> ReadEnum(const nlohmann::json& object, const char* key, const std::array<std::string_view, N>& names,
-                             const std::string& path, Violations& out) {
-  std::string field = Path(path, key);
-  auto it = object.find(key);
-  if (it == object.end() || !it->is_string()) {
+std::optional<Enum> ReadEnumValue(const nlohmann::json* value, const std::string& field,
+                                  const std::array<std::string_view, N>& names, Violations& out) {
+  if (value == nullptr || !value->is_string()) {
     out.Add(field, ViolationReason::kRequired, "must be one of the listed spellings");
     return std::nullopt;
   }
-  auto text = it->get<std::string>();
+  auto text = value->get<std::string>();
   for (size_t i = 0; i < N; ++i) {
     if (names[i] == text) return static_cast<Enum>(i + 1);
   }
@@ -50,6 +49,14 @@ std::optional<Enum> ReadEnum(const nlohmann::json& object, const char* key, cons
   for (auto name : names) allowed += (allowed.empty() ? "" : ", ") + std::string(name);
   out.Add(field, ViolationReason::kUnsupported, "unknown value; expected one of " + allowed);
   return std::nullopt;
+}
+
+// The same for member `key` of `object`, reported at path.key.
+template <class Enum, size_t N>
+std::optional<Enum> ReadEnum(const nlohmann::json& object, const char* key, const std::array<std::string_view, N>& names,
+                             const std::string& path, Violations& out) {
+  auto it = object.find(key);
+  return ReadEnumValue<Enum>(it == object.end() ? nullptr : &*it, Path(path, key), names, out);
 }
 
 std::string ReadText(const nlohmann::json& object, const char* key, bool required, const std::string& path,
@@ -86,7 +93,7 @@ std::optional<SanctionRule> ReadRule(const nlohmann::json& rule, const std::stri
     for (size_t i = 0; i < forms->size(); ++i) {
       std::string field = Path(path, "forms") + "[" + std::to_string(i) + "]";
       const auto& item = (*forms)[i];
-      auto form = ReadEnum<SanctionForm>(nlohmann::json{{"form", item}}, "form", kForms, field, out);
+      auto form = ReadEnumValue<SanctionForm>(&item, field, kForms, out);
       if (!form) continue;
       if (!seen.insert(*form).second) {
         out.Add(field, ViolationReason::kInconsistent, "form listed twice");
@@ -95,7 +102,9 @@ std::optional<SanctionRule> ReadRule(const nlohmann::json& rule, const std::stri
       result.forms.push_back(*form);
     }
   }
-  if (!type || !level) return std::nullopt;
+  // A rule with a bad level still names its employee type, so the caller does not also
+  // report that type as missing (the catalog is rejected for the level anyway).
+  if (!type) return std::nullopt;
   return result;
 }
 

@@ -160,6 +160,7 @@ TEST(CatalogValidationTest, MinimalCatalogIsAccepted) {
 TEST(CatalogValidationTest, UnknownLevelSpellingIsReportedAtItsPath) {
   auto json = Catalog();
   json["violation_types"][0]["sanctions"][1]["level"] = "Severe";
+  // Only the level: the rule still counts for its employee type (PPPK is not "missing").
   EXPECT_EQ(Problems(json), std::vector<std::string>{"violation_types[0].sanctions[1].level: UNSUPPORTED"});
 }
 

@@ -6,9 +6,14 @@
 // netra::MakeChannel channel (the same client for every cell), and prints one
 // table row: calls/s and latency percentiles.
 //
-//   workloads  echo    bare unary echo (the cost of the API itself)
-//              sqlite  a blocking SQLite point read per call (netra::Database,
-//                      Read = BEGIN DEFERRED; SELECT …; COMMIT) on a temp file
+//   workloads  echo          bare unary echo (the cost of the API itself)
+//              sqlite        a blocking SQLite point read per call (netra::Database,
+//                            Read = BEGIN DEFERRED; SELECT …; COMMIT) on a temp file
+//              sqlite-write  a durable one-row INSERT per call (Write = BEGIN
+//                            IMMEDIATE; INSERT; COMMIT with synchronous=FULL)
+//              sleep         --sleep-ms of blocking wait per call (a stand-in for
+//                            a blocking Redis or peer round trip)
+//              (echo and sqlite by default; the others on request)
 //   modes      sync           grpc::Service, handlers run on the sync server's threads
 //              callback       CallbackService, handler work done inline in the reaction
 //              callback-pool  CallbackService, work handed to a fixed pool of
@@ -40,6 +45,7 @@
 #include <vector>
 
 #include "common/client.h"
+#include "common/log.h"
 #include "common/sqlite.h"
 #include "echo.grpc.pb.h"
 #include "tools/loadgen/driver.h"
@@ -53,7 +59,9 @@ using netra::bench::EchoService;
 // --- the work a call does ----------------------------------------------------
 
 constexpr netra::Migration kMigrations[] = {
-    {1, "items", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, value TEXT NOT NULL);"},
+    {1, "items",
+     "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, value TEXT NOT NULL);"
+     "CREATE TABLE events (id INTEGER PRIMARY KEY, item INTEGER NOT NULL, payload BLOB NOT NULL);"},
 };
 
 class Workload {
@@ -95,6 +103,41 @@ class SqliteWorkload : public Workload {
 
  private:
   netra::Database& db_;
+};
+
+class SqliteWriteWorkload : public Workload {
+ public:
+  explicit SqliteWriteWorkload(netra::Database& db) : db_(db) {}
+  grpc::Status Handle(const EchoRequest& request, EchoResponse* response) override {
+    try {
+      db_.Write([&](netra::Connection& c) {
+        auto insert = c.Prepare("INSERT INTO events (item, payload) VALUES (?1, ?2)");
+        insert.Bind(1, request.key()).BindBlob(2, request.payload());
+        insert.Run();
+      });
+    } catch (const netra::StoreError& e) {
+      return grpc::Status(grpc::StatusCode::INTERNAL, e.what());
+    }
+    response->set_key(request.key());
+    return grpc::Status::OK;
+  }
+
+ private:
+  netra::Database& db_;
+};
+
+class SleepWorkload : public Workload {
+ public:
+  explicit SleepWorkload(std::chrono::microseconds delay) : delay_(delay) {}
+  grpc::Status Handle(const EchoRequest& request, EchoResponse* response) override {
+    std::this_thread::sleep_for(delay_);
+    response->set_key(request.key());
+    response->set_payload(request.payload());
+    return grpc::Status::OK;
+  }
+
+ private:
+  std::chrono::microseconds delay_;
 };
 
 // A temp SQLite file with `rows` rows; removed on destruction.
@@ -314,7 +357,18 @@ std::vector<std::string> Split(const std::string& text) {
   return out;
 }
 
-int Serve(const std::string& spec, const std::string& listen, const ServerOptions& server_options, int rows) {
+// The workload called `name`, or null (with *error set) if there is none.
+std::unique_ptr<Workload> MakeWorkload(const std::string& name, netra::Database& db, int sleep_ms, std::string* error) {
+  if (name == "echo") return std::make_unique<EchoWorkload>();
+  if (name == "sqlite") return std::make_unique<SqliteWorkload>(db);
+  if (name == "sqlite-write") return std::make_unique<SqliteWriteWorkload>(db);
+  if (name == "sleep") return std::make_unique<SleepWorkload>(std::chrono::milliseconds(sleep_ms));
+  *error = "unknown workload " + name + " (echo, sqlite, sqlite-write, sleep)";
+  return nullptr;
+}
+
+int Serve(const std::string& spec, const std::string& listen, const ServerOptions& server_options, int rows,
+          int sleep_ms) {
   auto colon = spec.find(':');
   std::string mode = spec.substr(0, colon);
   std::string workload = colon == std::string::npos ? "echo" : spec.substr(colon + 1);
@@ -326,17 +380,13 @@ int Serve(const std::string& spec, const std::string& listen, const ServerOption
 
   std::string error;
   TempStore store;
-  std::unique_ptr<Workload> work;
-  if (workload == "echo") {
-    work = std::make_unique<EchoWorkload>();
-  } else if (workload == "sqlite") {
-    if (!store.Open(rows, &error)) {
-      std::cerr << "netra-bench-server-modes: " << error << "\n";
-      return 1;
-    }
-    work = std::make_unique<SqliteWorkload>(store.db());
-  } else {
-    std::cerr << "netra-bench-server-modes: unknown workload " << workload << " (echo, sqlite)\n";
+  if (!store.Open(rows, &error)) {
+    std::cerr << "netra-bench-server-modes: cannot create the SQLite store: " << error << "\n";
+    return 1;
+  }
+  auto work = MakeWorkload(workload, store.db(), sleep_ms, &error);
+  if (!work) {
+    std::cerr << "netra-bench-server-modes: " << error << "\n";
     return 2;
   }
   BenchServer server;
@@ -358,12 +408,12 @@ int main(int argc, char** argv) {
   netra::loadgen::LoadOptions load;
   load.duration_seconds = 5;
   load.warmup_seconds = 1;
-  int repeats = 1, rows = 5000, payload_bytes = 64;
+  int repeats = 1, rows = 5000, payload_bytes = 64, sleep_ms = 1;
   ServerOptions server_options;
   std::string serve, listen = "127.0.0.1:0";
   app.add_option("--concurrency", concurrency_list, "Comma-separated calls in flight")->default_val(concurrency_list);
   app.add_option("--modes", mode_list, "Comma-separated server modes")->default_val(mode_list);
-  app.add_option("--workloads", workload_list, "Comma-separated workloads (echo, sqlite)")->default_val(workload_list);
+  app.add_option("--workloads", workload_list, "Comma-separated workloads (echo, sqlite, sqlite-write, sleep)")->default_val(workload_list);
   app.add_option("--seconds", load.duration_seconds, "Measured seconds per cell")->default_val(5)->check(CLI::Range(0.1, 3600.0));
   app.add_option("--warmup", load.warmup_seconds, "Warm-up seconds per cell")->default_val(1)->check(CLI::Range(0.0, 600.0));
   app.add_option("--repeat", repeats, "Rounds over the whole matrix (figures are medians)")
@@ -372,6 +422,7 @@ int main(int argc, char** argv) {
   app.add_option("--channels", load.channels, "Client channels per cell")->default_val(1)->check(CLI::Range(1, 64));
   app.add_option("--rows", rows, "Rows in the SQLite table")->default_val(rows)->check(CLI::Range(1, 10000000));
   app.add_option("--payload-bytes", payload_bytes, "Request payload size")->default_val(payload_bytes)->check(CLI::Range(0, 1 << 20));
+  app.add_option("--sleep-ms", sleep_ms, "Blocking wait of the sleep workload")->default_val(sleep_ms)->check(CLI::Range(0, 10000));
   app.add_option("--pool-threads", server_options.pool_threads, "Threads of the callback-pool mode")
       ->default_val(8)
       ->check(CLI::Range(1, 1024));
@@ -383,7 +434,8 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "Address for --serve")->default_val(listen);
   CLI11_PARSE(app, argc, argv);
 
-  if (!serve.empty()) return Serve(serve, listen, server_options, rows);
+  netra::log::Init("netra-bench-server-modes", netra::log::Level::kWarn);
+  if (!serve.empty()) return Serve(serve, listen, server_options, rows, sleep_ms);
 
   std::vector<int> concurrencies;
   for (const auto& c : Split(concurrency_list)) concurrencies.push_back(std::stoi(c));
@@ -396,8 +448,14 @@ int main(int argc, char** argv) {
     std::cerr << "netra-bench-server-modes: cannot create the SQLite store: " << error << "\n";
     return 1;
   }
-  EchoWorkload echo_work;
-  SqliteWorkload sqlite_work(store.db());
+  std::map<std::string, std::unique_ptr<Workload>> work;
+  for (const auto& w : workloads) {
+    work[w] = MakeWorkload(w, store.db(), sleep_ms, &error);
+    if (!work[w]) {
+      std::cerr << "netra-bench-server-modes: " << error << "\n";
+      return 2;
+    }
+  }
 
   std::vector<Cell> cells;
   for (int c : concurrencies) {
@@ -415,9 +473,8 @@ int main(int argc, char** argv) {
 
   for (int round = 1; round <= repeats; ++round) {
     for (auto& cell : cells) {
-      Workload& work = cell.workload == "sqlite" ? static_cast<Workload&>(sqlite_work) : echo_work;
       BenchServer server;
-      if (!server.Start(cell.mode, work, "127.0.0.1:0", server_options, &error)) {
+      if (!server.Start(cell.mode, *work[cell.workload], "127.0.0.1:0", server_options, &error)) {
         std::cerr << "netra-bench-server-modes: " << error << "\n";
         return 1;
       }
@@ -433,24 +490,26 @@ int main(int argc, char** argv) {
       netra::loadgen::LoadOptions options = load;
       options.concurrency = cell.concurrency;
       auto result = netra::loadgen::RunLoad(options, EchoCalls(channels, rows, payload_bytes));
-      int64_t errors = result.calls - result.ok;
-      std::fprintf(stderr, "  round %d  %-13s %-6s c=%-4d %9.0f calls/s  p50 %.3f ms  p99 %.3f ms  errors %lld\n",
-                   round, cell.mode.c_str(), cell.workload.c_str(), cell.concurrency, result.calls_per_second,
-                   result.p50_ms, result.p99_ms, static_cast<long long>(errors));
+      std::string errors;
+      for (const auto& [code, n] : result.errors) errors += " " + code + "=" + std::to_string(n);
+      std::fprintf(stderr, "  round %d  %-13s %-12s c=%-4d %9.0f ok/s  p50 %.3f ms  p99 %.3f ms  errors:%s\n", round,
+                   cell.mode.c_str(), cell.workload.c_str(), cell.concurrency, result.ok_per_second, result.p50_ms,
+                   result.p99_ms, errors.empty() ? " 0" : errors.c_str());
       cell.runs.push_back(result);
     }
   }
 
   std::string sync_label = "sync";
   if (server_options.sync_max_threads > 0) sync_label += "(max " + std::to_string(server_options.sync_max_threads) + " thr)";
-  std::printf("| mode | workload | concurrency | calls/s | p50 ms | p99 ms | errors |%s\n",
-              repeats > 1 ? " calls/s min-max |" : "");
+  // ok/s counts successful calls only; latency covers every call.
+  std::printf("| mode | workload | concurrency | ok calls/s | p50 ms | p99 ms | errors |%s\n",
+              repeats > 1 ? " ok/s min-max |" : "");
   std::printf("|---|---|---:|---:|---:|---:|---:|%s\n", repeats > 1 ? "---:|" : "");
   for (const auto& cell : cells) {
     std::vector<double> rate, p50, p99;
     int64_t errors = 0;
     for (const auto& r : cell.runs) {
-      rate.push_back(r.calls_per_second);
+      rate.push_back(r.ok_per_second);
       p50.push_back(r.p50_ms);
       p99.push_back(r.p99_ms);
       errors += r.calls - r.ok;
