@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "absl/time/time.h"
 #include "common/identifiers.h"
 
 namespace netra {
@@ -68,6 +69,11 @@ std::optional<RegionDirectory> RegionDirectory::Load(const std::string& path, st
     auto level = ParseRegionCode(row[0], "code", violations);
     if (!level || row[2] != std::to_string(static_cast<int>(*level)) || row[1].empty() || row[3].empty()) {
       *error = where + ": bad region row";
+      return std::nullopt;
+    }
+    absl::TimeZone zone;
+    if (!absl::LoadTimeZone(row[3], &zone)) {
+      *error = where + ": unknown time zone " + row[3] + " (is tzdata installed?)";
       return std::nullopt;
     }
     Region region{row[0], row[1], static_cast<RegionLevel>(*level), "", row[3]};

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cassert>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <variant>
@@ -16,28 +17,64 @@ namespace netra {
 struct Error {
   enum class Kind {
     kInvalidArgument,     // bad input: see violations
-    kNotFound,            // the thing asked for does not exist
-    kAlreadyExists,       // a create that collides with an existing record
+    kNotFound,            // the thing asked for does not exist: see resource
+    kAlreadyExists,       // a create that collides with an existing record: see resource
     kFailedPrecondition,  // an action not allowed in the current state: see state/allowed
-    kAborted,             // a stale expected version
+    kAborted,             // a stale expected version: see resource and versions
     kUnavailable,         // a dependency the operation cannot do without is down
     kInternal,            // a bug or a broken store; never for bad input
   };
-  Kind kind;
+  Kind kind = Kind::kInternal;
   std::string message;
   Violations violations;
-  std::string state, action;         // kFailedPrecondition
-  std::vector<std::string> allowed;  // kFailedPrecondition
+  std::string resource_type, resource_name;  // "region", "33.98"; never a NIK
+  std::string state, action;                 // kFailedPrecondition
+  std::vector<std::string> allowed;          // kFailedPrecondition
+  int64_t expected_version = 0, current_version = 0;  // kAborted
 
-  static Error Invalid(Violations v) { return {Kind::kInvalidArgument, "invalid request", std::move(v), {}, {}, {}}; }
-  static Error NotFound(std::string m) { return {Kind::kNotFound, std::move(m), {}, {}, {}, {}}; }
-  static Error AlreadyExists(std::string m) { return {Kind::kAlreadyExists, std::move(m), {}, {}, {}, {}}; }
-  static Error Aborted(std::string m) { return {Kind::kAborted, std::move(m), {}, {}, {}, {}}; }
-  static Error Unavailable(std::string m) { return {Kind::kUnavailable, std::move(m), {}, {}, {}, {}}; }
-  static Error Internal(std::string m) { return {Kind::kInternal, std::move(m), {}, {}, {}, {}}; }
+  static Error Invalid(Violations v) {
+    Error e = Make(Kind::kInvalidArgument, "invalid request");
+    e.violations = std::move(v);
+    return e;
+  }
+  // `message` defaults to "<type> <name> not found".
+  static Error NotFound(std::string type, std::string name, std::string message = {}) {
+    return WithResource(Kind::kNotFound, std::move(type), std::move(name), std::move(message), "not found");
+  }
+  static Error AlreadyExists(std::string type, std::string name, std::string message = {}) {
+    return WithResource(Kind::kAlreadyExists, std::move(type), std::move(name), std::move(message), "already exists");
+  }
+  static Error Aborted(std::string type, std::string name, int64_t expected, int64_t current) {
+    Error e = WithResource(Kind::kAborted, std::move(type), std::move(name), {},
+                           "has version " + std::to_string(current) + ", not the expected " + std::to_string(expected));
+    e.expected_version = expected;
+    e.current_version = current;
+    return e;
+  }
+  static Error Unavailable(std::string m) { return Make(Kind::kUnavailable, std::move(m)); }
+  static Error Internal(std::string m) { return Make(Kind::kInternal, std::move(m)); }
   static Error Precondition(std::string state, std::string action, std::vector<std::string> allowed) {
-    return {Kind::kFailedPrecondition, "action not allowed", {}, std::move(state), std::move(action),
-            std::move(allowed)};
+    Error e = Make(Kind::kFailedPrecondition, "action not allowed");
+    e.state = std::move(state);
+    e.action = std::move(action);
+    e.allowed = std::move(allowed);
+    return e;
+  }
+
+ private:
+  static Error Make(Kind kind, std::string message) {
+    Error e;
+    e.kind = kind;
+    e.message = std::move(message);
+    return e;
+  }
+  static Error WithResource(Kind kind, std::string type, std::string name, std::string message,
+                            const std::string& what) {
+    if (message.empty()) message = type + " " + name + " " + what;
+    Error e = Make(kind, std::move(message));
+    e.resource_type = std::move(type);
+    e.resource_name = std::move(name);
+    return e;
   }
 };
 

@@ -90,12 +90,26 @@ grpc::Status InvalidArgument(std::string field, ViolationReason reason, std::str
 }
 
 grpc::Status ToStatus(const Error& error) {
+  auto resource = [&error] {
+    netra::v1::ResourceInfo info;
+    info.set_resource_type(error.resource_type);
+    info.set_resource_name(error.resource_name);
+    info.set_description(error.message);
+    return info;
+  };
   switch (error.kind) {
     case Error::Kind::kInvalidArgument: return InvalidArgument(error.violations);
-    case Error::Kind::kNotFound: return NotFound(error.message);
-    case Error::Kind::kAlreadyExists: return AlreadyExists(error.message);
+    case Error::Kind::kNotFound: return WithDetail(grpc::StatusCode::NOT_FOUND, error.message, resource());
+    case Error::Kind::kAlreadyExists: return WithDetail(grpc::StatusCode::ALREADY_EXISTS, error.message, resource());
     case Error::Kind::kFailedPrecondition: return FailedPrecondition(error.state, error.action, error.allowed);
-    case Error::Kind::kAborted: return Aborted(error.message);
+    case Error::Kind::kAborted: {
+      netra::v1::VersionConflict conflict;
+      conflict.set_resource_type(error.resource_type);
+      conflict.set_resource_id(error.resource_name);
+      conflict.set_expected_version(error.expected_version);
+      conflict.set_current_version(error.current_version);
+      return WithDetail(grpc::StatusCode::ABORTED, error.message, conflict);
+    }
     case Error::Kind::kUnavailable: return Unavailable(error.message);
     case Error::Kind::kInternal: break;
   }

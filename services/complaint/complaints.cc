@@ -71,7 +71,7 @@ Result<PublicStatus> Complaints::GetPublicStatus(std::string_view tracking_code)
     // A corrupt cache entry must not hide the record: answer from the store.
     if (auto found = store_.FindPublicStatus(code)) return *found;
   }
-  return Error::NotFound("no complaint has tracking code " + code);
+  return Error::NotFound("tracking_code", code, "no complaint has tracking code " + code);
 }
 
 }  // namespace netra::complaint

@@ -12,7 +12,7 @@ Result<RegionPage> Registry::ListRegions(const RegionQuery& query) const {
   const Region* parent = nullptr;
   if (!query.parent_code.empty() && ParseRegionCode(query.parent_code, "parent_code", violations)) {
     parent = regions_.Find(query.parent_code);
-    if (!parent) return Error::NotFound("region " + query.parent_code + " does not exist");
+    if (!parent) return Error::NotFound("region", query.parent_code);
   }
   if (parent && query.level && static_cast<int>(*query.level) <= static_cast<int>(parent->level)) {
     violations.Add("level", ViolationReason::kOutOfRange, "must be below the level of parent_code");

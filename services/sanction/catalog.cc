@@ -108,6 +108,14 @@ std::optional<SanctionRule> ReadRule(const nlohmann::json& rule, const std::stri
   return result;
 }
 
+bool IsWellFormedCode(std::string_view code) {
+  size_t letters = 0;
+  while (letters < code.size() && code[letters] >= 'A' && code[letters] <= 'Z') ++letters;
+  std::string_view number = code.substr(letters);
+  return letters >= 1 && letters <= 4 && !number.empty() && number.size() <= 4 && number[0] != '0' &&
+         std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // Natural order of codes: "B2" before "B10", as in the decree's annex.
 bool CodeLess(std::string_view a, std::string_view b) {
   auto split = [](std::string_view code) {
@@ -171,7 +179,11 @@ Result<ViolationCatalog> ParseCatalog(std::string_view json) {
     }
     ViolationType type;
     type.code = ReadText(item, "code", true, path, out);
-    if (type.code.size() > 16) out.Add(Path(path, "code"), ViolationReason::kTooLong, "at most 16 bytes");
+    if (!type.code.empty() && !IsWellFormedCode(type.code)) {
+      // One spelling per code ("B2", never "B02"), so natural order and lookups are unambiguous.
+      out.Add(Path(path, "code"), ViolationReason::kInvalidFormat,
+              "must be 1-4 capital letters and a number without leading zeros, e.g. B13");
+    }
     if (!type.code.empty() && !codes.insert(type.code).second) {
       out.Add(Path(path, "code"), ViolationReason::kInconsistent, "duplicate code " + type.code);
     }

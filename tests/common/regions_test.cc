@@ -208,6 +208,11 @@ TEST_F(RegionFileTest, BadCodesAndEmptyNamesOrZonesAreRejected) {
   ExpectRejected(std::string(kHeader) + "33,Jawa Tengah,1,\n", "bad region row");
 }
 
+TEST_F(RegionFileTest, UnknownTimeZoneIsRejected) {
+  // Deadlines are computed in the region's zone; a typo must stop the start, not skew dates.
+  ExpectRejected(std::string(kHeader) + "33,Jawa Tengah,1,Asia/Jakrta\n", "unknown time zone Asia/Jakrta");
+}
+
 TEST_F(RegionFileTest, DuplicateCodeIsRejected) {
   ExpectRejected(std::string(kHeader) + "33,Jawa Tengah,1,Asia/Jakarta\n33,Jateng,1,Asia/Jakarta\n",
                  "duplicate region 33");

@@ -109,10 +109,10 @@ TEST(ToStatusTest, EveryKindMapsToItsCode) {
   };
   const std::vector<Case> cases = {
       {Error::Invalid(v), grpc::StatusCode::INVALID_ARGUMENT},
-      {Error::NotFound("no complaint has tracking code X"), grpc::StatusCode::NOT_FOUND},
-      {Error::AlreadyExists("employee exists"), grpc::StatusCode::ALREADY_EXISTS},
+      {Error::NotFound("tracking_code", "X", "no complaint has tracking code X"), grpc::StatusCode::NOT_FOUND},
+      {Error::AlreadyExists("employee", "199001012015031001"), grpc::StatusCode::ALREADY_EXISTS},
       {Error::Precondition("S", "A", {"B"}), grpc::StatusCode::FAILED_PRECONDITION},
-      {Error::Aborted("version 3 expected, 4 found"), grpc::StatusCode::ABORTED},
+      {Error::Aborted("complaint", "c-1", 3, 4), grpc::StatusCode::ABORTED},
       {Error::Unavailable("registry is down"), grpc::StatusCode::UNAVAILABLE},
       {Error::Internal("boom"), grpc::StatusCode::INTERNAL},
   };
@@ -121,8 +121,22 @@ TEST(ToStatusTest, EveryKindMapsToItsCode) {
     EXPECT_EQ(status.error_code(), c.code) << static_cast<int>(c.error.kind);
   }
   // Messages for people pass through for the kinds that are the caller's business.
-  EXPECT_EQ(ToStatus(Error::NotFound("no complaint has tracking code X")).error_message(),
+  EXPECT_EQ(ToStatus(Error::NotFound("tracking_code", "X", "no complaint has tracking code X")).error_message(),
             "no complaint has tracking code X");
+  EXPECT_EQ(ToStatus(Error::NotFound("region", "33.98")).error_message(), "region 33.98 not found");
+  // NOT_FOUND names the resource; ABORTED carries both versions.
+  netra::v1::ResourceInfo info;
+  auto not_found = Details(ToStatus(Error::NotFound("region", "33.98")));
+  ASSERT_EQ(not_found.details_size(), 1);
+  ASSERT_TRUE(not_found.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.resource_type(), "region");
+  EXPECT_EQ(info.resource_name(), "33.98");
+  netra::v1::VersionConflict conflict;
+  auto aborted = Details(ToStatus(Error::Aborted("complaint", "c-1", 3, 4)));
+  ASSERT_EQ(aborted.details_size(), 1);
+  ASSERT_TRUE(aborted.details(0).UnpackTo(&conflict));
+  EXPECT_EQ(conflict.expected_version(), 3);
+  EXPECT_EQ(conflict.current_version(), 4);
   EXPECT_EQ(ToStatus(Error::Unavailable("registry is down")).error_message(), "registry is down");
   // Invalid and precondition errors keep their machine-readable details.
   EXPECT_EQ(BadRequestOf(ToStatus(Error::Invalid(v))).field_violations(0).field(), "tracking_code");

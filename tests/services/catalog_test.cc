@@ -194,6 +194,15 @@ TEST(CatalogValidationTest, DuplicateCodeIsReportedOnTheSecondType) {
   EXPECT_EQ(Problems(json), std::vector<std::string>{"violation_types[1].code: INCONSISTENT"});
 }
 
+TEST(CatalogValidationTest, CodesHaveOneSpelling) {
+  // "B02" would sort and look up like "B2"; only the plain spelling is accepted.
+  auto json = Catalog();
+  json["violation_types"][1]["code"] = "B02";
+  EXPECT_EQ(Problems(json), std::vector<std::string>{"violation_types[1].code: INVALID_FORMAT"});
+  json["violation_types"][1]["code"] = "b2";
+  EXPECT_EQ(Problems(json), std::vector<std::string>{"violation_types[1].code: INVALID_FORMAT"});
+}
+
 TEST(CatalogValidationTest, EmptyOrMissingFormsAreReported) {
   auto json = Catalog();
   json["violation_types"][0]["sanctions"][0]["forms"] = nlohmann::json::array();
