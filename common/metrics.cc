@@ -126,27 +126,18 @@ class ClientFactory : public grpc::experimental::ClientInterceptorFactoryInterfa
 };
 
 Metrics::GrpcFamilies MakeFamilies(prometheus::Registry& registry, const std::string& side) {
+  auto counter = [&](const std::string& name, const std::string& help) {
+    return &prometheus::BuildCounter().Name("grpc_" + side + "_" + name).Help(help + " on the " + side + ".").Register(registry);
+  };
   Metrics::GrpcFamilies f;
-  f.started = &prometheus::BuildCounter()
-                   .Name("grpc_" + side + "_started_total")
-                   .Help("Total number of RPCs started on the " + side + ".")
-                   .Register(registry);
-  f.handled = &prometheus::BuildCounter()
-                   .Name("grpc_" + side + "_handled_total")
-                   .Help("Total number of RPCs completed on the " + side + ", regardless of success or failure.")
-                   .Register(registry);
+  f.started = counter("started_total", "Total number of RPCs started");
+  f.handled = counter("handled_total", "Total number of RPCs completed, regardless of success or failure,");
+  f.msg_received = counter("msg_received_total", "Total number of RPC stream messages received");
+  f.msg_sent = counter("msg_sent_total", "Total number of gRPC stream messages sent");
   f.handling_seconds = &prometheus::BuildHistogram()
                             .Name("grpc_" + side + "_handling_seconds")
                             .Help("Histogram of response latency (seconds) of gRPC calls on the " + side + ".")
                             .Register(registry);
-  f.msg_received = &prometheus::BuildCounter()
-                        .Name("grpc_" + side + "_msg_received_total")
-                        .Help("Total number of RPC stream messages received on the " + side + ".")
-                        .Register(registry);
-  f.msg_sent = &prometheus::BuildCounter()
-                    .Name("grpc_" + side + "_msg_sent_total")
-                    .Help("Total number of gRPC stream messages sent by the " + side + ".")
-                    .Register(registry);
   return f;
 }
 

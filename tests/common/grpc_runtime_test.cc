@@ -33,21 +33,12 @@ namespace {
 using namespace std::chrono_literals;
 using netra::testing::FreeLoopbackPort;
 
-const RegionDirectory& Regions() {
-  static const RegionDirectory directory = [] {
-    std::string error;
-    auto loaded = RegionDirectory::Load(NETRA_SOURCE_DIR "/data/regions.csv", &error);
-    if (!loaded) ADD_FAILURE() << error;
-    return loaded ? *loaded : RegionDirectory();
-  }();
-  return directory;
-}
 
 // A registry server as ServiceRunner builds it, minus the process around it:
 // health, reflection, the metrics interceptor and the UNIMPLEMENTED messages.
 class RegistryServer {
  public:
-  RegistryServer() : registry_(Regions()), handler_(registry_) {
+  RegistryServer() : registry_(netra::testing::ShippedRegions()), handler_(registry_) {
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;

@@ -17,18 +17,6 @@ namespace {
 
 using netra::testing::TempDir;
 
-const RegionDirectory& Shipped() {
-  static const RegionDirectory directory = [] {
-    std::string error;
-    auto loaded = RegionDirectory::Load(NETRA_SOURCE_DIR "/data/regions.csv", &error);
-    if (!loaded) {
-      ADD_FAILURE() << error;
-      return RegionDirectory();
-    }
-    return *loaded;
-  }();
-  return directory;
-}
 
 std::vector<std::string> Codes(const std::vector<const Region*>& regions) {
   std::vector<std::string> out;
@@ -37,7 +25,7 @@ std::vector<std::string> Codes(const std::vector<const Region*>& regions) {
 }
 
 TEST(ShippedRegionsTest, CountsMatchKemendagri) {
-  const auto& d = Shipped();
+  const auto& d = netra::testing::ShippedRegions();
   EXPECT_EQ(d.CountAtLevel(RegionLevel::kProvince), 38u);
   EXPECT_EQ(d.CountAtLevel(RegionLevel::kRegency), 514u);
   EXPECT_EQ(d.CountAtLevel(RegionLevel::kDistrict), 7285u);
@@ -45,7 +33,7 @@ TEST(ShippedRegionsTest, CountsMatchKemendagri) {
 }
 
 TEST(ShippedRegionsTest, ChildrenOfTheCountryAreTheProvincesInCodeOrder) {
-  auto provinces = Shipped().Children("");
+  auto provinces = netra::testing::ShippedRegions().Children("");
   ASSERT_EQ(provinces.size(), 38u);
   EXPECT_EQ(provinces.front()->code, "11");
   EXPECT_EQ(provinces.front()->name, "Aceh");
@@ -59,7 +47,7 @@ TEST(ShippedRegionsTest, ChildrenOfTheCountryAreTheProvincesInCodeOrder) {
 }
 
 TEST(ShippedRegionsTest, ChildrenOfJawaTengahAreItsKabupatenAndKota) {
-  auto children = Shipped().Children("33");
+  auto children = netra::testing::ShippedRegions().Children("33");
   ASSERT_EQ(children.size(), 35u);
   EXPECT_EQ(children.front()->code, "33.01");
   for (const Region* r : children) {
@@ -71,7 +59,7 @@ TEST(ShippedRegionsTest, ChildrenOfJawaTengahAreItsKabupatenAndKota) {
 }
 
 TEST(ShippedRegionsTest, ChildrenOfAKotaAreItsKecamatan) {
-  auto children = Shipped().Children("33.74");
+  auto children = netra::testing::ShippedRegions().Children("33.74");
   ASSERT_EQ(children.size(), 16u);
   EXPECT_EQ(children.front()->code, "33.74.01");
   EXPECT_EQ(children.front()->name, "Semarang Tengah");
@@ -81,13 +69,13 @@ TEST(ShippedRegionsTest, ChildrenOfAKotaAreItsKecamatan) {
     EXPECT_EQ(r->parent_code, "33.74");
   }
   // A kecamatan has no children, and neither does an unknown code.
-  EXPECT_TRUE(Shipped().Children("33.74.01").empty());
-  EXPECT_TRUE(Shipped().Children("33.98").empty());
-  EXPECT_TRUE(Shipped().Children("3").empty());
+  EXPECT_TRUE(netra::testing::ShippedRegions().Children("33.74.01").empty());
+  EXPECT_TRUE(netra::testing::ShippedRegions().Children("33.98").empty());
+  EXPECT_TRUE(netra::testing::ShippedRegions().Children("3").empty());
 }
 
 TEST(ShippedRegionsTest, DescendantsAtALevel) {
-  const auto& d = Shipped();
+  const auto& d = netra::testing::ShippedRegions();
   auto districts = d.Descendants("33", RegionLevel::kDistrict);
   EXPECT_EQ(districts.size(), 576u);
   for (const Region* r : districts) EXPECT_EQ(r->code.substr(0, 3), "33.") << r->code;
@@ -103,7 +91,7 @@ TEST(ShippedRegionsTest, DescendantsAtALevel) {
 }
 
 TEST(ShippedRegionsTest, FindAndProvinceOf) {
-  const auto& d = Shipped();
+  const auto& d = netra::testing::ShippedRegions();
   const Region* semarang = d.Find("33.74");
   ASSERT_NE(semarang, nullptr);
   EXPECT_EQ(semarang->name, "Kota Semarang");
@@ -122,7 +110,7 @@ TEST(ShippedRegionsTest, FindAndProvinceOf) {
 
 TEST(ShippedRegionsTest, EveryRegionHasAnIanaTimeZoneOfIndonesia) {
   const std::set<std::string> indonesian = {"Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura"};
-  const auto& d = Shipped();
+  const auto& d = netra::testing::ShippedRegions();
   size_t checked = 0;
   for (auto level : {RegionLevel::kProvince, RegionLevel::kRegency, RegionLevel::kDistrict}) {
     for (const Region* r : d.Descendants("", level)) {

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/test_support.h"
+
 #include <algorithm>
 #include <optional>
 #include <set>
@@ -12,15 +14,6 @@
 namespace netra::registry {
 namespace {
 
-const RegionDirectory& Regions() {
-  static const RegionDirectory directory = [] {
-    std::string error;
-    auto loaded = RegionDirectory::Load(NETRA_SOURCE_DIR "/data/regions.csv", &error);
-    if (!loaded) ADD_FAILURE() << error;
-    return loaded ? *loaded : RegionDirectory();
-  }();
-  return directory;
-}
 
 RegionQuery Query(std::string parent, std::optional<RegionLevel> level = std::nullopt, int page_size = 0,
                   std::string token = "") {
@@ -37,7 +30,7 @@ void ExpectInvalid(const Result<RegionPage>& result, const std::string& field) {
 }
 
 TEST(ListRegionsTest, NoParentListsTheProvinces) {
-  Registry registry(Regions());
+  Registry registry(netra::testing::ShippedRegions());
   auto page = registry.ListRegions(Query(""));
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page.value().total_size, 38);
@@ -47,7 +40,7 @@ TEST(ListRegionsTest, NoParentListsTheProvinces) {
 }
 
 TEST(ListRegionsTest, ParentProvinceListsItsKabupatenAndKota) {
-  Registry registry(Regions());
+  Registry registry(netra::testing::ShippedRegions());
   auto page = registry.ListRegions(Query("33"));
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page.value().total_size, 35);
@@ -59,7 +52,7 @@ TEST(ListRegionsTest, ParentProvinceListsItsKabupatenAndKota) {
 }
 
 TEST(ListRegionsTest, ParentKotaListsItsKecamatan) {
-  Registry registry(Regions());
+  Registry registry(netra::testing::ShippedRegions());
   auto page = registry.ListRegions(Query("33.74"));
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page.value().total_size, 16);
@@ -67,7 +60,7 @@ TEST(ListRegionsTest, ParentKotaListsItsKecamatan) {
 }
 
 TEST(ListRegionsTest, LevelListsEveryKecamatanOfAProvinceAcrossPages) {
-  Registry registry(Regions());
+  Registry registry(netra::testing::ShippedRegions());
   std::set<std::string> seen;
   std::string token;
   int pages = 0;
@@ -88,7 +81,7 @@ TEST(ListRegionsTest, LevelListsEveryKecamatanOfAProvinceAcrossPages) {
 }
 
 TEST(ListRegionsTest, PagingThroughAllKecamatanReturnsEachOnce) {
-  Registry registry(Regions());
+  Registry registry(netra::testing::ShippedRegions());
   std::vector<std::string> codes;
   std::string token;
   int pages = 0;
@@ -107,12 +100,12 @@ TEST(ListRegionsTest, PagingThroughAllKecamatanReturnsEachOnce) {
   EXPECT_TRUE(std::is_sorted(codes.begin(), codes.end()));
   // None missing: exactly the directory's kecamatan.
   std::vector<std::string> expected;
-  for (const Region* r : Regions().Descendants("", RegionLevel::kDistrict)) expected.push_back(r->code);
+  for (const Region* r : netra::testing::ShippedRegions().Descendants("", RegionLevel::kDistrict)) expected.push_back(r->code);
   EXPECT_EQ(codes, expected);
 }
 
 TEST(ListRegionsTest, SmallPagesOfTheProvinces) {
-  Registry registry(Regions());
+  Registry registry(netra::testing::ShippedRegions());
   std::vector<std::string> codes;
   std::string token;
   int pages = 0;
@@ -130,7 +123,7 @@ TEST(ListRegionsTest, SmallPagesOfTheProvinces) {
 }
 
 TEST(ListRegionsTest, PageSizeAboveTheMaximumIsClamped) {
-  Registry registry(Regions());
+  Registry registry(netra::testing::ShippedRegions());
   auto page = registry.ListRegions(Query("", RegionLevel::kDistrict, 100000));
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page.value().regions.size(), 1000u);
@@ -138,7 +131,7 @@ TEST(ListRegionsTest, PageSizeAboveTheMaximumIsClamped) {
 }
 
 TEST(ListRegionsTest, BadParentSyntaxIsInvalidOnParentCode) {
-  Registry registry(Regions());
+  Registry registry(netra::testing::ShippedRegions());
   for (const char* bad : {"3", "33.7", "33-74", "ab", "33.74.01.01", "00"}) {
     SCOPED_TRACE(bad);
     ExpectInvalid(registry.ListRegions(Query(bad)), "parent_code");
@@ -146,7 +139,7 @@ TEST(ListRegionsTest, BadParentSyntaxIsInvalidOnParentCode) {
 }
 
 TEST(ListRegionsTest, UnknownParentIsNotFound) {
-  Registry registry(Regions());
+  Registry registry(netra::testing::ShippedRegions());
   auto page = registry.ListRegions(Query("33.69"));
   ASSERT_FALSE(page.ok());
   EXPECT_EQ(page.error().kind, Error::Kind::kNotFound);
@@ -154,19 +147,19 @@ TEST(ListRegionsTest, UnknownParentIsNotFound) {
 }
 
 TEST(ListRegionsTest, LevelNotBelowTheParentIsInvalidOnLevel) {
-  Registry registry(Regions());
+  Registry registry(netra::testing::ShippedRegions());
   ExpectInvalid(registry.ListRegions(Query("33", RegionLevel::kProvince)), "level");
   ExpectInvalid(registry.ListRegions(Query("33.74", RegionLevel::kRegency)), "level");
   ExpectInvalid(registry.ListRegions(Query("33.74.01", RegionLevel::kDistrict)), "level");
 }
 
 TEST(ListRegionsTest, BadTokenIsInvalidOnPageToken) {
-  Registry registry(Regions());
+  Registry registry(netra::testing::ShippedRegions());
   ExpectInvalid(registry.ListRegions(Query("", std::nullopt, 0, "garbage!")), "page_token");
 }
 
 TEST(ListRegionsTest, TokenFromAnotherQueryIsInvalidOnPageToken) {
-  Registry registry(Regions());
+  Registry registry(netra::testing::ShippedRegions());
   auto first = registry.ListRegions(Query("", std::nullopt, 5));
   ASSERT_TRUE(first.ok());
   ASSERT_FALSE(first.value().next_page_token.empty());
@@ -174,7 +167,7 @@ TEST(ListRegionsTest, TokenFromAnotherQueryIsInvalidOnPageToken) {
 }
 
 TEST(ListRegionsTest, NegativePageSizeIsInvalidOnPageSize) {
-  Registry registry(Regions());
+  Registry registry(netra::testing::ShippedRegions());
   ExpectInvalid(registry.ListRegions(Query("", std::nullopt, -1)), "page_size");
 }
 

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -24,7 +25,23 @@
 
 extern char** environ;
 
+#include "common/regions.h"
+
 namespace netra::testing {
+
+const RegionDirectory& ShippedRegions() {
+  static const RegionDirectory directory = [] {
+    std::string error;
+    auto loaded = RegionDirectory::Load(NETRA_SOURCE_DIR "/data/regions.csv", &error);
+    if (!loaded) {
+      ADD_FAILURE() << error;
+      return RegionDirectory();
+    }
+    return *loaded;
+  }();
+  return directory;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

@@ -19,7 +19,15 @@
 #include <utility>
 #include <vector>
 
+namespace netra {
+class RegionDirectory;
+}
+
 namespace netra::testing {
+
+// The project's data/regions.csv, loaded once (a test failure if it does not load).
+const RegionDirectory& ShippedRegions();
+
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
 // Returns -1 if no socket could be bound.
