@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "common/log.h"
+#include "common/nik.h"
 #include "common/redis.h"
 #include "common/sqlite.h"
 
@@ -133,6 +134,10 @@ std::vector<std::string> Validate(ServiceConfig& c, const std::string& listen, c
       if (!ParseHostPort(part, &ignored, &error)) problems.push_back(std::string("--") + PeerFlag(peer) + ": " + error);
     }
   }
+  if (definition.needs_nik_key) {
+    if (auto key = NikHasher::LoadKey(c.nik_key_file, &error)) c.nik_key = std::move(*key);
+    else problems.push_back("--nik-key-file: " + error);
+  }
   return problems;
 }
 
@@ -183,6 +188,11 @@ std::optional<int> ParseServiceConfig(int argc, const char* const* argv, const S
     app.add_option("--" + flag, PeerTarget(peer, c),
                    "The " + flag + " service: HOST:PORT, several comma-separated for round-robin")
         ->envname(env);
+  }
+  if (definition.needs_nik_key) {
+    app.add_option("--nik-key-file", c.nik_key_file,
+                   "File holding the key (at least 32 bytes) under which NIKs are kept as HMAC-SHA256")
+        ->envname("NETRA_NIK_KEY_FILE");
   }
   if (extra) extra(app);
 

@@ -34,6 +34,7 @@ struct ServiceDefinition {
   int default_port;
   int default_metrics_port;
   std::vector<Peer> peers;
+  bool needs_nik_key = false;  // takes --nik-key-file (services that hash NIKs)
 };
 
 struct ServiceConfig {
@@ -50,6 +51,9 @@ struct ServiceConfig {
   std::vector<std::string> fault_delays;  // METHOD=MS, fault injection for drills
   // Peers, "host:port[,host:port...]"; empty for peers the service does not call.
   std::string registry_target, complaint_target, sanction_target;
+  // --nik-key-file and the key read from it (only when the definition needs_nik_key).
+  // Never logged.
+  std::string nik_key_file, nik_key;
 };
 
 // Parses argv + environment. Returns nullopt with *config filled in when the

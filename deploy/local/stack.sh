@@ -17,6 +17,12 @@ REGISTRY_METRICS=${REGISTRY_METRICS:-9451}
 COMPLAINT_METRICS=${COMPLAINT_METRICS:-9452}
 SANCTION_METRICS=${SANCTION_METRICS:-9453}
 
+# The key NIKs are kept under (HMAC-SHA256): made once, random, readable by the owner only.
+if [ ! -s "$state/nik.key" ]; then
+  (umask 077 && head -c 32 /dev/urandom >"$state/nik.key")
+fi
+export NETRA_NIK_KEY_FILE="$state/nik.key"
+
 pids=()
 stop() {
   trap - INT TERM EXIT

@@ -2,12 +2,18 @@
 // party-membership screening.
 #include "common/server.h"
 #include "common/sqlite.h"
+#include "services/registry/election_store.h"
+#include "services/registry/elections.h"
+#include "services/registry/employee_cache.h"
+#include "services/registry/employee_store.h"
+#include "services/registry/employees.h"
 #include "services/registry/registry.h"
 #include "services/registry/registry_handler.h"
 #include "services/registry/registry_store.h"
 
 int main(int argc, char** argv) {
-  const netra::ServiceDefinition definition{"registry", 50051, 9451, {}};
+  netra::ServiceDefinition definition{"registry", 50051, 9451, {}};
+  definition.needs_nik_key = true;
   return netra::RunService(
       argc, argv, definition, netra::registry::kMigrations,
       [](const netra::ServiceEnvironment& env, netra::ServiceParts& parts, std::string* error) {
@@ -15,7 +21,16 @@ int main(int argc, char** argv) {
         if (!regions) return false;
         auto* directory = parts.Keep(std::make_unique<netra::RegionDirectory>(std::move(*regions)));
         auto* registry = parts.Keep(std::make_unique<netra::registry::Registry>(*directory));
-        parts.Serve(parts.Keep(std::make_unique<netra::registry::RegistryHandler>(*registry)));
+        auto* election_store = parts.Keep(std::make_unique<netra::registry::ElectionStore>(env.store));
+        auto* elections = parts.Keep(std::make_unique<netra::registry::Elections>(*election_store, *directory));
+        auto* nik_hasher = parts.Keep(std::make_unique<netra::NikHasher>(env.config.nik_key));
+        auto* employee_store = parts.Keep(std::make_unique<netra::registry::EmployeeStore>(env.store));
+        auto* employee_cache =
+            parts.Keep(std::make_unique<netra::registry::EmployeeCache>(env.redis, env.metrics.registry()));
+        auto* employees = parts.Keep(std::make_unique<netra::registry::EmployeeDirectory>(
+            *employee_store, *employee_cache, *directory, *nik_hasher));
+        parts.Serve(parts.Keep(std::make_unique<netra::registry::RegistryHandler>(
+            *registry, *elections, *employees, *nik_hasher, env.metrics.registry())));
         return true;
       });
 }

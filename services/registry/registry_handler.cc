@@ -1,8 +1,24 @@
 #include "services/registry/registry_handler.h"
 
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
 #include "common/rpc.h"
 
 namespace netra::registry {
+
+RegistryHandler::RegistryHandler(const Registry& registry, Elections& elections, EmployeeDirectory& employees,
+                                 const NikHasher& nik_hasher, prometheus::Registry& metrics)
+    : registry_(registry), elections_(elections), employees_(employees), nik_hasher_(nik_hasher) {
+  auto& rows = prometheus::BuildCounter()
+                   .Name("netra_import_rows_total")
+                   .Help("Employee import rows by result (inserted, updated, unchanged, rejected)")
+                   .Register(metrics);
+  import_inserted_ = &rows.Add({{"result", "inserted"}});
+  import_updated_ = &rows.Add({{"result", "updated"}});
+  import_unchanged_ = &rows.Add({{"result", "unchanged"}});
+  import_rejected_ = &rows.Add({{"result", "rejected"}});
+}
 
 grpc::Status RegistryHandler::ListRegions(grpc::ServerContext* context, const netra::v1::ListRegionsRequest* request,
                                           netra::v1::ListRegionsResponse* response) {

@@ -1,20 +1,58 @@
 // gRPC face of the registry: translates netra.v1 messages to the domain and back.
 #pragma once
 
+#include "common/nik.h"
 #include "netra/v1/registry.grpc.pb.h"
+#include "services/registry/elections.h"
+#include "services/registry/employees.h"
 #include "services/registry/registry.h"
+
+namespace prometheus {
+class Counter;
+class Registry;
+}  // namespace prometheus
 
 namespace netra::registry {
 
 class RegistryHandler final : public netra::v1::RegistryService::Service {
  public:
-  explicit RegistryHandler(const Registry& registry) : registry_(registry) {}
+  RegistryHandler(const Registry& registry, Elections& elections, EmployeeDirectory& employees,
+                  const NikHasher& nik_hasher, prometheus::Registry& metrics);
 
   grpc::Status ListRegions(grpc::ServerContext* context, const netra::v1::ListRegionsRequest* request,
                            netra::v1::ListRegionsResponse* response) override;
 
+  // Employees (employee_handler.cc).
+  grpc::Status GetEmployee(grpc::ServerContext* context, const netra::v1::GetEmployeeRequest* request,
+                           netra::v1::GetEmployeeResponse* response) override;
+  grpc::Status BatchGetEmployees(grpc::ServerContext* context, const netra::v1::BatchGetEmployeesRequest* request,
+                                 netra::v1::BatchGetEmployeesResponse* response) override;
+  grpc::Status SearchEmployees(grpc::ServerContext* context, const netra::v1::SearchEmployeesRequest* request,
+                               netra::v1::SearchEmployeesResponse* response) override;
+  grpc::Status UpsertEmployee(grpc::ServerContext* context, const netra::v1::UpsertEmployeeRequest* request,
+                              netra::v1::UpsertEmployeeResponse* response) override;
+  grpc::Status ImportEmployees(grpc::ServerContext* context,
+                               grpc::ServerReader<netra::v1::ImportEmployeesRequest>* reader,
+                               netra::v1::ImportEmployeesResponse* response) override;
+  grpc::Status SetDisciplinaryStatus(grpc::ServerContext* context,
+                                     const netra::v1::SetDisciplinaryStatusRequest* request,
+                                     netra::v1::SetDisciplinaryStatusResponse* response) override;
+
+  // Elections (election_handler.cc).
+  grpc::Status UpsertElection(grpc::ServerContext* context, const netra::v1::UpsertElectionRequest* request,
+                              netra::v1::UpsertElectionResponse* response) override;
+  grpc::Status GetElection(grpc::ServerContext* context, const netra::v1::GetElectionRequest* request,
+                           netra::v1::GetElectionResponse* response) override;
+  grpc::Status ListElections(grpc::ServerContext* context, const netra::v1::ListElectionsRequest* request,
+                             netra::v1::ListElectionsResponse* response) override;
+
  private:
   const Registry& registry_;
+  Elections& elections_;
+  EmployeeDirectory& employees_;
+  const NikHasher& nik_hasher_;
+  // netra_import_rows_total{result}: inserted, updated, unchanged, rejected.
+  prometheus::Counter *import_inserted_, *import_updated_, *import_unchanged_, *import_rejected_;
 };
 
 }  // namespace netra::registry

@@ -3,11 +3,15 @@
 
 #include "common/sqlite.h"
 #include "common/store_schema.h"
+#include "services/registry/election_store.h"
+#include "services/registry/employee_store.h"
 
 namespace netra::registry {
 
 inline const Migration kMigrations[] = {
     {1, "request ids", kRequestIdsSql},
+    {2, "employees", kEmployeesSql},
+    {3, "elections", kElectionsSql},
 };
 
 }  // namespace netra::registry

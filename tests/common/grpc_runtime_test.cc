@@ -24,7 +24,9 @@
 #include "netra/v1/errors.pb.h"
 #include "netra/v1/registry.grpc.pb.h"
 #include "services/registry/registry.h"
+#include "services/registry/employee_cache.h"
 #include "services/registry/registry_handler.h"
+#include "services/registry/registry_store.h"
 #include "tests/support/test_support.h"
 
 namespace netra {
@@ -38,7 +40,15 @@ using netra::testing::FreeLoopbackPort;
 // health, reflection, the metrics interceptor and the UNIMPLEMENTED messages.
 class RegistryServer {
  public:
-  RegistryServer() : registry_(netra::testing::ShippedRegions()), handler_(registry_) {
+  RegistryServer()
+      : registry_(netra::testing::ShippedRegions()),
+        store_(OpenStore(dir_)),
+        election_store_(*store_),
+        elections_(election_store_, netra::testing::ShippedRegions()),
+        employee_store_(*store_),
+        employee_cache_(redis_, metrics_.registry()),
+        employees_(employee_store_, employee_cache_, netra::testing::ShippedRegions(), nik_hasher_),
+        handler_(registry_, elections_, employees_, nik_hasher_, metrics_.registry()) {
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
@@ -60,8 +70,26 @@ class RegistryServer {
   grpc::Server& server() { return *server_; }
 
  private:
+  static std::unique_ptr<Database> OpenStore(const netra::testing::TempDir& dir) {
+    std::string error;
+    auto db = Database::Open(dir.File("registry.db"), registry::kMigrations, &error);
+    EXPECT_TRUE(db) << error;
+    return db;
+  }
+
   Metrics metrics_{"netra-registry", "1.2.3-test"};
+  netra::testing::TempDir dir_;
   registry::Registry registry_;
+  std::unique_ptr<Database> store_;
+  registry::ElectionStore election_store_;
+  registry::Elections elections_;
+  // No Redis listens here: these tests do not need the cache (it only misses).
+  RedisClient redis_{*ParseRedisUrl("redis://127.0.0.1:" + std::to_string(FreeLoopbackPort()), nullptr),
+                     metrics_.registry()};
+  NikHasher nik_hasher_{std::string(32, 'k')};
+  registry::EmployeeStore employee_store_;
+  registry::EmployeeCache employee_cache_;
+  registry::EmployeeDirectory employees_;
   registry::RegistryHandler handler_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
@@ -183,16 +211,16 @@ TEST(GrpcRuntimeTest, UnimplementedRpcSaysWhichMethod) {
   RegistryServer server;
   ASSERT_TRUE(server.ok());
   auto stub = netra::v1::RegistryService::NewStub(MakeChannel(server.target(), nullptr));
-  netra::v1::GetEmployeeRequest request;
-  netra::v1::GetEmployeeResponse response;
+  netra::v1::GetPledgeCoverageRequest request;
+  netra::v1::GetPledgeCoverageResponse response;
   auto context = MakeClientContext(5s);
-  grpc::Status status = stub->GetEmployee(context.get(), request, &response);
+  grpc::Status status = stub->GetPledgeCoverage(context.get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("GetEmployee"), std::string::npos) << status.error_message();
+  EXPECT_NE(status.error_message().find("GetPledgeCoverage"), std::string::npos) << status.error_message();
   EXPECT_NE(status.error_message().find("not implemented"), std::string::npos) << status.error_message();
   std::string text = Exposition(server.metrics());
   EXPECT_EQ(Sample(text, "grpc_server_handled_total",
-                   {{"grpc_method", "GetEmployee"}, {"grpc_code", "Unimplemented"}}),
+                   {{"grpc_method", "GetPledgeCoverage"}, {"grpc_code", "Unimplemented"}}),
             1)
       << text;
 }

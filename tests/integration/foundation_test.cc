@@ -186,11 +186,12 @@ TEST_F(FoundationTest, ComplaintStatusOfAnUnknownTrackingCodeIsNotFound) {
 
 TEST_F(FoundationTest, RpcsOfLaterReleasesAnswerUnimplementedWithTheirName) {
   auto stub = netra::v1::RegistryService::NewStub(stack_.channel(Service::kRegistry));
-  netra::v1::GetEmployeeRequest request;
-  netra::v1::GetEmployeeResponse response;
-  auto status = stub->GetEmployee(Context().get(), request, &response);
+  netra::v1::GetPledgeCoverageRequest request;
+  netra::v1::GetPledgeCoverageResponse response;
+  auto status = stub->GetPledgeCoverage(Context().get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("RegistryService/GetEmployee"), std::string::npos) << status.error_message();
+  EXPECT_NE(status.error_message().find("RegistryService/GetPledgeCoverage"), std::string::npos)
+      << status.error_message();
 }
 
 TEST_F(FoundationTest, MetricsCountEveryCallByServiceMethodAndCode) {
@@ -314,6 +315,7 @@ TEST(Configuration, BadConfigurationExitsTwoNamingTheFlag) {
       {{"--store=postgresql://db/netra"}, "not supported yet"},
       {{"--drain-seconds=-1"}, "--drain-seconds"},
       {{"--no-such-flag"}, "no-such-flag"},
+      {{"--nik-key-file=/nonexistent/nik.key"}, "--nik-key-file: cannot read"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv = {NetraStack::BinaryPath(Service::kRegistry)};
@@ -347,7 +349,8 @@ TEST(Configuration, EnvironmentVariablesConfigureTheService) {
                       {"NETRA_METRICS_LISTEN", "127.0.0.1:" + std::to_string(metrics_port)},
                       {"NETRA_REDIS", stack.redis().url()},
                       {"NETRA_STORE", "sqlite://" + stack.dir().File("env.db")},
-                      {"NETRA_DATA_DIR", NETRA_SOURCE_DIR "/data"}});
+                      {"NETRA_DATA_DIR", NETRA_SOURCE_DIR "/data"},
+                      {"NETRA_NIK_KEY_FILE", stack.nik_key_file()}});
   auto channel = MakeChannel("127.0.0.1:" + std::to_string(port), nullptr);
   EXPECT_TRUE(WaitUntil([&] { return CheckHealth(*channel, "", 500ms) == HealthStatus::kServing; }, 20s))
       << ReadFile(stack.dir().File("env.log"));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
 #include <sstream>
 
 #include "common/client.h"
@@ -24,6 +25,8 @@ NetraStack::NetraStack() {
     metrics_ports_[i] = FreeLoopbackPort();
   }
   EXPECT_TRUE(redis_.Start()) << redis_.log();
+  // The key NIKs are hashed under (32 fixed bytes are as good as random for tests).
+  std::ofstream(nik_key_file(), std::ios::binary) << std::string(32, 'k');
 }
 
 NetraStack::~NetraStack() {
@@ -62,6 +65,7 @@ bool NetraStack::Start(Service service, std::vector<std::string> extra_args) {
   auto peer = [&](Service p) { argv.push_back("--" + Name(p) + "=" + address(p)); };
   if (service == Service::kComplaint) peer(Service::kRegistry), peer(Service::kSanction);
   if (service == Service::kSanction) peer(Service::kRegistry), peer(Service::kComplaint);
+  if (service == Service::kRegistry) argv.push_back("--nik-key-file=" + nik_key_file());
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   auto& process = processes_[Index(service)];
   process = std::make_unique<Subprocess>(argv, dir_.File(name + ".log"));

@@ -38,6 +38,8 @@ class NetraStack {
   std::string log(Service service) const;
   RedisServer& redis() { return redis_; }
   const TempDir& dir() const { return dir_; }
+  // The NIK hashing key the services that need one are given.
+  std::string nik_key_file() const { return dir_.File("nik.key"); }
 
   static std::string BinaryPath(Service service);
   static std::string Name(Service service);

@@ -1,12 +1,16 @@
 // netractl: the operator's command line for Netra. Prints JSON on stdout;
-// errors (with the server's field violations) as JSON on stderr, exit code 1.
+// errors (with the server's field violations) as JSON on stderr, exit code 1
+// (exit codes: netractl.h).
 #include <google/protobuf/util/json_util.h>
+#include <openssl/evp.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <vector>
 
 #include "common/client.h"
 #include "common/metrics.h"
@@ -14,33 +18,24 @@
 #include "netra/v1/errors.pb.h"
 #include "netra/v1/registry.grpc.pb.h"
 #include "netra/v1/sanction.grpc.pb.h"
+#include "tools/netractl/netractl.h"
 
 #ifndef NETRA_VERSION
 #define NETRA_VERSION "0.0.0-dev"
 #endif
 
-namespace {
+namespace netra::netractl {
 
-using namespace std::chrono_literals;
-
-struct Options {
-  std::string registry = "127.0.0.1:50051";
-  std::string complaint = "127.0.0.1:50052";
-  std::string sanction = "127.0.0.1:50053";
-  std::string actor;
-  int timeout_ms = 10000;
-};
-
-std::string ToJson(const google::protobuf::Message& message) {
+std::string ToJson(const google::protobuf::Message& message, bool all_fields) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   options.add_whitespace = true;
+  options.always_print_primitive_fields = all_fields;
   std::string out;
   (void)google::protobuf::util::MessageToJsonString(message, &out, options);
   return out;
 }
 
-// Prints a failed call's status and any machine-readable details; returns 1.
 int Fail(const grpc::Status& status) {
   nlohmann::ordered_json out;
   out["code"] = netra::GrpcCodeName(status.error_code());
@@ -58,11 +53,49 @@ int Fail(const grpc::Status& status) {
   return 1;
 }
 
+int FailLocal(grpc::StatusCode code, const std::string& message) {
+  nlohmann::ordered_json out;
+  out["code"] = netra::GrpcCodeName(code);
+  out["message"] = message;
+  std::cerr << out.dump(2) << "\n";
+  return 1;
+}
+
 std::unique_ptr<grpc::ClientContext> Context(const Options& o) {
   auto context = netra::MakeClientContext(std::chrono::milliseconds(o.timeout_ms));
   if (!o.actor.empty()) context->AddMetadata("x-netra-actor", o.actor);
   return context;
 }
+
+std::string FileSha256(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) return {};
+  std::vector<char> chunk(1 << 16);
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    if (in.gcount() > 0) EVP_DigestUpdate(context.get(), chunk.data(), static_cast<size_t>(in.gcount()));
+  }
+  if (in.bad()) return {};
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(context.get(), digest, &length);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 0xF]);
+  }
+  return out;
+}
+
+}  // namespace netra::netractl
+
+namespace {
+
+using namespace std::chrono_literals;
+using namespace netra::netractl;
 
 netra::v1::RegionLevel ParseLevel(const std::string& text) {
   if (text == "province") return netra::v1::REGION_LEVEL_PROVINCE;
@@ -146,7 +179,59 @@ int main(int argc, char** argv) {
   std::string tracking_code;
   complaint_status->add_option("tracking_code", tracking_code, "The reporter's tracking code")->required();
 
+  auto* import = app.add_subcommand("import", "Bulk loads");
+  import->require_subcommand(1);
+  auto* import_employees = import->add_subcommand(
+      "employees", "Stream an employee CSV (columns: README) to ImportEmployees; JSON summary on stdout");
+  ImportOptions import_options;
+  import_employees->add_option("file", import_options.file, "The CSV file")->required()->check(CLI::ExistingFile);
+  import_employees->add_option("--batch-size", import_options.batch_size, "Rows per stream message")
+      ->capture_default_str()->check(CLI::Range(1, 10000));
+  import_employees->add_option("--request-id", import_options.request_id,
+                               "Idempotency key (default: derived from the file's SHA-256)");
+  import_employees->add_option("--max-row-errors", import_options.max_row_errors, "Row errors to report at most")
+      ->capture_default_str()->check(CLI::Range(1, 10000));
+  import_employees->add_option("--deadline-minutes", import_options.deadline_minutes, "Bound on the whole import")
+      ->capture_default_str()->check(CLI::Range(1, 24 * 60));
+
+  auto* hash_niks = app.add_subcommand(
+      "hash-niks", "HMAC-SHA256 (hex) of clear NIKs, one per line or a CSV `nik` column, under the registry's key");
+  std::string nik_file, nik_key_file, hash_out;
+  hash_niks->add_option("file", nik_file, "Clear NIKs: one per line, or a CSV with a `nik` column")
+      ->required()->check(CLI::ExistingFile);
+  hash_niks->add_option("--nik-key-file", nik_key_file, "The registry's NIK key file")
+      ->required()->envname("NETRA_NIK_KEY_FILE");
+  hash_niks->add_option("--out", hash_out, "Output file (default: stdout)");
+
+  auto* elections = app.add_subcommand("elections", "Elections and their deadline rules");
+  elections->require_subcommand(1);
+  auto* elections_upsert = elections->add_subcommand("upsert", "Create or update an election from its JSON form");
+  std::string election_file, election_request_id, election_id, election_type, election_region;
+  int64_t expected_version = 0;
+  elections_upsert->add_option("file", election_file, "netra.v1.Election as protobuf JSON")
+      ->required()->check(CLI::ExistingFile);
+  elections_upsert->add_option("--expected-version", expected_version,
+                               "0: create only; N: update only if the stored version is N")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  elections_upsert->add_option("--request-id", election_request_id,
+                               "Idempotency key (default: derived from the file's SHA-256 and the version)");
+  auto* elections_get = elections->add_subcommand("get", "One election by id");
+  elections_get->add_option("election_id", election_id, "The election's id")->required();
+  auto* elections_list = elections->add_subcommand("list", "Elections, newest voting day first");
+  elections_list->add_option("--type", election_type, "pemilu or pilkada")->check(CLI::IsMember({"pemilu", "pilkada"}));
+  elections_list->add_option("--region", election_region, "Only elections covering this region code");
+  int elections_page_size = 0;
+  bool elections_all = false;
+  elections_list->add_option("--page-size", elections_page_size, "Elections per page");
+  elections_list->add_flag("--all", elections_all, "Fetch every page");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*import_employees) return ImportEmployees(o, import_options);
+  if (*hash_niks) return HashNiks(nik_file, nik_key_file, hash_out);
+  if (*elections_upsert) return UpsertElection(o, election_file, expected_version, election_request_id);
+  if (*elections_get) return GetElection(o, election_id);
+  if (*elections_list) return ListElections(o, election_type, election_region, elections_page_size, elections_all);
 
   if (*health) return Health(o, wait_seconds);
 

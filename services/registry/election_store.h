@@ -1,0 +1,60 @@
+// Storage of elections: one row per election (the key columns to filter and
+// order on, the rest as JSON: elections are small reference data), and the
+// idempotency records of UpsertElection in request_ids. The domain never sees
+// SQL: failures come back as netra::Error (UNAVAILABLE or INTERNAL).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/sqlite.h"
+#include "services/registry/elections.h"
+
+namespace netra::registry {
+
+inline constexpr std::string_view kElectionsSql = R"sql(
+CREATE TABLE elections (
+  election_id       TEXT PRIMARY KEY,
+  type              INTEGER NOT NULL,  -- ElectionType
+  scope_region_code TEXT NOT NULL,     -- '' = national
+  voting_date       TEXT NOT NULL,     -- YYYY-MM-DD, for ordering
+  version           INTEGER NOT NULL,
+  created_at        INTEGER NOT NULL,  -- unix microseconds
+  updated_at        INTEGER NOT NULL,
+  body              TEXT NOT NULL      -- the rest of the election as JSON
+) WITHOUT ROWID;
+CREATE INDEX elections_by_voting_date ON elections(voting_date DESC, election_id);
+)sql";
+
+// Decides, inside the write transaction, what an upsert does given the stored
+// election (if any): the outcome to store, or an error that changes nothing.
+using UpsertDecision = std::function<Result<ElectionUpsert>(const std::optional<Election>& current)>;
+
+struct ElectionListFilter {
+  ElectionType type = ElectionType::kUnspecified;  // any
+  std::vector<std::string> scopes;                 // scope_region_code in these; empty: any
+  std::string after_voting_date, after_id;         // keyset position; empty: from the start
+  int limit = 50;
+};
+
+class ElectionStore {
+ public:
+  explicit ElectionStore(Database& db) : db_(db) {}
+
+  // In one transaction: a request_id already recorded returns its first
+  // outcome (INVALID_ARGUMENT on request_id if the request differed);
+  // otherwise `decide` runs on the stored election, a created or updated
+  // election is written and the outcome recorded under request_id.
+  Result<ElectionUpsert> Upsert(const std::string& request_id, const Election& input, int64_t expected_version,
+                               const UpsertDecision& decide);
+  Result<std::optional<Election>> Find(const std::string& election_id);
+  // Newest voting day first, then by id; at most filter.limit rows.
+  Result<std::vector<Election>> List(const ElectionListFilter& filter);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace netra::registry

@@ -1,0 +1,135 @@
+// Elections: the periods the oversight covers, with their key dates, deadline
+// rules, recommending authority and holiday calendar (DOMAIN.md section 4).
+// All of it is data per election, never code, because the rules differ
+// between sources and changed over time. Plain C++; storage is ElectionStore.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "common/deadlines.h"
+#include "common/regions.h"
+#include "common/result.h"
+
+namespace netra::registry {
+
+class ElectionStore;
+
+// Enumerations are numbered as their netra.v1 counterparts; values outside
+// them arrive from clients and are rejected by ValidateElection.
+enum class ElectionType { kUnspecified = 0, kPemilu = 1, kPilkada = 2 };
+enum class HolidayKind { kUnspecified = 0, kNational = 1, kCollectiveLeave = 2, kVotingDay = 3, kRegional = 4 };
+enum class ElectionChange { kCreated = 1, kUpdated = 2, kUnchanged = 3 };
+
+// A calendar day as the client sent it (netra.v1.Date); validated before use.
+struct Date {
+  int year = 0, month = 0, day = 0;
+  absl::CivilDay civil() const { return absl::CivilDay(year, month, day); }
+  std::string Iso() const;  // "2024-02-14": sorts as the days do
+  friend bool operator==(const Date&, const Date&) = default;
+};
+
+struct Holiday {
+  Date date;
+  std::string name;
+  HolidayKind kind = HolidayKind::kUnspecified;  // unspecified counts as national
+  std::string region_code;                       // empty: nationwide
+  friend bool operator==(const Holiday&, const Holiday&) = default;
+};
+
+// netra.v1.DeadlineRules; a rule with days = 0 is not used.
+struct DeadlineRules {
+  DeadlineRule report_window;
+  int quiet_period_report_window_hours = 0;
+  DeadlineRule finding_window, completion, initial_review, handling, handling_extended, ppk_decision;
+  DeadlineRule escalation_warning, escalation_reprimand, escalation_data_block;
+  friend bool operator==(const DeadlineRules&, const DeadlineRules&) = default;
+};
+
+struct RecommendingAuthority {
+  std::string code;  // "KASN", "BKN"
+  std::string name;
+  friend bool operator==(const RecommendingAuthority&, const RecommendingAuthority&) = default;
+};
+
+struct Election {
+  std::string election_id;  // "pemilu-2024"
+  std::string name;
+  ElectionType type = ElectionType::kUnspecified;
+  std::string scope_region_code;  // empty: national
+  std::optional<Date> voting_date;
+  std::optional<Date> campaign_start_date, campaign_end_date;
+  std::optional<Date> quiet_period_start_date, quiet_period_end_date;
+  std::optional<Date> candidates_fixed_date;
+  DeadlineRules rules;
+  RecommendingAuthority recommending_authority;
+  std::vector<Holiday> holidays;
+  // Kept by the store; ignored on input.
+  int64_t version = 0;
+  absl::Time create_time, update_time;
+
+  // Same content, ignoring version and times.
+  bool SameContent(const Election& other) const;
+  // The days off that apply in `region_code` (a kab/kota or kecamatan code,
+  // or a province): nationwide holidays and those of the region or an
+  // ancestor. Feed it to ComputeDeadline with the region's time zone.
+  HolidayCalendar CalendarFor(std::string_view region_code) const;
+};
+
+// Limits of the API (registry.proto) and of this implementation.
+inline constexpr int kMaxElectionIdLength = 64;
+inline constexpr int kMaxNameLength = 200;       // code points
+inline constexpr int kMaxHolidays = 1000;
+inline constexpr int kMaxRuleDays = 365;         // netra.v1.DeadlineRule
+inline constexpr int kMaxQuietPeriodHours = 168; // a week; the rule is 1x24 h
+
+// Every problem with `election` under `prefix` (e.g. "election.voting_date.day").
+Violations ValidateElection(const Election& election, const RegionDirectory& regions,
+                            std::string_view prefix = "election");
+// Election ids and request ids as the API defines them; violations under `field`.
+bool ValidElectionId(std::string_view id, std::string_view field, Violations& out);
+bool ValidRequestId(std::string_view id, std::string_view field, Violations& out);
+
+struct UpsertElectionCommand {
+  std::string request_id;
+  Election election;
+  int64_t expected_version = 0;  // 0: create only; N: update only if stored version is N
+};
+
+struct ElectionUpsert {
+  Election election;  // as stored
+  ElectionChange result = ElectionChange::kUnchanged;
+};
+
+struct ElectionQuery {
+  ElectionType type = ElectionType::kUnspecified;  // any
+  std::string region_code;                         // empty: all
+  int page_size = 0;
+  std::string page_token;
+};
+
+struct ElectionPage {
+  std::vector<Election> elections;  // newest voting day first, then by id
+  std::string next_page_token;
+};
+
+class Elections {
+ public:
+  Elections(ElectionStore& store, const RegionDirectory& regions) : store_(store), regions_(regions) {}
+
+  // Idempotent on request_id (the first outcome is returned again; other
+  // content under the same id is INVALID_ARGUMENT on request_id).
+  Result<ElectionUpsert> Upsert(const UpsertElectionCommand& command, absl::Time now);
+  Result<Election> Get(const std::string& election_id);
+  Result<ElectionPage> List(const ElectionQuery& query);
+
+ private:
+  ElectionStore& store_;
+  const RegionDirectory& regions_;
+};
+
+}  // namespace netra::registry

@@ -1,0 +1,268 @@
+// The employee RPCs of RegistryHandler: netra.v1 messages <-> EmployeeDirectory.
+#include <openssl/evp.h>
+#include <prometheus/counter.h>
+
+#include "absl/strings/escaping.h"
+#include "common/rpc.h"
+#include "common/sqlite.h"
+#include "services/registry/employee_cache.h"
+#include "services/registry/registry_handler.h"
+
+namespace netra::registry {
+namespace {
+
+// Store failures are not the client's fault: UNAVAILABLE when retrying can
+// help, INTERNAL (details in the log only) otherwise.
+template <class Fn>
+grpc::Status Guard(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const StoreError& e) {
+    if (e.IsUnavailable()) return Unavailable("the registry store is unavailable; retry later");
+    log::Error("store error", {{"error", e.what()}});
+    return InternalError("internal error; the operators have the details in the service log");
+  }
+}
+
+netra::v1::UpsertResult ToProto(UpsertResult result) { return static_cast<netra::v1::UpsertResult>(result); }
+
+// SHA-256 over a request, fed piece by piece (streams too). A NIK is fed as its
+// HMAC, so the stored idempotency hash says nothing about it.
+class RequestHash {
+ public:
+  RequestHash() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
+  ~RequestHash() { EVP_MD_CTX_free(ctx_); }
+  RequestHash(const RequestHash&) = delete;
+  RequestHash& operator=(const RequestHash&) = delete;
+
+  void Add(std::string_view bytes) {
+    const std::string length = std::to_string(bytes.size()) + ":";
+    EVP_DigestUpdate(ctx_, length.data(), length.size());
+    EVP_DigestUpdate(ctx_, bytes.data(), bytes.size());
+  }
+  void AddNik(const NikHasher& hasher, const std::string& nik) { Add(nik.empty() ? "" : hasher.Hash(nik)); }
+  std::string Finish() {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(ctx_, out, &length);
+    return std::string(reinterpret_cast<char*>(out), length);
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+std::string Deterministic(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  message.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+void ToProto(const RowError& error, netra::v1::RowError* out) {
+  out->set_row_number(error.row_number);
+  out->set_employee_id(error.employee_id);
+  for (const auto& v : error.violations.list()) {
+    auto* violation = out->add_violations();
+    violation->set_field(v.field);
+    violation->set_reason(static_cast<netra::v1::FieldViolation::Reason>(static_cast<int>(v.reason) + 1));
+    violation->set_description(v.description);
+  }
+}
+
+}  // namespace
+
+grpc::Status RegistryHandler::GetEmployee(grpc::ServerContext* context, const netra::v1::GetEmployeeRequest* request,
+                                          netra::v1::GetEmployeeResponse* response) {
+  CallScope scope(*context, "GetEmployee");
+  return Guard([&] {
+    auto employee = employees_.Get(request->employee_id());
+    if (!employee.ok()) return ToStatus(employee.error());
+    registry::ToProto(employee.value(), response->mutable_employee());
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status RegistryHandler::BatchGetEmployees(grpc::ServerContext* context,
+                                                const netra::v1::BatchGetEmployeesRequest* request,
+                                                netra::v1::BatchGetEmployeesResponse* response) {
+  CallScope scope(*context, "BatchGetEmployees");
+  return Guard([&] {
+    std::vector<std::string> ids(request->employee_ids().begin(), request->employee_ids().end());
+    auto result = employees_.BatchGet(ids);
+    if (!result.ok()) return ToStatus(result.error());
+    for (const auto& e : result.value().employees) registry::ToProto(e, response->add_employees());
+    for (const auto& id : result.value().missing_ids) response->add_missing_ids(id);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status RegistryHandler::SearchEmployees(grpc::ServerContext* context,
+                                              const netra::v1::SearchEmployeesRequest* request,
+                                              netra::v1::SearchEmployeesResponse* response) {
+  CallScope scope(*context, "SearchEmployees");
+  return Guard([&] {
+    EmployeeSearch search{request->name_query(), request->region_code(), request->agency_code(),
+                          request->employee_type(), request->page_size(), request->page_token()};
+    auto page = employees_.Search(search);
+    if (!page.ok()) return ToStatus(page.error());
+    for (const auto& e : page.value().employees) registry::ToProto(e, response->add_employees());
+    response->set_next_page_token(page.value().next_page_token);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status RegistryHandler::UpsertEmployee(grpc::ServerContext* context,
+                                             const netra::v1::UpsertEmployeeRequest* request,
+                                             netra::v1::UpsertEmployeeResponse* response) {
+  CallScope scope(*context, "UpsertEmployee");
+  return Guard([&] {
+    UpsertRequest upsert{FromProto(request->employee()), request->nik(), request->expected_version()};
+    netra::v1::UpsertEmployeeRequest hashed = *request;
+    hashed.clear_nik();
+    RequestHash hash;
+    hash.Add(Deterministic(hashed));
+    hash.AddNik(nik_hasher_, request->nik());
+    Idempotency idempotency{request->request_id(), hash.Finish(), [](const Employee& e, UpsertResult result) {
+                              netra::v1::UpsertEmployeeResponse stored;
+                              registry::ToProto(e, stored.mutable_employee());
+                              stored.set_result(ToProto(result));
+                              return stored.SerializeAsString();
+                            }};
+    auto outcome = employees_.Upsert(upsert, idempotency);
+    if (!outcome.ok()) return ToStatus(outcome.error());
+    if (outcome.value().replayed) {
+      if (!response->ParseFromString(*outcome.value().replayed)) {
+        return InternalError("internal error; the operators have the details in the service log");
+      }
+      return grpc::Status::OK;
+    }
+    registry::ToProto(outcome.value().employee, response->mutable_employee());
+    response->set_result(ToProto(outcome.value().result));
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status RegistryHandler::ImportEmployees(grpc::ServerContext* context,
+                                              grpc::ServerReader<netra::v1::ImportEmployeesRequest>* reader,
+                                              netra::v1::ImportEmployeesResponse* response) {
+  CallScope scope(*context, "ImportEmployees");
+  return Guard([&]() -> grpc::Status {
+    netra::v1::ImportEmployeesRequest message;
+    std::unique_ptr<EmployeeImport> import;
+    std::optional<std::pair<std::string, std::string>> earlier;  // a completed import with this request_id
+    std::string request_id;
+    RequestHash hash;
+    int64_t rejected_reported = 0;  // committed rows are counted by the writer as batches commit
+    auto report = [&](const ImportSummary& now) {
+      import_rejected_->Increment(static_cast<double>(now.rejected - rejected_reported));
+      rejected_reported = now.rejected;
+    };
+    bool first = true;
+    while (reader->Read(&message)) {
+      if (first) {
+        first = false;
+        request_id = message.request_id();
+        Violations v = EmployeeDirectory::ValidateRequestId(request_id);
+        if (message.source_name().size() > 800 || !CountCodePoints(message.source_name()) ||
+            *CountCodePoints(message.source_name()) > 200) {
+          v.Add("source_name", ViolationReason::kTooLong, "must be valid UTF-8 of at most 200 characters");
+        }
+        auto started = employees_.StartImport(message.max_row_errors(), [this](const ImportSummary& batch) {
+          import_inserted_->Increment(static_cast<double>(batch.inserted));
+          import_updated_->Increment(static_cast<double>(batch.updated));
+          import_unchanged_->Increment(static_cast<double>(batch.unchanged));
+        });
+        if (!started.ok()) v.Append(started.error().violations);
+        if (!v.empty()) return InvalidArgument(v);
+        import = std::move(started.value());
+        earlier = employees_.FindImport(request_id);
+        hash.Add(request_id);
+        hash.Add(message.source_name());
+        hash.Add(std::to_string(message.max_row_errors()));
+        log::Info("import started", {{"source", message.source_name()}, {"replay", earlier ? "yes" : "no"}});
+      }
+      if (message.rows_size() > 10000) return InvalidArgument("rows", ViolationReason::kTooLong, "at most 10,000 rows per message");
+      for (auto& row : *message.mutable_rows()) {
+        hash.Add(std::to_string(row.row_number()));
+        hash.Add(Deterministic(row.employee()));
+        hash.AddNik(nik_hasher_, row.nik());
+        if (earlier) continue;  // a retry of a completed import: answered from its record below
+        ImportRow input{row.row_number(), FromProto(row.employee()), std::move(*row.mutable_nik())};
+        if (auto error = import->Add(std::move(input))) {
+          report(import->summary());
+          return ToStatus(*error);
+        }
+      }
+      report(import->summary());
+    }
+    if (first) return InvalidArgument("request_id", ViolationReason::kRequired, "is required (the stream was empty)");
+    if (context->IsCancelled()) {
+      // Batches already committed stay committed; the rest of the stream is lost.
+      log::Warn("import cut off", {{"rows_received", std::to_string(import->summary().received)}});
+      return grpc::Status(grpc::StatusCode::CANCELLED, "import cancelled by the client");
+    }
+    const std::string request_hash = hash.Finish();
+    if (earlier) {
+      if (earlier->first != request_hash) {
+        return InvalidArgument("request_id", ViolationReason::kInconsistent,
+                               "was used before with different request content");
+      }
+      if (!response->ParseFromString(earlier->second)) return InternalError("internal error; see the service log");
+      return grpc::Status::OK;
+    }
+    auto summary = import->Finish();
+    if (!summary.ok()) return ToStatus(summary.error());
+    report(summary.value());
+    const auto& s = summary.value();
+    response->set_rows_received(s.received);
+    response->set_inserted(s.inserted);
+    response->set_updated(s.updated);
+    response->set_unchanged(s.unchanged);
+    response->set_rejected(s.rejected);
+    for (const auto& error : s.row_errors) ToProto(error, response->add_row_errors());
+    response->set_row_errors_truncated(s.row_errors_truncated);
+    employees_.RecordImport(request_id, request_hash, response->SerializeAsString());
+    log::Info("import finished", {{"received", std::to_string(s.received)},
+                                  {"inserted", std::to_string(s.inserted)},
+                                  {"updated", std::to_string(s.updated)},
+                                  {"unchanged", std::to_string(s.unchanged)},
+                                  {"rejected", std::to_string(s.rejected)}});
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status RegistryHandler::SetDisciplinaryStatus(grpc::ServerContext* context,
+                                                    const netra::v1::SetDisciplinaryStatusRequest* request,
+                                                    netra::v1::SetDisciplinaryStatusResponse* response) {
+  CallScope scope(*context, "SetDisciplinaryStatus");
+  return Guard([&] {
+    DisciplinaryUpdate update;
+    update.request_id = request->request_id();
+    update.employee_id = request->employee_id();
+    update.expected_version = request->expected_version();
+    auto& r = update.record;
+    r.case_id = request->case_id();
+    r.state = static_cast<DisciplinaryState>(request->state());
+    r.level = request->level();
+    for (int f : request->forms()) r.forms.push_back(f);
+    r.decree_number = request->decree_number();
+    if (request->has_decree_date()) {
+      r.decree_date = {request->decree_date().year(), request->decree_date().month(), request->decree_date().day()};
+    }
+    if (request->has_end_date()) {
+      r.end_date = {request->end_date().year(), request->end_date().month(), request->end_date().day()};
+    }
+    r.source_sequence = request->source_sequence();
+    auto outcome = employees_.SetDisciplinaryStatus(update);
+    if (!outcome.ok()) return ToStatus(outcome.error());
+    registry::ToProto(outcome.value().employee, response->mutable_employee());
+    response->set_changed(outcome.value().changed);
+    return grpc::Status::OK;
+  });
+}
+
+}  // namespace netra::registry

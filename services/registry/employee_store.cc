@@ -1,0 +1,351 @@
+#include "services/registry/employee_store.h"
+
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+
+namespace netra::registry {
+namespace {
+
+constexpr std::string_view kColumns =
+    "employee_id, employee_type, agency_staff_id, name, gender, birth_date, agency_code, agency_name, unit_code, "
+    "unit_name, position, rank, work_region_code, employment_status, ppk_code, ppk_name, ppk_region_code, "
+    "nik_hmac IS NOT NULL, disciplinary_state, version, created_at, updated_at";
+
+int64_t DateNumber(const DateValue& d) { return d.year * 10000 + d.month * 100 + d.day; }
+DateValue DateFromNumber(int64_t n) {
+  return DateValue{static_cast<int>(n / 10000), static_cast<int>(n / 100 % 100), static_cast<int>(n % 100)};
+}
+
+int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
+
+// Reads a row selected with kColumns (from column `base` on).
+Employee ReadEmployee(const Statement& s) {
+  Employee e;
+  e.employee_id = s.ColumnText(0);
+  e.employee_type = static_cast<int>(s.ColumnInt64(1));
+  if (e.employee_type == static_cast<int>(EmployeeType::kPns)) e.nip = e.employee_id;
+  else if (e.employee_type == static_cast<int>(EmployeeType::kPppk)) e.ni_pppk = e.employee_id;
+  e.agency_staff_id = s.ColumnText(2);
+  e.name = s.ColumnText(3);
+  e.gender = static_cast<int>(s.ColumnInt64(4));
+  e.birth_date = DateFromNumber(s.ColumnInt64(5));
+  e.agency_code = s.ColumnText(6);
+  e.agency_name = s.ColumnText(7);
+  e.unit_code = s.ColumnText(8);
+  e.unit_name = s.ColumnText(9);
+  e.position = s.ColumnText(10);
+  e.rank = s.ColumnText(11);
+  e.work_region_code = s.ColumnText(12);
+  e.employment_status = static_cast<EmploymentStatus>(s.ColumnInt64(13));
+  e.ppk = {s.ColumnText(14), s.ColumnText(15), s.ColumnText(16)};
+  e.nik_on_file = s.ColumnInt64(17) != 0;
+  e.disciplinary_state = static_cast<DisciplinaryState>(s.ColumnInt64(18));
+  e.version = s.ColumnInt64(19);
+  e.create_micros = s.ColumnInt64(20);
+  e.update_micros = s.ColumnInt64(21);
+  return e;
+}
+
+// The records in force (tombstones of cleared cases left out), by case id.
+std::vector<DisciplinaryRecord> ReadRecords(Connection& c, const std::string& employee_id) {
+  auto s = c.Prepare(
+      "SELECT case_id, state, level, forms, decree_number, decree_date, end_date, source_sequence, updated_at "
+      "FROM disciplinary_records WHERE employee_id = ?1 AND state <> 1 ORDER BY case_id");
+  s.Bind(1, employee_id);
+  std::vector<DisciplinaryRecord> out;
+  while (s.Step()) {
+    DisciplinaryRecord r;
+    r.case_id = s.ColumnText(0);
+    r.state = static_cast<DisciplinaryState>(s.ColumnInt64(1));
+    r.level = static_cast<int>(s.ColumnInt64(2));
+    for (absl::string_view f : absl::StrSplit(s.ColumnText(3), ',', absl::SkipEmpty())) {
+      r.forms.push_back(std::stoi(std::string(f)));
+    }
+    r.decree_number = s.ColumnText(4);
+    if (int64_t d = s.ColumnInt64(5)) r.decree_date = DateFromNumber(d);
+    if (int64_t d = s.ColumnInt64(6)) r.end_date = DateFromNumber(d);
+    r.source_sequence = s.ColumnInt64(7);
+    r.update_micros = s.ColumnInt64(8);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void LoadRecords(Connection& c, Employee& e) {
+  if (e.disciplinary_state != DisciplinaryState::kNone) e.disciplinary_records = ReadRecords(c, e.employee_id);
+}
+
+std::optional<Employee> FindIn(Connection& c, const std::string& employee_id) {
+  auto s = c.Prepare("SELECT " + std::string(kColumns) + " FROM employees WHERE employee_id = ?1");
+  s.Bind(1, employee_id);
+  if (!s.Step()) return std::nullopt;
+  Employee e = ReadEmployee(s);
+  s.Reset();
+  LoadRecords(c, e);
+  return e;
+}
+
+// What a write needs to know of the stored row.
+struct Existing {
+  int64_t rowid, version, created_at;
+  std::string name, content_hash, nik_hmac;
+  DisciplinaryState state;
+};
+
+std::optional<Existing> FindExisting(Connection& c, const std::string& employee_id) {
+  auto s = c.Prepare(
+      "SELECT rowid, version, created_at, name, content_hash, nik_hmac, disciplinary_state FROM employees "
+      "WHERE employee_id = ?1");
+  s.Bind(1, employee_id);
+  if (!s.Step()) return std::nullopt;
+  return Existing{s.ColumnInt64(0),   s.ColumnInt64(1),   s.ColumnInt64(2),
+                  s.ColumnText(3),    s.ColumnBlob(4),    s.ColumnIsNull(5) ? std::string() : s.ColumnBlob(5),
+                  static_cast<DisciplinaryState>(s.ColumnInt64(6))};
+}
+
+// Binds the client-supplied columns as ?1..?18 (the order of the INSERT below).
+void BindContent(Statement& s, const EmployeeWrite& w) {
+  const Employee& e = w.employee;
+  s.Bind(1, e.employee_id)
+      .Bind(2, static_cast<int64_t>(e.employee_type))
+      .Bind(3, e.agency_staff_id)
+      .Bind(4, e.name)
+      .Bind(5, FoldName(e.name))
+      .Bind(6, static_cast<int64_t>(e.gender))
+      .Bind(7, DateNumber(e.birth_date))
+      .Bind(8, e.agency_code)
+      .Bind(9, e.agency_name)
+      .Bind(10, e.unit_code)
+      .Bind(11, e.unit_name)
+      .Bind(12, e.position)
+      .Bind(13, e.rank)
+      .Bind(14, e.work_region_code)
+      .Bind(15, static_cast<int64_t>(e.employment_status))
+      .Bind(16, e.ppk.code)
+      .Bind(17, e.ppk.name)
+      .Bind(18, e.ppk.region_code);
+  s.BindBlob(19, w.content_hash);
+  if (w.nik_hmac.empty()) s.BindNull(20);
+  else s.BindBlob(20, w.nik_hmac);
+}
+
+// Writes one validated employee given what is stored (if anything); the
+// stored employee is built only when asked for (imports do not need it).
+StoredWrite Apply(Connection& c, const EmployeeWrite& w, const std::optional<Existing>& existing, int64_t now,
+                  bool want_employee) {
+  StoredWrite out{UpsertResult::kUnchanged, {}};
+  if (existing && existing->content_hash == w.content_hash &&
+      (w.nik_hmac.empty() || w.nik_hmac == existing->nik_hmac)) {
+    return out;
+  }
+  Employee e;
+  if (want_employee) e = w.employee;
+  e.nik_on_file = !w.nik_hmac.empty() || (existing && !existing->nik_hmac.empty());
+  e.update_micros = now;
+  if (!existing) {
+    auto insert = c.Prepare(
+        "INSERT INTO employees(employee_id, employee_type, agency_staff_id, name, name_key, gender, birth_date, "
+        "agency_code, agency_name, unit_code, unit_name, position, rank, work_region_code, employment_status, "
+        "ppk_code, ppk_name, ppk_region_code, content_hash, nik_hmac, disciplinary_state, version, created_at, "
+        "updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+        "?20, 1, 1, ?21, ?21)");
+    BindContent(insert, w);
+    insert.Bind(21, now);
+    insert.Run();
+    auto fts = c.Prepare("INSERT INTO employees_fts(rowid, name) VALUES(?1, ?2)");
+    fts.Bind(1, c.LastInsertRowId()).Bind(2, w.employee.name);
+    fts.Run();
+    out.result = UpsertResult::kCreated;
+    e.version = 1;
+    e.create_micros = now;
+    e.disciplinary_state = DisciplinaryState::kNone;
+  } else {
+    auto update = c.Prepare(
+        "UPDATE employees SET employee_type = ?2, agency_staff_id = ?3, name = ?4, name_key = ?5, gender = ?6, "
+        "birth_date = ?7, agency_code = ?8, agency_name = ?9, unit_code = ?10, unit_name = ?11, position = ?12, "
+        "rank = ?13, work_region_code = ?14, employment_status = ?15, ppk_code = ?16, ppk_name = ?17, "
+        "ppk_region_code = ?18, content_hash = ?19, nik_hmac = COALESCE(?20, nik_hmac), version = version + 1, "
+        "updated_at = ?21 WHERE employee_id = ?1");
+    BindContent(update, w);
+    update.Bind(21, now);
+    update.Run();
+    if (existing->name != w.employee.name) {
+      auto drop = c.Prepare("INSERT INTO employees_fts(employees_fts, rowid, name) VALUES('delete', ?1, ?2)");
+      drop.Bind(1, existing->rowid).Bind(2, existing->name);
+      drop.Run();
+      auto add = c.Prepare("INSERT INTO employees_fts(rowid, name) VALUES(?1, ?2)");
+      add.Bind(1, existing->rowid).Bind(2, w.employee.name);
+      add.Run();
+    }
+    out.result = UpsertResult::kUpdated;
+    e.version = existing->version + 1;
+    e.create_micros = existing->created_at;
+    e.disciplinary_state = existing->state;
+    if (want_employee) LoadRecords(c, e);
+  }
+  out.employee = std::move(e);
+  return out;
+}
+
+std::optional<std::pair<std::string, std::string>> FindRequestIn(Connection& c, const std::string& method,
+                                                                 const std::string& request_id) {
+  auto s = c.Prepare("SELECT request_hash, response FROM request_ids WHERE method = ?1 AND request_id = ?2");
+  s.Bind(1, method).Bind(2, request_id);
+  if (!s.Step()) return std::nullopt;
+  return std::make_pair(s.ColumnBlob(0), s.ColumnBlob(1));
+}
+
+void RecordRequestIn(Connection& c, const std::string& method, const std::string& request_id,
+                     const std::string& request_hash, const std::string& response) {
+  auto s = c.Prepare(
+      "INSERT INTO request_ids(request_id, method, request_hash, response, created_at) VALUES(?1, ?2, ?3, ?4, ?5) "
+      "ON CONFLICT(method, request_id) DO NOTHING");
+  s.Bind(1, request_id).Bind(2, method).BindBlob(3, request_hash).BindBlob(4, response).Bind(5, NowMicros());
+  s.Run();
+}
+
+Error ReusedRequestId() {
+  Violations v;
+  v.Add("request_id", ViolationReason::kInconsistent, "was used before with different request content");
+  return Error::Invalid(std::move(v));
+}
+
+}  // namespace
+
+std::optional<Employee> EmployeeStore::Find(const std::string& employee_id) {
+  return db_.Read([&](Connection& c) { return FindIn(c, employee_id); });
+}
+
+std::optional<std::string> EmployeeStore::NameKey(const std::string& employee_id) {
+  return db_.Read([&](Connection& c) -> std::optional<std::string> {
+    auto s = c.Prepare("SELECT name_key FROM employees WHERE employee_id = ?1");
+    s.Bind(1, employee_id);
+    if (!s.Step()) return std::nullopt;
+    return s.ColumnText(0);
+  });
+}
+
+std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
+  std::string sql = "SELECT " + std::string(kColumns) + " FROM employees WHERE 1";
+  if (!q.fts_query.empty()) sql += " AND rowid IN (SELECT rowid FROM employees_fts WHERE employees_fts MATCH :q)";
+  if (!q.region_low.empty()) sql += " AND work_region_code >= :lo AND work_region_code < :hi";
+  if (!q.agency_code.empty()) sql += " AND agency_code = :agency";
+  if (q.employee_type != 0) sql += " AND employee_type = :type";
+  if (q.after) sql += " AND (name_key, employee_id) > (:key, :id)";
+  sql += " ORDER BY name_key, employee_id LIMIT :limit";
+  return db_.Read([&](Connection& c) {
+    auto s = c.Prepare(sql);
+    if (!q.fts_query.empty()) s.Bind(s.ParamIndex(":q"), q.fts_query);
+    if (!q.region_low.empty()) s.Bind(s.ParamIndex(":lo"), q.region_low).Bind(s.ParamIndex(":hi"), q.region_high);
+    if (!q.agency_code.empty()) s.Bind(s.ParamIndex(":agency"), q.agency_code);
+    if (q.employee_type != 0) s.Bind(s.ParamIndex(":type"), static_cast<int64_t>(q.employee_type));
+    if (q.after) s.Bind(s.ParamIndex(":key"), q.after->first).Bind(s.ParamIndex(":id"), q.after->second);
+    s.Bind(s.ParamIndex(":limit"), static_cast<int64_t>(q.limit));
+    std::vector<Employee> out;
+    while (s.Step()) out.push_back(ReadEmployee(s));
+    s.Reset();
+    for (auto& e : out) LoadRecords(c, e);
+    return out;
+  });
+}
+
+Result<UpsertOutcome> EmployeeStore::Upsert(const EmployeeWrite& w, int64_t expected_version,
+                                            const Idempotency& idempotency) {
+  static const std::string kMethod = "UpsertEmployee";
+  return db_.Write([&](Connection& c) -> Result<UpsertOutcome> {
+    if (auto earlier = FindRequestIn(c, kMethod, idempotency.request_id)) {
+      if (earlier->first != idempotency.request_hash) return ReusedRequestId();
+      UpsertOutcome replay;
+      replay.replayed = std::move(earlier->second);
+      return replay;
+    }
+    const std::string& id = w.employee.employee_id;
+    auto existing = FindExisting(c, id);
+    if (expected_version == 0 && existing) return Error::AlreadyExists("employee", id);
+    if (expected_version > 0 && !existing) return Error::NotFound("employee", id);
+    if (expected_version > 0 && existing->version != expected_version) {
+      return Error::Aborted("employee", id, expected_version, existing->version);
+    }
+    StoredWrite stored = Apply(c, w, existing, NowMicros(), /*want_employee=*/true);
+    UpsertOutcome outcome;
+    outcome.result = stored.result;
+    if (stored.result == UpsertResult::kUnchanged) outcome.employee = *FindIn(c, id);
+    else outcome.employee = std::move(stored.employee);
+    if (idempotency.encode_response) {
+      RecordRequestIn(c, kMethod, idempotency.request_id, idempotency.request_hash,
+                      idempotency.encode_response(outcome.employee, outcome.result));
+    }
+    return outcome;
+  });
+}
+
+std::vector<UpsertResult> EmployeeStore::UpsertBatch(std::span<const EmployeeWrite> writes) {
+  return db_.Write([&](Connection& c) {
+    std::vector<UpsertResult> out;
+    out.reserve(writes.size());
+    const int64_t now = NowMicros();
+    for (const auto& w : writes) {
+      out.push_back(Apply(c, w, FindExisting(c, w.employee.employee_id), now, /*want_employee=*/false).result);
+    }
+    return out;
+  });
+}
+
+Result<DisciplinaryOutcome> EmployeeStore::SetDisciplinary(const DisciplinaryUpdate& u) {
+  return db_.Write([&](Connection& c) -> Result<DisciplinaryOutcome> {
+    auto existing = FindExisting(c, u.employee_id);
+    if (!existing) return Error::NotFound("employee", u.employee_id);
+    if (u.expected_version > 0 && existing->version != u.expected_version) {
+      return Error::Aborted("employee", u.employee_id, u.expected_version, existing->version);
+    }
+    DisciplinaryOutcome outcome;
+    auto stored_seq = c.Prepare(
+        "SELECT source_sequence FROM disciplinary_records WHERE employee_id = ?1 AND case_id = ?2");
+    stored_seq.Bind(1, u.employee_id).Bind(2, u.record.case_id);
+    const bool newer = !stored_seq.Step() || stored_seq.ColumnInt64(0) < u.record.source_sequence;
+    stored_seq.Reset();
+    if (newer) {
+      const int64_t now = NowMicros();
+      std::string forms;
+      for (int f : u.record.forms) forms += (forms.empty() ? "" : ",") + std::to_string(f);
+      auto put = c.Prepare(
+          "INSERT INTO disciplinary_records(employee_id, case_id, state, level, forms, decree_number, decree_date, "
+          "end_date, source_sequence, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+          "ON CONFLICT(employee_id, case_id) DO UPDATE SET state = excluded.state, level = excluded.level, "
+          "forms = excluded.forms, decree_number = excluded.decree_number, decree_date = excluded.decree_date, "
+          "end_date = excluded.end_date, source_sequence = excluded.source_sequence, updated_at = excluded.updated_at");
+      put.Bind(1, u.employee_id)
+          .Bind(2, u.record.case_id)
+          .Bind(3, static_cast<int64_t>(u.record.state))
+          .Bind(4, static_cast<int64_t>(u.record.level))
+          .Bind(5, forms)
+          .Bind(6, u.record.decree_number)
+          .Bind(7, u.record.decree_date.empty() ? 0 : DateNumber(u.record.decree_date))
+          .Bind(8, u.record.end_date.empty() ? 0 : DateNumber(u.record.end_date))
+          .Bind(9, u.record.source_sequence)
+          .Bind(10, now);
+      put.Run();
+      // The summary is the most severe state over all cases (numbered so that max works).
+      auto summary = c.Prepare(
+          "UPDATE employees SET disciplinary_state = (SELECT COALESCE(MAX(state), 1) FROM disciplinary_records "
+          "WHERE employee_id = ?1), version = version + 1, updated_at = ?2 WHERE employee_id = ?1");
+      summary.Bind(1, u.employee_id).Bind(2, now);
+      summary.Run();
+      outcome.changed = true;
+    }
+    outcome.employee = *FindIn(c, u.employee_id);
+    return outcome;
+  });
+}
+
+std::optional<std::pair<std::string, std::string>> EmployeeStore::FindRequest(const std::string& method,
+                                                                             const std::string& request_id) {
+  return db_.Read([&](Connection& c) { return FindRequestIn(c, method, request_id); });
+}
+
+void EmployeeStore::RecordRequest(const std::string& method, const std::string& request_id,
+                                  const std::string& request_hash, const std::string& response) {
+  db_.Write([&](Connection& c) { RecordRequestIn(c, method, request_id, request_hash, response); });
+}
+
+}  // namespace netra::registry

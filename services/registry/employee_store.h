@@ -1,0 +1,116 @@
+// The registry's employee storage: the employees table with its FTS5 name
+// index, per-case disciplinary records, and the idempotency records of
+// employee calls. SQL stays here; the domain (employees.h) sees plain structs.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/sqlite.h"
+#include "services/registry/employees.h"
+
+namespace netra::registry {
+
+// Migration 2 of the registry (see registry_store.h).
+inline constexpr std::string_view kEmployeesSql = R"sql(
+CREATE TABLE employees (
+  employee_id        TEXT NOT NULL UNIQUE,  -- NIP, NI PPPK or "<agency_code>:<agency_staff_id>"
+  employee_type      INTEGER NOT NULL,
+  agency_staff_id    TEXT NOT NULL,         -- PPNPN only, else ''
+  name               TEXT NOT NULL,
+  name_key           TEXT NOT NULL,         -- folded name: search order
+  gender             INTEGER NOT NULL,
+  birth_date         INTEGER NOT NULL,      -- YYYYMMDD
+  agency_code        TEXT NOT NULL,
+  agency_name        TEXT NOT NULL,
+  unit_code          TEXT NOT NULL,
+  unit_name          TEXT NOT NULL,
+  position           TEXT NOT NULL,
+  rank               TEXT NOT NULL,
+  work_region_code   TEXT NOT NULL,         -- kab/kota "NN.NN"
+  employment_status  INTEGER NOT NULL,
+  ppk_code           TEXT NOT NULL,
+  ppk_name           TEXT NOT NULL,
+  ppk_region_code    TEXT NOT NULL,
+  nik_hmac           BLOB,                  -- HMAC-SHA256 of the NIK; never the NIK
+  content_hash       BLOB NOT NULL,         -- SHA-256 of the client-supplied fields: "unchanged" test
+  disciplinary_state INTEGER NOT NULL DEFAULT 1,
+  version            INTEGER NOT NULL,
+  created_at         INTEGER NOT NULL,      -- unix microseconds
+  updated_at         INTEGER NOT NULL
+);
+CREATE INDEX employees_by_name ON employees(name_key, employee_id);
+CREATE INDEX employees_by_region ON employees(work_region_code, name_key, employee_id);
+CREATE INDEX employees_by_agency ON employees(agency_code, name_key, employee_id);
+CREATE INDEX employees_by_nik ON employees(nik_hmac) WHERE nik_hmac IS NOT NULL;
+-- Token-prefix, case- and diacritic-insensitive name search; rowid = employees.rowid.
+-- Contentless: the store keeps it in step with employees.name itself.
+CREATE VIRTUAL TABLE employees_fts USING fts5(
+  name, content='', tokenize='unicode61 remove_diacritics 2', prefix='1 2 3');
+-- Disciplinary status per case. A record set back to NONE stays as a tombstone
+-- (state 1) so that an older, late retry of the same case cannot revive it.
+CREATE TABLE disciplinary_records (
+  employee_id     TEXT NOT NULL,
+  case_id         TEXT NOT NULL,
+  state           INTEGER NOT NULL,
+  level           INTEGER NOT NULL,
+  forms           TEXT NOT NULL,     -- comma-separated netra.v1.SanctionForm numbers
+  decree_number   TEXT NOT NULL,
+  decree_date     INTEGER NOT NULL,  -- YYYYMMDD, 0 = none
+  end_date        INTEGER NOT NULL,
+  source_sequence INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  PRIMARY KEY (employee_id, case_id)
+) WITHOUT ROWID;
+)sql";
+
+// The outcome of writing one validated employee.
+struct StoredWrite {
+  UpsertResult result;
+  Employee employee;  // as stored
+};
+
+// A search, in store terms (validated by the domain).
+struct EmployeeQuery {
+  std::string fts_query;    // FTS5 MATCH expression; empty = no name filter
+  std::string region_low, region_high;  // work_region_code range [low, high); empty = any
+  std::string agency_code;  // empty = any
+  int employee_type = 0;    // 0 = any
+  std::optional<std::pair<std::string, std::string>> after;  // (name_key, employee_id) of the last row seen
+  int limit = 50;
+};
+
+class EmployeeStore {
+ public:
+  explicit EmployeeStore(Database& db) : db_(db) {}
+
+  std::optional<Employee> Find(const std::string& employee_id);
+  // name_key of an employee (to resume a search after it).
+  std::optional<std::string> NameKey(const std::string& employee_id);
+  std::vector<Employee> Search(const EmployeeQuery& query);
+
+  // One upsert under the expected_version rules of registry.proto, with its
+  // idempotency record in the same transaction. Returns the stored response
+  // instead when request_id was used before with the same hash; an
+  // INVALID_ARGUMENT when it was used with another.
+  Result<UpsertOutcome> Upsert(const EmployeeWrite& write, int64_t expected_version, const Idempotency& idempotency);
+  // Unconditional upserts of a batch in one transaction (imports); the result
+  // of each write, in order.
+  std::vector<UpsertResult> UpsertBatch(std::span<const EmployeeWrite> writes);
+
+  // Applies a per-case record (source_sequence ordering) and recomputes the
+  // employee's summary state; NOT_FOUND / ABORTED as registry.proto says.
+  Result<DisciplinaryOutcome> SetDisciplinary(const DisciplinaryUpdate& update);
+
+  std::optional<std::pair<std::string, std::string>> FindRequest(const std::string& method, const std::string& request_id);
+  void RecordRequest(const std::string& method, const std::string& request_id, const std::string& request_hash,
+                     const std::string& response);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace netra::registry

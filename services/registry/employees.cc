@@ -1,0 +1,647 @@
+#include "services/registry/employees.h"
+
+#include <openssl/sha.h>
+
+#include <array>
+#include <functional>
+
+#include "common/paging.h"
+#include "common/sqlite.h"
+#include "services/registry/employee_store.h"
+
+namespace netra::registry {
+namespace {
+
+constexpr size_t kMaxName = 200, kMaxText = 200, kMaxCode = 32, kMaxUnitCode = 64, kMaxPpkCode = 64;
+constexpr size_t kMaxCaseId = 128, kMaxQueryTokens = 16;
+
+bool IsCodeChar(char c, std::string_view extra) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         extra.find(c) != std::string_view::npos;
+}
+
+bool AllCodeChars(std::string_view text, std::string_view extra) {
+  for (char c : text) {
+    if (!IsCodeChar(c, extra)) return false;
+  }
+  return true;
+}
+
+// A code field: `min`..`max` ASCII characters of [A-Za-z0-9] plus `extra`.
+void CheckCode(Violations& v, const std::string& field, std::string_view text, size_t min, size_t max,
+               std::string_view extra) {
+  if (text.empty()) {
+    if (min > 0) v.Add(field, ViolationReason::kRequired, "is required");
+    return;
+  }
+  if (text.size() > max) {
+    v.Add(field, ViolationReason::kTooLong, "must be at most " + std::to_string(max) + " characters");
+  } else if (!AllCodeChars(text, extra)) {
+    v.Add(field, ViolationReason::kInvalidFormat,
+          "may contain only A-Z, a-z, 0-9 and " + std::string(extra));
+  }
+}
+
+// A text field: valid UTF-8 without control characters, at most `max` code points.
+void CheckText(Violations& v, const std::string& field, std::string_view text, size_t max, bool required) {
+  if (text.empty()) {
+    if (required) v.Add(field, ViolationReason::kRequired, "is required");
+    return;
+  }
+  if (text.size() > max * 4) {  // bound the work before decoding
+    v.Add(field, ViolationReason::kTooLong, "must be at most " + std::to_string(max) + " characters");
+    return;
+  }
+  auto count = CountCodePoints(text);
+  if (!count) {
+    v.Add(field, ViolationReason::kInvalidFormat, "must be valid UTF-8 text without control characters");
+  } else if (*count > max) {
+    v.Add(field, ViolationReason::kTooLong, "must be at most " + std::to_string(max) + " characters");
+  }
+}
+
+std::optional<absl::CivilDay> CheckDate(Violations& v, const std::string& field, const DateValue& date,
+                                        bool required, std::optional<absl::CivilDay> not_after) {
+  if (date.empty()) {
+    if (required) v.Add(field, ViolationReason::kRequired, "is required");
+    return std::nullopt;
+  }
+  const absl::CivilDay day(date.year, date.month, date.day);
+  if (date.year < 1900 || date.year > 9999 || date.month < 1 || date.month > 12 || date.day < 1 ||
+      day.year() != date.year || day.month() != date.month || day.day() != date.day) {
+    v.Add(field, ViolationReason::kOutOfRange, "is not a real calendar date from the year 1900 on");
+    return std::nullopt;
+  }
+  if (not_after && day > *not_after) {
+    v.Add(field, ViolationReason::kOutOfRange, "must not be in the future");
+    return std::nullopt;
+  }
+  return day;
+}
+
+bool IsRank(std::string_view rank) {
+  static constexpr std::array<std::string_view, 17> kRanks = {
+      "I/a",   "I/b",   "I/c",   "I/d",   "II/a", "II/b", "II/c", "II/d", "III/a",
+      "III/b", "III/c", "III/d", "IV/a",  "IV/b", "IV/c", "IV/d", "IV/e"};
+  for (auto r : kRanks) {
+    if (r == rank) return true;
+  }
+  return false;
+}
+
+std::optional<Gender> ToGender(int gender) {
+  if (gender == 1) return Gender::kMale;
+  if (gender == 2) return Gender::kFemale;
+  return std::nullopt;
+}
+
+std::string Sha256(std::string_view data) {
+  unsigned char out[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
+  return std::string(reinterpret_cast<const char*>(out), sizeof out);
+}
+
+// What a client supplies, in one canonical string: equal strings mean an
+// upsert would change nothing (output-only fields and the NIK excluded).
+std::string ContentHash(const Employee& e) {
+  std::string s;
+  auto add = [&s](std::string_view part) {
+    s += std::to_string(part.size());
+    s += ':';
+    s += part;
+  };
+  add(std::to_string(e.employee_type));
+  add(e.nip);
+  add(e.ni_pppk);
+  add(e.agency_staff_id);
+  add(e.name);
+  add(std::to_string(e.gender));
+  add(std::to_string(e.birth_date.year * 10000 + e.birth_date.month * 100 + e.birth_date.day));
+  for (const auto* field : {&e.agency_code, &e.agency_name, &e.unit_code, &e.unit_name, &e.position, &e.rank,
+                            &e.work_region_code, &e.ppk.code, &e.ppk.name, &e.ppk.region_code}) {
+    add(*field);
+  }
+  add(std::to_string(static_cast<int>(e.employment_status)));
+  return Sha256(s);
+}
+
+// An employee id as registry.proto defines it: 18 digits (NIP / NI PPPK) or
+// "<agency_code>:<agency_staff_id>". Described without echoing the input (a
+// client could send a NIK here by mistake).
+void CheckEmployeeId(Violations& v, const std::string& field, const std::string& id) {
+  if (id.empty()) {
+    v.Add(field, ViolationReason::kRequired, "is required");
+    return;
+  }
+  auto colon = id.find(':');
+  bool ok;
+  if (colon == std::string::npos) {
+    ok = id.size() == 18 && AllCodeChars(id, "") && id.find_first_not_of("0123456789") == std::string::npos;
+  } else {
+    std::string_view agency(id.data(), colon), staff(id.data() + colon + 1, id.size() - colon - 1);
+    ok = !agency.empty() && agency.size() <= kMaxCode && AllCodeChars(agency, "._-") && !staff.empty() &&
+         staff.size() <= kMaxCode && AllCodeChars(staff, "._/-");
+  }
+  if (!ok) {
+    v.Add(field, ViolationReason::kInvalidFormat,
+          "must be an 18-digit NIP / NI PPPK or <agency_code>:<agency_staff_id>");
+  }
+}
+
+// UTF-8 decoding of one code point at text[i]; advances i. -1 when invalid.
+int32_t DecodeUtf8(std::string_view text, size_t& i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  unsigned char c = byte(i);
+  if (c < 0x80) return static_cast<int32_t>(text[i++]);
+  int length;
+  int32_t cp;
+  if (c >= 0xC2 && c <= 0xDF) length = 2, cp = c & 0x1F;
+  else if (c >= 0xE0 && c <= 0xEF) length = 3, cp = c & 0x0F;
+  else if (c >= 0xF0 && c <= 0xF4) length = 4, cp = c & 0x07;
+  else return -1;
+  if (i + length > text.size()) return -1;
+  for (int k = 1; k < length; ++k) {
+    unsigned char cc = byte(i + k);
+    if ((cc & 0xC0) != 0x80) return -1;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if ((length == 3 && cp < 0x800) || (length == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return -1;
+  }
+  i += length;
+  return cp;
+}
+
+void AppendUtf8(std::string& out, int32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// Base letters of U+00C0..U+00FF and U+0100..U+017F ('#': a two-letter base,
+// '=': kept as is).
+constexpr std::string_view kLatin1 = "aaaaaa#ceeeeiiiidnooooo=ouuuuy##aaaaaa#ceeeeiiiidnooooo=ouuuuy#y";
+constexpr std::string_view kLatinA =
+    "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii##jjkkkllllllllllnnnnnnnnnoooooo##rrrrrrssssssss"
+    "ttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+static_assert(kLatin1.size() == 0x40 && kLatinA.size() == 0x80);
+
+std::string_view TwoLetterBase(int32_t cp) {
+  switch (cp) {
+    case 0xC6: case 0xE6: return "ae";
+    case 0xDE: case 0xFE: return "th";
+    case 0xDF: return "ss";
+    case 0x132: case 0x133: return "ij";
+    case 0x152: case 0x153: return "oe";
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<size_t> CountCodePoints(std::string_view text) {
+  size_t count = 0;
+  for (size_t i = 0; i < text.size();) {
+    int32_t cp = DecodeUtf8(text, i);
+    if (cp < 0 || cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) return std::nullopt;
+    ++count;
+  }
+  return count;
+}
+
+std::string FoldName(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  bool space = false;
+  for (size_t i = 0; i < name.size();) {
+    int32_t cp = DecodeUtf8(name, i);
+    if (cp < 0) {
+      ++i;  // never stored (validated), but stay total
+      continue;
+    }
+    if (cp == ' ' || cp == '\t' || cp == 0xA0) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ', space = false;
+    if (cp >= 'A' && cp <= 'Z') {
+      out += static_cast<char>(cp - 'A' + 'a');
+    } else if (cp >= 0xC0 && cp <= 0x17F) {
+      char base = cp <= 0xFF ? kLatin1[cp - 0xC0] : kLatinA[cp - 0x100];
+      if (base == '#') out += TwoLetterBase(cp);
+      else if (base == '=') AppendUtf8(out, cp);
+      else out += base;
+    } else {
+      AppendUtf8(out, cp);
+    }
+  }
+  return out;
+}
+
+std::string EmployeeDirectory::DeriveId(const Employee& e) {
+  switch (e.employee_type) {
+    case static_cast<int>(EmployeeType::kPns): return e.nip;
+    case static_cast<int>(EmployeeType::kPppk): return e.ni_pppk;
+    case static_cast<int>(EmployeeType::kPpnpn): return e.agency_code + ":" + e.agency_staff_id;
+  }
+  return {};
+}
+
+Violations EmployeeDirectory::ValidateRequestId(const std::string& request_id, const std::string& field) {
+  Violations v;
+  CheckCode(v, field, request_id, 1, 128, "._:-");
+  return v;
+}
+
+Violations EmployeeDirectory::Validate(Employee& e, const std::string& nik, const std::string& prefix,
+                                       const std::string& nik_field) const {
+  Violations v;
+  const auto path = [&prefix](std::string_view child) { return Path(prefix, child); };
+  const absl::CivilDay today = TodayUtc();
+
+  // Identifier matching the type, and what it says about the person.
+  std::optional<absl::CivilDay> id_birth;
+  std::optional<Gender> id_gender;
+  bool id_ok = false;
+  const bool type_known = e.employee_type >= 1 && e.employee_type <= 3;
+  if (e.employee_type == 0) {
+    v.Add(path("employee_type"), ViolationReason::kRequired, "is required");
+  } else if (!type_known) {
+    v.Add(path("employee_type"), ViolationReason::kOutOfRange, "unknown employee type");
+  }
+  if (type_known) {
+    const auto type = static_cast<EmployeeType>(e.employee_type);
+    struct Slot {
+      EmployeeType type;
+      const std::string* value;
+      const char* name;
+    };
+    const Slot slots[] = {{EmployeeType::kPns, &e.nip, "nip"},
+                          {EmployeeType::kPppk, &e.ni_pppk, "ni_pppk"},
+                          {EmployeeType::kPpnpn, &e.agency_staff_id, "agency_staff_id"}};
+    for (const auto& slot : slots) {
+      if (slot.type != type && !slot.value->empty()) {
+        v.Add(path(slot.name), ViolationReason::kInconsistent,
+              std::string("does not identify this employee_type; use ") + slots[e.employee_type - 1].name);
+      }
+    }
+    if (type == EmployeeType::kPns) {
+      if (auto info = ParseNip(e.nip, path("nip"), v, today)) {
+        id_birth = info->birth_date, id_gender = info->gender, id_ok = true;
+      }
+    } else if (type == EmployeeType::kPppk) {
+      if (auto info = ParseNiPppk(e.ni_pppk, path("ni_pppk"), v, today)) {
+        id_birth = info->birth_date, id_gender = info->gender, id_ok = true;
+      }
+    } else {
+      size_t before = v.size();
+      CheckCode(v, path("agency_staff_id"), e.agency_staff_id, 1, kMaxCode, "._/-");
+      id_ok = v.size() == before;
+    }
+  }
+
+  CheckText(v, path("name"), e.name, kMaxName, true);
+  auto gender = ToGender(e.gender);
+  if (e.gender == 0) {
+    v.Add(path("gender"), ViolationReason::kRequired, "is required");
+  } else if (!gender) {
+    v.Add(path("gender"), ViolationReason::kOutOfRange, "unknown gender");
+  } else if (id_gender && *id_gender != *gender) {
+    v.Add(path("gender"), ViolationReason::kInconsistent, "does not agree with the gender digit of the identifier");
+  }
+  auto birth = CheckDate(v, path("birth_date"), e.birth_date, true, today);
+  if (birth && id_birth && *birth != *id_birth) {
+    v.Add(path("birth_date"), ViolationReason::kInconsistent, "does not agree with the birth date in the identifier");
+  }
+
+  size_t before_agency = v.size();
+  CheckCode(v, path("agency_code"), e.agency_code, 1, kMaxCode, "._-");
+  const bool agency_ok = v.size() == before_agency;
+  CheckText(v, path("agency_name"), e.agency_name, kMaxText, true);
+  CheckCode(v, path("unit_code"), e.unit_code, 0, kMaxUnitCode, "._-");
+  CheckText(v, path("unit_name"), e.unit_name, kMaxText, false);
+  CheckText(v, path("position"), e.position, kMaxText, false);
+  if (!e.rank.empty()) {
+    if (type_known && e.employee_type != static_cast<int>(EmployeeType::kPns)) {
+      v.Add(path("rank"), ViolationReason::kInconsistent, "only a PNS has a rank");
+    } else if (!IsRank(e.rank)) {
+      v.Add(path("rank"), ViolationReason::kInvalidFormat, "must be one of I/a..I/d, II/a..II/d, III/a..III/d, IV/a..IV/e");
+    }
+  }
+
+  const std::string region_field = path("work_region_code");
+  if (auto level = ParseRegionCode(e.work_region_code, region_field, v)) {
+    if (*level != RegionLevel::kRegency) {
+      v.Add(region_field, ViolationReason::kInvalidFormat, "must be a kabupaten/kota code NN.NN");
+    } else if (!regions_.Find(e.work_region_code)) {
+      v.Add(region_field, ViolationReason::kNotFound, "no such kabupaten/kota in the region data");
+    }
+  }
+  const int status = static_cast<int>(e.employment_status);
+  if (status < 0 || status > 4) v.Add(path("employment_status"), ViolationReason::kOutOfRange, "unknown employment status");
+
+  if (!e.ppk.code.empty() || !e.ppk.name.empty() || !e.ppk.region_code.empty()) {
+    CheckCode(v, path("ppk.code"), e.ppk.code, 1, kMaxPpkCode, "._:-");
+    CheckText(v, path("ppk.name"), e.ppk.name, kMaxText, false);
+    if (!e.ppk.region_code.empty()) {
+      const std::string field = path("ppk.region_code");
+      if (auto level = ParseRegionCode(e.ppk.region_code, field, v)) {
+        if (*level == RegionLevel::kDistrict) {
+          v.Add(field, ViolationReason::kInvalidFormat, "must be a province NN or kabupaten/kota NN.NN code");
+        } else if (!regions_.Find(e.ppk.region_code)) {
+          v.Add(field, ViolationReason::kNotFound, "no such region in the region data");
+        }
+      }
+    }
+  }
+
+  if (!nik.empty()) {
+    if (auto info = ParseNik(nik, nik_field, v, today)) {
+      if (birth && gender && !NikMatchesPerson(*info, *birth, *gender)) {
+        v.Add(nik_field, ViolationReason::kInconsistent,
+              "the birth date or gender in the NIK does not agree with birth_date and gender");
+      }
+    }
+  }
+
+  if (id_ok && (e.employee_type != static_cast<int>(EmployeeType::kPpnpn) || agency_ok)) e.employee_id = DeriveId(e);
+  return v;
+}
+
+std::variant<EmployeeWrite, Violations> EmployeeDirectory::Prepare(Employee employee, const std::string& nik,
+                                                                   const std::string& prefix,
+                                                                   const std::string& nik_field) const {
+  employee.employee_id.clear();
+  Violations v = Validate(employee, nik, prefix, nik_field);
+  if (!v.empty()) return v;
+  if (employee.employment_status == EmploymentStatus::kUnspecified) employee.employment_status = EmploymentStatus::kActive;
+  EmployeeWrite write;
+  write.content_hash = ContentHash(employee);
+  if (!nik.empty()) write.nik_hmac = nik_hasher_.Hash(nik);
+  write.employee = std::move(employee);
+  return write;
+}
+
+std::optional<Employee> EmployeeDirectory::Load(const std::string& employee_id) {
+  return snapshots_.GetOrLoad(employee_id, [&] { return store_.Find(employee_id); });
+}
+
+Result<Employee> EmployeeDirectory::Get(const std::string& employee_id) {
+  Violations v;
+  CheckEmployeeId(v, "employee_id", employee_id);
+  if (!v.empty()) return Error::Invalid(std::move(v));
+  auto employee = Load(employee_id);
+  if (!employee) return Error::NotFound("employee", employee_id);
+  return std::move(*employee);
+}
+
+Result<BatchGetResult> EmployeeDirectory::BatchGet(const std::vector<std::string>& ids) {
+  Violations v;
+  if (ids.empty()) v.Add("employee_ids", ViolationReason::kRequired, "at least one id is required");
+  if (ids.size() > kMaxBatchGet) {
+    v.Add("employee_ids", ViolationReason::kTooLong, "at most " + std::to_string(kMaxBatchGet) + " ids");
+  }
+  if (!v.empty()) return Error::Invalid(std::move(v));
+  for (size_t i = 0; i < ids.size(); ++i) CheckEmployeeId(v, "employee_ids[" + std::to_string(i) + "]", ids[i]);
+  if (!v.empty()) return Error::Invalid(std::move(v));
+  BatchGetResult result;
+  std::unordered_set<std::string> done;
+  for (const auto& id : ids) {
+    if (!done.insert(id).second) continue;  // duplicates are answered once
+    if (auto employee = Load(id)) result.employees.push_back(std::move(*employee));
+    else result.missing_ids.push_back(id);
+  }
+  return result;
+}
+
+Result<EmployeePage> EmployeeDirectory::Search(const EmployeeSearch& s) {
+  Violations v;
+  EmployeeQuery query;
+  CheckText(v, "name_query", s.name_query, kMaxName, false);
+  if (v.empty() && !s.name_query.empty()) {
+    // Each token a quoted prefix; FTS5's tokenizer folds case and diacritics
+    // on both sides. ASCII punctuation separates tokens as it does in names.
+    std::vector<std::string> tokens(1);
+    for (char c : s.name_query) {
+      if (static_cast<unsigned char>(c) < 0x80 && !IsCodeChar(c, "")) {
+        if (!tokens.back().empty()) tokens.emplace_back();
+      } else {
+        tokens.back() += c;
+      }
+    }
+    if (tokens.back().empty()) tokens.pop_back();
+    if (tokens.empty()) {
+      v.Add("name_query", ViolationReason::kInvalidFormat, "must contain at least one letter or digit");
+    } else if (tokens.size() > kMaxQueryTokens) {
+      v.Add("name_query", ViolationReason::kTooLong, "at most " + std::to_string(kMaxQueryTokens) + " words");
+    }
+    for (const auto& token : tokens) {
+      if (!query.fts_query.empty()) query.fts_query += " AND ";
+      query.fts_query += "\"" + token + "\"*";  // tokens hold no '"' (ASCII punctuation split above)
+    }
+  }
+  if (!s.region_code.empty()) {
+    if (auto level = ParseRegionCode(s.region_code, "region_code", v)) {
+      if (*level == RegionLevel::kDistrict) {
+        v.Add("region_code", ViolationReason::kInvalidFormat, "must be a province NN or kabupaten/kota NN.NN code");
+      } else if (!regions_.Find(s.region_code)) {
+        v.Add("region_code", ViolationReason::kNotFound, "no such region in the region data");
+      } else if (*level == RegionLevel::kProvince) {
+        query.region_low = s.region_code + ".";  // every "NN.xx" of the province: ['NN.', 'NN/')
+        query.region_high = s.region_code + "/";
+      } else {
+        query.region_low = s.region_code;
+        query.region_high = s.region_code + '\x01';
+      }
+    }
+  }
+  if (!s.agency_code.empty()) CheckCode(v, "agency_code", s.agency_code, 1, kMaxCode, "._-");
+  query.agency_code = s.agency_code;
+  if (s.employee_type < 0 || s.employee_type > 3) {
+    v.Add("employee_type", ViolationReason::kOutOfRange, "unknown employee type");
+  }
+  query.employee_type = s.employee_type;
+  if (s.name_query.empty() && s.region_code.empty() && s.agency_code.empty() && s.employee_type == 0) {
+    v.Add("name_query", ViolationReason::kRequired, "set at least one of name_query, region_code, agency_code, employee_type");
+  }
+  query.limit = PageSize(s.page_size, PageLimits{50, 1000}, "page_size", v);
+  const std::string scope = "employees|" + s.name_query + "|" + s.region_code + "|" + s.agency_code + "|" +
+                            std::to_string(s.employee_type);
+  auto after = DecodePageToken(s.page_token, "page_token", v, scope);
+  if (!v.empty()) return Error::Invalid(std::move(v));
+  if (!after->empty()) {
+    // The token holds the last employee_id; its name_key is read back so the
+    // token stays short whatever the name.
+    auto key = store_.NameKey(*after);
+    if (!key) {
+      v.Add("page_token", ViolationReason::kInvalidFormat, "not a page token issued by this service");
+      return Error::Invalid(std::move(v));
+    }
+    query.after = std::make_pair(std::move(*key), *after);
+  }
+  ++query.limit;  // one more tells whether there is a next page
+  EmployeePage page;
+  page.employees = store_.Search(query);
+  if (static_cast<int>(page.employees.size()) == query.limit) {
+    page.employees.pop_back();
+    page.next_page_token = EncodePageToken(page.employees.back().employee_id, scope);
+  }
+  return page;
+}
+
+Result<UpsertOutcome> EmployeeDirectory::Upsert(const UpsertRequest& request, const Idempotency& idempotency) {
+  Violations v = ValidateRequestId(idempotency.request_id);
+  auto prepared = Prepare(request.employee, request.nik, "employee", "nik");
+  if (auto* problems = std::get_if<Violations>(&prepared)) v.Append(*problems);
+  if (request.expected_version < 0) v.Add("expected_version", ViolationReason::kOutOfRange, "must not be negative");
+  if (!v.empty()) return Error::Invalid(std::move(v));
+  auto outcome = store_.Upsert(std::get<EmployeeWrite>(prepared), request.expected_version, idempotency);
+  if (outcome.ok() && !outcome.value().replayed && outcome.value().result != UpsertResult::kUnchanged) {
+    snapshots_.Changed(outcome.value().employee);
+  }
+  return outcome;
+}
+
+Result<DisciplinaryOutcome> EmployeeDirectory::SetDisciplinaryStatus(const DisciplinaryUpdate& u) {
+  // registry.proto's own example is "<case_id>/status/<source_sequence>", so '/' is allowed here.
+  Violations v;
+  CheckCode(v, "request_id", u.request_id, 1, 128, "._:/-");
+  CheckEmployeeId(v, "employee_id", u.employee_id);
+  CheckCode(v, "case_id", u.record.case_id, 1, kMaxCaseId, "._:/-");
+  const int state = static_cast<int>(u.record.state);
+  if (state == 0) v.Add("state", ViolationReason::kRequired, "is required");
+  else if (state < 0 || state > 3) v.Add("state", ViolationReason::kOutOfRange, "unknown disciplinary state");
+  if (u.record.level < 0 || u.record.level > 6) v.Add("level", ViolationReason::kOutOfRange, "unknown sanction level");
+  if (u.record.forms.size() > 14) v.Add("forms", ViolationReason::kTooLong, "at most 14 forms");
+  for (size_t i = 0; i < u.record.forms.size() && i < 14; ++i) {
+    if (u.record.forms[i] < 1 || u.record.forms[i] > 14) {
+      v.Add("forms[" + std::to_string(i) + "]", ViolationReason::kOutOfRange, "unknown sanction form");
+    }
+  }
+  CheckText(v, "decree_number", u.record.decree_number, kMaxText, false);
+  CheckDate(v, "decree_date", u.record.decree_date, false, std::nullopt);
+  CheckDate(v, "end_date", u.record.end_date, false, std::nullopt);
+  if (u.record.source_sequence <= 0) v.Add("source_sequence", ViolationReason::kOutOfRange, "must be above 0");
+  if (u.expected_version < 0) v.Add("expected_version", ViolationReason::kOutOfRange, "must not be negative");
+  if (!v.empty()) return Error::Invalid(std::move(v));
+  auto outcome = store_.SetDisciplinary(u);
+  if (outcome.ok() && outcome.value().changed) {
+    snapshots_.Changed(outcome.value().employee);
+  }
+  return outcome;
+}
+
+Result<std::unique_ptr<EmployeeImport>> EmployeeDirectory::StartImport(int max_row_errors, BatchCommitted committed,
+                                                                       size_t batch_rows) {
+  if (max_row_errors < 0 || max_row_errors > kMaxRowErrors) {
+    Violations v;
+    v.Add("max_row_errors", ViolationReason::kOutOfRange, "must be 0 (default 100) to " + std::to_string(kMaxRowErrors));
+    return Error::Invalid(std::move(v));
+  }
+  if (max_row_errors == 0) max_row_errors = kDefaultMaxRowErrors;
+  return std::unique_ptr<EmployeeImport>(
+      new EmployeeImport(*this, max_row_errors, std::max<size_t>(batch_rows, 1), std::move(committed)));
+}
+
+std::optional<std::pair<std::string, std::string>> EmployeeDirectory::FindImport(const std::string& request_id) {
+  return store_.FindRequest("ImportEmployees", request_id);
+}
+
+void EmployeeDirectory::RecordImport(const std::string& request_id, const std::string& request_hash,
+                                     const std::string& response) {
+  store_.RecordRequest("ImportEmployees", request_id, request_hash, response);
+}
+
+// ---- import ------------------------------------------------------------------
+
+void EmployeeImport::Reject(RowError error) {
+  ++summary_.rejected;
+  if (static_cast<int>(summary_.row_errors.size()) < max_row_errors_) summary_.row_errors.push_back(std::move(error));
+  else summary_.row_errors_truncated = true;
+}
+
+std::optional<Error> EmployeeImport::Add(ImportRow row) {
+  ++summary_.received;
+  auto prepared = directory_.Prepare(std::move(row.employee), row.nik, "employee", "nik");
+  if (auto* problems = std::get_if<Violations>(&prepared)) {
+    Reject(RowError{row.row_number, {}, std::move(*problems)});
+    return std::nullopt;
+  }
+  auto& write = std::get<EmployeeWrite>(prepared);
+  // 64-bit fingerprints keep a million ids in a few tens of MB; a collision
+  // (odds ~1e-8 per million rows) would reject a row, never lose one silently.
+  if (!seen_.insert(std::hash<std::string>{}(write.employee.employee_id)).second) {
+    static const char* const kIdField[] = {"", "employee.nip", "employee.ni_pppk", "employee.agency_staff_id"};
+    Violations v;
+    v.Add(kIdField[write.employee.employee_type], ViolationReason::kInconsistent,
+          "the same employee appears in an earlier row of this import");
+    Reject(RowError{row.row_number, write.employee.employee_id, std::move(v)});
+    return std::nullopt;
+  }
+  batch_.push_back(std::move(write));
+  if (batch_.size() >= batch_rows_) return Flush();
+  return std::nullopt;
+}
+
+EmployeeImport::~EmployeeImport() {
+  if (in_flight_.valid()) in_flight_.wait();
+}
+
+std::optional<Error> EmployeeImport::Collect() {
+  if (!in_flight_.valid()) return std::nullopt;
+  auto done = in_flight_.get();
+  if (!done.ok()) return done.error();
+  summary_.inserted += done.value().inserted;
+  summary_.updated += done.value().updated;
+  summary_.unchanged += done.value().unchanged;
+  return std::nullopt;
+}
+
+std::optional<Error> EmployeeImport::Flush() {
+  if (auto error = Collect()) return error;
+  if (batch_.empty()) return std::nullopt;
+  in_flight_ = std::async(std::launch::async, [this, batch = std::move(batch_)]() -> Result<ImportSummary> {
+    std::vector<UpsertResult> stored;
+    try {
+      stored = directory_.store_.UpsertBatch(batch);
+    } catch (const StoreError& e) {
+      if (e.IsUnavailable()) return Error::Unavailable(std::string("store unavailable: ") + e.what());
+      return Error::Internal(std::string("import batch failed: ") + e.what());
+    }
+    ImportSummary counts;
+    std::vector<std::string> changed;
+    for (size_t i = 0; i < stored.size(); ++i) {
+      if (stored[i] == UpsertResult::kCreated) ++counts.inserted;
+      else if (stored[i] == UpsertResult::kUpdated) ++counts.updated;
+      else ++counts.unchanged;
+      if (stored[i] != UpsertResult::kUnchanged) changed.push_back(batch[i].employee.employee_id);
+    }
+    directory_.snapshots_.Invalidate(changed);
+    if (committed_) committed_(counts);
+    return counts;
+  });
+  batch_.clear();
+  batch_.reserve(batch_rows_);
+  return std::nullopt;
+}
+
+Result<ImportSummary> EmployeeImport::Finish() {
+  if (auto error = Flush()) return *error;
+  if (auto error = Collect()) return *error;
+  return summary_;
+}
+
+}  // namespace netra::registry

@@ -1,0 +1,268 @@
+// Employees: who is employed where (PNS, PPPK, PPNPN), validated per
+// DOMAIN.md §2, stored with a keyed hash of the NIK only, shared with the other
+// services as cached snapshots. Plain C++: the store and the cache are reached
+// through EmployeeStore and EmployeeSnapshots, never SQL or gRPC.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_set>
+#include <variant>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "common/identifiers.h"
+#include "common/nik.h"
+#include "common/regions.h"
+#include "common/result.h"
+
+namespace netra::registry {
+
+class EmployeeStore;
+
+// Numbered as netra.v1.EmploymentStatus / DisciplinaryState / SanctionLevel;
+// values arrive unchecked from the wire, so validation tests the range.
+enum class EmploymentStatus { kUnspecified = 0, kActive = 1, kUnpaidLeave = 2, kRetired = 3, kDismissed = 4 };
+enum class DisciplinaryState { kUnspecified = 0, kNone = 1, kUnderSanction = 2, kDataBlocked = 3 };
+
+// A calendar day as sent (validated before use); all zero = not set.
+struct DateValue {
+  int year = 0, month = 0, day = 0;
+  bool empty() const { return year == 0 && month == 0 && day == 0; }
+  bool operator==(const DateValue&) const = default;
+};
+
+struct StaffingAuthority {
+  std::string code, name, region_code;
+  bool operator==(const StaffingAuthority&) const = default;
+};
+
+struct DisciplinaryRecord {
+  std::string case_id;
+  DisciplinaryState state = DisciplinaryState::kUnspecified;
+  int level = 0;           // netra.v1.SanctionLevel
+  std::vector<int> forms;  // netra.v1.SanctionForm
+  std::string decree_number;
+  DateValue decree_date, end_date;
+  int64_t source_sequence = 0;
+  int64_t update_micros = 0;
+};
+
+// An employee. The first block is what clients send; the rest is kept by the
+// registry (output only).
+struct Employee {
+  int employee_type = 0;  // netra.v1.EmployeeType; see EmployeeType in common/identifiers.h
+  std::string nip, ni_pppk, agency_staff_id;  // the one matching employee_type
+  std::string name;
+  int gender = 0;  // netra.v1.Gender: 1 male, 2 female
+  DateValue birth_date;
+  std::string agency_code, agency_name, unit_code, unit_name, position, rank, work_region_code;
+  EmploymentStatus employment_status = EmploymentStatus::kUnspecified;
+  StaffingAuthority ppk;
+
+  std::string employee_id;
+  DisciplinaryState disciplinary_state = DisciplinaryState::kNone;
+  std::vector<DisciplinaryRecord> disciplinary_records;
+  bool nik_on_file = false;
+  int64_t version = 0;
+  int64_t create_micros = 0, update_micros = 0;
+};
+
+// The Redis side of employees: snapshots for the other services, and the
+// invalidation message. Best effort: a false return or a Redis outage never
+// fails a request (the store is the truth).
+class EmployeeSnapshots {
+ public:
+  virtual ~EmployeeSnapshots() = default;
+  // Cache first; `load` reads the store on a miss (nullopt: no such employee).
+  virtual std::optional<Employee> GetOrLoad(const std::string& employee_id,
+                                            const std::function<std::optional<Employee>()>& load) = 0;
+  // Write-through of a changed employee and its invalidation message.
+  virtual void Changed(const Employee& employee) = 0;
+  // Bulk changes (an import batch): the snapshots are dropped (the next read
+  // loads them) and one invalidation message lists every id.
+  virtual void Invalidate(std::span<const std::string> employee_ids) = 0;
+};
+
+// Which one of insert/update/no-op an upsert was.
+enum class UpsertResult { kCreated = 1, kUpdated = 2, kUnchanged = 3 };
+
+// The idempotency record of a mutating call: the request_id, a hash of the
+// request (with any NIK replaced by its HMAC), and how to encode the response
+// for storing it. A retry gets the stored bytes back.
+struct Idempotency {
+  std::string request_id;
+  std::string request_hash;
+  std::function<std::string(const Employee&, UpsertResult)> encode_response;
+};
+
+struct UpsertRequest {
+  Employee employee;
+  std::string nik;  // optional, 16 digits; only its HMAC is kept
+  int64_t expected_version = 0;
+};
+
+// Either a fresh outcome, or the stored response of an earlier call with the
+// same request_id (`replayed`, as encoded then).
+struct UpsertOutcome {
+  Employee employee;
+  UpsertResult result = UpsertResult::kUnchanged;
+  std::optional<std::string> replayed;
+};
+
+struct EmployeeSearch {
+  std::string name_query, region_code, agency_code;
+  int employee_type = 0;
+  int page_size = 0;
+  std::string page_token;
+};
+
+struct EmployeePage {
+  std::vector<Employee> employees;
+  std::string next_page_token;
+};
+
+struct BatchGetResult {
+  std::vector<Employee> employees;      // request order
+  std::vector<std::string> missing_ids;  // request order
+};
+
+struct DisciplinaryUpdate {
+  std::string request_id, employee_id;
+  DisciplinaryRecord record;  // update_micros ignored
+  int64_t expected_version = 0;
+};
+
+struct DisciplinaryOutcome {
+  Employee employee;
+  bool changed = false;
+};
+
+// One rejected import row.
+struct RowError {
+  int64_t row_number = 0;
+  std::string employee_id;  // when derivable
+  Violations violations;
+};
+
+struct ImportSummary {
+  int64_t received = 0, inserted = 0, updated = 0, unchanged = 0, rejected = 0;
+  std::vector<RowError> row_errors;  // the first max_row_errors
+  bool row_errors_truncated = false;
+};
+
+struct ImportRow {
+  int64_t row_number = 0;
+  Employee employee;
+  std::string nik;
+};
+
+// A validated employee ready to store: the derived id, the hash of its
+// content (to tell "unchanged" cheaply) and the NIK's HMAC (empty: keep).
+struct EmployeeWrite {
+  Employee employee;
+  std::string content_hash;
+  std::string nik_hmac;
+};
+
+class EmployeeDirectory;
+
+// Rows committed by one import batch (called on the writer thread).
+using BatchCommitted = std::function<void(const ImportSummary& batch)>;
+
+// One running import (ImportEmployees): rows are validated as they arrive and
+// written in batches of `batch_rows`, each batch in one transaction on a
+// writer thread, so validating the next batch overlaps writing the last one.
+// Memory stays bounded by two batches plus one 8-byte fingerprint per
+// employee seen (to reject the same employee twice in one import). Destroying
+// an import waits for the batch in flight: what was handed over is committed.
+class EmployeeImport {
+ public:
+  ~EmployeeImport();
+  // Validates and queues one row; hands a full batch to the writer. An Error
+  // means the store failed (the import stops; committed batches stay).
+  std::optional<Error> Add(ImportRow row);
+  // Writes what is queued, waits for it; the summary of the whole import.
+  Result<ImportSummary> Finish();
+  // Rows received and rejected so far, and those of batches already collected.
+  const ImportSummary& summary() const { return summary_; }
+
+ private:
+  friend class EmployeeDirectory;
+  EmployeeImport(EmployeeDirectory& directory, int max_row_errors, size_t batch_rows, BatchCommitted committed)
+      : directory_(directory), max_row_errors_(max_row_errors), batch_rows_(batch_rows),
+        committed_(std::move(committed)) {}
+  std::optional<Error> Flush();
+  std::optional<Error> Collect();  // waits for the batch in flight and adds its counts
+  void Reject(RowError error);
+
+  EmployeeDirectory& directory_;
+  int max_row_errors_;
+  size_t batch_rows_;
+  BatchCommitted committed_;
+  std::vector<EmployeeWrite> batch_;
+  std::future<Result<ImportSummary>> in_flight_;
+  std::unordered_set<uint64_t> seen_;
+  ImportSummary summary_;
+};
+
+class EmployeeDirectory {
+ public:
+  static constexpr int kMaxBatchGet = 1000;
+  static constexpr int kDefaultMaxRowErrors = 100, kMaxRowErrors = 10000;
+  static constexpr size_t kImportBatchRows = 4000;
+
+  EmployeeDirectory(EmployeeStore& store, EmployeeSnapshots& snapshots, const RegionDirectory& regions,
+                    const NikHasher& nik_hasher)
+      : store_(store), snapshots_(snapshots), regions_(regions), nik_hasher_(nik_hasher) {}
+
+  Result<Employee> Get(const std::string& employee_id);
+  Result<BatchGetResult> BatchGet(const std::vector<std::string>& employee_ids);
+  Result<EmployeePage> Search(const EmployeeSearch& search);
+  Result<UpsertOutcome> Upsert(const UpsertRequest& request, const Idempotency& idempotency);
+  Result<DisciplinaryOutcome> SetDisciplinaryStatus(const DisciplinaryUpdate& update);
+
+  // Starts an import; max_row_errors 0 = the default; out of range = INVALID_ARGUMENT.
+  Result<std::unique_ptr<EmployeeImport>> StartImport(int max_row_errors, BatchCommitted committed = {},
+                                                      size_t batch_rows = kImportBatchRows);
+  // The stored response of a completed import with this request_id, if any:
+  // {request_hash, response}. Recorded with RecordImport when a stream completes.
+  std::optional<std::pair<std::string, std::string>> FindImport(const std::string& request_id);
+  void RecordImport(const std::string& request_id, const std::string& request_hash, const std::string& response);
+
+  // Every violation of `employee` (and `nik`) under `prefix` ("employee" ->
+  // "employee.nip"; the NIK's path is `nik_field`). Fills employee_id when the
+  // identifier is valid.
+  Violations Validate(Employee& employee, const std::string& nik, const std::string& prefix,
+                      const std::string& nik_field) const;
+  // Validates and prepares a write; the violations when invalid.
+  std::variant<EmployeeWrite, Violations> Prepare(Employee employee, const std::string& nik,
+                                                  const std::string& prefix, const std::string& nik_field) const;
+
+  static Violations ValidateRequestId(const std::string& request_id, const std::string& field = "request_id");
+  // The id of an employee as derived from its identifier (registry.proto).
+  static std::string DeriveId(const Employee& employee);
+
+ private:
+  friend class EmployeeImport;
+  std::optional<Employee> Load(const std::string& employee_id);
+
+  EmployeeStore& store_;
+  EmployeeSnapshots& snapshots_;
+  const RegionDirectory& regions_;
+  const NikHasher& nik_hasher_;
+};
+
+// The text checks the domain applies to every string field, exposed for tests:
+// valid UTF-8 and no control characters; the number of code points, or nullopt.
+std::optional<size_t> CountCodePoints(std::string_view text);
+// Lower-case, diacritics removed (Latin letters), spaces collapsed: the key
+// names are sorted by, matching FTS5's unicode61 remove_diacritics folding.
+std::string FoldName(std::string_view name);
+
+}  // namespace netra::registry

@@ -1,0 +1,447 @@
+// Tests for services/registry/employees.h over a real SQLite file: validation
+// of every field (DOMAIN.md §2), upsert semantics, idempotency, search, import
+// and disciplinary status.
+#include "services/registry/employees.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "common/sqlite.h"
+#include "services/registry/employee_store.h"
+#include "services/registry/registry_store.h"
+#include "tests/support/test_support.h"
+
+namespace netra::registry {
+namespace {
+
+// Valid identifiers of two people (see DOMAIN.md §2 for the layouts).
+constexpr char kNipMale[] = "198503122010011001";     // born 1985-03-12, male
+constexpr char kNikMale[] = "3374011203850001";       // born 12-03-85, male
+constexpr char kNipFemale[] = "199001012015022003";   // born 1990-01-01, female
+constexpr char kNikFemale[] = "3374014101900002";     // day 01 + 40: female
+constexpr char kNiPppk[] = "198805152023012005";      // born 1988-05-15, female
+
+// The domain's cache port, recording what was published; the real Redis side
+// is covered by the integration tests.
+class RecordingSnapshots : public EmployeeSnapshots {
+ public:
+  std::optional<Employee> GetOrLoad(const std::string&, const std::function<std::optional<Employee>()>& load) override {
+    return load();
+  }
+  void Changed(const Employee& employee) override { changed.push_back(employee.employee_id); }
+  void Invalidate(std::span<const std::string> ids) override { changed.insert(changed.end(), ids.begin(), ids.end()); }
+  std::vector<std::string> changed;
+};
+
+Employee Pns(std::string nip = kNipMale, std::string name = "Budi Santoso") {
+  Employee e;
+  e.employee_type = 1;
+  e.nip = std::move(nip);
+  e.name = std::move(name);
+  e.gender = e.nip[14] == '1' ? 1 : 2;
+  e.birth_date = {std::stoi(e.nip.substr(0, 4)), std::stoi(e.nip.substr(4, 2)), std::stoi(e.nip.substr(6, 2))};
+  e.agency_code = "PEMKOT-SMG";
+  e.agency_name = "Pemerintah Kota Semarang";
+  e.unit_name = "BKPSDM";
+  e.position = "Analis Kepegawaian";
+  e.rank = "III/a";
+  e.work_region_code = "33.74";
+  return e;
+}
+
+class EmployeesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    db_ = Database::Open(dir_.File("registry.db"), kMigrations, &error);
+    ASSERT_TRUE(db_) << error;
+    store_ = std::make_unique<EmployeeStore>(*db_);
+    directory_ = std::make_unique<EmployeeDirectory>(*store_, snapshots_, netra::testing::ShippedRegions(), hasher_);
+  }
+
+  Idempotency Once(std::string request_id) {
+    return Idempotency{std::move(request_id), "hash-" + std::to_string(++requests_),
+                       [](const Employee& e, UpsertResult r) { return e.employee_id + "/" + std::to_string(static_cast<int>(r)); }};
+  }
+
+  Result<UpsertOutcome> Upsert(Employee e, std::string nik = "", int64_t expected_version = 0) {
+    return directory_->Upsert(UpsertRequest{std::move(e), std::move(nik), expected_version},
+                              Once("req-" + std::to_string(requests_ + 1)));
+  }
+
+  // The violations of an upsert that must be rejected, as "field:REASON".
+  std::set<std::string> Problems(Employee e, std::string nik = "") {
+    auto result = Upsert(std::move(e), std::move(nik));
+    std::set<std::string> out;
+    if (result.ok()) return {"<accepted>"};
+    for (const auto& v : result.error().violations.list()) out.insert(v.field + ":" + std::string(ReasonName(v.reason)));
+    return out;
+  }
+
+  netra::testing::TempDir dir_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<EmployeeStore> store_;
+  RecordingSnapshots snapshots_;
+  NikHasher hasher_{std::string(32, 'k')};
+  std::unique_ptr<EmployeeDirectory> directory_;
+  int requests_ = 0;
+};
+
+TEST_F(EmployeesTest, CreatesAPnsKeyedByItsNipAndKeepsOnlyTheNikHash) {
+  auto created = Upsert(Pns(), kNikMale);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(created.value().result, UpsertResult::kCreated);
+  const Employee& e = created.value().employee;
+  EXPECT_EQ(e.employee_id, kNipMale);
+  EXPECT_EQ(e.version, 1);
+  EXPECT_TRUE(e.nik_on_file);
+  EXPECT_EQ(e.employment_status, EmploymentStatus::kActive);  // unspecified on input
+  EXPECT_EQ(snapshots_.changed, std::vector<std::string>{kNipMale});
+
+  auto got = directory_->Get(kNipMale);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got.value().name, "Budi Santoso");
+  EXPECT_EQ(got.value().rank, "III/a");
+  EXPECT_EQ(got.value().birth_date, (DateValue{1985, 3, 12}));
+
+  // The database file holds the HMAC, never the clear NIK.
+  auto hmac = db_->Read([](Connection& c) {
+    auto s = c.Prepare("SELECT nik_hmac FROM employees");
+    s.Step();
+    return s.ColumnBlob(0);
+  });
+  EXPECT_EQ(hmac, hasher_.Hash(kNikMale));
+  db_.reset();
+  EXPECT_EQ(netra::testing::ReadFile(dir_.File("registry.db")).find(kNikMale), std::string::npos);
+  EXPECT_EQ(netra::testing::ReadFile(dir_.File("registry.db-wal")).find(kNikMale), std::string::npos);
+}
+
+TEST_F(EmployeesTest, PppkAndPpnpnIdsAreDerivedFromTheirIdentifiers) {
+  Employee pppk = Pns(kNiPppk);
+  pppk.employee_type = 2;
+  pppk.ni_pppk = kNiPppk;
+  pppk.nip.clear();
+  pppk.rank.clear();
+  pppk.gender = 2;
+  auto a = Upsert(pppk);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a.value().employee.employee_id, kNiPppk);
+
+  Employee ppnpn = Pns();
+  ppnpn.employee_type = 3;
+  ppnpn.nip.clear();
+  ppnpn.rank.clear();
+  ppnpn.agency_staff_id = "HON/2024-17";
+  auto b = Upsert(ppnpn);
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ(b.value().employee.employee_id, "PEMKOT-SMG:HON/2024-17");
+  EXPECT_TRUE(directory_->Get("PEMKOT-SMG:HON/2024-17").ok());
+}
+
+TEST_F(EmployeesTest, MalformedIdentifiersAreReportedOnTheirField) {
+  EXPECT_EQ(Problems(Pns("19850312201001100")), std::set<std::string>{"employee.nip:INVALID_FORMAT"});
+  auto bad_gender_digit = Pns();
+  bad_gender_digit.nip = "198503122010013001";
+  EXPECT_TRUE(Problems(bad_gender_digit).count("employee.nip:OUT_OF_RANGE"));
+  auto no_nip = Pns();
+  no_nip.nip.clear();
+  EXPECT_EQ(Problems(no_nip), std::set<std::string>{"employee.nip:REQUIRED"});
+  auto wrong_kind = Pns();
+  wrong_kind.nip.clear();
+  wrong_kind.ni_pppk = kNiPppk;
+  EXPECT_TRUE(Problems(wrong_kind).count("employee.ni_pppk:INCONSISTENT"));
+  EXPECT_EQ(Problems(Pns(), "33740112038500"), std::set<std::string>{"nik:INVALID_FORMAT"});
+  EXPECT_EQ(Problems(Pns(), "3374011303850001"), std::set<std::string>{"nik:INCONSISTENT"});  // other birth day
+  EXPECT_EQ(Problems(Pns(), kNikFemale), std::set<std::string>{"nik:INCONSISTENT"});
+  auto no_type = Pns();
+  no_type.employee_type = 0;
+  EXPECT_TRUE(Problems(no_type).count("employee.employee_type:REQUIRED"));
+  EXPECT_TRUE(directory_->Get(kNipMale).ok() == false);  // nothing was stored
+}
+
+TEST_F(EmployeesTest, GenderAndBirthDateMustAgreeWithTheNip) {
+  auto e = Pns();
+  e.gender = 2;
+  e.birth_date = {1985, 3, 13};
+  EXPECT_EQ(Problems(e), (std::set<std::string>{"employee.gender:INCONSISTENT", "employee.birth_date:INCONSISTENT"}));
+  e = Pns();
+  e.birth_date = {1985, 2, 30};
+  EXPECT_EQ(Problems(e), std::set<std::string>{"employee.birth_date:OUT_OF_RANGE"});
+}
+
+TEST_F(EmployeesTest, WorkRegionMustBeAnExistingKabKota) {
+  auto e = Pns();
+  e.work_region_code = "33.98";
+  EXPECT_EQ(Problems(e), std::set<std::string>{"employee.work_region_code:NOT_FOUND"});
+  e.work_region_code = "33";
+  EXPECT_EQ(Problems(e), std::set<std::string>{"employee.work_region_code:INVALID_FORMAT"});
+  e.work_region_code = "";
+  EXPECT_EQ(Problems(e), std::set<std::string>{"employee.work_region_code:REQUIRED"});
+}
+
+TEST_F(EmployeesTest, RankOnlyForPnsAndFromTheLadder) {
+  auto e = Pns();
+  e.rank = "V/a";
+  EXPECT_EQ(Problems(e), std::set<std::string>{"employee.rank:INVALID_FORMAT"});
+  e = Pns(kNiPppk);
+  e.employee_type = 2;
+  e.ni_pppk = kNiPppk;
+  e.nip.clear();
+  EXPECT_EQ(Problems(e), std::set<std::string>{"employee.rank:INCONSISTENT"});
+}
+
+TEST_F(EmployeesTest, OversizeFieldsAndInvalidUtf8AreRejected) {
+  auto e = Pns();
+  e.name = std::string(201, 'a');
+  e.agency_code = std::string(33, 'A');
+  e.position = std::string(150, 'x') + std::string(60, 'y');
+  EXPECT_EQ(Problems(e), (std::set<std::string>{"employee.name:TOO_LONG", "employee.agency_code:TOO_LONG",
+                                                "employee.position:TOO_LONG"}));
+  e = Pns();
+  e.name = "Budi \xC3\x28 Santoso";  // a broken two-byte sequence
+  e.unit_name = "Unit\x01";           // a control character
+  e.agency_code = "PEMKOT SMG";       // a space
+  EXPECT_EQ(Problems(e), (std::set<std::string>{"employee.name:INVALID_FORMAT", "employee.unit_name:INVALID_FORMAT",
+                                                "employee.agency_code:INVALID_FORMAT"}));
+  // 200 code points of two bytes each are within the limit.
+  e = Pns();
+  std::string name;
+  for (int i = 0; i < 200; ++i) name += "\xC3\xA2";  // â
+  e.name = name;
+  EXPECT_EQ(Problems(e), std::set<std::string>{"<accepted>"});
+}
+
+TEST_F(EmployeesTest, NoErrorTextEverContainsTheNik) {
+  const std::string niks[] = {"3374011303850001", kNikFemale, "3374019903850001", "3374011203850000", "33740112038500x1"};
+  for (const auto& nik : niks) {
+    auto result = Upsert(Pns(), nik);
+    ASSERT_FALSE(result.ok()) << nik;
+    EXPECT_EQ(result.error().message.find(nik), std::string::npos);
+    for (const auto& v : result.error().violations.list()) {
+      EXPECT_EQ(v.description.find(nik), std::string::npos) << v.description;
+      EXPECT_EQ(v.description.find(nik.substr(6, 6)), std::string::npos) << v.description;
+    }
+  }
+  // Nor does a NIK given where an employee id belongs.
+  auto got = directory_->Get(kNikMale);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().kind, Error::Kind::kInvalidArgument);
+  EXPECT_EQ(got.error().violations.list()[0].description.find(kNikMale), std::string::npos);
+}
+
+TEST_F(EmployeesTest, ExpectedVersionDecidesBetweenCreateUpdateAndConflict) {
+  ASSERT_TRUE(Upsert(Pns()).ok());
+  auto again = Upsert(Pns());  // 0 = create only
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind, Error::Kind::kAlreadyExists);
+
+  auto renamed = Pns(kNipMale, "Budi Santosa");
+  auto updated = Upsert(renamed, "", 1);
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated.value().result, UpsertResult::kUpdated);
+  EXPECT_EQ(updated.value().employee.version, 2);
+
+  auto stale = Upsert(renamed, "", 1);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().kind, Error::Kind::kAborted);
+  EXPECT_EQ(stale.error().expected_version, 1);
+  EXPECT_EQ(stale.error().current_version, 2);
+
+  auto same = Upsert(renamed, "", 2);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same.value().result, UpsertResult::kUnchanged);
+  EXPECT_EQ(same.value().employee.version, 2);
+
+  auto missing = Upsert(Pns(kNipFemale), "", 3);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, Error::Kind::kNotFound);
+}
+
+TEST_F(EmployeesTest, ARetriedRequestIdReturnsTheFirstResponseAndRefusesOtherContent) {
+  Idempotency first{"req-1", "hash-a", [](const Employee& e, UpsertResult) { return "first:" + e.employee_id; }};
+  ASSERT_TRUE(directory_->Upsert({Pns(), "", 0}, first).ok());
+  auto retry = directory_->Upsert({Pns(), "", 0}, first);
+  ASSERT_TRUE(retry.ok());  // not ALREADY_EXISTS: the same call again
+  ASSERT_TRUE(retry.value().replayed);
+  EXPECT_EQ(*retry.value().replayed, std::string("first:") + kNipMale);
+
+  Idempotency other{"req-1", "hash-b", first.encode_response};
+  auto reused = directory_->Upsert({Pns(kNipMale, "Other"), "", 1}, other);
+  ASSERT_FALSE(reused.ok());
+  ASSERT_EQ(reused.error().kind, Error::Kind::kInvalidArgument);
+  EXPECT_EQ(reused.error().violations.list()[0].field, "request_id");
+  EXPECT_EQ(reused.error().violations.list()[0].reason, ViolationReason::kInconsistent);
+  EXPECT_EQ(directory_->Get(kNipMale).value().name, "Budi Santoso");
+}
+
+TEST_F(EmployeesTest, SearchFoldsCaseAndDiacriticsAndMatchesTokenPrefixes) {
+  ASSERT_TRUE(Upsert(Pns(kNipFemale, "Siti \xC3\x82minah")).ok());  // Siti Âminah
+  ASSERT_TRUE(Upsert(Pns(kNipMale, "Budi Santoso")).ok());
+  EmployeeSearch search;
+  search.name_query = "sit aminah";
+  auto page = directory_->Search(search);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page.value().employees.size(), 1u);
+  EXPECT_EQ(page.value().employees[0].employee_id, kNipFemale);
+  search.name_query = "SANTO";
+  EXPECT_EQ(directory_->Search(search).value().employees.size(), 1u);
+  search.name_query = "antoso";  // prefixes only
+  EXPECT_TRUE(directory_->Search(search).value().employees.empty());
+  EXPECT_EQ(FoldName("  Siti  \xC3\x82minah "), "siti aminah");
+}
+
+TEST_F(EmployeesTest, SearchByProvinceFindsEveryKabKotaOfIt) {
+  auto semarang = Pns(kNipMale);
+  auto cilacap = Pns(kNipFemale, "Ani");
+  cilacap.work_region_code = "33.01";
+  auto jakarta = Pns("197001011995031001", "Joko");
+  jakarta.work_region_code = "31.71";
+  for (const auto& e : {semarang, cilacap, jakarta}) ASSERT_TRUE(Upsert(e).ok());
+  EmployeeSearch search;
+  search.region_code = "33";
+  auto page = directory_->Search(search);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page.value().employees.size(), 2u);
+  EXPECT_EQ(page.value().employees[0].name, "Ani");  // by folded name
+  search.region_code = "31.71";
+  EXPECT_EQ(directory_->Search(search).value().employees.size(), 1u);
+  search.region_code = "33.01.01";
+  EXPECT_FALSE(directory_->Search(search).ok());
+  EXPECT_FALSE(directory_->Search(EmployeeSearch{}).ok());  // at least one filter
+}
+
+TEST_F(EmployeesTest, SearchPagesAreBoundToTheirFilters) {
+  for (int i = 1; i <= 5; ++i) {
+    char nip[19];
+    std::snprintf(nip, sizeof nip, "19850312201001100%d", i);
+    ASSERT_TRUE(Upsert(Pns(nip, "Budi " + std::to_string(i))).ok());
+  }
+  EmployeeSearch search;
+  search.name_query = "budi";
+  search.page_size = 2;
+  std::vector<std::string> seen;
+  do {
+    auto page = directory_->Search(search);
+    ASSERT_TRUE(page.ok());
+    for (const auto& e : page.value().employees) seen.push_back(e.name);
+    search.page_token = page.value().next_page_token;
+  } while (!search.page_token.empty() && seen.size() < 10);
+  EXPECT_EQ(seen, (std::vector<std::string>{"Budi 1", "Budi 2", "Budi 3", "Budi 4", "Budi 5"}));
+
+  search.page_token.clear();
+  auto first = directory_->Search(search);
+  search.page_token = first.value().next_page_token;
+  search.region_code = "33";
+  auto changed = directory_->Search(search);
+  ASSERT_FALSE(changed.ok());
+  EXPECT_EQ(changed.error().violations.list()[0].field, "page_token");
+}
+
+ImportRow Row(int64_t number, Employee e, std::string nik = "") { return ImportRow{number, std::move(e), std::move(nik)}; }
+
+TEST_F(EmployeesTest, ImportKeepsGoodRowsRejectsBadOnesAndTheSameEmployeeTwice) {
+  auto import = directory_->StartImport(0, {}, 2);  // tiny batches: several transactions
+  ASSERT_TRUE(import.ok());
+  auto& run = *import.value();
+  auto bad_region = Pns(kNipFemale);
+  bad_region.work_region_code = "33.98";
+  EXPECT_FALSE(run.Add(Row(1, Pns(kNipMale), kNikMale)));
+  EXPECT_FALSE(run.Add(Row(2, bad_region)));
+  EXPECT_FALSE(run.Add(Row(3, Pns(kNipMale, "Budi Lagi"))));  // the same NIP again
+  EXPECT_FALSE(run.Add(Row(4, Pns("197001011995031001", "Joko"))));
+  EXPECT_FALSE(run.Add(Row(5, Pns(kNipFemale, std::string(300, 'a')))));
+  auto summary = run.Finish();
+  ASSERT_TRUE(summary.ok());
+  const auto& s = summary.value();
+  EXPECT_EQ(s.received, 5);
+  EXPECT_EQ(s.inserted, 2);
+  EXPECT_EQ(s.rejected, 3);
+  ASSERT_EQ(s.row_errors.size(), 3u);
+  EXPECT_EQ(s.row_errors[0].row_number, 2);
+  EXPECT_EQ(s.row_errors[0].violations.list()[0].field, "employee.work_region_code");
+  EXPECT_EQ(s.row_errors[1].row_number, 3);
+  EXPECT_EQ(s.row_errors[1].employee_id, kNipMale);
+  EXPECT_EQ(s.row_errors[1].violations.list()[0].field, "employee.nip");
+  EXPECT_EQ(s.row_errors[1].violations.list()[0].reason, ViolationReason::kInconsistent);
+  EXPECT_EQ(s.row_errors[2].violations.list()[0].field, "employee.name");
+  EXPECT_EQ(directory_->Get(kNipMale).value().name, "Budi Santoso");  // the first row wins
+
+  // The same file again: every good row unchanged, nothing published.
+  snapshots_.changed.clear();
+  auto rerun = directory_->StartImport(0, {}, 2);
+  for (auto& row : {Row(1, Pns(kNipMale), kNikMale), Row(4, Pns("197001011995031001", "Joko"))}) {
+    EXPECT_FALSE(rerun.value()->Add(row));
+  }
+  auto again = rerun.value()->Finish();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.value().unchanged, 2);
+  EXPECT_EQ(again.value().inserted + again.value().updated, 0);
+  EXPECT_TRUE(snapshots_.changed.empty());
+}
+
+TEST_F(EmployeesTest, ImportReturnsOnlyTheFirstRowErrors) {
+  auto import = directory_->StartImport(2);
+  auto bad = Pns();
+  bad.nip = "bad";
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(import.value()->Add(Row(i, bad)));
+  auto s = import.value()->Finish().value();
+  EXPECT_EQ(s.rejected, 5);
+  EXPECT_EQ(s.row_errors.size(), 2u);
+  EXPECT_TRUE(s.row_errors_truncated);
+  EXPECT_FALSE(directory_->StartImport(10001).ok());
+}
+
+TEST_F(EmployeesTest, DisciplinaryStatusFollowsTheCaseSequence) {
+  ASSERT_TRUE(Upsert(Pns()).ok());
+  DisciplinaryUpdate update;
+  update.request_id = "case-1/status/2";
+  update.employee_id = kNipMale;
+  update.record.case_id = "case-1";
+  update.record.state = DisciplinaryState::kUnderSanction;
+  update.record.level = 4;
+  update.record.forms = {9};
+  update.record.source_sequence = 2;
+  auto set = directory_->SetDisciplinaryStatus(update);
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_TRUE(set.value().changed);
+  EXPECT_EQ(set.value().employee.disciplinary_state, DisciplinaryState::kUnderSanction);
+  ASSERT_EQ(set.value().employee.disciplinary_records.size(), 1u);
+  EXPECT_EQ(set.value().employee.disciplinary_records[0].forms, std::vector<int>{9});
+  EXPECT_EQ(set.value().employee.version, 2);
+
+  auto repeat = directory_->SetDisciplinaryStatus(update);  // a retry
+  ASSERT_TRUE(repeat.ok());
+  EXPECT_FALSE(repeat.value().changed);
+  EXPECT_EQ(repeat.value().employee.version, 2);
+
+  auto cleared = update;
+  cleared.record.state = DisciplinaryState::kNone;
+  cleared.record.source_sequence = 5;
+  EXPECT_TRUE(directory_->SetDisciplinaryStatus(cleared).value().changed);
+  auto late = update;  // an older event arriving late must not revive the sanction
+  late.record.source_sequence = 3;
+  auto after = directory_->SetDisciplinaryStatus(late);
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(after.value().changed);
+  EXPECT_EQ(after.value().employee.disciplinary_state, DisciplinaryState::kNone);
+  EXPECT_TRUE(after.value().employee.disciplinary_records.empty());
+
+  auto blocked = update;
+  blocked.record.case_id = "case-2";
+  blocked.record.state = DisciplinaryState::kDataBlocked;
+  blocked.record.source_sequence = 1;
+  EXPECT_EQ(directory_->SetDisciplinaryStatus(blocked).value().employee.disciplinary_state,
+            DisciplinaryState::kDataBlocked);
+
+  auto unknown = update;
+  unknown.employee_id = kNipFemale;
+  EXPECT_EQ(directory_->SetDisciplinaryStatus(unknown).error().kind, Error::Kind::kNotFound);
+  auto invalid = update;
+  invalid.record.source_sequence = 0;
+  invalid.record.case_id.clear();
+  EXPECT_EQ(directory_->SetDisciplinaryStatus(invalid).error().violations.size(), 2u);
+}
+
+}  // namespace
+}  // namespace netra::registry
