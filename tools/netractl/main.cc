@@ -203,6 +203,20 @@ int main(int argc, char** argv) {
       ->required()->envname("NETRA_NIK_KEY_FILE");
   hash_niks->add_option("--out", hash_out, "Output file (default: stdout)");
 
+  auto* employees = app.add_subcommand("employees", "Employees in the registry");
+  employees->require_subcommand(1);
+  auto* employees_get = employees->add_subcommand("get", "One employee by id (NIP, NI PPPK or AGENCY:STAFF_ID)");
+  std::string employee_id;
+  employees_get->add_option("employee_id", employee_id, "The employee's id")->required();
+  auto* employees_search = employees->add_subcommand("search", "Search by name prefix, region, agency and type");
+  EmployeeSearch search;
+  employees_search->add_option("--name", search.name, "Name tokens, prefix match, case and diacritics ignored");
+  employees_search->add_option("--region", search.region_code, "Province NN or kab/kota NN.NN");
+  employees_search->add_option("--agency", search.agency_code, "Agency code");
+  employees_search->add_option("--type", search.type, "pns, pppk or ppnpn")->check(CLI::IsMember({"pns", "pppk", "ppnpn"}));
+  employees_search->add_option("--page-size", search.page_size, "Employees per page");
+  employees_search->add_option("--page-token", search.page_token, "Token of the page to fetch");
+
   auto* elections = app.add_subcommand("elections", "Elections and their deadline rules");
   elections->require_subcommand(1);
   auto* elections_upsert = elections->add_subcommand("upsert", "Create or update an election from its JSON form");
@@ -229,6 +243,8 @@ int main(int argc, char** argv) {
 
   if (*import_employees) return ImportEmployees(o, import_options);
   if (*hash_niks) return HashNiks(nik_file, nik_key_file, hash_out);
+  if (*employees_get) return GetEmployee(o, employee_id);
+  if (*employees_search) return SearchEmployees(o, search);
   if (*elections_upsert) return UpsertElection(o, election_file, expected_version, election_request_id);
   if (*elections_get) return GetElection(o, election_id);
   if (*elections_list) return ListElections(o, election_type, election_region, elections_page_size, elections_all);

@@ -55,4 +55,13 @@ int GetElection(const Options& options, const std::string& election_id);
 int ListElections(const Options& options, const std::string& type, const std::string& region_code, int page_size,
                   bool all_pages);
 
+// netractl employees get|search
+int GetEmployee(const Options& options, const std::string& employee_id);
+struct EmployeeSearch {
+  std::string name, region_code, agency_code, type;
+  int page_size = 0;
+  std::string page_token;
+};
+int SearchEmployees(const Options& options, const EmployeeSearch& search);
+
 }  // namespace netra::netractl
