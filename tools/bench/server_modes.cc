@@ -44,8 +44,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/client.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/sqlite.h"
 #include "echo.grpc.pb.h"
 #include "tools/loadgen/driver.h"
@@ -262,6 +262,8 @@ class CallbackPoolEcho final : public EchoService::CallbackService {
 struct ServerOptions {
   int pool_threads = 8;
   int sync_max_threads = 0;  // 0 = gRPC's default (no limit)
+  // When set, the services' RED metrics interceptor (common/metrics.h) is installed.
+  netra::Metrics* metrics = nullptr;
 };
 
 // One running server of `mode` over `work`.
@@ -287,6 +289,11 @@ class BenchServer {
       builder.SetResourceQuota(quota);
     }
     builder.RegisterService(service_.get());
+    if (options.metrics) {
+      std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+      interceptors.push_back(options.metrics->ServerInterceptorFactory());
+      builder.experimental().SetInterceptorCreators(std::move(interceptors));
+    }
     server_ = builder.BuildAndStart();
     if (!server_ || port_ == 0) {
       *error = "cannot listen on " + listen;
@@ -419,7 +426,7 @@ int main(int argc, char** argv) {
   app.add_option("--repeat", repeats, "Rounds over the whole matrix (figures are medians)")
       ->default_val(1)
       ->check(CLI::Range(1, 100));
-  app.add_option("--channels", load.channels, "Client channels per cell")->default_val(1)->check(CLI::Range(1, 64));
+  app.add_option("--channels", load.channels, "Client channels per cell (one connection each)")->default_val(1)->check(CLI::Range(1, 64));
   app.add_option("--rows", rows, "Rows in the SQLite table")->default_val(rows)->check(CLI::Range(1, 10000000));
   app.add_option("--payload-bytes", payload_bytes, "Request payload size")->default_val(payload_bytes)->check(CLI::Range(0, 1 << 20));
   app.add_option("--sleep-ms", sleep_ms, "Blocking wait of the sleep workload")->default_val(sleep_ms)->check(CLI::Range(0, 10000));
@@ -430,11 +437,16 @@ int main(int argc, char** argv) {
                  "ResourceQuota thread limit for the sync mode (0 = gRPC default, unlimited)")
       ->default_val(0)
       ->check(CLI::Range(0, 100000));
+  bool metrics_interceptor = false;
+  app.add_flag("--metrics-interceptor", metrics_interceptor,
+               "Install the services' gRPC metrics interceptor (common/metrics.h) in every server");
   app.add_option("--serve", serve, "Only serve MODE[:WORKLOAD] on --listen until SIGINT/SIGTERM (a loadgen target)");
   app.add_option("--listen", listen, "Address for --serve")->default_val(listen);
   CLI11_PARSE(app, argc, argv);
 
   netra::log::Init("netra-bench-server-modes", netra::log::Level::kWarn);
+  netra::Metrics metrics("netra-bench-server-modes", "0");
+  if (metrics_interceptor) server_options.metrics = &metrics;
   if (!serve.empty()) return Serve(serve, listen, server_options, rows, sleep_ms);
 
   std::vector<int> concurrencies;
@@ -479,8 +491,7 @@ int main(int argc, char** argv) {
         return 1;
       }
       std::string target = "127.0.0.1:" + std::to_string(server.port());
-      std::vector<std::shared_ptr<grpc::Channel>> channels;
-      for (size_t i = 0; i < load.channels; ++i) channels.push_back(netra::MakeChannel(target, nullptr));
+      auto channels = netra::loadgen::MakeChannels(target, load.channels);
       for (const auto& channel : channels) {
         if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(5))) {
           std::cerr << "netra-bench-server-modes: cannot connect to " << target << "\n";
@@ -501,6 +512,7 @@ int main(int argc, char** argv) {
 
   std::string sync_label = "sync";
   if (server_options.sync_max_threads > 0) sync_label += "(max " + std::to_string(server_options.sync_max_threads) + " thr)";
+  std::string suffix = metrics_interceptor ? "+metrics" : "";
   // ok/s counts successful calls only; latency covers every call.
   std::printf("| mode | workload | concurrency | ok calls/s | p50 ms | p99 ms | errors |%s\n",
               repeats > 1 ? " ok/s min-max |" : "");
@@ -514,7 +526,7 @@ int main(int argc, char** argv) {
       p99.push_back(r.p99_ms);
       errors += r.calls - r.ok;
     }
-    std::string mode = cell.mode == "sync" ? sync_label : cell.mode;
+    std::string mode = (cell.mode == "sync" ? sync_label : cell.mode) + suffix;
     std::printf("| %s | %s | %d | %.0f | %.3f | %.3f | %lld |", mode.c_str(), cell.workload.c_str(), cell.concurrency,
                 Median(rate), Median(p50), Median(p99), static_cast<long long>(errors));
     if (repeats > 1) {

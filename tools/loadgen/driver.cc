@@ -9,6 +9,11 @@
 #include <mutex>
 #include <vector>
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+
+#include "common/client.h"
 #include "common/metrics.h"
 
 namespace netra::loadgen {
@@ -94,6 +99,27 @@ double Percentile(const std::vector<double>& sorted, double p) {
 }
 
 }  // namespace
+
+std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(const std::string& target, size_t count) {
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  if (count <= 1) {
+    channels.push_back(MakeChannel(target, nullptr));
+    return channels;
+  }
+  for (size_t i = 0; i < count; ++i) {
+    grpc::ChannelArguments args;
+    args.SetServiceConfigJSON(R"({"loadBalancingConfig":[{"round_robin":{}}]})");
+    args.SetMaxReceiveMessageSize(8 << 20);
+    args.SetMaxSendMessageSize(8 << 20);
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    channels.push_back(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+  }
+  return channels;
+}
 
 LoadResult RunLoad(const LoadOptions& options, const StartCall& start) {
   Shared shared;

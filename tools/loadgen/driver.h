@@ -8,6 +8,7 @@
 // comes first, and every call carries a deadline.
 #pragma once
 
+#include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/status.h>
 
@@ -15,7 +16,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -48,6 +51,13 @@ struct LoadResult {
   // Latency of every measured call (any status), in milliseconds.
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0, mean_ms = 0;
 };
+
+// `count` channels to `target`, each with its own TCP connection. One channel
+// is exactly netra::MakeChannel's (as the services' own clients use). gRPC
+// shares one connection between channels with equal arguments (global
+// subchannel pool), so several channels get MakeChannel's settings plus a
+// private subchannel pool each; `target` must then be a single address.
+std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(const std::string& target, size_t count);
 
 // Runs the load and blocks until every call has ended. Options must be
 // bounded (duration_seconds > 0 or requests > 0).

@@ -12,9 +12,6 @@
 // below) and add it to kRpcs.
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/channel.h>
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
-#include <grpcpp/support/channel_arguments.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -23,7 +20,6 @@
 #include <string>
 #include <vector>
 
-#include "common/client.h"
 #include "common/config.h"
 #include "echo.grpc.pb.h"
 #include "netra/v1/complaint.grpc.pb.h"
@@ -124,25 +120,6 @@ constexpr Rpc kRpcs[] = {
     {"Echo", "netra-bench-server-modes --serve", &Echo},
 };
 
-// One of `count` channels to `target`. A single channel is netra::MakeChannel's,
-// as the services' own clients use. gRPC shares one TCP connection between
-// channels with equal arguments (global subchannel pool), so several channels
-// get MakeChannel's settings plus a private subchannel pool each: one
-// connection per channel.
-std::shared_ptr<grpc::Channel> MakeLoadChannel(const std::string& target, size_t count) {
-  if (count == 1) return netra::MakeChannel(target, nullptr);
-  grpc::ChannelArguments args;
-  args.SetServiceConfigJSON(R"({"loadBalancingConfig":[{"round_robin":{}}]})");
-  args.SetMaxReceiveMessageSize(8 << 20);
-  args.SetMaxSendMessageSize(8 << 20);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
-}
-
 bool IsLoopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
@@ -202,12 +179,11 @@ int main(int argc, char** argv) {
     }
   }
 
-  Channels channels;
   if (options.channels > 1 && netra::SplitList(target).size() > 1) {
     std::cerr << "netra-loadgen: --channels > 1 needs a single --target address\n";
     return 2;
   }
-  for (size_t i = 0; i < options.channels; ++i) channels.push_back(MakeLoadChannel(target, options.channels));
+  Channels channels = netra::loadgen::MakeChannels(target, options.channels);
   auto start = rpc->make(channels, request_json, &error);
   if (!start) {
     std::cerr << "netra-loadgen: " << error << "\n";
