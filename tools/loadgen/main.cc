@@ -97,6 +97,27 @@ std::optional<StartCall> GetComplaintStatus(const Channels& channels, const std:
       });
 }
 
+// RegistryService/GetEmployee; give the id with --request '{"employee_id":"..."}'
+// (the same id every call: a warm-cache read after the first).
+std::optional<StartCall> GetEmployee(const Channels& channels, const std::string& json, std::string* error) {
+  netra::v1::GetEmployeeRequest request;
+  if (!ParseRequest(json, "", &request, error)) return std::nullopt;
+  return Unary<netra::v1::RegistryService, netra::v1::GetEmployeeResponse>(
+      channels, std::move(request), [](auto* stub, auto* context, auto* req, auto* resp, auto done) {
+        stub->async()->GetEmployee(context, req, resp, std::move(done));
+      });
+}
+
+// RegistryService/SearchEmployees; default request: name prefix "sit", first page of 50.
+std::optional<StartCall> SearchEmployees(const Channels& channels, const std::string& json, std::string* error) {
+  netra::v1::SearchEmployeesRequest request;
+  if (!ParseRequest(json, R"({"name_query":"sit"})", &request, error)) return std::nullopt;
+  return Unary<netra::v1::RegistryService, netra::v1::SearchEmployeesResponse>(
+      channels, std::move(request), [](auto* stub, auto* context, auto* req, auto* resp, auto done) {
+        stub->async()->SearchEmployees(context, req, resp, std::move(done));
+      });
+}
+
 // netra.bench.EchoService/Echo, the bare baseline served by
 // `netra-bench-server-modes --serve MODE`.
 std::optional<StartCall> Echo(const Channels& channels, const std::string& json, std::string* error) {
@@ -116,6 +137,8 @@ struct Rpc {
 constexpr Rpc kRpcs[] = {
     {"ListRegions", "netra-registry", &ListRegions},
     {"ListViolationTypes", "netra-sanction", &ListViolationTypes},
+    {"GetEmployee", "netra-registry", &GetEmployee},
+    {"SearchEmployees", "netra-registry", &SearchEmployees},
     {"GetComplaintStatus", "netra-complaint", &GetComplaintStatus},
     {"Echo", "netra-bench-server-modes --serve", &Echo},
 };
