@@ -55,4 +55,16 @@ inline std::string Path(std::string_view parent, std::string_view child) {
   return out;
 }
 
+// Number of code points of valid UTF-8 (no overlong forms, surrogates or values
+// past U+10FFFF), or -1 when `text` is not valid UTF-8.
+int Utf8Length(std::string_view text);
+
+// Text from outside: valid UTF-8, at most `max_chars` code points, and
+// non-empty when `required`. Adds at most one violation under `field`.
+void CheckText(std::string_view text, const std::string& field, bool required, int max_chars, Violations& out);
+
+// A client's request_id (types.proto): 1-128 characters of [A-Za-z0-9._:-].
+// Returns false (adding a violation) when it is not one.
+bool CheckRequestId(std::string_view id, std::string_view field, Violations& out);
+
 }  // namespace netra

@@ -118,7 +118,7 @@ grpc::Status RegistryHandler::UpsertElection(grpc::ServerContext* context,
   CallScope scope(*context, "UpsertElection");
   if (!request->has_election()) {
     Violations violations;
-    ValidRequestId(request->request_id(), "request_id", violations);
+    CheckRequestId(request->request_id(), "request_id", violations);
     violations.Add("election", ViolationReason::kRequired, "is required");
     return InvalidArgument(violations);
   }

@@ -12,62 +12,6 @@
 namespace netra::registry {
 namespace {
 
-// Code points of valid UTF-8 (no overlongs, surrogates or values past
-// U+10FFFF), or -1.
-int Utf8Length(std::string_view text) {
-  int count = 0;
-  for (size_t i = 0; i < text.size(); ++count) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
-    if (extra < 0 || text.size() - i <= static_cast<size_t>(extra)) return -1;
-    uint32_t cp = extra == 0 ? c : extra == 1 ? (c & 0x1F) : extra == 2 ? (c & 0x0F) : (c & 0x07);
-    for (int k = 1; k <= extra; ++k) {
-      unsigned char next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return -1;
-      cp = (cp << 6) | (next & 0x3F);
-    }
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
-    i += extra + 1;
-  }
-  return count;
-}
-
-void CheckText(std::string_view text, const std::string& field, bool required, Violations& out) {
-  if (text.empty()) {
-    if (required) out.Add(field, ViolationReason::kRequired, "is required");
-    return;
-  }
-  int length = Utf8Length(text);
-  if (length < 0) {
-    out.Add(field, ViolationReason::kInvalidFormat, "is not valid UTF-8");
-  } else if (length > kMaxNameLength) {
-    out.Add(field, ViolationReason::kTooLong, "is longer than " + std::to_string(kMaxNameLength) + " characters");
-  }
-}
-
-bool CheckDate(const Date& date, const std::string& field, Violations& out) {
-  bool ok = true;
-  if (date.year < 1900 || date.year > 9999) {
-    out.Add(Path(field, "year"), ViolationReason::kOutOfRange, "must be 1900-9999");
-    ok = false;
-  }
-  if (date.month < 1 || date.month > 12) {
-    out.Add(Path(field, "month"), ViolationReason::kOutOfRange, "must be 1-12");
-    ok = false;
-  }
-  if (ok) {
-    absl::CivilDay day(date.year, date.month, date.day);
-    if (date.day < 1 || day.day() != date.day || day.month() != date.month) {
-      out.Add(Path(field, "day"), ViolationReason::kOutOfRange, "is not a day of that month");
-      ok = false;
-    }
-  } else if (date.day < 1 || date.day > 31) {
-    out.Add(Path(field, "day"), ViolationReason::kOutOfRange, "must be 1-31");
-  }
-  return ok;
-}
-
 // A region code that must exist in the directory; returns it or null.
 const Region* CheckRegion(std::string_view code, const std::string& field, const RegionDirectory& regions,
                           Violations& out) {
@@ -122,6 +66,28 @@ bool OnlyChars(std::string_view text, bool (*allowed)(char)) {
 
 }  // namespace
 
+bool CheckDate(const Date& date, const std::string& field, Violations& out) {
+  bool ok = true;
+  if (date.year < 1900 || date.year > 9999) {
+    out.Add(Path(field, "year"), ViolationReason::kOutOfRange, "must be 1900-9999");
+    ok = false;
+  }
+  if (date.month < 1 || date.month > 12) {
+    out.Add(Path(field, "month"), ViolationReason::kOutOfRange, "must be 1-12");
+    ok = false;
+  }
+  if (ok) {
+    absl::CivilDay day(date.year, date.month, date.day);
+    if (date.day < 1 || day.day() != date.day || day.month() != date.month) {
+      out.Add(Path(field, "day"), ViolationReason::kOutOfRange, "is not a day of that month");
+      ok = false;
+    }
+  } else if (date.day < 1 || date.day > 31) {
+    out.Add(Path(field, "day"), ViolationReason::kOutOfRange, "must be 1-31");
+  }
+  return ok;
+}
+
 std::string Date::Iso() const {
   char buffer[16];
   std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", year, month, day);
@@ -167,31 +133,12 @@ bool ValidElectionId(std::string_view id, std::string_view field, Violations& ou
   return true;
 }
 
-bool ValidRequestId(std::string_view id, std::string_view field, Violations& out) {
-  if (id.empty()) {
-    out.Add(std::string(field), ViolationReason::kRequired, "is required");
-    return false;
-  }
-  if (id.size() > 128) {
-    out.Add(std::string(field), ViolationReason::kTooLong, "is longer than 128 characters");
-    return false;
-  }
-  if (!OnlyChars(id, [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-               c == ':' || c == '-';
-      })) {
-    out.Add(std::string(field), ViolationReason::kInvalidFormat, "may hold only A-Z, a-z, 0-9 and . _ : -");
-    return false;
-  }
-  return true;
-}
-
 Violations ValidateElection(const Election& e, const RegionDirectory& regions, std::string_view prefix) {
   Violations out;
   auto field = [&](std::string_view name) { return Path(prefix, name); };
 
   ValidElectionId(e.election_id, field("election_id"), out);
-  CheckText(e.name, field("name"), /*required=*/true, out);
+  CheckText(e.name, field("name"), /*required=*/true, kMaxNameLength, out);
   if (e.type == ElectionType::kUnspecified) {
     out.Add(field("type"), ViolationReason::kRequired, "is required");
   } else if (e.type != ElectionType::kPemilu && e.type != ElectionType::kPilkada) {
@@ -274,7 +221,7 @@ Violations ValidateElection(const Election& e, const RegionDirectory& regions, s
   } else if (!OnlyChars(code, [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; })) {
     out.Add(Path(authority, "code"), ViolationReason::kInvalidFormat, "may hold only A-Z, 0-9 and '_'");
   }
-  CheckText(e.recommending_authority.name, Path(authority, "name"), /*required=*/false, out);
+  CheckText(e.recommending_authority.name, Path(authority, "name"), /*required=*/false, kMaxNameLength, out);
 
   if (e.holidays.size() > static_cast<size_t>(kMaxHolidays)) {
     out.Add(field("holidays"), ViolationReason::kTooLong,
@@ -286,7 +233,7 @@ Violations ValidateElection(const Election& e, const RegionDirectory& regions, s
     const Holiday& h = e.holidays[i];
     const std::string at = field("holidays[" + std::to_string(i) + "]");
     bool date_ok = CheckDate(h.date, Path(at, "date"), out);
-    CheckText(h.name, Path(at, "name"), /*required=*/true, out);
+    CheckText(h.name, Path(at, "name"), /*required=*/true, kMaxNameLength, out);
     int kind = static_cast<int>(h.kind);
     if (kind < 0 || kind > static_cast<int>(HolidayKind::kRegional)) {
       out.Add(Path(at, "kind"), ViolationReason::kOutOfRange, "unknown holiday kind");
@@ -307,7 +254,7 @@ Violations ValidateElection(const Election& e, const RegionDirectory& regions, s
 
 Result<ElectionUpsert> Elections::Upsert(const UpsertElectionCommand& command, absl::Time now) {
   Violations violations;
-  ValidRequestId(command.request_id, "request_id", violations);
+  CheckRequestId(command.request_id, "request_id", violations);
   violations.Append(ValidateElection(command.election, regions_));
   if (command.expected_version < 0) {
     violations.Add("expected_version", ViolationReason::kOutOfRange, "must not be negative");

@@ -33,6 +33,9 @@ struct Date {
   friend bool operator==(const Date&, const Date&) = default;
 };
 
+// Adds violations under field.year/.month/.day unless `date` is a real calendar day (1900-9999).
+bool CheckDate(const Date& date, const std::string& field, Violations& out);
+
 struct Holiday {
   Date date;
   std::string name;
@@ -90,9 +93,8 @@ inline constexpr int kMaxQuietPeriodHours = 168; // a week; the rule is 1x24 h
 // Every problem with `election` under `prefix` (e.g. "election.voting_date.day").
 Violations ValidateElection(const Election& election, const RegionDirectory& regions,
                             std::string_view prefix = "election");
-// Election ids and request ids as the API defines them; violations under `field`.
+// Election ids as the API defines them; violations under `field`.
 bool ValidElectionId(std::string_view id, std::string_view field, Violations& out);
-bool ValidRequestId(std::string_view id, std::string_view field, Violations& out);
 
 struct UpsertElectionCommand {
   std::string request_id;

@@ -7,6 +7,8 @@
 #include "services/registry/employee_cache.h"
 #include "services/registry/employee_store.h"
 #include "services/registry/employees.h"
+#include "services/registry/prevention.h"
+#include "services/registry/prevention_store.h"
 #include "services/registry/registry.h"
 #include "services/registry/registry_handler.h"
 #include "services/registry/registry_store.h"
@@ -29,8 +31,11 @@ int main(int argc, char** argv) {
             parts.Keep(std::make_unique<netra::registry::EmployeeCache>(env.redis, env.metrics.registry()));
         auto* employees = parts.Keep(std::make_unique<netra::registry::EmployeeDirectory>(
             *employee_store, *employee_cache, *directory, *nik_hasher));
+        auto* prevention_store = parts.Keep(std::make_unique<netra::registry::PreventionStore>(env.store));
+        auto* prevention = parts.Keep(
+            std::make_unique<netra::registry::Prevention>(*prevention_store, *elections, *directory));
         parts.Serve(parts.Keep(std::make_unique<netra::registry::RegistryHandler>(
-            *registry, *elections, *employees, *nik_hasher, env.metrics.registry())));
+            *registry, *elections, *employees, *prevention, *nik_hasher, env.metrics.registry())));
         return true;
       });
 }

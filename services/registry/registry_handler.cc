@@ -8,8 +8,12 @@
 namespace netra::registry {
 
 RegistryHandler::RegistryHandler(const Registry& registry, Elections& elections, EmployeeDirectory& employees,
-                                 const NikHasher& nik_hasher, prometheus::Registry& metrics)
-    : registry_(registry), elections_(elections), employees_(employees), nik_hasher_(nik_hasher) {
+                                 Prevention& prevention, const NikHasher& nik_hasher, prometheus::Registry& metrics)
+    : registry_(registry),
+      elections_(elections),
+      employees_(employees),
+      prevention_(prevention),
+      nik_hasher_(nik_hasher) {
   auto& rows = prometheus::BuildCounter()
                    .Name("netra_import_rows_total")
                    .Help("Employee import rows by result (inserted, updated, unchanged, rejected)")

@@ -5,6 +5,7 @@
 #include "netra/v1/registry.grpc.pb.h"
 #include "services/registry/elections.h"
 #include "services/registry/employees.h"
+#include "services/registry/prevention.h"
 #include "services/registry/registry.h"
 
 namespace prometheus {
@@ -17,7 +18,7 @@ namespace netra::registry {
 class RegistryHandler final : public netra::v1::RegistryService::Service {
  public:
   RegistryHandler(const Registry& registry, Elections& elections, EmployeeDirectory& employees,
-                  const NikHasher& nik_hasher, prometheus::Registry& metrics);
+                  Prevention& prevention, const NikHasher& nik_hasher, prometheus::Registry& metrics);
 
   grpc::Status ListRegions(grpc::ServerContext* context, const netra::v1::ListRegionsRequest* request,
                            netra::v1::ListRegionsResponse* response) override;
@@ -46,10 +47,17 @@ class RegistryHandler final : public netra::v1::RegistryService::Service {
   grpc::Status ListElections(grpc::ServerContext* context, const netra::v1::ListElectionsRequest* request,
                              netra::v1::ListElectionsResponse* response) override;
 
+  // Pledges (prevention_handler.cc).
+  grpc::Status RecordPledge(grpc::ServerContext* context, const netra::v1::RecordPledgeRequest* request,
+                            netra::v1::RecordPledgeResponse* response) override;
+  grpc::Status GetPledgeCoverage(grpc::ServerContext* context, const netra::v1::GetPledgeCoverageRequest* request,
+                                 netra::v1::GetPledgeCoverageResponse* response) override;
+
  private:
   const Registry& registry_;
   Elections& elections_;
   EmployeeDirectory& employees_;
+  Prevention& prevention_;
   const NikHasher& nik_hasher_;
   // netra_import_rows_total{result}: inserted, updated, unchanged, rejected.
   prometheus::Counter *import_inserted_, *import_updated_, *import_unchanged_, *import_rejected_;

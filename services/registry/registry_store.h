@@ -5,6 +5,7 @@
 #include "common/store_schema.h"
 #include "services/registry/election_store.h"
 #include "services/registry/employee_store.h"
+#include "services/registry/prevention_store.h"
 
 namespace netra::registry {
 
@@ -12,6 +13,7 @@ inline const Migration kMigrations[] = {
     {1, "request ids", kRequestIdsSql},
     {2, "employees", kEmployeesSql},
     {3, "elections", kElectionsSql},
+    {4, "pledges", kPreventionSql},
 };
 
 }  // namespace netra::registry

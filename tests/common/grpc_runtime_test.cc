@@ -48,7 +48,9 @@ class RegistryServer {
         employee_store_(*store_),
         employee_cache_(redis_, metrics_.registry()),
         employees_(employee_store_, employee_cache_, netra::testing::ShippedRegions(), nik_hasher_),
-        handler_(registry_, elections_, employees_, nik_hasher_, metrics_.registry()) {
+        prevention_store_(*store_),
+        prevention_(prevention_store_, elections_, netra::testing::ShippedRegions()),
+        handler_(registry_, elections_, employees_, prevention_, nik_hasher_, metrics_.registry()) {
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
@@ -90,6 +92,8 @@ class RegistryServer {
   registry::EmployeeStore employee_store_;
   registry::EmployeeCache employee_cache_;
   registry::EmployeeDirectory employees_;
+  registry::PreventionStore prevention_store_;
+  registry::Prevention prevention_;
   registry::RegistryHandler handler_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
@@ -211,16 +215,16 @@ TEST(GrpcRuntimeTest, UnimplementedRpcSaysWhichMethod) {
   RegistryServer server;
   ASSERT_TRUE(server.ok());
   auto stub = netra::v1::RegistryService::NewStub(MakeChannel(server.target(), nullptr));
-  netra::v1::GetPledgeCoverageRequest request;
-  netra::v1::GetPledgeCoverageResponse response;
+  netra::v1::ListPartyMembershipMatchesRequest request;
+  netra::v1::ListPartyMembershipMatchesResponse response;
   auto context = MakeClientContext(5s);
-  grpc::Status status = stub->GetPledgeCoverage(context.get(), request, &response);
+  grpc::Status status = stub->ListPartyMembershipMatches(context.get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("GetPledgeCoverage"), std::string::npos) << status.error_message();
+  EXPECT_NE(status.error_message().find("ListPartyMembershipMatches"), std::string::npos) << status.error_message();
   EXPECT_NE(status.error_message().find("not implemented"), std::string::npos) << status.error_message();
   std::string text = Exposition(server.metrics());
   EXPECT_EQ(Sample(text, "grpc_server_handled_total",
-                   {{"grpc_method", "GetPledgeCoverage"}, {"grpc_code", "Unimplemented"}}),
+                   {{"grpc_method", "ListPartyMembershipMatches"}, {"grpc_code", "Unimplemented"}}),
             1)
       << text;
 }

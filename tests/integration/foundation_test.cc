@@ -186,11 +186,11 @@ TEST_F(FoundationTest, ComplaintStatusOfAnUnknownTrackingCodeIsNotFound) {
 
 TEST_F(FoundationTest, RpcsOfLaterReleasesAnswerUnimplementedWithTheirName) {
   auto stub = netra::v1::RegistryService::NewStub(stack_.channel(Service::kRegistry));
-  netra::v1::GetPledgeCoverageRequest request;
-  netra::v1::GetPledgeCoverageResponse response;
-  auto status = stub->GetPledgeCoverage(Context().get(), request, &response);
+  netra::v1::ListPartyMembershipMatchesRequest request;
+  netra::v1::ListPartyMembershipMatchesResponse response;
+  auto status = stub->ListPartyMembershipMatches(Context().get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("RegistryService/GetPledgeCoverage"), std::string::npos)
+  EXPECT_NE(status.error_message().find("RegistryService/ListPartyMembershipMatches"), std::string::npos)
       << status.error_message();
 }
 

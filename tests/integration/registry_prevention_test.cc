@@ -1,0 +1,164 @@
+// Pledges against a real netra-registry process and a real SQLite file:
+// RecordPledge's idempotency and errors as the API defines them, and
+// GetPledgeCoverage over employees upserted through the API, also after a
+// restart.
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+#include "common/client.h"
+#include "netra/v1/errors.pb.h"
+#include "netra/v1/registry.grpc.pb.h"
+#include "tests/integration/netra_stack.h"
+
+namespace netra::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::unique_ptr<grpc::ClientContext> Context() { return MakeClientContext(30s); }
+
+std::vector<std::string> ViolatedFields(const grpc::Status& status) {
+  std::vector<std::string> fields;
+  netra::v1::ErrorStatus details;
+  if (!details.ParseFromString(status.error_details())) return fields;
+  for (const auto& any : details.details()) {
+    netra::v1::BadRequest bad;
+    if (any.UnpackTo(&bad)) {
+      for (const auto& v : bad.field_violations()) fields.push_back(v.field());
+    }
+  }
+  return fields;
+}
+
+// A valid PNS born on 1970-01-01 + `n` days (so each n gives its own NIP).
+netra::v1::Employee Pns(int n, std::string region, std::string agency) {
+  const absl::CivilDay birth = absl::CivilDay(1970, 1, 1) + n;
+  char nip[40];
+  std::snprintf(nip, sizeof nip, "%04d%02d%02d2005011001", static_cast<int>(birth.year()), birth.month(), birth.day());
+  netra::v1::Employee e;
+  e.set_employee_type(netra::v1::EMPLOYEE_TYPE_PNS);
+  e.set_nip(nip);
+  e.set_name("Pegawai " + std::to_string(n));
+  e.set_gender(netra::v1::GENDER_MALE);
+  e.mutable_birth_date()->set_year(static_cast<int>(birth.year()));
+  e.mutable_birth_date()->set_month(birth.month());
+  e.mutable_birth_date()->set_day(birth.day());
+  e.set_agency_code(agency);
+  e.set_agency_name("Pemerintah " + agency);
+  e.set_work_region_code(std::move(region));
+  e.set_rank("III/b");
+  return e;
+}
+
+class RegistryPreventionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(stack_.Start(Service::kRegistry));
+    Connect();
+    netra::v1::UpsertElectionRequest election;
+    election.set_request_id("demo:pemilu-2024");
+    auto status = google::protobuf::util::JsonStringToMessage(
+        ReadFile(std::string(NETRA_SOURCE_DIR) + "/deploy/local/elections/pemilu-2024.json"),
+        election.mutable_election());
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    netra::v1::UpsertElectionResponse created;
+    ASSERT_TRUE(stub_->UpsertElection(Context().get(), election, &created).ok());
+    for (auto [n, region, agency] : {std::tuple{1, "33.74", "PEMKOT-SMG"}, std::tuple{2, "33.74", "PEMKOT-SMG"},
+                                     std::tuple{3, "33.01", "PEMKAB-CLP"}}) {
+      netra::v1::UpsertEmployeeRequest request;
+      request.set_request_id("emp-" + std::to_string(n));
+      *request.mutable_employee() = Pns(n, region, agency);
+      netra::v1::UpsertEmployeeResponse response;
+      auto upserted = stub_->UpsertEmployee(Context().get(), request, &response);
+      ASSERT_TRUE(upserted.ok()) << upserted.error_message();
+      employee_ids_.push_back(response.employee().employee_id());
+    }
+  }
+
+  void Connect() { stub_ = netra::v1::RegistryService::NewStub(stack_.channel(Service::kRegistry)); }
+
+  grpc::Status Record(const std::string& request_id, const std::string& employee_id, netra::v1::PledgeKind kind,
+                      netra::v1::RecordPledgeResponse* response) {
+    netra::v1::RecordPledgeRequest request;
+    request.set_request_id(request_id);
+    request.set_employee_id(employee_id);
+    request.set_election_id("pemilu-2024");
+    request.set_kind(kind);
+    request.mutable_signed_date()->set_year(2024);
+    request.mutable_signed_date()->set_month(1);
+    request.mutable_signed_date()->set_day(8);
+    request.set_document_sha256(std::string(32, '\x11'));
+    return stub_->RecordPledge(Context().get(), request, response);
+  }
+
+  netra::v1::GetPledgeCoverageResponse Coverage(netra::v1::PledgeCoverageGrouping group_by) {
+    netra::v1::GetPledgeCoverageRequest request;
+    request.set_election_id("pemilu-2024");
+    request.set_group_by(group_by);
+    netra::v1::GetPledgeCoverageResponse response;
+    auto status = stub_->GetPledgeCoverage(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  NetraStack stack_;
+  std::unique_ptr<netra::v1::RegistryService::Stub> stub_;
+  std::vector<std::string> employee_ids_;
+};
+
+TEST_F(RegistryPreventionTest, PledgesAreRecordedOnceAndCoverageCountsThem) {
+  netra::v1::RecordPledgeResponse first, retry, ignored;
+  ASSERT_TRUE(Record("pl-1", employee_ids_[0], netra::v1::PLEDGE_KIND_IKRAR, &first).ok());
+  EXPECT_FALSE(first.pledge().pledge_id().empty());
+  EXPECT_EQ(first.pledge().document_sha256(), std::string(32, '\x11'));
+  ASSERT_TRUE(Record("pl-1", employee_ids_[0], netra::v1::PLEDGE_KIND_IKRAR, &retry).ok());
+  EXPECT_EQ(retry.pledge().pledge_id(), first.pledge().pledge_id());
+  EXPECT_EQ(Record("pl-2", employee_ids_[0], netra::v1::PLEDGE_KIND_IKRAR, &ignored).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  ASSERT_TRUE(Record("pl-3", employee_ids_[2], netra::v1::PLEDGE_KIND_INTEGRITY_PACT, &ignored).ok());
+  EXPECT_EQ(Record("pl-4", "199901012020011001", netra::v1::PLEDGE_KIND_IKRAR, &ignored).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  auto agencies = Coverage(netra::v1::PLEDGE_COVERAGE_GROUPING_AGENCY);
+  EXPECT_EQ(agencies.total().employees(), 3);
+  EXPECT_EQ(agencies.total().pledged(), 2);
+  ASSERT_EQ(agencies.groups_size(), 2);
+  EXPECT_EQ(agencies.groups(0).group_key(), "PEMKAB-CLP");
+  EXPECT_DOUBLE_EQ(agencies.groups(0).ratio(), 1.0);
+  EXPECT_EQ(agencies.groups(1).group_key(), "PEMKOT-SMG");
+  EXPECT_EQ(agencies.groups(1).group_name(), "Pemerintah PEMKOT-SMG");
+  EXPECT_DOUBLE_EQ(agencies.groups(1).ratio(), 0.5);
+
+  // Committed means durable: the same answers after a restart.
+  ASSERT_TRUE(stack_.Stop(Service::kRegistry).has_value());
+  ASSERT_TRUE(stack_.Start(Service::kRegistry));
+  Connect();
+  auto regions = Coverage(netra::v1::PLEDGE_COVERAGE_GROUPING_REGION);
+  ASSERT_EQ(regions.groups_size(), 1);
+  EXPECT_EQ(regions.groups(0).group_key(), "33");
+  EXPECT_EQ(regions.groups(0).group_name(), "Jawa Tengah");
+  EXPECT_EQ(regions.groups(0).pledged(), 2);
+  ASSERT_TRUE(Record("pl-1", employee_ids_[0], netra::v1::PLEDGE_KIND_IKRAR, &retry).ok());
+  EXPECT_EQ(retry.pledge().pledge_id(), first.pledge().pledge_id());
+}
+
+TEST_F(RegistryPreventionTest, BadPledgesAreRejectedFieldByField) {
+  netra::v1::RecordPledgeRequest request;
+  request.set_employee_id(employee_ids_[0]);
+  request.set_election_id("pemilu-2024");
+  request.set_kind(static_cast<netra::v1::PledgeKind>(9));
+  request.set_document_sha256("short");
+  netra::v1::RecordPledgeResponse response;
+  auto status = stub_->RecordPledge(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedFields(status),
+            (std::vector<std::string>{"request_id", "kind", "signed_date", "document_sha256"}));
+
+  netra::v1::GetPledgeCoverageRequest coverage;
+  coverage.set_election_id("pemilu-2029");
+  netra::v1::GetPledgeCoverageResponse ignored;
+  EXPECT_EQ(stub_->GetPledgeCoverage(Context().get(), coverage, &ignored).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace netra::testing
