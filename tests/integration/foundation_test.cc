@@ -20,20 +20,6 @@ using namespace std::chrono_literals;
 
 std::unique_ptr<grpc::ClientContext> Context() { return MakeClientContext(10s); }
 
-// Field paths of the BadRequest detail of an INVALID_ARGUMENT status.
-std::vector<std::string> ViolatedFields(const grpc::Status& status) {
-  std::vector<std::string> fields;
-  netra::v1::ErrorStatus details;
-  if (!details.ParseFromString(status.error_details())) return fields;
-  for (const auto& any : details.details()) {
-    netra::v1::BadRequest bad;
-    if (any.UnpackTo(&bad)) {
-      for (const auto& v : bad.field_violations()) fields.push_back(v.field());
-    }
-  }
-  return fields;
-}
-
 class FoundationTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(stack_.StartAll()); }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/client.h"
+#include "netra/v1/errors.pb.h"
 
 namespace netra::testing {
 
@@ -110,6 +111,19 @@ std::optional<double> MetricValue(const std::string& text, const std::string& na
     return std::stod(line.substr(space + 1));
   }
   return std::nullopt;
+}
+
+std::vector<std::string> ViolatedFields(const grpc::Status& status) {
+  std::vector<std::string> fields;
+  netra::v1::ErrorStatus details;
+  if (!details.ParseFromString(status.error_details())) return fields;
+  for (const auto& any : details.details()) {
+    netra::v1::BadRequest bad;
+    if (any.UnpackTo(&bad)) {
+      for (const auto& v : bad.field_violations()) fields.push_back(v.field());
+    }
+  }
+  return fields;
 }
 
 }  // namespace netra::testing

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <grpcpp/channel.h>
+#include <grpcpp/support/status.h>
 
 #include <array>
 #include <map>
@@ -58,5 +59,8 @@ class NetraStack {
 // starts with `name` and contains every `label="value"` given; nullopt if none.
 std::optional<double> MetricValue(const std::string& text, const std::string& name,
                                   const std::map<std::string, std::string>& labels = {});
+
+// Field paths of the BadRequest detail of an INVALID_ARGUMENT status, in order.
+std::vector<std::string> ViolatedFields(const grpc::Status& status);
 
 }  // namespace netra::testing

@@ -23,19 +23,6 @@ using netra::v1::Employee;
 
 std::unique_ptr<grpc::ClientContext> Context() { return MakeClientContext(30s); }
 
-std::vector<std::string> ViolatedFields(const grpc::Status& status) {
-  std::vector<std::string> fields;
-  netra::v1::ErrorStatus details;
-  if (!details.ParseFromString(status.error_details())) return fields;
-  for (const auto& any : details.details()) {
-    netra::v1::BadRequest bad;
-    if (any.UnpackTo(&bad)) {
-      for (const auto& v : bad.field_violations()) fields.push_back(v.field());
-    }
-  }
-  return fields;
-}
-
 // A valid PNS born on 1970-01-01 + `n` days (so each n gives its own NIP).
 Employee Pns(int n, std::string name, std::string region = "33.74", std::string agency = "PEMKOT-SMG") {
   const absl::CivilDay birth = absl::CivilDay(1970, 1, 1) + n;
