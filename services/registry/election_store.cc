@@ -22,6 +22,16 @@ DeadlineRule RuleFrom(const json& j) {
   return DeadlineRule{j.at(0).get<int>(), static_cast<DayCounting>(j.at(1).get<int>())};
 }
 
+// The election's optional key dates and their JSON names, for both directions.
+constexpr std::pair<std::optional<Date> Election::*, const char*> kDateFields[] = {
+    {&Election::voting_date, "voting_date"},
+    {&Election::campaign_start_date, "campaign_start_date"},
+    {&Election::campaign_end_date, "campaign_end_date"},
+    {&Election::quiet_period_start_date, "quiet_period_start_date"},
+    {&Election::quiet_period_end_date, "quiet_period_end_date"},
+    {&Election::candidates_fixed_date, "candidates_fixed_date"},
+};
+
 // Every client-supplied field of an election; nlohmann orders keys, so the
 // dump is canonical (also the basis of the request fingerprint).
 json ContentJson(const Election& e) {
@@ -30,16 +40,8 @@ json ContentJson(const Election& e) {
   j["name"] = e.name;
   j["type"] = static_cast<int>(e.type);
   j["scope_region_code"] = e.scope_region_code;
-  const std::pair<const std::optional<Date>*, const char*> dates[] = {
-      {&e.voting_date, "voting_date"},
-      {&e.campaign_start_date, "campaign_start_date"},
-      {&e.campaign_end_date, "campaign_end_date"},
-      {&e.quiet_period_start_date, "quiet_period_start_date"},
-      {&e.quiet_period_end_date, "quiet_period_end_date"},
-      {&e.candidates_fixed_date, "candidates_fixed_date"},
-  };
-  for (const auto& [date, name] : dates) {
-    if (*date) j[name] = DateJson(**date);
+  for (const auto& [date, name] : kDateFields) {
+    if (e.*date) j[name] = DateJson(*(e.*date));
   }
   const DeadlineRules& r = e.rules;
   j["rules"] = {{"report_window", RuleJson(r.report_window)},
@@ -71,16 +73,8 @@ Election ElectionFrom(const json& j) {
   e.name = j.at("name").get<std::string>();
   e.type = static_cast<ElectionType>(j.at("type").get<int>());
   e.scope_region_code = j.at("scope_region_code").get<std::string>();
-  std::pair<std::optional<Date>*, const char*> dates[] = {
-      {&e.voting_date, "voting_date"},
-      {&e.campaign_start_date, "campaign_start_date"},
-      {&e.campaign_end_date, "campaign_end_date"},
-      {&e.quiet_period_start_date, "quiet_period_start_date"},
-      {&e.quiet_period_end_date, "quiet_period_end_date"},
-      {&e.candidates_fixed_date, "candidates_fixed_date"},
-  };
-  for (auto& [date, name] : dates) {
-    if (j.contains(name)) *date = DateFrom(j.at(name));
+  for (const auto& [date, name] : kDateFields) {
+    if (j.contains(name)) e.*date = DateFrom(j.at(name));
   }
   const json& r = j.at("rules");
   e.rules.report_window = RuleFrom(r.at("report_window"));
