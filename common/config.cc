@@ -194,6 +194,7 @@ std::optional<int> ParseServiceConfig(int argc, const char* const* argv, const S
                    "File holding the key (at least 32 bytes) under which NIKs are kept as HMAC-SHA256")
         ->envname("NETRA_NIK_KEY_FILE");
   }
+  if (definition.extra_flags) definition.extra_flags(app);
   if (extra) extra(app);
 
   try {

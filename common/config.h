@@ -35,6 +35,10 @@ struct ServiceDefinition {
   int default_metrics_port;
   std::vector<Peer> peers;
   bool needs_nik_key = false;  // takes --nik-key-file (services that hash NIKs)
+  // Service-specific flags, added to the parser RunService builds; bind them
+  // to variables that outlive the call (each flag also gets its NETRA_* env
+  // variable when declared with ->envname()).
+  std::function<void(CLI::App&)> extra_flags = {};
 };
 
 struct ServiceConfig {

@@ -72,6 +72,12 @@ struct NikInfo {
 // Today's date in UTC (from the system clock).
 absl::CivilDay TodayUtc();
 
+// A calendar day as a client sent it (netra.v1.Date: year 1900-9999, month,
+// day of that month): the day, or nullopt after adding violations under
+// field.year / field.month / field.day.
+std::optional<absl::CivilDay> CheckCalendarDay(int year, int month, int day, std::string_view field,
+                                               Violations& out);
+
 std::optional<NipInfo> ParseNip(std::string_view text, std::string_view field, Violations& out,
                                 absl::CivilDay today);
 std::optional<NipInfo> ParseNip(std::string_view text, std::string_view field, Violations& out);

@@ -93,6 +93,8 @@ struct RedisResult {
 enum class CacheLookup { kHit, kMiss, kError };
 enum class SetNxOutcome { kSet, kExists, kError };
 
+class RedisSubscription;
+
 class RedisClient {
  public:
   // Does one bounded PING (at most connect_timeout + command_timeout) so that up() is right
@@ -127,6 +129,7 @@ class RedisClient {
   const RedisOptions& options() const { return options_; }
 
  private:
+  friend class RedisSubscription;  // connects like the pool does
   struct Slot {
     redisContext* ctx = nullptr;
     std::uint64_t generation = 0;
@@ -194,6 +197,38 @@ class Cache {
   prometheus::Counter* hits_;
   prometheus::Counter* misses_;
   prometheus::Counter* errors_;
+};
+
+// A subscription to one pub/sub channel (prefixed like keys) on a connection of its own, kept
+// by a background thread that reconnects after any failure (every health_interval). Each
+// message goes to `on_message` on that thread. live() is true only while messages are known to
+// arrive: an idle connection is PINGed every health_interval and one silent for three intervals
+// counts as lost. `on_gap` runs whenever live() turns false, and again right before it turns
+// true, so a consumer can drop whatever it holds that a missed message would have changed.
+class RedisSubscription {
+ public:
+  RedisSubscription(const RedisClient& redis, std::string_view channel,
+                    std::function<void(std::string_view message)> on_message, std::function<void()> on_gap);
+  ~RedisSubscription();  // stops the thread promptly and closes the connection
+  RedisSubscription(const RedisSubscription&) = delete;
+  RedisSubscription& operator=(const RedisSubscription&) = delete;
+
+  bool live() const { return live_.load(std::memory_order_acquire); }
+
+ private:
+  void Run();
+  void Listen(redisContext* ctx);  // returns on stop or when the connection is lost
+  void SetLive(bool live);
+
+  const RedisClient& redis_;
+  const std::string channel_;
+  const std::function<void(std::string_view)> on_message_;
+  const std::function<void()> on_gap_;
+  std::atomic<bool> live_{false};
+  std::atomic<bool> stopping_{false};
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  std::thread thread_;
 };
 
 }  // namespace netra

@@ -1,6 +1,8 @@
 #include "common/rpc.h"
 
 #include <google/protobuf/any.pb.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <atomic>
 #include <mutex>
@@ -72,15 +74,34 @@ void SetFaultDelays(const std::map<std::string, int>& delays_ms) { FaultDelays()
 grpc::Status InvalidArgument(const Violations& violations) {
   netra::v1::BadRequest detail;
   std::string message = "invalid request:";
+  AddFieldViolations(violations, detail.mutable_field_violations());
+  for (const auto& v : violations.list()) message += " " + v.field + ": " + v.description + ";";
+  if (!message.empty() && message.back() == ';') message.pop_back();
+  return WithDetail(grpc::StatusCode::INVALID_ARGUMENT, std::move(message), detail);
+}
+
+void AddFieldViolations(const Violations& violations,
+                        google::protobuf::RepeatedPtrField<netra::v1::FieldViolation>* out) {
   for (const auto& v : violations.list()) {
-    auto* fv = detail.add_field_violations();
+    auto* fv = out->Add();
     fv->set_field(v.field);
     fv->set_reason(ToProto(v.reason));
     fv->set_description(v.description);
-    message += " " + v.field + ": " + v.description + ";";
   }
-  if (!message.empty() && message.back() == ';') message.pop_back();
-  return WithDetail(grpc::StatusCode::INVALID_ARGUMENT, std::move(message), detail);
+}
+
+void RequestHash::Add(std::string_view bytes) {
+  sha256_.Update(std::to_string(bytes.size()) + ":").Update(bytes);
+}
+
+std::string DeterministicBytes(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  message.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
 }
 
 grpc::Status InvalidArgument(std::string field, ViolationReason reason, std::string description) {

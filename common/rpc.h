@@ -13,6 +13,8 @@
 #include "common/log.h"
 #include "common/result.h"
 #include "common/validation.h"
+#include "common/digest.h"
+#include "netra/v1/errors.pb.h"
 
 namespace netra {
 
@@ -54,5 +56,26 @@ grpc::Status Unavailable(std::string message);
 grpc::Status InternalError(std::string message);
 // An illegal state transition: names the state, the action and the actions allowed from it.
 grpc::Status FailedPrecondition(std::string current_state, std::string action, const std::vector<std::string>& allowed);
+
+// Appends each violation as a netra.v1.FieldViolation (e.g. the violations of
+// an import's RowError).
+void AddFieldViolations(const Violations& violations,
+                        google::protobuf::RepeatedPtrField<netra::v1::FieldViolation>* out);
+
+// SHA-256 over a request fed piece by piece (streams too), each piece length-
+// prefixed so that pieces cannot run into each other: the request_hash of an
+// idempotency record. Feed a NIK only as its HMAC.
+class RequestHash {
+ public:
+  void Add(std::string_view bytes);
+  std::string Finish() { return sha256_.Finish(); }  // 32 bytes
+
+ private:
+  Sha256 sha256_;
+};
+
+// A message's deterministic serialization (map entries in key order), to feed
+// a RequestHash.
+std::string DeterministicBytes(const google::protobuf::Message& message);
 
 }  // namespace netra

@@ -78,6 +78,15 @@ struct ServiceEnvironment {
 // gRPC services to register.
 class ServiceParts {
  public:
+  ServiceParts() = default;
+  ServiceParts(const ServiceParts&) = delete;
+  ServiceParts& operator=(const ServiceParts&) = delete;
+  // Newest first: an object kept later may use the ones kept before it (a
+  // background thread stops before what it calls is gone).
+  ~ServiceParts() {
+    while (!kept_.empty()) kept_.pop_back();
+  }
+
   template <class T>
   T* Keep(std::unique_ptr<T> object) {
     T* raw = object.get();

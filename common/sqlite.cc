@@ -12,6 +12,10 @@
 namespace netra {
 namespace {
 
+// At most this many writes share one group commit, so that one slow group
+// cannot hold many callers far beyond their own work.
+constexpr size_t kMaxGroupedWrites = 128;
+
 // Operation label of netra_store_seconds; indexes Database::histograms_.
 enum Op : int { kSelect, kInsert, kUpdate, kDelete, kOther, kBegin, kCommit, kOpCount };
 constexpr const char* kOpNames[kOpCount] = {"select", "insert", "update", "delete",
@@ -376,6 +380,11 @@ std::unique_ptr<Database> Database::Open(const std::string& path,
           0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
           0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
       for (const char* name : kOpNames) db->histograms_.push_back(&family.Add({{"op", name}}, buckets));
+      db->group_sizes_ = &prometheus::BuildHistogram()
+                              .Name("netra_store_group_commit_writes")
+                              .Help("Writes committed together by one group commit (one fsync)")
+                              .Register(*options.metrics)
+                              .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128});
     }
     Lease lease = db->Acquire();
     db->Migrate(*lease, migrations);
@@ -552,12 +561,101 @@ void Database::ReleaseWriteGate() noexcept {
   write_cv_.notify_one();
 }
 
+void Database::RunGrouped(const std::function<void(Connection&)>& fn) {
+  GroupedWrite write;
+  write.fn = &fn;
+  std::unique_lock lock(group_mu_);
+  if (group_leading_ && group_leader_ == std::this_thread::get_id()) {
+    throw StoreError(SQLITE_BUSY, "a write transaction is already open on this thread");
+  }
+  group_queue_.push_back(&write);
+  while (!write.done) {
+    if (group_leading_) {
+      group_cv_.wait(lock);
+      continue;
+    }
+    // Lead: take what has queued up (this write among it, unless the queue is
+    // longer than one group) and commit it as one transaction.
+    group_leading_ = true;
+    group_leader_ = std::this_thread::get_id();
+    const size_t n = std::min(group_queue_.size(), kMaxGroupedWrites);
+    std::vector<GroupedWrite*> group(group_queue_.begin(), group_queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    group_queue_.erase(group_queue_.begin(), group_queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    lock.unlock();
+    CommitGroup(group);
+    lock.lock();
+    for (GroupedWrite* w : group) w->done = true;
+    group_leading_ = false;
+    group_leader_ = {};
+    group_cv_.notify_all();
+  }
+  if (write.error) std::rethrow_exception(write.error);
+}
+
+void Database::CommitGroup(const std::vector<GroupedWrite*>& group) noexcept {
+  if (group_sizes_ != nullptr) group_sizes_->Observe(static_cast<double>(group.size()));
+  try {
+    Lease lease = Acquire();
+    Transaction tx(*lease);
+    for (GroupedWrite* w : group) {
+      lease->Exec("SAVEPOINT grouped_write");
+      try {
+        (*w->fn)(*lease);
+        lease->Exec("RELEASE grouped_write");
+      } catch (...) {
+        w->error = std::current_exception();
+        // Some errors (I/O, disk full) make SQLite roll back the whole
+        // transaction: then every write of the group is lost and fails.
+        if (!lease->InTransaction()) throw;
+        lease->Exec("ROLLBACK TO grouped_write");
+        lease->Exec("RELEASE grouped_write");
+      }
+    }
+    tx.Commit();
+  } catch (...) {
+    // Nothing of the group was committed: writes that had succeeded fail too.
+    const std::exception_ptr failure = std::current_exception();
+    for (GroupedWrite* w : group) {
+      if (!w->error) w->error = failure;
+    }
+  }
+}
+
 void Database::Observe(int op, std::chrono::steady_clock::duration elapsed) noexcept {
   if (histograms_.empty()) return;
   histograms_[static_cast<size_t>(op)]->Observe(std::chrono::duration<double>(elapsed).count());
 }
 
 // ---------------------------------------------------------------- ParseStoreUrl
+
+Error StoreFailure(const StoreError& error, std::string_view operation) {
+  log::Error("store operation failed", {{"operation", std::string(operation)}, {"error", error.what()}});
+  if (error.IsUnavailable()) return Error::Unavailable("the store is unavailable; retry later");
+  return Error::Internal("store failure; see the service log");
+}
+
+std::optional<std::pair<std::string, std::string>> FindRequestRecord(Connection& c, std::string_view method,
+                                                                     std::string_view request_id) {
+  auto s = c.Prepare("SELECT request_hash, response FROM request_ids WHERE method = ?1 AND request_id = ?2");
+  s.Bind(1, method).Bind(2, request_id);
+  if (!s.Step()) return std::nullopt;
+  return std::pair{s.ColumnBlob(0), s.ColumnBlob(1)};
+}
+
+void RecordRequest(Connection& c, std::string_view method, std::string_view request_id,
+                   std::string_view request_hash, std::string_view response) {
+  auto s = c.Prepare(
+      "INSERT OR IGNORE INTO request_ids(request_id, method, request_hash, response, created_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
+  s.Bind(1, request_id)
+      .Bind(2, method)
+      .BindBlob(3, request_hash)
+      .BindBlob(4, response)
+      .Bind(5, std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count());
+  s.Run();
+}
 
 std::optional<StoreUrl> ParseStoreUrl(std::string_view url, std::string* error) {
   // Error messages never repeat the URL: a PostgreSQL URL may carry a password.

@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -32,6 +33,8 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "common/result.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -238,11 +241,27 @@ class Database {
   auto Read(Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
     return Run(Transaction::Mode::kDeferred, fn);
   }
-  // fn(Connection&) inside BEGIN IMMEDIATE; committed (durably) when fn
-  // returns, rolled back when it throws.
+  // fn(Connection&) inside a write transaction; returns once its changes are
+  // committed durably, throws what fn threw (its changes undone) or the
+  // commit's StoreError.
+  //
+  // Group commit: writes that arrive while another commit is in progress are
+  // run one after another, each inside its own SAVEPOINT, in one transaction
+  // on the thread of whichever caller leads the group, and made durable by one
+  // fsync. A failing fn rolls back to its savepoint only; the others commit.
+  // Each caller still returns only after the commit that holds its changes.
+  // fn may therefore run on another thread (log lines it writes carry that
+  // thread's call context) and must not call Write on the same Database.
   template <typename Fn>
   auto Write(Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
-    return Run(Transaction::Mode::kImmediate, fn);
+    using Result = std::invoke_result_t<Fn&, Connection&>;
+    if constexpr (std::is_void_v<Result>) {
+      RunGrouped([&](Connection& conn) { std::invoke(fn, conn); });
+    } else {
+      std::optional<Result> result;
+      RunGrouped([&](Connection& conn) { result.emplace(std::invoke(fn, conn)); });
+      return std::move(*result);
+    }
   }
 
   int schema_version() const { return schema_version_; }
@@ -260,6 +279,14 @@ class Database {
   void AcquireWriteGate();
   void ReleaseWriteGate() noexcept;
   void Observe(int op, std::chrono::steady_clock::duration elapsed) noexcept;
+
+  struct GroupedWrite {
+    const std::function<void(Connection&)>* fn = nullptr;
+    std::exception_ptr error;
+    bool done = false;
+  };
+  void RunGrouped(const std::function<void(Connection&)>& fn);
+  void CommitGroup(const std::vector<GroupedWrite*>& group) noexcept;
 
   template <typename Fn>
   auto Run(Transaction::Mode mode, Fn& fn) -> std::invoke_result_t<Fn&, Connection&> {
@@ -292,6 +319,13 @@ class Database {
   std::thread::id write_owner_;
 
   std::vector<prometheus::Histogram*> histograms_;  // indexed by op; empty without metrics
+
+  std::mutex group_mu_;
+  std::condition_variable group_cv_;
+  std::vector<GroupedWrite*> group_queue_;  // guarded by group_mu_
+  bool group_leading_ = false;              // a caller is committing a group
+  std::thread::id group_leader_;
+  prometheus::Histogram* group_sizes_ = nullptr;
 };
 
 // Where a service keeps its data, from --store / NETRA_STORE.
@@ -305,5 +339,28 @@ struct StoreUrl {
   std::string path;    // file path for sqlite; the full connection URL for postgresql
 };
 std::optional<StoreUrl> ParseStoreUrl(std::string_view url, std::string* error);
+
+// The domain error for a failed store operation: UNAVAILABLE when retrying
+// can help, else INTERNAL. The cause goes to the log, never to the client.
+Error StoreFailure(const StoreError& error, std::string_view operation);
+// Runs a store method's body (returning a Result), turning a StoreError into StoreFailure.
+template <class Fn>
+auto RunStoreOperation(std::string_view operation, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const StoreError& e) {
+    return StoreFailure(e, operation);
+  }
+}
+
+// Idempotency records (the request_ids table of store_schema.h), read and
+// written inside the caller's transaction: {request_hash, response} of
+// `method` and `request_id`, if recorded.
+std::optional<std::pair<std::string, std::string>> FindRequestRecord(Connection& c, std::string_view method,
+                                                                     std::string_view request_id);
+// Records a request; one already recorded under the same key stays (the first
+// response is the one retries get).
+void RecordRequest(Connection& c, std::string_view method, std::string_view request_id,
+                   std::string_view request_hash, std::string_view response);
 
 }  // namespace netra

@@ -62,9 +62,9 @@ bool CheckRequestId(std::string_view id, std::string_view field, Violations& out
   }
   bool allowed = std::all_of(id.begin(), id.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-           c == ':' || c == '-';
+           c == ':' || c == '-' || c == '/';
   });
-  if (!allowed) out.Add(path, ViolationReason::kInvalidFormat, "may hold only A-Z, a-z, 0-9 and . _ : -");
+  if (!allowed) out.Add(path, ViolationReason::kInvalidFormat, "may hold only A-Z, a-z, 0-9 and . _ : - /");
   return allowed;
 }
 

@@ -1,13 +1,33 @@
 #!/usr/bin/env bash
 # The local stack: a real redis-server and the three Netra services on
-# loopback, SQLite stores under .local/ (git-ignored), the demo loaded.
+# loopback, SQLite stores under .local/ (git-ignored), the demo loaded, and
+# Prometheus scraping every service when Debian's `prometheus` is installed.
 # Runs until Ctrl-C, then stops everything it started. Called by `./dev stack`
 # after the build; ports can be moved with the environment variables below.
+#
+# Provincial profile: `./dev stack --replicas N` (or NETRA_REPLICAS=N) runs N
+# replicas of each service sharing its store and the one Redis; replica i
+# (from 0) of a service listens on its base ports + 10*i, e.g. the registry on
+# 50051, 50061, 50071 with /metrics on 9451, 9461, 9471. Every client (the
+# services' peer targets, netractl, Prometheus) is given all replicas and
+# spreads its calls over them round-robin.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-bin="$root/build"
+bin="${NETRA_BIN:-$root/build}"
 state="$root/.local"
-mkdir -p "$state/redis" "$state/stores" "$state/logs"
+
+REPLICAS=${NETRA_REPLICAS:-1}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --replicas) REPLICAS=${2:-}; shift 2 ;;
+    --replicas=*) REPLICAS=${1#--replicas=}; shift ;;
+    *) echo "usage: deploy/local/stack.sh [--replicas N]" >&2; exit 2 ;;
+  esac
+done
+if ! [[ "$REPLICAS" =~ ^[1-9]$ ]]; then
+  echo "--replicas must be 1 to 9 (replicas sit 10 ports apart)" >&2
+  exit 2
+fi
 
 REDIS_PORT=${REDIS_PORT:-6390}
 REGISTRY_PORT=${REGISTRY_PORT:-50051}
@@ -16,6 +36,12 @@ SANCTION_PORT=${SANCTION_PORT:-50053}
 REGISTRY_METRICS=${REGISTRY_METRICS:-9451}
 COMPLAINT_METRICS=${COMPLAINT_METRICS:-9452}
 SANCTION_METRICS=${SANCTION_METRICS:-9453}
+PROMETHEUS_PORT=${PROMETHEUS_PORT:-9490}  # not 9090: a system Prometheus (Debian starts one) may hold it
+SERVICES=(registry complaint sanction)
+declare -A GRPC_BASE=([registry]=$REGISTRY_PORT [complaint]=$COMPLAINT_PORT [sanction]=$SANCTION_PORT)
+declare -A METRICS_BASE=([registry]=$REGISTRY_METRICS [complaint]=$COMPLAINT_METRICS [sanction]=$SANCTION_METRICS)
+
+mkdir -p "$state/redis" "$state/stores" "$state/logs"
 
 # The key NIKs are kept under (HMAC-SHA256): made once, random, readable by the owner only.
 if [ ! -s "$state/nik.key" ]; then
@@ -24,6 +50,7 @@ fi
 export NETRA_NIK_KEY_FILE="$state/nik.key"
 
 pids=()
+declare -A what  # pid -> what it is, for the message when it exits
 stop() {
   trap - INT TERM EXIT
   echo
@@ -35,8 +62,22 @@ stop() {
 trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
-for port in "$REDIS_PORT" "$REGISTRY_PORT" "$COMPLAINT_PORT" "$SANCTION_PORT" \
-            "$REGISTRY_METRICS" "$COMPLAINT_METRICS" "$SANCTION_METRICS"; do
+# The addresses of every replica: "127.0.0.1:P0,127.0.0.1:P1,..." (gRPC or metrics).
+addresses() {  # base_port
+  local list="" i
+  for ((i = 0; i < REPLICAS; i++)); do list+="${list:+,}127.0.0.1:$(($1 + 10 * i))"; done
+  echo "$list"
+}
+
+prometheus=$(command -v prometheus || true)
+ports=("$REDIS_PORT")
+for svc in "${SERVICES[@]}"; do
+  for ((i = 0; i < REPLICAS; i++)); do
+    ports+=("$((GRPC_BASE[$svc] + 10 * i))" "$((METRICS_BASE[$svc] + 10 * i))")
+  done
+done
+if [ -n "$prometheus" ]; then ports+=("$PROMETHEUS_PORT"); fi
+for port in "${ports[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port on 127.0.0.1 is already in use; set the *_PORT variables in deploy/local/stack.sh" >&2
     exit 1
@@ -45,46 +86,98 @@ done
 
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$state/redis" --save "" --appendonly no \
   >"$state/logs/redis.log" 2>&1 &
-pids+=($!)
+pids+=($!); what[$!]=redis-server
 
 export NETRA_REDIS="redis://127.0.0.1:$REDIS_PORT"
 export NETRA_DEPLOYMENT=local
 export NETRA_DATA_DIR="$root/data"
-export NETRA_REGISTRY="127.0.0.1:$REGISTRY_PORT"
-export NETRA_COMPLAINT="127.0.0.1:$COMPLAINT_PORT"
-export NETRA_SANCTION="127.0.0.1:$SANCTION_PORT"
+# Peers and netractl: every replica, round-robin (common/client.h).
+NETRA_REGISTRY=$(addresses "$REGISTRY_PORT")
+NETRA_COMPLAINT=$(addresses "$COMPLAINT_PORT")
+NETRA_SANCTION=$(addresses "$SANCTION_PORT")
+export NETRA_REGISTRY NETRA_COMPLAINT NETRA_SANCTION
 
-start() {  # name grpc_port metrics_port
-  "$bin/netra-$1" --listen "127.0.0.1:$2" --metrics-listen "127.0.0.1:$3" \
-    --store "sqlite://$state/stores/$1.db" >"$state/logs/$1.log" 2>&1 &
-  pids+=($!)
+start() {  # service replica
+  local grpc=$((GRPC_BASE[$1] + 10 * $2)) metrics=$((METRICS_BASE[$1] + 10 * $2))
+  local log="$state/logs/$1.log"
+  if [ "$REPLICAS" -gt 1 ]; then log="$state/logs/$1-$2.log"; fi
+  "$bin/netra-$1" --listen "127.0.0.1:$grpc" --metrics-listen "127.0.0.1:$metrics" \
+    --store "sqlite://$state/stores/$1.db" >"$log" 2>&1 &
+  pids+=($!); what[$!]="netra-$1 replica $2"
 }
-start registry "$REGISTRY_PORT" "$REGISTRY_METRICS"
-start complaint "$COMPLAINT_PORT" "$COMPLAINT_METRICS"
-start sanction "$SANCTION_PORT" "$SANCTION_METRICS"
-
+# Replica 0 of each service first: it creates or migrates the shared store, the
+# others open it once it serves.
+for svc in "${SERVICES[@]}"; do start "$svc" 0; done
 echo "== waiting for the services"
-if ! "$bin/netractl" health --wait 60; then
+if ! NETRA_REGISTRY="127.0.0.1:$REGISTRY_PORT" NETRA_COMPLAINT="127.0.0.1:$COMPLAINT_PORT" \
+     NETRA_SANCTION="127.0.0.1:$SANCTION_PORT" "$bin/netractl" health --wait 60 >/dev/null; then
   echo "a service did not come up; logs are in $state/logs/" >&2
   exit 1
 fi
+for ((i = 1; i < REPLICAS; i++)); do
+  for svc in "${SERVICES[@]}"; do start "$svc" "$i"; done
+done
+if [ "$REPLICAS" -gt 1 ]; then
+  for ((i = 1; i < REPLICAS; i++)); do
+    if ! NETRA_REGISTRY="127.0.0.1:$((REGISTRY_PORT + 10 * i))" NETRA_COMPLAINT="127.0.0.1:$((COMPLAINT_PORT + 10 * i))" \
+         NETRA_SANCTION="127.0.0.1:$((SANCTION_PORT + 10 * i))" "$bin/netractl" health --wait 60 >/dev/null; then
+      echo "replica $i did not come up; logs are in $state/logs/" >&2
+      exit 1
+    fi
+  done
+fi
 
-NETRACTL="$bin/netractl" METRICS_PORTS="$REGISTRY_METRICS $COMPLAINT_METRICS $SANCTION_METRICS" \
+# Prometheus: deploy/prometheus's configuration and rules, with this stack's
+# replicas as its targets (file_sd), data under .local/prometheus/.
+prometheus_line="  prometheus        not installed (apt-get install prometheus; see docs/operations.md)"
+if [ -n "$prometheus" ]; then
+  mkdir -p "$state/prometheus/targets" "$state/prometheus/data"
+  cp "$root/deploy/prometheus/prometheus.yml" "$root/deploy/prometheus/alerts.yml" "$state/prometheus/"
+  for svc in "${SERVICES[@]}"; do
+    targets=$(addresses "${METRICS_BASE[$svc]}" | sed 's/[^,]*/"&"/g')
+    printf '[{"targets": [%s], "labels": {"deployment": "local"}}]\n' "$targets" \
+      >"$state/prometheus/targets/$svc.json"
+  done
+  "$prometheus" --config.file="$state/prometheus/prometheus.yml" --storage.tsdb.path="$state/prometheus/data" \
+    --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" >"$state/logs/prometheus.log" 2>&1 &
+  pids+=($!); what[$!]=prometheus
+  prometheus_line="  prometheus        http://127.0.0.1:$PROMETHEUS_PORT (alerts: /alerts, targets: /targets)"
+fi
+
+NETRACTL="$bin/netractl" NETRA_GEN="$bin/netra-gen-employees" METRICS_PORTS="$REGISTRY_METRICS $COMPLAINT_METRICS $SANCTION_METRICS" \
   "$root/deploy/local/demo.sh"
 
 cat <<INFO
 
-== Netra is running (Ctrl-C stops everything)
+== Netra is running, $REPLICAS replica(s) of each service (Ctrl-C stops everything)
   redis             redis://127.0.0.1:$REDIS_PORT
-  netra-registry    grpc 127.0.0.1:$REGISTRY_PORT   metrics http://127.0.0.1:$REGISTRY_METRICS/metrics
-  netra-complaint   grpc 127.0.0.1:$COMPLAINT_PORT   metrics http://127.0.0.1:$COMPLAINT_METRICS/metrics
-  netra-sanction    grpc 127.0.0.1:$SANCTION_PORT   metrics http://127.0.0.1:$SANCTION_METRICS/metrics
+  netra-registry    grpc $NETRA_REGISTRY   metrics $(addresses "$REGISTRY_METRICS")
+  netra-complaint   grpc $NETRA_COMPLAINT   metrics $(addresses "$COMPLAINT_METRICS")
+  netra-sanction    grpc $NETRA_SANCTION   metrics $(addresses "$SANCTION_METRICS")
+$prometheus_line
   stores            $state/stores/
   logs              $state/logs/
   try               build/netractl regions list --parent 33
 INFO
+if [ "$REPLICAS" -gt 1 ]; then
+  cat <<INFO
+  round-robin       export NETRA_REGISTRY=$NETRA_REGISTRY
+                    export NETRA_COMPLAINT=$NETRA_COMPLAINT
+                    export NETRA_SANCTION=$NETRA_SANCTION
+INFO
+fi
 
-# Stay up until Ctrl-C, or until one of the processes dies.
-wait -n "${pids[@]}"
-echo "a process of the stack exited; see $state/logs/" >&2
+# Stay up until Ctrl-C. With one replica, any process that dies stops the stack;
+# with several, a replica that dies is reported and the others keep serving
+# (kill one to see it: the profile's drill), until none is left.
+live=("${pids[@]}")
+while [ ${#live[@]} -gt 0 ]; do
+  died=""
+  wait -n -p died "${live[@]}" || true
+  echo "== ${what[$died]:-a process} (pid $died) exited; see $state/logs/" >&2
+  if [ "$REPLICAS" -eq 1 ] || [ "${what[$died]:-}" = redis-server ]; then exit 1; fi
+  rest=()
+  for pid in "${live[@]}"; do [ "$pid" = "$died" ] || rest+=("$pid"); done
+  live=("${rest[@]}")
+done
 exit 1

@@ -2,22 +2,261 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "absl/time/clock.h"
+#include "common/client.h"
 #include "common/rpc.h"
+#include "common/sqlite.h"
+#include "netra/v1/errors.pb.h"
+#include "netra/v1/sanction.grpc.pb.h"
 
 namespace netra::complaint {
+namespace {
+
+namespace v1 = netra::v1;
+using google::protobuf::util::TimeUtil;
+
+// Store failures are not the client's fault: UNAVAILABLE when retrying can
+// help, INTERNAL (details in the log only) otherwise.
+template <class Fn>
+grpc::Status Guard(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const StoreError& e) {
+    if (e.IsUnavailable()) return Unavailable("the complaint store is unavailable; retry later");
+    log::Error("store error", {{"error", e.what()}});
+    return InternalError("internal error; the operators have the details in the service log");
+  }
+}
+
+Actor ActorOf(const Caller& caller, Actor::Kind kind) {
+  Actor actor;
+  actor.id = caller.actor;
+  actor.kind = caller.actor == "anonymous" ? Actor::Kind::kPublic : kind;
+  actor.organization = caller.agency;
+  return actor;
+}
+
+// Bawaslu staff handle reports and may see a protected reporter; nobody else
+// (the reported side, other agencies, the public) does.
+bool MaySeeHiddenIdentity(const Caller& caller) { return caller.agency.rfind("bawaslu", 0) == 0; }
+
+// "ipv4:127.0.0.1:5555" -> "127.0.0.1"; "ipv6:[::1]:5555" -> "::1".
+std::string PeerAddress(const std::string& peer) {
+  std::string address = peer.substr(peer.find(':') + 1);
+  if (!address.empty() && address[0] == '[') return address.substr(1, address.find(']') - 1);
+  return address.substr(0, address.rfind(':'));
+}
+
+grpc::Status RateLimitedStatus(const RateLimited& limited) {
+  v1::RetryInfo retry;
+  *retry.mutable_retry_delay() = TimeUtil::MillisecondsToDuration(limited.retry_after.count());
+  retry.set_limit(limited.limit == "contact" ? "reporter_contact" : "peer_address");
+  std::string message = "too many submissions from this " + std::string(limited.limit == "contact" ? "contact" : "address") +
+                        "; retry in " + std::to_string((limited.retry_after.count() + 999) / 1000) + " s";
+  v1::ErrorStatus status;
+  status.set_code(grpc::StatusCode::RESOURCE_EXHAUSTED);
+  status.set_message(message);
+  status.add_details()->PackFrom(retry);
+  return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, message, status.SerializeAsString());
+}
+
+}  // namespace
+
+grpc::Status ComplaintHandler::SubmitComplaint(grpc::ServerContext* context, const v1::SubmitComplaintRequest* request,
+                                               v1::SubmitComplaintResponse* response) {
+  CallScope scope(*context, "SubmitComplaint");
+  return Guard([&] {
+    const bool public_intake = request->channel() == v1::INTAKE_CHANNEL_UNSPECIFIED ||
+                               request->channel() == v1::INTAKE_CHANNEL_PUBLIC_PORTAL;
+    if (public_intake) {
+      if (auto limited = complaints_.CheckIntakeLimits(request->reporter().contact().substr(0, 256),
+                                                        PeerAddress(context->peer()))) {
+        return RateLimitedStatus(*limited);
+      }
+    }
+    auto result = complaints_.Submit(*request, ActorOf(scope.caller(), Actor::Kind::kPerson), absl::Now());
+    if (!result.ok()) return ToStatus(result.error());
+    *response = std::move(result.value());
+    RedactReporter(*response->mutable_complaint(), MaySeeHiddenIdentity(scope.caller()));
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ComplaintHandler::UploadEvidence(grpc::ServerContext* context,
+                                              grpc::ServerReader<v1::UploadEvidenceRequest>* reader,
+                                              v1::UploadEvidenceResponse* response) {
+  CallScope scope(*context, "UploadEvidence");
+  return Guard([&] {
+    v1::UploadEvidenceRequest message;
+    if (!reader->Read(&message)) return InvalidArgument("chunk", ViolationReason::kRequired, "the stream was empty");
+    auto upload = evidence_.Begin(message);
+    if (!upload.ok()) return ToStatus(upload.error());
+    int index = 0;
+    do {
+      if (index > 0 && (!message.request_id().empty() || !message.file_name().empty() || message.total_size() != 0 ||
+                        !message.expected_sha256().empty())) {
+        return InvalidArgument("request_id", ViolationReason::kInconsistent,
+                               "metadata belongs in the first message only (message " + std::to_string(index) + ")");
+      }
+      auto appended = upload.value()->Append(message.chunk(), index);
+      if (!appended.ok()) return ToStatus(appended.error());
+      ++index;
+    } while (reader->Read(&message));
+    // A client that went away mid-stream sent a truncated file: nothing is kept.
+    if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "upload cancelled; nothing stored");
+    auto finished = upload.value()->Finish(TimeUtil::TimestampToMicroseconds(TimeUtil::GetCurrentTime()));
+    if (!finished.ok()) return ToStatus(finished.error());
+    *response = std::move(finished.value());
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ComplaintHandler::GetComplaint(grpc::ServerContext* context, const v1::GetComplaintRequest* request,
+                                            v1::GetComplaintResponse* response) {
+  CallScope scope(*context, "GetComplaint");
+  return Guard([&] {
+    auto result = complaints_.Get(request->complaint_id());
+    if (!result.ok()) return ToStatus(result.error());
+    *response->mutable_complaint() = std::move(result.value());
+    RedactReporter(*response->mutable_complaint(), MaySeeHiddenIdentity(scope.caller()));
+    return grpc::Status::OK;
+  });
+}
 
 grpc::Status ComplaintHandler::GetComplaintStatus(grpc::ServerContext* context,
-                                                  const netra::v1::GetComplaintStatusRequest* request,
-                                                  netra::v1::GetComplaintStatusResponse* response) {
+                                                  const v1::GetComplaintStatusRequest* request,
+                                                  v1::GetComplaintStatusResponse* response) {
   CallScope scope(*context, "GetComplaintStatus");
-  auto status = complaints_.GetPublicStatus(request->tracking_code());
-  if (!status.ok()) return ToStatus(status.error());
-  using google::protobuf::util::TimeUtil;
-  response->set_tracking_code(status.value().tracking_code);
-  response->set_status(static_cast<netra::v1::ComplaintStatus>(status.value().status));
-  *response->mutable_received_time() = TimeUtil::MicrosecondsToTimestamp(status.value().received_micros);
-  *response->mutable_last_update_time() = TimeUtil::MicrosecondsToTimestamp(status.value().updated_micros);
-  return grpc::Status::OK;
+  return Guard([&] {
+    auto view = complaints_.GetPublicView(request->tracking_code());
+    if (!view.ok()) return ToStatus(view.error());
+    const PublicStatus& status = view.value().status;
+    response->set_tracking_code(status.tracking_code);
+    response->set_status(status.status);
+    *response->mutable_received_time() = TimeUtil::MicrosecondsToTimestamp(status.received_micros);
+    *response->mutable_last_update_time() = TimeUtil::MicrosecondsToTimestamp(status.updated_micros);
+    if (view.value().completion) *response->mutable_completion_deadline() = *view.value().completion;
+    for (auto m : view.value().missing) response->add_missing_requirements(m);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ComplaintHandler::ListComplaints(grpc::ServerContext* context, const v1::ListComplaintsRequest* request,
+                                              v1::ListComplaintsResponse* response) {
+  CallScope scope(*context, "ListComplaints");
+  return Guard([&] {
+    auto result = complaints_.List(*request);
+    if (!result.ok()) return ToStatus(result.error());
+    *response = std::move(result.value());
+    const bool reveal = MaySeeHiddenIdentity(scope.caller());
+    for (auto& c : *response->mutable_complaints()) RedactReporter(c, reveal);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ComplaintHandler::TransitionComplaint(grpc::ServerContext* context,
+                                                   const v1::TransitionComplaintRequest* request,
+                                                   v1::TransitionComplaintResponse* response) {
+  CallScope scope(*context, "TransitionComplaint");
+  return Guard([&] {
+    auto result = complaints_.Transition(*request, ActorOf(scope.caller(), Actor::Kind::kPerson), absl::Now());
+    if (!result.ok()) return ToStatus(result.error());
+    *response->mutable_complaint() = std::move(result.value());
+    RedactReporter(*response->mutable_complaint(), MaySeeHiddenIdentity(scope.caller()));
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ComplaintHandler::GetComplaintHistory(grpc::ServerContext* context,
+                                                   const v1::GetComplaintHistoryRequest* request,
+                                                   v1::GetComplaintHistoryResponse* response) {
+  CallScope scope(*context, "GetComplaintHistory");
+  return Guard([&] {
+    auto result = complaints_.History(*request);
+    if (!result.ok()) return ToStatus(result.error());
+    *response = std::move(result.value());
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ComplaintHandler::VerifyComplaintHistory(grpc::ServerContext* context,
+                                                      const v1::VerifyComplaintHistoryRequest* request,
+                                                      v1::VerifyComplaintHistoryResponse* response) {
+  CallScope scope(*context, "VerifyComplaintHistory");
+  return Guard([&] {
+    auto result = complaints_.Verify(request->complaint_id());
+    if (!result.ok()) return ToStatus(result.error());
+    ToProto(result.value(), TimeUtil::TimestampToMicroseconds(TimeUtil::GetCurrentTime()),
+            response->mutable_verification());
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ComplaintHandler::RecordOutcome(grpc::ServerContext* context, const v1::RecordOutcomeRequest* request,
+                                             v1::RecordOutcomeResponse* response) {
+  CallScope scope(*context, "RecordOutcome");
+  return Guard([&] {
+    auto result = complaints_.RecordOutcome(*request, ActorOf(scope.caller(), Actor::Kind::kService), absl::Now());
+    if (!result.ok()) return ToStatus(result.error());
+    *response->mutable_complaint() = std::move(result.value());
+    // The sanction service is the reported side's channel: never the hidden reporter.
+    RedactReporter(*response->mutable_complaint(), false);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ComplaintHandler::GetComplaintStats(grpc::ServerContext* context,
+                                                 const v1::GetComplaintStatsRequest* request,
+                                                 v1::GetComplaintStatsResponse* response) {
+  CallScope scope(*context, "GetComplaintStats");
+  return Guard([&] {
+    auto result = complaints_.Stats(*request, absl::Now());
+    if (!result.ok()) return ToStatus(result.error());
+    *response = std::move(result.value());
+    return grpc::Status::OK;
+  });
+}
+
+// ---------------------------------------------------------------------------
+
+Result<v1::Employee> RegistryAdapter::FindEmployee(std::string_view employee_id) {
+  return client_.FindEmployee(employee_id);
+}
+
+Result<v1::Election> RegistryAdapter::FindElection(std::string_view election_id) {
+  return client_.FindElection(election_id);
+}
+
+Result<std::vector<v1::Employee>> RegistryAdapter::SearchEmployees(std::string_view name, std::string_view region_code,
+                                                                   int limit) {
+  v1::SearchEmployeesRequest request;
+  request.set_name_query(std::string(name));
+  request.set_region_code(std::string(region_code));
+  request.set_page_size(limit);
+  v1::SearchEmployeesResponse response;
+  auto context = MakeClientContext(std::chrono::milliseconds(2000));
+  grpc::Status status = client_.stub().SearchEmployees(context.get(), request, &response);
+  if (!status.ok()) return Error::Unavailable("registry: " + status.error_message());
+  return std::vector<v1::Employee>(response.employees().begin(), response.employees().end());
+}
+
+OutboxDispatcher::Handler ForwardingDelivery(Complaints& complaints, std::shared_ptr<grpc::Channel> sanction) {
+  auto stub = std::shared_ptr<v1::SanctionService::Stub>(v1::SanctionService::NewStub(std::move(sanction)));
+  return [&complaints, stub](const OutboxMessage& message) {
+    v1::OpenCaseRequest request;
+    if (!request.ParseFromString(message.payload)) return OutboxDispatcher::Delivery::Failed("unreadable payload");
+    v1::OpenCaseResponse response;
+    auto context = MakeClientContext(std::chrono::milliseconds(5000), request.request_id());
+    context->AddMetadata("x-netra-actor", "svc:netra-complaint");
+    grpc::Status status = stub->OpenCase(context.get(), request, &response);
+    if (!status.ok()) {
+      return OutboxDispatcher::Delivery::Failed("OpenCase: " + std::string(GrpcCodeName(status.error_code())) + ": " +
+                                                status.error_message().substr(0, 300));
+    }
+    auto marked = complaints.MarkForwarded(request.complaint_id(), response.case_record().case_id(), absl::Now());
+    if (!marked.ok()) return OutboxDispatcher::Delivery::Failed("recording the case: " + marked.error().message);
+    return OutboxDispatcher::Delivery::Ok();
+  };
 }
 
 }  // namespace netra::complaint

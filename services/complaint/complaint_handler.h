@@ -1,20 +1,64 @@
-// gRPC face of the complaint service: translates netra.v1 messages to the domain and back.
+// gRPC face of the complaint service: translates netra.v1 messages to the
+// domain and back, and the two gRPC adapters the domain is given (the
+// registry, the forwarding delivery to the sanction service).
 #pragma once
 
+#include <memory>
+
+#include "common/outbox.h"
+#include "common/registry_client.h"
 #include "netra/v1/complaint.grpc.pb.h"
 #include "services/complaint/complaints.h"
+#include "services/complaint/evidence.h"
 
 namespace netra::complaint {
 
 class ComplaintHandler final : public netra::v1::ComplaintService::Service {
  public:
-  explicit ComplaintHandler(const Complaints& complaints) : complaints_(complaints) {}
+  ComplaintHandler(Complaints& complaints, EvidenceStore& evidence) : complaints_(complaints), evidence_(evidence) {}
 
+  grpc::Status SubmitComplaint(grpc::ServerContext* context, const netra::v1::SubmitComplaintRequest* request,
+                               netra::v1::SubmitComplaintResponse* response) override;
+  grpc::Status UploadEvidence(grpc::ServerContext* context,
+                              grpc::ServerReader<netra::v1::UploadEvidenceRequest>* reader,
+                              netra::v1::UploadEvidenceResponse* response) override;
+  grpc::Status GetComplaint(grpc::ServerContext* context, const netra::v1::GetComplaintRequest* request,
+                            netra::v1::GetComplaintResponse* response) override;
   grpc::Status GetComplaintStatus(grpc::ServerContext* context, const netra::v1::GetComplaintStatusRequest* request,
                                   netra::v1::GetComplaintStatusResponse* response) override;
+  grpc::Status ListComplaints(grpc::ServerContext* context, const netra::v1::ListComplaintsRequest* request,
+                              netra::v1::ListComplaintsResponse* response) override;
+  grpc::Status TransitionComplaint(grpc::ServerContext* context, const netra::v1::TransitionComplaintRequest* request,
+                                   netra::v1::TransitionComplaintResponse* response) override;
+  grpc::Status GetComplaintHistory(grpc::ServerContext* context, const netra::v1::GetComplaintHistoryRequest* request,
+                                   netra::v1::GetComplaintHistoryResponse* response) override;
+  grpc::Status VerifyComplaintHistory(grpc::ServerContext* context,
+                                      const netra::v1::VerifyComplaintHistoryRequest* request,
+                                      netra::v1::VerifyComplaintHistoryResponse* response) override;
+  grpc::Status RecordOutcome(grpc::ServerContext* context, const netra::v1::RecordOutcomeRequest* request,
+                             netra::v1::RecordOutcomeResponse* response) override;
+  grpc::Status GetComplaintStats(grpc::ServerContext* context, const netra::v1::GetComplaintStatsRequest* request,
+                                 netra::v1::GetComplaintStatsResponse* response) override;
 
  private:
-  const Complaints& complaints_;
+  Complaints& complaints_;
+  EvidenceStore& evidence_;
 };
+
+// The registry as the domain sees it.
+class RegistryAdapter final : public RegistryPort {
+ public:
+  explicit RegistryAdapter(RegistryClient& client) : client_(client) {}
+  Result<netra::v1::Employee> FindEmployee(std::string_view employee_id) override;
+  Result<std::vector<netra::v1::Employee>> SearchEmployees(std::string_view name, std::string_view region_code,
+                                                           int limit) override;
+  Result<netra::v1::Election> FindElection(std::string_view election_id) override;
+
+ private:
+  RegistryClient& client_;
+};
+
+// Delivers a queued forwarding: SanctionService.OpenCase, then records the case id.
+OutboxDispatcher::Handler ForwardingDelivery(Complaints& complaints, std::shared_ptr<grpc::Channel> sanction);
 
 }  // namespace netra::complaint

@@ -1,14 +1,525 @@
 #include "services/complaint/complaint_store.h"
 
+#include <google/protobuf/util/time_util.h>
+
+#include "services/complaint/workflow.h"
+
 namespace netra::complaint {
+namespace {
+
+namespace v1 = netra::v1;
+using google::protobuf::util::TimeUtil;
+
+constexpr const char* kRowColumns =
+    "id, tracking_code, status, received_at, updated_at, version, status_since, registered_at, subject_key, "
+    "province, category, cluster_id, is_primary, history_sequence, history_hash, record, "
+    "(SELECT primary_id FROM clusters WHERE id = complaints.cluster_id), "
+    "(SELECT member_count FROM clusters WHERE id = complaints.cluster_id)";
+
+// The record with the columns laid over it (the columns are what changes atomically).
+ComplaintRow ReadRow(Statement& s) {
+  ComplaintRow row;
+  row.record.ParseFromString(s.ColumnBlob(15));
+  auto& r = row.record;
+  r.set_complaint_id(s.ColumnText(0));
+  r.set_tracking_code(s.ColumnText(1));
+  r.set_status(static_cast<Status>(s.ColumnInt64(2)));
+  *r.mutable_received_time() = TimeUtil::MicrosecondsToTimestamp(s.ColumnInt64(3));
+  *r.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(s.ColumnInt64(4));
+  r.set_version(s.ColumnInt64(5));
+  row.status_since_us = s.ColumnInt64(6);
+  row.registered_us = s.ColumnInt64(7);
+  row.subject_key = s.ColumnText(8);
+  row.province = s.ColumnText(9);
+  row.category = s.ColumnText(10);
+  auto* cluster = r.mutable_cluster();
+  cluster->set_cluster_id(s.ColumnText(11));
+  cluster->set_is_primary(s.ColumnInt64(12) != 0);
+  cluster->set_primary_complaint_id(s.ColumnIsNull(16) ? r.complaint_id() : s.ColumnText(16));
+  cluster->set_member_count(s.ColumnIsNull(17) ? 1 : static_cast<int32_t>(s.ColumnInt64(17)));
+  row.head.sequence = s.ColumnInt64(13);
+  row.head.hash = s.ColumnBlob(14);
+  r.set_history_head_sequence(row.head.sequence);
+  return row;
+}
+
+std::optional<ComplaintRow> FindIn(Connection& c, const std::string& id) {
+  auto s = c.Prepare(std::string("SELECT ") + kRowColumns + " FROM complaints WHERE id = ?1");
+  s.Bind(1, id);
+  if (!s.Step()) return std::nullopt;
+  return ReadRow(s);
+}
+
+std::optional<RecordedRequest> FindRequestIn(Connection& c, std::string_view method, std::string_view request_id) {
+  auto s = c.Prepare("SELECT request_hash, response FROM request_ids WHERE method = ?1 AND request_id = ?2");
+  s.Bind(1, method).Bind(2, request_id);
+  if (!s.Step()) return std::nullopt;
+  return RecordedRequest{s.ColumnBlob(0), s.ColumnBlob(1)};
+}
+
+void RecordRequestIn(Connection& c, std::string_view method, std::string_view request_id, std::string_view hash,
+                     std::string_view response, int64_t now_us) {
+  c.Prepare(
+       "INSERT INTO request_ids (request_id, method, request_hash, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+      .Bind(1, request_id)
+      .Bind(2, method)
+      .BindBlob(3, hash)
+      .BindBlob(4, response)
+      .Bind(5, now_us)
+      .Run();
+}
+
+Error ReusedRequestId() {
+  Violations v;
+  v.Add("request_id", ViolationReason::kInconsistent, "was used before with different request content");
+  return Error::Invalid(std::move(v));
+}
+
+// The record as stored in the blob: the column-backed fields are cleared so
+// that the blob never disagrees silently with them.
+std::string RecordBlob(v1::Complaint record) {
+  record.clear_cluster();
+  return record.SerializeAsString();
+}
+
+std::string CodesColumn(const v1::Complaint& record) {
+  std::string out = ",";
+  for (const auto& code : record.act().violation_codes()) out += code + ",";
+  return out;
+}
+
+std::string WhereClause(const ComplaintFilter& f, std::vector<std::string>* text_params,
+                        std::vector<int64_t>* int_params) {
+  // Parameters ?1.. are text, ?100.. integers, so one statement text per filter shape.
+  std::string where = " WHERE 1 = 1";
+  auto text = [&](const std::string& value) {
+    text_params->push_back(value);
+    return "?" + std::to_string(text_params->size());
+  };
+  auto integer = [&](int64_t value) {
+    int_params->push_back(value);
+    return "?" + std::to_string(99 + int_params->size());
+  };
+  if (!f.region_prefix.empty()) {
+    where += " AND (region_code = " + text(f.region_prefix) + " OR substr(region_code, 1, " +
+             std::to_string(f.region_prefix.size() + 1) + ") = " + text(f.region_prefix + ".") + ")";
+  }
+  if (!f.statuses.empty()) {
+    where += " AND status IN (";
+    for (size_t i = 0; i < f.statuses.size(); ++i) where += (i ? ", " : "") + integer(f.statuses[i]);
+    where += ")";
+  }
+  if (!f.election_id.empty()) where += " AND election_id = " + text(f.election_id);
+  if (!f.violation_code.empty()) where += " AND instr(violation_codes, " + text("," + f.violation_code + ",") + ") > 0";
+  if (!f.cluster_id.empty()) where += " AND cluster_id = " + text(f.cluster_id);
+  if (f.received_after_us) where += " AND received_at >= " + integer(f.received_after_us);
+  if (f.received_before_us) where += " AND received_at < " + integer(f.received_before_us);
+  if (f.primaries_only) where += " AND is_primary = 1";
+  if (f.needs_subject_review) where += " AND needs_subject_review = 1";
+  return where;
+}
+
+void BindAll(Statement& s, const std::vector<std::string>& texts, const std::vector<int64_t>& ints) {
+  for (size_t i = 0; i < texts.size(); ++i) s.Bind(static_cast<int>(i + 1), texts[i]);
+  for (size_t i = 0; i < ints.size(); ++i) s.Bind(static_cast<int>(100 + i), ints[i]);
+}
+
+// Appends an event to a complaint's chain and moves its recorded head.
+void AppendHistory(Connection& c, const std::string& id, const HistoryHead& head, const std::string& event_type,
+                   const Actor& actor, int64_t now_us, const nlohmann::json& payload) {
+  HistoryEntry entry = HistoryLog::Append(c, id, head, event_type, actor, now_us, payload);
+  c.Prepare("UPDATE complaints SET history_sequence = ?2, history_hash = ?3 WHERE id = ?1")
+      .Bind(1, id)
+      .Bind(2, entry.sequence)
+      .BindBlob(3, entry.hash)
+      .Run();
+}
+
+void RecordStageLeft(Connection& c, const ComplaintRow& row, int64_t now_us, std::vector<StageLeft>* out) {
+  const auto& r = row.record;
+  c.Prepare(
+       "INSERT INTO stage_times (complaint_id, region_code, election_id, stage, entered_at, left_at) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+      .Bind(1, r.complaint_id())
+      .Bind(2, r.act().region_code())
+      .Bind(3, r.act().election_id())
+      .Bind(4, static_cast<int64_t>(r.status()))
+      .Bind(5, row.status_since_us)
+      .Bind(6, now_us)
+      .Run();
+  out->push_back({r.status(), row.province, static_cast<double>(now_us - row.status_since_us) / 1e6});
+}
+
+}  // namespace
 
 std::optional<PublicStatus> ComplaintStore::FindPublicStatus(const std::string& tracking_code) {
   return db_.Read([&](Connection& c) -> std::optional<PublicStatus> {
     auto select = c.Prepare("SELECT status, received_at, updated_at FROM complaints WHERE tracking_code = ?1");
     select.Bind(1, tracking_code);
     if (!select.Step()) return std::nullopt;
-    return PublicStatus{tracking_code, static_cast<ComplaintStatus>(select.ColumnInt64(0)), select.ColumnInt64(1),
+    return PublicStatus{tracking_code, static_cast<Status>(select.ColumnInt64(0)), select.ColumnInt64(1),
                         select.ColumnInt64(2)};
+  });
+}
+
+std::optional<v1::Complaint> ComplaintStore::FindByTrackingCode(const std::string& tracking_code) {
+  return db_.Read([&](Connection& c) -> std::optional<v1::Complaint> {
+    auto s = c.Prepare(std::string("SELECT ") + kRowColumns + " FROM complaints WHERE tracking_code = ?1");
+    s.Bind(1, tracking_code);
+    if (!s.Step()) return std::nullopt;
+    return ReadRow(s).record;
+  });
+}
+
+std::optional<RecordedRequest> ComplaintStore::FindRequest(std::string_view method, std::string_view request_id) {
+  return db_.Read([&](Connection& c) { return FindRequestIn(c, method, request_id); });
+}
+
+Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_id, const std::string& request_hash,
+                                                    NewComplaint in, int64_t cluster_since_us, const Actor& actor,
+                                                    int64_t now_us) {
+  constexpr std::string_view kMethod = "SubmitComplaint";
+  return db_.Write([&](Connection& c) -> Result<Submission> {
+    if (auto earlier = FindRequestIn(c, kMethod, request_id)) {
+      if (earlier->request_hash != request_hash) return ReusedRequestId();
+      Submission replay;
+      v1::SubmitComplaintResponse response;
+      response.ParseFromString(earlier->response);
+      replay.complaint = response.complaint();
+      replay.joined_existing_cluster = response.joined_existing_cluster();
+      replay.replayed = true;
+      replay.response = earlier->response;
+      return replay;
+    }
+    v1::Complaint& record = in.record;
+    const std::string& id = record.complaint_id();
+
+    // The cluster: the hinted one if it still qualifies, else the latest open
+    // cluster sharing the subject and a violation code within the window.
+    std::string cluster_id;
+    if (!in.subject_key.empty() && !in.violation_codes.empty()) {
+      std::string sql =
+          "SELECT k.cluster_id FROM cluster_keys k JOIN clusters c ON c.id = k.cluster_id "
+          "JOIN complaints p ON p.id = c.primary_id "
+          "WHERE k.subject_key = ?1 AND c.last_member_at >= ?2 AND p.status NOT IN (7, 8, 9, 10) "
+          "AND (k.cluster_id = ?3 OR ?3 = '') AND k.violation_code IN (";
+      for (size_t i = 0; i < in.violation_codes.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(i + 4);
+      sql += ") ORDER BY c.last_member_at DESC LIMIT 1";
+      auto find = c.Prepare(sql);
+      for (const std::string& hint : {in.cluster_hint, std::string()}) {
+        find.Bind(1, in.subject_key).Bind(2, cluster_since_us).Bind(3, hint);
+        for (size_t i = 0; i < in.violation_codes.size(); ++i) find.Bind(static_cast<int>(i + 4), in.violation_codes[i]);
+        if (find.Step()) {
+          cluster_id = find.ColumnText(0);
+          break;
+        }
+        if (hint.empty()) break;
+      }
+    }
+    Submission out;
+    std::string primary_id = id;
+    if (cluster_id.empty()) {
+      cluster_id = id;  // a lone complaint is a cluster of one, named after it
+      c.Prepare("INSERT INTO clusters (id, primary_id, member_count, last_member_at) VALUES (?1, ?1, 1, ?2)")
+          .Bind(1, cluster_id)
+          .Bind(2, now_us)
+          .Run();
+    } else {
+      out.joined_existing_cluster = true;
+      auto primary = c.Prepare("SELECT primary_id FROM clusters WHERE id = ?1");
+      primary.Bind(1, cluster_id);
+      primary.Step();
+      primary_id = primary.ColumnText(0);
+      c.Prepare("UPDATE clusters SET member_count = member_count + 1, last_member_at = ?2 WHERE id = ?1")
+          .Bind(1, cluster_id)
+          .Bind(2, now_us)
+          .Run();
+      // A member shows the cluster's status: the cluster is handled once.
+      auto primary_row = FindIn(c, primary_id);
+      record.set_status(primary_row->record.status());
+    }
+    if (!in.subject_key.empty()) {
+      auto key = c.Prepare(
+          "INSERT OR IGNORE INTO cluster_keys (subject_key, violation_code, cluster_id) VALUES (?1, ?2, ?3)");
+      for (const auto& code : in.violation_codes) key.Bind(1, in.subject_key).Bind(2, code).Bind(3, cluster_id).Run();
+    }
+
+    const HistoryHead genesis;
+    c.Prepare(
+         "INSERT INTO complaints (id, tracking_code, status, received_at, updated_at, version, status_since, "
+         "region_code, province, election_id, violation_codes, category, subject_key, needs_subject_review, "
+         "cluster_id, is_primary, reporter_nik_hash, history_sequence, history_hash, record) "
+         "VALUES (?1, ?2, ?3, ?4, ?4, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0, ?15, ?16)")
+        .Bind(1, id)
+        .Bind(2, record.tracking_code())
+        .Bind(3, static_cast<int64_t>(record.status()))
+        .Bind(4, now_us)
+        .Bind(5, record.act().region_code())
+        .Bind(6, in.province)
+        .Bind(7, record.act().election_id())
+        .Bind(8, CodesColumn(record))
+        .Bind(9, in.category)
+        .Bind(10, in.subject_key)
+        .Bind(11, int64_t{record.subject_resolution().needs_review()})
+        .Bind(12, cluster_id)
+        .Bind(13, int64_t{primary_id == id})
+        .BindBlob(14, in.reporter_nik_hash)
+        .BindBlob(15, genesis.hash)
+        .BindBlob(16, RecordBlob(record))
+        .Run();
+    if (in.reporter_nik_hash.empty()) {
+      c.Prepare("UPDATE complaints SET reporter_nik_hash = NULL WHERE id = ?1").Bind(1, id).Run();
+    }
+    nlohmann::json payload = {{"status", StatusLabel(record.status())},
+                              {"cluster_id", cluster_id},
+                              {"late", record.late()},
+                              {"subject_resolution", v1::SubjectResolutionStatus_Name(record.subject_resolution().status())},
+                              {"violation_codes", record.act().violation_codes()}};
+    nlohmann::json missing = nlohmann::json::array();
+    for (int m : record.missing_requirements()) missing.push_back(v1::ComplaintRequirement_Name(m));
+    payload["missing_requirements"] = missing;
+    AppendHistory(c, id, genesis, "complaint.submitted", actor, now_us, payload);
+    if (primary_id != id) {
+      auto primary = FindIn(c, primary_id);
+      AppendHistory(c, primary_id, primary->head, "complaint.cluster_joined", actor, now_us,
+                    {{"member_complaint_id", id}, {"member_count", primary->record.cluster().member_count()}});
+    }
+
+    auto stored = FindIn(c, id);
+    out.complaint = std::move(stored->record);
+    v1::SubmitComplaintResponse response;
+    *response.mutable_complaint() = out.complaint;
+    response.set_joined_existing_cluster(out.joined_existing_cluster);
+    out.response = response.SerializeAsString();
+    RecordRequestIn(c, kMethod, request_id, request_hash, out.response, now_us);
+    return out;
+  });
+}
+
+std::optional<ComplaintRow> ComplaintStore::Find(const std::string& complaint_id) {
+  return db_.Read([&](Connection& c) { return FindIn(c, complaint_id); });
+}
+
+Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
+  return db_.Write([&](Connection& c) -> Result<AppliedChange> {
+    if (!ch.request_id.empty()) {
+      if (auto earlier = FindRequestIn(c, ch.method, ch.request_id)) {
+        if (earlier->request_hash != ch.request_hash) return ReusedRequestId();
+        AppliedChange replay;
+        v1::TransitionComplaintResponse response;  // RecordOutcomeResponse has the same shape
+        response.ParseFromString(earlier->response);
+        replay.complaint = response.complaint();
+        return replay;
+      }
+    }
+    auto row = FindIn(c, ch.complaint_id);
+    if (!row) return Error::NotFound("complaint", ch.complaint_id);
+    if (row->record.version() != ch.expected_version) {
+      return Error::Aborted("complaint", ch.complaint_id, ch.expected_version, row->record.version());
+    }
+    AppliedChange out;
+    const v1::Complaint& u = ch.updated;
+    const int64_t status_since = ch.status_changed ? ch.now_us : row->status_since_us;
+    if (ch.status_changed) RecordStageLeft(c, *row, ch.now_us, &out.stages_left);
+
+    std::string cluster_id = row->record.cluster().cluster_id();
+    bool is_primary = row->record.cluster().is_primary();
+    if (ch.leave_cluster && row->record.cluster().member_count() > 1) {
+      // The report leaves its cluster; if it led the cluster, the next oldest member leads it.
+      c.Prepare("UPDATE clusters SET member_count = member_count - 1 WHERE id = ?1").Bind(1, cluster_id).Run();
+      if (is_primary) {
+        auto next = c.Prepare(
+            "SELECT id FROM complaints WHERE cluster_id = ?1 AND id != ?2 ORDER BY received_at, id LIMIT 1");
+        next.Bind(1, cluster_id).Bind(2, ch.complaint_id);
+        next.Step();
+        std::string next_id = next.ColumnText(0);
+        c.Prepare("UPDATE clusters SET primary_id = ?2 WHERE id = ?1").Bind(1, cluster_id).Bind(2, next_id).Run();
+        c.Prepare("UPDATE complaints SET is_primary = 1 WHERE id = ?1").Bind(1, next_id).Run();
+      }
+      cluster_id = ch.complaint_id + ":left";
+      is_primary = true;
+      c.Prepare("INSERT INTO clusters (id, primary_id, member_count, last_member_at) VALUES (?1, ?2, 1, ?3)")
+          .Bind(1, cluster_id)
+          .Bind(2, ch.complaint_id)
+          .Bind(3, ch.now_us)
+          .Run();
+    }
+    c.Prepare(
+         "UPDATE complaints SET status = ?2, updated_at = ?3, version = version + 1, status_since = ?4, "
+         "registered_at = CASE WHEN ?5 >= 0 THEN ?5 ELSE registered_at END, needs_subject_review = ?6, "
+         "subject_key = ?7, cluster_id = ?8, is_primary = ?9, record = ?10 WHERE id = ?1")
+        .Bind(1, ch.complaint_id)
+        .Bind(2, static_cast<int64_t>(u.status()))
+        .Bind(3, ch.now_us)
+        .Bind(4, status_since)
+        .Bind(5, ch.registered_us)
+        .Bind(6, int64_t{u.subject_resolution().needs_review()})
+        .Bind(7, row->subject_key)
+        .Bind(8, cluster_id)
+        .Bind(9, int64_t{is_primary})
+        .BindBlob(10, RecordBlob(u))
+        .Run();
+    AppendHistory(c, ch.complaint_id, row->head, ch.event_type, ch.actor, ch.now_us, ch.payload);
+    out.tracking_codes.push_back(row->record.tracking_code());
+
+    if (ch.cascade_to_cluster && ch.status_changed && row->record.cluster().member_count() > 1) {
+      // The cluster is handled once: its other members follow the primary's status.
+      std::vector<ComplaintRow> members;
+      auto select = c.Prepare(std::string("SELECT ") + kRowColumns + " FROM complaints WHERE cluster_id = ?1 AND id != ?2");
+      select.Bind(1, cluster_id).Bind(2, ch.complaint_id);
+      while (select.Step()) members.push_back(ReadRow(select));
+      auto update = c.Prepare(
+          "UPDATE complaints SET status = ?2, updated_at = ?3, version = version + 1, status_since = ?3 WHERE id = ?1");
+      nlohmann::json payload = ch.payload;
+      payload["primary_complaint_id"] = ch.complaint_id;
+      for (const ComplaintRow& m : members) {
+        if (m.record.status() != u.status()) RecordStageLeft(c, m, ch.now_us, &out.stages_left);
+        update.Bind(1, m.record.complaint_id()).Bind(2, static_cast<int64_t>(u.status())).Bind(3, ch.now_us).Run();
+        AppendHistory(c, m.record.complaint_id(), m.head, "complaint.cluster_transitioned", ch.actor, ch.now_us,
+                      payload);
+        out.tracking_codes.push_back(m.record.tracking_code());
+      }
+    }
+    if (!ch.outbox_kind.empty()) EnqueueOutbox(c, ch.outbox_kind, ch.outbox_key, ch.outbox_payload);
+
+    out.complaint = FindIn(c, ch.complaint_id)->record;
+    if (!ch.request_id.empty()) {
+      v1::TransitionComplaintResponse response;
+      *response.mutable_complaint() = out.complaint;
+      RecordRequestIn(c, ch.method, ch.request_id, ch.request_hash, response.SerializeAsString(), ch.now_us);
+    }
+    return out;
+  });
+}
+
+std::vector<size_t> ComplaintStore::MissingEvidence(const std::vector<std::string>& ids) {
+  return db_.Read([&](Connection& c) {
+    std::vector<size_t> missing;
+    auto s = c.Prepare("SELECT 1 FROM evidence WHERE id = ?1");
+    for (size_t i = 0; i < ids.size(); ++i) {
+      s.Bind(1, ids[i]);
+      if (!s.Step()) missing.push_back(i);
+    }
+    return missing;
+  });
+}
+
+std::optional<v1::Evidence> ComplaintStore::FindEvidence(const std::string& id) {
+  return db_.Read([&](Connection& c) -> std::optional<v1::Evidence> {
+    auto s = c.Prepare("SELECT size_bytes, media_type, file_name, uploaded_at FROM evidence WHERE id = ?1");
+    s.Bind(1, id);
+    if (!s.Step()) return std::nullopt;
+    v1::Evidence e;
+    e.set_evidence_id(id);
+    std::string raw;
+    for (size_t i = 0; i + 1 < id.size(); i += 2) raw += static_cast<char>(std::stoi(id.substr(i, 2), nullptr, 16));
+    e.set_sha256(raw);
+    e.set_size_bytes(s.ColumnInt64(0));
+    e.set_media_type(s.ColumnText(1));
+    e.set_file_name(s.ColumnText(2));
+    *e.mutable_upload_time() = TimeUtil::MicrosecondsToTimestamp(s.ColumnInt64(3));
+    return e;
+  });
+}
+
+bool ComplaintStore::InsertEvidence(const v1::Evidence& e) {
+  return db_.Write([&](Connection& c) {
+    c.Prepare(
+         "INSERT INTO evidence (id, size_bytes, media_type, file_name, uploaded_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+         "ON CONFLICT(id) DO NOTHING")
+        .Bind(1, e.evidence_id())
+        .Bind(2, e.size_bytes())
+        .Bind(3, e.media_type())
+        .Bind(4, e.file_name())
+        .Bind(5, TimeUtil::TimestampToMicroseconds(e.upload_time()))
+        .Run();
+    return c.Changes() > 0;
+  });
+}
+
+std::vector<v1::Complaint> ComplaintStore::List(const ComplaintFilter& filter, const std::string& after_key,
+                                                int limit) {
+  std::vector<std::string> texts;
+  std::vector<int64_t> ints;
+  std::string where = WhereClause(filter, &texts, &ints);
+  if (!after_key.empty()) {
+    auto colon = after_key.find(':');
+    int64_t received = std::stoll(after_key.substr(0, colon));
+    where += " AND (received_at < ?" + std::to_string(100 + ints.size()) + " OR (received_at = ?" +
+             std::to_string(100 + ints.size()) + " AND id < ?" + std::to_string(texts.size() + 1) + "))";
+    ints.push_back(received);
+    texts.push_back(after_key.substr(colon + 1));
+  }
+  std::string sql = std::string("SELECT ") + kRowColumns + " FROM complaints" + where +
+                    " ORDER BY received_at DESC, id DESC LIMIT " + std::to_string(limit);
+  return db_.Read([&](Connection& c) {
+    std::vector<v1::Complaint> out;
+    auto s = c.Prepare(sql);
+    BindAll(s, texts, ints);
+    while (s.Step()) out.push_back(ReadRow(s).record);
+    return out;
+  });
+}
+
+std::vector<HistoryEntry> ComplaintStore::History(const std::string& complaint_id, int64_t after_sequence,
+                                                  int limit) {
+  return db_.Read([&](Connection& c) { return HistoryLog::Load(c, complaint_id, after_sequence, limit); });
+}
+
+std::optional<std::pair<int, std::string>> ComplaintStore::ForwardingAttempts(const std::string& complaint_id) {
+  return db_.Read([&](Connection& c) -> std::optional<std::pair<int, std::string>> {
+    auto s = c.Prepare("SELECT attempts, last_error FROM outbox WHERE kind = ?1 AND dedupe_key = ?2");
+    s.Bind(1, kForwardingOutboxKind).Bind(2, complaint_id);
+    if (!s.Step()) return std::nullopt;
+    return std::make_pair(static_cast<int>(s.ColumnInt64(0)), s.ColumnText(1));
+  });
+}
+
+std::vector<StatRow> ComplaintStore::StatRows(const std::string& region_prefix, const std::string& election_id,
+                                              int64_t after_us, int64_t before_us) {
+  ComplaintFilter f;
+  f.region_prefix = region_prefix;
+  f.election_id = election_id;
+  f.received_after_us = after_us;
+  f.received_before_us = before_us;
+  std::vector<std::string> texts;
+  std::vector<int64_t> ints;
+  std::string sql = "SELECT region_code, status, violation_codes FROM complaints" + WhereClause(f, &texts, &ints);
+  return db_.Read([&](Connection& c) {
+    std::vector<StatRow> out;
+    auto s = c.Prepare(sql);
+    BindAll(s, texts, ints);
+    while (s.Step()) out.push_back({s.ColumnText(0), static_cast<Status>(s.ColumnInt64(1)), s.ColumnText(2)});
+    return out;
+  });
+}
+
+std::vector<StageRow> ComplaintStore::StageRows(const std::string& region_prefix, const std::string& election_id,
+                                                int64_t after_us, int64_t before_us) {
+  std::string sql = "SELECT region_code, stage, left_at - entered_at FROM stage_times WHERE 1 = 1";
+  if (!region_prefix.empty()) sql += " AND (region_code = ?1 OR substr(region_code, 1, length(?1) + 1) = ?1 || '.')";
+  if (!election_id.empty()) sql += " AND election_id = ?2";
+  if (after_us) sql += " AND left_at >= ?100";
+  if (before_us) sql += " AND left_at < ?101";
+  return db_.Read([&](Connection& c) {
+    std::vector<StageRow> out;
+    auto s = c.Prepare(sql);
+    if (!region_prefix.empty()) s.Bind(1, region_prefix);
+    if (!election_id.empty()) s.Bind(2, election_id);
+    if (after_us) s.Bind(100, after_us);
+    if (before_us) s.Bind(101, before_us);
+    while (s.Step()) out.push_back({s.ColumnText(0), static_cast<Status>(s.ColumnInt64(1)), s.ColumnInt64(2) / 1000000});
+    return out;
+  });
+}
+
+std::vector<std::tuple<std::string, Status, int64_t>> ComplaintStore::OpenCounts() {
+  return db_.Read([&](Connection& c) {
+    std::vector<std::tuple<std::string, Status, int64_t>> out;
+    auto s = c.Prepare(
+        "SELECT province, status, COUNT(*) FROM complaints WHERE status NOT IN (7, 8, 9, 10) GROUP BY province, status");
+    while (s.Step()) out.emplace_back(s.ColumnText(0), static_cast<Status>(s.ColumnInt64(1)), s.ColumnInt64(2));
+    return out;
   });
 }
 

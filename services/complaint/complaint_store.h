@@ -1,59 +1,247 @@
 // The complaint service's storage: schema migrations and the queries the
 // domain needs, behind a small interface so the domain never sees SQL.
+//
+// A complaint is kept as its netra.v1.Complaint record (a serialized blob)
+// plus the columns the service queries and changes atomically (status,
+// version, cluster, history head, filters). The columns win over the blob
+// when a record is read back.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "common/history.h"
+#include "common/outbox.h"
+#include "common/result.h"
 #include "common/sqlite.h"
 #include "common/store_schema.h"
+#include "netra/v1/complaint.pb.h"
 
 namespace netra::complaint {
 
-// Numbered as netra.v1.ComplaintStatus.
-enum class ComplaintStatus {
-  kReceived = 1,
-  kIncomplete,
-  kCompleted,
-  kRegistered,
-  kUnderReview,
-  kForwarded,
-  kClosed,
-  kRejected,
-  kWithdrawn,
-  kDismissed,
-};
+using Status = netra::v1::ComplaintStatus;
 
 struct PublicStatus {
   std::string tracking_code;
-  ComplaintStatus status;
+  Status status;
   int64_t received_micros;  // unix microseconds
   int64_t updated_micros;
 };
 
+inline constexpr std::string_view kComplaintsSql = R"sql(
+-- Migration 2 created a placeholder table that no release could fill
+-- (SubmitComplaint was not served), so it is replaced rather than altered.
+DROP TABLE complaints;
+CREATE TABLE complaints (
+  id                   TEXT PRIMARY KEY,
+  tracking_code        TEXT NOT NULL UNIQUE,
+  status               INTEGER NOT NULL,  -- netra.v1.ComplaintStatus
+  received_at          INTEGER NOT NULL,  -- unix microseconds
+  updated_at           INTEGER NOT NULL,
+  version              INTEGER NOT NULL DEFAULT 1,
+  status_since         INTEGER NOT NULL,  -- when the current status was entered
+  registered_at        INTEGER NOT NULL DEFAULT 0,
+  region_code          TEXT NOT NULL,     -- the act's region
+  province             TEXT NOT NULL,
+  election_id          TEXT NOT NULL,
+  violation_codes      TEXT NOT NULL,     -- ",A2,B6," (filter with instr)
+  category             TEXT NOT NULL,     -- ethics | discipline | unknown (metric label)
+  subject_key          TEXT NOT NULL,     -- who the report is about, for clustering; empty: unknown
+  needs_subject_review INTEGER NOT NULL,
+  cluster_id           TEXT NOT NULL,
+  is_primary           INTEGER NOT NULL,
+  reporter_nik_hash    BLOB,              -- HMAC-SHA256 of the reporter's NIK; never the NIK
+  history_sequence     INTEGER NOT NULL DEFAULT 0,
+  history_hash         BLOB NOT NULL,
+  record               BLOB NOT NULL      -- netra.v1.Complaint
+);
+CREATE INDEX complaints_received ON complaints (received_at DESC, id DESC);
+CREATE INDEX complaints_cluster ON complaints (cluster_id);
+CREATE TABLE clusters (
+  id             TEXT PRIMARY KEY,
+  primary_id     TEXT NOT NULL,
+  member_count   INTEGER NOT NULL,
+  last_member_at INTEGER NOT NULL        -- the window runs from the latest report
+);
+CREATE TABLE cluster_keys (
+  subject_key    TEXT NOT NULL,
+  violation_code TEXT NOT NULL,
+  cluster_id     TEXT NOT NULL,
+  PRIMARY KEY (subject_key, violation_code, cluster_id)
+) WITHOUT ROWID;
+CREATE TABLE evidence (
+  id          TEXT PRIMARY KEY,           -- lower-case hex SHA-256 of the content
+  size_bytes  INTEGER NOT NULL,
+  media_type  TEXT NOT NULL,
+  file_name   TEXT NOT NULL,
+  uploaded_at INTEGER NOT NULL
+);
+CREATE TABLE stage_times (                -- one row each time a complaint leaves a status
+  complaint_id TEXT NOT NULL,
+  region_code  TEXT NOT NULL,
+  election_id  TEXT NOT NULL,
+  stage        INTEGER NOT NULL,
+  entered_at   INTEGER NOT NULL,
+  left_at      INTEGER NOT NULL
+);
+CREATE INDEX stage_times_left ON stage_times (left_at);
+)sql";
+
 inline const Migration kMigrations[] = {
     {1, "request ids", kRequestIdsSql},
-    {2, "complaints", R"sql(
+    {2, "complaints placeholder", R"sql(
 CREATE TABLE complaints (
   id            TEXT PRIMARY KEY,
   tracking_code TEXT NOT NULL UNIQUE,
-  status        INTEGER NOT NULL,  -- ComplaintStatus
-  received_at   INTEGER NOT NULL,  -- unix microseconds
+  status        INTEGER NOT NULL,
+  received_at   INTEGER NOT NULL,
   updated_at    INTEGER NOT NULL,
   version       INTEGER NOT NULL DEFAULT 1
 );
 )sql"},
+    {3, "complaints, clusters, evidence", kComplaintsSql},
+    {4, "history", kHistorySql},
+    {5, "outbox", kOutboxSql},
+};
+
+// A recorded idempotent request: the hash of its content and its response.
+struct RecordedRequest {
+  std::string request_hash;
+  std::string response;
+};
+
+// What the store keeps beside the record, for queries.
+struct ComplaintRow {
+  netra::v1::Complaint record;  // status, version, times, cluster and head filled from the columns
+  std::string subject_key;
+  std::string province;
+  std::string category;
+  int64_t status_since_us = 0;
+  int64_t registered_us = 0;
+  HistoryHead head;
+};
+
+struct NewComplaint {
+  netra::v1::Complaint record;  // everything but cluster (decided in the transaction)
+  std::string subject_key;      // empty: never clustered
+  std::vector<std::string> violation_codes;
+  std::string province, category;
+  std::string reporter_nik_hash;  // empty: none
+  std::string cluster_hint;       // a cluster id from the Redis fingerprint; checked, never trusted
+};
+
+struct Submission {
+  netra::v1::Complaint complaint;  // as stored
+  bool joined_existing_cluster = false;
+  bool replayed = false;  // an earlier submission under this request_id
+  std::string response;   // serialized SubmitComplaintResponse (replayed: the first one)
+};
+
+// One workflow change, applied atomically with its history, the cluster
+// cascade, an optional outbox message and the idempotency record.
+struct ComplaintChange {
+  std::string complaint_id;
+  int64_t expected_version = 0;
+  netra::v1::Complaint updated;  // the primary's new record (version already +1)
+  std::string event_type;
+  nlohmann::json payload;
+  Actor actor;
+  int64_t now_us = 0;
+  bool status_changed = false;
+  bool cascade_to_cluster = false;  // the new status applies to the cluster's other members
+  bool leave_cluster = false;       // a report withdrawn from its cluster
+  int64_t registered_us = -1;       // >= 0: set registered_at
+  std::string outbox_kind, outbox_key, outbox_payload;  // kind empty: none
+  std::string method, request_id, request_hash;         // request_id empty: not recorded
+  std::string response;                                 // stored under request_id
+};
+
+struct StageLeft {
+  Status stage;
+  std::string province;
+  double seconds;
+};
+
+struct AppliedChange {
+  netra::v1::Complaint complaint;
+  std::vector<std::string> tracking_codes;  // every record whose public status changed
+  std::vector<StageLeft> stages_left;
+};
+
+struct ComplaintFilter {
+  std::string region_prefix;
+  std::vector<int> statuses;
+  std::string election_id, violation_code, cluster_id;
+  int64_t received_after_us = 0, received_before_us = 0;  // 0: no bound
+  bool primaries_only = false, needs_subject_review = false;
+};
+
+struct StatRow {
+  std::string region_code;
+  Status status;
+  std::string violation_codes;  // ",A2,B6,"
+};
+
+struct StageRow {
+  std::string region_code;
+  Status stage;
+  int64_t seconds;
 };
 
 class ComplaintStore {
  public:
   explicit ComplaintStore(Database& db) : db_(db) {}
+  Database& db() { return db_; }
 
   std::optional<PublicStatus> FindPublicStatus(const std::string& tracking_code);
+  // The record (for the public completion deadline and missing list).
+  std::optional<netra::v1::Complaint> FindByTrackingCode(const std::string& tracking_code);
+
+  std::optional<RecordedRequest> FindRequest(std::string_view method, std::string_view request_id);
+
+  // In one transaction: an earlier submission under request_id is returned
+  // (INVALID_ARGUMENT on request_id if its hash differs); otherwise the
+  // complaint joins the open cluster of its subject and violation within the
+  // window (cluster_since_us: the oldest last-member time that still counts)
+  // or opens one, and is stored with its first history entry and the
+  // idempotency record (built by `respond`).
+  Result<Submission> InsertSubmission(const std::string& request_id, const std::string& request_hash,
+                                      NewComplaint complaint, int64_t cluster_since_us, const Actor& actor,
+                                      int64_t now_us);
+
+  std::optional<ComplaintRow> Find(const std::string& complaint_id);
+  // ABORTED when the stored version is not change.expected_version.
+  Result<AppliedChange> Apply(const ComplaintChange& change);
+
+  // The evidence ids (of `ids`) that are not stored.
+  std::vector<size_t> MissingEvidence(const std::vector<std::string>& ids);
+  std::optional<netra::v1::Evidence> FindEvidence(const std::string& id);
+  // False when it was already stored (the first upload's row stays).
+  bool InsertEvidence(const netra::v1::Evidence& evidence);
+
+  // Complaints newest received first, then by id descending; after_key is
+  // "<received_us>:<id>" of the last one returned (empty: from the start).
+  std::vector<netra::v1::Complaint> List(const ComplaintFilter& filter, const std::string& after_key, int limit);
+
+  std::vector<HistoryEntry> History(const std::string& complaint_id, int64_t after_sequence, int limit);
+  // Attempts and last error of a queued forwarding (none when delivered).
+  std::optional<std::pair<int, std::string>> ForwardingAttempts(const std::string& complaint_id);
+
+  std::vector<StatRow> StatRows(const std::string& region_prefix, const std::string& election_id, int64_t after_us,
+                                int64_t before_us);
+  std::vector<StageRow> StageRows(const std::string& region_prefix, const std::string& election_id, int64_t after_us,
+                                  int64_t before_us);
+  // Open complaints by province and status (netra_complaints_open).
+  std::vector<std::tuple<std::string, Status, int64_t>> OpenCounts();
 
  private:
   Database& db_;
 };
+
+inline constexpr std::string_view kForwardingOutboxKind = "sanction.open_case";
 
 }  // namespace netra::complaint

@@ -164,15 +164,13 @@ Result<ElectionUpsert> ElectionStore::Upsert(const std::string& request_id, cons
   const std::string fingerprint = RequestFingerprint(input, expected_version);
   return Guarded("upsert", [&]() -> Result<ElectionUpsert> {
     return db_.Write([&](Connection& c) -> Result<ElectionUpsert> {
-      auto recorded = c.Prepare("SELECT request_hash, response FROM request_ids WHERE method = ?1 AND request_id = ?2");
-      recorded.Bind(1, kUpsertMethod).Bind(2, request_id);
-      if (recorded.Step()) {
-        if (recorded.ColumnBlob(0) != fingerprint) {
+      if (auto recorded = FindRequestRecord(c, kUpsertMethod, request_id)) {
+        if (recorded->first != fingerprint) {
           Violations v;
           v.Add("request_id", ViolationReason::kInconsistent, "was already used for a different request");
           return Error::Invalid(std::move(v));
         }
-        return OutcomeFrom(recorded.ColumnBlob(1));
+        return OutcomeFrom(recorded->second);
       }
 
       auto decided = decide(FindIn(c, input.election_id));
@@ -196,14 +194,7 @@ Result<ElectionUpsert> ElectionStore::Upsert(const std::string& request_id, cons
             .Bind(8, ContentJson(e).dump());
         write.Run();
       }
-      auto record = c.Prepare(
-          "INSERT INTO request_ids(request_id, method, request_hash, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
-      record.Bind(1, request_id)
-          .Bind(2, kUpsertMethod)
-          .BindBlob(3, fingerprint)
-          .BindBlob(4, OutcomeJson(outcome))
-          .Bind(5, absl::ToUnixMicros(absl::Now()));
-      record.Run();
+      RecordRequest(c, kUpsertMethod, request_id, fingerprint, OutcomeJson(outcome));
       return decided;
     });
   });

@@ -14,6 +14,7 @@
 #include "common/deadlines.h"
 #include "common/regions.h"
 #include "common/result.h"
+#include "services/registry/registry.h"
 
 namespace netra::registry {
 
@@ -24,17 +25,6 @@ class ElectionStore;
 enum class ElectionType { kUnspecified = 0, kPemilu = 1, kPilkada = 2 };
 enum class HolidayKind { kUnspecified = 0, kNational = 1, kCollectiveLeave = 2, kVotingDay = 3, kRegional = 4 };
 enum class ElectionChange { kCreated = 1, kUpdated = 2, kUnchanged = 3 };
-
-// A calendar day as the client sent it (netra.v1.Date); validated before use.
-struct Date {
-  int year = 0, month = 0, day = 0;
-  absl::CivilDay civil() const { return absl::CivilDay(year, month, day); }
-  std::string Iso() const;  // "2024-02-14": sorts as the days do
-  friend bool operator==(const Date&, const Date&) = default;
-};
-
-// Adds violations under field.year/.month/.day unless `date` is a real calendar day (1900-9999).
-bool CheckDate(const Date& date, const std::string& field, Violations& out);
 
 struct Holiday {
   Date date;

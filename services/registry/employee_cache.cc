@@ -1,5 +1,11 @@
 #include "services/registry/employee_cache.h"
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/registry.h>
+
+#include "absl/strings/str_split.h"
+
 namespace netra::registry {
 namespace {
 
@@ -86,8 +92,74 @@ Employee FromProto(const netra::v1::Employee& in) {
   return e;
 }
 
+EmployeeCache::EmployeeCache(RedisClient& redis, prometheus::Registry& metrics, size_t local_entries)
+    : redis_(redis),
+      cache_(redis, "employee", metrics),
+      shard_entries_(std::max<size_t>(local_entries / kShards, 1)),
+      subscription_(
+          redis, kChangedChannel,
+          [this](std::string_view ids) {
+            for (absl::string_view id : absl::StrSplit(absl::string_view(ids.data(), ids.size()), '\n')) {
+              Forget(std::string_view(id.data(), id.size()));
+            }
+          },
+          [this] { ForgetAll(); }) {
+  auto& family = prometheus::BuildCounter()
+                     .Name("netra_cache_requests_total")
+                     .Help("Cache-aside lookups by cache and result (hit, miss, error = Redis unusable)")
+                     .Register(metrics);
+  local_hits_ = &family.Add({{"cache", "employee_local"}, {"result", "hit"}});
+  local_misses_ = &family.Add({{"cache", "employee_local"}, {"result", "miss"}});
+}
+
 std::optional<Employee> EmployeeCache::GetOrLoad(const std::string& employee_id,
                                                  const std::function<std::optional<Employee>()>& load) {
+  if (!subscription_.live()) return Load(employee_id, load);
+  Shard& shard = ShardOf(employee_id);
+  uint64_t epoch;
+  {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto it = shard.copies.find(employee_id);
+    if (it != shard.copies.end() && it->second.expires > std::chrono::steady_clock::now()) {
+      local_hits_->Increment();
+      return it->second.employee;
+    }
+    epoch = shard.epoch;
+  }
+  local_misses_->Increment();
+  auto loaded = Load(employee_id, load);
+  if (loaded && subscription_.live()) Keep(*loaded, epoch);
+  return loaded;
+}
+
+void EmployeeCache::Keep(const Employee& employee, uint64_t epoch) {
+  Shard& shard = ShardOf(employee.employee_id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (shard.epoch != epoch) return;
+  if (shard.copies.size() >= shard_entries_ && !shard.copies.contains(employee.employee_id)) {
+    shard.copies.erase(shard.copies.begin());  // any one: hot employees come back at once
+  }
+  shard.copies[employee.employee_id] = Copy{employee, std::chrono::steady_clock::now() + kLocalTtl};
+}
+
+void EmployeeCache::Forget(std::string_view employee_id) {
+  const std::string id(employee_id);
+  Shard& shard = ShardOf(id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  shard.copies.erase(id);
+  ++shard.epoch;
+}
+
+void EmployeeCache::ForgetAll() {
+  for (auto& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    shard.copies.clear();
+    ++shard.epoch;
+  }
+}
+
+std::optional<Employee> EmployeeCache::Load(const std::string& employee_id,
+                                            const std::function<std::optional<Employee>()>& load) {
   std::optional<Employee> loaded;
   auto bytes = cache_.GetOrLoad(std::string(kKeyPrefix) + employee_id, kTtl, [&]() -> std::optional<std::string> {
     loaded = load();
@@ -127,6 +199,9 @@ std::optional<Employee> EmployeeCache::GetOrLoad(const std::string& employee_id,
 }
 
 void EmployeeCache::Changed(const Employee& employee) {
+  // This replica's copy goes at once (read-your-writes here); the message
+  // reaches the other replicas, and this one too.
+  Forget(employee.employee_id);
   netra::v1::Employee proto;
   ToProto(employee, &proto);
   redis_.Command({"EVAL", kChangedScript, "1", redis_.Key(std::string(kKeyPrefix) + employee.employee_id),
@@ -135,6 +210,7 @@ void EmployeeCache::Changed(const Employee& employee) {
 }
 
 void EmployeeCache::Invalidate(std::span<const std::string> employee_ids) {
+  for (const auto& id : employee_ids) Forget(id);
   if (employee_ids.empty() || !redis_.up()) return;  // an open breaker: skip the work, not just the call
   // Two commands for a whole batch: DEL of every key, one message listing the ids.
   std::vector<std::string> del{"DEL"};

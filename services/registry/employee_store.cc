@@ -1,5 +1,8 @@
 #include "services/registry/employee_store.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 
@@ -225,25 +228,179 @@ std::optional<std::string> EmployeeStore::NameKey(const std::string& employee_id
   });
 }
 
+namespace {
+
+// A row's place in search order, and where to fetch it.
+struct SearchKey {
+  std::string name_key, employee_id;
+  int64_t rowid;
+  auto operator<=>(const SearchKey& o) const { return std::tie(name_key, employee_id) <=> std::tie(o.name_key, o.employee_id); }
+  bool operator==(const SearchKey& o) const { return rowid == o.rowid; }
+};
+
+// The smallest string above every string that starts with `prefix`.
+std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
+}  // namespace
+
 std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
-  std::string sql = "SELECT " + std::string(kColumns) + " FROM employees WHERE 1";
-  if (!q.fts_query.empty()) sql += " AND rowid IN (SELECT rowid FROM employees_fts WHERE employees_fts MATCH :q)";
-  if (!q.region_low.empty()) sql += " AND work_region_code >= :lo AND work_region_code < :hi";
-  if (!q.agency_code.empty()) sql += " AND agency_code = :agency";
-  if (q.employee_type != 0) sql += " AND employee_type = :type";
-  if (q.after) sql += " AND (name_key, employee_id) > (:key, :id)";
-  sql += " ORDER BY name_key, employee_id LIMIT :limit";
-  return db_.Read([&](Connection& c) {
-    auto s = c.Prepare(sql);
-    if (!q.fts_query.empty()) s.Bind(s.ParamIndex(":q"), q.fts_query);
+  // The filters other than the name, shared by every plan.
+  std::string filters;
+  if (!q.region_code.empty()) filters += " AND work_region_code = :region";
+  if (!q.region_low.empty()) filters += " AND work_region_code >= :lo AND work_region_code < :hi";
+  if (!q.agency_code.empty()) filters += " AND agency_code = :agency";
+  if (q.employee_type != 0) filters += " AND employee_type = :type";
+  if (q.after) filters += " AND (name_key, employee_id) > (:key, :id)";
+  auto bind = [&](Statement& s) {
+    if (!q.region_code.empty()) s.Bind(s.ParamIndex(":region"), q.region_code);
     if (!q.region_low.empty()) s.Bind(s.ParamIndex(":lo"), q.region_low).Bind(s.ParamIndex(":hi"), q.region_high);
     if (!q.agency_code.empty()) s.Bind(s.ParamIndex(":agency"), q.agency_code);
     if (q.employee_type != 0) s.Bind(s.ParamIndex(":type"), static_cast<int64_t>(q.employee_type));
     if (q.after) s.Bind(s.ParamIndex(":key"), q.after->first).Bind(s.ParamIndex(":id"), q.after->second);
+  };
+  auto read_keys = [&](Statement& s, std::vector<SearchKey>& keys) {
+    while (s.Step()) keys.push_back(SearchKey{s.ColumnText(0), s.ColumnText(1), s.ColumnInt64(2)});
+  };
+  // Sort plan: every FTS5 match of `fts`, sorted by SQLite; exact, cost ~ matches.
+  auto sorted = [&](Connection& c, const std::string& fts, std::vector<SearchKey>& keys) {
+    auto s = c.Prepare(
+        "SELECT name_key, employee_id, rowid FROM employees WHERE rowid IN (SELECT rowid FROM employees_fts WHERE "
+        "employees_fts MATCH :q)" + filters + " ORDER BY name_key, employee_id LIMIT :limit");
+    s.Bind(s.ParamIndex(":q"), fts);
+    bind(s);
     s.Bind(s.ParamIndex(":limit"), static_cast<int64_t>(q.limit));
+    read_keys(s, keys);
+  };
+  // The rowids of `fts` matches, at most dense_matches of them: when fewer,
+  // all of them, and the sort plan takes them from here (one FTS5 pass).
+  auto match_rowids = [&](Connection& c, const std::string& fts) {
+    auto s = c.Prepare("SELECT rowid FROM employees_fts WHERE employees_fts MATCH ?1 LIMIT ?2");
+    s.Bind(1, fts).Bind(2, planning_.dense_matches);
+    std::vector<int64_t> rowids;
+    while (s.Step()) rowids.push_back(s.ColumnInt64(0));
+    return rowids;
+  };
+  auto sorted_rowids = [&](Connection& c, const std::vector<int64_t>& rowids, std::vector<SearchKey>& keys) {
+    auto s = c.Prepare("SELECT name_key, employee_id, rowid FROM employees WHERE rowid = :rowid" + filters);
+    std::vector<SearchKey> found;
+    for (int64_t rowid : rowids) {
+      bind(s);
+      s.Bind(s.ParamIndex(":rowid"), rowid);
+      read_keys(s, found);
+    }
+    std::sort(found.begin(), found.end());
+    if (static_cast<int>(found.size()) > q.limit) found.resize(static_cast<size_t>(q.limit));
+    keys.insert(keys.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+  };
+  auto few = [&](const std::vector<int64_t>& rowids) { return static_cast<int64_t>(rowids.size()) < planning_.dense_matches; };
+  // Walk plan: rows in name order (name_key in [low, high); empty = open)
+  // through the index matching the equality filter, tested by `keep`, until
+  // a page is full. False when `budget` rows were read first.
+  auto walk = [&](Connection& c, const std::string& low, const std::string& high, auto keep,
+                  std::vector<SearchKey>& keys, int64_t budget) {
+    const char* index = !q.region_code.empty()   ? "employees_by_region"
+                        : !q.agency_code.empty() ? "employees_by_agency"
+                                                 : "employees_by_name";
+    auto s = c.Prepare("SELECT name_key, employee_id, rowid FROM employees INDEXED BY " + std::string(index) +
+                       " WHERE 1" + filters + (low.empty() ? "" : " AND name_key >= :nlo") +
+                       (high.empty() ? "" : " AND name_key < :nhi") + " ORDER BY name_key, employee_id");
+    bind(s);
+    if (!low.empty()) s.Bind(s.ParamIndex(":nlo"), low);
+    if (!high.empty()) s.Bind(s.ParamIndex(":nhi"), high);
+    int64_t read = 0, kept = 0;
+    while (kept < q.limit && s.Step()) {
+      if (++read > budget) return false;
+      std::string name_key = s.ColumnText(0);
+      if (!keep(name_key)) continue;
+      keys.push_back(SearchKey{std::move(name_key), s.ColumnText(1), s.ColumnInt64(2)});
+      ++kept;
+    }
+    return true;
+  };
+  auto matches = [&](const std::string& name_key) { return NameKeyMatches(name_key, q.name_prefixes); };
+
+  // Many matches: the page is merged from (1) the names whose first token
+  // starts with a query token, contiguous in name order, walked range by
+  // range; (2) the others ("rest": FTS5 finds them with no query token at the
+  // start, `^`). Only rest names before the last name (1) put on the page can
+  // still make it: when the rest is small it is sorted (with the names
+  // starting with neither a letter nor a digit walked: FTS5 skips such a
+  // start); else the gaps between the ranges are walked up to that name, and
+  // sorted after all should the walk find the rest too sparse there.
+  auto dense = [&](Connection& c, std::vector<SearchKey>& keys) {
+    std::vector<std::pair<std::string, std::string>> ranges;
+    for (const auto& prefix : q.name_prefixes) {
+      if (!prefix.empty()) ranges.emplace_back(prefix, PrefixEnd(prefix));
+    }
+    std::sort(ranges.begin(), ranges.end());
+    std::vector<std::pair<std::string, std::string>> merged;
+    for (auto& range : ranges) {
+      if (!merged.empty() && range.first <= merged.back().second) merged.back().second = std::max(merged.back().second, range.second);
+      else merged.push_back(std::move(range));
+    }
+    for (const auto& [low, high] : merged) {
+      if (!walk(c, low, high, matches, keys, planning_.walk_budget)) return false;
+    }
+    std::string bound;  // exclusive upper name_key for the rest; empty = none
+    if (static_cast<int>(keys.size()) >= q.limit) {
+      std::nth_element(keys.begin(), keys.begin() + (q.limit - 1), keys.end());
+      bound = keys[static_cast<size_t>(q.limit - 1)].name_key + '\x01';
+    }
+    auto below = [&](const std::string& high) { return bound.empty() || (!high.empty() && high < bound) ? high : bound; };
+    std::string rest = "(" + q.fts_query + ") NOT (";
+    for (size_t i = 0; i < q.fts_tokens.size(); ++i) rest += (i ? " OR ^\"" : "^\"") + q.fts_tokens[i] + "\"*";
+    rest += ")";
+    if (auto rest_rowids = match_rowids(c, rest); few(rest_rowids)) {
+      sorted_rowids(c, rest_rowids, keys);
+      for (const auto& [low, high] : {std::pair<std::string, std::string>{"", "0"}, {":", "a"}, {"{", ""}}) {
+        if ((below(high).empty() || low < below(high)) && !walk(c, low, below(high), matches, keys, planning_.walk_budget)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    std::string low;  // the gaps between the ranges
+    for (size_t i = 0; i <= merged.size(); ++i) {
+      const std::string high = below(i < merged.size() ? merged[i].first : "");
+      if ((high.empty() || low < high) && !walk(c, low, high, matches, keys, planning_.walk_budget / 4)) {
+        sorted(c, rest, keys);
+        return true;
+      }
+      if (i < merged.size()) low = merged[i].second;
+      if (!bound.empty() && low >= bound) break;
+    }
+    return true;
+  };
+
+  return db_.Read([&](Connection& c) {
+    std::vector<SearchKey> keys;
+    if (q.fts_query.empty()) {
+      auto s = c.Prepare("SELECT name_key, employee_id, rowid FROM employees WHERE 1" + filters +
+                         " ORDER BY name_key, employee_id LIMIT :limit");
+      bind(s);
+      s.Bind(s.ParamIndex(":limit"), static_cast<int64_t>(q.limit));
+      read_keys(s, keys);
+    } else if (auto rowids = match_rowids(c, q.fts_query); few(rowids)) {
+      sorted_rowids(c, rowids, keys);
+    } else if (!dense(c, keys)) {
+      keys.clear();
+      sorted(c, q.fts_query, keys);
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());  // ranges may overlap
+    if (static_cast<int>(keys.size()) > q.limit) keys.resize(static_cast<size_t>(q.limit));
     std::vector<Employee> out;
-    while (s.Step()) out.push_back(ReadEmployee(s));
-    s.Reset();
+    {
+      auto s = c.Prepare("SELECT " + std::string(kColumns) + " FROM employees WHERE rowid = ?1");
+      for (const auto& key : keys) {
+        s.Bind(1, key.rowid);
+        if (s.Step()) out.push_back(ReadEmployee(s));
+      }
+    }
     for (auto& e : out) LoadRecords(c, e);
     return out;
   });
@@ -280,15 +437,36 @@ Result<UpsertOutcome> EmployeeStore::Upsert(const EmployeeWrite& w, int64_t expe
 }
 
 std::vector<UpsertResult> EmployeeStore::UpsertBatch(std::span<const EmployeeWrite> writes) {
-  return db_.Write([&](Connection& c) {
-    std::vector<UpsertResult> out;
-    out.reserve(writes.size());
-    const int64_t now = NowMicros();
-    for (const auto& w : writes) {
-      out.push_back(Apply(c, w, FindExisting(c, w.employee.employee_id), now, /*want_employee=*/false).result);
+  // A batch inserts into five indexes and the FTS index at random places:
+  // with SQLite's default 2 MB page cache nearly every row reads pages back,
+  // and a checkpoint after every batch writes each hot index page to the
+  // database file again. So a batch's connection gets a larger cache, which
+  // it keeps (freeing it after each batch only fragments the heap; the pool
+  // hands out its most recently used connection, so batches mostly reuse
+  // one), and checkpoints wait until the WAL holds kImportWalPages (a page
+  // changed by many batches is copied once). That one is set back after the
+  // batch, so the next ordinary commit checkpoints.
+  auto lease = db_.Acquire();
+  lease->Exec("PRAGMA cache_size=-" + std::to_string(kImportCacheKib) +
+              "; PRAGMA wal_autocheckpoint=" + std::to_string(kImportWalPages));
+  struct Restore {
+    Connection& c;
+    ~Restore() {
+      try {
+        c.Exec("PRAGMA wal_autocheckpoint=1000");  // SQLite's default
+      } catch (const StoreError&) {  // a pragma without I/O; nothing to undo
+      }
     }
-    return out;
-  });
+  } restore{*lease};
+  Transaction tx(*lease);
+  std::vector<UpsertResult> out;
+  out.reserve(writes.size());
+  const int64_t now = NowMicros();
+  for (const auto& w : writes) {
+    out.push_back(Apply(*lease, w, FindExisting(*lease, w.employee.employee_id), now, /*want_employee=*/false).result);
+  }
+  tx.Commit();
+  return out;
 }
 
 Result<DisciplinaryOutcome> EmployeeStore::SetDisciplinary(const DisciplinaryUpdate& u) {

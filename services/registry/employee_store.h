@@ -76,16 +76,29 @@ struct StoredWrite {
 // A search, in store terms (validated by the domain).
 struct EmployeeQuery {
   std::string fts_query;    // FTS5 MATCH expression; empty = no name filter
-  std::string region_low, region_high;  // work_region_code range [low, high); empty = any
+  std::vector<std::string> fts_tokens;     // its tokens as given (no '"' in them)
+  std::vector<std::string> name_prefixes;  // the same, folded as FoldName folds (for NameKeyMatches)
+  std::string region_code;  // one kab/kota: work_region_code = this; empty = see the range
+  std::string region_low, region_high;  // work_region_code range [low, high) (a province); empty = any
   std::string agency_code;  // empty = any
   int employee_type = 0;    // 0 = any
   std::optional<std::pair<std::string, std::string>> after;  // (name_key, employee_id) of the last row seen
   int limit = 50;
 };
 
+// How Search picks its plan for a name query. Few matches: FTS5 finds all of
+// them and SQLite sorts them by name (cost grows with the matches). Many
+// matches: walk an index in name order from the page position and test each
+// folded name against the query (cost grows with page size / match density).
+// Tests lower the thresholds to exercise both plans on small data.
+struct SearchPlanning {
+  int64_t dense_matches = 2000;  // at least this many FTS matches: walk
+  int64_t walk_budget = 100000;  // index rows a walk may read before the sort plan takes over
+};
+
 class EmployeeStore {
  public:
-  explicit EmployeeStore(Database& db) : db_(db) {}
+  explicit EmployeeStore(Database& db, SearchPlanning planning = {}) : db_(db), planning_(planning) {}
 
   std::optional<Employee> Find(const std::string& employee_id);
   // name_key of an employee (to resume a search after it).
@@ -100,6 +113,8 @@ class EmployeeStore {
   // Unconditional upserts of a batch in one transaction (imports); the result
   // of each write, in order.
   std::vector<UpsertResult> UpsertBatch(std::span<const EmployeeWrite> writes);
+  static constexpr int kImportCacheKib = 48 * 1024;  // page cache of a batch's connection
+  static constexpr int kImportWalPages = 32768;      // 128 MB of WAL before a batch checkpoints
 
   // Applies a per-case record (source_sequence ordering) and recomputes the
   // employee's summary state; NOT_FOUND / ABORTED as registry.proto says.
@@ -111,6 +126,7 @@ class EmployeeStore {
 
  private:
   Database& db_;
+  SearchPlanning planning_;
 };
 
 }  // namespace netra::registry

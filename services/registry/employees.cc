@@ -251,6 +251,27 @@ std::string FoldName(std::string_view name) {
   return out;
 }
 
+bool NameKeyMatches(std::string_view name_key, std::span<const std::string> prefixes) {
+  // Tokens of a folded name: runs of bytes other than ASCII punctuation and
+  // spaces (as the query is split; non-ASCII letters stay inside a token).
+  auto token_char = [](char c) { return static_cast<unsigned char>(c) >= 0x80 || IsCodeChar(c, ""); };
+  for (const auto& prefix : prefixes) {
+    bool found = false;
+    for (size_t i = 0; i < name_key.size() && !found;) {
+      if (!token_char(name_key[i])) {
+        ++i;
+        continue;
+      }
+      size_t end = i;
+      while (end < name_key.size() && token_char(name_key[end])) ++end;
+      found = name_key.substr(i, end - i).starts_with(prefix);
+      i = end;
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
 std::string EmployeeDirectory::DeriveId(const Employee& e) {
   switch (e.employee_type) {
     case static_cast<int>(EmployeeType::kPns): return e.nip;
@@ -451,6 +472,8 @@ Result<EmployeePage> EmployeeDirectory::Search(const EmployeeSearch& s) {
     for (const auto& token : tokens) {
       if (!query.fts_query.empty()) query.fts_query += " AND ";
       query.fts_query += "\"" + token + "\"*";  // tokens hold no '"' (ASCII punctuation split above)
+      query.fts_tokens.push_back(token);
+      query.name_prefixes.push_back(FoldName(token));
     }
   }
   if (!s.region_code.empty()) {
@@ -463,8 +486,7 @@ Result<EmployeePage> EmployeeDirectory::Search(const EmployeeSearch& s) {
         query.region_low = s.region_code + ".";  // every "NN.xx" of the province: ['NN.', 'NN/')
         query.region_high = s.region_code + "/";
       } else {
-        query.region_low = s.region_code;
-        query.region_high = s.region_code + '\x01';
+        query.region_code = s.region_code;
       }
     }
   }

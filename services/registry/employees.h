@@ -20,6 +20,7 @@
 #include "common/nik.h"
 #include "common/regions.h"
 #include "common/result.h"
+#include "services/registry/registry.h"
 
 namespace netra::registry {
 
@@ -30,12 +31,9 @@ class EmployeeStore;
 enum class EmploymentStatus { kUnspecified = 0, kActive = 1, kUnpaidLeave = 2, kRetired = 3, kDismissed = 4 };
 enum class DisciplinaryState { kUnspecified = 0, kNone = 1, kUnderSanction = 2, kDataBlocked = 3 };
 
-// A calendar day as sent (validated before use); all zero = not set.
-struct DateValue {
-  int year = 0, month = 0, day = 0;
-  bool empty() const { return year == 0 && month == 0 && day == 0; }
-  bool operator==(const DateValue&) const = default;
-};
+// A calendar day as sent (validated before use); all zero = not set. The
+// registry's one date type (registry.h), under the name this file uses.
+using DateValue = Date;
 
 struct StaffingAuthority {
   std::string code, name, region_code;
@@ -264,5 +262,9 @@ std::optional<size_t> CountCodePoints(std::string_view text);
 // Lower-case, diacritics removed (Latin letters), spaces collapsed: the key
 // names are sorted by, matching FTS5's unicode61 remove_diacritics folding.
 std::string FoldName(std::string_view name);
+// Whether every one of `prefixes` (query tokens folded by FoldName) starts a
+// token of `name_key` (a FoldName result): the FTS5 name match, on the folded
+// name, for the search plan that walks names in order.
+bool NameKeyMatches(std::string_view name_key, std::span<const std::string> prefixes);
 
 }  // namespace netra::registry

@@ -7,6 +7,8 @@
 #include "services/registry/employee_cache.h"
 #include "services/registry/employee_store.h"
 #include "services/registry/employees.h"
+#include "services/registry/party_screening.h"
+#include "services/registry/party_screening_store.h"
 #include "services/registry/prevention.h"
 #include "services/registry/prevention_store.h"
 #include "services/registry/registry.h"
@@ -34,8 +36,12 @@ int main(int argc, char** argv) {
         auto* prevention_store = parts.Keep(std::make_unique<netra::registry::PreventionStore>(env.store));
         auto* prevention = parts.Keep(
             std::make_unique<netra::registry::Prevention>(*prevention_store, *elections, *directory));
+        auto* party_store = parts.Keep(std::make_unique<netra::registry::PartyScreeningStore>(env.store));
+        auto* party_screening = parts.Keep(
+            std::make_unique<netra::registry::PartyScreening>(*party_store, *employees, *directory));
         parts.Serve(parts.Keep(std::make_unique<netra::registry::RegistryHandler>(
-            *registry, *elections, *employees, *prevention, *nik_hasher, env.metrics.registry())));
+            *registry, *elections, *employees, *prevention, *party_screening, *nik_hasher,
+            env.metrics.registry())));
         return true;
       });
 }

@@ -79,15 +79,13 @@ Result<Pledge> PreventionStore::RecordPledge(const std::string& request_id, cons
                                              const Pledge& pledge) {
   return Guarded("record pledge", [&]() -> Result<Pledge> {
     return db_.Write([&](Connection& c) -> Result<Pledge> {
-      auto recorded = c.Prepare("SELECT request_hash, response FROM request_ids WHERE method = ?1 AND request_id = ?2");
-      recorded.Bind(1, kRecordPledgeMethod).Bind(2, request_id);
-      if (recorded.Step()) {
-        if (recorded.ColumnBlob(0) != fingerprint) {
+      if (auto recorded = FindRequestRecord(c, kRecordPledgeMethod, request_id)) {
+        if (recorded->first != fingerprint) {
           Violations v;
           v.Add("request_id", ViolationReason::kInconsistent, "was already used for a different request");
           return Error::Invalid(std::move(v));
         }
-        return PledgeFrom(recorded.ColumnBlob(1));
+        return PledgeFrom(recorded->second);
       }
       auto employee = c.Prepare("SELECT 1 FROM employees WHERE employee_id = ?1");
       employee.Bind(1, pledge.employee_id);
@@ -112,14 +110,7 @@ Result<Pledge> PreventionStore::RecordPledge(const std::string& request_id, cons
           .Bind(8, pledge.recorded_by)
           .Bind(9, absl::ToUnixMicros(pledge.record_time));
       insert.Run();
-      auto record = c.Prepare(
-          "INSERT INTO request_ids(request_id, method, request_hash, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
-      record.Bind(1, request_id)
-          .Bind(2, kRecordPledgeMethod)
-          .BindBlob(3, fingerprint)
-          .BindBlob(4, PledgeJson(pledge))
-          .Bind(5, absl::ToUnixMicros(absl::Now()));
-      record.Run();
+      RecordRequest(c, kRecordPledgeMethod, request_id, fingerprint, PledgeJson(pledge));
       return pledge;
     });
   });

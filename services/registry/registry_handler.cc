@@ -8,11 +8,13 @@
 namespace netra::registry {
 
 RegistryHandler::RegistryHandler(const Registry& registry, Elections& elections, EmployeeDirectory& employees,
-                                 Prevention& prevention, const NikHasher& nik_hasher, prometheus::Registry& metrics)
+                                 Prevention& prevention, PartyScreening& party_screening,
+                                 const NikHasher& nik_hasher, prometheus::Registry& metrics)
     : registry_(registry),
       elections_(elections),
       employees_(employees),
       prevention_(prevention),
+      party_screening_(party_screening),
       nik_hasher_(nik_hasher) {
   auto& rows = prometheus::BuildCounter()
                    .Name("netra_import_rows_total")
@@ -22,6 +24,34 @@ RegistryHandler::RegistryHandler(const Registry& registry, Elections& elections,
   import_updated_ = &rows.Add({{"result", "updated"}});
   import_unchanged_ = &rows.Add({{"result", "unchanged"}});
   import_rejected_ = &rows.Add({{"result", "rejected"}});
+  party_matches_ = &prometheus::BuildCounter()
+                        .Name("netra_party_matches_total")
+                        .Help("Party-membership matches found and resolved, by the employee's province and result "
+                              "(matched, confirmed, identity_misuse)")
+                        .Register(metrics);
+}
+
+grpc::Status RegistryHandler::StoreFailure(const StoreError& error) {
+  if (error.IsUnavailable()) return Unavailable("the registry store is unavailable; retry later");
+  log::Error("store error", {{"error", error.what()}});
+  return InternalError("internal error; the operators have the details in the service log");
+}
+
+std::optional<grpc::Status> RegistryHandler::EndOfImportStream(
+    const grpc::ServerContext& context, bool empty, int64_t received,
+    const std::optional<std::pair<std::string, std::string>>& earlier, const std::string& request_hash,
+    google::protobuf::Message* response) {
+  if (empty) return InvalidArgument("request_id", ViolationReason::kRequired, "is required (the stream was empty)");
+  if (context.IsCancelled()) {
+    log::Warn("import cut off", {{"rows_received", std::to_string(received)}});
+    return grpc::Status(grpc::StatusCode::CANCELLED, "import cancelled by the client");
+  }
+  if (!earlier) return std::nullopt;
+  if (earlier->first != request_hash) {
+    return InvalidArgument("request_id", ViolationReason::kInconsistent, "was used before with different request content");
+  }
+  if (!response->ParseFromString(earlier->second)) return InternalError("internal error; see the service log");
+  return grpc::Status::OK;
 }
 
 grpc::Status RegistryHandler::ListRegions(grpc::ServerContext* context, const netra::v1::ListRegionsRequest* request,

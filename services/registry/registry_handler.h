@@ -2,15 +2,19 @@
 #pragma once
 
 #include "common/nik.h"
+#include "common/sqlite.h"
 #include "netra/v1/registry.grpc.pb.h"
 #include "services/registry/elections.h"
 #include "services/registry/employees.h"
+#include "services/registry/party_screening.h"
 #include "services/registry/prevention.h"
 #include "services/registry/registry.h"
 
 namespace prometheus {
 class Counter;
 class Registry;
+template <typename T>
+class Family;
 }  // namespace prometheus
 
 namespace netra::registry {
@@ -18,7 +22,8 @@ namespace netra::registry {
 class RegistryHandler final : public netra::v1::RegistryService::Service {
  public:
   RegistryHandler(const Registry& registry, Elections& elections, EmployeeDirectory& employees,
-                  Prevention& prevention, const NikHasher& nik_hasher, prometheus::Registry& metrics);
+                  Prevention& prevention, PartyScreening& party_screening, const NikHasher& nik_hasher,
+                  prometheus::Registry& metrics);
 
   grpc::Status ListRegions(grpc::ServerContext* context, const netra::v1::ListRegionsRequest* request,
                            netra::v1::ListRegionsResponse* response) override;
@@ -53,14 +58,50 @@ class RegistryHandler final : public netra::v1::RegistryService::Service {
   grpc::Status GetPledgeCoverage(grpc::ServerContext* context, const netra::v1::GetPledgeCoverageRequest* request,
                                  netra::v1::GetPledgeCoverageResponse* response) override;
 
+  // Party-membership screening (party_handler.cc).
+  grpc::Status ImportPartyMembers(grpc::ServerContext* context,
+                                  grpc::ServerReader<netra::v1::ImportPartyMembersRequest>* reader,
+                                  netra::v1::ImportPartyMembersResponse* response) override;
+  grpc::Status ListPartyMembershipMatches(grpc::ServerContext* context,
+                                          const netra::v1::ListPartyMembershipMatchesRequest* request,
+                                          netra::v1::ListPartyMembershipMatchesResponse* response) override;
+  grpc::Status ResolvePartyMembershipMatch(grpc::ServerContext* context,
+                                           const netra::v1::ResolvePartyMembershipMatchRequest* request,
+                                           netra::v1::ResolvePartyMembershipMatchResponse* response) override;
+
  private:
+  // Runs a handler body; a StoreError that escapes the domain (employee reads
+  // throw) becomes UNAVAILABLE when retrying can help, else INTERNAL with the
+  // cause in the log only.
+  template <class Fn>
+  static grpc::Status GuardStore(Fn&& fn) {
+    try {
+      return fn();
+    } catch (const StoreError& e) {
+      return StoreFailure(e);
+    }
+  }
+  static grpc::Status StoreFailure(const StoreError& error);
+  // How a client-streamed import (ImportEmployees, ImportPartyMembers) ends
+  // before its own result, if it does: INVALID_ARGUMENT for an empty stream,
+  // CANCELLED for one the client broke off (what was committed stays), and
+  // for a request_id of a completed import its stored response (or
+  // INVALID_ARGUMENT when the content differs). nullopt: go on and finish.
+  static std::optional<grpc::Status> EndOfImportStream(
+      const grpc::ServerContext& context, bool empty, int64_t received,
+      const std::optional<std::pair<std::string, std::string>>& earlier, const std::string& request_hash,
+      google::protobuf::Message* response);
+
   const Registry& registry_;
   Elections& elections_;
   EmployeeDirectory& employees_;
   Prevention& prevention_;
+  PartyScreening& party_screening_;
   const NikHasher& nik_hasher_;
   // netra_import_rows_total{result}: inserted, updated, unchanged, rejected.
   prometheus::Counter *import_inserted_, *import_updated_, *import_unchanged_, *import_rejected_;
+  // netra_party_matches_total{province,result}, created on first use per province.
+  prometheus::Family<prometheus::Counter>* party_matches_;
 };
 
 }  // namespace netra::registry

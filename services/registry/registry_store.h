@@ -5,6 +5,7 @@
 #include "common/store_schema.h"
 #include "services/registry/election_store.h"
 #include "services/registry/employee_store.h"
+#include "services/registry/party_screening_store.h"
 #include "services/registry/prevention_store.h"
 
 namespace netra::registry {
@@ -14,6 +15,7 @@ inline const Migration kMigrations[] = {
     {2, "employees", kEmployeesSql},
     {3, "elections", kElectionsSql},
     {4, "pledges", kPreventionSql},
+    {5, "party-membership screening", kPartyScreeningSql},
 };
 
 }  // namespace netra::registry

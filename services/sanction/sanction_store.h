@@ -5,8 +5,12 @@
 #include <optional>
 #include <string>
 
+#include "common/history.h"
+#include "common/outbox.h"
+#include "common/result.h"
 #include "common/sqlite.h"
 #include "common/store_schema.h"
+#include "services/sanction/case_store.h"
 
 namespace netra::sanction {
 
@@ -20,6 +24,9 @@ CREATE TABLE violation_catalogs (
   seq      INTEGER NOT NULL UNIQUE  -- order of adding; the highest is current
 );
 )sql"},
+    {3, "cases", kCasesSql},
+    {4, "case history", kHistorySql},
+    {5, "notification outbox", kOutboxSql},
 };
 
 class SanctionStore {
@@ -30,6 +37,18 @@ class SanctionStore {
   bool AddCatalog(const std::string& version, const std::string& body);
   // The most recently added catalog's JSON, if any.
   std::optional<std::string> CurrentCatalog();
+  // The current catalog's version ("" when none).
+  std::string CurrentVersion();
+
+  struct Put {
+    enum class Outcome { kAdded, kSame, kExists, kStale } outcome = Outcome::kAdded;
+    std::string current_version;
+    int64_t added_us = 0;  // when the put version was added
+  };
+  // In one transaction: ABORTED-worthy kStale when `expected` is set and is
+  // not the current version; kSame when `version` is current with this very
+  // body (a retry); kExists when `version` was used before; else adds it.
+  Put PutCatalog(const std::string& version, const std::string& body, const std::string& expected);
 
  private:
   Database& db_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -552,6 +553,65 @@ TEST(StoreUrl, RejectsBadUrls) {
   std::string error;
   ParseStoreUrl("mysql://h/db", &error);
   EXPECT_NE(error.find("\"mysql\""), std::string::npos) << error;
+}
+
+// Group commit: many writers at once share commits, and one failing write
+// takes nothing of the others with it.
+TEST(SqliteGroupCommit, ConcurrentWritesAllLandAndFailuresStayTheirOwn) {
+  TempDir dir;
+  prometheus::Registry registry;
+  DatabaseOptions options;
+  options.metrics = &registry;
+  auto db = MustOpen(dir.File("a.db"), kV1Only, options);
+  ASSERT_NE(db, nullptr);
+  std::atomic<int> committed{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const int id = t * 1000 + i;
+        try {
+          const int written = db->Write([&](Connection& c) {
+            InsertItem(c, id, "item-" + std::to_string(id));
+            // Every fifth write fails after writing: its row must not stay.
+            if (i % 5 == 4) throw std::runtime_error("refused by the domain");
+            return id;
+          });
+          EXPECT_EQ(written, id);
+          ++committed;
+        } catch (const std::runtime_error& e) {
+          EXPECT_STREQ(e.what(), "refused by the domain");
+          ++refused;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(committed.load(), 16 * 40);
+  EXPECT_EQ(refused.load(), 16 * 10);
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items"), 16 * 40);
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items WHERE id % 1000 % 5 = 4"), 0);
+  // Every write went through a group commit (one sample per group).
+  const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
+  EXPECT_NE(text.find("netra_store_group_commit_writes_sum 800"), std::string::npos) << text;
+}
+
+TEST(SqliteGroupCommit, AConstraintViolationFailsOnlyItsOwnWrite) {
+  TempDir dir;
+  auto db = MustOpen(dir.File("a.db"), kV1Only);
+  ASSERT_NE(db, nullptr);
+  db->Write([](Connection& c) { InsertItem(c, 1, "taken"); });
+  try {
+    db->Write([](Connection& c) {
+      InsertItem(c, 2, "fresh");
+      InsertItem(c, 3, "taken");  // UNIQUE(name)
+    });
+    ADD_FAILURE() << "expected a constraint violation";
+  } catch (const StoreError& e) {
+    EXPECT_TRUE(e.IsUniqueViolation()) << e.what();
+  }
+  db->Write([](Connection& c) { InsertItem(c, 4, "later"); });
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items"), 2);
 }
 
 }  // namespace

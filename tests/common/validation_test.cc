@@ -37,6 +37,7 @@ TEST(CheckTextTest, ReportsOneProblemWithItsField) {
 TEST(CheckRequestIdTest, AcceptsTheApiAlphabetOnly) {
   Violations v;
   EXPECT_TRUE(CheckRequestId("import-employees:sha256:ab12.x_y", "request_id", v));
+  EXPECT_TRUE(CheckRequestId("C-2026-000123/open", "request_id", v));
   EXPECT_TRUE(v.empty());
   EXPECT_FALSE(CheckRequestId("", "request_id", v));
   EXPECT_FALSE(CheckRequestId(std::string(129, 'a'), "request_id", v));

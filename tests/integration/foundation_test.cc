@@ -170,16 +170,6 @@ TEST_F(FoundationTest, ComplaintStatusOfAnUnknownTrackingCodeIsNotFound) {
   EXPECT_EQ(ViolatedFields(status), std::vector<std::string>{"tracking_code"});
 }
 
-TEST_F(FoundationTest, RpcsOfLaterReleasesAnswerUnimplementedWithTheirName) {
-  auto stub = netra::v1::RegistryService::NewStub(stack_.channel(Service::kRegistry));
-  netra::v1::ListPartyMembershipMatchesRequest request;
-  netra::v1::ListPartyMembershipMatchesResponse response;
-  auto status = stub->ListPartyMembershipMatches(Context().get(), request, &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("RegistryService/ListPartyMembershipMatches"), std::string::npos)
-      << status.error_message();
-}
-
 TEST_F(FoundationTest, MetricsCountEveryCallByServiceMethodAndCode) {
   ListRegions("", netra::v1::REGION_LEVEL_UNSPECIFIED);
   ListRegions("", netra::v1::REGION_LEVEL_UNSPECIFIED);

@@ -50,23 +50,32 @@ std::string NetraStack::log(Service service) const {
   return ReadFile(dir_.File(Name(service) + ".log"));
 }
 
-bool NetraStack::Start(Service service, std::vector<std::string> extra_args) {
-  std::string name = Name(service);
+std::vector<std::string> NetraStack::CommandLine(Service service, const std::string& listen, int metrics_port,
+                                                 const std::map<Service, std::string>& peers) const {
   std::vector<std::string> argv = {
       BinaryPath(service),
-      "--listen=" + address(service),
-      "--metrics-listen=127.0.0.1:" + std::to_string(metrics_port(service)),
+      "--listen=" + listen,
+      "--metrics-listen=127.0.0.1:" + std::to_string(metrics_port),
       "--redis=" + redis_.url(),
-      "--store=sqlite://" + dir_.File(name + ".db"),
+      "--store=sqlite://" + dir_.File(Name(service) + ".db"),
       "--data-dir=" NETRA_SOURCE_DIR "/data",
       "--deployment=test",
       "--drain-seconds=5",
   };
   // Each service is given the peers it calls (the registry calls none).
-  auto peer = [&](Service p) { argv.push_back("--" + Name(p) + "=" + address(p)); };
+  auto peer = [&](Service p) {
+    auto it = peers.find(p);
+    argv.push_back("--" + Name(p) + "=" + (it != peers.end() ? it->second : address(p)));
+  };
   if (service == Service::kComplaint) peer(Service::kRegistry), peer(Service::kSanction);
   if (service == Service::kSanction) peer(Service::kRegistry), peer(Service::kComplaint);
-  if (service == Service::kRegistry) argv.push_back("--nik-key-file=" + nik_key_file());
+  if (service == Service::kRegistry || service == Service::kComplaint) argv.push_back("--nik-key-file=" + nik_key_file());
+  return argv;
+}
+
+bool NetraStack::Start(Service service, std::vector<std::string> extra_args) {
+  std::string name = Name(service);
+  std::vector<std::string> argv = CommandLine(service, address(service), metrics_port(service));
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   auto& process = processes_[Index(service)];
   process = std::make_unique<Subprocess>(argv, dir_.File(name + ".log"));

@@ -42,6 +42,12 @@ class NetraStack {
   // The NIK hashing key the services that need one are given.
   std::string nik_key_file() const { return dir_.File("nik.key"); }
 
+  // The command line Start runs `service` with (this stack's Redis, store file and
+  // data), listening on `listen` and `metrics_port`; `peers` overrides the targets of
+  // the services it calls (e.g. several replicas, comma-separated).
+  std::vector<std::string> CommandLine(Service service, const std::string& listen, int metrics_port,
+                                       const std::map<Service, std::string>& peers = {}) const;
+
   static std::string BinaryPath(Service service);
   static std::string Name(Service service);
 

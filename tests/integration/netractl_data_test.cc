@@ -188,5 +188,75 @@ TEST_F(NetractlDataTest, HashNiksNeverPrintsAClearNik) {
   EXPECT_EQ(run.output.find("3302019902870001"), std::string::npos);
 }
 
+TEST_F(NetractlDataTest, PartyMembersAreImportedWithoutAClearNikAndMatchesResolved) {
+  const std::string agency = ",pemkab-33.02,Pemerintah Kabupaten Banyumas,33.02\n";
+  auto employees = Netractl({"import", "employees",
+                             Write("staff.csv",
+                                   "employee_type,nip,nik,name,gender,birth_date,agency_code,agency_name,"
+                                   "work_region_code\n"
+                                   "PNS,198702132013051010,3302011302870001,Ahmad,M,1987-02-13" + agency +
+                                   "PNS,198702132013051012,3302011302870002,Bagus,M,1987-02-13" + agency)});
+  ASSERT_EQ(employees.exit_code, 0) << employees.output;
+
+  const std::string members = Write("members.csv",
+                                    "nik,party_code,party_name,region_code,role\n"
+                                    "3302011302870001,PDIP,Partai Demokrasi Indonesia Perjuangan,33.02,member\n"
+                                    "3302011302870009,GOLKAR,Partai Golongan Karya,33.02,PENGURUS\n"
+                                    "3302019902870003,PKB,Partai Kebangkitan Bangsa,33.02,\n"
+                                    "3302011302870002,PKB,Partai Kebangkitan Bangsa,33.02,treasurer\n");
+  auto refused = Netractl({"import", "party-members", members});
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("hash it first"), std::string::npos) << refused.output;
+
+  auto hashed_here = Netractl({"import", "party-members", members, "--hash-with-key=" + stack_.nik_key_file()});
+  ASSERT_EQ(hashed_here.exit_code, 3) << hashed_here.output;
+  auto summary = nlohmann::json::parse(hashed_here.output);
+  EXPECT_EQ(Count(summary, "records_received"), 2);
+  EXPECT_EQ(Count(summary, "accepted"), 2);
+  EXPECT_EQ(Count(summary, "matched"), 1);
+  EXPECT_EQ(summary.at("client_rejected"), 2);
+  ASSERT_EQ(summary.at("client_row_errors").size(), 2u);
+  EXPECT_EQ(summary.at("client_row_errors")[0].at("violations")[0].at("field"), "nik");
+  EXPECT_EQ(summary.at("client_row_errors")[1].at("violations")[0].at("field"), "role");
+  for (const char* nik : {"3302011302870001", "3302011302870009", "3302019902870003", "3302011302870002"}) {
+    EXPECT_EQ(hashed_here.output.find(nik), std::string::npos) << nik;
+  }
+
+  // The other way: hash-niks first, then the file of HMACs, with a short and a non-hex hash added.
+  const std::string hashed = stack_.dir().File("members-hashed.csv");
+  auto hash = Tool("netractl", {"hash-niks", members, "--nik-key-file=" + stack_.nik_key_file(), "--out=" + hashed});
+  ASSERT_EQ(hash.exit_code, 3) << hash.output;  // the invalid NIK is skipped
+  std::ofstream(hashed, std::ios::app) << "abcdef,PAN,Partai Amanat Nasional,33.02,\r\nxyz,PAN,,,\r\n";
+  auto from_hashes = Netractl({"import", "party-members", hashed});
+  ASSERT_EQ(from_hashes.exit_code, 3) << from_hashes.output;
+  summary = nlohmann::json::parse(from_hashes.output);
+  EXPECT_EQ(Count(summary, "records_received"), 3);
+  EXPECT_EQ(Count(summary, "accepted"), 2);     // the same two records again
+  EXPECT_EQ(Count(summary, "new_matches"), 0);  // and so no new match
+  ASSERT_EQ(summary.at("row_errors").size(), 1u);
+  EXPECT_EQ(Count(summary.at("row_errors")[0], "row_number"), 4);
+  EXPECT_EQ(summary.at("row_errors")[0].at("violations")[0].at("field"), "nik_hmac");
+  ASSERT_EQ(summary.at("client_row_errors").size(), 2u);
+  EXPECT_EQ(summary.at("client_row_errors")[0].at("violations")[0].at("field"), "role");
+  EXPECT_EQ(summary.at("client_row_errors")[1].at("violations")[0].at("field"), "nik_hmac");
+
+  auto listed = Netractl({"party-matches", "list", "--status=open", "--party=PDIP"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  auto matches = nlohmann::json::parse(listed.output).at("matches");
+  ASSERT_EQ(matches.size(), 1u);
+  const std::string match_id = matches[0].at("match_id");
+  EXPECT_EQ(matches[0].at("employee").at("employee_id"), "198702132013051010");
+
+  auto misuse = Netractl({"party-matches", "resolve", match_id, "--as=identity-misuse",
+                          "--statement-reference=800/3/2024", "--statement-date=2024-01-15", "--expected-version=1"});
+  ASSERT_EQ(misuse.exit_code, 0) << misuse.output;
+  EXPECT_EQ(nlohmann::json::parse(misuse.output).at("match").at("status"),
+            "PARTY_MEMBERSHIP_MATCH_STATUS_IDENTITY_MISUSE");
+  auto again = Netractl({"party-matches", "resolve", match_id, "--as=confirmed-member"});
+  EXPECT_EQ(again.exit_code, 1) << again.output;
+  EXPECT_NE(again.output.find("\"FailedPrecondition\""), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("PARTY_MEMBERSHIP_MATCH_STATUS_IDENTITY_MISUSE"), std::string::npos) << again.output;
+}
+
 }  // namespace
 }  // namespace netra::testing

@@ -1,5 +1,7 @@
-// Tests for services/complaint/complaints.h: tracking codes and the public
-// status lookup, against a real SQLite store and a real redis-server.
+// Tests for services/complaint/complaints.h with its store: tracking codes,
+// the public status lookup, submission, clustering, the workflow, forwarding,
+// outcomes, the hash-chained history and evidence, against a real SQLite
+// store and a real redis-server (the registry is an in-memory RegistryPort).
 #include "services/complaint/complaints.h"
 
 #include <gtest/gtest.h>
@@ -10,9 +12,19 @@
 #include <set>
 #include <string>
 #include <vector>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include "common/digest.h"
+#include "netra/v1/sanction.pb.h"
 
 #include "common/sqlite.h"
 #include "services/complaint/complaint_store.h"
+#include "services/complaint/evidence.h"
+#include "tests/services/complaint_test_support.h"
 #include "tests/support/test_support.h"
 
 namespace netra::complaint {
@@ -71,13 +83,18 @@ class PublicStatusTest : public ::testing::Test {
     db_ = Database::Open(dir_.File("complaint.db"), kMigrations, &error);
     ASSERT_TRUE(db_) << error;
     store_ = std::make_unique<ComplaintStore>(*db_);
-    complaints_ = std::make_unique<Complaints>(*store_, *cache_);
+    complaints_ = std::make_unique<Complaints>(*store_, *cache_, *redis_, registry_, netra::testing::ShippedRegions(),
+                                               testing::Codes(), hasher_, ComplaintSettings{}, &metrics_);
   }
 
-  void Insert(const std::string& id, const std::string& code, ComplaintStatus status, int64_t received,
+  void Insert(const std::string& id, const std::string& code, Status status, int64_t received,
               int64_t updated) {
     db_->Write([&](Connection& c) {
-      c.Prepare("INSERT INTO complaints (id, tracking_code, status, received_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+      c.Prepare(
+           "INSERT INTO complaints (id, tracking_code, status, received_at, updated_at, status_since, region_code, "
+           "province, election_id, violation_codes, category, subject_key, needs_subject_review, cluster_id, "
+           "is_primary, history_hash, record) VALUES (?1, ?2, ?3, ?4, ?5, ?4, '33.74', '33', 'pemilu-2024', ',B2,', "
+           "'discipline', '', 0, ?1, 1, zeroblob(32), x'')")
           .Bind(1, id)
           .Bind(2, code)
           .Bind(3, static_cast<int64_t>(status))
@@ -117,6 +134,8 @@ class PublicStatusTest : public ::testing::Test {
   std::unique_ptr<Cache> cache_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<ComplaintStore> store_;
+  testing::FakeRegistry registry_;
+  NikHasher hasher_{std::string(32, 'k')};
   std::unique_ptr<Complaints> complaints_;
 };
 
@@ -139,12 +158,12 @@ TEST_F(PublicStatusTest, UnknownCodeIsNotFound) {
 }
 
 TEST_F(PublicStatusTest, StoredComplaintIsFoundThenServedFromRedis) {
-  Insert("c-1", "KQ7M2XR9TB", ComplaintStatus::kUnderReview, 1700000000000000, 1700000500000000);
+  Insert("c-1", "KQ7M2XR9TB", netra::v1::COMPLAINT_STATUS_UNDER_REVIEW, 1700000000000000, 1700000500000000);
 
   auto first = complaints_->GetPublicStatus("KQ7M2XR9TB");
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first.value().tracking_code, "KQ7M2XR9TB");
-  EXPECT_EQ(first.value().status, ComplaintStatus::kUnderReview);
+  EXPECT_EQ(first.value().status, netra::v1::COMPLAINT_STATUS_UNDER_REVIEW);
   EXPECT_EQ(first.value().received_micros, 1700000000000000);
   EXPECT_EQ(first.value().updated_micros, 1700000500000000);
   EXPECT_EQ(CacheRequests("miss"), 1);
@@ -153,29 +172,29 @@ TEST_F(PublicStatusTest, StoredComplaintIsFoundThenServedFromRedis) {
   auto second = complaints_->GetPublicStatus("KQ7M2XR9TB");
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(CacheRequests("hit"), 1);
-  EXPECT_EQ(second.value().status, ComplaintStatus::kUnderReview);
+  EXPECT_EQ(second.value().status, netra::v1::COMPLAINT_STATUS_UNDER_REVIEW);
   EXPECT_EQ(second.value().received_micros, 1700000000000000);
   EXPECT_EQ(second.value().updated_micros, 1700000500000000);
 }
 
 TEST_F(PublicStatusTest, LowerCaseCodeIsAccepted) {
-  Insert("c-2", "KQ7M2XR9TC", ComplaintStatus::kReceived, 1, 2);
+  Insert("c-2", "KQ7M2XR9TC", netra::v1::COMPLAINT_STATUS_RECEIVED, 1, 2);
   auto result = complaints_->GetPublicStatus("kq7m2xr9tc");
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result.value().tracking_code, "KQ7M2XR9TC");
-  EXPECT_EQ(result.value().status, ComplaintStatus::kReceived);
+  EXPECT_EQ(result.value().status, netra::v1::COMPLAINT_STATUS_RECEIVED);
 }
 
 TEST_F(PublicStatusTest, UnknownCodeIsNotCached) {
   ASSERT_FALSE(complaints_->GetPublicStatus("ABCDEFGH23").ok());
-  Insert("c-3", "ABCDEFGH23", ComplaintStatus::kRegistered, 5, 6);
+  Insert("c-3", "ABCDEFGH23", netra::v1::COMPLAINT_STATUS_REGISTERED, 5, 6);
   auto result = complaints_->GetPublicStatus("ABCDEFGH23");
   ASSERT_TRUE(result.ok());
-  EXPECT_EQ(result.value().status, ComplaintStatus::kRegistered);
+  EXPECT_EQ(result.value().status, netra::v1::COMPLAINT_STATUS_REGISTERED);
 }
 
 TEST_F(PublicStatusTest, CorruptCacheEntryDoesNotHideTheStoredRecord) {
-  Insert("c-4", "KQ7M2XR9TD", ComplaintStatus::kForwarded, 10, 20);
+  Insert("c-4", "KQ7M2XR9TD", netra::v1::COMPLAINT_STATUS_FORWARDED, 10, 20);
   for (const char* corrupt : {"not json", "{\"s\":99,\"r\":1,\"u\":2}", "{\"s\":\"x\",\"r\":1,\"u\":2}",
                               "{\"s\":4,\"r\":\"1\",\"u\":2}", "[1,2,3]"}) {
     SCOPED_TRACE(corrupt);
@@ -183,19 +202,19 @@ TEST_F(PublicStatusTest, CorruptCacheEntryDoesNotHideTheStoredRecord) {
     Result<PublicStatus> result = Error::Internal("not called");
     EXPECT_NO_THROW(result = complaints_->GetPublicStatus("KQ7M2XR9TD"));
     ASSERT_TRUE(result.ok());
-    EXPECT_EQ(result.value().status, ComplaintStatus::kForwarded);
+    EXPECT_EQ(result.value().status, netra::v1::COMPLAINT_STATUS_FORWARDED);
     EXPECT_EQ(result.value().received_micros, 10);
   }
 }
 
 TEST_F(PublicStatusTest, StillAnswersFromTheStoreWithRedisDown) {
-  Insert("c-5", "KQ7M2XR9TE", ComplaintStatus::kClosed, 100, 200);
+  Insert("c-5", "KQ7M2XR9TE", netra::v1::COMPLAINT_STATUS_CLOSED, 100, 200);
   ASSERT_TRUE(redis_server_.Stop());
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 5; ++i) {
     auto result = complaints_->GetPublicStatus("KQ7M2XR9TE");
     ASSERT_TRUE(result.ok());
-    EXPECT_EQ(result.value().status, ComplaintStatus::kClosed);
+    EXPECT_EQ(result.value().status, netra::v1::COMPLAINT_STATUS_CLOSED);
     EXPECT_EQ(result.value().updated_micros, 200);
   }
   auto unknown = complaints_->GetPublicStatus("ABCDEFGH23");
@@ -204,6 +223,530 @@ TEST_F(PublicStatusTest, StillAnswersFromTheStoreWithRedisDown) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);  // a dead cache costs a miss, not a stall
   EXPECT_GE(CacheRequests("error"), 5);
   EXPECT_EQ(CacheRequests("hit"), 0);
+}
+
+// ---------------------------------------------------------------------------
+// Submission, clusters, workflow, forwarding, outcome, history
+
+namespace v1 = netra::v1;
+using testing::At;
+using testing::kNow;
+using testing::ValidRequest;
+
+const std::string kEvidence(64, 'a');
+const std::string kSubject = "198503142010011001";
+
+class ComplaintDomainTest : public PublicStatusTest {
+ protected:
+  void SetUp() override {
+    PublicStatusTest::SetUp();
+    registry_.Add(kSubject, "Siti Aminah", "Dinas Pendidikan Kota Semarang", "33.74");
+    v1::Evidence e;
+    e.set_evidence_id(kEvidence);
+    e.set_size_bytes(3);
+    e.set_media_type("text/plain");
+    store_->InsertEvidence(e);
+  }
+
+  v1::Complaint Submit(const std::string& request_id, absl::Time now = kNow,
+                       const std::function<void(v1::SubmitComplaintRequest&)>& mutate = {}) {
+    auto request = ValidRequest();
+    request.set_request_id(request_id);
+    if (mutate) mutate(request);
+    auto result = complaints_->Submit(request, public_, now);
+    EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().message);
+    return result.ok() ? result.value().complaint() : v1::Complaint();
+  }
+
+  Result<v1::Complaint> Act(const v1::Complaint& c, v1::ComplaintAction action, const std::string& reason = "",
+                            const std::function<void(v1::TransitionComplaintRequest&)>& mutate = {}) {
+    v1::TransitionComplaintRequest request;
+    request.set_request_id("t-" + std::to_string(++transitions_));
+    request.set_complaint_id(c.complaint_id());
+    request.set_action(action);
+    request.set_reason(reason);
+    request.set_expected_version(c.version());
+    if (mutate) mutate(request);
+    return complaints_->Transition(request, officer_, kNow + absl::Hours(1));
+  }
+
+  v1::Complaint MustAct(const v1::Complaint& c, v1::ComplaintAction action, const std::string& reason = "because") {
+    auto result = Act(c, action, reason, [](auto& r) { r.mutable_forward()->set_review_summary("Kajian: terbukti."); });
+    EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().message);
+    return result.ok() ? result.value() : c;
+  }
+
+  v1::Complaint Reload(const v1::Complaint& c) { return complaints_->Get(c.complaint_id()).value(); }
+
+  int64_t Count(const std::string& sql) {
+    return db_->Read([&](Connection& c) {
+      auto s = c.Prepare(sql);
+      s.Step();
+      return s.ColumnInt64(0);
+    });
+  }
+
+  Actor public_{"anonymous", Actor::Kind::kPublic, "", ""};
+  Actor officer_{"bawaslu-33.74/officer-1", Actor::Kind::kPerson, "", "bawaslu-33.74"};
+  int transitions_ = 0;
+};
+
+TEST_F(ComplaintDomainTest, ACompleteReportIsReceivedResolvedWithDeadlinesAndHistory) {
+  v1::Complaint c = Submit("r1");
+  EXPECT_EQ(c.status(), v1::COMPLAINT_STATUS_RECEIVED);
+  EXPECT_TRUE(IsWellFormedTrackingCode(c.tracking_code()));
+  EXPECT_EQ(c.version(), 1);
+  EXPECT_EQ(c.subject_resolution().status(), v1::SUBJECT_RESOLUTION_STATUS_RESOLVED_BY_NUMBER);
+  EXPECT_EQ(c.subject_resolution().employee().name(), "Siti Aminah");
+  EXPECT_TRUE(c.deadlines().has_report());
+  EXPECT_EQ(c.deadlines().report().time_zone(), "Asia/Jakarta");
+  EXPECT_FALSE(c.late());
+  EXPECT_TRUE(c.missing_requirements().empty());
+  EXPECT_EQ(c.evidence_size(), 1);
+  EXPECT_TRUE(c.cluster().is_primary());
+  EXPECT_EQ(c.cluster().member_count(), 1);
+  EXPECT_EQ(c.history_head_sequence(), 1);
+  auto verified = complaints_->Verify(c.complaint_id());
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified.value().intact);
+  auto status = complaints_->GetPublicStatus(c.tracking_code());
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status.value().status, v1::COMPLAINT_STATUS_RECEIVED);
+}
+
+TEST_F(ComplaintDomainTest, AnIncompleteReportIsStoredWithWhatIsMissingAndTheCompletionDeadline) {
+  v1::Complaint c = Submit("r1", kNow, [](auto& r) {
+    r.clear_evidence_ids();
+    r.mutable_act()->clear_description();
+    r.mutable_reporter()->clear_address();
+  });
+  EXPECT_EQ(c.status(), v1::COMPLAINT_STATUS_INCOMPLETE);
+  EXPECT_EQ(std::vector<int>(c.missing_requirements().begin(), c.missing_requirements().end()),
+            (std::vector<int>{v1::COMPLAINT_REQUIREMENT_REPORTER_ADDRESS, v1::COMPLAINT_REQUIREMENT_DESCRIPTION,
+                              v1::COMPLAINT_REQUIREMENT_EVIDENCE}));
+  ASSERT_TRUE(c.deadlines().has_completion());
+  EXPECT_EQ(c.deadlines().completion().due_date().day(), 3);  // 2 calendar days after 1 Feb
+  auto view = complaints_->GetPublicView(c.tracking_code());
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view.value().missing.size(), 3u);
+  ASSERT_TRUE(view.value().completion.has_value());
+
+  // Completing with something still missing stores nothing.
+  auto still = Act(c, v1::COMPLAINT_ACTION_COMPLETE, "", [](auto& r) {
+    r.mutable_amendment()->mutable_act()->set_description("Now described.");
+  });
+  ASSERT_FALSE(still.ok());
+  EXPECT_EQ(still.error().kind, Error::Kind::kInvalidArgument);
+  EXPECT_EQ(Reload(c).version(), 1);
+  auto done = Act(c, v1::COMPLAINT_ACTION_COMPLETE, "", [](auto& r) {
+    r.mutable_amendment()->mutable_act()->set_description("Now described.");
+    r.mutable_amendment()->mutable_reporter()->set_address("Jl. Pandanaran 2");
+    r.mutable_amendment()->add_add_evidence_ids(kEvidence);
+  });
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  EXPECT_EQ(done.value().status(), v1::COMPLAINT_STATUS_COMPLETED);
+  EXPECT_TRUE(done.value().missing_requirements().empty());
+  EXPECT_FALSE(done.value().deadlines().has_completion());
+}
+
+TEST_F(ComplaintDomainTest, AReportAfterTheWindowIsMarkedLate) {
+  v1::Complaint c = Submit("r1", kNow, [](auto& r) {
+    *r.mutable_act()->mutable_occurred_time() = At(kNow - absl::Hours(24 * 20));
+    *r.mutable_act()->mutable_known_time() = At(kNow - absl::Hours(24 * 15));
+  });
+  EXPECT_TRUE(c.late());
+  EXPECT_EQ(c.status(), v1::COMPLAINT_STATUS_RECEIVED);  // late is a mark, not a refusal
+}
+
+TEST_F(ComplaintDomainTest, UnknownElectionOrEvidenceIsAClearErrorAndStoresNothing) {
+  auto request = ValidRequest();
+  request.mutable_act()->set_election_id("pemilu-2099");
+  auto result = complaints_->Submit(request, public_, kNow);
+  ASSERT_FALSE(result.ok());
+  ASSERT_EQ(result.error().violations.size(), 1u);
+  EXPECT_EQ(result.error().violations.list()[0].field, "act.election_id");
+  EXPECT_EQ(result.error().violations.list()[0].reason, ViolationReason::kNotFound);
+
+  request = ValidRequest();
+  request.add_evidence_ids(std::string(64, 'b'));
+  result = complaints_->Submit(request, public_, kNow);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().violations.list()[0].field, "evidence_ids[1]");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM complaints"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM request_ids"), 0);
+
+  registry_.down = true;
+  result = complaints_->Submit(ValidRequest(), public_, kNow);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind, Error::Kind::kUnavailable);
+}
+
+TEST_F(ComplaintDomainTest, ARetryReturnsTheFirstResultWithOrWithoutRedis) {
+  v1::Complaint first = Submit("same");
+  v1::Complaint again = Submit("same");
+  EXPECT_EQ(again.complaint_id(), first.complaint_id());
+  EXPECT_EQ(again.tracking_code(), first.tracking_code());
+  ASSERT_TRUE(redis_server_.Stop());
+  v1::Complaint without_redis = Submit("same");
+  EXPECT_EQ(without_redis.complaint_id(), first.complaint_id());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM complaints"), 1);
+
+  auto other = ValidRequest();
+  other.set_request_id("same");
+  other.mutable_act()->set_place("Elsewhere");
+  auto reused = complaints_->Submit(other, public_, kNow);
+  ASSERT_FALSE(reused.ok());
+  EXPECT_EQ(reused.error().violations.list()[0].field, "request_id");
+  EXPECT_EQ(reused.error().violations.list()[0].reason, ViolationReason::kInconsistent);
+}
+
+TEST_F(ComplaintDomainTest, TheReportersNikIsKeptOnlyAsItsKeyedHash) {
+  const std::string nik = "3374011503850001";
+  v1::Complaint c = Submit("r1", kNow, [&](auto& r) { r.mutable_reporter()->set_nik(nik); });
+  EXPECT_TRUE(c.reporter().nik_on_file());
+  EXPECT_TRUE(c.reporter().nik().empty());
+  std::string stored = db_->Read([&](Connection& conn) {
+    auto s = conn.Prepare("SELECT reporter_nik_hash FROM complaints WHERE id = ?1");
+    s.Bind(1, c.complaint_id());
+    s.Step();
+    return s.ColumnBlob(0);
+  });
+  EXPECT_EQ(stored, hasher_.Hash(nik));
+  db_.reset();  // checkpoint, then look at every byte on disk
+  for (const char* suffix : {"", "-wal"}) {
+    EXPECT_EQ(netra::testing::ReadFile(dir_.File(std::string("complaint.db") + suffix)).find(nik), std::string::npos);
+  }
+}
+
+TEST_F(ComplaintDomainTest, NearDuplicatesJoinOneClusterWithinTheWindow) {
+  v1::Complaint a = Submit("a");
+  v1::Complaint b = Submit("b", kNow + absl::Hours(1));
+  v1::Complaint c = Submit("c", kNow + absl::Hours(2), [](auto& r) { r.mutable_act()->add_violation_codes("B6"); });
+  v1::Complaint other_code = Submit("d", kNow + absl::Hours(2), [](auto& r) { r.mutable_act()->set_violation_codes(0, "B7"); });
+  EXPECT_EQ(b.cluster().cluster_id(), a.cluster().cluster_id());
+  EXPECT_EQ(c.cluster().cluster_id(), a.cluster().cluster_id());
+  EXPECT_FALSE(b.cluster().is_primary());
+  EXPECT_EQ(b.cluster().primary_complaint_id(), a.complaint_id());
+  EXPECT_NE(b.tracking_code(), a.tracking_code());  // each reporter follows their own code
+  EXPECT_NE(other_code.cluster().cluster_id(), a.cluster().cluster_id());
+  EXPECT_EQ(Reload(a).cluster().member_count(), 3);
+  EXPECT_EQ(Reload(a).history_head_sequence(), 3);  // submitted + two members joined
+
+  // The window runs from the latest report: 72 h after it, a new cluster.
+  v1::Complaint late = Submit("e", kNow + absl::Hours(2 + 73));
+  EXPECT_NE(late.cluster().cluster_id(), a.cluster().cluster_id());
+}
+
+TEST_F(ComplaintDomainTest, AConcurrentBurstWithRedisDownEndsAsOneCluster) {
+  ASSERT_TRUE(redis_server_.Stop());
+  constexpr int kThreads = 4, kEach = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto request = ValidRequest();
+        request.set_request_id("burst-" + std::to_string(t) + "-" + std::to_string(i));
+        EXPECT_TRUE(complaints_->Submit(request, public_, kNow).ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM complaints"), kThreads * kEach);
+  EXPECT_EQ(Count("SELECT COUNT(DISTINCT cluster_id) FROM complaints"), 1);
+  EXPECT_EQ(Count("SELECT member_count FROM clusters WHERE id = (SELECT cluster_id FROM complaints LIMIT 1)"),
+            kThreads * kEach);
+  EXPECT_EQ(Count("SELECT COUNT(DISTINCT tracking_code) FROM complaints"), kThreads * kEach);
+}
+
+TEST_F(ComplaintDomainTest, TheWorkflowRecordsActorsAndRefusesIllegalAndStaleActions) {
+  v1::Complaint c = Submit("r1");
+  auto illegal = Act(c, v1::COMPLAINT_ACTION_FORWARD, "", [](auto& r) { r.mutable_forward()->set_review_summary("x"); });
+  ASSERT_FALSE(illegal.ok());
+  EXPECT_EQ(illegal.error().kind, Error::Kind::kFailedPrecondition);
+  EXPECT_EQ(illegal.error().state, "COMPLAINT_STATUS_RECEIVED");
+  EXPECT_EQ(illegal.error().allowed,
+            (std::vector<std::string>{"COMPLAINT_ACTION_REQUEST_COMPLETION", "COMPLAINT_ACTION_REGISTER",
+                                      "COMPLAINT_ACTION_REJECT", "COMPLAINT_ACTION_WITHDRAW",
+                                      "COMPLAINT_ACTION_RESOLVE_SUBJECT"}));
+  auto no_reason = Act(c, v1::COMPLAINT_ACTION_REJECT);
+  ASSERT_FALSE(no_reason.ok());
+  EXPECT_EQ(no_reason.error().violations.list()[0].field, "reason");
+
+  v1::Complaint registered = MustAct(c, v1::COMPLAINT_ACTION_REGISTER);
+  EXPECT_EQ(registered.status(), v1::COMPLAINT_STATUS_REGISTERED);
+  EXPECT_EQ(registered.version(), 2);
+  EXPECT_TRUE(registered.deadlines().has_initial_review());
+  EXPECT_TRUE(registered.deadlines().has_handling());
+  auto stale = Act(c, v1::COMPLAINT_ACTION_START_REVIEW);  // c still has version 1
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().kind, Error::Kind::kAborted);
+  EXPECT_EQ(stale.error().current_version, 2);
+  auto withdraw = Act(registered, v1::COMPLAINT_ACTION_WITHDRAW, "changed my mind");
+  ASSERT_FALSE(withdraw.ok());
+  EXPECT_EQ(withdraw.error().kind, Error::Kind::kFailedPrecondition);
+
+  v1::Complaint review = MustAct(registered, v1::COMPLAINT_ACTION_START_REVIEW);
+  v1::Complaint extended = MustAct(review, v1::COMPLAINT_ACTION_EXTEND_HANDLING, "witnesses to hear");
+  EXPECT_TRUE(extended.deadlines().handling_extended());
+  EXPECT_GT(extended.deadlines().handling().due_time().seconds(), review.deadlines().handling().due_time().seconds());
+  auto twice = Act(extended, v1::COMPLAINT_ACTION_EXTEND_HANDLING, "again");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().kind, Error::Kind::kFailedPrecondition);
+
+  v1::GetComplaintHistoryRequest history;
+  history.set_complaint_id(c.complaint_id());
+  auto entries = complaints_->History(history);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries.value().entries_size(), 4);
+  const auto& last = entries.value().entries(3);
+  EXPECT_EQ(last.event_type(), "complaint.transitioned");
+  EXPECT_EQ(last.actor().id(), "bawaslu-33.74/officer-1");
+  auto payload = nlohmann::json::parse(last.payload_json());
+  EXPECT_EQ(payload["action"], "COMPLAINT_ACTION_EXTEND_HANDLING");
+  EXPECT_EQ(payload["reason"], "witnesses to hear");
+  EXPECT_EQ(payload["from"], "under_review");
+  EXPECT_TRUE(complaints_->Verify(c.complaint_id()).value().intact);
+}
+
+TEST_F(ComplaintDomainTest, AClusterIsHandledOnceOnItsPrimary) {
+  v1::Complaint a = Submit("a");
+  v1::Complaint b = Submit("b");
+  auto on_member = Act(b, v1::COMPLAINT_ACTION_REGISTER);
+  ASSERT_FALSE(on_member.ok());
+  EXPECT_EQ(on_member.error().kind, Error::Kind::kFailedPrecondition);
+  EXPECT_NE(on_member.error().message.find(a.complaint_id()), std::string::npos);
+  MustAct(a, v1::COMPLAINT_ACTION_REGISTER);
+  EXPECT_EQ(Reload(b).status(), v1::COMPLAINT_STATUS_REGISTERED);
+  EXPECT_EQ(complaints_->GetPublicStatus(b.tracking_code()).value().status, v1::COMPLAINT_STATUS_REGISTERED);
+  EXPECT_TRUE(complaints_->Verify(b.complaint_id()).value().intact);
+}
+
+TEST_F(ComplaintDomainTest, WithdrawingThePrimaryHandsTheClusterToTheNextReport) {
+  v1::Complaint a = Submit("a");
+  v1::Complaint b = Submit("b", kNow + absl::Minutes(1));
+  v1::Complaint gone = MustAct(a, v1::COMPLAINT_ACTION_WITHDRAW, "not me");
+  EXPECT_EQ(gone.status(), v1::COMPLAINT_STATUS_WITHDRAWN);
+  EXPECT_EQ(gone.cluster().member_count(), 1);
+  v1::Complaint next = Reload(b);
+  EXPECT_TRUE(next.cluster().is_primary());
+  EXPECT_EQ(next.cluster().member_count(), 1);
+  EXPECT_EQ(next.status(), v1::COMPLAINT_STATUS_RECEIVED);
+  MustAct(next, v1::COMPLAINT_ACTION_REGISTER);
+}
+
+TEST_F(ComplaintDomainTest, ForwardingQueuesOneOpenCaseAndTheOutcomeClosesTheCluster) {
+  v1::Complaint a = Submit("a");
+  v1::Complaint b = Submit("b");
+  v1::Complaint review = MustAct(MustAct(a, v1::COMPLAINT_ACTION_REGISTER), v1::COMPLAINT_ACTION_START_REVIEW);
+  v1::Complaint forwarded = MustAct(review, v1::COMPLAINT_ACTION_FORWARD);
+  EXPECT_EQ(forwarded.status(), v1::COMPLAINT_STATUS_FORWARDED);
+  EXPECT_EQ(forwarded.forwarding().status(), v1::FORWARDING_STATUS_PENDING);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox"), 1);
+  std::string payload = db_->Read([&](Connection& c) {
+    auto s = c.Prepare("SELECT payload FROM outbox");
+    s.Step();
+    return s.ColumnBlob(0);
+  });
+  v1::OpenCaseRequest open;
+  ASSERT_TRUE(open.ParseFromString(payload));
+  EXPECT_EQ(open.complaint_id(), a.complaint_id());
+  EXPECT_EQ(open.request_id(), a.complaint_id() + "/open");
+  EXPECT_EQ(open.employee_id(), kSubject);
+  EXPECT_EQ(std::vector<std::string>(open.related_complaint_ids().begin(), open.related_complaint_ids().end()),
+            std::vector<std::string>{b.complaint_id()});
+  EXPECT_EQ(Reload(b).status(), v1::COMPLAINT_STATUS_FORWARDED);
+
+  // Delivered twice (a crash between OpenCase and the outbox delete): one effect.
+  auto marked = complaints_->MarkForwarded(a.complaint_id(), "case-1", kNow + absl::Hours(2));
+  ASSERT_TRUE(marked.ok());
+  EXPECT_EQ(marked.value().forwarding().status(), v1::FORWARDING_STATUS_DONE);
+  auto again = complaints_->MarkForwarded(a.complaint_id(), "case-1", kNow + absl::Hours(3));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.value().version(), marked.value().version());
+
+  v1::RecordOutcomeRequest outcome;
+  outcome.set_request_id("case-1/outcome/3");
+  outcome.set_complaint_id(a.complaint_id());
+  outcome.set_case_id("case-1");
+  outcome.set_outcome(v1::CASE_OUTCOME_SANCTIONED);
+  outcome.set_level(v1::SANCTION_LEVEL_SEVERE);
+  outcome.add_forms(v1::SANCTION_FORM_DEMOTION_12_MONTHS);
+  outcome.set_decree_number("800/123/2024");
+  outcome.mutable_decree_date()->set_year(2024), outcome.mutable_decree_date()->set_month(3),
+      outcome.mutable_decree_date()->set_day(1);
+  outcome.set_case_version(3);
+  Actor sanction{"svc:netra-sanction", Actor::Kind::kService, "", ""};
+  auto closed = complaints_->RecordOutcome(outcome, sanction, kNow + absl::Hours(4));
+  ASSERT_TRUE(closed.ok()) << closed.error().message;
+  EXPECT_EQ(closed.value().status(), v1::COMPLAINT_STATUS_CLOSED);
+  EXPECT_EQ(closed.value().outcome().decree_number(), "800/123/2024");
+  EXPECT_EQ(Reload(b).status(), v1::COMPLAINT_STATUS_CLOSED);
+  auto retried = complaints_->RecordOutcome(outcome, sanction, kNow + absl::Hours(5));
+  ASSERT_TRUE(retried.ok());
+  EXPECT_EQ(retried.value().version(), closed.value().version());
+  outcome.set_request_id("case-1/outcome/2");
+  outcome.set_case_version(2);  // older than the recorded one: no change
+  auto older = complaints_->RecordOutcome(outcome, sanction, kNow + absl::Hours(6));
+  ASSERT_TRUE(older.ok());
+  EXPECT_EQ(older.value().version(), closed.value().version());
+  outcome.set_request_id("case-2/outcome/1");
+  outcome.set_case_id("case-2");
+  outcome.set_case_version(9);
+  auto other_case = complaints_->RecordOutcome(outcome, sanction, kNow + absl::Hours(6));
+  ASSERT_FALSE(other_case.ok());
+  EXPECT_EQ(other_case.error().violations.list()[0].field, "case_id");
+}
+
+TEST_F(ComplaintDomainTest, ForwardingNeedsAResolvedSubject) {
+  v1::Complaint c = Submit("a", kNow, [](auto& r) { r.mutable_subject()->set_employee_number("199001012015011001"); });
+  EXPECT_EQ(c.subject_resolution().status(), v1::SUBJECT_RESOLUTION_STATUS_NOT_FOUND);
+  v1::Complaint review = MustAct(MustAct(c, v1::COMPLAINT_ACTION_REGISTER), v1::COMPLAINT_ACTION_START_REVIEW);
+  auto refused = Act(review, v1::COMPLAINT_ACTION_FORWARD, "", [](auto& r) { r.mutable_forward()->set_review_summary("x"); });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, Error::Kind::kFailedPrecondition);
+  auto resolved = Act(review, v1::COMPLAINT_ACTION_RESOLVE_SUBJECT, "", [](auto& r) { r.set_subject_employee_id(kSubject); });
+  ASSERT_TRUE(resolved.ok()) << resolved.error().message;
+  EXPECT_EQ(resolved.value().subject_resolution().status(), v1::SUBJECT_RESOLUTION_STATUS_RESOLVED_BY_PERSON);
+  EXPECT_TRUE(Act(resolved.value(), v1::COMPLAINT_ACTION_FORWARD, "", [](auto& r) {
+                r.mutable_forward()->set_review_summary("x");
+              }).ok());
+}
+
+TEST_F(ComplaintDomainTest, EditedOrDeletedHistoryRowsAreDetected) {
+  v1::Complaint c = Submit("r1");
+  MustAct(MustAct(MustAct(c, v1::COMPLAINT_ACTION_REGISTER), v1::COMPLAINT_ACTION_START_REVIEW),
+          v1::COMPLAINT_ACTION_EXTEND_HANDLING);
+  ASSERT_TRUE(complaints_->Verify(c.complaint_id()).value().intact);
+  auto tamper = [&](const std::string& sql) {
+    db_->Write([&](Connection& conn) { conn.Prepare(sql).Bind(1, c.complaint_id()).Run(); });
+  };
+  auto verify = [&] { return complaints_->Verify(c.complaint_id()).value(); };
+
+  tamper("UPDATE history SET payload_json = '{\"action\":\"forged\"}' WHERE resource_id = ?1 AND sequence = 2");
+  auto edited = verify();
+  EXPECT_FALSE(edited.intact);
+  EXPECT_EQ(edited.first_broken_sequence, 2);
+}
+
+TEST_F(ComplaintDomainTest, DeletedHistoryRowsAreDetected) {
+  v1::Complaint c = Submit("r1");
+  MustAct(MustAct(MustAct(c, v1::COMPLAINT_ACTION_REGISTER), v1::COMPLAINT_ACTION_START_REVIEW),
+          v1::COMPLAINT_ACTION_EXTEND_HANDLING);
+  db_->Write([&](Connection& conn) {
+    conn.Prepare("DELETE FROM history WHERE resource_id = ?1 AND sequence = 4").Bind(1, c.complaint_id()).Run();
+  });
+  auto tail = complaints_->Verify(c.complaint_id()).value();
+  EXPECT_FALSE(tail.intact);
+  EXPECT_EQ(tail.break_kind, HistoryVerification::Break::kHeadMismatch);
+  db_->Write([&](Connection& conn) {
+    conn.Prepare("DELETE FROM history WHERE resource_id = ?1 AND sequence = 2").Bind(1, c.complaint_id()).Run();
+  });
+  auto middle = complaints_->Verify(c.complaint_id()).value();
+  EXPECT_FALSE(middle.intact);
+  EXPECT_EQ(middle.first_broken_sequence, 2);  // the missing sequence
+}
+
+TEST_F(ComplaintDomainTest, StatisticsSuppressSmallCounts) {
+  for (int i = 0; i < 6; ++i) Submit("s" + std::to_string(i));
+  Submit("other", kNow, [](auto& r) { r.mutable_act()->set_violation_codes(0, "A2"); });
+  v1::GetComplaintStatsRequest request;
+  request.set_region_code("33");
+  auto stats = complaints_->Stats(request, kNow);
+  ASSERT_TRUE(stats.ok()) << stats.error().message;
+  EXPECT_EQ(stats.value().min_count(), 5);
+  EXPECT_EQ(stats.value().total().total(), 7);
+  std::map<std::string, std::pair<int64_t, bool>> by_violation;
+  for (const auto& c : stats.value().total().by_violation()) by_violation[c.key()] = {c.count(), c.suppressed()};
+  EXPECT_EQ(by_violation["B2"], std::make_pair(int64_t{6}, false));
+  EXPECT_EQ(by_violation["A2"], std::make_pair(int64_t{0}, true));
+  ASSERT_EQ(stats.value().regions_size(), 1);
+  EXPECT_EQ(stats.value().regions(0).region_code(), "33.74");
+  EXPECT_EQ(stats.value().regions(0).region_name(), "Kota Semarang");
+  request.set_min_count(10);
+  EXPECT_TRUE(complaints_->Stats(request, kNow).value().total().total_suppressed());
+}
+
+TEST_F(ComplaintDomainTest, ListingFiltersAndPagesWithoutRepeats) {
+  for (int i = 0; i < 5; ++i) Submit("l" + std::to_string(i), kNow + absl::Minutes(i));
+  Submit("elsewhere", kNow, [](auto& r) {
+    r.mutable_act()->set_region_code("31.71");
+    r.mutable_subject()->set_employee_number("199001012015011001");
+  });
+  v1::ListComplaintsRequest request;
+  request.set_region_code("33");
+  request.set_page_size(2);
+  std::set<std::string> seen;
+  for (int page = 0; page < 5; ++page) {
+    auto result = complaints_->List(request);
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    for (const auto& c : result.value().complaints()) EXPECT_TRUE(seen.insert(c.complaint_id()).second);
+    if (result.value().next_page_token().empty()) break;
+    request.set_page_token(result.value().next_page_token());
+  }
+  EXPECT_EQ(seen.size(), 5u);
+  request.set_region_code("31");  // the token was issued for other filters
+  auto refused = complaints_->List(request);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().violations.list()[0].field, "page_token");
+  v1::ListComplaintsRequest primaries;
+  primaries.set_primaries_only(true);
+  EXPECT_EQ(complaints_->List(primaries).value().complaints_size(), 2);
+}
+
+// ---------------------------------------------------------------------------
+// Evidence
+
+class EvidenceTest : public PublicStatusTest {
+ protected:
+  Result<v1::UploadEvidenceResponse> Upload(EvidenceStore& evidence, const std::string& content, size_t chunk,
+                                            int64_t declared = 0) {
+    v1::UploadEvidenceRequest first;
+    first.set_file_name("bukti.txt");
+    first.set_total_size(declared);
+    auto upload = evidence.Begin(first);
+    if (!upload.ok()) return upload.error();
+    for (size_t i = 0, n = 0; i < content.size(); i += chunk, ++n) {
+      auto appended = upload.value()->Append(std::string_view(content).substr(i, chunk), static_cast<int>(n));
+      if (!appended.ok()) return appended.error();
+    }
+    return upload.value()->Finish(1700000000000000);
+  }
+  size_t FilesUnder(const std::string& dir) {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) n += e.is_regular_file();
+    return n;
+  }
+};
+
+TEST_F(EvidenceTest, ContentIsStoredOnceUnderItsHashAndBadUploadsLeaveNothing) {
+  EvidenceStore evidence(*store_, dir_.File("evidence"), 1 << 20);
+  std::string error;
+  ASSERT_TRUE(evidence.Prepare(&error)) << error;
+  const std::string content = "%PDF-1.7\n" + std::string(300000, 'x');
+  auto first = Upload(evidence, content, 65536);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_FALSE(first.value().already_stored());
+  EXPECT_EQ(first.value().evidence().evidence_id(), HexOf(Sha256::Of({content})));
+  EXPECT_EQ(first.value().evidence().media_type(), "application/pdf");
+  EXPECT_EQ(first.value().evidence().size_bytes(), static_cast<int64_t>(content.size()));
+  EXPECT_EQ(netra::testing::ReadFile(evidence.BlobPath(first.value().evidence().evidence_id())), content);
+  auto second = Upload(evidence, content, 100000);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second.value().already_stored());
+  EXPECT_EQ(FilesUnder(dir_.File("evidence")), 1u);
+
+  auto truncated = Upload(evidence, "short", 4096, 1000);  // declared 1000 bytes, sent 5
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_EQ(truncated.error().violations.list()[0].field, "total_size");
+  auto too_big = Upload(evidence, std::string((1 << 20) + 1, 'y'), 1 << 19);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_EQ(too_big.error().violations.list()[0].reason, ViolationReason::kTooLong);
+  EXPECT_EQ(FilesUnder(dir_.File("evidence")), 1u);
+  EXPECT_EQ(db_->Read([](Connection& c) {
+    auto s = c.Prepare("SELECT COUNT(*) FROM evidence");
+    s.Step();
+    return s.ColumnInt64(0);
+  }), 1);
 }
 
 }  // namespace

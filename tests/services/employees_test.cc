@@ -338,6 +338,78 @@ TEST_F(EmployeesTest, SearchPagesAreBoundToTheirFilters) {
   EXPECT_EQ(changed.error().violations.list()[0].field, "page_token");
 }
 
+TEST_F(EmployeesTest, BothSearchPlansGiveTheSameRowsInTheSameOrder) {
+  // Names sharing prefixes in different tokens, with diacritics and
+  // punctuation, spread over regions and agencies.
+  const std::vector<std::string> names = {
+      "Siti Aminah",   "Siti \xC3\x82minah", "Budi Santoso",    "Santi Budiarti",  "Ahmad Sitompul",
+      "Sitti Rahma",   "Dewi Sartika-Siti",  "O'Brien Sit",     "Yusuf",           "Siti",
+      "Bambang Sutrisno", "Sri Sitawati",    "\xC3\x89ka Situmorang", "siti  aminah", "Ani Budi Siti"};
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string serial = std::to_string(i + 1);
+    const std::string nip = "198503122010012" + std::string(3 - serial.size(), '0') + serial;
+    Employee e = Pns(nip, names[i]);
+    e.work_region_code = i % 3 == 0 ? "33.74" : i % 3 == 1 ? "33.01" : "31.71";
+    if (i % 2 == 1) e.agency_code = "PEMKAB-CLP";
+    ASSERT_TRUE(Upsert(e).ok()) << names[i];
+  }
+  // The sort plan (the default on data this small); the merged plan with the
+  // rest walked (any match is "many") and with the rest sorted (under three
+  // is "few"); and walks that run out of budget and hand over to sorting.
+  std::vector<std::unique_ptr<EmployeeStore>> stores;
+  std::vector<std::unique_ptr<EmployeeDirectory>> directories;
+  for (SearchPlanning planning :
+       {SearchPlanning{}, SearchPlanning{1, 1000000}, SearchPlanning{3, 1000000}, SearchPlanning{1, 2}}) {
+    stores.push_back(std::make_unique<EmployeeStore>(*db_, planning));
+    directories.push_back(
+        std::make_unique<EmployeeDirectory>(*stores.back(), snapshots_, netra::testing::ShippedRegions(), hasher_));
+  }
+  auto all_pages = [](EmployeeDirectory& directory, EmployeeSearch search) {
+    std::vector<std::string> ids;
+    for (int pages = 0; pages < 50; ++pages) {
+      auto page = directory.Search(search);
+      EXPECT_TRUE(page.ok()) << page.error().message;
+      if (!page.ok()) break;
+      for (const auto& e : page.value().employees) ids.push_back(e.employee_id);
+      search.page_token = page.value().next_page_token;
+      if (search.page_token.empty()) break;
+    }
+    return ids;
+  };
+  int non_empty = 0;
+  for (std::string query : {"sit", "SITI", "si am", "budi", "s", "sitom", "eka", "\xC3\x89ka", "o brien", "zz"}) {
+    for (std::string region : {"", "33", "33.74", "31.71"}) {
+      for (std::string agency : {"", "PEMKAB-CLP"}) {
+        for (int page_size : {1, 2, 50}) {
+          EmployeeSearch search{query, region, agency, region.empty() ? 0 : 1, page_size, ""};
+          auto expected = all_pages(*directories[0], search);
+          non_empty += !expected.empty();
+          for (size_t plan = 1; plan < directories.size(); ++plan) {
+            EXPECT_EQ(all_pages(*directories[plan], search), expected)
+                << "query '" << query << "' region '" << region << "' agency '" << agency << "' page size "
+                << page_size << " plan " << plan;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(non_empty, 100);  // the comparison is not vacuous
+  EXPECT_EQ(all_pages(*directories[1], EmployeeSearch{"sit", "", "", 0, 3, ""}).size(), 11u);
+}
+
+TEST(NameKeyMatchesTest, EveryQueryTokenMustStartATokenOfTheFoldedName) {
+  const std::vector<std::string> sit_am = {"sit", "am"};
+  EXPECT_TRUE(NameKeyMatches("siti aminah", sit_am));
+  EXPECT_TRUE(NameKeyMatches("aminah siti", sit_am));
+  EXPECT_FALSE(NameKeyMatches("siti rahma", sit_am));
+  const std::vector<std::string> brien = {"brien"};
+  EXPECT_TRUE(NameKeyMatches("o'brien", brien));       // punctuation separates tokens
+  EXPECT_TRUE(NameKeyMatches("dewi sartika-brien", brien));
+  EXPECT_FALSE(NameKeyMatches("obrien", brien));        // prefixes only
+  const std::vector<std::string> both_in_one = {"ami", "am"};
+  EXPECT_TRUE(NameKeyMatches("aminah", both_in_one));  // as FTS5: one token may serve two prefixes
+}
+
 ImportRow Row(int64_t number, Employee e, std::string nik = "") { return ImportRow{number, std::move(e), std::move(nik)}; }
 
 TEST_F(EmployeesTest, ImportKeepsGoodRowsRejectsBadOnesAndTheSameEmployeeTwice) {

@@ -15,6 +15,7 @@
 #include "services/registry/employees.h"
 #include "services/registry/prevention_store.h"
 #include "services/registry/registry_store.h"
+#include "tests/services/registry_fixture.h"
 #include "tests/support/test_support.h"
 
 namespace netra::registry {
@@ -24,33 +25,7 @@ const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
 constexpr char kNip[] = "198503122010011001";
 constexpr char kNiPppk[] = "198805152023012005";
 
-class NoSnapshots : public EmployeeSnapshots {
- public:
-  std::optional<Employee> GetOrLoad(const std::string&, const std::function<std::optional<Employee>()>& load) override {
-    return load();
-  }
-  void Changed(const Employee&) override {}
-  void Invalidate(std::span<const std::string>) override {}
-};
-
-// A PPNPN (id "<agency>:<staff id>") unless `nip` is given.
-Employee Staff(std::string staff_id, std::string agency, std::string unit, std::string region,
-               EmploymentStatus status = EmploymentStatus::kActive) {
-  Employee e;
-  e.employee_type = 3;
-  e.agency_staff_id = std::move(staff_id);
-  e.name = "Pegawai " + e.agency_staff_id;
-  e.gender = 1;
-  e.birth_date = {1985, 3, 12};
-  e.agency_code = agency;
-  e.agency_name = "Nama " + agency;
-  e.unit_code = unit;
-  e.unit_name = "Unit " + unit;
-  e.position = "Staf";
-  e.work_region_code = std::move(region);
-  e.employment_status = status;
-  return e;
-}
+using testing::Staff;
 
 Election MakeElection(std::string id, ElectionType type, std::string scope) {
   Election e;
@@ -78,15 +53,11 @@ std::set<std::string> Problems(const Error& error) {
   return out;
 }
 
-class PreventionTest : public ::testing::Test {
+class PreventionTest : public testing::RegistryStoreTest {
  protected:
   void SetUp() override {
-    std::string error;
-    db_ = Database::Open(dir_.File("registry.db"), kMigrations, &error);
-    ASSERT_TRUE(db_) << error;
-    employee_store_ = std::make_unique<EmployeeStore>(*db_);
-    employees_ = std::make_unique<EmployeeDirectory>(*employee_store_, snapshots_, netra::testing::ShippedRegions(),
-                                                     hasher_);
+    RegistryStoreTest::SetUp();
+    if (HasFatalFailure()) return;
     election_store_ = std::make_unique<ElectionStore>(*db_);
     elections_ = std::make_unique<Elections>(*election_store_, netra::testing::ShippedRegions());
     store_ = std::make_unique<PreventionStore>(*db_);
@@ -102,14 +73,6 @@ class PreventionTest : public ::testing::Test {
     AddEmployee(Staff("R1", "PEMKOT-SMG", "BKPSDM", "33.74", EmploymentStatus::kRetired));
   }
 
-  void AddEmployee(const Employee& e) {
-    static int n = 0;
-    auto r = employees_->Upsert(
-        UpsertRequest{e, "", 0},
-        Idempotency{"emp-" + std::to_string(++n), "h" + std::to_string(n),
-                    [](const Employee& stored, UpsertResult) { return stored.employee_id; }});
-    ASSERT_TRUE(r.ok()) << r.error().message;
-  }
   void AddElection(const Election& e) {
     auto r = elections_->Upsert(UpsertElectionCommand{"el-" + e.election_id, e, 0}, kNow);
     ASSERT_TRUE(r.ok()) << r.error().message;
@@ -138,12 +101,6 @@ class PreventionTest : public ::testing::Test {
     });
   }
 
-  netra::testing::TempDir dir_;
-  std::unique_ptr<Database> db_;
-  NoSnapshots snapshots_;
-  NikHasher hasher_{std::string(32, 'k')};
-  std::unique_ptr<EmployeeStore> employee_store_;
-  std::unique_ptr<EmployeeDirectory> employees_;
   std::unique_ptr<ElectionStore> election_store_;
   std::unique_ptr<Elections> elections_;
   std::unique_ptr<PreventionStore> store_;

@@ -1,10 +1,6 @@
 // netractl import employees FILE.csv: streams an employee CSV to
-// RegistryService.ImportEmployees without holding the file in memory.
-//
-// Two passes over the file: the first hashes it (the default request_id, so
-// that re-running the same file is idempotent) and checks that it is CSV at
-// all, with a usable header; a file that fails is refused before anything is
-// sent. The second converts and streams the rows in batches.
+// RegistryService.ImportEmployees without holding the file in memory
+// (csv_import.h), and what every CSV import shares.
 #include <unistd.h>
 
 #include <chrono>
@@ -17,24 +13,13 @@
 #include "common/client.h"
 #include "netra/v1/registry.grpc.pb.h"
 #include "tools/netractl/csv.h"
+#include "tools/netractl/csv_import.h"
 #include "tools/netractl/employee_csv.h"
 #include "tools/netractl/netractl.h"
 
 namespace netra::netractl {
-namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// Keeps a message well under the channel's 8 MiB limit whatever the fields hold.
-constexpr size_t kMaxBatchBytes = 4 << 20;
-
-struct FileCheck {
-  int64_t data_records = 0;
-  std::string error;  // refuses the whole file
-};
-
-// Pass 1: well-formed CSV and a usable header; counts the data records.
-FileCheck CheckFile(const std::string& path) {
+FileCheck CheckCsvFile(const std::string& path, const CsvHeaderCheck& header_ok) {
   FileCheck check;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -48,7 +33,7 @@ FileCheck CheckFile(const std::string& path) {
                                          : "record 1 (the header): " + reader.error();
     return check;
   }
-  if (!tools::EmployeeCsvHeader::Parse(fields, &check.error)) return check;
+  if (!header_ok(fields, &check.error)) return check;
   while (reader.Next(&fields)) ++check.data_records;
   if (!reader.error().empty()) {
     // Row numbers count data records, the header being row 0.
@@ -58,127 +43,83 @@ FileCheck CheckFile(const std::string& path) {
   return check;
 }
 
-class Progress {
- public:
-  explicit Progress(int64_t total) : total_(total), enabled_(isatty(STDERR_FILENO) == 1), start_(Clock::now()) {}
+Progress::Progress(int64_t total)
+    : total_(total), enabled_(isatty(STDERR_FILENO) == 1), start_(Clock::now()) {}
 
-  void Update(int64_t done, bool final = false) {
-    if (!enabled_) return;
-    auto now = Clock::now();
-    if (!final && now - last_ < std::chrono::milliseconds(200)) return;
-    last_ = now;
-    double seconds = std::chrono::duration<double>(now - start_).count();
-    double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
-    int percent = total_ > 0 ? static_cast<int>(done * 100 / total_) : 100;
-    std::string bar(static_cast<size_t>(percent / 4), '#');
-    bar.resize(25, ' ');
-    std::fprintf(stderr, "\r[%s] %3d%% %lld/%lld rows sent, %.0f rows/s ", bar.c_str(), percent,
-                 static_cast<long long>(done), static_cast<long long>(total_), rate);
-    if (final) std::fputc('\n', stderr);
-    std::fflush(stderr);
-  }
+void Progress::Update(int64_t done, bool final) {
+  if (!enabled_) return;
+  auto now = Clock::now();
+  if (!final && now - last_ < std::chrono::milliseconds(200)) return;
+  last_ = now;
+  double seconds = std::chrono::duration<double>(now - start_).count();
+  double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+  int percent = total_ > 0 ? static_cast<int>(done * 100 / total_) : 100;
+  std::string bar(static_cast<size_t>(percent / 4), '#');
+  bar.resize(25, ' ');
+  std::fprintf(stderr, "\r[%s] %3d%% %lld/%lld rows sent, %.0f rows/s ", bar.c_str(), percent,
+               static_cast<long long>(done), static_cast<long long>(total_), rate);
+  if (final) std::fputc('\n', stderr);
+  std::fflush(stderr);
+}
 
- private:
-  int64_t total_;
-  bool enabled_;
-  Clock::time_point start_, last_{};
-};
-
-std::string BaseName(const std::string& path) {
+std::string SourceName(const std::string& path) {
   auto slash = path.rfind('/');
   std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
   if (name.size() > 200 || !tools::IsValidUtf8(name)) name = "netractl import";
   return name;
 }
 
-}  // namespace
+std::string RowsReceivedMismatch(int64_t sent, int64_t received) {
+  if (sent == received) return {};
+  return "the registry received " + std::to_string(received) + " rows but " + std::to_string(sent) +
+         " were sent; check the file and run the import again";
+}
+
+int ReportImport(const google::protobuf::Message& response, int64_t received, int64_t rejected,
+                 const ImportOptions& import, const ImportTally& tally) {
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tally.start).count();
+  auto summary = nlohmann::ordered_json::parse(ToJson(response, true));
+  summary["request_id"] = tally.request_id;
+  summary["file"] = import.file;
+  summary["rows_in_file"] = tally.data_records;
+  summary["client_rejected"] = tally.client_rejected;
+  summary["client_row_errors"] = tally.client_errors;
+  summary["client_row_errors_truncated"] = tally.client_rejected > static_cast<int64_t>(tally.client_errors.size());
+  summary["elapsed_seconds"] = std::round(seconds * 1000) / 1000;
+  summary["rows_per_second"] = seconds > 0 ? static_cast<int64_t>(static_cast<double>(tally.data_records) / seconds) : 0;
+  const std::string mismatch = RowsReceivedMismatch(tally.rows_sent, received);
+  if (!mismatch.empty()) summary["rows_received_mismatch"] = mismatch;
+  std::cout << summary.dump(2) << "\n";
+  if (!mismatch.empty()) return 1;
+  return rejected > 0 || tally.client_rejected > 0 ? kExitPartial : 0;
+}
 
 int ImportEmployees(const Options& options, const ImportOptions& import) {
-  const auto start = Clock::now();
-  std::string request_id = import.request_id;
-  if (request_id.empty()) {
-    std::string digest = FileSha256(import.file);
-    if (digest.empty()) return FailLocal(grpc::StatusCode::INVALID_ARGUMENT, "cannot read " + import.file);
-    request_id = "import-employees:sha256:" + digest;
-  }
-  FileCheck check = CheckFile(import.file);
-  if (!check.error.empty()) return FailLocal(grpc::StatusCode::INVALID_ARGUMENT, import.file + ": " + check.error);
-
-  std::ifstream in(import.file, std::ios::binary);
-  tools::CsvReader reader(in);
-  std::vector<std::string> fields;
-  std::string error;
-  if (!reader.Next(&fields)) return FailLocal(grpc::StatusCode::INVALID_ARGUMENT, import.file + ": the file changed while importing");
-  auto header = tools::EmployeeCsvHeader::Parse(fields, &error);
-  if (!header) return FailLocal(grpc::StatusCode::INVALID_ARGUMENT, import.file + ": " + error);
-
+  std::optional<tools::EmployeeCsvHeader> header;
   auto stub = v1::RegistryService::NewStub(MakeChannel(options.registry, nullptr));
-  auto context = MakeClientContext(std::chrono::minutes(import.deadline_minutes));
-  if (!options.actor.empty()) context->AddMetadata("x-netra-actor", options.actor);
-  v1::ImportEmployeesResponse response;
-  auto writer = stub->ImportEmployees(context.get(), &response);
-
-  v1::ImportEmployeesRequest batch;
-  batch.set_request_id(request_id);
-  batch.set_source_name(BaseName(import.file));
-  batch.set_max_row_errors(import.max_row_errors);
-  size_t batch_bytes = 0;
-  int64_t rows_sent = 0, client_rejected = 0;
-  nlohmann::ordered_json client_errors = nlohmann::ordered_json::array();
-  bool stream_ok = true, first = true;
-  Progress progress(check.data_records);
-
-  auto send = [&]() {
-    if (!stream_ok || (!first && batch.rows_size() == 0)) return;
-    stream_ok = writer->Write(batch);
-    if (stream_ok) rows_sent += batch.rows_size();
-    first = false;
-    batch.Clear();
-    batch_bytes = 0;
-    progress.Update(rows_sent);
+  CsvImportKind<v1::ImportEmployeesRequest, v1::ImportEmployeesResponse> kind;
+  kind.name = "employees";
+  kind.parse_header = [&](const std::vector<std::string>& names, std::string* error) {
+    header = tools::EmployeeCsvHeader::Parse(names, error);
+    return header.has_value();
   };
-
-  while (stream_ok && reader.Next(&fields)) {
-    const int64_t row_number = reader.record_number() - 1;  // the header is row 0
+  kind.add = [&](const std::vector<std::string>& fields, int64_t row_number, v1::ImportEmployeesRequest& batch,
+                 Violations* problems) {
     auto row = tools::ConvertEmployeeRecord(*header, fields, row_number);
     if (!row.ok()) {
-      if (static_cast<int>(client_errors.size()) < import.max_row_errors) {
-        client_errors.push_back(nlohmann::ordered_json::parse(
-            ToJson(tools::ToRowError(row_number, row.error().violations))));
-      }
-      ++client_rejected;
-      continue;
+      *problems = row.error().violations;
+      return false;
     }
-    for (const auto& field : fields) batch_bytes += field.size() + 4;
     *batch.add_rows() = std::move(row.value());
-    if (batch.rows_size() >= import.batch_size || batch_bytes >= kMaxBatchBytes) send();
-  }
-  if (!reader.error().empty() && stream_ok) {
-    // The file changed since pass 1: stop without completing the import, so
-    // the request_id is not remembered for a partial file.
-    context->TryCancel();
-    (void)writer->Finish();
-    return FailLocal(grpc::StatusCode::INVALID_ARGUMENT, import.file + ": row " + std::to_string(reader.record_number() - 1) +
-                                             ": " + reader.error() + " (the file changed during the import)");
-  }
-  send();  // the last partial batch, or the only message of a file without valid rows
-  if (stream_ok) writer->WritesDone();
-  grpc::Status status = writer->Finish();
-  progress.Update(rows_sent, true);
-  if (!status.ok()) return Fail(status);
-
-  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  auto summary = nlohmann::ordered_json::parse(ToJson(response, true));
-  summary["request_id"] = request_id;
-  summary["file"] = import.file;
-  summary["rows_in_file"] = check.data_records;
-  summary["client_rejected"] = client_rejected;
-  summary["client_row_errors"] = client_errors;
-  summary["client_row_errors_truncated"] = client_rejected > static_cast<int64_t>(client_errors.size());
-  summary["elapsed_seconds"] = std::round(seconds * 1000) / 1000;
-  summary["rows_per_second"] = seconds > 0 ? static_cast<int64_t>(static_cast<double>(check.data_records) / seconds) : 0;
-  std::cout << summary.dump(2) << "\n";
-  return response.rejected() > 0 || client_rejected > 0 ? kExitPartial : 0;
+    return true;
+  };
+  kind.records = [](const v1::ImportEmployeesRequest& batch) { return batch.rows_size(); };
+  kind.open = [&](grpc::ClientContext* context, v1::ImportEmployeesResponse* response) {
+    return stub->ImportEmployees(context, response);
+  };
+  kind.received = [](const v1::ImportEmployeesResponse& r) { return r.rows_received(); };
+  kind.rejected = [](const v1::ImportEmployeesResponse& r) { return r.rejected(); };
+  return RunCsvImport(options, import, kind);
 }
 
 }  // namespace netra::netractl

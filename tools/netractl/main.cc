@@ -104,12 +104,14 @@ netra::v1::RegionLevel ParseLevel(const std::string& text) {
   return netra::v1::REGION_LEVEL_UNSPECIFIED;
 }
 
-int Health(const Options& o, int wait_seconds) {
+// `only`: check just the server at this address, reported as "server" (a container's health check).
+int Health(const Options& o, int wait_seconds, const std::string& only) {
   struct Target {
     const char* name;
     std::string address;
   };
-  const Target targets[] = {{"registry", o.registry}, {"complaint", o.complaint}, {"sanction", o.sanction}};
+  std::vector<Target> targets = {{"registry", o.registry}, {"complaint", o.complaint}, {"sanction", o.sanction}};
+  if (!only.empty()) targets = {{"server", only}};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
   bool all_serving = true;
   std::string out = "{";
@@ -148,6 +150,8 @@ int main(int argc, char** argv) {
   int wait_seconds = 0;
   auto* health = app.add_subcommand("health", "Report whether each service is SERVING");
   health->add_option("--wait", wait_seconds, "Keep checking up to this many seconds until all serve")->check(CLI::Range(0, 600));
+  std::string health_address;
+  health->add_option("--address", health_address, "Check only the server at HOST:PORT (container health checks)");
 
   auto* reflect = app.add_subcommand("reflect", "List the gRPC services each server exposes through reflection");
 
@@ -193,6 +197,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(1, 10000));
   import_employees->add_option("--deadline-minutes", import_options.deadline_minutes, "Bound on the whole import")
       ->capture_default_str()->check(CLI::Range(1, 24 * 60));
+
+  AddPartyCommands(app, *import);
+  AddCaseCommands(app);
 
   auto* hash_niks = app.add_subcommand(
       "hash-niks", "HMAC-SHA256 (hex) of clear NIKs, one per line or a CSV `nik` column, under the registry's key");
@@ -242,6 +249,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (*import_employees) return ImportEmployees(o, import_options);
+  if (auto code = RunPartyCommand(o)) return *code;
+  if (auto code = RunCaseCommand(o)) return *code;
   if (*hash_niks) return HashNiks(nik_file, nik_key_file, hash_out);
   if (*employees_get) return GetEmployee(o, employee_id);
   if (*employees_search) return SearchEmployees(o, search);
@@ -249,7 +258,7 @@ int main(int argc, char** argv) {
   if (*elections_get) return GetElection(o, election_id);
   if (*elections_list) return ListElections(o, election_type, election_region, elections_page_size, elections_all);
 
-  if (*health) return Health(o, wait_seconds);
+  if (*health) return Health(o, wait_seconds, health_address);
 
   if (*reflect) {
     nlohmann::ordered_json out;

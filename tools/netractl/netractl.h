@@ -6,9 +6,17 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/status.h>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace netra::netractl {
 
@@ -35,15 +43,55 @@ std::unique_ptr<grpc::ClientContext> Context(const Options& options);
 // Lower-case hex SHA-256 of a file's bytes, read in chunks; empty on a read error.
 std::string FileSha256(const std::string& path);
 
-// netractl import employees FILE.csv
+// netractl import employees|party-members FILE.csv
 struct ImportOptions {
   std::string file;
   std::string request_id;  // empty: derived from the file's SHA-256
   int batch_size = 2000;
   int max_row_errors = 100;
   int deadline_minutes = 120;
+  std::string hash_with_key;  // party-members: key file to hash a clear `nik` column locally
 };
 int ImportEmployees(const Options& options, const ImportOptions& import);
+int ImportPartyMembers(const Options& options, const ImportOptions& import);
+
+// netractl import party-members, party-matches list|resolve (party_command.cc):
+// AddPartyCommands adds the subcommands before parsing; RunPartyCommand runs
+// the one chosen, nullopt when none of them was.
+void AddPartyCommands(CLI::App& app, CLI::App& import);
+std::optional<int> RunPartyCommand(const Options& options);
+
+// netractl cases get|list|compliance|act (case_command.cc), the same way.
+void AddCaseCommands(CLI::App& app);
+std::optional<int> RunCaseCommand(const Options& options);
+
+// What the CSV imports share (import_command.cc). Pass 1 over a file: it is
+// well-formed CSV with a header that `header_ok` accepts; counts the data
+// records. A file that fails is refused before anything is sent.
+using CsvHeaderCheck = std::function<bool(const std::vector<std::string>& names, std::string* error)>;
+struct FileCheck {
+  int64_t data_records = 0;
+  std::string error;  // refuses the whole file
+};
+FileCheck CheckCsvFile(const std::string& path, const CsvHeaderCheck& header_ok);
+// The import's source_name: the file's base name.
+std::string SourceName(const std::string& path);
+// The server's count of rows received against the rows sent: empty when they
+// agree, else a warning for the summary (rows lost or duplicated on the way).
+std::string RowsReceivedMismatch(int64_t sent, int64_t received);
+
+// A progress bar on stderr (rows sent, rows/s) when stderr is a terminal.
+class Progress {
+ public:
+  explicit Progress(int64_t total);
+  void Update(int64_t done, bool final = false);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  int64_t total_;
+  bool enabled_;
+  Clock::time_point start_, last_{};
+};
 
 // netractl hash-niks FILE
 int HashNiks(const std::string& file, const std::string& key_file, const std::string& out_file);

@@ -9,11 +9,6 @@
 namespace netra::tools {
 namespace {
 
-bool ValidNik(std::string_view text) {
-  Violations ignored;
-  return ParseNik(text, "nik", ignored).has_value();
-}
-
 std::string Trim(std::string text) {
   auto blank = [](unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   while (!text.empty() && blank(text.back())) text.pop_back();
@@ -23,6 +18,11 @@ std::string Trim(std::string text) {
 }
 
 }  // namespace
+
+bool IsValidNik(std::string_view text) {
+  Violations ignored;
+  return ParseNik(text, "nik", ignored).has_value();
+}
 
 std::string NikHmacHex(const NikHasher& hasher, std::string_view nik) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -40,7 +40,7 @@ HashNiksResult HashNiks(std::istream& in, std::ostream& out, std::ostream& probl
   std::string first;
   std::getline(in, first);
   if (first.rfind("\xEF\xBB\xBF", 0) == 0) first.erase(0, 3);
-  bool csv_form = first.find("nik") != std::string::npos && !ValidNik(Trim(first));
+  bool csv_form = first.find("nik") != std::string::npos && !IsValidNik(Trim(first));
   in.clear();
   in.seekg(0);
 
@@ -50,7 +50,7 @@ HashNiksResult HashNiks(std::istream& in, std::ostream& out, std::ostream& probl
       if (number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
       std::string nik = Trim(line);
       if (nik.empty()) continue;
-      if (!ValidNik(nik)) {
+      if (!IsValidNik(nik)) {
         problems << "line " << number << ": not a valid NIK\n";
         ++result.invalid;
         continue;
@@ -86,7 +86,7 @@ HashNiksResult HashNiks(std::istream& in, std::ostream& out, std::ostream& probl
   const size_t field_count = fields.size();
   write(fields);
   while (reader.Next(&fields)) {
-    if (fields.size() != field_count || !ValidNik(fields[nik_index])) {
+    if (fields.size() != field_count || !IsValidNik(fields[nik_index])) {
       problems << "record " << reader.record_number()
                << (fields.size() != field_count ? ": wrong number of fields\n" : ": not a valid NIK\n");
       ++result.invalid;

@@ -14,6 +14,9 @@
 
 namespace netra::tools {
 
+// A NIK as DOMAIN.md section 2 defines it (ParseNik), without saying why not.
+bool IsValidNik(std::string_view text);
+
 // Lower-case hex of the NIK's HMAC-SHA256 under the registry's key (the
 // form `netractl hash-niks` writes).
 std::string NikHmacHex(const NikHasher& hasher, std::string_view nik);

@@ -1,0 +1,198 @@
+#include "common/history.h"
+
+#include <absl/time/time.h>
+#include <cassert>
+#include <nlohmann/json.hpp>
+
+#include "common/digest.h"
+#include "common/sqlite.h"
+#include "netra/v1/types.pb.h"
+
+namespace netra {
+namespace {
+
+std::string ChainHash(std::string_view prev_hash, std::string_view canonical_event) {
+  return Sha256::Of({prev_hash, canonical_event});
+}
+
+std::string Rfc3339Micros(int64_t unix_us) {
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E6SZ", absl::FromUnixMicros(unix_us), absl::UTCTimeZone());
+}
+
+nlohmann::json ActorJson(const Actor& actor) {
+  // nlohmann::json objects are std::map-backed: keys come out sorted.
+  return {{"display_name", actor.display_name},
+          {"id", actor.id},
+          {"kind", static_cast<int>(actor.kind)},
+          {"organization", actor.organization}};
+}
+
+Actor ActorFromJson(const std::string& text) {
+  Actor actor;
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return actor;
+  actor.id = j.value("id", "");
+  actor.kind = static_cast<Actor::Kind>(j.value("kind", 0));
+  actor.display_name = j.value("display_name", "");
+  actor.organization = j.value("organization", "");
+  return actor;
+}
+
+// Canonical dump: sorted keys (std::map), no whitespace, UTF-8 kept as is.
+// Invalid UTF-8 cannot reach here: callers validate text first; replace keeps
+// the dump total rather than throwing if one ever does.
+std::string Dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+HistoryVerification Broken(HistoryVerification v, int64_t sequence, HistoryVerification::Break kind,
+                           std::string description) {
+  v.intact = false;
+  v.first_broken_sequence = sequence;
+  v.break_kind = kind;
+  v.description = std::move(description);
+  return v;
+}
+
+}  // namespace
+
+std::string CanonicalEvent(int64_t sequence, std::string_view event_type, const Actor& actor, int64_t event_time_us,
+                           const nlohmann::json& payload) {
+  nlohmann::json event = {{"actor", ActorJson(actor)},
+                          {"event_time", Rfc3339Micros(event_time_us)},
+                          {"event_type", std::string(event_type)},
+                          {"payload", payload},
+                          {"sequence", sequence}};
+  return Dump(event);
+}
+
+HistoryEntry ChainEntry(const HistoryHead& head, std::string event_type, Actor actor, int64_t event_time_us,
+                        const nlohmann::json& payload) {
+  assert(payload.is_object());
+  assert(head.hash.size() == 32);
+  HistoryEntry entry;
+  entry.sequence = head.sequence + 1;
+  entry.event_type = std::move(event_type);
+  entry.actor = std::move(actor);
+  entry.event_time_us = event_time_us;
+  entry.payload_json = Dump(payload);
+  entry.prev_hash = head.hash;
+  entry.canonical_event = CanonicalEvent(entry.sequence, entry.event_type, entry.actor, event_time_us, payload);
+  entry.hash = ChainHash(entry.prev_hash, entry.canonical_event);
+  return entry;
+}
+
+HistoryVerification VerifyHistory(std::span<const HistoryEntry> entries, const HistoryHead& recorded_head) {
+  using Break = HistoryVerification::Break;
+  HistoryVerification v;
+  v.head_hash = std::string(32, '\0');
+  std::string previous_hash(32, '\0');
+  for (const HistoryEntry& e : entries) {
+    const int64_t expected = v.entries_checked + 1;
+    if (e.sequence != expected) {
+      return Broken(std::move(v), expected, Break::kSequenceGap,
+                    "expected entry " + std::to_string(expected) + ", found " + std::to_string(e.sequence));
+    }
+    auto payload = nlohmann::json::parse(e.payload_json, nullptr, /*allow_exceptions=*/false);
+    if (!payload.is_object() ||
+        CanonicalEvent(e.sequence, e.event_type, e.actor, e.event_time_us, payload) != e.canonical_event) {
+      return Broken(std::move(v), e.sequence, Break::kContentMismatch,
+                    "entry " + std::to_string(e.sequence) + ": recorded fields differ from the hashed event");
+    }
+    if (ChainHash(e.prev_hash, e.canonical_event) != e.hash) {
+      return Broken(std::move(v), e.sequence, Break::kHashMismatch,
+                    "entry " + std::to_string(e.sequence) + ": hash does not match its content");
+    }
+    if (e.prev_hash != previous_hash) {
+      return Broken(std::move(v), e.sequence, Break::kPrevHashMismatch,
+                    "entry " + std::to_string(e.sequence) + ": does not link to entry " + std::to_string(e.sequence - 1));
+    }
+    previous_hash = e.hash;
+    v.head_hash = e.hash;
+    ++v.entries_checked;
+  }
+  if (v.entries_checked != recorded_head.sequence || v.head_hash != recorded_head.hash) {
+    const int64_t at = std::min(v.entries_checked, recorded_head.sequence) + 1;
+    return Broken(std::move(v), at, Break::kHeadMismatch,
+                  "the record's head is entry " + std::to_string(recorded_head.sequence) + " but the chain ends at entry " +
+                      std::to_string(v.entries_checked));
+  }
+  return v;
+}
+
+HistoryEntry HistoryLog::Append(Connection& conn, std::string_view resource_id, const HistoryHead& head,
+                                std::string event_type, Actor actor, int64_t event_time_us,
+                                const nlohmann::json& payload) {
+  HistoryEntry entry = ChainEntry(head, std::move(event_type), std::move(actor), event_time_us, payload);
+  conn.Prepare(
+          "INSERT INTO history (resource_id, sequence, event_type, actor_json, event_time_us, payload_json, prev_hash, "
+          "hash, canonical_event) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+      .Bind(1, resource_id)
+      .Bind(2, entry.sequence)
+      .Bind(3, entry.event_type)
+      .Bind(4, Dump(ActorJson(entry.actor)))
+      .Bind(5, entry.event_time_us)
+      .Bind(6, entry.payload_json)
+      .BindBlob(7, entry.prev_hash)
+      .BindBlob(8, entry.hash)
+      .BindBlob(9, entry.canonical_event)
+      .Run();
+  return entry;
+}
+
+std::vector<HistoryEntry> HistoryLog::Load(Connection& conn, std::string_view resource_id, int64_t after_sequence,
+                                           int limit) {
+  auto stmt = conn.Prepare(
+      "SELECT sequence, event_type, actor_json, event_time_us, payload_json, prev_hash, hash, canonical_event "
+      "FROM history WHERE resource_id = ?1 AND sequence > ?2 ORDER BY sequence LIMIT ?3");
+  stmt.Bind(1, resource_id).Bind(2, after_sequence).Bind(3, limit > 0 ? int64_t{limit} : int64_t{-1});
+  std::vector<HistoryEntry> out;
+  while (stmt.Step()) {
+    HistoryEntry e;
+    e.sequence = stmt.ColumnInt64(0);
+    e.event_type = stmt.ColumnText(1);
+    e.actor = ActorFromJson(stmt.ColumnText(2));
+    e.event_time_us = stmt.ColumnInt64(3);
+    e.payload_json = stmt.ColumnText(4);
+    e.prev_hash = stmt.ColumnBlob(5);
+    e.hash = stmt.ColumnBlob(6);
+    e.canonical_event = stmt.ColumnBlob(7);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+namespace {
+void SetTimestamp(int64_t unix_us, google::protobuf::Timestamp* out) {
+  out->set_seconds(unix_us / 1000000);
+  out->set_nanos(static_cast<int32_t>(unix_us % 1000000) * 1000);
+}
+}  // namespace
+
+void ToProto(const Actor& actor, v1::Actor* out) {
+  out->set_id(actor.id);
+  out->set_kind(static_cast<v1::ActorKind>(actor.kind));
+  out->set_display_name(actor.display_name);
+  out->set_organization(actor.organization);
+}
+
+void ToProto(const HistoryEntry& entry, v1::HistoryEntry* out) {
+  out->set_sequence(entry.sequence);
+  out->set_event_type(entry.event_type);
+  ToProto(entry.actor, out->mutable_actor());
+  SetTimestamp(entry.event_time_us, out->mutable_event_time());
+  out->set_payload_json(entry.payload_json);
+  out->set_prev_hash(entry.prev_hash);
+  out->set_hash(entry.hash);
+  out->set_canonical_event(entry.canonical_event);
+}
+
+void ToProto(const HistoryVerification& verification, int64_t verify_time_us, v1::HistoryVerification* out) {
+  out->set_intact(verification.intact);
+  out->set_entries_checked(verification.entries_checked);
+  out->set_first_broken_sequence(verification.first_broken_sequence);
+  out->set_break_kind(static_cast<v1::ChainBreak>(verification.break_kind));
+  out->set_description(verification.description);
+  out->set_head_hash(verification.head_hash);
+  SetTimestamp(verify_time_us, out->mutable_verify_time());
+}
+
+}  // namespace netra

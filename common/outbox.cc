@@ -1,0 +1,189 @@
+#include "common/outbox.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "common/log.h"
+#include "common/sqlite.h"
+
+namespace netra {
+namespace {
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+struct OutboxDispatcher::Family {
+  prometheus::Family<prometheus::Gauge>& pending;
+  prometheus::Family<prometheus::Counter>& deliveries;
+};
+
+bool EnqueueOutbox(Connection& conn, std::string_view kind, std::string_view dedupe_key, std::string_view payload) {
+  const int64_t now = NowMicros();
+  conn.Prepare(
+          "INSERT INTO outbox (kind, dedupe_key, payload, next_attempt_us, created_us) VALUES (?1, ?2, ?3, ?4, ?4) "
+          "ON CONFLICT (kind, dedupe_key) DO NOTHING")
+      .Bind(1, kind)
+      .Bind(2, dedupe_key)
+      .BindBlob(3, payload)
+      .Bind(4, now)
+      .Run();
+  return conn.Changes() > 0;
+}
+
+bool OutboxHas(Connection& conn, std::string_view kind, std::string_view dedupe_key) {
+  auto stmt = conn.Prepare("SELECT 1 FROM outbox WHERE kind = ?1 AND dedupe_key = ?2");
+  stmt.Bind(1, kind).Bind(2, dedupe_key);
+  return stmt.Step();
+}
+
+OutboxDispatcher::OutboxDispatcher(Database& db, prometheus::Registry* metrics, OutboxOptions options)
+    : db_(db), options_(options), metrics_(metrics) {
+  if (metrics_ != nullptr) {
+    family_.reset(new Family{
+        prometheus::BuildGauge()
+            .Name("netra_outbox_pending")
+            .Help("Messages to other services queued and not yet delivered, by kind")
+            .Register(*metrics_),
+        prometheus::BuildCounter()
+            .Name("netra_outbox_deliveries_total")
+            .Help("Delivery attempts of queued messages to other services, by kind and result (delivered, failed)")
+            .Register(*metrics_),
+    });
+  }
+}
+
+OutboxDispatcher::~OutboxDispatcher() { Stop(); }
+
+void OutboxDispatcher::Handle(std::string kind, Handler handler) {
+  if (family_) {
+    family_->pending.Add({{"kind", kind}});
+    family_->deliveries.Add({{"kind", kind}, {"result", "delivered"}});
+    family_->deliveries.Add({{"kind", kind}, {"result", "failed"}});
+  }
+  handlers_[std::move(kind)] = std::move(handler);
+}
+
+void OutboxDispatcher::Start() {
+  std::lock_guard lock(mu_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void OutboxDispatcher::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void OutboxDispatcher::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+void OutboxDispatcher::Loop() {
+  while (true) {
+    int delivered = 0;
+    try {
+      delivered = DeliverDue();
+      RefreshPending();
+    } catch (const StoreError& e) {
+      // The store is briefly unavailable (busy, I/O): try again next round.
+      log::Warn("outbox pass failed", {{"error", e.what()}});
+    }
+    std::unique_lock lock(mu_);
+    if (stop_) return;
+    // A full batch means more may be due: go again at once.
+    if (delivered >= options_.batch) continue;
+    cv_.wait_for(lock, options_.poll_interval, [this] { return stop_ || woken_; });
+    woken_ = false;
+    if (stop_) return;
+  }
+}
+
+int OutboxDispatcher::DeliverDue() {
+  const int64_t now = NowMicros();
+  const int64_t lease_until = now + std::chrono::duration_cast<std::chrono::microseconds>(options_.claim_lease).count();
+  // Claim due messages by pushing their next attempt past the lease, so that
+  // another replica's dispatcher skips them while this one delivers.
+  std::vector<OutboxMessage> claimed = db_.Write([&](Connection& conn) {
+    std::vector<OutboxMessage> due;
+    auto select = conn.Prepare(
+        "SELECT id, kind, dedupe_key, payload, attempts, created_us FROM outbox WHERE next_attempt_us <= ?1 "
+        "ORDER BY next_attempt_us LIMIT ?2");
+    select.Bind(1, now).Bind(2, int64_t{options_.batch});
+    while (select.Step()) {
+      OutboxMessage m;
+      m.id = select.ColumnInt64(0);
+      m.kind = select.ColumnText(1);
+      m.dedupe_key = select.ColumnText(2);
+      m.payload = select.ColumnBlob(3);
+      m.attempts = static_cast<int>(select.ColumnInt64(4));
+      m.created_us = select.ColumnInt64(5);
+      if (handlers_.count(m.kind) == 0) continue;  // another build's kind: leave it for that build
+      due.push_back(std::move(m));
+    }
+    auto claim = conn.Prepare("UPDATE outbox SET next_attempt_us = ?2 WHERE id = ?1");
+    for (const auto& m : due) claim.Bind(1, m.id).Bind(2, lease_until).Run();
+    return due;
+  });
+
+  int delivered = 0;
+  for (const OutboxMessage& m : claimed) {
+    Delivery result;
+    try {
+      result = handlers_.find(m.kind)->second(m);
+    } catch (const std::exception& e) {
+      result = Delivery::Failed(e.what());
+    }
+    if (family_) family_->deliveries.Add({{"kind", m.kind}, {"result", result.ok ? "delivered" : "failed"}}).Increment();
+    if (result.ok) {
+      db_.Write([&](Connection& conn) { conn.Prepare("DELETE FROM outbox WHERE id = ?1").Bind(1, m.id).Run(); });
+      ++delivered;
+      continue;
+    }
+    // Exponential backoff: min_backoff * 2^attempts, capped.
+    const int shift = std::min(m.attempts, 20);
+    const auto backoff = std::min(options_.max_backoff, options_.min_backoff * (int64_t{1} << shift));
+    const int64_t next =
+        NowMicros() + std::chrono::duration_cast<std::chrono::microseconds>(backoff).count();
+    db_.Write([&](Connection& conn) {
+      conn.Prepare("UPDATE outbox SET attempts = attempts + 1, next_attempt_us = ?2, last_error = ?3 WHERE id = ?1")
+          .Bind(1, m.id)
+          .Bind(2, next)
+          .Bind(3, result.error.substr(0, 500))
+          .Run();
+    });
+    log::Warn("delivery to another service failed; will retry",
+              {{"kind", m.kind}, {"attempt", std::to_string(m.attempts + 1)}, {"error", result.error}});
+  }
+  return delivered;
+}
+
+void OutboxDispatcher::RefreshPending() {
+  if (!family_) return;
+  std::map<std::string, int64_t, std::less<>> counts;
+  for (const auto& [kind, handler] : handlers_) counts[kind] = 0;
+  db_.Read([&](Connection& conn) {
+    auto stmt = conn.Prepare("SELECT kind, COUNT(*) FROM outbox GROUP BY kind");
+    while (stmt.Step()) counts[stmt.ColumnText(0)] = stmt.ColumnInt64(1);
+  });
+  for (const auto& [kind, count] : counts) family_->pending.Add({{"kind", kind}}).Set(static_cast<double>(count));
+}
+
+}  // namespace netra

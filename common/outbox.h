@@ -1,0 +1,125 @@
+// Calls to other services that must happen, and happen once in effect
+// (forwarding a complaint to the sanction service, telling the complaint
+// service and the registry about a decision).
+//
+// The change that needs the call enqueues a message in the same transaction
+// that records the change, so a committed change always has its message and
+// a crash loses neither. A background thread delivers due messages through a
+// handler per kind, retrying with exponential backoff until the handler
+// succeeds; the receiving RPCs are idempotent, so a message delivered twice
+// (after a crash between delivery and deletion, or by two replicas sharing a
+// store) has the effect of one. Several replicas may run dispatchers on one
+// store: a message is claimed for a lease period before delivery, which keeps
+// double deliveries rare.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+namespace prometheus {
+class Registry;
+}
+
+namespace netra {
+
+class Connection;
+class Database;
+
+inline constexpr std::string_view kOutboxSql = R"sql(
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY,
+  kind            TEXT NOT NULL,        -- handler, e.g. "sanction.open_case"
+  dedupe_key      TEXT NOT NULL,        -- a second enqueue with the same (kind, key) is ignored
+  payload         BLOB NOT NULL,        -- what the handler needs, e.g. a serialized request
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_us INTEGER NOT NULL,     -- unix microseconds; also the claim lease
+  last_error      TEXT NOT NULL DEFAULT '',
+  created_us      INTEGER NOT NULL,
+  UNIQUE (kind, dedupe_key)
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_us);
+)sql";
+
+struct OutboxMessage {
+  int64_t id = 0;
+  std::string kind;
+  std::string dedupe_key;
+  std::string payload;
+  int attempts = 0;  // failed attempts so far
+  int64_t created_us = 0;
+};
+
+// Inside the caller's write transaction. Returns false when a message with
+// this (kind, dedupe_key) is already queued (not an error: idempotent).
+bool EnqueueOutbox(Connection& conn, std::string_view kind, std::string_view dedupe_key, std::string_view payload);
+
+// Messages still queued (for reads that show "forwarding pending").
+bool OutboxHas(Connection& conn, std::string_view kind, std::string_view dedupe_key);
+
+struct OutboxOptions {
+  std::chrono::milliseconds poll_interval{1000};  // how often to look for due messages without a Wake
+  std::chrono::milliseconds min_backoff{200};
+  std::chrono::milliseconds max_backoff{60000};
+  std::chrono::milliseconds claim_lease{30000};  // a claimed message is invisible to other replicas this long
+  int batch = 64;                                 // messages per pass
+};
+
+class OutboxDispatcher {
+ public:
+  // Outcome of one delivery attempt: ok, or the reason it failed (retried).
+  struct Delivery {
+    bool ok = true;
+    std::string error;
+    static Delivery Ok() { return {}; }
+    static Delivery Failed(std::string why) { return {false, std::move(why)}; }
+  };
+  // Runs on the dispatcher thread; may block on the peer (use a deadline).
+  using Handler = std::function<Delivery(const OutboxMessage&)>;
+
+  // `metrics` may be null. Exports netra_outbox_pending{kind} and
+  // netra_outbox_deliveries_total{kind,result}.
+  OutboxDispatcher(Database& db, prometheus::Registry* metrics, OutboxOptions options = {});
+  ~OutboxDispatcher();  // stops the thread
+  OutboxDispatcher(const OutboxDispatcher&) = delete;
+  OutboxDispatcher& operator=(const OutboxDispatcher&) = delete;
+
+  // Register every kind before Start. A message of an unknown kind stays queued.
+  void Handle(std::string kind, Handler handler);
+
+  void Start();
+  void Stop();
+  // Deliver soon (call after committing a change that enqueued a message).
+  void Wake();
+
+  // One pass over due messages on the calling thread; returns how many were
+  // delivered. For tests and for the thread itself.
+  int DeliverDue();
+
+ private:
+  struct Family;
+  void Loop();
+  void RefreshPending();
+
+  Database& db_;
+  OutboxOptions options_;
+  std::map<std::string, Handler, std::less<>> handlers_;
+  prometheus::Registry* metrics_;
+  std::unique_ptr<Family> family_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool woken_ = false;
+  std::thread thread_;
+};
+
+}  // namespace netra

@@ -1,0 +1,453 @@
+#include "services/sanction/case_store.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/time/clock.h"
+#include "common/log.h"
+
+// JSON of the case body: optional values and calendar days.
+namespace nlohmann {
+template <class T>
+struct adl_serializer<std::optional<T>> {
+  static void to_json(json& j, const std::optional<T>& value) {
+    if (value) {
+      j = *value;
+    } else {
+      j = nullptr;
+    }
+  }
+  static void from_json(const json& j, std::optional<T>& value) {
+    if (j.is_null()) {
+      value.reset();
+    } else {
+      value = j.get<T>();
+    }
+  }
+};
+template <>
+struct adl_serializer<absl::CivilDay> {
+  static void to_json(json& j, const absl::CivilDay& day) { j = absl::FormatCivilTime(day); }
+  static void from_json(const json& j, absl::CivilDay& day) { absl::ParseCivilTime(j.get<std::string>(), &day); }
+};
+}  // namespace nlohmann
+
+namespace netra {
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeadlineRule, days, counting)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Actor, id, kind, display_name, organization)
+}  // namespace netra
+
+namespace netra::sanction {
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StaffingAuthority, code, name, region_code)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RecommendingAuthority, code, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EmployeeSnapshot, employee_id, employee_type, name, agency_code,
+                                                agency_name, unit_name, position, work_region_code, ppk,
+                                                registry_version)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ElectionTerms::Holiday, day, region_code)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ElectionTerms, election_id, authority, ppk_decision, escalation,
+                                                holidays)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ProposedSanction, level, forms, basis_code, certainty,
+                                                needs_decision, rationale)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Recommendation, authority_code, letter_number, letter_date, verdict,
+                                                level, forms, summary, recorded_by, record_us)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PpkDeadline, due_date, due_us, time_zone, rule)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Decision, decree_number, decree_date, outcome, level, forms,
+                                                matches_recommendation, on_time, decided_by, effective_date,
+                                                end_date, note, recorded_by, record_us, days_to_decision,
+                                                working_days_to_decision)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AppealFiling, kind, filed_date, filed_with, reference_number, grounds)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AppealResult, decision, decision_date, document_number, level, forms,
+                                                note)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Appeal, appeal_id, filing, result, file_us, result_us)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EffectiveSanction, outcome, level, forms)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Escalation, level, escalate_us, working_days_overdue,
+                                                notice_reference)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Notification, target, case_version, source_sequence, dedupe_key)
+// The history head lives in its own columns (raw hash bytes are not JSON text).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Case, case_id, complaint_id, related_complaint_ids, election_id,
+                                                employee, ppk, region_code, violation_codes, catalog_version,
+                                                proposed, authority, status, review_summary, review_document_number,
+                                                recommendation, ppk_deadline, decision, appeals, effective_sanction,
+                                                escalation_level, escalations, escalation_due_us, notifications,
+                                                terms, ppk_time_zone, allowed_forms, version, open_us, update_us,
+                                                stage_since_us)
+
+namespace {
+
+using nlohmann::json;
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+constexpr std::string_view kColumns = "SELECT body, head_sequence, head_hash FROM cases ";
+
+Case RowToCase(Statement& row) {
+  Case c = json::parse(row.ColumnText(0)).get<Case>();
+  c.history_head = HistoryHead{row.ColumnInt64(1), row.ColumnBlob(2)};
+  return c;
+}
+
+std::optional<Case> FindWhere(Connection& conn, std::string_view column, const std::string& value) {
+  auto select = conn.Prepare(std::string(kColumns) + "WHERE " + std::string(column) + " = ?1");
+  select.Bind(1, value);
+  if (!select.Step()) return std::nullopt;
+  return RowToCase(select);
+}
+
+void BindOptional(Statement& s, int index, const std::optional<int64_t>& value) {
+  if (value) {
+    s.Bind(index, *value);
+  } else {
+    s.BindNull(index);
+  }
+}
+
+void BindOptional(Statement& s, int index, const std::optional<std::string>& value) {
+  if (value) {
+    s.Bind(index, *value);
+  } else {
+    s.BindNull(index);
+  }
+}
+
+// Writes the row of `c`: an insert for a new case, else an update (which
+// leaves the indexes of unchanged columns alone).
+void WriteRow(Connection& conn, const Case& c, bool insert) {
+  auto write = conn.Prepare(
+      insert ? "INSERT INTO cases(status, escalation_level, due_us, next_escalation_us, letter_date, decree_date, "
+               "on_time, as_recommended, days_to_decision, working_days_to_decision, version, head_sequence, "
+               "head_hash, body, case_id, complaint_id, election_id, region_code, ppk_code, ppk_name, "
+               "authority_code, open_us) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+               "?21, ?22)"
+             : "UPDATE cases SET status = ?1, escalation_level = ?2, due_us = ?3, next_escalation_us = ?4, "
+               "letter_date = ?5, decree_date = ?6, on_time = ?7, as_recommended = ?8, days_to_decision = ?9, "
+               "working_days_to_decision = ?10, version = ?11, head_sequence = ?12, head_hash = ?13, body = ?14 "
+               "WHERE case_id = ?15");
+  write.Bind(1, static_cast<int64_t>(c.status)).Bind(2, static_cast<int64_t>(c.escalation_level));
+  BindOptional(write, 3, c.ppk_deadline ? std::optional<int64_t>(c.ppk_deadline->due_us) : std::nullopt);
+  int64_t next = c.NextEscalationUs();
+  BindOptional(write, 4, next ? std::optional<int64_t>(next) : std::nullopt);
+  bool violation = c.recommendation && c.recommendation->verdict == Verdict::kViolation;
+  BindOptional(write, 5,
+               violation ? std::optional(absl::FormatCivilTime(c.recommendation->letter_date)) : std::nullopt);
+  BindOptional(write, 6, c.decision ? std::optional(absl::FormatCivilTime(c.decision->decree_date)) : std::nullopt);
+  BindOptional(write, 7, c.decision ? std::optional<int64_t>(c.decision->on_time) : std::nullopt);
+  BindOptional(write, 8, c.decision ? std::optional<int64_t>(c.decision->matches_recommendation) : std::nullopt);
+  BindOptional(write, 9, c.decision ? std::optional<int64_t>(c.decision->days_to_decision) : std::nullopt);
+  BindOptional(write, 10, c.decision ? std::optional<int64_t>(c.decision->working_days_to_decision) : std::nullopt);
+  write.Bind(11, c.version)
+      .Bind(12, c.history_head.sequence)
+      .BindBlob(13, c.history_head.hash)
+      .Bind(14, Dump(json(c)))
+      .Bind(15, c.case_id);
+  if (insert) {
+    write.Bind(16, c.complaint_id)
+        .Bind(17, c.election_id)
+        .Bind(18, c.region_code)
+        .Bind(19, c.ppk.code)
+        .Bind(20, c.ppk.name)
+        .Bind(21, c.authority.code)
+        .Bind(22, c.open_us);
+  }
+  write.Run();
+}
+
+// Appends the change's events to the chain and queues its notices, on `c`.
+void Record(Connection& conn, Case& c, const Actor& actor, int64_t now_us, const CaseEffects& effects) {
+  for (const auto& event : effects.events) {
+    c.history_head = HeadOf(HistoryLog::Append(conn, c.case_id, c.history_head, event.type, actor, now_us,
+                                               event.payload));
+  }
+  for (const auto& notice : effects.notices) {
+    Notification n;
+    n.target = notice.target;
+    n.case_version = c.version;
+    n.source_sequence = c.history_head.sequence;
+    bool outcome = notice.target == NotifyTarget::kComplaintOutcome;
+    // Also the peers' request_id: only characters every request_id check accepts.
+    n.dedupe_key = c.case_id + (outcome ? ":outcome:" + std::to_string(c.version)
+                                        : ":status:" + std::to_string(n.source_sequence));
+    c.notifications.push_back(n);
+    EnqueueOutbox(conn, outcome ? kOutcomeKind : kStatusKind, n.dedupe_key, Dump(NotificationPayload(c, n, notice)));
+  }
+}
+
+std::optional<std::string> ReplayIn(Connection& conn, const Idempotency& idem, std::optional<Error>* error) {
+  auto recorded = conn.Prepare("SELECT request_hash, response FROM request_ids WHERE method = ?1 AND request_id = ?2");
+  recorded.Bind(1, idem.method).Bind(2, idem.request_id);
+  if (!recorded.Step()) return std::nullopt;
+  if (recorded.ColumnBlob(0) != idem.request_hash) {
+    Violations v;
+    v.Add("request_id", ViolationReason::kInconsistent, "was already used for a different request");
+    *error = Error::Invalid(std::move(v));
+    return std::nullopt;
+  }
+  return recorded.ColumnBlob(1);
+}
+
+void RecordRequest(Connection& conn, const Idempotency& idem, const Case& c) {
+  conn.Prepare(
+          "INSERT INTO request_ids(request_id, method, request_hash, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+      .Bind(1, idem.request_id)
+      .Bind(2, idem.method)
+      .BindBlob(3, idem.request_hash)
+      .BindBlob(4, idem.encode(c))
+      .Bind(5, absl::ToUnixMicros(absl::Now()))
+      .Run();
+}
+
+// Store failures as domain errors; the cause goes to the log, not the client.
+template <class Fn>
+auto Guarded(const char* what, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const StoreError& e) {
+    log::Error("case store failed", {{"operation", what}, {"error", e.what()}});
+    if (e.IsUnavailable()) return Error::Unavailable("the case store is unavailable; retry later");
+    return Error::Internal("case store failure; see the service log");
+  } catch (const json::exception& e) {
+    log::Error("corrupt case record", {{"operation", what}, {"error", e.what()}});
+    return Error::Internal("corrupt case record; see the service log");
+  }
+}
+
+// Applies `change` to the case in `c` and writes it: version, history, outbox, row.
+std::optional<Error> ChangeIn(Connection& conn, Case& c, const Actor& actor, int64_t now_us, const CaseChange& change,
+                              CaseEffects& effects) {
+  if (auto error = change(c, effects)) return error;
+  c.version += 1;
+  c.update_us = now_us;
+  Record(conn, c, actor, now_us, effects);
+  WriteRow(conn, c, /*insert=*/false);
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::optional<Case>> CaseStore::Find(const std::string& case_id) {
+  return Guarded("find", [&]() -> Result<std::optional<Case>> {
+    return db_.Read([&](Connection& c) { return FindWhere(c, "case_id", case_id); });
+  });
+}
+
+Result<std::optional<Case>> CaseStore::FindByComplaint(const std::string& complaint_id) {
+  return Guarded("find", [&]() -> Result<std::optional<Case>> {
+    return db_.Read([&](Connection& c) { return FindWhere(c, "complaint_id", complaint_id); });
+  });
+}
+
+Result<std::optional<std::string>> CaseStore::Replay(const Idempotency& idem) {
+  return Guarded("replay", [&]() -> Result<std::optional<std::string>> {
+    return db_.Read([&](Connection& c) -> Result<std::optional<std::string>> {
+      std::optional<Error> error;
+      auto replayed = ReplayIn(c, idem, &error);
+      if (error) return *error;
+      return replayed;
+    });
+  });
+}
+
+Result<Mutation> CaseStore::Create(const Idempotency& idem, const std::string& complaint_id, const Actor& actor,
+                                   const std::function<Case(CaseEffects&)>& make) {
+  return Guarded("create", [&]() -> Result<Mutation> {
+    return db_.Write([&](Connection& conn) -> Result<Mutation> {
+      Mutation m;
+      std::optional<Error> error;
+      m.replayed = ReplayIn(conn, idem, &error);
+      if (error) return *error;
+      if (m.replayed) return m;
+      if (auto existing = FindWhere(conn, "complaint_id", complaint_id)) {
+        m.case_record = std::move(*existing);
+        return m;
+      }
+      m.case_record = make(m.effects);
+      m.created = true;
+      Record(conn, m.case_record, actor, m.case_record.open_us, m.effects);
+      WriteRow(conn, m.case_record, /*insert=*/true);
+      RecordRequest(conn, idem, m.case_record);
+      return m;
+    });
+  });
+}
+
+Result<Mutation> CaseStore::Update(const std::string& case_id, const Idempotency* idem, const Actor& actor,
+                                   int64_t now_us, const CaseChange& change) {
+  return Guarded("update", [&]() -> Result<Mutation> {
+    return db_.Write([&](Connection& conn) -> Result<Mutation> {
+      Mutation m;
+      if (idem) {
+        std::optional<Error> error;
+        m.replayed = ReplayIn(conn, *idem, &error);
+        if (error) return *error;
+        if (m.replayed) return m;
+      }
+      auto found = FindWhere(conn, "case_id", case_id);
+      if (!found) return Error::NotFound("case", case_id);
+      m.case_record = std::move(*found);
+      if (auto e = ChangeIn(conn, m.case_record, actor, now_us, change, m.effects)) return *e;
+      if (idem) RecordRequest(conn, *idem, m.case_record);
+      return m;
+    });
+  });
+}
+
+Result<std::vector<Mutation>> CaseStore::EscalateDue(int64_t now_us, int64_t fence, int limit,
+                                                     const CaseChange& change, bool* fenced) {
+  *fenced = false;
+  static const Actor kSweeper{"system:sweeper", Actor::Kind::kSystem, "escalation sweeper", ""};
+  return Guarded("escalate", [&]() -> Result<std::vector<Mutation>> {
+    return db_.Write([&](Connection& conn) -> Result<std::vector<Mutation>> {
+      std::vector<Mutation> done;
+      // A pass reads and rewrites many large rows: a page cache of 64 MiB on
+      // this connection (SQLite's default is 2 MiB) saves re-reading them.
+      conn.Exec("PRAGMA cache_size = -65536");
+      // Fencing: only a token not older than any seen may write.
+      conn.Prepare("UPDATE sweeper_fence SET token = ?1 WHERE id = 1 AND token <= ?1").Bind(1, fence).Run();
+      if (conn.Changes() == 0) {
+        *fenced = true;
+        return done;
+      }
+      auto due = conn.Prepare(std::string(kColumns) +
+                              "WHERE next_escalation_us IS NOT NULL AND next_escalation_us <= ?1 "
+                              "ORDER BY next_escalation_us LIMIT ?2");
+      due.Bind(1, now_us).Bind(2, static_cast<int64_t>(limit));
+      std::vector<Case> cases;
+      while (due.Step()) cases.push_back(RowToCase(due));
+      due.Reset();
+      for (auto& c : cases) {
+        Mutation m;
+        m.case_record = std::move(c);
+        if (ChangeIn(conn, m.case_record, kSweeper, now_us, change, m.effects)) continue;  // not due after all
+        done.push_back(std::move(m));
+      }
+      return done;
+    });
+  });
+}
+
+Result<int64_t> CaseStore::FenceToken() {
+  return Guarded("fence", [&]() -> Result<int64_t> {
+    return db_.Read([&](Connection& c) {
+      auto s = c.Prepare("SELECT token FROM sweeper_fence WHERE id = 1");
+      return s.Step() ? s.ColumnInt64(0) : int64_t{0};
+    });
+  });
+}
+
+Result<std::vector<Case>> CaseStore::List(const CaseFilter& f) {
+  return Guarded("list", [&]() -> Result<std::vector<Case>> {
+    return db_.Read([&](Connection& conn) {
+      std::string sql(kColumns);
+      sql += "WHERE (?1 = '' OR region_code = ?1 OR region_code LIKE ?1 || '.%') "
+             "AND (?2 = '' OR election_id = ?2) AND (?3 = '' OR ppk_code = ?3) AND (?4 = '' OR authority_code = ?4) "
+             "AND escalation_level >= ?5 AND (?6 IS NULL OR open_us > ?6 OR (open_us = ?6 AND case_id > ?7))";
+      if (f.overdue) {
+        sql += *f.overdue ? " AND status = 2 AND due_us <= ?8" : " AND NOT (status = 2 AND due_us <= ?8)";
+      }
+      if (!f.statuses.empty()) {
+        sql += " AND status IN (";
+        for (size_t i = 0; i < f.statuses.size(); ++i) sql += (i ? "," : "") + std::to_string(f.statuses[i]);
+        sql += ")";
+      }
+      sql += " ORDER BY open_us, case_id LIMIT ?9";
+      auto s = conn.Prepare(sql);
+      s.Bind(1, f.region_prefix)
+          .Bind(2, f.election_id)
+          .Bind(3, f.ppk_code)
+          .Bind(4, f.authority_code)
+          .Bind(5, static_cast<int64_t>(f.min_escalation_level));
+      if (f.after) {
+        s.Bind(6, f.after->first).Bind(7, f.after->second);
+      } else {
+        s.BindNull(6).Bind(7, "");
+      }
+      if (f.overdue) s.Bind(8, f.now_us);
+      s.Bind(9, static_cast<int64_t>(f.limit));
+      std::vector<Case> out;
+      while (s.Step()) out.push_back(RowToCase(s));
+      return out;
+    });
+  });
+}
+
+Result<std::vector<ComplianceFact>> CaseStore::Compliance(const ComplianceFilter& f) {
+  return Guarded("compliance", [&]() -> Result<std::vector<ComplianceFact>> {
+    return db_.Read([&](Connection& conn) {
+      auto s = conn.Prepare(
+          "SELECT ppk_code, ppk_name, region_code, status, escalation_level, due_us, decree_date IS NOT NULL, "
+          "COALESCE(on_time, 0), COALESCE(as_recommended, 0), COALESCE(days_to_decision, 0), "
+          "COALESCE(working_days_to_decision, 0) FROM cases WHERE letter_date IS NOT NULL "
+          "AND (?1 = '' OR region_code = ?1 OR region_code LIKE ?1 || '.%') AND (?2 = '' OR election_id = ?2) "
+          "AND (?3 = '' OR ppk_code = ?3) AND (?4 = '' OR letter_date >= ?4) AND (?5 = '' OR letter_date <= ?5)");
+      s.Bind(1, f.region_prefix).Bind(2, f.election_id).Bind(3, f.ppk_code).Bind(4, f.from_date).Bind(5, f.to_date);
+      std::vector<ComplianceFact> out;
+      while (s.Step()) {
+        ComplianceFact fact;
+        fact.ppk_code = s.ColumnText(0);
+        fact.ppk_name = s.ColumnText(1);
+        fact.region_code = s.ColumnText(2);
+        fact.status = static_cast<int>(s.ColumnInt64(3));
+        fact.escalation_level = static_cast<int>(s.ColumnInt64(4));
+        fact.due_us = s.ColumnInt64(5);
+        fact.decided = s.ColumnInt64(6) != 0;
+        fact.on_time = s.ColumnInt64(7) != 0;
+        fact.as_recommended = s.ColumnInt64(8) != 0;
+        fact.days_to_decision = static_cast<int>(s.ColumnInt64(9));
+        fact.working_days_to_decision = static_cast<int>(s.ColumnInt64(10));
+        out.push_back(std::move(fact));
+      }
+      return out;
+    });
+  });
+}
+
+Result<std::pair<std::vector<HistoryEntry>, HistoryHead>> CaseStore::History(const std::string& case_id) {
+  return Guarded("history", [&]() -> Result<std::pair<std::vector<HistoryEntry>, HistoryHead>> {
+    return db_.Read([&](Connection& conn) -> Result<std::pair<std::vector<HistoryEntry>, HistoryHead>> {
+      auto head = conn.Prepare("SELECT head_sequence, head_hash FROM cases WHERE case_id = ?1");
+      head.Bind(1, case_id);
+      if (!head.Step()) return Error::NotFound("case", case_id);
+      HistoryHead recorded{head.ColumnInt64(0), head.ColumnBlob(1)};
+      return std::pair(HistoryLog::Load(conn, case_id), recorded);
+    });
+  });
+}
+
+Result<std::vector<std::optional<QueuedNotice>>> CaseStore::Queued(const std::vector<Notification>& notifications) {
+  return Guarded("queued", [&]() -> Result<std::vector<std::optional<QueuedNotice>>> {
+    return db_.Read([&](Connection& conn) {
+      std::vector<std::optional<QueuedNotice>> out;
+      auto s = conn.Prepare(
+          "SELECT attempts, next_attempt_us, last_error FROM outbox WHERE kind = ?1 AND dedupe_key = ?2");
+      for (const auto& n : notifications) {
+        s.Bind(1, n.target == NotifyTarget::kComplaintOutcome ? kOutcomeKind : kStatusKind).Bind(2, n.dedupe_key);
+        if (s.Step()) {
+          out.push_back(QueuedNotice{static_cast<int>(s.ColumnInt64(0)), s.ColumnInt64(1), s.ColumnText(2)});
+        } else {
+          out.push_back(std::nullopt);
+        }
+        s.Reset();
+      }
+      return out;
+    });
+  });
+}
+
+Result<CaseStore::Counts> CaseStore::CountOpen(int64_t now_us) {
+  return Guarded("count", [&]() -> Result<Counts> {
+    return db_.Read([&](Connection& conn) {
+      Counts counts;
+      auto by_status = conn.Prepare(
+          "SELECT substr(region_code, 1, 2), status, COUNT(*) FROM cases WHERE status IN (1, 2, 4) GROUP BY 1, 2");
+      while (by_status.Step()) {
+        counts.by_status.emplace_back(by_status.ColumnText(0), static_cast<int>(by_status.ColumnInt64(1)),
+                                      by_status.ColumnInt64(2));
+      }
+      auto overdue = conn.Prepare(
+          "SELECT substr(region_code, 1, 2), COUNT(*) FROM cases WHERE status = 2 AND due_us <= ?1 GROUP BY 1");
+      overdue.Bind(1, now_us);
+      while (overdue.Step()) counts.overdue.emplace_back(overdue.ColumnText(0), overdue.ColumnInt64(1));
+      return counts;
+    });
+  });
+}
+
+}  // namespace netra::sanction

@@ -1,0 +1,153 @@
+// Storage of cases: one row per case (the columns lists, reports and the
+// sweeper filter on, the rest as JSON), its hash-chained history and the
+// outbox of notifications, each change in one transaction with its history
+// entries, its queued notifications and its idempotency record. The fencing
+// row that keeps a stale sweeper from writing lives here too. The domain
+// never sees SQL: store failures come back as UNAVAILABLE or INTERNAL.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/history.h"
+#include "common/outbox.h"
+#include "common/sqlite.h"
+#include "services/sanction/cases.h"
+
+namespace netra::sanction {
+
+inline constexpr std::string_view kCasesSql = R"sql(
+CREATE TABLE cases (
+  case_id            TEXT NOT NULL UNIQUE,
+  complaint_id       TEXT NOT NULL UNIQUE,  -- one case per forwarded complaint
+  election_id        TEXT NOT NULL,
+  region_code        TEXT NOT NULL,         -- kab/kota "NN.NN"
+  ppk_code           TEXT NOT NULL,
+  ppk_name           TEXT NOT NULL,
+  authority_code     TEXT NOT NULL,
+  status             INTEGER NOT NULL,      -- CaseStatus
+  escalation_level   INTEGER NOT NULL,      -- EscalationLevel
+  due_us             INTEGER,               -- the PPK's deadline instant; NULL before a VIOLATION recommendation
+  next_escalation_us INTEGER,               -- NULL when no step is due
+  letter_date        TEXT,                  -- YYYY-MM-DD of a VIOLATION recommendation
+  decree_date        TEXT,                  -- YYYY-MM-DD of the decision
+  on_time            INTEGER,
+  as_recommended     INTEGER,
+  days_to_decision   INTEGER,
+  working_days_to_decision INTEGER,
+  open_us            INTEGER NOT NULL,
+  version            INTEGER NOT NULL,
+  head_sequence      INTEGER NOT NULL,      -- the history chain's recorded head
+  head_hash          BLOB NOT NULL,
+  body               TEXT NOT NULL          -- the case as JSON (rows are large: a rowid table)
+);
+CREATE INDEX cases_by_open ON cases(open_us, case_id);
+CREATE INDEX cases_by_region ON cases(region_code, open_us, case_id);
+CREATE INDEX cases_due ON cases(next_escalation_us) WHERE next_escalation_us IS NOT NULL;
+-- The highest sweeper fencing token seen: a write with an older token is refused.
+CREATE TABLE sweeper_fence (
+  id    INTEGER PRIMARY KEY CHECK (id = 1),
+  token INTEGER NOT NULL
+);
+INSERT INTO sweeper_fence(id, token) VALUES (1, 0);
+)sql";
+
+// Outbox kinds of the sanction service.
+inline constexpr std::string_view kOutcomeKind = "sanction.record_outcome";
+inline constexpr std::string_view kStatusKind = "sanction.set_disciplinary_status";
+
+// A request_id's record: a retry returns `encode`'s bytes of the first outcome.
+struct Idempotency {
+  std::string method, request_id, request_hash;
+  std::function<std::string(const Case&)> encode;
+};
+
+struct Mutation {
+  Case case_record;
+  bool created = false;
+  std::optional<std::string> replayed;  // the first response, when this is a retry
+  CaseEffects effects;
+};
+
+// Changes a case loaded in the write transaction; an error writes nothing.
+using CaseChange = std::function<std::optional<Error>(Case& c, CaseEffects& effects)>;
+
+struct CaseFilter {
+  std::string region_prefix;  // "NN" or "NN.NN"; empty = all
+  std::vector<int> statuses;  // empty = all
+  std::optional<bool> overdue;
+  std::string election_id, ppk_code, authority_code;
+  int min_escalation_level = 0;
+  int64_t now_us = 0;  // for overdue
+  std::optional<std::pair<int64_t, std::string>> after;  // (open_us, case_id) keyset
+  int limit = 50;
+};
+
+// One recommended case as the compliance report sees it.
+struct ComplianceFact {
+  std::string ppk_code, ppk_name, region_code;
+  int status = 0, escalation_level = 1;
+  int64_t due_us = 0;
+  bool decided = false, on_time = false, as_recommended = false;
+  int days_to_decision = 0, working_days_to_decision = 0;
+};
+
+struct ComplianceFilter {
+  std::string region_prefix, election_id, ppk_code;
+  std::string from_date, to_date;  // YYYY-MM-DD; empty = open
+};
+
+// Delivery state of one queued notification (outbox row), if still queued.
+struct QueuedNotice {
+  int attempts = 0;
+  int64_t next_attempt_us = 0;
+  std::string last_error;
+};
+
+class CaseStore {
+ public:
+  explicit CaseStore(Database& db) : db_(db) {}
+
+  // A case by id or by complaint id (the case, or nullopt).
+  Result<std::optional<Case>> Find(const std::string& case_id);
+  Result<std::optional<Case>> FindByComplaint(const std::string& complaint_id);
+  // The stored response of a request_id, with INVALID_ARGUMENT on request_id
+  // when it was used for another request.
+  Result<std::optional<std::string>> Replay(const Idempotency& idempotency);
+
+  // OpenCase: a replay, the existing case of the complaint (created = false),
+  // or `make`'s case inserted with its history and the request's record.
+  Result<Mutation> Create(const Idempotency& idempotency, const std::string& complaint_id, const Actor& actor,
+                          const std::function<Case(CaseEffects&)>& make);
+  // Any later change of one case; `idempotency` null for system changes.
+  Result<Mutation> Update(const std::string& case_id, const Idempotency* idempotency, const Actor& actor,
+                          int64_t now_us, const CaseChange& change);
+  // The sweeper: up to `limit` cases whose next escalation is due at now_us,
+  // each changed by `change`, in one transaction that first records `fence`
+  // and is refused (fenced = true, nothing written) when a newer token was seen.
+  Result<std::vector<Mutation>> EscalateDue(int64_t now_us, int64_t fence, int limit, const CaseChange& change,
+                                            bool* fenced);
+  // The highest fencing token recorded.
+  Result<int64_t> FenceToken();
+
+  Result<std::vector<Case>> List(const CaseFilter& filter);
+  Result<std::vector<ComplianceFact>> Compliance(const ComplianceFilter& filter);
+  // History of a case (ascending) and its recorded head.
+  Result<std::pair<std::vector<HistoryEntry>, HistoryHead>> History(const std::string& case_id);
+  // Queued notification rows by dedupe key (delivered ones are gone).
+  Result<std::vector<std::optional<QueuedNotice>>> Queued(const std::vector<Notification>& notifications);
+
+  // Counts for the gauges: (province, status) -> cases, and province -> overdue.
+  struct Counts {
+    std::vector<std::tuple<std::string, int, int64_t>> by_status;
+    std::vector<std::pair<std::string, int64_t>> overdue;
+  };
+  Result<Counts> CountOpen(int64_t now_us);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace netra::sanction

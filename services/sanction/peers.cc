@@ -1,0 +1,122 @@
+#include "services/sanction/peers.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/client.h"
+
+namespace netra::sanction {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::chrono::milliseconds kPeerDeadline{5000};
+
+DeadlineRule RuleFrom(const netra::v1::DeadlineRule& rule) {
+  return DeadlineRule{rule.days(), static_cast<DayCounting>(rule.counting())};
+}
+
+void SetDate(const std::string& iso, netra::v1::Date* out) {
+  absl::CivilDay day;
+  if (!absl::ParseCivilTime(iso, &day)) return;
+  out->set_year(static_cast<int>(day.year()));
+  out->set_month(day.month());
+  out->set_day(day.day());
+}
+
+OutboxDispatcher::Delivery FromStatus(const grpc::Status& status) {
+  if (status.ok()) return OutboxDispatcher::Delivery::Ok();
+  return OutboxDispatcher::Delivery::Failed(std::to_string(status.error_code()) + " " + status.error_message());
+}
+
+}  // namespace
+
+EmployeeSnapshot FromProto(const netra::v1::Employee& e) {
+  EmployeeSnapshot s;
+  s.employee_id = e.employee_id();
+  s.employee_type = static_cast<EmployeeType>(e.employee_type());
+  s.name = e.name();
+  s.agency_code = e.agency_code();
+  s.agency_name = e.agency_name();
+  s.unit_name = e.unit_name();
+  s.position = e.position();
+  s.work_region_code = e.work_region_code();
+  s.ppk = StaffingAuthority{e.ppk().code(), e.ppk().name(), e.ppk().region_code()};
+  s.registry_version = e.version();
+  return s;
+}
+
+ElectionTerms FromProto(const netra::v1::Election& e) {
+  ElectionTerms t;
+  t.election_id = e.election_id();
+  t.authority = RecommendingAuthority{e.recommending_authority().code(), e.recommending_authority().name()};
+  t.ppk_decision = RuleFrom(e.rules().ppk_decision());
+  t.escalation = {RuleFrom(e.rules().escalation_warning()), RuleFrom(e.rules().escalation_reprimand()),
+                  RuleFrom(e.rules().escalation_data_block())};
+  for (const auto& h : e.holidays()) {
+    t.holidays.push_back({absl::CivilDay(h.date().year(), h.date().month(), h.date().day()), h.region_code()});
+  }
+  return t;
+}
+
+Result<EmployeeSnapshot> RegistryDirectory::FindEmployee(const std::string& employee_id) {
+  auto found = registry_.FindEmployee(employee_id);
+  if (!found.ok()) return found.error();
+  auto type = found.value().employee_type();
+  if (type < netra::v1::EMPLOYEE_TYPE_PNS || type > netra::v1::EMPLOYEE_TYPE_PPNPN) {
+    return Error::Internal("registry returned an employee without a type");
+  }
+  return FromProto(found.value());
+}
+
+Result<ElectionTerms> RegistryDirectory::FindElection(const std::string& election_id) {
+  auto found = registry_.FindElection(election_id);
+  if (!found.ok()) return found.error();
+  return FromProto(found.value());
+}
+
+void HandleNotifications(OutboxDispatcher& dispatcher, RegistryClient& registry,
+                         std::shared_ptr<netra::v1::ComplaintService::Stub> complaint) {
+  dispatcher.Handle(std::string(kOutcomeKind), [complaint](const OutboxMessage& message) {
+    if (!complaint) return OutboxDispatcher::Delivery::Failed("no complaint service configured (--complaint)");
+    json p = json::parse(message.payload);
+    netra::v1::RecordOutcomeRequest request;
+    request.set_request_id(p.at("request_id").get<std::string>());
+    request.set_complaint_id(p.at("complaint_id").get<std::string>());
+    request.set_case_id(p.at("case_id").get<std::string>());
+    request.set_outcome(static_cast<netra::v1::CaseOutcome>(p.value("outcome", 0)));
+    request.set_level(static_cast<netra::v1::SanctionLevel>(p.value("level", 0)));
+    for (int form : p.value("forms", std::vector<int>{})) request.add_forms(static_cast<netra::v1::SanctionForm>(form));
+    request.set_decree_number(p.value("reference_number", ""));
+    SetDate(p.value("reference_date", ""), request.mutable_decree_date());
+    request.set_decided_by(p.value("decided_by", ""));
+    request.set_case_version(p.at("case_version").get<int64_t>());
+    netra::v1::RecordOutcomeResponse response;
+    auto context = MakeClientContext(kPeerDeadline, request.request_id());
+    return FromStatus(complaint->RecordOutcome(context.get(), request, &response));
+  });
+  dispatcher.Handle(std::string(kStatusKind), [&registry](const OutboxMessage& message) {
+    json p = json::parse(message.payload);
+    netra::v1::SetDisciplinaryStatusRequest request;
+    request.set_request_id(p.at("request_id").get<std::string>());
+    request.set_employee_id(p.at("employee_id").get<std::string>());
+    request.set_case_id(p.at("case_id").get<std::string>());
+    auto state = static_cast<netra::v1::DisciplinaryState>(p.at("state").get<int>());
+    request.set_state(state);
+    if (state == netra::v1::DISCIPLINARY_STATE_UNDER_SANCTION) {
+      request.set_level(static_cast<netra::v1::SanctionLevel>(p.value("level", 0)));
+      for (int form : p.value("forms", std::vector<int>{})) {
+        request.add_forms(static_cast<netra::v1::SanctionForm>(form));
+      }
+      request.set_decree_number(p.value("reference_number", ""));
+      SetDate(p.value("reference_date", ""), request.mutable_decree_date());
+      SetDate(p.value("end_date", ""), request.mutable_end_date());
+      if (request.end_date().year() == 0) request.clear_end_date();
+    }
+    request.set_source_sequence(p.at("source_sequence").get<int64_t>());
+    netra::v1::SetDisciplinaryStatusResponse response;
+    auto context = MakeClientContext(kPeerDeadline, request.request_id());
+    return FromStatus(registry.stub().SetDisciplinaryStatus(context.get(), request, &response));
+  });
+}
+
+}  // namespace netra::sanction

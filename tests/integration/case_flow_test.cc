@@ -1,0 +1,347 @@
+// The whole case flow across the three services (issue 5, "End to end"):
+// a complaint is submitted with evidence, registered, reviewed and forwarded;
+// the sanction service opens a case, the recommending authority recommends,
+// the PPK decides; the complaint is closed with the decision and the employee's
+// disciplinary status is set. Real processes, real gRPC, real Redis, SQLite.
+//
+// The same flow runs three times: undisturbed, with the sanction service
+// killed (SIGKILL) and restarted at the two points where it owes another
+// service a call, and with Redis stopped from the first step on. Each run must
+// end in the same final state, with nothing lost and nothing done twice.
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+#include "absl/time/clock.h"
+#include "common/client.h"
+#include "netra/v1/complaint.grpc.pb.h"
+#include "netra/v1/registry.grpc.pb.h"
+#include "netra/v1/sanction.grpc.pb.h"
+#include "tests/integration/netra_stack.h"
+
+namespace netra::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace v1 = netra::v1;
+
+std::unique_ptr<grpc::ClientContext> Context() { return MakeClientContext(20s); }
+
+enum class Disturbance { kNone, kSanctionKilled, kRedisStopped };
+
+class CaseFlowTest : public ::testing::TestWithParam<Disturbance> {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(stack_.StartAll());
+    registry_ = v1::RegistryService::NewStub(stack_.channel(Service::kRegistry));
+    complaint_ = v1::ComplaintService::NewStub(stack_.channel(Service::kComplaint));
+    ConnectSanction();
+    SeedElectionAndEmployee();
+  }
+
+  void ConnectSanction() { sanction_ = v1::SanctionService::NewStub(stack_.channel(Service::kSanction)); }
+
+  // An election under way (voting in a month) so that a report about
+  // yesterday is on time, and one PNS of Kota Semarang.
+  void SeedElectionAndEmployee() {
+    v1::UpsertElectionRequest election;
+    election.set_request_id("seed-election");
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                    ReadFile(std::string(NETRA_SOURCE_DIR) + "/deploy/local/elections/pilkada-2024.json"),
+                    election.mutable_election())
+                    .ok());
+    v1::Election& e = *election.mutable_election();
+    e.set_election_id("pilkada-test");
+    *e.mutable_candidates_fixed_date() = Day(-30);
+    *e.mutable_campaign_start_date() = Day(-20);
+    *e.mutable_campaign_end_date() = Day(27);
+    *e.mutable_quiet_period_start_date() = Day(28);
+    *e.mutable_quiet_period_end_date() = Day(30);
+    *e.mutable_voting_date() = Day(31);
+    e.clear_holidays();
+    v1::UpsertElectionResponse upserted;
+    auto status = registry_->UpsertElection(Context().get(), election, &upserted);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+
+    v1::UpsertEmployeeRequest request;
+    request.set_request_id("seed-employee");
+    v1::Employee& p = *request.mutable_employee();
+    p.set_employee_type(v1::EMPLOYEE_TYPE_PNS);
+    p.set_nip("198001052005011003");
+    p.set_name("Sutrisno Hadi");
+    p.set_gender(v1::GENDER_MALE);
+    p.mutable_birth_date()->set_year(1980);
+    p.mutable_birth_date()->set_month(1);
+    p.mutable_birth_date()->set_day(5);
+    p.set_agency_code("PEMKOT-SMG");
+    p.set_agency_name("Pemerintah Kota Semarang");
+    p.set_unit_name("Kelurahan Tembalang");
+    p.set_position("Lurah");
+    p.set_work_region_code("33.74");
+    p.set_rank("III/d");
+    p.mutable_ppk()->set_code("walikota:33.74");
+    p.mutable_ppk()->set_name("Walikota Semarang");
+    p.mutable_ppk()->set_region_code("33.74");
+    v1::UpsertEmployeeResponse response;
+    status = registry_->UpsertEmployee(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    employee_id_ = response.employee().employee_id();
+  }
+
+  // Today + `days` in Semarang (WIB).
+  static v1::Date Day(int days) {
+    absl::TimeZone wib;
+    absl::LoadTimeZone("Asia/Jakarta", &wib);
+    absl::CivilDay day = absl::ToCivilDay(absl::Now(), wib) + days;
+    v1::Date d;
+    d.set_year(static_cast<int>(day.year()));
+    d.set_month(day.month());
+    d.set_day(day.day());
+    return d;
+  }
+
+  std::string UploadEvidence() {
+    const std::string photo = std::string("\xff\xd8\xff\xe0", 4) + std::string(64 * 1024, 'x');
+    v1::UploadEvidenceResponse response;
+    auto context = Context();
+    auto writer = complaint_->UploadEvidence(context.get(), &response);
+    v1::UploadEvidenceRequest first;
+    first.set_request_id("flow-evidence");
+    first.set_file_name("tangkapan-layar.jpg");
+    first.set_total_size(static_cast<int64_t>(photo.size()));
+    first.set_chunk(photo);
+    EXPECT_TRUE(writer->Write(first));
+    EXPECT_TRUE(writer->WritesDone());
+    auto status = writer->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.evidence().evidence_id();
+  }
+
+  v1::Complaint Submit(const std::string& evidence_id) {
+    v1::SubmitComplaintRequest request;
+    request.set_request_id("flow-submit");
+    request.set_channel(v1::INTAKE_CHANNEL_PUBLIC_PORTAL);
+    v1::Reporter& r = *request.mutable_reporter();
+    r.set_kind(v1::REPORTER_KIND_VOTER);
+    r.set_name("Dewi Lestari");
+    r.set_address("Jl. Pemuda 12, Semarang");
+    r.set_contact("dewi@example.org");
+    r.set_identity_hidden(true);
+    request.mutable_subject()->set_employee_number("198001052005011003");
+    v1::Act& act = *request.mutable_act();
+    act.set_election_id("pilkada-test");
+    act.add_violation_codes("A4");
+    const int64_t yesterday = absl::ToUnixSeconds(absl::Now() - absl::Hours(26));
+    act.mutable_occurred_time()->set_seconds(yesterday);
+    act.mutable_known_time()->set_seconds(yesterday + 3600);
+    act.set_region_code("33.74");
+    act.set_place("Akun media sosial pribadi");
+    act.set_description("Menyukai dan membagikan unggahan kampanye bakal calon wali kota.");
+    request.add_evidence_ids(evidence_id);
+    v1::SubmitComplaintResponse response;
+    auto status = complaint_->SubmitComplaint(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.complaint();
+  }
+
+  v1::Complaint Transition(const v1::Complaint& c, v1::ComplaintAction action) {
+    v1::TransitionComplaintRequest request;
+    request.set_request_id(c.complaint_id() + "/" + v1::ComplaintAction_Name(action));
+    request.set_complaint_id(c.complaint_id());
+    request.set_action(action);
+    request.set_reason("flow test");
+    request.set_expected_version(c.version());
+    if (action == v1::COMPLAINT_ACTION_FORWARD) {
+      request.mutable_forward()->add_violation_codes("A4");
+      request.mutable_forward()->set_review_summary("Terbukti menyukai dan membagikan unggahan kampanye.");
+      request.mutable_forward()->set_review_document_number("001/PP.01.02/K.JT-33.74/2026");
+    }
+    v1::TransitionComplaintResponse response;
+    auto status = complaint_->TransitionComplaint(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << v1::ComplaintAction_Name(action) << ": " << status.error_message();
+    return response.complaint();
+  }
+
+  v1::Complaint GetComplaint(const std::string& id) {
+    v1::GetComplaintRequest request;
+    request.set_complaint_id(id);
+    v1::GetComplaintResponse response;
+    auto status = complaint_->GetComplaint(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.complaint();
+  }
+
+  v1::GetCaseResponse GetCase(const std::string& complaint_id) {
+    v1::GetCaseRequest request;
+    request.set_complaint_id(complaint_id);
+    v1::GetCaseResponse response;
+    auto status = sanction_->GetCase(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  v1::Employee GetEmployee() {
+    v1::GetEmployeeRequest request;
+    request.set_employee_id(employee_id_);
+    v1::GetEmployeeResponse response;
+    auto status = registry_->GetEmployee(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.employee();
+  }
+
+  void KillAndRestartSanction() {
+    stack_.process(Service::kSanction).Kill();
+    ASSERT_TRUE(stack_.Start(Service::kSanction));
+    ConnectSanction();
+  }
+
+  NetraStack stack_;
+  std::unique_ptr<v1::RegistryService::Stub> registry_;
+  std::unique_ptr<v1::ComplaintService::Stub> complaint_;
+  std::unique_ptr<v1::SanctionService::Stub> sanction_;
+  std::string employee_id_;
+};
+
+TEST_P(CaseFlowTest, AComplaintEndsAsADecisionOnTheEmployeeExactlyOnce) {
+  const Disturbance disturbance = GetParam();
+  if (disturbance == Disturbance::kRedisStopped) {
+    ASSERT_TRUE(stack_.redis().Stop());
+  }
+
+  // Bawaslu: intake, registration, review, forwarding.
+  v1::Complaint complaint = Submit(UploadEvidence());
+  ASSERT_FALSE(complaint.complaint_id().empty());
+  ASSERT_EQ(complaint.subject_resolution().employee().employee_id(), employee_id_);
+  if (complaint.status() == v1::COMPLAINT_STATUS_RECEIVED || complaint.status() == v1::COMPLAINT_STATUS_COMPLETED) {
+    complaint = Transition(complaint, v1::COMPLAINT_ACTION_REGISTER);
+  }
+  ASSERT_EQ(complaint.status(), v1::COMPLAINT_STATUS_REGISTERED);
+  complaint = Transition(complaint, v1::COMPLAINT_ACTION_START_REVIEW);
+  ASSERT_EQ(complaint.status(), v1::COMPLAINT_STATUS_UNDER_REVIEW);
+
+  if (disturbance == Disturbance::kSanctionKilled) {
+    // Forward while the sanction service is down: the complaint shows
+    // forwarding pending, and the case opens once it is back.
+    stack_.process(Service::kSanction).Kill();
+    complaint = Transition(complaint, v1::COMPLAINT_ACTION_FORWARD);
+    EXPECT_EQ(complaint.forwarding().status(), v1::FORWARDING_STATUS_PENDING);
+    ASSERT_TRUE(stack_.Start(Service::kSanction));
+    ConnectSanction();
+  } else {
+    complaint = Transition(complaint, v1::COMPLAINT_ACTION_FORWARD);
+  }
+  ASSERT_EQ(complaint.status(), v1::COMPLAINT_STATUS_FORWARDED);
+  const std::string complaint_id = complaint.complaint_id();
+  ASSERT_TRUE(WaitUntil(
+      [&] { return GetComplaint(complaint_id).forwarding().status() == v1::FORWARDING_STATUS_DONE; }, 30s))
+      << stack_.log(Service::kComplaint);
+
+  // The recommending authority, then the PPK.
+  v1::Case c = GetCase(complaint_id).case_record();
+  ASSERT_EQ(c.status(), v1::CASE_STATUS_OPEN);
+  EXPECT_EQ(c.employee().employee_id(), employee_id_);
+  EXPECT_EQ(GetComplaint(complaint_id).forwarding().case_id(), c.case_id());
+  {
+    v1::IssueRecommendationRequest request;
+    request.set_request_id("flow-recommend");
+    request.set_case_id(c.case_id());
+    request.set_expected_version(c.version());
+    request.set_authority_code(c.recommending_authority().code());
+    request.set_letter_number("B-101/KASN/2026");
+    *request.mutable_letter_date() = Day(0);
+    request.set_verdict(v1::RECOMMENDATION_VERDICT_VIOLATION);
+    request.set_level(c.proposed().level());
+    *request.mutable_forms() = c.proposed().forms();
+    request.set_summary("Pelanggaran netralitas: media sosial.");
+    v1::IssueRecommendationResponse response;
+    auto status = sanction_->IssueRecommendation(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    c = response.case_record();
+  }
+  ASSERT_EQ(c.status(), v1::CASE_STATUS_RECOMMENDED);
+  {
+    v1::RecordDecisionRequest request;
+    request.set_request_id("flow-decide");
+    request.set_case_id(c.case_id());
+    request.set_expected_version(c.version());
+    request.set_decree_number("800/123/2026");
+    *request.mutable_decree_date() = Day(0);
+    request.set_outcome(v1::CASE_OUTCOME_SANCTIONED);
+    request.set_level(c.recommendation().level());
+    *request.mutable_forms() = c.recommendation().forms();
+    request.set_decided_by("Walikota Semarang");
+    v1::RecordDecisionResponse response;
+    auto status = sanction_->RecordDecision(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    c = response.case_record();
+  }
+  ASSERT_EQ(c.status(), v1::CASE_STATUS_DECIDED);
+  // Killed right after the decision is on disk: the notifications it owes
+  // the complaint service and the registry are delivered after the restart.
+  if (disturbance == Disturbance::kSanctionKilled) {
+    KillAndRestartSanction();
+  }
+
+  // The final state, the same in every run.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return GetComplaint(complaint_id).status() == v1::COMPLAINT_STATUS_CLOSED &&
+               GetEmployee().disciplinary_state() == v1::DISCIPLINARY_STATE_UNDER_SANCTION;
+      },
+      30s))
+      << stack_.log(Service::kSanction);
+  complaint = GetComplaint(complaint_id);
+  EXPECT_EQ(complaint.outcome().case_id(), c.case_id());
+  EXPECT_EQ(complaint.outcome().decree_number(), "800/123/2026");
+  const v1::Employee employee = GetEmployee();
+  ASSERT_EQ(employee.disciplinary_records_size(), 1);
+  EXPECT_EQ(employee.disciplinary_records(0).case_id(), c.case_id());
+
+  // Nothing twice: one case for the complaint, one forwarding and one
+  // outcome in its history, and both histories intact.
+  v1::ListCasesRequest list;
+  list.set_election_id("pilkada-test");
+  v1::ListCasesResponse cases;
+  ASSERT_TRUE(sanction_->ListCases(Context().get(), list, &cases).ok());
+  EXPECT_EQ(cases.cases_size(), 1);
+  const v1::GetCaseResponse case_view = GetCase(complaint_id);
+  EXPECT_TRUE(case_view.history_verification().intact()) << case_view.history_verification().description();
+  EXPECT_EQ(case_view.case_record().status(), v1::CASE_STATUS_DECIDED);
+
+  v1::GetComplaintHistoryRequest history_request;
+  history_request.set_complaint_id(complaint_id);
+  history_request.set_page_size(100);
+  v1::GetComplaintHistoryResponse history;
+  ASSERT_TRUE(complaint_->GetComplaintHistory(Context().get(), history_request, &history).ok());
+  std::map<std::string, int> events;
+  for (const auto& entry : history.entries()) ++events[entry.event_type()];
+  EXPECT_EQ(events["complaint.forwarded"], 1);
+  EXPECT_EQ(events["complaint.outcome_recorded"], 1);
+  v1::VerifyComplaintHistoryRequest verify_request;
+  verify_request.set_complaint_id(complaint_id);
+  v1::VerifyComplaintHistoryResponse verified;
+  ASSERT_TRUE(complaint_->VerifyComplaintHistory(Context().get(), verify_request, &verified).ok());
+  EXPECT_TRUE(verified.verification().intact()) << verified.verification().description();
+
+  // The reported side never learns who reported.
+  v1::GetComplaintStatusRequest public_request;
+  public_request.set_tracking_code(complaint.tracking_code());
+  v1::GetComplaintStatusResponse public_status;
+  ASSERT_TRUE(complaint_->GetComplaintStatus(Context().get(), public_request, &public_status).ok());
+  EXPECT_EQ(public_status.status(), v1::COMPLAINT_STATUS_CLOSED);
+  EXPECT_EQ(public_status.DebugString().find("Dewi"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Disturbances, CaseFlowTest,
+                         ::testing::Values(Disturbance::kNone, Disturbance::kSanctionKilled,
+                                           Disturbance::kRedisStopped),
+                         [](const ::testing::TestParamInfo<Disturbance>& info) {
+                           switch (info.param) {
+                             case Disturbance::kNone: return std::string("Undisturbed");
+                             case Disturbance::kSanctionKilled: return std::string("SanctionKilledAndRestarted");
+                             case Disturbance::kRedisStopped: return std::string("RedisStopped");
+                           }
+                           return std::string("Unknown");
+                         });
+
+}  // namespace
+}  // namespace netra::testing

@@ -1,0 +1,492 @@
+// Tests for services/sanction/cases.h and sanctions.h: the case state table
+// (and docs/case-workflow.md, which must say the same), the sanction proposed
+// per employee type, the PPK's due date and escalation schedule, the checks
+// of recommendations, decisions and appeals, and the sweeper's fencing in a
+// real SQLite store.
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "common/redis.h"
+#include "common/sqlite.h"
+#include "services/sanction/case_store.h"
+#include "services/sanction/cases.h"
+#include "services/sanction/sanction_store.h"
+#include "services/sanction/sanctions.h"
+#include "tests/support/test_support.h"
+
+namespace netra::sanction {
+namespace {
+
+std::string ReadSource(const std::string& relative) {
+  std::ifstream in(std::string(NETRA_SOURCE_DIR) + "/" + relative);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+const ViolationCatalog& Shipped() {
+  static const ViolationCatalog catalog = ParseCatalog(ReadSource("data/violation_catalog.json")).value();
+  return catalog;
+}
+
+std::vector<std::string> Fields(const Error& error) {
+  std::vector<std::string> out;
+  for (const auto& v : error.violations.list()) out.push_back(v.field);
+  return out;
+}
+
+// ------------------------------------------------------------ state table
+
+TEST(CaseWorkflowTest, DocumentedTableIsTheCodeTable) {
+  std::string doc = ReadSource("docs/case-workflow.md");
+  std::regex row(R"(\| (CASE_STATUS_\w+) \| ([^|]+?) \| (CASE_STATUS_\w+) \|)");
+  std::set<std::tuple<std::string, std::string, std::string>> documented, coded;
+  for (auto it = std::sregex_iterator(doc.begin(), doc.end(), row); it != std::sregex_iterator(); ++it) {
+    documented.insert({(*it)[1], (*it)[2], (*it)[3]});
+  }
+  for (const auto& t : kCaseTransitions) {
+    coded.insert({std::string(Name(t.from)), std::string(Name(t.action)), std::string(Name(t.to))});
+  }
+  EXPECT_EQ(documented, coded);
+  EXPECT_EQ(documented.size(), std::size(kCaseTransitions));
+}
+
+TEST(CaseWorkflowTest, IllegalActionNamesTheAllowedOnes) {
+  auto next = NextStatus(CaseStatus::kDecided, CaseAction::kDecide);
+  ASSERT_FALSE(next.ok());
+  EXPECT_EQ(next.error().kind, Error::Kind::kFailedPrecondition);
+  EXPECT_EQ(next.error().state, "CASE_STATUS_DECIDED");
+  EXPECT_EQ(next.error().action, "RecordDecision");
+  EXPECT_EQ(next.error().allowed, std::vector<std::string>{"RecordAppeal(filing)"});
+  EXPECT_TRUE(AllowedActions(CaseStatus::kNoViolation).empty());
+  EXPECT_EQ(NextStatus(CaseStatus::kOpen, CaseAction::kRecommendNoViolation).value(), CaseStatus::kNoViolation);
+}
+
+// -------------------------------------------------------------- proposals
+
+TEST(ProposeSanctionTest, HeaviestCodeForPns) {
+  auto p = ProposeSanction(Shipped(), {"A2", "B3", "B2"}, EmployeeType::kPns);
+  EXPECT_EQ(p.level, SanctionLevel::kSevere);
+  EXPECT_EQ(p.basis_code, "B2");
+  EXPECT_FALSE(p.needs_decision);
+  EXPECT_EQ(p.forms, (std::vector<SanctionForm>{SanctionForm::kDemotion12Months, SanctionForm::kNonManagerial12Months,
+                                                SanctionForm::kHonourableDismissal}));
+}
+
+TEST(ProposeSanctionTest, PartyMembershipIsDishonourableDismissal) {
+  auto pns = ProposeSanction(Shipped(), {"B2", "B5"}, EmployeeType::kPns);
+  EXPECT_EQ(pns.level, SanctionLevel::kDismissal);
+  EXPECT_EQ(pns.forms, std::vector<SanctionForm>{SanctionForm::kDishonourableDismissal});
+  auto pppk = ProposeSanction(Shipped(), {"B5"}, EmployeeType::kPppk);
+  EXPECT_EQ(pppk.level, SanctionLevel::kDismissal);
+  EXPECT_EQ(pppk.forms, std::vector<SanctionForm>{SanctionForm::kContractDishonourableTermination});
+}
+
+TEST(ProposeSanctionTest, PppkHasNoDemotion) {
+  auto p = ProposeSanction(Shipped(), {"B1"}, EmployeeType::kPppk);
+  EXPECT_EQ(p.level, SanctionLevel::kSevere);
+  EXPECT_EQ(p.forms, std::vector<SanctionForm>{SanctionForm::kContractTermination});
+}
+
+TEST(ProposeSanctionTest, PpnpnGetsTheContractLadderAndADecision) {
+  auto p = ProposeSanction(Shipped(), {"B1", "B5"}, EmployeeType::kPpnpn);
+  EXPECT_EQ(p.level, SanctionLevel::kCaseByCase);
+  EXPECT_TRUE(p.needs_decision);
+  EXPECT_EQ(p.basis_code, "B5");  // heavier for a PNS: the act weighs more
+  EXPECT_EQ(p.forms.back(), SanctionForm::kContractTermination);
+  EXPECT_NE(p.rationale.find("contract ladder"), std::string::npos);
+}
+
+TEST(ProposeSanctionTest, DisputedOrCaseByCaseNeedsAPerson) {
+  EXPECT_TRUE(ProposeSanction(Shipped(), {"B3"}, EmployeeType::kPns).needs_decision);
+  auto fixed_wins = ProposeSanction(Shipped(), {"B13", "A1"}, EmployeeType::kPns);
+  EXPECT_EQ(fixed_wins.level, SanctionLevel::kMoral);
+  EXPECT_EQ(ProposeSanction(Shipped(), {"B13"}, EmployeeType::kPns).level, SanctionLevel::kCaseByCase);
+}
+
+// ------------------------------------------------------ cases, in memory
+
+constexpr int64_t kDay = int64_t{86400} * 1000000;
+
+EmployeeSnapshot Pns() {
+  EmployeeSnapshot e;
+  e.employee_id = "198503122010011001";
+  e.employee_type = EmployeeType::kPns;
+  e.name = "Budi";
+  e.agency_code = "pemkab-cilacap";
+  e.agency_name = "Pemerintah Kabupaten Cilacap";
+  e.work_region_code = "33.01";
+  e.ppk = {"bupati:33.01", "Bupati Cilacap", "33.01"};
+  return e;
+}
+
+ElectionTerms Pemilu() {
+  ElectionTerms t;
+  t.election_id = "pemilu-2024";
+  t.authority = {"BKN", "Badan Kepegawaian Negara"};
+  t.ppk_decision = {14, DayCounting::kWorkingDays};
+  t.holidays = {{absl::CivilDay(2024, 3, 11), ""}, {absl::CivilDay(2024, 3, 12), "33"},
+                {absl::CivilDay(2024, 3, 13), "34"}};
+  return t;
+}
+
+int64_t Us(absl::CivilDay day, int hour = 10) {
+  return absl::ToUnixMicros(absl::FromCivil(absl::CivilSecond(day.year(), day.month(), day.day(), hour),
+                                            ZoneNamed("Asia/Jakarta")));
+}
+
+Case Opened(const std::vector<std::string>& codes = {"B2"}, EmployeeSnapshot e = Pns()) {
+  OpenCaseCommand open{"r1", "complaint-1", {}, e.employee_id, "pemilu-2024", codes, "", ""};
+  CaseEffects effects;
+  return NewCase(open, e, Pemilu(), Shipped(), "Asia/Jakarta", "case-1", Us(absl::CivilDay(2024, 3, 1)), effects);
+}
+
+RecommendCommand Recommend() {
+  return RecommendCommand{"r2", "case-1", 1, "BKN", "B-123/2024", DateInput{2024, 3, 4}, 1, 4, {9}, ""};
+}
+
+DecisionCommand Decide() {
+  return DecisionCommand{"r3", "case-1", 2, "SK-9/2024", DateInput{2024, 3, 20}, 1, 4, {9}, "Bupati", {}, {}, ""};
+}
+
+TEST(CaseRulesTest, DueDateCountsWorkingDaysWithTheRegionsHolidays) {
+  Case c = Opened();
+  CaseEffects effects;
+  ASSERT_FALSE(ApplyRecommendation(c, Recommend(), {}, CaseRules{}, Us(absl::CivilDay(2024, 3, 4)), effects));
+  // From Tue 5 March: 14 working days, skipping weekends, 11 March (national) and
+  // 12 March (province 33), not 13 March (province 34): Tue 26 March.
+  ASSERT_TRUE(c.ppk_deadline);
+  EXPECT_EQ(c.ppk_deadline->due_date, absl::CivilDay(2024, 3, 26));
+  EXPECT_EQ(c.ppk_deadline->due_us, Us(absl::CivilDay(2024, 3, 27), 0));
+  EXPECT_EQ(c.status, CaseStatus::kRecommended);
+  EXPECT_EQ(c.NextEscalationUs(), c.escalation_due_us[0]);
+  // Defaults: warning 5, reprimand 5, data block 10 working days, each after the previous step's day.
+  EXPECT_EQ(c.escalation_due_us[0], Us(absl::CivilDay(2024, 4, 3), 0));
+  EXPECT_EQ(c.escalation_due_us[1], Us(absl::CivilDay(2024, 4, 10), 0));
+  EXPECT_EQ(c.escalation_due_us[2], Us(absl::CivilDay(2024, 4, 24), 0));
+}
+
+TEST(CaseRulesTest, RecommendationOfAnotherAuthorityIsRefused) {
+  Case c = Opened();
+  auto cmd = Recommend();
+  cmd.authority_code = "KASN";
+  CaseEffects effects;
+  auto error = ApplyRecommendation(c, cmd, {}, CaseRules{}, Us(absl::CivilDay(2024, 3, 4)), effects);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(Fields(*error), std::vector<std::string>{"authority_code"});
+}
+
+TEST(CaseRulesTest, StaleVersionIsAbortedBeforeAnythingElse) {
+  Case c = Opened();
+  auto cmd = Recommend();
+  cmd.expected_version = 7;
+  cmd.authority_code = "KASN";
+  CaseEffects effects;
+  auto error = ApplyRecommendation(c, cmd, {}, CaseRules{}, Us(absl::CivilDay(2024, 3, 4)), effects);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->kind, Error::Kind::kAborted);
+  EXPECT_EQ(error->current_version, 1);
+}
+
+class DecisionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CaseEffects effects;
+    ASSERT_FALSE(ApplyRecommendation(c_, Recommend(), {}, CaseRules{}, Us(absl::CivilDay(2024, 3, 4)), effects));
+    c_.version = 2;
+  }
+  std::optional<Error> Apply(const DecisionCommand& cmd) {
+    effects_ = {};
+    return ApplyDecision(c_, cmd, {}, Us(absl::CivilDay(2024, 4, 1)), effects_);
+  }
+  Case c_ = Opened();
+  CaseEffects effects_;
+};
+
+TEST_F(DecisionTest, MatchingDecisionOnTimeTellsComplaintAndRegistry) {
+  ASSERT_FALSE(Apply(Decide()));
+  EXPECT_EQ(c_.status, CaseStatus::kDecided);
+  EXPECT_TRUE(c_.decision->matches_recommendation);
+  EXPECT_TRUE(c_.decision->on_time);
+  EXPECT_EQ(c_.decision->days_to_decision, 16);
+  EXPECT_EQ(c_.decision->working_days_to_decision, 10);
+  ASSERT_EQ(effects_.notices.size(), 2u);
+  EXPECT_EQ(effects_.notices[0].target, NotifyTarget::kComplaintOutcome);
+  EXPECT_EQ(effects_.notices[1].state, DisciplinaryState::kUnderSanction);
+  EXPECT_EQ(effects_.left_status, CaseStatus::kRecommended);
+}
+
+TEST_F(DecisionTest, DifferentFormsDoNotMatch) {
+  auto cmd = Decide();
+  cmd.forms = {10};
+  ASSERT_FALSE(Apply(cmd));
+  EXPECT_FALSE(c_.decision->matches_recommendation);
+}
+
+TEST_F(DecisionTest, DecreeBeforeTheLetterIsInconsistent) {
+  auto cmd = Decide();
+  cmd.decree_date = DateInput{2024, 3, 1};
+  auto error = Apply(cmd);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(Fields(*error), std::vector<std::string>{"decree_date"});
+  EXPECT_EQ(error->violations.list()[0].reason, ViolationReason::kInconsistent);
+}
+
+TEST_F(DecisionTest, FormThatTheEmployeeTypeDoesNotHaveIsUnsupported) {
+  Case pppk = Opened({"B2"}, [] {
+    auto e = Pns();
+    e.employee_type = EmployeeType::kPppk;
+    return e;
+  }());
+  CaseEffects effects;
+  auto rec = Recommend();
+  rec.forms = {13};
+  ASSERT_FALSE(ApplyRecommendation(pppk, rec, {}, CaseRules{}, Us(absl::CivilDay(2024, 3, 4)), effects));
+  auto cmd = Decide();
+  cmd.expected_version = 0;
+  cmd.forms = {13, 9};  // contract termination exists for PPPK; demotion does not
+  auto error = ApplyDecision(pppk, cmd, {}, Us(absl::CivilDay(2024, 4, 1)), effects);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(Fields(*error), std::vector<std::string>{"forms[1]"});
+  EXPECT_EQ(error->violations.list()[0].reason, ViolationReason::kUnsupported);
+}
+
+TEST_F(DecisionTest, SecondDecisionIsAnIllegalTransition) {
+  ASSERT_FALSE(Apply(Decide()));
+  auto cmd = Decide();
+  cmd.expected_version = 0;
+  auto error = Apply(cmd);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->kind, Error::Kind::kFailedPrecondition);
+}
+
+TEST_F(DecisionTest, AmendedAppealChangesTheSanctionInForce) {
+  ASSERT_FALSE(Apply(Decide()));
+  AppealCommand file{"r4", "case-1", 0, AppealCommand::Filing{1, DateInput{2024, 3, 25}, "PPK atasan", "", ""}, {}, ""};
+  std::string id;
+  CaseEffects effects;
+  ASSERT_FALSE(ApplyAppeal(c_, file, Us(absl::CivilDay(2024, 4, 1)), effects, &id));
+  EXPECT_EQ(c_.status, CaseStatus::kAppealed);
+  AppealCommand result{"r5", "case-1", 0, {}, AppealCommand::Result{2, DateInput{2024, 3, 28}, "K-1", 4, {10}, ""}, id};
+  effects = {};
+  ASSERT_FALSE(ApplyAppeal(c_, result, Us(absl::CivilDay(2024, 4, 1)), effects, &id));
+  EXPECT_EQ(c_.status, CaseStatus::kDecided);
+  EXPECT_EQ(c_.effective_sanction->forms, std::vector<SanctionForm>{SanctionForm::kNonManagerial12Months});
+  EXPECT_EQ(effects.notices.size(), 2u);
+}
+
+TEST(EscalationTest, StepsOncePerDueStepUpToTheDataBlock) {
+  Case c = Opened();
+  CaseEffects effects;
+  ASSERT_FALSE(ApplyRecommendation(c, Recommend(), {}, CaseRules{}, Us(absl::CivilDay(2024, 3, 4)), effects));
+  int64_t late = Us(absl::CivilDay(2024, 6, 3));
+  std::vector<EscalationLevel> steps;
+  for (int i = 0; i < 5; ++i) {
+    CaseEffects e;
+    if (ApplyEscalation(c, late, e)) break;
+    steps.push_back(*e.escalated);
+    if (*e.escalated == EscalationLevel::kDataBlock) {
+      ASSERT_EQ(e.notices.size(), 1u);
+      EXPECT_EQ(e.notices[0].state, DisciplinaryState::kDataBlocked);
+    }
+  }
+  EXPECT_EQ(steps, (std::vector<EscalationLevel>{EscalationLevel::kWarning, EscalationLevel::kReprimand,
+                                                 EscalationLevel::kDataBlock}));
+  EXPECT_EQ(c.NextEscalationUs(), 0);
+  CaseEffects early;
+  Case fresh = Opened();
+  EXPECT_TRUE(ApplyEscalation(fresh, late, early));  // not recommended: nothing is due
+}
+
+TEST(CaseRulesTest, OpenCaseRequestIsValidatedFieldByField) {
+  OpenCaseCommand cmd{"bad id!", "", {"c-2", ""}, "", "pemilu-2024", {"B2", "Z9", "B2"}, "", ""};
+  auto fields = Fields(Error::Invalid(ValidateOpenCase(cmd, Shipped())));
+  EXPECT_EQ(fields, (std::vector<std::string>{"request_id", "complaint_id", "related_complaint_ids[1]", "employee_id",
+                                              "violation_codes[1]", "violation_codes[2]"}));
+}
+
+// ------------------------------------------------- sanctions on a real store
+
+class FakeDirectory : public Directory {
+ public:
+  Result<EmployeeSnapshot> FindEmployee(const std::string& id) override {
+    if (id != Pns().employee_id) return Error::NotFound("employee", id);
+    return Pns();
+  }
+  Result<ElectionTerms> FindElection(const std::string& id) override {
+    if (id != "pemilu-2024") return Error::NotFound("election", id);
+    return Pemilu();
+  }
+};
+
+class SanctionsStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    db_ = Database::Open(dir_.File("sanction.db"), kMigrations, &error);
+    ASSERT_TRUE(db_) << error;
+    RedisOptions options;
+    options.port = 1;  // nothing listens: the cache misses fast
+    redis_ = std::make_unique<RedisClient>(options, metrics_);
+    cache_ = std::make_unique<Cache>(*redis_, "catalog", metrics_);
+    store_ = std::make_unique<SanctionStore>(*db_);
+    cases_ = std::make_unique<CaseStore>(*db_);
+    regions_ = &testing::ShippedRegions();
+    sanctions_ = std::make_unique<Sanctions>(*store_, *cache_, *cases_, directory_, *regions_, CaseRules{}, &metrics_,
+                                             [this] { return now_; });
+    ASSERT_TRUE(sanctions_->LoadCatalog(ReadSource("data/violation_catalog.json")).ok());
+  }
+  Idempotency Idem(const std::string& method, const std::string& id, const std::string& hash = "h") {
+    return Idempotency{method, id, hash, [](const Case& c) { return c.case_id; }};
+  }
+  std::string Open(const std::string& complaint) {
+    OpenCaseCommand cmd{complaint + "-open", complaint, {}, Pns().employee_id, "pemilu-2024", {"B2"}, "", ""};
+    auto m = sanctions_->OpenCase(cmd, Actor{"svc:complaint", Actor::Kind::kService, "", ""},
+                                  Idem("OpenCase", cmd.request_id));
+    EXPECT_TRUE(m.ok());
+    return m.ok() ? m.value().case_record.case_id : "";
+  }
+
+  testing::TempDir dir_;
+  prometheus::Registry metrics_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<RedisClient> redis_;
+  std::unique_ptr<Cache> cache_;
+  std::unique_ptr<SanctionStore> store_;
+  std::unique_ptr<CaseStore> cases_;
+  const RegionDirectory* regions_ = nullptr;
+  FakeDirectory directory_;
+  absl::Time now_ = absl::FromCivil(absl::CivilSecond(2024, 3, 4, 10, 0, 0), absl::UTCTimeZone());
+  std::unique_ptr<Sanctions> sanctions_;
+};
+
+TEST_F(SanctionsStoreTest, OpenCaseIsIdempotentOnTheComplaint) {
+  std::string first = Open("complaint-1");
+  OpenCaseCommand again{"another-request", "complaint-1", {}, Pns().employee_id, "pemilu-2024", {"B5"}, "", ""};
+  auto m = sanctions_->OpenCase(again, {}, Idem("OpenCase", again.request_id));
+  ASSERT_TRUE(m.ok());
+  EXPECT_FALSE(m.value().created);
+  EXPECT_EQ(m.value().case_record.case_id, first);
+  auto view = sanctions_->GetCase(first, "");
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view.value().history.size(), 1u);
+  EXPECT_TRUE(view.value().verification.intact);
+}
+
+TEST_F(SanctionsStoreTest, RefusedDecisionChangesNothing) {
+  std::string id = Open("complaint-2");
+  auto rec = Recommend();
+  rec.case_id = id;
+  ASSERT_TRUE(sanctions_->IssueRecommendation(rec, {}, Idem("IssueRecommendation", "r2")).ok());
+  auto bad = Decide();
+  bad.case_id = id;
+  bad.decree_date = DateInput{2024, 3, 1};
+  bad.decree_date = DateInput{2024, 3, 2};
+  auto refused = sanctions_->RecordDecision(bad, {}, Idem("RecordDecision", "r3"));
+  ASSERT_FALSE(refused.ok());
+  auto view = sanctions_->GetCase(id, "");
+  EXPECT_EQ(view.value().case_record.version, 2);
+  EXPECT_EQ(view.value().history.size(), 2u);
+  // The request id was not used up by the refusal.
+  auto good = Decide();
+  good.case_id = id;
+  good.decree_date = DateInput{2024, 3, 4};
+  ASSERT_TRUE(sanctions_->RecordDecision(good, {}, Idem("RecordDecision", "r3", "other")).ok());
+  EXPECT_FALSE(sanctions_->RecordDecision(good, {}, Idem("RecordDecision", "r9")).ok());  // already decided
+}
+
+TEST_F(SanctionsStoreTest, StaleSweeperTokenCannotWrite) {
+  std::string id = Open("complaint-3");
+  auto rec = Recommend();
+  rec.case_id = id;
+  ASSERT_TRUE(sanctions_->IssueRecommendation(rec, {}, Idem("IssueRecommendation", "r2")).ok());
+  now_ += absl::Hours(24 * 90);
+  bool fenced = false;
+  auto newer = sanctions_->EscalateDue(5, 100, &fenced);
+  ASSERT_TRUE(newer.ok());
+  EXPECT_FALSE(fenced);
+  EXPECT_EQ(newer.value(), 1);
+  auto stale = sanctions_->EscalateDue(4, 100, &fenced);  // a paused old leader wakes up
+  EXPECT_TRUE(fenced);
+  auto view = sanctions_->GetCase(id, "");
+  EXPECT_EQ(view.value().case_record.escalation_level, EscalationLevel::kWarning);
+  EXPECT_EQ(sanctions_->FenceToken().value(), 5);
+}
+
+TEST(CaseRulesTest, ImpossibleDatesAreReportedPerPart) {
+  Violations v;
+  EXPECT_FALSE(CheckDay(DateInput{2023, 2, 29}, "decree_date", v));
+  EXPECT_FALSE(CheckDay(DateInput{1800, 13, 1}, "letter_date", v));
+  std::vector<std::string> fields;
+  for (const auto& f : v.list()) fields.push_back(f.field);
+  EXPECT_EQ(fields, (std::vector<std::string>{"decree_date.day", "letter_date.year", "letter_date.month"}));
+  EXPECT_EQ(CheckDay(DateInput{2024, 2, 29}, "d", v), absl::CivilDay(2024, 2, 29));
+}
+
+TEST_F(SanctionsStoreTest, ListCasesFiltersAndPages) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(Open("c-list-" + std::to_string(i)));
+    now_ += absl::Seconds(1);
+  }
+  auto rec = Recommend();
+  rec.case_id = ids[1];
+  ASSERT_TRUE(sanctions_->IssueRecommendation(rec, {}, Idem("IssueRecommendation", "r2")).ok());
+  CaseQuery query;
+  query.region_code = "33";
+  query.page_size = 2;
+  auto first = sanctions_->ListCases(query);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first.value().cases.size(), 2u);
+  EXPECT_EQ(first.value().cases[0].case_record.case_id, ids[0]);
+  query.page_token = first.value().next_page_token;
+  auto second = sanctions_->ListCases(query);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second.value().cases.size(), 1u);
+  EXPECT_EQ(second.value().cases[0].case_record.case_id, ids[2]);
+  EXPECT_TRUE(second.value().next_page_token.empty());
+
+  query.page_token = first.value().next_page_token;
+  query.region_code = "34";  // a token of other filters is refused
+  EXPECT_FALSE(sanctions_->ListCases(query).ok());
+
+  CaseQuery overdue;
+  overdue.overdue = true;
+  EXPECT_TRUE(sanctions_->ListCases(overdue).value().cases.empty());
+  now_ += absl::Hours(24 * 60);
+  auto late = sanctions_->ListCases(overdue);
+  ASSERT_EQ(late.value().cases.size(), 1u);
+  EXPECT_EQ(late.value().cases[0].case_record.case_id, ids[1]);
+}
+
+TEST_F(SanctionsStoreTest, ComplianceCountsPerPpk) {
+  for (const std::string complaint : {"c-a", "c-b"}) {
+    std::string id = Open(complaint);
+    auto rec = Recommend();
+    rec.case_id = id;
+    rec.request_id = complaint + "-rec";
+    ASSERT_TRUE(sanctions_->IssueRecommendation(rec, {}, Idem("IssueRecommendation", rec.request_id)).ok());
+    if (complaint == "c-a") {
+      auto d = Decide();
+      d.case_id = id;
+      d.decree_date = DateInput{2024, 3, 4};
+      ASSERT_TRUE(sanctions_->RecordDecision(d, {}, Idem("RecordDecision", complaint + "-dec")).ok());
+    }
+  }
+  auto report = sanctions_->Compliance({});
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report.value().total.recommended, 2);
+  EXPECT_EQ(report.value().total.decided, 1);
+  EXPECT_EQ(report.value().total.decided_on_time, 1);
+  EXPECT_EQ(report.value().total.pending, 1);
+  ASSERT_EQ(report.value().rows.size(), 1u);
+  EXPECT_EQ(report.value().rows[0].group_key, "bupati:33.01");
+}
+
+}  // namespace
+}  // namespace netra::sanction

@@ -1,0 +1,169 @@
+// netra-bench-sweeper: times escalation sweeper passes over a store of
+// recommended cases (issue 5: at most 5 s per pass over 100,000 open cases).
+//
+//   netra-bench-sweeper --store /tmp/sweep.db --cases 100000 [--batch 500]
+//
+// Fills a fresh SQLite store (the service's schema) with --cases recommended
+// cases through the domain (Sanctions: OpenCase + IssueRecommendation), then
+// times, with the clock 100 days ahead so every case is due:
+//   1. a pass where nothing is due (the clock at the fill time: the common case),
+//   2. three full passes (warning, reprimand, data block: every case changes).
+// Prints one JSON object. Redis is not needed (the sweeper's lease is not part
+// of a pass); the store is opened as the service opens it (WAL, synchronous=FULL).
+#include <prometheus/registry.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/log.h"
+#include "common/redis.h"
+#include "common/regions.h"
+#include "common/sqlite.h"
+#include "services/sanction/sanction_store.h"
+#include "services/sanction/sanctions.h"
+
+namespace {
+
+using namespace netra;
+using namespace netra::sanction;
+
+class BenchDirectory : public Directory {
+ public:
+  Result<EmployeeSnapshot> FindEmployee(const std::string& id) override {
+    EmployeeSnapshot e;
+    e.employee_id = id;
+    e.employee_type = EmployeeType::kPns;
+    e.name = "Pegawai " + id;
+    e.agency_code = "PEMKOT-SMG";
+    e.agency_name = "Pemerintah Kota Semarang";
+    e.work_region_code = "33.74";
+    e.ppk = {"walikota:33.74", "Walikota Semarang", "33.74"};
+    return e;
+  }
+  Result<ElectionTerms> FindElection(const std::string& id) override {
+    ElectionTerms t;
+    t.election_id = id;
+    t.authority = {"BKN", "Badan Kepegawaian Negara"};
+    t.ppk_decision = {14, DayCounting::kWorkingDays};
+    return t;
+  }
+};
+
+// CPU seconds (user + system) of this process so far: on a shared machine the
+// wall time includes waiting for a core.
+double CpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Times escalation sweeper passes over a store of recommended cases"};
+  std::string store_path, data_dir = NETRA_DEFAULT_DATA_DIR;
+  int cases = 100000, batch = 500;
+  app.add_option("--store", store_path, "SQLite file to create (must not exist)")->required();
+  app.add_option("--cases", cases, "Recommended cases to fill in")->check(CLI::Range(1, 10000000));
+  app.add_option("--batch", batch, "Cases per sweeper transaction (--sweep-batch)")->check(CLI::Range(1, 100000));
+  app.add_option("--data-dir", data_dir, "regions.csv and violation_catalog.json");
+  CLI11_PARSE(app, argc, argv);
+  if (access(store_path.c_str(), F_OK) == 0) {
+    std::cerr << store_path << " exists; give a new file\n";
+    return 2;
+  }
+  netra::log::Init("bench-sweeper", netra::log::Level::kWarn);
+  std::string error;
+  auto db = Database::Open(store_path, kMigrations, &error);
+  if (!db) {
+    std::cerr << error << "\n";
+    return 1;
+  }
+  auto regions = RegionDirectory::Load(data_dir + "/regions.csv", &error);
+  if (!regions) {
+    std::cerr << error << "\n";
+    return 1;
+  }
+  prometheus::Registry metrics;
+  RedisOptions redis_options;
+  redis_options.port = 1;  // no Redis: the catalog write-through is a fast miss
+  RedisClient redis(redis_options, metrics);
+  Cache cache(redis, "catalog", metrics);
+  SanctionStore store(*db);
+  CaseStore case_store(*db);
+  BenchDirectory directory;
+  absl::Time now = absl::Now();
+  Sanctions sanctions(store, cache, case_store, directory, *regions, CaseRules{}, &metrics, [&] { return now; });
+  if (!sanctions.LoadCatalog(ReadAll(data_dir + "/violation_catalog.json")).ok()) return 1;
+
+  auto today = absl::ToCivilDay(now, absl::FixedTimeZone(7 * 3600));
+  auto fill_start = std::chrono::steady_clock::now();
+  for (int i = 0; i < cases; ++i) {
+    std::string n = std::to_string(i);
+    OpenCaseCommand open{"open-" + n, "complaint-" + n, {}, "employee-" + n, "pemilu-2024", {"B2"}, "", ""};
+    auto opened = sanctions.OpenCase(open, {}, Idempotency{"OpenCase", open.request_id, "h", [](const Case&) {
+                                                             return std::string();
+                                                           }});
+    if (!opened.ok()) {
+      std::cerr << "open failed: " << opened.error().message << "\n";
+      return 1;
+    }
+    RecommendCommand rec{"rec-" + n, opened.value().case_record.case_id, 0, "BKN", "R-" + n,
+                         DateInput{static_cast<int>(today.year()), today.month(), today.day()}, 1, 4, {9}, ""};
+    auto recommended = sanctions.IssueRecommendation(
+        rec, {}, Idempotency{"IssueRecommendation", rec.request_id, "h", [](const Case&) { return std::string(); }});
+    if (!recommended.ok()) {
+      std::cerr << "recommend failed: " << recommended.error().message << "\n";
+      return 1;
+    }
+  }
+  double fill_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - fill_start).count();
+
+  // One pass: batches until a batch comes back short, as the sweeper does.
+  nlohmann::ordered_json out;
+  out["cases"] = cases;
+  out["batch"] = batch;
+  out["fill_seconds"] = fill_seconds;
+  auto pass = [&](const std::string& name, int64_t token) {
+    auto start = std::chrono::steady_clock::now();
+    double cpu = CpuSeconds();
+    int escalated = 0;
+    for (;;) {
+      bool fenced = false;
+      auto done = sanctions.EscalateDue(token, batch, &fenced);
+      if (!done.ok() || fenced) {
+        std::cerr << "pass failed\n";
+        std::exit(1);
+      }
+      escalated += done.value();
+      if (done.value() < batch) break;
+    }
+    out[name] = {{"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
+                 {"cpu_seconds", CpuSeconds() - cpu},
+                 {"escalated", escalated}};
+  };
+  // Nothing due yet; then the clock moves so that exactly one step is due per
+  // case and pass (14 working days to decide, then 5, 5 and 10 working days).
+  pass("pass_none_due", 1);
+  now += absl::Hours(24 * 30);
+  pass("pass_warning_all_due", 2);
+  now += absl::Hours(24 * 8);
+  pass("pass_reprimand_all_due", 3);
+  now += absl::Hours(24 * 20);
+  pass("pass_data_block_all_due", 4);
+  std::cout << out.dump(2) << std::endl;
+  return 0;
+}
