@@ -32,6 +32,100 @@ csv="$root/.local/demo-employees-$DEMO_PROVINCE.csv"
 echo "== search: employees named 'siti' in Kabupaten Cilacap (33.01), first 2"
 "$ctl" employees search --name siti --region 33.01 --page-size 2
 
+# The case flow across the three services: a report about a civil servant's
+# post, through Bawaslu's handling, to the PPK's decision. Requests are
+# protobuf JSON (see proto/netra/v1); values come back out of the JSON replies.
+field() { grep -m1 "\"$1\"" | sed -E 's/.*": "?([^",]*)"?,?$/\1/'; }
+ymd() { date -d "$1" +'{"year": %Y, "month": %-m, "day": %-d}'; }
+flow="$root/.local/demo-flow"
+mkdir -p "$flow"
+run_id=$(date +%s)
+
+echo "== the case flow: an election under way (voting in a month), so that a report about yesterday is on time"
+cat >"$flow/election.json" <<JSON
+{"election_id": "pilkada-demo", "name": "Pilkada demo (dates around today)", "type": "ELECTION_TYPE_PILKADA",
+ "voting_date": $(ymd "+31 days"), "campaign_start_date": $(ymd "-20 days"), "campaign_end_date": $(ymd "+27 days"),
+ "quiet_period_start_date": $(ymd "+28 days"), "quiet_period_end_date": $(ymd "+30 days"),
+ "candidates_fixed_date": $(ymd "-30 days"),
+ "rules": {"report_window": {"days": 7, "counting": "DAY_COUNTING_CALENDAR_DAYS"}, "quiet_period_report_window_hours": 24,
+           "finding_window": {"days": 7, "counting": "DAY_COUNTING_CALENDAR_DAYS"},
+           "completion": {"days": 2, "counting": "DAY_COUNTING_CALENDAR_DAYS"},
+           "initial_review": {"days": 2, "counting": "DAY_COUNTING_CALENDAR_DAYS"},
+           "handling": {"days": 3, "counting": "DAY_COUNTING_CALENDAR_DAYS"},
+           "ppk_decision": {"days": 14, "counting": "DAY_COUNTING_WORKING_DAYS"}},
+ "recommending_authority": {"code": "BKN", "name": "Badan Kepegawaian Negara"}}
+JSON
+"$ctl" elections upsert "$flow/election.json" | grep -E '^  "(election_id|version)"' || true
+
+employee=$("$ctl" employees search --name siti --region 33.74 --page-size 1 | field employee_id)
+echo "   reported employee: $employee (Kota Semarang)"
+head -c 200000 /dev/urandom >"$flow/screenshot.bin"
+printf '\xff\xd8\xff\xe0' | cat - "$flow/screenshot.bin" >"$flow/screenshot.jpg"
+evidence=$("$ctl" complaint upload "$flow/screenshot.jpg" | field evidence_id)
+echo "== 1. a voter reports, identity hidden from the reported side; evidence $evidence"
+cat >"$flow/submit.json" <<JSON
+{"request_id": "demo-submit-$run_id", "channel": "INTAKE_CHANNEL_PUBLIC_PORTAL",
+ "reporter": {"kind": "REPORTER_KIND_VOTER", "name": "Dewi Lestari", "address": "Jl. Pemuda 12, Semarang",
+              "contact": "dewi.demo$run_id@example.org", "identity_hidden": true},
+ "subject": {"employee_number": "$employee"},
+ "act": {"election_id": "pilkada-demo", "violation_codes": ["A4"],
+         "occurred_time": "$(date -u -d '-26 hours' +%FT%TZ)", "known_time": "$(date -u -d '-25 hours' +%FT%TZ)",
+         "region_code": "33.74", "place": "Akun media sosial pribadi",
+         "description": "Menyukai dan membagikan unggahan kampanye bakal calon wali kota."},
+ "evidence_ids": ["$evidence"]}
+JSON
+"$ctl" complaint act SubmitComplaint "$flow/submit.json" >"$flow/submitted.json"
+complaint=$(field complaint_id <"$flow/submitted.json")
+tracking=$(field tracking_code <"$flow/submitted.json")
+echo "   complaint $complaint, tracking code $tracking, status $(field status <"$flow/submitted.json")"
+
+transition() {  # ACTION [extra JSON members]
+  local version
+  version=$("$ctl" complaint get "$complaint" | field version)
+  cat >"$flow/transition.json" <<JSON
+{"request_id": "demo-$1-$run_id", "complaint_id": "$complaint", "action": "COMPLAINT_ACTION_$1",
+ "reason": "demo", "expected_version": "$version" ${2:-}}
+JSON
+  "$ctl" complaint act TransitionComplaint "$flow/transition.json" | field status
+}
+status=$(field status <"$flow/submitted.json")
+if [ "$status" = COMPLAINT_STATUS_RECEIVED ] || [ "$status" = COMPLAINT_STATUS_COMPLETED ]; then
+  echo "== 2. Bawaslu registers it: $(transition REGISTER)"
+fi
+echo "== 3. reviews it: $(transition START_REVIEW)"
+echo "== 4. forwards it to the sanction service: $(transition FORWARD ', "forward": {"violation_codes": ["A4"], "review_summary": "Terbukti.", "review_document_number": "001/PP.01.02/K.JT-33.74"}')"
+for _ in $(seq 1 50); do
+  case_id=$("$ctl" complaint get "$complaint" | sed -n '/"forwarding"/,/}/p' | field case_id || true)
+  [ -n "$case_id" ] && break
+  sleep 0.2
+done
+echo "   case $case_id opened"
+"$ctl" cases get "$case_id" >"$flow/case.json"
+echo "   proposed: $(sed -n '/"proposed"/,/}/p' "$flow/case.json" | field level), authority $(sed -n '/"recommending_authority"/,/}/p' "$flow/case.json" | field code)"
+cat >"$flow/recommend.json" <<JSON
+{"request_id": "demo-recommend-$run_id", "case_id": "$case_id", "expected_version": "$(field version <"$flow/case.json")",
+ "authority_code": "$(sed -n '/"recommending_authority"/,/}/p' "$flow/case.json" | field code)",
+ "letter_number": "B-101/BKN/$run_id", "letter_date": $(ymd today), "verdict": "RECOMMENDATION_VERDICT_VIOLATION",
+ "level": "SANCTION_LEVEL_MORAL", "forms": ["SANCTION_FORM_MORAL_OPEN_STATEMENT"], "summary": "Pelanggaran netralitas."}
+JSON
+"$ctl" cases act IssueRecommendation "$flow/recommend.json" >"$flow/recommended.json"
+echo "== 5. the recommending authority recommends; the PPK is due by $(sed -n '/"ppk_deadline"/,$p' "$flow/recommended.json" | field due_time || true)"
+cat >"$flow/decide.json" <<JSON
+{"request_id": "demo-decide-$run_id", "case_id": "$case_id", "expected_version": "$(field version <"$flow/recommended.json")",
+ "decree_number": "800/$run_id/2026", "decree_date": $(ymd today), "outcome": "CASE_OUTCOME_SANCTIONED",
+ "level": "SANCTION_LEVEL_MORAL", "forms": ["SANCTION_FORM_MORAL_OPEN_STATEMENT"], "decided_by": "Walikota Semarang"}
+JSON
+"$ctl" cases act RecordDecision "$flow/decide.json" >/dev/null
+echo "== 6. the PPK decides; the complaint service and the registry are told"
+for _ in $(seq 1 50); do
+  closed=$("$ctl" complaint status "$tracking" | field status)
+  disciplinary=$("$ctl" employees get "$employee" | field disciplinary_state)
+  [ "$closed" = COMPLAINT_STATUS_CLOSED ] && [ "$disciplinary" = DISCIPLINARY_STATE_UNDER_SANCTION ] && break
+  sleep 0.2
+done
+echo "   public status of $tracking: $closed; employee $employee: $disciplinary"
+echo "   complaint history intact: $("$ctl" complaint history "$complaint" | sed -n '/"verification"/,$p' | field intact)"
+
 echo "== public status of an unknown tracking code (expect NOT_FOUND)"
 if "$ctl" complaint status 23456789AB; then echo "unexpected: found"; exit 1; fi
 

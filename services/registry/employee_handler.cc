@@ -1,5 +1,4 @@
 // The employee RPCs of RegistryHandler: netra.v1 messages <-> EmployeeDirectory.
-#include <openssl/evp.h>
 #include <prometheus/counter.h>
 
 #include "absl/strings/escaping.h"
@@ -11,66 +10,16 @@
 namespace netra::registry {
 namespace {
 
-// Store failures are not the client's fault: UNAVAILABLE when retrying can
-// help, INTERNAL (details in the log only) otherwise.
-template <class Fn>
-grpc::Status Guard(Fn&& fn) {
-  try {
-    return fn();
-  } catch (const StoreError& e) {
-    if (e.IsUnavailable()) return Unavailable("the registry store is unavailable; retry later");
-    log::Error("store error", {{"error", e.what()}});
-    return InternalError("internal error; the operators have the details in the service log");
-  }
-}
-
 netra::v1::UpsertResult ToProto(UpsertResult result) { return static_cast<netra::v1::UpsertResult>(result); }
 
-// SHA-256 over a request, fed piece by piece (streams too). A NIK is fed as its
-// HMAC, so the stored idempotency hash says nothing about it.
-class RequestHash {
- public:
-  RequestHash() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-  ~RequestHash() { EVP_MD_CTX_free(ctx_); }
-  RequestHash(const RequestHash&) = delete;
-  RequestHash& operator=(const RequestHash&) = delete;
-
-  void Add(std::string_view bytes) {
-    const std::string length = std::to_string(bytes.size()) + ":";
-    EVP_DigestUpdate(ctx_, length.data(), length.size());
-    EVP_DigestUpdate(ctx_, bytes.data(), bytes.size());
-  }
-  void AddNik(const NikHasher& hasher, const std::string& nik) { Add(nik.empty() ? "" : hasher.Hash(nik)); }
-  std::string Finish() {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(ctx_, out, &length);
-    return std::string(reinterpret_cast<char*>(out), length);
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
-
-std::string Deterministic(const google::protobuf::Message& message) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  message.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
-}
+// A NIK enters a request hash only as its HMAC, so that the stored
+// idempotency hash says nothing about it.
+std::string NikPiece(const NikHasher& hasher, const std::string& nik) { return nik.empty() ? "" : hasher.Hash(nik); }
 
 void ToProto(const RowError& error, netra::v1::RowError* out) {
   out->set_row_number(error.row_number);
   out->set_employee_id(error.employee_id);
-  for (const auto& v : error.violations.list()) {
-    auto* violation = out->add_violations();
-    violation->set_field(v.field);
-    violation->set_reason(static_cast<netra::v1::FieldViolation::Reason>(static_cast<int>(v.reason) + 1));
-    violation->set_description(v.description);
-  }
+  AddFieldViolations(error.violations, out->mutable_violations());
 }
 
 }  // namespace
@@ -78,7 +27,7 @@ void ToProto(const RowError& error, netra::v1::RowError* out) {
 grpc::Status RegistryHandler::GetEmployee(grpc::ServerContext* context, const netra::v1::GetEmployeeRequest* request,
                                           netra::v1::GetEmployeeResponse* response) {
   CallScope scope(*context, "GetEmployee");
-  return Guard([&] {
+  return GuardStore([&] {
     auto employee = employees_.Get(request->employee_id());
     if (!employee.ok()) return ToStatus(employee.error());
     registry::ToProto(employee.value(), response->mutable_employee());
@@ -90,7 +39,7 @@ grpc::Status RegistryHandler::BatchGetEmployees(grpc::ServerContext* context,
                                                 const netra::v1::BatchGetEmployeesRequest* request,
                                                 netra::v1::BatchGetEmployeesResponse* response) {
   CallScope scope(*context, "BatchGetEmployees");
-  return Guard([&] {
+  return GuardStore([&] {
     std::vector<std::string> ids(request->employee_ids().begin(), request->employee_ids().end());
     auto result = employees_.BatchGet(ids);
     if (!result.ok()) return ToStatus(result.error());
@@ -104,7 +53,7 @@ grpc::Status RegistryHandler::SearchEmployees(grpc::ServerContext* context,
                                               const netra::v1::SearchEmployeesRequest* request,
                                               netra::v1::SearchEmployeesResponse* response) {
   CallScope scope(*context, "SearchEmployees");
-  return Guard([&] {
+  return GuardStore([&] {
     EmployeeSearch search{request->name_query(), request->region_code(), request->agency_code(),
                           request->employee_type(), request->page_size(), request->page_token()};
     auto page = employees_.Search(search);
@@ -119,13 +68,13 @@ grpc::Status RegistryHandler::UpsertEmployee(grpc::ServerContext* context,
                                              const netra::v1::UpsertEmployeeRequest* request,
                                              netra::v1::UpsertEmployeeResponse* response) {
   CallScope scope(*context, "UpsertEmployee");
-  return Guard([&] {
+  return GuardStore([&] {
     UpsertRequest upsert{FromProto(request->employee()), request->nik(), request->expected_version()};
     netra::v1::UpsertEmployeeRequest hashed = *request;
     hashed.clear_nik();
     RequestHash hash;
-    hash.Add(Deterministic(hashed));
-    hash.AddNik(nik_hasher_, request->nik());
+    hash.Add(DeterministicBytes(hashed));
+    hash.Add(NikPiece(nik_hasher_, request->nik()));
     Idempotency idempotency{request->request_id(), hash.Finish(), [](const Employee& e, UpsertResult result) {
                               netra::v1::UpsertEmployeeResponse stored;
                               registry::ToProto(e, stored.mutable_employee());
@@ -150,7 +99,7 @@ grpc::Status RegistryHandler::ImportEmployees(grpc::ServerContext* context,
                                               grpc::ServerReader<netra::v1::ImportEmployeesRequest>* reader,
                                               netra::v1::ImportEmployeesResponse* response) {
   CallScope scope(*context, "ImportEmployees");
-  return Guard([&]() -> grpc::Status {
+  return GuardStore([&]() -> grpc::Status {
     netra::v1::ImportEmployeesRequest message;
     std::unique_ptr<EmployeeImport> import;
     std::optional<std::pair<std::string, std::string>> earlier;  // a completed import with this request_id
@@ -188,8 +137,8 @@ grpc::Status RegistryHandler::ImportEmployees(grpc::ServerContext* context,
       if (message.rows_size() > 10000) return InvalidArgument("rows", ViolationReason::kTooLong, "at most 10,000 rows per message");
       for (auto& row : *message.mutable_rows()) {
         hash.Add(std::to_string(row.row_number()));
-        hash.Add(Deterministic(row.employee()));
-        hash.AddNik(nik_hasher_, row.nik());
+        hash.Add(DeterministicBytes(row.employee()));
+        hash.Add(NikPiece(nik_hasher_, row.nik()));
         if (earlier) continue;  // a retry of a completed import: answered from its record below
         ImportRow input{row.row_number(), FromProto(row.employee()), std::move(*row.mutable_nik())};
         if (auto error = import->Add(std::move(input))) {
@@ -239,7 +188,7 @@ grpc::Status RegistryHandler::SetDisciplinaryStatus(grpc::ServerContext* context
                                                     const netra::v1::SetDisciplinaryStatusRequest* request,
                                                     netra::v1::SetDisciplinaryStatusResponse* response) {
   CallScope scope(*context, "SetDisciplinaryStatus");
-  return Guard([&] {
+  return GuardStore([&] {
     DisciplinaryUpdate update;
     update.request_id = request->request_id();
     update.employee_id = request->employee_id();

@@ -28,6 +28,17 @@ std::unique_ptr<grpc::ClientContext> Context() { return MakeClientContext(20s); 
 
 enum class Disturbance { kNone, kSanctionKilled, kRedisStopped };
 
+std::string Name(Disturbance d) {
+  switch (d) {
+    case Disturbance::kNone: return "Undisturbed";
+    case Disturbance::kSanctionKilled: return "SanctionKilledAndRestarted";
+    case Disturbance::kRedisStopped: return "RedisStopped";
+  }
+  return "Unknown";
+}
+// For gtest's test names and messages.
+void PrintTo(Disturbance d, std::ostream* out) { *out << Name(d); }
+
 class CaseFlowTest : public ::testing::TestWithParam<Disturbance> {
  protected:
   void SetUp() override {
@@ -232,7 +243,7 @@ TEST_P(CaseFlowTest, AComplaintEndsAsADecisionOnTheEmployeeExactlyOnce) {
   ASSERT_EQ(complaint.status(), v1::COMPLAINT_STATUS_FORWARDED);
   const std::string complaint_id = complaint.complaint_id();
   ASSERT_TRUE(WaitUntil(
-      [&] { return GetComplaint(complaint_id).forwarding().status() == v1::FORWARDING_STATUS_DONE; }, 30s))
+      [&] { return GetComplaint(complaint_id).forwarding().status() == v1::FORWARDING_STATUS_DONE; }, 60s))
       << stack_.log(Service::kComplaint);
 
   // The recommending authority, then the PPK.
@@ -287,7 +298,7 @@ TEST_P(CaseFlowTest, AComplaintEndsAsADecisionOnTheEmployeeExactlyOnce) {
         return GetComplaint(complaint_id).status() == v1::COMPLAINT_STATUS_CLOSED &&
                GetEmployee().disciplinary_state() == v1::DISCIPLINARY_STATE_UNDER_SANCTION;
       },
-      30s))
+      60s))
       << stack_.log(Service::kSanction);
   complaint = GetComplaint(complaint_id);
   EXPECT_EQ(complaint.outcome().case_id(), c.case_id());
@@ -334,14 +345,7 @@ TEST_P(CaseFlowTest, AComplaintEndsAsADecisionOnTheEmployeeExactlyOnce) {
 INSTANTIATE_TEST_SUITE_P(Disturbances, CaseFlowTest,
                          ::testing::Values(Disturbance::kNone, Disturbance::kSanctionKilled,
                                            Disturbance::kRedisStopped),
-                         [](const ::testing::TestParamInfo<Disturbance>& info) {
-                           switch (info.param) {
-                             case Disturbance::kNone: return std::string("Undisturbed");
-                             case Disturbance::kSanctionKilled: return std::string("SanctionKilledAndRestarted");
-                             case Disturbance::kRedisStopped: return std::string("RedisStopped");
-                           }
-                           return std::string("Unknown");
-                         });
+                         [](const ::testing::TestParamInfo<Disturbance>& info) { return Name(info.param); });
 
 }  // namespace
 }  // namespace netra::testing

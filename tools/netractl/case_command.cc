@@ -40,51 +40,29 @@ std::unique_ptr<v1::SanctionService::Stub> Sanction(const Options& options) {
   return v1::SanctionService::NewStub(MakeChannel(options.sanction, nullptr));
 }
 
-template <class Request, class Response, class Call>
-int Act(const Options& options, const std::string& json, Call call) {
-  Request request;
-  auto parsed = google::protobuf::util::JsonStringToMessage(json, &request);
-  if (!parsed.ok()) {
-    return FailLocal(grpc::StatusCode::INVALID_ARGUMENT,
-                     "not a " + request.GetTypeName() + " in JSON: " + std::string(parsed.message()));
-  }
-  Response response;
-  auto context = Context(options);
-  auto stub = Sanction(options);
-  auto status = call(*stub, context.get(), request, &response);
-  if (!status.ok()) return Fail(status);
-  std::cout << ToJson(response);
-  return 0;
-}
-
 int RunAct(const Options& o, const CaseCommandLine& c) {
-  std::string json;
-  {
-    std::ifstream in(c.file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in) return FailLocal(grpc::StatusCode::INVALID_ARGUMENT, "cannot read " + c.file);
-    json = text.str();
-  }
   using S = v1::SanctionService::Stub;
+  auto stub = Sanction(o);
   if (c.rpc == "OpenCase") {
-    return Act<v1::OpenCaseRequest, v1::OpenCaseResponse>(
-        o, json, [](S& s, auto* ctx, const auto& req, auto* resp) { return s.OpenCase(ctx, req, resp); });
+    return SendJsonRequest<v1::OpenCaseRequest, v1::OpenCaseResponse>(
+        o, c.file, *stub, [](S& s, auto* ctx, const auto& req, auto* resp) { return s.OpenCase(ctx, req, resp); });
   }
   if (c.rpc == "IssueRecommendation") {
-    return Act<v1::IssueRecommendationRequest, v1::IssueRecommendationResponse>(
-        o, json, [](S& s, auto* ctx, const auto& req, auto* resp) { return s.IssueRecommendation(ctx, req, resp); });
+    return SendJsonRequest<v1::IssueRecommendationRequest, v1::IssueRecommendationResponse>(
+        o, c.file, *stub,
+        [](S& s, auto* ctx, const auto& req, auto* resp) { return s.IssueRecommendation(ctx, req, resp); });
   }
   if (c.rpc == "RecordDecision") {
-    return Act<v1::RecordDecisionRequest, v1::RecordDecisionResponse>(
-        o, json, [](S& s, auto* ctx, const auto& req, auto* resp) { return s.RecordDecision(ctx, req, resp); });
+    return SendJsonRequest<v1::RecordDecisionRequest, v1::RecordDecisionResponse>(
+        o, c.file, *stub, [](S& s, auto* ctx, const auto& req, auto* resp) { return s.RecordDecision(ctx, req, resp); });
   }
   if (c.rpc == "RecordAppeal") {
-    return Act<v1::RecordAppealRequest, v1::RecordAppealResponse>(
-        o, json, [](S& s, auto* ctx, const auto& req, auto* resp) { return s.RecordAppeal(ctx, req, resp); });
+    return SendJsonRequest<v1::RecordAppealRequest, v1::RecordAppealResponse>(
+        o, c.file, *stub, [](S& s, auto* ctx, const auto& req, auto* resp) { return s.RecordAppeal(ctx, req, resp); });
   }
-  return Act<v1::PutViolationCatalogRequest, v1::PutViolationCatalogResponse>(
-      o, json, [](S& s, auto* ctx, const auto& req, auto* resp) { return s.PutViolationCatalog(ctx, req, resp); });
+  return SendJsonRequest<v1::PutViolationCatalogRequest, v1::PutViolationCatalogResponse>(
+      o, c.file, *stub,
+      [](S& s, auto* ctx, const auto& req, auto* resp) { return s.PutViolationCatalog(ctx, req, resp); });
 }
 
 int RunGet(const Options& o, const CaseCommandLine& c) {

@@ -182,6 +182,7 @@ int main(int argc, char** argv) {
   auto* complaint_status = complaint->add_subcommand("status", "Public status of a complaint by tracking code");
   std::string tracking_code;
   complaint_status->add_option("tracking_code", tracking_code, "The reporter's tracking code")->required();
+  AddComplaintCommands(*complaint);
 
   auto* import = app.add_subcommand("import", "Bulk loads");
   import->require_subcommand(1);
@@ -251,6 +252,7 @@ int main(int argc, char** argv) {
   if (*import_employees) return ImportEmployees(o, import_options);
   if (auto code = RunPartyCommand(o)) return *code;
   if (auto code = RunCaseCommand(o)) return *code;
+  if (auto code = RunComplaintCommand(o)) return *code;
   if (*hash_niks) return HashNiks(nik_file, nik_key_file, hash_out);
   if (*employees_get) return GetEmployee(o, employee_id);
   if (*employees_search) return SearchEmployees(o, search);

@@ -3,12 +3,16 @@
 #pragma once
 
 #include <google/protobuf/message.h>
+#include <google/protobuf/util/json_util.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/status.h>
 
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <functional>
+#include <iostream>
+#include <sstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,6 +68,34 @@ std::optional<int> RunPartyCommand(const Options& options);
 // netractl cases get|list|compliance|act (case_command.cc), the same way.
 void AddCaseCommands(CLI::App& app);
 std::optional<int> RunCaseCommand(const Options& options);
+
+// netractl complaint upload|get|history|act (complaint_command.cc); `complaint`
+// is the command group (it also holds `status`, in main.cc).
+void AddComplaintCommands(CLI::App& complaint);
+std::optional<int> RunComplaintCommand(const Options& options);
+
+// The `act` commands: sends one request read as protobuf JSON from `file`
+// through `call(stub, context, request, response)` and prints the response,
+// so that every field of the API is reachable without a flag per field.
+template <class Request, class Response, class Stub, class Call>
+int SendJsonRequest(const Options& options, const std::string& file, Stub& stub, Call call) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return FailLocal(grpc::StatusCode::INVALID_ARGUMENT, "cannot read " + file);
+  Request request;
+  auto parsed = google::protobuf::util::JsonStringToMessage(text.str(), &request);
+  if (!parsed.ok()) {
+    return FailLocal(grpc::StatusCode::INVALID_ARGUMENT,
+                     "not a " + request.GetTypeName() + " in JSON: " + std::string(parsed.message()));
+  }
+  Response response;
+  auto context = Context(options);
+  auto status = call(stub, context.get(), request, &response);
+  if (!status.ok()) return Fail(status);
+  std::cout << ToJson(response);
+  return 0;
+}
 
 // What the CSV imports share (import_command.cc). Pass 1 over a file: it is
 // well-formed CSV with a header that `header_ok` accepts; counts the data

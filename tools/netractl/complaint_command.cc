@@ -1,0 +1,142 @@
+// netractl complaint upload|get|history|act: the complaint service.
+//
+//   netractl complaint upload screenshot.jpg       -> the evidence id, hash, size, media type
+//   netractl complaint get COMPLAINT_ID
+//   netractl complaint history COMPLAINT_ID        -> the hash-chained history and its verification
+//   netractl complaint act SubmitComplaint complaint.json
+//
+// `act` sends SubmitComplaint, TransitionComplaint or RecordOutcome given as
+// protobuf JSON. (`complaint status CODE`, the public view, is in main.cc.)
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+#include <vector>
+
+#include "common/client.h"
+#include "netra/v1/complaint.grpc.pb.h"
+#include "tools/netractl/netractl.h"
+
+namespace netra::netractl {
+namespace {
+
+struct ComplaintCommandLine {
+  CLI::App *upload = nullptr, *get = nullptr, *history = nullptr, *act = nullptr;
+  std::string file, media_type, complaint_id, rpc;
+};
+
+ComplaintCommandLine& CommandLine() {
+  static ComplaintCommandLine line;
+  return line;
+}
+
+std::unique_ptr<v1::ComplaintService::Stub> Complaints(const Options& options) {
+  return v1::ComplaintService::NewStub(MakeChannel(options.complaint, nullptr));
+}
+
+// Streams the file in 1 MiB chunks; the request id is derived from its hash,
+// so that running the same upload again is a retry, not a second blob.
+int RunUpload(const Options& o, const ComplaintCommandLine& c) {
+  const std::string sha256 = FileSha256(c.file);
+  std::ifstream in(c.file, std::ios::binary | std::ios::ate);
+  if (!in || sha256.empty()) return FailLocal(grpc::StatusCode::INVALID_ARGUMENT, "cannot read " + c.file);
+  const int64_t size = in.tellg();
+  in.seekg(0);
+  v1::UploadEvidenceResponse response;
+  auto context = Context(o);
+  auto stub = Complaints(o);
+  auto writer = stub->UploadEvidence(context.get(), &response);
+  std::vector<char> chunk(1 << 20);
+  bool first = true;
+  while (in || first) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    v1::UploadEvidenceRequest request;
+    if (first) {
+      request.set_request_id("upload:" + sha256.substr(0, 32));
+      request.set_file_name(SourceName(c.file));
+      request.set_declared_media_type(c.media_type);
+      request.set_total_size(size);
+      first = false;
+    }
+    request.set_chunk(chunk.data(), static_cast<size_t>(in.gcount()));
+    if (!writer->Write(request)) break;  // the server ended the stream: Finish says why
+  }
+  writer->WritesDone();
+  auto status = writer->Finish();
+  if (!status.ok()) return Fail(status);
+  std::cout << ToJson(response);
+  return 0;
+}
+
+int RunGet(const Options& o, const ComplaintCommandLine& c) {
+  v1::GetComplaintRequest request;
+  request.set_complaint_id(c.complaint_id);
+  v1::GetComplaintResponse response;
+  auto context = Context(o);
+  auto status = Complaints(o)->GetComplaint(context.get(), request, &response);
+  if (!status.ok()) return Fail(status);
+  std::cout << ToJson(response);
+  return 0;
+}
+
+int RunHistory(const Options& o, const ComplaintCommandLine& c) {
+  auto stub = Complaints(o);
+  v1::GetComplaintHistoryRequest request;
+  request.set_complaint_id(c.complaint_id);
+  request.set_page_size(1000);
+  v1::GetComplaintHistoryResponse history;
+  auto context = Context(o);
+  auto status = stub->GetComplaintHistory(context.get(), request, &history);
+  if (!status.ok()) return Fail(status);
+  v1::VerifyComplaintHistoryRequest verify;
+  verify.set_complaint_id(c.complaint_id);
+  v1::VerifyComplaintHistoryResponse verified;
+  auto verify_context = Context(o);
+  status = stub->VerifyComplaintHistory(verify_context.get(), verify, &verified);
+  if (!status.ok()) return Fail(status);
+  std::cout << "{\"history\": " << ToJson(history) << ", \"verification\": " << ToJson(verified, true) << "}\n";
+  return 0;
+}
+
+int RunAct(const Options& o, const ComplaintCommandLine& c) {
+  using S = v1::ComplaintService::Stub;
+  auto stub = Complaints(o);
+  if (c.rpc == "SubmitComplaint") {
+    return SendJsonRequest<v1::SubmitComplaintRequest, v1::SubmitComplaintResponse>(
+        o, c.file, *stub, [](S& s, auto* ctx, const auto& req, auto* resp) { return s.SubmitComplaint(ctx, req, resp); });
+  }
+  if (c.rpc == "TransitionComplaint") {
+    return SendJsonRequest<v1::TransitionComplaintRequest, v1::TransitionComplaintResponse>(
+        o, c.file, *stub,
+        [](S& s, auto* ctx, const auto& req, auto* resp) { return s.TransitionComplaint(ctx, req, resp); });
+  }
+  return SendJsonRequest<v1::RecordOutcomeRequest, v1::RecordOutcomeResponse>(
+      o, c.file, *stub, [](S& s, auto* ctx, const auto& req, auto* resp) { return s.RecordOutcome(ctx, req, resp); });
+}
+
+}  // namespace
+
+void AddComplaintCommands(CLI::App& complaint) {
+  ComplaintCommandLine& c = CommandLine();
+  c.upload = complaint.add_subcommand("upload", "Upload one evidence file; prints its id for SubmitComplaint");
+  c.upload->add_option("file", c.file, "The file")->required()->check(CLI::ExistingFile);
+  c.upload->add_option("--media-type", c.media_type, "Declared media type (the server detects the real one)");
+  c.get = complaint.add_subcommand("get", "One complaint, in full");
+  c.history = complaint.add_subcommand("history", "A complaint's hash-chained history and its verification");
+  for (auto* sub : {c.get, c.history}) sub->add_option("complaint_id", c.complaint_id, "The complaint id")->required();
+  c.act = complaint.add_subcommand("act", "Send one request given as protobuf JSON");
+  c.act->add_option("rpc", c.rpc, "The RPC")
+      ->required()
+      ->check(CLI::IsMember({"SubmitComplaint", "TransitionComplaint", "RecordOutcome"}));
+  c.act->add_option("file", c.file, "The request as protobuf JSON")->required()->check(CLI::ExistingFile);
+}
+
+std::optional<int> RunComplaintCommand(const Options& options) {
+  const ComplaintCommandLine& c = CommandLine();
+  if (c.upload && *c.upload) return RunUpload(options, c);
+  if (c.get && *c.get) return RunGet(options, c);
+  if (c.history && *c.history) return RunHistory(options, c);
+  if (c.act && *c.act) return RunAct(options, c);
+  return std::nullopt;
+}
+
+}  // namespace netra::netractl
