@@ -18,6 +18,8 @@
 #include "netra/v1/registry.grpc.pb.h"
 #include "services/complaint/complaint_store.h"
 #include "tests/integration/netra_stack.h"
+#include "tests/services/complaint_test_support.h"
+#include "absl/time/clock.h"
 
 namespace netra::testing {
 namespace {
@@ -34,6 +36,7 @@ google::protobuf::Timestamp HoursAgo(int hours) {
 
 class ComplaintIntakeTest : public ::testing::Test {
  protected:
+  const absl::Time start_ = absl::Now();
   void SetUp() override {
     ASSERT_TRUE(stack_.Start(Service::kRegistry));
     auto registry = v1::RegistryService::NewStub(stack_.channel(Service::kRegistry));
@@ -95,25 +98,15 @@ class ComplaintIntakeTest : public ::testing::Test {
     return response.evidence().evidence_id();
   }
 
+  // The domain tests' valid submission, at the test's start (so that a retry
+  // is the same request), hidden reporter.
   v1::SubmitComplaintRequest Request(const std::string& request_id, const std::string& evidence_id) {
-    v1::SubmitComplaintRequest r;
+    v1::SubmitComplaintRequest r = complaint::testing::ValidRequest(start_);
     r.set_request_id(request_id);
     r.set_channel(v1::INTAKE_CHANNEL_BAWASLU_OFFICE);
-    auto* reporter = r.mutable_reporter();
-    reporter->set_kind(v1::REPORTER_KIND_VOTER);
-    reporter->set_name("Budi Santoso");
-    reporter->set_address("Jl. Pemuda 1, Semarang");
-    reporter->set_contact("budi@example.org");
-    reporter->set_identity_hidden(true);
+    r.mutable_reporter()->set_identity_hidden(true);
     r.mutable_subject()->set_employee_number(kNip);
-    auto* act = r.mutable_act();
-    act->set_election_id("pemilu-2024");
-    act->add_violation_codes("B2");
-    *act->mutable_occurred_time() = HoursAgo(30);
-    *act->mutable_known_time() = HoursAgo(26);
-    act->set_region_code("33.74");
-    act->set_place("Balai Kota Semarang");
-    act->set_description("Posted campaign material on Instagram.");
+    r.clear_evidence_ids();
     r.add_evidence_ids(evidence_id);
     return r;
   }

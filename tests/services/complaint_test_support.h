@@ -32,7 +32,9 @@ inline const absl::Time kNow = absl::FromCivil(absl::CivilSecond(2024, 2, 1, 10,
 
 inline google::protobuf::Timestamp At(absl::Time t) { return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t)); }
 
-inline v1::SubmitComplaintRequest ValidRequest() {
+// A submission that passes every check at `now`: the act happened 30 h before,
+// known 26 h before, about a PNS of Kota Semarang, with one evidence id.
+inline v1::SubmitComplaintRequest ValidRequest(absl::Time now = kNow) {
   v1::SubmitComplaintRequest r;
   r.set_request_id("req-1");
   r.set_channel(v1::INTAKE_CHANNEL_PUBLIC_PORTAL);
@@ -45,8 +47,8 @@ inline v1::SubmitComplaintRequest ValidRequest() {
   auto* act = r.mutable_act();
   act->set_election_id("pemilu-2024");
   act->add_violation_codes("B2");
-  *act->mutable_occurred_time() = At(kNow - absl::Hours(30));
-  *act->mutable_known_time() = At(kNow - absl::Hours(26));
+  *act->mutable_occurred_time() = At(now - absl::Hours(30));
+  *act->mutable_known_time() = At(now - absl::Hours(26));
   act->set_region_code("33.74");
   act->set_place("Balai Kota Semarang");
   act->set_description("Posted campaign material on Instagram.");
