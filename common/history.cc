@@ -19,14 +19,6 @@ std::string Rfc3339Micros(int64_t unix_us) {
   return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E6SZ", absl::FromUnixMicros(unix_us), absl::UTCTimeZone());
 }
 
-nlohmann::json ActorJson(const Actor& actor) {
-  // nlohmann::json objects are std::map-backed: keys come out sorted.
-  return {{"display_name", actor.display_name},
-          {"id", actor.id},
-          {"kind", static_cast<int>(actor.kind)},
-          {"organization", actor.organization}};
-}
-
 Actor ActorFromJson(const std::string& text) {
   Actor actor;
   auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -54,14 +46,47 @@ HistoryVerification Broken(HistoryVerification v, int64_t sequence, HistoryVerif
 
 }  // namespace
 
+namespace {
+// The canonical bytes with the payload already dumped: what Dump of the whole
+// event object gives (keys in sorted order, each string as Dump writes it),
+// written directly, since a sweep or a busy intake chains many entries.
+std::string CanonicalEventText(int64_t sequence, std::string_view event_type, const Actor& actor,
+                               int64_t event_time_us, std::string_view payload_dump) {
+  auto quoted = [](std::string_view text) { return Dump(nlohmann::json(text)); };
+  std::string out;
+  out.reserve(160 + payload_dump.size() + actor.id.size() + actor.display_name.size() + actor.organization.size());
+  out += R"({"actor":{"display_name":)";
+  out += quoted(actor.display_name);
+  out += R"(,"id":)";
+  out += quoted(actor.id);
+  out += R"(,"kind":)";
+  out += std::to_string(static_cast<int>(actor.kind));
+  out += R"(,"organization":)";
+  out += quoted(actor.organization);
+  out += R"(},"event_time":")";
+  out += Rfc3339Micros(event_time_us);
+  out += R"(","event_type":)";
+  out += quoted(event_type);
+  out += R"(,"payload":)";
+  out += payload_dump;
+  out += R"(,"sequence":)";
+  out += std::to_string(sequence);
+  out += '}';
+  return out;
+}
+
+// The actor's JSON (the actor_json column) as the canonical bytes hold it: the
+// object after `{"actor":`, up to the event time (a quote inside a string
+// is escaped, so the first `},"event_time":"` ends the object).
+std::string_view ActorText(std::string_view canonical_event) {
+  constexpr std::string_view kStart = R"({"actor":)", kEnd = R"(},"event_time":")";
+  return canonical_event.substr(kStart.size(), canonical_event.find(kEnd) + 1 - kStart.size());
+}
+}  // namespace
+
 std::string CanonicalEvent(int64_t sequence, std::string_view event_type, const Actor& actor, int64_t event_time_us,
                            const nlohmann::json& payload) {
-  nlohmann::json event = {{"actor", ActorJson(actor)},
-                          {"event_time", Rfc3339Micros(event_time_us)},
-                          {"event_type", std::string(event_type)},
-                          {"payload", payload},
-                          {"sequence", sequence}};
-  return Dump(event);
+  return CanonicalEventText(sequence, event_type, actor, event_time_us, Dump(payload));
 }
 
 HistoryEntry ChainEntry(const HistoryHead& head, std::string event_type, Actor actor, int64_t event_time_us,
@@ -75,7 +100,8 @@ HistoryEntry ChainEntry(const HistoryHead& head, std::string event_type, Actor a
   entry.event_time_us = event_time_us;
   entry.payload_json = Dump(payload);
   entry.prev_hash = head.hash;
-  entry.canonical_event = CanonicalEvent(entry.sequence, entry.event_type, entry.actor, event_time_us, payload);
+  entry.canonical_event =
+      CanonicalEventText(entry.sequence, entry.event_type, entry.actor, event_time_us, entry.payload_json);
   entry.hash = ChainHash(entry.prev_hash, entry.canonical_event);
   return entry;
 }
@@ -128,7 +154,7 @@ HistoryEntry HistoryLog::Append(Connection& conn, std::string_view resource_id, 
       .Bind(1, resource_id)
       .Bind(2, entry.sequence)
       .Bind(3, entry.event_type)
-      .Bind(4, Dump(ActorJson(entry.actor)))
+      .Bind(4, ActorText(entry.canonical_event))
       .Bind(5, entry.event_time_us)
       .Bind(6, entry.payload_json)
       .BindBlob(7, entry.prev_hash)

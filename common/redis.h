@@ -47,6 +47,10 @@ class Registry;
 
 namespace netra {
 
+// The violation catalog in force, written through by netra-sanction and read by
+// netra-complaint's intake (docs/redis.md), so a PutViolationCatalog reaches both.
+inline constexpr std::string_view kViolationCatalogKey = "sanction:catalog:current";
+
 struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;

@@ -94,6 +94,12 @@ void RequestHash::Add(std::string_view bytes) {
   sha256_.Update(std::to_string(bytes.size()) + ":").Update(bytes);
 }
 
+std::string RequestHashOf(const google::protobuf::Message& message) {
+  RequestHash hash;
+  hash.Add(DeterministicBytes(message));
+  return hash.Finish();
+}
+
 std::string DeterministicBytes(const google::protobuf::Message& message) {
   std::string out;
   google::protobuf::io::StringOutputStream stream(&out);

@@ -77,5 +77,7 @@ class RequestHash {
 // A message's deterministic serialization (map entries in key order), to feed
 // a RequestHash.
 std::string DeterministicBytes(const google::protobuf::Message& message);
+// The request_hash of a request that is one message.
+std::string RequestHashOf(const google::protobuf::Message& message);
 
 }  // namespace netra

@@ -33,13 +33,11 @@ echo "== search: employees named 'siti' in Kabupaten Cilacap (33.01), first 2"
 "$ctl" employees search --name siti --region 33.01 --page-size 2
 
 # The case flow across the three services: a report about a civil servant's
-# post, through Bawaslu's handling, to the PPK's decision. Requests are
-# protobuf JSON (see proto/netra/v1); values come back out of the JSON replies.
-field() { grep -m1 "\"$1\"" | sed -E 's/.*": "?([^",]*)"?,?$/\1/'; }
-ymd() { date -d "$1" +'{"year": %Y, "month": %-m, "day": %-d}'; }
+# post, through Bawaslu's handling, to the PPK's decision (steps in flow.sh).
 flow="$root/.local/demo-flow"
 mkdir -p "$flow"
 run_id=$(date +%s)
+. "$root/deploy/local/flow.sh"
 
 echo "== the case flow: an election under way (voting in a month), so that a report about yesterday is on time"
 cat >"$flow/election.json" <<JSON
@@ -57,61 +55,31 @@ cat >"$flow/election.json" <<JSON
 JSON
 "$ctl" elections upsert "$flow/election.json" | grep -E '^  "(election_id|version)"' || true
 
-employee=$("$ctl" employees search --name siti --region 33.74 --page-size 1 | field employee_id)
-echo "   reported employee: $employee (Kota Semarang)"
+candidates=$("$ctl" employees search --name siti --region 33.74 --page-size 50 | grep '"employee_id"' |
+  sed -E 's/.*": "([^"]*)".*/\1/')
 head -c 200000 /dev/urandom >"$flow/screenshot.bin"
 printf '\xff\xd8\xff\xe0' | cat - "$flow/screenshot.bin" >"$flow/screenshot.jpg"
 evidence=$("$ctl" complaint upload "$flow/screenshot.jpg" | field evidence_id)
 echo "== 1. a voter reports, identity hidden from the reported side; evidence $evidence"
-cat >"$flow/submit.json" <<JSON
-{"request_id": "demo-submit-$run_id", "channel": "INTAKE_CHANNEL_PUBLIC_PORTAL",
- "reporter": {"kind": "REPORTER_KIND_VOTER", "name": "Dewi Lestari", "address": "Jl. Pemuda 12, Semarang",
-              "contact": "dewi.demo$run_id@example.org", "identity_hidden": true},
- "subject": {"employee_number": "$employee"},
- "act": {"election_id": "pilkada-demo", "violation_codes": ["A4"],
-         "occurred_time": "$(date -u -d '-26 hours' +%FT%TZ)", "known_time": "$(date -u -d '-25 hours' +%FT%TZ)",
-         "region_code": "33.74", "place": "Akun media sosial pribadi",
-         "description": "Menyukai dan membagikan unggahan kampanye bakal calon wali kota."},
- "evidence_ids": ["$evidence"]}
-JSON
-"$ctl" complaint act SubmitComplaint "$flow/submit.json" >"$flow/submitted.json"
-complaint=$(field complaint_id <"$flow/submitted.json")
-tracking=$(field tracking_code <"$flow/submitted.json")
-echo "   complaint $complaint, tracking code $tracking, status $(field status <"$flow/submitted.json")"
-
-transition() {  # ACTION [extra JSON members]
-  local version
-  version=$("$ctl" complaint get "$complaint" | field version)
-  cat >"$flow/transition.json" <<JSON
-{"request_id": "demo-$1-$run_id", "complaint_id": "$complaint", "action": "COMPLAINT_ACTION_$1",
- "reason": "demo", "expected_version": "$version" ${2:-}}
-JSON
-  "$ctl" complaint act TransitionComplaint "$flow/transition.json" | field status
-}
-status=$(field status <"$flow/submitted.json")
+# shellcheck disable=SC2086 # one employee number per word
+employee=$(submit_fresh demo-submit INTAKE_CHANNEL_PUBLIC_PORTAL "dewi.demo$run_id@example.org" "$evidence" $candidates)
+echo "   reported employee: $employee (Kota Semarang)"
+complaint=$(field complaint_id <"$flow/demo-submit.json")
+tracking=$(field tracking_code <"$flow/demo-submit.json")
+status=$(field status <"$flow/demo-submit.json")
+echo "   complaint $complaint, tracking code $tracking, status $status"
 if [ "$status" = COMPLAINT_STATUS_RECEIVED ] || [ "$status" = COMPLAINT_STATUS_COMPLETED ]; then
-  echo "== 2. Bawaslu registers it: $(transition REGISTER)"
+  echo "== 2. Bawaslu registers it: $(transition "$complaint" REGISTER)"
 fi
-echo "== 3. reviews it: $(transition START_REVIEW)"
-echo "== 4. forwards it to the sanction service: $(transition FORWARD ', "forward": {"violation_codes": ["A4"], "review_summary": "Terbukti.", "review_document_number": "001/PP.01.02/K.JT-33.74"}')"
-for _ in $(seq 1 50); do
-  case_id=$("$ctl" complaint get "$complaint" | sed -n '/"forwarding"/,/}/p' | field case_id || true)
-  [ -n "$case_id" ] && break
-  sleep 0.2
-done
+echo "== 3. reviews it: $(transition "$complaint" START_REVIEW)"
+echo "== 4. forwards it to the sanction service: $(transition "$complaint" FORWARD ', "forward": {"violation_codes": ["A4"], "review_summary": "Terbukti.", "review_document_number": "001/PP.01.02/K.JT-33.74"}')"
+case_id=$(forwarded_case "$complaint")
 echo "   case $case_id opened"
-"$ctl" cases get "$case_id" >"$flow/case.json"
-echo "   proposed: $(sed -n '/"proposed"/,/}/p' "$flow/case.json" | field level), authority $(sed -n '/"recommending_authority"/,/}/p' "$flow/case.json" | field code)"
-cat >"$flow/recommend.json" <<JSON
-{"request_id": "demo-recommend-$run_id", "case_id": "$case_id", "expected_version": "$(field version <"$flow/case.json")",
- "authority_code": "$(sed -n '/"recommending_authority"/,/}/p' "$flow/case.json" | field code)",
- "letter_number": "B-101/BKN/$run_id", "letter_date": $(ymd today), "verdict": "RECOMMENDATION_VERDICT_VIOLATION",
- "level": "SANCTION_LEVEL_MORAL", "forms": ["SANCTION_FORM_MORAL_OPEN_STATEMENT"], "summary": "Pelanggaran netralitas."}
-JSON
-"$ctl" cases act IssueRecommendation "$flow/recommend.json" >"$flow/recommended.json"
-echo "== 5. the recommending authority recommends; the PPK is due by $(sed -n '/"ppk_deadline"/,$p' "$flow/recommended.json" | field due_time || true)"
+recommend "$case_id" demo-recommend
+echo "   proposed: $(sed -n '/"proposed"/,/}/p' "$flow/demo-recommend-case.json" | field level), authority $(sed -n '/"recommending_authority"/,/}/p' "$flow/demo-recommend-case.json" | field code)"
+echo "== 5. the recommending authority recommends; the PPK is due by $(sed -n '/"ppk_deadline"/,$p' "$flow/demo-recommend.json" | field due_time || true)"
 cat >"$flow/decide.json" <<JSON
-{"request_id": "demo-decide-$run_id", "case_id": "$case_id", "expected_version": "$(field version <"$flow/recommended.json")",
+{"request_id": "demo-decide-$run_id", "case_id": "$case_id", "expected_version": "$(field version <"$flow/demo-recommend.json")",
  "decree_number": "800/$run_id/2026", "decree_date": $(ymd today), "outcome": "CASE_OUTCOME_SANCTIONED",
  "level": "SANCTION_LEVEL_MORAL", "forms": ["SANCTION_FORM_MORAL_OPEN_STATEMENT"], "decided_by": "Walikota Semarang"}
 JSON

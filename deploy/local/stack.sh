@@ -144,6 +144,18 @@ if [ -n "$prometheus" ]; then
   prometheus_line="  prometheus        http://127.0.0.1:$PROMETHEUS_PORT (alerts: /alerts, targets: /targets)"
 fi
 
+# What deploy/local/traffic.sh needs to know about this stack.
+cat >"$state/stack.env" <<ENV
+REPLICAS=$REPLICAS
+SANCTION_PORT=$SANCTION_PORT
+SANCTION_METRICS=$SANCTION_METRICS
+PROMETHEUS_PORT=$PROMETHEUS_PORT
+NETRA_REDIS=$NETRA_REDIS
+NETRA_REGISTRY=$NETRA_REGISTRY
+NETRA_COMPLAINT=$NETRA_COMPLAINT
+NETRA_SANCTION=$NETRA_SANCTION
+ENV
+
 NETRACTL="$bin/netractl" NETRA_GEN="$bin/netra-gen-employees" METRICS_PORTS="$REGISTRY_METRICS $COMPLAINT_METRICS $SANCTION_METRICS" \
   "$root/deploy/local/demo.sh"
 
@@ -157,7 +169,8 @@ cat <<INFO
 $prometheus_line
   stores            $state/stores/
   logs              $state/logs/
-  try               build/netractl regions list --parent 33
+  try               $bin/netractl regions list --parent 33
+  traffic run       ./dev traffic (every dashboard panel gets data; see docs/operations.md)
 INFO
 if [ "$REPLICAS" -gt 1 ]; then
   cat <<INFO
@@ -170,14 +183,17 @@ fi
 # Stay up until Ctrl-C. With one replica, any process that dies stops the stack;
 # with several, a replica that dies is reported and the others keep serving
 # (kill one to see it: the profile's drill), until none is left.
+# Several may die at once (kill one replica of each service): after each wake-up,
+# every process that is gone is reported (bash has reaped it, so kill -0 fails).
 live=("${pids[@]}")
 while [ ${#live[@]} -gt 0 ]; do
-  died=""
-  wait -n -p died "${live[@]}" || true
-  echo "== ${what[$died]:-a process} (pid $died) exited; see $state/logs/" >&2
-  if [ "$REPLICAS" -eq 1 ] || [ "${what[$died]:-}" = redis-server ]; then exit 1; fi
+  wait -n 2>/dev/null || true
   rest=()
-  for pid in "${live[@]}"; do [ "$pid" = "$died" ] || rest+=("$pid"); done
+  for pid in "${live[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then rest+=("$pid"); continue; fi
+    echo "== ${what[$pid]} (pid $pid) exited; see $state/logs/" >&2
+    if [ "$REPLICAS" -eq 1 ] || [ "${what[$pid]}" = redis-server ]; then exit 1; fi
+  done
   live=("${rest[@]}")
 done
 exit 1

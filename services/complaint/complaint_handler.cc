@@ -74,7 +74,17 @@ grpc::Status ComplaintHandler::SubmitComplaint(grpc::ServerContext* context, con
         return RateLimitedStatus(*limited);
       }
     }
-    auto result = complaints_.Submit(*request, ActorOf(scope.caller(), Actor::Kind::kPerson), absl::Now());
+    // The hash covers the NIK's HMAC, never the NIK.
+    std::string request_hash;
+    if (request->reporter().nik().empty()) {
+      request_hash = RequestHashOf(*request);
+    } else {
+      v1::SubmitComplaintRequest hashed = *request;
+      hashed.mutable_reporter()->set_nik(nik_hasher_.Hash(request->reporter().nik()));
+      request_hash = RequestHashOf(hashed);
+    }
+    auto result =
+        complaints_.Submit(*request, request_hash, ActorOf(scope.caller(), Actor::Kind::kPerson), absl::Now());
     if (!result.ok()) return ToStatus(result.error());
     *response = std::move(result.value());
     RedactReporter(*response->mutable_complaint(), MaySeeHiddenIdentity(scope.caller()));
@@ -159,7 +169,8 @@ grpc::Status ComplaintHandler::TransitionComplaint(grpc::ServerContext* context,
                                                    v1::TransitionComplaintResponse* response) {
   CallScope scope(*context, "TransitionComplaint");
   return Guard([&] {
-    auto result = complaints_.Transition(*request, ActorOf(scope.caller(), Actor::Kind::kPerson), absl::Now());
+    auto result = complaints_.Transition(*request, RequestHashOf(*request), ActorOf(scope.caller(), Actor::Kind::kPerson),
+                                         absl::Now());
     if (!result.ok()) return ToStatus(result.error());
     *response->mutable_complaint() = std::move(result.value());
     RedactReporter(*response->mutable_complaint(), MaySeeHiddenIdentity(scope.caller()));
@@ -196,7 +207,8 @@ grpc::Status ComplaintHandler::RecordOutcome(grpc::ServerContext* context, const
                                              v1::RecordOutcomeResponse* response) {
   CallScope scope(*context, "RecordOutcome");
   return Guard([&] {
-    auto result = complaints_.RecordOutcome(*request, ActorOf(scope.caller(), Actor::Kind::kService), absl::Now());
+    auto result = complaints_.RecordOutcome(*request, RequestHashOf(*request),
+                                            ActorOf(scope.caller(), Actor::Kind::kService), absl::Now());
     if (!result.ok()) return ToStatus(result.error());
     *response->mutable_complaint() = std::move(result.value());
     // The sanction service is the reported side's channel: never the hidden reporter.
@@ -256,6 +268,38 @@ OutboxDispatcher::Handler ForwardingDelivery(Complaints& complaints, std::shared
     auto marked = complaints.MarkForwarded(request.complaint_id(), response.case_record().case_id(), absl::Now());
     if (!marked.ok()) return OutboxDispatcher::Delivery::Failed("recording the case: " + marked.error().message);
     return OutboxDispatcher::Delivery::Ok();
+  };
+}
+
+ViolationCatalogSource::Fetch SanctionCatalogFetch(RedisClient& redis, std::shared_ptr<grpc::Channel> sanction) {
+  auto stub = std::shared_ptr<v1::SanctionService::Stub>(v1::SanctionService::NewStub(std::move(sanction)));
+  return [&redis, stub]() -> std::optional<ViolationCodes> {
+    if (auto json = redis.Get(kViolationCatalogKey)) {
+      auto codes = ViolationCodes::FromCatalogJson(*json);
+      if (codes.ok()) return std::move(codes.value());
+      log::Warn("unreadable violation catalog in redis; asking the sanction service",
+                {{"error", codes.error().message}});
+    }
+    std::map<std::string, std::string, std::less<>> categories;
+    v1::ListViolationTypesRequest request;
+    request.set_page_size(1000);
+    std::string version;
+    for (int page = 0; page < 100; ++page) {
+      v1::ListViolationTypesResponse response;
+      auto context = MakeClientContext(std::chrono::milliseconds(1000));
+      if (!stub->ListViolationTypes(context.get(), request, &response).ok()) return std::nullopt;
+      if (page > 0 && response.catalog_version() != version) return std::nullopt;  // replaced while paging
+      version = response.catalog_version();
+      for (const auto& type : response.violation_types()) {
+        categories[type.code()] = type.category() == v1::VIOLATION_CATEGORY_ETHICS       ? "ethics"
+                                  : type.category() == v1::VIOLATION_CATEGORY_DISCIPLINE ? "discipline"
+                                                                                          : "unknown";
+      }
+      if (response.next_page_token().empty()) break;
+      request.set_page_token(response.next_page_token());
+    }
+    if (categories.empty()) return std::nullopt;
+    return ViolationCodes(std::move(categories));
   };
 }
 

@@ -15,7 +15,8 @@ namespace netra::complaint {
 
 class ComplaintHandler final : public netra::v1::ComplaintService::Service {
  public:
-  ComplaintHandler(Complaints& complaints, EvidenceStore& evidence) : complaints_(complaints), evidence_(evidence) {}
+  ComplaintHandler(Complaints& complaints, EvidenceStore& evidence, const NikHasher& nik_hasher)
+      : complaints_(complaints), evidence_(evidence), nik_hasher_(nik_hasher) {}
 
   grpc::Status SubmitComplaint(grpc::ServerContext* context, const netra::v1::SubmitComplaintRequest* request,
                                netra::v1::SubmitComplaintResponse* response) override;
@@ -43,6 +44,7 @@ class ComplaintHandler final : public netra::v1::ComplaintService::Service {
  private:
   Complaints& complaints_;
   EvidenceStore& evidence_;
+  const NikHasher& nik_hasher_;
 };
 
 // The registry as the domain sees it.
@@ -57,6 +59,10 @@ class RegistryAdapter final : public RegistryPort {
  private:
   RegistryClient& client_;
 };
+
+// The violation catalog the sanction service publishes: its copy in Redis,
+// else SanctionService.ListViolationTypes; nullopt when neither answers.
+ViolationCatalogSource::Fetch SanctionCatalogFetch(RedisClient& redis, std::shared_ptr<grpc::Channel> sanction);
 
 // Delivers a queued forwarding: SanctionService.OpenCase, then records the case id.
 OutboxDispatcher::Handler ForwardingDelivery(Complaints& complaints, std::shared_ptr<grpc::Channel> sanction);

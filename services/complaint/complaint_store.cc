@@ -194,30 +194,30 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
     v1::Complaint& record = in.record;
     const std::string& id = record.complaint_id();
 
-    // The cluster: the hinted one if it still qualifies, else the latest open
-    // cluster sharing the subject and a violation code within the window.
-    std::string cluster_id;
+    // The cluster: the latest open cluster sharing the subject and a violation
+    // code within the window, with its primary and that primary's status (a
+    // member shows the cluster's status).
+    std::string cluster_id, primary_id = id;
+    int64_t member_count = 1;
     if (!in.subject_key.empty() && !in.violation_codes.empty()) {
       std::string sql =
-          "SELECT k.cluster_id FROM cluster_keys k JOIN clusters c ON c.id = k.cluster_id "
-          "JOIN complaints p ON p.id = c.primary_id "
+          "SELECT k.cluster_id, c.primary_id, c.member_count, p.status FROM cluster_keys k "
+          "JOIN clusters c ON c.id = k.cluster_id JOIN complaints p ON p.id = c.primary_id "
           "WHERE k.subject_key = ?1 AND c.last_member_at >= ?2 AND p.status NOT IN (7, 8, 9, 10) "
-          "AND (k.cluster_id = ?3 OR ?3 = '') AND k.violation_code IN (";
-      for (size_t i = 0; i < in.violation_codes.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(i + 4);
+          "AND k.violation_code IN (";
+      for (size_t i = 0; i < in.violation_codes.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(i + 3);
       sql += ") ORDER BY c.last_member_at DESC LIMIT 1";
       auto find = c.Prepare(sql);
-      for (const std::string& hint : {in.cluster_hint, std::string()}) {
-        find.Bind(1, in.subject_key).Bind(2, cluster_since_us).Bind(3, hint);
-        for (size_t i = 0; i < in.violation_codes.size(); ++i) find.Bind(static_cast<int>(i + 4), in.violation_codes[i]);
-        if (find.Step()) {
-          cluster_id = find.ColumnText(0);
-          break;
-        }
-        if (hint.empty()) break;
+      find.Bind(1, in.subject_key).Bind(2, cluster_since_us);
+      for (size_t i = 0; i < in.violation_codes.size(); ++i) find.Bind(static_cast<int>(i + 3), in.violation_codes[i]);
+      if (find.Step()) {
+        cluster_id = find.ColumnText(0);
+        primary_id = find.ColumnText(1);
+        member_count = find.ColumnInt64(2) + 1;
+        record.set_status(static_cast<Status>(find.ColumnInt64(3)));
       }
     }
     Submission out;
-    std::string primary_id = id;
     if (cluster_id.empty()) {
       cluster_id = id;  // a lone complaint is a cluster of one, named after it
       c.Prepare("INSERT INTO clusters (id, primary_id, member_count, last_member_at) VALUES (?1, ?1, 1, ?2)")
@@ -226,17 +226,10 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
           .Run();
     } else {
       out.joined_existing_cluster = true;
-      auto primary = c.Prepare("SELECT primary_id FROM clusters WHERE id = ?1");
-      primary.Bind(1, cluster_id);
-      primary.Step();
-      primary_id = primary.ColumnText(0);
       c.Prepare("UPDATE clusters SET member_count = member_count + 1, last_member_at = ?2 WHERE id = ?1")
           .Bind(1, cluster_id)
           .Bind(2, now_us)
           .Run();
-      // A member shows the cluster's status: the cluster is handled once.
-      auto primary_row = FindIn(c, primary_id);
-      record.set_status(primary_row->record.status());
     }
     if (!in.subject_key.empty()) {
       auto key = c.Prepare(
@@ -244,13 +237,25 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
       for (const auto& code : in.violation_codes) key.Bind(1, in.subject_key).Bind(2, code).Bind(3, cluster_id).Run();
     }
 
-    const HistoryHead genesis;
-    c.Prepare(
-         "INSERT INTO complaints (id, tracking_code, status, received_at, updated_at, version, status_since, "
-         "region_code, province, election_id, violation_codes, category, subject_key, needs_subject_review, "
-         "cluster_id, is_primary, reporter_nik_hash, history_sequence, history_hash, record) "
-         "VALUES (?1, ?2, ?3, ?4, ?4, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0, ?15, ?16)")
-        .Bind(1, id)
+    // The first history entry goes in before the row so that the row is
+    // written once, with its head. Joining a cluster adds nothing to the
+    // primary's chain: this entry names the cluster.
+    nlohmann::json payload = {{"status", StatusLabel(record.status())},
+                              {"cluster_id", cluster_id},
+                              {"late", record.late()},
+                              {"subject_resolution", v1::SubjectResolutionStatus_Name(record.subject_resolution().status())},
+                              {"violation_codes", record.act().violation_codes()}};
+    nlohmann::json missing = nlohmann::json::array();
+    for (int m : record.missing_requirements()) missing.push_back(v1::ComplaintRequirement_Name(m));
+    payload["missing_requirements"] = missing;
+    const HistoryEntry first = HistoryLog::Append(c, id, HistoryHead{}, "complaint.submitted", actor, now_us, payload);
+
+    auto insert = c.Prepare(
+        "INSERT INTO complaints (id, tracking_code, status, received_at, updated_at, version, status_since, "
+        "region_code, province, election_id, violation_codes, category, subject_key, needs_subject_review, "
+        "cluster_id, is_primary, reporter_nik_hash, history_sequence, history_hash, record, subject_retry_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?4, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+    insert.Bind(1, id)
         .Bind(2, record.tracking_code())
         .Bind(3, static_cast<int64_t>(record.status()))
         .Bind(4, now_us)
@@ -263,34 +268,31 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
         .Bind(11, int64_t{record.subject_resolution().needs_review()})
         .Bind(12, cluster_id)
         .Bind(13, int64_t{primary_id == id})
-        .BindBlob(14, in.reporter_nik_hash)
-        .BindBlob(15, genesis.hash)
-        .BindBlob(16, RecordBlob(record))
-        .Run();
+        .Bind(15, first.sequence)
+        .BindBlob(16, first.hash)
+        .BindBlob(17, RecordBlob(record))
+        .Bind(18, in.subject_retry_us);
     if (in.reporter_nik_hash.empty()) {
-      c.Prepare("UPDATE complaints SET reporter_nik_hash = NULL WHERE id = ?1").Bind(1, id).Run();
+      insert.BindNull(14);
+    } else {
+      insert.BindBlob(14, in.reporter_nik_hash);
     }
-    nlohmann::json payload = {{"status", StatusLabel(record.status())},
-                              {"cluster_id", cluster_id},
-                              {"late", record.late()},
-                              {"subject_resolution", v1::SubjectResolutionStatus_Name(record.subject_resolution().status())},
-                              {"violation_codes", record.act().violation_codes()}};
-    nlohmann::json missing = nlohmann::json::array();
-    for (int m : record.missing_requirements()) missing.push_back(v1::ComplaintRequirement_Name(m));
-    payload["missing_requirements"] = missing;
-    AppendHistory(c, id, genesis, "complaint.submitted", actor, now_us, payload);
-    if (primary_id != id) {
-      auto primary = FindIn(c, primary_id);
-      AppendHistory(c, primary_id, primary->head, "complaint.cluster_joined", actor, now_us,
-                    {{"member_complaint_id", id}, {"member_count", primary->record.cluster().member_count()}});
-    }
+    insert.Run();
 
-    auto stored = FindIn(c, id);
-    out.complaint = std::move(stored->record);
+    // The record as a read would return it (ReadRow), without reading it back.
+    record.set_version(1);
+    *record.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(now_us);
+    record.set_history_head_sequence(first.sequence);
+    auto* cluster = record.mutable_cluster();
+    cluster->set_cluster_id(cluster_id);
+    cluster->set_is_primary(primary_id == id);
+    cluster->set_primary_complaint_id(primary_id);
+    cluster->set_member_count(static_cast<int32_t>(member_count));
     v1::SubmitComplaintResponse response;
-    *response.mutable_complaint() = out.complaint;
+    *response.mutable_complaint() = record;
     response.set_joined_existing_cluster(out.joined_existing_cluster);
     out.response = response.SerializeAsString();
+    out.complaint = std::move(record);
     RecordRequestIn(c, kMethod, request_id, request_hash, out.response, now_us);
     return out;
   });
@@ -298,6 +300,24 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
 
 std::optional<ComplaintRow> ComplaintStore::Find(const std::string& complaint_id) {
   return db_.Read([&](Connection& c) { return FindIn(c, complaint_id); });
+}
+
+std::vector<std::string> ComplaintStore::DueSubjectRetries(int64_t now_us, int limit) {
+  return db_.Read([&](Connection& c) {
+    auto s = c.Prepare(
+        "SELECT id FROM complaints WHERE subject_retry_at > 0 AND subject_retry_at <= ?1 "
+        "ORDER BY subject_retry_at LIMIT ?2");
+    s.Bind(1, now_us).Bind(2, int64_t{limit});
+    std::vector<std::string> ids;
+    while (s.Step()) ids.push_back(s.ColumnText(0));
+    return ids;
+  });
+}
+
+void ComplaintStore::ScheduleSubjectRetry(const std::string& complaint_id, int64_t at_us) {
+  db_.Write([&](Connection& c) {
+    c.Prepare("UPDATE complaints SET subject_retry_at = ?2 WHERE id = ?1").Bind(1, complaint_id).Bind(2, at_us).Run();
+  });
 }
 
 Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
@@ -347,7 +367,8 @@ Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
     c.Prepare(
          "UPDATE complaints SET status = ?2, updated_at = ?3, version = version + 1, status_since = ?4, "
          "registered_at = CASE WHEN ?5 >= 0 THEN ?5 ELSE registered_at END, needs_subject_review = ?6, "
-         "subject_key = ?7, cluster_id = ?8, is_primary = ?9, record = ?10 WHERE id = ?1")
+         "subject_key = ?7, cluster_id = ?8, is_primary = ?9, record = ?10, "
+         "subject_retry_at = CASE WHEN ?11 >= 0 THEN ?11 ELSE subject_retry_at END WHERE id = ?1")
         .Bind(1, ch.complaint_id)
         .Bind(2, static_cast<int64_t>(u.status()))
         .Bind(3, ch.now_us)
@@ -358,6 +379,7 @@ Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
         .Bind(8, cluster_id)
         .Bind(9, int64_t{is_primary})
         .BindBlob(10, RecordBlob(u))
+        .Bind(11, ch.subject_retry_us)
         .Run();
     AppendHistory(c, ch.complaint_id, row->head, ch.event_type, ch.actor, ch.now_us, ch.payload);
     out.tracking_codes.push_back(row->record.tracking_code());

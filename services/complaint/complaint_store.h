@@ -106,6 +106,13 @@ CREATE TABLE complaints (
     {3, "complaints, clusters, evidence", kComplaintsSql},
     {4, "history", kHistorySql},
     {5, "outbox", kOutboxSql},
+    {6, "subject re-resolution", R"sql(
+-- When an unresolved subject (registry down or employee unknown) is next
+-- looked up again; 0: not scheduled. Existing unresolved ones are due now.
+ALTER TABLE complaints ADD COLUMN subject_retry_at INTEGER NOT NULL DEFAULT 0;
+UPDATE complaints SET subject_retry_at = 1 WHERE needs_subject_review = 1 AND status NOT IN (7, 8, 9, 10);
+CREATE INDEX complaints_subject_retry ON complaints (subject_retry_at) WHERE subject_retry_at > 0;
+)sql"},
 };
 
 // A recorded idempotent request: the hash of its content and its response.
@@ -131,7 +138,7 @@ struct NewComplaint {
   std::vector<std::string> violation_codes;
   std::string province, category;
   std::string reporter_nik_hash;  // empty: none
-  std::string cluster_hint;       // a cluster id from the Redis fingerprint; checked, never trusted
+  int64_t subject_retry_us = 0;   // > 0: when to look the subject up again
 };
 
 struct Submission {
@@ -155,6 +162,7 @@ struct ComplaintChange {
   bool cascade_to_cluster = false;  // the new status applies to the cluster's other members
   bool leave_cluster = false;       // a report withdrawn from its cluster
   int64_t registered_us = -1;       // >= 0: set registered_at
+  int64_t subject_retry_us = -1;    // >= 0: set subject_retry_at (0: no more retries)
   std::string outbox_kind, outbox_key, outbox_payload;  // kind empty: none
   std::string method, request_id, request_hash;         // request_id empty: not recorded
   std::string response;                                 // stored under request_id
@@ -214,6 +222,10 @@ class ComplaintStore {
                                       int64_t now_us);
 
   std::optional<ComplaintRow> Find(const std::string& complaint_id);
+  // Complaints whose subject is due to be looked up again at now_us, oldest due first.
+  std::vector<std::string> DueSubjectRetries(int64_t now_us, int limit);
+  // Moves the next lookup (0: none) without changing the complaint.
+  void ScheduleSubjectRetry(const std::string& complaint_id, int64_t at_us);
   // ABORTED when the stored version is not change.expected_version.
   Result<AppliedChange> Apply(const ComplaintChange& change);
 

@@ -52,18 +52,6 @@ std::optional<PublicStatus> DecodeStatus(const std::string& code, const std::str
   return PublicStatus{code, static_cast<Status>(status), json["r"].get<int64_t>(), json["u"].get<int64_t>()};
 }
 
-// SHA-256 of a request's deterministic serialization, so a retry is recognised
-// and a reused request_id with other content is not.
-std::string RequestHash(const google::protobuf::Message& message) {
-  std::string bytes;
-  google::protobuf::io::StringOutputStream stream(&bytes);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  message.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return Sha256::Of({message.GetTypeName(), bytes});
-}
-
 Error ReusedRequestId() {
   Violations v;
   v.Add("request_id", ViolationReason::kInconsistent, "was used before with different request content");
@@ -285,6 +273,25 @@ v1::EmployeeRef RefOf(const v1::Employee& e) {
   return ref;
 }
 
+// A change the service makes itself: the next version of `current`, stamped `now`.
+ComplaintChange SystemChange(const v1::Complaint& current, const std::string& actor_id, std::string event_type,
+                             absl::Time now) {
+  ComplaintChange change;
+  change.complaint_id = current.complaint_id();
+  change.expected_version = current.version();
+  change.actor = Actor{actor_id, Actor::Kind::kSystem, "", ""};
+  change.now_us = Micros(now);
+  change.event_type = std::move(event_type);
+  change.updated = current;
+  change.updated.set_version(current.version() + 1);
+  *change.updated.mutable_update_time() = Stamp(now);
+  return change;
+}
+
+bool Unresolved(const v1::SubjectResolution& r) {
+  return r.status() == v1::SUBJECT_RESOLUTION_STATUS_PENDING || r.status() == v1::SUBJECT_RESOLUTION_STATUS_NOT_FOUND;
+}
+
 bool InRegion(std::string_view code, std::string_view prefix) {
   return prefix.empty() || code == prefix ||
          (code.size() > prefix.size() && code.substr(0, prefix.size()) == prefix && code[prefix.size()] == '.');
@@ -332,7 +339,9 @@ bool IsWellFormedTrackingCode(std::string_view code) {
 
 std::string NewTrackingCode() {
   std::string code;
-  // Rejection sampling keeps every character equally likely.
+  code.reserve(kTrackingCodeLength);
+  // Rejection sampling keeps every character equally likely (16 bytes give 10
+  // characters with probability > 0.9999; the loop covers the rest).
   const unsigned limit = 256 - 256 % kTrackingAlphabet.size();
   while (code.size() < kTrackingCodeLength) {
     unsigned char bytes[16];
@@ -342,6 +351,12 @@ std::string NewTrackingCode() {
     }
   }
   return code;
+}
+
+std::string NewComplaintId() {
+  unsigned char bytes[12];  // 96 random bits: no collision to guard against
+  if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();
+  return "c-" + HexOf(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
 // ---------------------------------------------------------------------------
@@ -375,6 +390,33 @@ std::string ViolationCodes::CategoryOf(const google::protobuf::RepeatedPtrField<
     if (category != c) return "unknown";
   }
   return category.empty() ? "unknown" : category;
+}
+
+ViolationCatalogSource::ViolationCatalogSource(ViolationCodes shipped, Fetch fetch, std::chrono::milliseconds ttl)
+    : fetch_(std::move(fetch)), ttl_(ttl), current_(std::make_shared<const ViolationCodes>(std::move(shipped))) {}
+
+std::shared_ptr<const ViolationCodes> ViolationCatalogSource::Current() {
+  std::unique_lock lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (!fetch_ || fetching_ || now - checked_ < ttl_) return current_;
+  fetching_ = true;
+  lock.unlock();
+  std::optional<ViolationCodes> fetched;
+  try {
+    fetched = fetch_();
+  } catch (const std::exception& e) {
+    log::Warn("violation catalog fetch failed", {{"error", e.what()}});
+  }
+  lock.lock();
+  fetching_ = false;
+  checked_ = now;
+  if (fetched) {
+    current_ = std::make_shared<const ViolationCodes>(std::move(*fetched));
+    if (std::exchange(failing_, false)) log::Info("violation catalog fetched again");
+  } else if (!std::exchange(failing_, true)) {
+    log::Warn("violation catalog cannot be fetched (redis and the sanction service); keeping the last one");
+  }
+  return current_;
 }
 
 // ---------------------------------------------------------------------------
@@ -562,14 +604,14 @@ struct Complaints::Metrics {
 };
 
 Complaints::Complaints(ComplaintStore& store, Cache& status_cache, RedisClient& redis, RegistryPort& registry,
-                       const RegionDirectory& regions, const ViolationCodes& codes, const NikHasher& nik_hasher,
+                       const RegionDirectory& regions, ViolationCatalogSource& catalog, const NikHasher& nik_hasher,
                        ComplaintSettings settings, prometheus::Registry* metrics)
     : store_(store),
       status_cache_(status_cache),
       redis_(redis),
       registry_(registry),
       regions_(regions),
-      codes_(codes),
+      catalog_(catalog),
       nik_hasher_(nik_hasher),
       settings_(settings),
       metrics_(std::make_unique<Metrics>()) {
@@ -590,6 +632,8 @@ Complaints::Complaints(ComplaintStore& store, Cache& status_cache, RedisClient& 
                                 .Name("netra_intake_rate_limited_total")
                                 .Help("Public submissions refused by a rate limit, by limit")
                                 .Register(*metrics);
+  // Both series exist from the start, so a dashboard shows 0 rather than "No data".
+  for (const char* limit : {"contact", "peer"}) metrics_->rate_limited->Add({{"limit", limit}});
   metrics_->stage_seconds = &prometheus::BuildHistogram()
                                  .Name("netra_stage_seconds")
                                  .Help("Time spent in a workflow stage, observed when it is left")
@@ -632,15 +676,13 @@ std::optional<RateLimited> Complaints::CheckIntakeLimits(std::string_view contac
   return std::nullopt;
 }
 
-Result<v1::SubmitComplaintResponse> Complaints::Submit(const v1::SubmitComplaintRequest& request, const Actor& actor,
+Result<v1::SubmitComplaintResponse> Complaints::Submit(const v1::SubmitComplaintRequest& request,
+                                                       const std::string& request_hash, const Actor& actor,
                                                        absl::Time now) {
-  Violations v = ValidateSubmission(request, regions_, codes_, now);
+  const auto codes = catalog_.Current();
+  Violations v = ValidateSubmission(request, regions_, *codes, now);
   if (!v.empty()) return Error::Invalid(std::move(v));
 
-  // The hash covers the NIK's HMAC, never the NIK.
-  v1::SubmitComplaintRequest hashed = request;
-  if (!hashed.reporter().nik().empty()) hashed.mutable_reporter()->set_nik(nik_hasher_.Hash(request.reporter().nik()));
-  const std::string request_hash = RequestHash(hashed);
   const std::string request_key = "complaint:request:SubmitComplaint:" + request.request_id();
   auto replay = [&](const std::string& hash, const std::string& response) -> Result<v1::SubmitComplaintResponse> {
     if (hash != request_hash) return ReusedRequestId();
@@ -648,17 +690,19 @@ Result<v1::SubmitComplaintResponse> Complaints::Submit(const v1::SubmitComplaint
     out.ParseFromString(response);
     return out;
   };
-  // A retry is answered before any registry call: Redis first (any replica), then the store.
+  // A retry is answered from Redis before any registry call (any replica). The
+  // store's record is checked inside the write transaction, and here only
+  // when the registry cannot answer (a retry must not fail for that).
   if (auto cached = redis_.Get(request_key); cached && cached->size() > 32) {
     return replay(cached->substr(0, 32), cached->substr(32));
-  }
-  if (auto recorded = store_.FindRequest("SubmitComplaint", request.request_id())) {
-    return replay(recorded->request_hash, recorded->response);
   }
 
   const v1::Act& act = request.act();
   auto election = registry_.FindElection(act.election_id());
   if (!election.ok()) {
+    if (auto recorded = store_.FindRequest("SubmitComplaint", request.request_id())) {
+      return replay(recorded->request_hash, recorded->response);
+    }
     if (election.error().kind == Error::Kind::kNotFound) {
       return Missing("act.election_id", "election " + act.election_id() + " does not exist");
     }
@@ -669,7 +713,7 @@ Result<v1::SubmitComplaintResponse> Complaints::Submit(const v1::SubmitComplaint
   {
     Violations unknown;
     for (size_t i = 0; i < evidence_ids.size(); ++i) {
-      auto e = store_.FindEvidence(evidence_ids[i]);
+      auto e = FindEvidence(evidence_ids[i]);
       if (!e) {
         unknown.Add("evidence_ids[" + std::to_string(i) + "]", ViolationReason::kNotFound,
                     "evidence " + evidence_ids[i] + " was not uploaded");
@@ -683,7 +727,7 @@ Result<v1::SubmitComplaintResponse> Complaints::Submit(const v1::SubmitComplaint
 
   NewComplaint in;
   v1::Complaint& c = in.record;
-  c.set_complaint_id("c-" + HexOf(Sha256::Of({NewTrackingCode(), NewTrackingCode(), request.request_id()})).substr(0, 24));
+  c.set_complaint_id(NewComplaintId());
   c.set_tracking_code(NewTrackingCode());
   c.set_channel(request.channel() == v1::INTAKE_CHANNEL_UNSPECIFIED ? v1::INTAKE_CHANNEL_PUBLIC_PORTAL
                                                                      : request.channel());
@@ -718,39 +762,44 @@ Result<v1::SubmitComplaintResponse> Complaints::Submit(const v1::SubmitComplaint
   std::sort(in.violation_codes.begin(), in.violation_codes.end());
   in.province = regions_.ProvinceOf(act.region_code());
   if (in.province.empty()) in.province = "unknown";
-  in.category = codes_.CategoryOf(act.violation_codes());
+  in.category = codes->CategoryOf(act.violation_codes());
   if (!request.reporter().nik().empty()) in.reporter_nik_hash = nik_hasher_.Hash(request.reporter().nik());
-
-  // The fingerprint in Redis names the cluster a burst is joining; the store
-  // checks it inside the transaction and finds the cluster itself without it.
-  std::vector<std::string> fingerprints;
-  if (!in.subject_key.empty()) {
-    for (const auto& code : in.violation_codes) {
-      fingerprints.push_back("complaint:cluster:" + HexOf(Sha256::Of({in.subject_key, "|", code})).substr(0, 40));
-    }
-    if (!fingerprints.empty()) {
-      if (auto hint = redis_.Get(fingerprints[0])) in.cluster_hint = *hint;
-    }
+  if (Unresolved(c.subject_resolution())) {
+    in.subject_retry_us = Micros(now + absl::FromChrono(settings_.subject_retry_interval));
   }
+
   const auto window = std::chrono::duration_cast<std::chrono::microseconds>(settings_.cluster_window).count();
   std::string province = in.province, category = in.category;
   auto stored = store_.InsertSubmission(request.request_id(), request_hash, std::move(in), Micros(now) - window, actor,
                                         Micros(now));
   if (!stored.ok()) return stored.error();
-  const Submission& s = stored.value();
+  Submission& s = stored.value();
   v1::SubmitComplaintResponse response;
-  response.ParseFromString(s.response);
+  response.set_joined_existing_cluster(s.joined_existing_cluster);
+  *response.mutable_complaint() = std::move(s.complaint);
   if (s.replayed) return response;
 
   redis_.Set(request_key, request_hash + s.response, kRequestCacheTtl);
-  for (const auto& key : fingerprints) {
-    redis_.Set(key, s.complaint.cluster().cluster_id(), std::chrono::duration_cast<std::chrono::milliseconds>(settings_.cluster_window));
-  }
   if (metrics_->received) {
     metrics_->received->Add({{"province", province}, {"category", category}}).Increment();
     if (!s.joined_existing_cluster) metrics_->clusters->Add({{"province", province}}).Increment();
   }
   return response;
+}
+
+std::optional<v1::Evidence> Complaints::FindEvidence(const std::string& evidence_id) {
+  constexpr size_t kMaxKept = 10000;
+  {
+    std::lock_guard lock(evidence_mu_);
+    if (auto it = evidence_.find(evidence_id); it != evidence_.end()) return it->second;
+  }
+  auto found = store_.FindEvidence(evidence_id);
+  if (found) {
+    std::lock_guard lock(evidence_mu_);
+    if (evidence_.size() >= kMaxKept) evidence_.clear();
+    evidence_.emplace(evidence_id, *found);
+  }
+  return found;
 }
 
 Result<v1::Complaint> Complaints::ApplyChange(const ComplaintChange& change) {
@@ -774,8 +823,8 @@ void Complaints::ObserveApplied(const AppliedChange& applied) {
   }
 }
 
-Result<v1::Complaint> Complaints::Transition(const v1::TransitionComplaintRequest& request, const Actor& actor,
-                                             absl::Time now) {
+Result<v1::Complaint> Complaints::Transition(const v1::TransitionComplaintRequest& request,
+                                             const std::string& request_hash, const Actor& actor, absl::Time now) {
   using A = v1::ComplaintAction;
   Violations v;
   CheckRequestId(request.request_id(), "request_id", v);
@@ -798,18 +847,17 @@ Result<v1::Complaint> Complaints::Transition(const v1::TransitionComplaintReques
     const auto& a = request.amendment();
     CheckReporter(a.reporter(), "amendment.reporter", true, v);
     CheckSubject(a.subject(), "amendment.subject", regions_, v);
-    CheckAct(a.act(), "amendment.act", regions_, codes_, now, true, v);
+    CheckAct(a.act(), "amendment.act", regions_, *catalog_.Current(), now, true, v);
     CheckEvidenceIds(a.add_evidence_ids(), "amendment.add_evidence_ids", 0, v);
   }
   if (action == v1::COMPLAINT_ACTION_FORWARD) {
-    CheckViolationCodes(request.forward().violation_codes(), "forward.violation_codes", codes_, false, v);
+    CheckViolationCodes(request.forward().violation_codes(), "forward.violation_codes", *catalog_.Current(), false, v);
     CheckText(request.forward().review_summary(), "forward.review_summary", true, kMaxDescriptionChars, v);
     CheckText(request.forward().review_document_number(), "forward.review_document_number", false, kMaxNameChars, v);
   }
   if (action == v1::COMPLAINT_ACTION_RESOLVE_SUBJECT) CheckId(request.subject_employee_id(), "subject_employee_id", true, v);
   if (!v.empty()) return Error::Invalid(std::move(v));
 
-  const std::string request_hash = RequestHash(request);
   if (auto replayed = Replay(store_, "TransitionComplaint", request.request_id(), request_hash)) return *replayed;
 
   auto row = store_.Find(request.complaint_id());
@@ -885,7 +933,7 @@ Result<v1::Complaint> Complaints::Transition(const v1::TransitionComplaintReques
       std::vector<std::string> add(a.add_evidence_ids().begin(), a.add_evidence_ids().end());
       Violations unknown;
       for (size_t i = 0; i < add.size(); ++i) {
-        auto e = store_.FindEvidence(add[i]);
+        auto e = FindEvidence(add[i]);
         if (!e) {
           unknown.Add("amendment.add_evidence_ids[" + std::to_string(i) + "]", ViolationReason::kNotFound,
                       "evidence " + add[i] + " was not uploaded");
@@ -1004,6 +1052,7 @@ Result<v1::Complaint> Complaints::Transition(const v1::TransitionComplaintReques
       r->set_needs_review(false);
       *r->mutable_resolve_time() = Stamp(now);
       change.payload["employee_id"] = request.subject_employee_id();
+      change.subject_retry_us = 0;
       break;
     }
     default:
@@ -1013,34 +1062,60 @@ Result<v1::Complaint> Complaints::Transition(const v1::TransitionComplaintReques
   return ApplyChange(change);
 }
 
+int Complaints::RetryUnresolvedSubjects(absl::Time now, int limit) {
+  int changed = 0;
+  for (const std::string& id : store_.DueSubjectRetries(Micros(now), limit)) {
+    auto row = store_.Find(id);
+    if (!row) continue;
+    const v1::Complaint& current = row->record;
+    if (IsTerminal(current.status()) || !Unresolved(current.subject_resolution())) {
+      store_.ScheduleSubjectRetry(id, 0);  // handled meanwhile (e.g. resolved by a person)
+      continue;
+    }
+    v1::SubjectResolution resolution = ResolveSubject(current.subject(), registry_, now);
+    // Back off with age: a report a week old is not looked up every minute.
+    const absl::Duration age = now - TimeOf(current.received_time());
+    const absl::Duration wait = std::min(std::max(absl::FromChrono(settings_.subject_retry_interval), age / 4),
+                                         absl::Hours(24));
+    const int64_t next = Unresolved(resolution) ? Micros(now + wait) : 0;
+    if (resolution.status() == current.subject_resolution().status()) {
+      store_.ScheduleSubjectRetry(id, next);
+      continue;
+    }
+    ComplaintChange change = SystemChange(current, "system:subject-resolver", "complaint.subject_resolved", now);
+    change.payload = {{"from", v1::SubjectResolutionStatus_Name(current.subject_resolution().status())},
+                      {"to", v1::SubjectResolutionStatus_Name(resolution.status())},
+                      {"retry", true}};
+    if (resolution.has_employee()) change.payload["employee_id"] = resolution.employee().employee_id();
+    change.subject_retry_us = next;
+    *change.updated.mutable_subject_resolution() = std::move(resolution);
+    // A concurrent change (ABORTED) leaves it due: the next pass tries again.
+    if (ApplyChange(change).ok()) ++changed;
+  }
+  return changed;
+}
+
 Result<v1::Complaint> Complaints::MarkForwarded(const std::string& complaint_id, const std::string& case_id,
                                                 absl::Time now) {
   for (int attempt = 0; attempt < 5; ++attempt) {
     auto row = store_.Find(complaint_id);
     if (!row) return Error::NotFound("complaint", complaint_id);
-    v1::Complaint u = row->record;
-    if (u.forwarding().status() == v1::FORWARDING_STATUS_DONE) return u;  // delivered twice: one effect
-    ComplaintChange change;
-    change.complaint_id = complaint_id;
-    change.expected_version = u.version();
-    change.actor = Actor{"system:forwarding", Actor::Kind::kSystem, "", ""};
-    change.now_us = Micros(now);
-    change.event_type = "complaint.forwarded";
+    // Delivered twice: one effect.
+    if (row->record.forwarding().status() == v1::FORWARDING_STATUS_DONE) return row->record;
+    ComplaintChange change = SystemChange(row->record, "system:forwarding", "complaint.forwarded", now);
     change.payload = {{"case_id", case_id}};
-    u.set_version(u.version() + 1);
-    *u.mutable_update_time() = Stamp(now);
+    v1::Complaint& u = change.updated;
     u.mutable_forwarding()->set_status(v1::FORWARDING_STATUS_DONE);
     u.mutable_forwarding()->set_case_id(case_id);
     *u.mutable_forwarding()->mutable_done_time() = Stamp(now);
-    change.updated = u;
     auto applied = ApplyChange(change);
     if (applied.ok() || applied.error().kind != Error::Kind::kAborted) return applied;
   }
   return Error::Unavailable("complaint " + complaint_id + " kept changing; forwarding will be recorded on retry");
 }
 
-Result<v1::Complaint> Complaints::RecordOutcome(const v1::RecordOutcomeRequest& request, const Actor& actor,
-                                                absl::Time now) {
+Result<v1::Complaint> Complaints::RecordOutcome(const v1::RecordOutcomeRequest& request,
+                                                const std::string& request_hash, const Actor& actor, absl::Time now) {
   Violations v;
   CheckRequestId(request.request_id(), "request_id", v);
   CheckId(request.complaint_id(), "complaint_id", true, v);
@@ -1074,7 +1149,6 @@ Result<v1::Complaint> Complaints::RecordOutcome(const v1::RecordOutcomeRequest& 
   if (request.expected_version() < 0) v.Add("expected_version", ViolationReason::kOutOfRange, "must not be negative");
   if (!v.empty()) return Error::Invalid(std::move(v));
 
-  const std::string request_hash = RequestHash(request);
   if (auto replayed = Replay(store_, "RecordOutcome", request.request_id(), request_hash)) return *replayed;
   for (int attempt = 0; attempt < 5; ++attempt) {
     auto row = store_.Find(request.complaint_id());
@@ -1180,7 +1254,9 @@ Result<v1::ListComplaintsResponse> Complaints::List(const v1::ListComplaintsRequ
   v1::ListComplaintsRequest scope = r;
   scope.clear_page_size();
   scope.clear_page_token();
-  auto after = DecodePageToken(r.page_token(), "page_token", v, RequestHash(scope));
+  // Binds a page token to its filter (same binary, no maps: the bytes are stable).
+  const std::string scope_hash = Sha256::Of({scope.SerializeAsString()});
+  auto after = DecodePageToken(r.page_token(), "page_token", v, scope_hash);
   if (!v.empty()) return Error::Invalid(std::move(v));
 
   ComplaintFilter f;
@@ -1202,7 +1278,7 @@ Result<v1::ListComplaintsResponse> Complaints::List(const v1::ListComplaintsRequ
     const auto& last = out.complaints(out.complaints_size() - 1);
     out.set_next_page_token(EncodePageToken(
         std::to_string(TimeUtil::TimestampToMicroseconds(last.received_time())) + ":" + last.complaint_id(),
-        RequestHash(scope)));
+        scope_hash));
   }
   return out;
 }

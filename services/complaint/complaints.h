@@ -9,9 +9,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -38,6 +40,8 @@ inline constexpr std::string_view kTrackingAlphabet = "23456789ABCDEFGHJKMNPQRST
 inline constexpr size_t kTrackingCodeLength = 10;
 bool IsWellFormedTrackingCode(std::string_view code);
 std::string NewTrackingCode();
+// "c-" and 24 hex digits from a CSPRNG.
+std::string NewComplaintId();
 
 // Size caps of the API (complaint.proto), in code points or items.
 inline constexpr int kMaxNameChars = 200;
@@ -53,6 +57,9 @@ inline constexpr size_t kMaxRequestBytes = 1 << 20;
 
 struct ComplaintSettings {
   std::chrono::hours cluster_window{72};
+  // First wait before an unresolved subject (registry down, employee unknown)
+  // is looked up again; later waits grow with the complaint's age (up to a day).
+  std::chrono::seconds subject_retry_interval{60};
   int stats_min_count = 5;
   // Public intake: per reporter contact and per peer address (fixed windows in Redis).
   int contact_limit = 10;
@@ -85,6 +92,28 @@ class ViolationCodes {
 
  private:
   std::map<std::string, std::string, std::less<>> categories_;
+};
+
+// The catalog in force as the sanction service last published it
+// (PutViolationCatalog): fetched again when older than `ttl`, by the calling
+// thread (one at a time; the others keep using the last one meanwhile). Until
+// a fetch succeeds, and whenever fetching fails, the last catalog stays in
+// force; the first is the shipped data file.
+class ViolationCatalogSource {
+ public:
+  // nullopt: the catalog could not be fetched (Redis and the sanction service down).
+  using Fetch = std::function<std::optional<ViolationCodes>()>;
+  ViolationCatalogSource(ViolationCodes shipped, Fetch fetch, std::chrono::milliseconds ttl);
+  std::shared_ptr<const ViolationCodes> Current();
+
+ private:
+  const Fetch fetch_;
+  const std::chrono::milliseconds ttl_;
+  std::mutex mu_;
+  std::shared_ptr<const ViolationCodes> current_;      // guarded by mu_
+  std::chrono::steady_clock::time_point checked_{};  // guarded by mu_; epoch: never
+  bool fetching_ = false;                            // guarded by mu_
+  bool failing_ = false;                             // guarded by mu_ (one log line per outage)
 };
 
 // Every problem with a submission (field paths as in the request). Existence
@@ -131,19 +160,27 @@ struct PublicView {
 class Complaints {
  public:
   Complaints(ComplaintStore& store, Cache& status_cache, RedisClient& redis, RegistryPort& registry,
-             const RegionDirectory& regions, const ViolationCodes& codes, const NikHasher& nik_hasher,
+             const RegionDirectory& regions, ViolationCatalogSource& catalog, const NikHasher& nik_hasher,
              ComplaintSettings settings, prometheus::Registry* metrics);
   ~Complaints();
 
   // Public intake limits (fail open, with a log line, while Redis is down).
   std::optional<RateLimited> CheckIntakeLimits(std::string_view contact, std::string_view peer);
 
+  // request_hash: the handler's RequestHashOf the request (a NIK in it
+  // replaced by its HMAC), stored with the idempotency record.
   Result<netra::v1::SubmitComplaintResponse> Submit(const netra::v1::SubmitComplaintRequest& request,
-                                                    const Actor& actor, absl::Time now);
-  Result<netra::v1::Complaint> Transition(const netra::v1::TransitionComplaintRequest& request, const Actor& actor,
-                                          absl::Time now);
-  Result<netra::v1::Complaint> RecordOutcome(const netra::v1::RecordOutcomeRequest& request, const Actor& actor,
-                                             absl::Time now);
+                                                    const std::string& request_hash, const Actor& actor,
+                                                    absl::Time now);
+  Result<netra::v1::Complaint> Transition(const netra::v1::TransitionComplaintRequest& request,
+                                          const std::string& request_hash, const Actor& actor, absl::Time now);
+  Result<netra::v1::Complaint> RecordOutcome(const netra::v1::RecordOutcomeRequest& request,
+                                             const std::string& request_hash, const Actor& actor, absl::Time now);
+  // Looks up again, through the registry, the subjects that are due (PENDING:
+  // the registry could not be asked; NOT_FOUND: it did not know them yet).
+  // A changed resolution is recorded as `complaint.subject_resolved`; one
+  // still unresolved is scheduled again. Returns how many changed.
+  int RetryUnresolvedSubjects(absl::Time now, int limit = 50);
   // The sanction service opened `case_id` for a forwarded complaint (the outbox delivery).
   Result<netra::v1::Complaint> MarkForwarded(const std::string& complaint_id, const std::string& case_id,
                                              absl::Time now);
@@ -170,17 +207,22 @@ class Complaints {
   Result<netra::v1::Complaint> ApplyChange(const ComplaintChange& change);
   Result<std::string> CheckedTrackingCode(std::string_view tracking_code) const;
   void ObserveApplied(const AppliedChange& applied);
+  // Evidence rows never change once stored (content-addressed), so they are
+  // kept in memory after the first read.
+  std::optional<netra::v1::Evidence> FindEvidence(const std::string& evidence_id);
 
   ComplaintStore& store_;
   Cache& status_cache_;
   RedisClient& redis_;
   RegistryPort& registry_;
   const RegionDirectory& regions_;
-  const ViolationCodes& codes_;
+  ViolationCatalogSource& catalog_;
   const NikHasher& nik_hasher_;
   ComplaintSettings settings_;
   std::unique_ptr<Metrics> metrics_;
   std::function<void()> on_message_queued_;
+  std::mutex evidence_mu_;
+  std::unordered_map<std::string, netra::v1::Evidence> evidence_;  // guarded by evidence_mu_
 };
 
 }  // namespace netra::complaint

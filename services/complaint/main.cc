@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/time/clock.h"
 #include "common/client.h"
 #include "common/log.h"
 #include "common/outbox.h"
@@ -29,6 +30,8 @@ struct ComplaintFlags {
   int stats_min_count = 5;
   int contact_limit = 10;  // per hour
   int peer_limit = 120;    // per minute
+  int catalog_ttl_ms = 5000;
+  int subject_retry_seconds = 60;
 };
 ComplaintFlags flags;
 
@@ -53,6 +56,14 @@ void AddFlags(CLI::App& app) {
   app.add_option("--intake-peer-limit", flags.peer_limit, "Public submissions per peer address per minute (0: no limit)")
       ->envname("NETRA_INTAKE_PEER_LIMIT")
       ->check(CLI::Range(0, 1000000));
+  app.add_option("--catalog-ttl-ms", flags.catalog_ttl_ms,
+                 "How long the violation catalog (from the sanction service) is used before it is fetched again")
+      ->envname("NETRA_CATALOG_TTL_MS")
+      ->check(CLI::Range(100, 3600 * 1000));
+  app.add_option("--subject-retry-seconds", flags.subject_retry_seconds,
+                 "First wait before an unresolved subject is looked up in the registry again (later waits grow)")
+      ->envname("NETRA_SUBJECT_RETRY_SECONDS")
+      ->check(CLI::Range(1, 86400));
 }
 
 // Runs `task` every `period` until destroyed.
@@ -114,7 +125,11 @@ int main(int argc, char** argv) {
         }
 
         auto* directory = parts.Keep(std::make_unique<RegionDirectory>(std::move(*regions)));
-        auto* violation_codes = parts.Keep(std::make_unique<complaint::ViolationCodes>(codes.value()));
+        // The shipped file until the sanction service's catalog (Redis, else its RPC) is fetched.
+        auto sanction_channel = MakeChannel(env.config.sanction_target, &env.metrics);
+        auto* catalog = parts.Keep(std::make_unique<complaint::ViolationCatalogSource>(
+            codes.value(), complaint::SanctionCatalogFetch(env.redis, sanction_channel),
+            std::chrono::milliseconds(flags.catalog_ttl_ms)));
         auto* nik_hasher = parts.Keep(std::make_unique<NikHasher>(env.config.nik_key));
         auto* store = parts.Keep(std::make_unique<complaint::ComplaintStore>(env.store));
         auto* status_cache =
@@ -129,8 +144,9 @@ int main(int argc, char** argv) {
         settings.stats_min_count = flags.stats_min_count;
         settings.contact_limit = flags.contact_limit;
         settings.peer_limit = flags.peer_limit;
+        settings.subject_retry_interval = std::chrono::seconds(flags.subject_retry_seconds);
         auto* complaints = parts.Keep(std::make_unique<complaint::Complaints>(
-            *store, *status_cache, env.redis, *registry, *directory, *violation_codes, *nik_hasher, settings,
+            *store, *status_cache, env.redis, *registry, *directory, *catalog, *nik_hasher, settings,
             &env.metrics.registry()));
         auto* evidence =
             parts.Keep(std::make_unique<complaint::EvidenceStore>(*store, evidence_dir, flags.evidence_max_bytes));
@@ -139,12 +155,17 @@ int main(int argc, char** argv) {
         // Forwarding to the sanction service, retried until it succeeds (outbox in the store).
         auto* outbox = parts.Keep(std::make_unique<OutboxDispatcher>(env.store, &env.metrics.registry()));
         outbox->Handle(std::string(complaint::kForwardingOutboxKind),
-                       complaint::ForwardingDelivery(*complaints, MakeChannel(env.config.sanction_target, &env.metrics)));
+                       complaint::ForwardingDelivery(*complaints, sanction_channel));
         complaints->OnMessageQueued([outbox] { outbox->Wake(); });
         outbox->Start();
         complaints->RefreshOpenGauge();
         parts.Keep(std::make_unique<Periodic>(std::chrono::seconds(15), [complaints] { complaints->RefreshOpenGauge(); }));
-        parts.Serve(parts.Keep(std::make_unique<complaint::ComplaintHandler>(*complaints, *evidence)));
+        // Unresolved subjects, looked up again once the registry answers.
+        parts.Keep(std::make_unique<Periodic>(std::chrono::seconds(flags.subject_retry_seconds), [complaints] {
+          while (complaints->RetryUnresolvedSubjects(absl::Now()) > 0) {
+          }
+        }));
+        parts.Serve(parts.Keep(std::make_unique<complaint::ComplaintHandler>(*complaints, *evidence, *nik_hasher)));
         log::Info("complaint service ready", {{"evidence_dir", evidence_dir}});
         return true;
       });

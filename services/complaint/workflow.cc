@@ -115,10 +115,13 @@ std::string WorkflowMarkdown() {
       "and handling deadlines from registration; `COMPLAINT_ACTION_EXTEND_HANDLING` replaces the\n"
       "handling deadline once by the `handling_extended` rule, counted from registration.\n"
       "\n"
-      "History events: `complaint.submitted`, `complaint.cluster_joined` (on the primary when a\n"
-      "report joins its cluster), `complaint.transitioned` (every action above, with actor, reason,\n"
-      "old and new state), `complaint.forwarded` (the sanction service opened the case),\n"
-      "`complaint.outcome_recorded`.\n";
+      "History events: `complaint.submitted` (on the new report; names the cluster it opened or\n"
+      "joined, so a join adds nothing to the primary's chain: the cluster's members are listed from\n"
+      "the store), `complaint.transitioned` (every action above, with actor, reason, old and new\n"
+      "state), `complaint.forwarded` (the sanction service opened the case),\n"
+      "`complaint.outcome_recorded`, `complaint.subject_resolved` (a subject the registry could not\n"
+      "answer for, or did not know, looked up again in the background and now resolved, ambiguous\n"
+      "or not found; actor `system:subject-resolver`).\n";
   return out;
 }
 

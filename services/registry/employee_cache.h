@@ -20,6 +20,8 @@ namespace netra::registry {
 void ToProto(const Employee& employee, netra::v1::Employee* out);
 // Input fields only (output-only fields are ignored, as registry.proto says).
 Employee FromProto(const netra::v1::Employee& in);
+// The same, taking the strings out of `in` (imports: no copy per field).
+Employee FromProto(netra::v1::Employee&& in);
 
 class EmployeeCache final : public EmployeeSnapshots {
  public:

@@ -138,9 +138,11 @@ grpc::Status RegistryHandler::ImportEmployees(grpc::ServerContext* context,
       for (auto& row : *message.mutable_rows()) {
         hash.Add(std::to_string(row.row_number()));
         hash.Add(DeterministicBytes(row.employee()));
-        hash.Add(NikPiece(nik_hasher_, row.nik()));
+        std::string nik_hmac = NikPiece(nik_hasher_, row.nik());
+        hash.Add(nik_hmac);
         if (earlier) continue;  // a retry of a completed import: answered from its record below
-        ImportRow input{row.row_number(), FromProto(row.employee()), std::move(*row.mutable_nik())};
+        ImportRow input{row.row_number(), FromProto(std::move(*row.mutable_employee())),
+                        std::move(*row.mutable_nik()), std::move(nik_hmac)};
         if (auto error = import->Add(std::move(input))) {
           report(import->summary());
           return ToStatus(*error);

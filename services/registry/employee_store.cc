@@ -134,8 +134,42 @@ void BindContent(Statement& s, const EmployeeWrite& w) {
 
 // Writes one validated employee given what is stored (if anything); the
 // stored employee is built only when asked for (imports do not need it).
+// The open bulk load's FTS5 high-water mark (rows above it are not in
+// employees_fts), or nullopt when no bulk load is open.
+std::optional<int64_t> BulkFtsRowid(Connection& c) {
+  auto s = c.Prepare("SELECT fts_rowid FROM employee_bulk_load");
+  if (!s.Step()) return std::nullopt;
+  return s.ColumnInt64(0);
+}
+
+int64_t MaxRowid(Connection& c) {
+  auto s = c.Prepare("SELECT COALESCE(MAX(rowid), 0) FROM employees");
+  s.Step();
+  return s.ColumnInt64(0);
+}
+
+// Indexes the rows in (after, upto] in employees_fts, in rowid order (FTS5
+// appends a segment instead of merging into one), and moves the open bulk
+// load's mark to `upto`.
+void FillFts(Connection& c, int64_t after, int64_t upto) {
+  auto fill = c.Prepare(
+      "INSERT INTO employees_fts(rowid, name) SELECT rowid, name FROM employees WHERE rowid > ?1 AND rowid <= ?2 "
+      "ORDER BY rowid");
+  fill.Bind(1, after).Bind(2, upto);
+  fill.Run();
+  auto advance = c.Prepare("UPDATE employee_bulk_load SET fts_rowid = ?1");
+  advance.Bind(1, upto);
+  advance.Run();
+}
+
+// Whether a row is (to be) in employees_fts now: not while a bulk load has
+// yet to reach it (it is indexed from the table when the load finishes).
+bool InFts(int64_t rowid, const std::optional<int64_t>& bulk_fts_rowid) {
+  return !bulk_fts_rowid || rowid <= *bulk_fts_rowid;
+}
+
 StoredWrite Apply(Connection& c, const EmployeeWrite& w, const std::optional<Existing>& existing, int64_t now,
-                  bool want_employee) {
+                  bool want_employee, const std::optional<int64_t>& bulk_fts_rowid) {
   StoredWrite out{UpsertResult::kUnchanged, {}};
   if (existing && existing->content_hash == w.content_hash &&
       (w.nik_hmac.empty() || w.nik_hmac == existing->nik_hmac)) {
@@ -155,9 +189,11 @@ StoredWrite Apply(Connection& c, const EmployeeWrite& w, const std::optional<Exi
     BindContent(insert, w);
     insert.Bind(21, now);
     insert.Run();
-    auto fts = c.Prepare("INSERT INTO employees_fts(rowid, name) VALUES(?1, ?2)");
-    fts.Bind(1, c.LastInsertRowId()).Bind(2, w.employee.name);
-    fts.Run();
+    if (InFts(c.LastInsertRowId(), bulk_fts_rowid)) {
+      auto fts = c.Prepare("INSERT INTO employees_fts(rowid, name) VALUES(?1, ?2)");
+      fts.Bind(1, c.LastInsertRowId()).Bind(2, w.employee.name);
+      fts.Run();
+    }
     out.result = UpsertResult::kCreated;
     e.version = 1;
     e.create_micros = now;
@@ -172,7 +208,7 @@ StoredWrite Apply(Connection& c, const EmployeeWrite& w, const std::optional<Exi
     BindContent(update, w);
     update.Bind(21, now);
     update.Run();
-    if (existing->name != w.employee.name) {
+    if (existing->name != w.employee.name && InFts(existing->rowid, bulk_fts_rowid)) {
       auto drop = c.Prepare("INSERT INTO employees_fts(employees_fts, rowid, name) VALUES('delete', ?1, ?2)");
       drop.Bind(1, existing->rowid).Bind(2, existing->name);
       drop.Run();
@@ -384,6 +420,27 @@ std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
       bind(s);
       s.Bind(s.ParamIndex(":limit"), static_cast<int64_t>(q.limit));
       read_keys(s, keys);
+    } else if (auto bulk = BulkFtsRowid(c)) {
+      // A bulk load is open: no name-ordered index to walk, and the rows
+      // above its mark are not in FTS5 yet. Every FTS5 match and every such
+      // row whose folded name matches, sorted: exact, but cost ~ matches.
+      auto fts = c.Prepare("SELECT rowid FROM employees_fts WHERE employees_fts MATCH ?1");
+      fts.Bind(1, q.fts_query);
+      std::vector<int64_t> rowids;
+      while (fts.Step()) rowids.push_back(fts.ColumnInt64(0));
+      sorted_rowids(c, rowids, keys);
+      auto tail = c.Prepare("SELECT name_key, employee_id, rowid FROM employees WHERE rowid > :mark" + filters);
+      bind(tail);
+      tail.Bind(tail.ParamIndex(":mark"), *bulk);
+      while (tail.Step()) {
+        std::string name_key = tail.ColumnText(0);
+        if (!matches(name_key)) continue;
+        keys.push_back(SearchKey{std::move(name_key), tail.ColumnText(1), tail.ColumnInt64(2)});
+        if (keys.size() > static_cast<size_t>(q.limit) * 4 + 1000) {  // keep memory bounded
+          std::sort(keys.begin(), keys.end());
+          keys.resize(static_cast<size_t>(q.limit));
+        }
+      }
     } else if (auto rowids = match_rowids(c, q.fts_query); few(rowids)) {
       sorted_rowids(c, rowids, keys);
     } else if (!dense(c, keys)) {
@@ -423,7 +480,7 @@ Result<UpsertOutcome> EmployeeStore::Upsert(const EmployeeWrite& w, int64_t expe
     if (expected_version > 0 && existing->version != expected_version) {
       return Error::Aborted("employee", id, expected_version, existing->version);
     }
-    StoredWrite stored = Apply(c, w, existing, NowMicros(), /*want_employee=*/true);
+    StoredWrite stored = Apply(c, w, existing, NowMicros(), /*want_employee=*/true, BulkFtsRowid(c));
     UpsertOutcome outcome;
     outcome.result = stored.result;
     if (stored.result == UpsertResult::kUnchanged) outcome.employee = *FindIn(c, id);
@@ -436,7 +493,7 @@ Result<UpsertOutcome> EmployeeStore::Upsert(const EmployeeWrite& w, int64_t expe
   });
 }
 
-std::vector<UpsertResult> EmployeeStore::UpsertBatch(std::span<const EmployeeWrite> writes) {
+EmployeeStore::BatchResult EmployeeStore::UpsertBatch(std::span<const EmployeeWrite> writes, bool may_open_bulk_load) {
   // A batch inserts into five indexes and the FTS index at random places:
   // with SQLite's default 2 MB page cache nearly every row reads pages back,
   // and a checkpoint after every batch writes each hot index page to the
@@ -446,27 +503,117 @@ std::vector<UpsertResult> EmployeeStore::UpsertBatch(std::span<const EmployeeWri
   // one), and checkpoints wait until the WAL holds kImportWalPages (a page
   // changed by many batches is copied once). That one is set back after the
   // batch, so the next ordinary commit checkpoints.
+  // A batch commits without its own fsync (synchronous=NORMAL: the WAL stays
+  // consistent; a power cut may undo the last batches, as if the import had
+  // been cut off there). The import is answered only after a FULL commit
+  // (its idempotency record), and that fsync of the WAL covers every batch.
   auto lease = db_.Acquire();
-  lease->Exec("PRAGMA cache_size=-" + std::to_string(kImportCacheKib) +
-              "; PRAGMA wal_autocheckpoint=" + std::to_string(kImportWalPages));
+  lease->Exec("PRAGMA cache_size=-" + std::to_string(kImportCacheKib) + "; PRAGMA wal_autocheckpoint=" +
+              std::to_string(kImportWalPages) + "; PRAGMA synchronous=NORMAL");
   struct Restore {
     Connection& c;
     ~Restore() {
       try {
-        c.Exec("PRAGMA wal_autocheckpoint=1000");  // SQLite's default
-      } catch (const StoreError&) {  // a pragma without I/O; nothing to undo
+        c.Exec("PRAGMA wal_autocheckpoint=1000; PRAGMA synchronous=FULL");  // 1000: SQLite's default
+      } catch (const StoreError&) {  // pragmas without I/O; nothing to undo
       }
     }
   } restore{*lease};
   Transaction tx(*lease);
-  std::vector<UpsertResult> out;
-  out.reserve(writes.size());
+  BatchResult out;
+  out.results.resize(writes.size());
+  // In id order: neighbouring rows share pages of the unique id index.
+  std::vector<uint32_t> order(writes.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return writes[a].employee.employee_id < writes[b].employee.employee_id; });
+  std::vector<std::optional<Existing>> existing(writes.size());
+  size_t to_write = 0;
+  for (uint32_t i : order) {
+    existing[i] = FindExisting(*lease, writes[i].employee.employee_id);
+    to_write += !existing[i] || existing[i]->content_hash != writes[i].content_hash;
+  }
+  std::optional<int64_t> bulk = BulkFtsRowid(*lease);
+  if (!bulk && may_open_bulk_load && to_write * 2 >= writes.size()) {
+    // Opening: every row so far is in employees_fts; the secondary indexes
+    // (all but the unique id's automatic one) go, their SQL kept.
+    bulk = MaxRowid(*lease);
+    auto open = lease->Prepare("INSERT INTO employee_bulk_load(id, fts_rowid) VALUES(1, ?1)");
+    open.Bind(1, *bulk);
+    open.Run();
+    std::vector<std::pair<std::string, std::string>> indexes;
+    auto list = lease->Prepare(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'employees' AND sql IS NOT NULL");
+    while (list.Step()) indexes.emplace_back(list.ColumnText(0), list.ColumnText(1));
+    list.Reset();
+    auto keep = lease->Prepare("INSERT INTO employee_deferred_indexes(name, sql) VALUES(?1, ?2)");
+    for (const auto& [name, sql] : indexes) {
+      keep.Bind(1, name).Bind(2, sql);
+      keep.Run();
+      lease->Exec("DROP INDEX \"" + name + "\"");
+    }
+    out.bulk_opened = true;
+  }
   const int64_t now = NowMicros();
-  for (const auto& w : writes) {
-    out.push_back(Apply(*lease, w, FindExisting(*lease, w.employee.employee_id), now, /*want_employee=*/false).result);
+  for (uint32_t i : order) {
+    out.results[i] = Apply(*lease, writes[i], existing[i], now, /*want_employee=*/false, bulk).result;
   }
   tx.Commit();
+  if (out.bulk_opened) bulk_owned_ = true;
   return out;
+}
+
+bool EmployeeStore::BulkLoadOpen() {
+  return db_.Read([](Connection& c) { return BulkFtsRowid(c).has_value(); });
+}
+
+int64_t EmployeeStore::ApproximateRows() {
+  return db_.Read([](Connection& c) { return MaxRowid(c); });
+}
+
+void EmployeeStore::FinishBulkLoad() {
+  // Steps of their own transactions, each re-reading the state: another
+  // writer may come in between (it sees the load still open and keeps to its
+  // rules), and a crash between steps leaves a consistent state to go on from.
+  constexpr int64_t kFtsRowsPerStep = 200000;
+  bulk_owned_ = false;  // should this fail, the load is left unowned: the next import's end retries
+  auto lease = db_.Acquire();
+  // The sorter of CREATE INDEX may use a second core and a larger cache.
+  lease->Exec("PRAGMA cache_size=-" + std::to_string(kImportCacheKib) + "; PRAGMA threads=2");
+  struct Restore {
+    Connection& c;
+    ~Restore() {
+      try {
+        c.Exec("PRAGMA threads=0");
+      } catch (const StoreError&) {
+      }
+    }
+  } restore{*lease};
+  for (;;) {
+    Transaction tx(*lease);
+    auto fts_rowid = BulkFtsRowid(*lease);
+    if (!fts_rowid) return;
+    const int64_t max_rowid = MaxRowid(*lease);
+    if (*fts_rowid < max_rowid) {
+      FillFts(*lease, *fts_rowid, std::min(max_rowid, *fts_rowid + kFtsRowsPerStep));
+    } else {
+      auto next = lease->Prepare("SELECT name, sql FROM employee_deferred_indexes LIMIT 1");
+      if (next.Step()) {
+        const std::string name = next.ColumnText(0), sql = next.ColumnText(1);
+        next.Reset();
+        lease->Exec(sql);
+        auto done = lease->Prepare("DELETE FROM employee_deferred_indexes WHERE name = ?1");
+        done.Bind(1, name);
+        done.Run();
+      } else {
+        next.Reset();
+        lease->Exec("DELETE FROM employee_bulk_load");
+        tx.Commit();
+        return;
+      }
+    }
+    tx.Commit();
+  }
 }
 
 Result<DisciplinaryOutcome> EmployeeStore::SetDisciplinary(const DisciplinaryUpdate& u) {

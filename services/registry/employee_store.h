@@ -3,6 +3,7 @@
 // employee calls. SQL stays here; the domain (employees.h) sees plain structs.
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <span>
 #include <string>
@@ -67,6 +68,22 @@ CREATE TABLE disciplinary_records (
 ) WITHOUT ROWID;
 )sql";
 
+// Migration 6: bulk loads (EmployeeStore::UpsertBatch). While one is open the
+// secondary indexes of employees are dropped (their CREATE statements kept
+// here to be run again) and employees_fts lags behind: rows above fts_rowid
+// are not in it yet. Open <=> the one row of employee_bulk_load exists; it
+// survives a crash, and the next start finishes the load.
+inline constexpr std::string_view kEmployeeBulkLoadSql = R"sql(
+CREATE TABLE employee_bulk_load (
+  id        INTEGER PRIMARY KEY CHECK (id = 1),
+  fts_rowid INTEGER NOT NULL  -- employees with a larger rowid are not in employees_fts yet
+);
+CREATE TABLE employee_deferred_indexes (
+  name TEXT PRIMARY KEY,
+  sql  TEXT NOT NULL           -- as sqlite_master held it
+) WITHOUT ROWID;
+)sql";
+
 // The outcome of writing one validated employee.
 struct StoredWrite {
   UpsertResult result;
@@ -111,10 +128,32 @@ class EmployeeStore {
   // INVALID_ARGUMENT when it was used with another.
   Result<UpsertOutcome> Upsert(const EmployeeWrite& write, int64_t expected_version, const Idempotency& idempotency);
   // Unconditional upserts of a batch in one transaction (imports); the result
-  // of each write, in order.
-  std::vector<UpsertResult> UpsertBatch(std::span<const EmployeeWrite> writes);
+  // of each write, in order. With `may_open_bulk_load`, a batch that writes
+  // mostly new or changed rows opens a bulk load first (bulk_opened), unless
+  // one is open already: the caller must then FinishBulkLoad.
+  struct BatchResult {
+    std::vector<UpsertResult> results;
+    bool bulk_opened = false;
+  };
+  BatchResult UpsertBatch(std::span<const EmployeeWrite> writes, bool may_open_bulk_load = false);
   static constexpr int kImportCacheKib = 48 * 1024;  // page cache of a batch's connection
   static constexpr int kImportWalPages = 32768;      // 128 MB of WAL before a batch checkpoints
+
+  // Bulk loads. Rows go into the table and its unique id index only; the
+  // name, region, agency and NIK indexes are dropped and FTS5 is filled
+  // later. Finishing fills FTS5 in rowid order and creates the indexes again
+  // (CREATE INDEX sorts once instead of a random insert per row), in steps
+  // of their own transactions so that other writers get in between.
+  // Searches stay exact meanwhile: they read the state in their snapshot and
+  // scan the rows FTS5 does not have yet instead of walking a missing index.
+  bool BulkLoadOpen();
+  // Whether this process opened the load that is open (an import is running
+  // it); a load open but unowned was left by a crash or a failed finish.
+  bool BulkLoadOwned() const { return bulk_owned_.load(); }
+  // Completes an open bulk load (no-op when none is); throws StoreError.
+  void FinishBulkLoad();
+  // Rows in the table, approximately (the largest rowid; O(1)).
+  int64_t ApproximateRows();
 
   // Applies a per-case record (source_sequence ordering) and recomputes the
   // employee's summary state; NOT_FOUND / ABORTED as registry.proto says.
@@ -127,6 +166,7 @@ class EmployeeStore {
  private:
   Database& db_;
   SearchPlanning planning_;
+  std::atomic<bool> bulk_owned_{false};
 };
 
 }  // namespace netra::registry

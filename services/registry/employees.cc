@@ -5,6 +5,9 @@
 #include <array>
 #include <functional>
 
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/log.h"
 #include "common/paging.h"
 #include "common/sqlite.h"
 #include "services/registry/employee_store.h"
@@ -404,14 +407,15 @@ Violations EmployeeDirectory::Validate(Employee& e, const std::string& nik, cons
 
 std::variant<EmployeeWrite, Violations> EmployeeDirectory::Prepare(Employee employee, const std::string& nik,
                                                                    const std::string& prefix,
-                                                                   const std::string& nik_field) const {
+                                                                   const std::string& nik_field,
+                                                                   std::string nik_hmac) const {
   employee.employee_id.clear();
   Violations v = Validate(employee, nik, prefix, nik_field);
   if (!v.empty()) return v;
   if (employee.employment_status == EmploymentStatus::kUnspecified) employee.employment_status = EmploymentStatus::kActive;
   EmployeeWrite write;
   write.content_hash = ContentHash(employee);
-  if (!nik.empty()) write.nik_hmac = nik_hasher_.Hash(nik);
+  if (!nik.empty()) write.nik_hmac = nik_hmac.empty() ? nik_hasher_.Hash(nik) : std::move(nik_hmac);
   write.employee = std::move(employee);
   return write;
 }
@@ -567,15 +571,23 @@ Result<DisciplinaryOutcome> EmployeeDirectory::SetDisciplinaryStatus(const Disci
 }
 
 Result<std::unique_ptr<EmployeeImport>> EmployeeDirectory::StartImport(int max_row_errors, BatchCommitted committed,
-                                                                       size_t batch_rows) {
+                                                                       size_t batch_rows, int64_t bulk_min_rows) {
   if (max_row_errors < 0 || max_row_errors > kMaxRowErrors) {
     Violations v;
     v.Add("max_row_errors", ViolationReason::kOutOfRange, "must be 0 (default 100) to " + std::to_string(kMaxRowErrors));
     return Error::Invalid(std::move(v));
   }
   if (max_row_errors == 0) max_row_errors = kDefaultMaxRowErrors;
-  return std::unique_ptr<EmployeeImport>(
-      new EmployeeImport(*this, max_row_errors, std::max<size_t>(batch_rows, 1), std::move(committed)));
+  return std::unique_ptr<EmployeeImport>(new EmployeeImport(*this, max_row_errors, std::max<size_t>(batch_rows, 1),
+                                                            bulk_min_rows, store_.ApproximateRows(),
+                                                            std::move(committed)));
+}
+
+void EmployeeDirectory::RecoverBulkLoad() {
+  if (store_.BulkLoadOpen()) {
+    log::Warn("finishing a bulk load of employees left open (the registry stopped during an import)");
+    store_.FinishBulkLoad();
+  }
 }
 
 std::optional<std::pair<std::string, std::string>> EmployeeDirectory::FindImport(const std::string& request_id) {
@@ -597,7 +609,7 @@ void EmployeeImport::Reject(RowError error) {
 
 std::optional<Error> EmployeeImport::Add(ImportRow row) {
   ++summary_.received;
-  auto prepared = directory_.Prepare(std::move(row.employee), row.nik, "employee", "nik");
+  auto prepared = directory_.Prepare(std::move(row.employee), row.nik, "employee", "nik", std::move(row.nik_hmac));
   if (auto* problems = std::get_if<Violations>(&prepared)) {
     Reject(RowError{row.row_number, {}, std::move(*problems)});
     return std::nullopt;
@@ -614,18 +626,40 @@ std::optional<Error> EmployeeImport::Add(ImportRow row) {
     return std::nullopt;
   }
   batch_.push_back(std::move(write));
-  if (batch_.size() >= batch_rows_) return Flush();
+  // A bulk load's batches are larger: they touch the id index at random
+  // places, so rows per touched page grow with the batch.
+  if (batch_.size() >= batch_rows_ * (bulk_batches_ ? kBulkBatchFactor : 1)) return Flush();
   return std::nullopt;
 }
 
 EmployeeImport::~EmployeeImport() {
   if (in_flight_.valid()) in_flight_.wait();
+  (void)Collect();
+  if (auto error = FinishBulkLoad()) log::Error("bulk load not finished", {{"error", error->message}});
+}
+
+std::optional<Error> EmployeeImport::FinishBulkLoad() {
+  // The owner finishes its load; any import also finishes one a failed
+  // finish or a crash left behind that no running import owns.
+  auto& store = directory_.store_;
+  try {
+    if (owns_bulk_load_ || (!store.BulkLoadOwned() && store.BulkLoadOpen())) {
+      owns_bulk_load_ = false;
+      const absl::Time start = absl::Now();
+      store.FinishBulkLoad();
+      log::Info("bulk load finished", {{"indexing_seconds", absl::StrFormat("%.3f", absl::ToDoubleSeconds(absl::Now() - start))}});
+    }
+  } catch (const StoreError& e) {
+    return StoreFailure(e, "finish bulk load");
+  }
+  return std::nullopt;
 }
 
 std::optional<Error> EmployeeImport::Collect() {
   if (!in_flight_.valid()) return std::nullopt;
-  auto done = in_flight_.get();
+  auto done = in_flight_.get();  // also makes owns_bulk_load_ visible here
   if (!done.ok()) return done.error();
+  bulk_batches_ = owns_bulk_load_;
   summary_.inserted += done.value().inserted;
   summary_.updated += done.value().updated;
   summary_.unchanged += done.value().unchanged;
@@ -635,10 +669,13 @@ std::optional<Error> EmployeeImport::Collect() {
 std::optional<Error> EmployeeImport::Flush() {
   if (auto error = Collect()) return error;
   if (batch_.empty()) return std::nullopt;
-  in_flight_ = std::async(std::launch::async, [this, batch = std::move(batch_)]() -> Result<ImportSummary> {
+  const bool large = summary_.received >= bulk_min_rows_ && summary_.received * 4 >= table_rows_;
+  in_flight_ = std::async(std::launch::async, [this, large, batch = std::move(batch_)]() -> Result<ImportSummary> {
     std::vector<UpsertResult> stored;
     try {
-      stored = directory_.store_.UpsertBatch(batch);
+      auto written = directory_.store_.UpsertBatch(batch, large);
+      stored = std::move(written.results);
+      if (written.bulk_opened) owns_bulk_load_ = true;
     } catch (const StoreError& e) {
       if (e.IsUnavailable()) return Error::Unavailable(std::string("store unavailable: ") + e.what());
       return Error::Internal(std::string("import batch failed: ") + e.what());
@@ -649,7 +686,7 @@ std::optional<Error> EmployeeImport::Flush() {
       if (stored[i] == UpsertResult::kCreated) ++counts.inserted;
       else if (stored[i] == UpsertResult::kUpdated) ++counts.updated;
       else ++counts.unchanged;
-      if (stored[i] != UpsertResult::kUnchanged) changed.push_back(batch[i].employee.employee_id);
+      if (stored[i] == UpsertResult::kUpdated) changed.push_back(batch[i].employee.employee_id);
     }
     directory_.snapshots_.Invalidate(changed);
     if (committed_) committed_(counts);
@@ -663,6 +700,7 @@ std::optional<Error> EmployeeImport::Flush() {
 Result<ImportSummary> EmployeeImport::Finish() {
   if (auto error = Flush()) return *error;
   if (auto error = Collect()) return *error;
+  if (auto error = FinishBulkLoad()) return *error;
   return summary_;
 }
 

@@ -82,8 +82,9 @@ class EmployeeSnapshots {
                                             const std::function<std::optional<Employee>()>& load) = 0;
   // Write-through of a changed employee and its invalidation message.
   virtual void Changed(const Employee& employee) = 0;
-  // Bulk changes (an import batch): the snapshots are dropped (the next read
-  // loads them) and one invalidation message lists every id.
+  // Bulk changes (an import batch's updated rows; a new row has no
+  // snapshot yet): the snapshots are dropped (the next read loads them) and
+  // one invalidation message lists every id.
   virtual void Invalidate(std::span<const std::string> employee_ids) = 0;
 };
 
@@ -158,6 +159,7 @@ struct ImportRow {
   int64_t row_number = 0;
   Employee employee;
   std::string nik;
+  std::string nik_hmac;  // the NIK's HMAC when the caller has it already; else computed
 };
 
 // A validated employee ready to store: the derived id, the hash of its
@@ -179,6 +181,14 @@ using BatchCommitted = std::function<void(const ImportSummary& batch)>;
 // Memory stays bounded by two batches plus one 8-byte fingerprint per
 // employee seen (to reject the same employee twice in one import). Destroying
 // an import waits for the batch in flight: what was handed over is committed.
+//
+// A large import (at least `bulk_min_rows` rows so far, and at least a
+// quarter of what the table held when it started) runs as a bulk load
+// (EmployeeStore::UpsertBatch): rows are written without the name, region,
+// agency and NIK indexes and the FTS5 index, which are built in one sorted
+// pass when the import ends, however it ends (Finish, an error, the client
+// cutting it off); after a crash, at the next start. Searches stay exact
+// meanwhile, only slower.
 class EmployeeImport {
  public:
   ~EmployeeImport();
@@ -192,16 +202,22 @@ class EmployeeImport {
 
  private:
   friend class EmployeeDirectory;
-  EmployeeImport(EmployeeDirectory& directory, int max_row_errors, size_t batch_rows, BatchCommitted committed)
+  EmployeeImport(EmployeeDirectory& directory, int max_row_errors, size_t batch_rows, int64_t bulk_min_rows,
+                 int64_t table_rows, BatchCommitted committed)
       : directory_(directory), max_row_errors_(max_row_errors), batch_rows_(batch_rows),
-        committed_(std::move(committed)) {}
+        bulk_min_rows_(bulk_min_rows), table_rows_(table_rows), committed_(std::move(committed)) {}
   std::optional<Error> Flush();
   std::optional<Error> Collect();  // waits for the batch in flight and adds its counts
+  std::optional<Error> FinishBulkLoad();
   void Reject(RowError error);
 
   EmployeeDirectory& directory_;
   int max_row_errors_;
   size_t batch_rows_;
+  int64_t bulk_min_rows_, table_rows_;  // table_rows_: approximate, when the import started
+  bool owns_bulk_load_ = false;         // set by the writer (read after Collect)
+  bool bulk_batches_ = false;           // owns_bulk_load_ as of the last Collect
+  static constexpr size_t kBulkBatchFactor = 4;
   BatchCommitted committed_;
   std::vector<EmployeeWrite> batch_;
   std::future<Result<ImportSummary>> in_flight_;
@@ -214,6 +230,7 @@ class EmployeeDirectory {
   static constexpr int kMaxBatchGet = 1000;
   static constexpr int kDefaultMaxRowErrors = 100, kMaxRowErrors = 10000;
   static constexpr size_t kImportBatchRows = 4000;
+  static constexpr int64_t kBulkMinRows = 10000;  // see EmployeeImport
 
   EmployeeDirectory(EmployeeStore& store, EmployeeSnapshots& snapshots, const RegionDirectory& regions,
                     const NikHasher& nik_hasher)
@@ -227,7 +244,10 @@ class EmployeeDirectory {
 
   // Starts an import; max_row_errors 0 = the default; out of range = INVALID_ARGUMENT.
   Result<std::unique_ptr<EmployeeImport>> StartImport(int max_row_errors, BatchCommitted committed = {},
-                                                      size_t batch_rows = kImportBatchRows);
+                                                      size_t batch_rows = kImportBatchRows,
+                                                      int64_t bulk_min_rows = kBulkMinRows);
+  // Finishes a bulk load left open by a crash (at start); throws StoreError.
+  void RecoverBulkLoad();
   // The stored response of a completed import with this request_id, if any:
   // {request_hash, response}. Recorded with RecordImport when a stream completes.
   std::optional<std::pair<std::string, std::string>> FindImport(const std::string& request_id);
@@ -238,9 +258,11 @@ class EmployeeDirectory {
   // identifier is valid.
   Violations Validate(Employee& employee, const std::string& nik, const std::string& prefix,
                       const std::string& nik_field) const;
-  // Validates and prepares a write; the violations when invalid.
+  // Validates and prepares a write; the violations when invalid. `nik_hmac`:
+  // the NIK's HMAC if already computed.
   std::variant<EmployeeWrite, Violations> Prepare(Employee employee, const std::string& nik,
-                                                  const std::string& prefix, const std::string& nik_field) const;
+                                                  const std::string& prefix, const std::string& nik_field,
+                                                  std::string nik_hmac = {}) const;
 
   static Violations ValidateRequestId(const std::string& request_id, const std::string& field = "request_id");
   // The id of an employee as derived from its identifier (registry.proto).

@@ -33,6 +33,12 @@ int main(int argc, char** argv) {
             parts.Keep(std::make_unique<netra::registry::EmployeeCache>(env.redis, env.metrics.registry()));
         auto* employees = parts.Keep(std::make_unique<netra::registry::EmployeeDirectory>(
             *employee_store, *employee_cache, *directory, *nik_hasher));
+        try {
+          employees->RecoverBulkLoad();  // before serving: an import cut off by a crash
+        } catch (const netra::StoreError& e) {
+          *error = std::string("finishing an interrupted bulk load of employees: ") + e.what();
+          return false;
+        }
         auto* prevention_store = parts.Keep(std::make_unique<netra::registry::PreventionStore>(env.store));
         auto* prevention = parts.Keep(
             std::make_unique<netra::registry::Prevention>(*prevention_store, *elections, *directory));

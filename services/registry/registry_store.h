@@ -16,6 +16,7 @@ inline const Migration kMigrations[] = {
     {3, "elections", kElectionsSql},
     {4, "pledges", kPreventionSql},
     {5, "party-membership screening", kPartyScreeningSql},
+    {6, "employee bulk loads", kEmployeeBulkLoadSql},
 };
 
 }  // namespace netra::registry

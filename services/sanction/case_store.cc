@@ -1,5 +1,7 @@
 #include "services/sanction/case_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/escaping.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
@@ -76,11 +78,134 @@ using nlohmann::json;
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-constexpr std::string_view kColumns = "SELECT body, head_sequence, head_hash FROM cases ";
+constexpr std::string_view kColumns =
+    "SELECT body, head_sequence, head_hash, version, escalation_level, update_us, escalations "
+    "FROM cases JOIN case_bodies USING (case_id) ";
 
+// The outbox key of a notification (also the peer's request_id: only
+// characters every request_id check accepts).
+std::string DedupeKey(const std::string& case_id, const Notification& n) {
+  return case_id + (n.target == NotifyTarget::kComplaintOutcome ? ":outcome:" + std::to_string(n.case_version)
+                                                                 : ":status:" + std::to_string(n.source_sequence));
+}
+
+// The escalations column: the steps reached, each with the notification it
+// queued.
+std::string StepsJson(const Case& c, const std::vector<const Notification*>& notices) {
+  json steps = json::array();
+  for (size_t i = 0; i < c.escalations.size(); ++i) {
+    json step = c.escalations[i];
+    if (i < notices.size() && notices[i]) step["notice"] = *notices[i];
+    steps.push_back(std::move(step));
+  }
+  return Dump(steps);
+}
+
+// The escalations column with one step appended: the steps already there are
+// kept as written, so a sweeper step neither parses nor re-serialises them.
+std::string AppendStep(const std::optional<std::string>& steps, const Escalation& step, const Notification* notice) {
+  json added = step;
+  if (notice) added["notice"] = *notice;
+  std::string text = steps ? *steps : std::string();
+  size_t end = text.rfind(']');
+  if (end == std::string::npos || text.find_first_not_of("[ ", 0) == end) return "[" + Dump(added) + "]";
+  text.resize(end);
+  return text + "," + Dump(added) + "]";
+}
+
+// Reads the escalations column into `c`, with the steps' notifications (one
+// the body already lists is not repeated); returns each step's notification.
+std::vector<std::optional<Notification>> LoadSteps(const std::string& text, Case& c) {
+  std::vector<std::optional<Notification>> notices;
+  c.escalations.clear();
+  bool added = false;
+  for (const auto& step : json::parse(text)) {
+    c.escalations.push_back(step.get<Escalation>());
+    auto notice = step.find("notice");
+    if (notice == step.end()) {
+      notices.emplace_back();
+      continue;
+    }
+    Notification n = notice->get<Notification>();
+    notices.push_back(n);
+    if (std::none_of(c.notifications.begin(), c.notifications.end(),
+                     [&](const Notification& listed) { return listed.dedupe_key == n.dedupe_key; })) {
+      c.notifications.push_back(std::move(n));
+      added = true;
+    }
+  }
+  if (added) {
+    std::stable_sort(c.notifications.begin(), c.notifications.end(),
+                     [](const Notification& a, const Notification& b) { return a.source_sequence < b.source_sequence; });
+  }
+  return notices;
+}
+
+// A case from a kColumns row: the body, overridden by the columns the sweeper
+// changes without it, and the steps reached.
 Case RowToCase(Statement& row) {
   Case c = json::parse(row.ColumnText(0)).get<Case>();
   c.history_head = HistoryHead{row.ColumnInt64(1), row.ColumnBlob(2)};
+  c.version = row.ColumnInt64(3);
+  c.escalation_level = static_cast<EscalationLevel>(row.ColumnInt64(4));
+  if (!row.ColumnIsNull(5)) c.update_us = row.ColumnInt64(5);
+  if (!row.ColumnIsNull(6)) LoadSteps(row.ColumnText(6), c);
+  return c;
+}
+
+// What a sweeper step needs from the body of a case with a step to come.
+std::string SweepPlanOf(const Case& c) {
+  json days_off = json::array();
+  for (absl::CivilDay day : c.terms.DaysOffIn(c.ppk.region_code)) days_off.push_back(absl::FormatCivilTime(day));
+  return Dump(json{{"employee_id", c.employee.employee_id},
+                   {"time_zone", c.ppk_time_zone},
+                   {"due_date", absl::FormatCivilTime(c.ppk_deadline->due_date)},
+                   {"due_us", c.ppk_deadline->due_us},
+                   {"steps_us", c.escalation_due_us},
+                   {"days_off", days_off}});
+}
+
+// The due-case query: the columns and plan a step reads.
+constexpr std::string_view kDueSql =
+    "SELECT rowid, case_id, complaint_id, region_code, status, escalation_level, version, head_sequence, head_hash, "
+    "sweep_plan, escalations FROM cases WHERE next_escalation_us IS NOT NULL AND next_escalation_us <= ?1 "
+    "ORDER BY next_escalation_us LIMIT ?2";
+
+// A kDueSql row: what a step reads (no body).
+struct DueRow {
+  int64_t rowid = 0;
+  std::string case_id, complaint_id, region_code;
+  int64_t status = 0, escalation_level = 0, version = 0;
+  HistoryHead head;
+  std::optional<std::string> plan, steps;  // sweep_plan (NULL before migration 6), escalations
+};
+
+DueRow ReadDueRow(Statement& row) {
+  DueRow d{row.ColumnInt64(0), row.ColumnText(1), row.ColumnText(2), row.ColumnText(3), row.ColumnInt64(4),
+           row.ColumnInt64(5), row.ColumnInt64(6), HistoryHead{row.ColumnInt64(7), row.ColumnBlob(8)}, {}, {}};
+  if (!row.ColumnIsNull(9)) d.plan = row.ColumnText(9);
+  if (!row.ColumnIsNull(10)) d.steps = row.ColumnText(10);
+  return d;
+}
+
+// The case as a step sees it, from a due row with a plan: no body.
+Case PlannedCase(DueRow& row) {
+  Case c;
+  c.case_id = std::move(row.case_id);
+  c.complaint_id = std::move(row.complaint_id);
+  c.region_code = std::move(row.region_code);
+  c.status = static_cast<CaseStatus>(row.status);
+  c.escalation_level = static_cast<EscalationLevel>(row.escalation_level);
+  c.version = row.version;
+  c.history_head = std::move(row.head);
+  json plan = json::parse(*row.plan);
+  c.employee.employee_id = plan.at("employee_id").get<std::string>();
+  c.ppk_time_zone = plan.at("time_zone").get<std::string>();
+  c.ppk_deadline = PpkDeadline{plan.at("due_date").get<absl::CivilDay>(), plan.at("due_us").get<int64_t>(),
+                               c.ppk_time_zone, {}};
+  c.escalation_due_us = plan.at("steps_us").get<std::array<int64_t, 3>>();
+  // The plan's days off are the PPK region's already: nationwide for this view.
+  for (const auto& day : plan.at("days_off")) c.terms.holidays.push_back({day.get<absl::CivilDay>(), ""});
   return c;
 }
 
@@ -108,19 +233,20 @@ void BindOptional(Statement& s, int index, const std::optional<std::string>& val
 }
 
 // Writes the row of `c`: an insert for a new case, else an update (which
-// leaves the indexes of unchanged columns alone).
+// leaves the indexes of unchanged columns alone). Only the sweeper changes
+// the escalations column (EscalateDue); the body leaves the steps out.
 void WriteRow(Connection& conn, const Case& c, bool insert) {
   auto write = conn.Prepare(
       insert ? "INSERT INTO cases(status, escalation_level, due_us, next_escalation_us, letter_date, decree_date, "
                "on_time, as_recommended, days_to_decision, working_days_to_decision, version, head_sequence, "
-               "head_hash, body, case_id, complaint_id, election_id, region_code, ppk_code, ppk_name, "
-               "authority_code, open_us) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
-               "?21, ?22)"
+               "head_hash, update_us, sweep_plan, case_id, complaint_id, election_id, region_code, ppk_code, "
+               "ppk_name, authority_code, open_us) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?15, ?16, ?17, ?18, ?19, ?20, "
+               "?21, ?22, ?23, ?24)"
              : "UPDATE cases SET status = ?1, escalation_level = ?2, due_us = ?3, next_escalation_us = ?4, "
                "letter_date = ?5, decree_date = ?6, on_time = ?7, as_recommended = ?8, days_to_decision = ?9, "
-               "working_days_to_decision = ?10, version = ?11, head_sequence = ?12, head_hash = ?13, body = ?14 "
-               "WHERE case_id = ?15");
+               "working_days_to_decision = ?10, version = ?11, head_sequence = ?12, head_hash = ?13, "
+               "update_us = ?15, sweep_plan = ?16 WHERE case_id = ?17");
   write.Bind(1, static_cast<int64_t>(c.status)).Bind(2, static_cast<int64_t>(c.escalation_level));
   BindOptional(write, 3, c.ppk_deadline ? std::optional<int64_t>(c.ppk_deadline->due_us) : std::nullopt);
   int64_t next = c.NextEscalationUs();
@@ -136,18 +262,26 @@ void WriteRow(Connection& conn, const Case& c, bool insert) {
   write.Bind(11, c.version)
       .Bind(12, c.history_head.sequence)
       .BindBlob(13, c.history_head.hash)
-      .Bind(14, Dump(json(c)))
-      .Bind(15, c.case_id);
+      .Bind(15, c.update_us);
+  BindOptional(write, 16, next ? std::optional(SweepPlanOf(c)) : std::nullopt);
+  write.Bind(17, c.case_id);
   if (insert) {
-    write.Bind(16, c.complaint_id)
-        .Bind(17, c.election_id)
-        .Bind(18, c.region_code)
-        .Bind(19, c.ppk.code)
-        .Bind(20, c.ppk.name)
-        .Bind(21, c.authority.code)
-        .Bind(22, c.open_us);
+    write.Bind(18, c.complaint_id)
+        .Bind(19, c.election_id)
+        .Bind(20, c.region_code)
+        .Bind(21, c.ppk.code)
+        .Bind(22, c.ppk.name)
+        .Bind(23, c.authority.code)
+        .Bind(24, c.open_us);
   }
   write.Run();
+  json body = c;
+  body.erase("escalations");
+  conn.Prepare(insert ? "INSERT INTO case_bodies(case_id, body) VALUES (?1, ?2)"
+                      : "UPDATE case_bodies SET body = ?2 WHERE case_id = ?1")
+      .Bind(1, c.case_id)
+      .Bind(2, Dump(body))
+      .Run();
 }
 
 // Appends the change's events to the chain and queues its notices, on `c`.
@@ -161,12 +295,10 @@ void Record(Connection& conn, Case& c, const Actor& actor, int64_t now_us, const
     n.target = notice.target;
     n.case_version = c.version;
     n.source_sequence = c.history_head.sequence;
-    bool outcome = notice.target == NotifyTarget::kComplaintOutcome;
-    // Also the peers' request_id: only characters every request_id check accepts.
-    n.dedupe_key = c.case_id + (outcome ? ":outcome:" + std::to_string(c.version)
-                                        : ":status:" + std::to_string(n.source_sequence));
+    n.dedupe_key = DedupeKey(c.case_id, n);
     c.notifications.push_back(n);
-    EnqueueOutbox(conn, outcome ? kOutcomeKind : kStatusKind, n.dedupe_key, Dump(NotificationPayload(c, n, notice)));
+    EnqueueOutbox(conn, notice.target == NotifyTarget::kComplaintOutcome ? kOutcomeKind : kStatusKind, n.dedupe_key,
+                  Dump(NotificationPayload(c, n, notice)));
   }
 }
 
@@ -221,6 +353,24 @@ std::optional<Error> ChangeIn(Connection& conn, Case& c, const Actor& actor, int
 }
 
 }  // namespace
+
+const std::string& HistoryInWriteOrderSql() {
+  static const std::string sql = [] {
+    std::string table(kHistorySql);
+    const std::string_view create = "CREATE TABLE history (", key = ",\n  PRIMARY KEY (resource_id, sequence)";
+    if (table.find(create) == std::string::npos || table.find(key) == std::string::npos) {
+      throw std::logic_error("kHistorySql changed: revise HistoryInWriteOrderSql");
+    }
+    table.replace(table.find(create), create.size(), "CREATE TABLE history_in_write_order (");
+    table = table.substr(0, table.find(key)) + "\n);\n";
+    return table +
+           "INSERT INTO history_in_write_order SELECT * FROM history ORDER BY event_time_us, resource_id, sequence;\n"
+           "DROP TABLE history;\n"
+           "ALTER TABLE history_in_write_order RENAME TO history;\n"
+           "CREATE UNIQUE INDEX history_key ON history(resource_id, sequence);\n";
+  }();
+  return sql;
+}
 
 Result<std::optional<Case>> CaseStore::Find(const std::string& case_id) {
   return Guarded("find", [&]() -> Result<std::optional<Case>> {
@@ -289,34 +439,74 @@ Result<Mutation> CaseStore::Update(const std::string& case_id, const Idempotency
   });
 }
 
-Result<std::vector<Mutation>> CaseStore::EscalateDue(int64_t now_us, int64_t fence, int limit,
-                                                     const CaseChange& change, bool* fenced) {
+Result<std::vector<StepTaken>> CaseStore::EscalateDue(int64_t now_us, int64_t fence, int limit,
+                                                      const CaseChange& change, bool* fenced) {
   *fenced = false;
   static const Actor kSweeper{"system:sweeper", Actor::Kind::kSystem, "escalation sweeper", ""};
-  return Guarded("escalate", [&]() -> Result<std::vector<Mutation>> {
-    return db_.Write([&](Connection& conn) -> Result<std::vector<Mutation>> {
-      std::vector<Mutation> done;
-      // A pass reads and rewrites many large rows: a page cache of 64 MiB on
-      // this connection (SQLite's default is 2 MiB) saves re-reading them.
-      conn.Exec("PRAGMA cache_size = -65536");
+  return Guarded("escalate", [&]() -> Result<std::vector<StepTaken>> {
+    return db_.Write([&](Connection& conn) -> Result<std::vector<StepTaken>> {
+      std::vector<StepTaken> done;
+      // A pass touches many pages: a page cache of 64 MiB on this connection
+      // (SQLite's default is 2 MiB) saves re-reading them, and pages read
+      // from the database file come through a mapping instead of a copy.
+      conn.Exec("PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824");
       // Fencing: only a token not older than any seen may write.
       conn.Prepare("UPDATE sweeper_fence SET token = ?1 WHERE id = 1 AND token <= ?1").Bind(1, fence).Run();
       if (conn.Changes() == 0) {
         *fenced = true;
         return done;
       }
-      auto due = conn.Prepare(std::string(kColumns) +
-                              "WHERE next_escalation_us IS NOT NULL AND next_escalation_us <= ?1 "
-                              "ORDER BY next_escalation_us LIMIT ?2");
+      // The rows first (a row's own update must not move it under a running
+      // scan), each slim: a step builds its case from the row alone.
+      auto due = conn.Prepare(kDueSql);
       due.Bind(1, now_us).Bind(2, static_cast<int64_t>(limit));
-      std::vector<Case> cases;
-      while (due.Step()) cases.push_back(RowToCase(due));
+      std::vector<DueRow> rows;
+      while (due.Step()) rows.push_back(ReadDueRow(due));
       due.Reset();
-      for (auto& c : cases) {
-        Mutation m;
-        m.case_record = std::move(c);
-        if (ChangeIn(conn, m.case_record, kSweeper, now_us, change, m.effects)) continue;  // not due after all
-        done.push_back(std::move(m));
+      auto small = conn.Prepare(
+          "UPDATE cases SET escalation_level = ?1, next_escalation_us = ?2, version = ?3, update_us = ?4, "
+          "head_sequence = ?5, head_hash = ?6, escalations = ?7 WHERE rowid = ?8");
+      for (auto& row : rows) {
+        Case c;
+        if (row.plan) {
+          c = PlannedCase(row);
+        } else {  // last written before migration 6: loaded and written whole, once
+          auto found = FindWhere(conn, "case_id", row.case_id);
+          if (!found) continue;
+          c = std::move(*found);
+        }
+        CaseEffects effects;
+        // A planned step needs none of the steps taken (the level and the plan
+        // say what is due): they stay as text, and the new one is appended.
+        std::vector<std::optional<Notification>> step_notices;
+        if (!row.plan && row.steps) step_notices = LoadSteps(*row.steps, c);
+        if (change(c, effects)) continue;  // not due after all
+        c.version += 1;
+        c.update_us = now_us;
+        size_t listed = c.notifications.size();
+        Record(conn, c, kSweeper, now_us, effects);
+        const Notification* queued = c.notifications.size() > listed ? &c.notifications.back() : nullptr;
+        std::string steps;
+        if (row.plan) {
+          steps = AppendStep(row.steps, c.escalations.back(), queued);
+        } else {
+          WriteRow(conn, c, /*insert=*/false);
+          std::vector<const Notification*> notices;
+          for (const auto& n : step_notices) notices.push_back(n ? &*n : nullptr);
+          notices.push_back(queued);
+          steps = StepsJson(c, notices);
+        }
+        int64_t next = c.NextEscalationUs();
+        small.Bind(1, static_cast<int64_t>(c.escalation_level));
+        BindOptional(small, 2, next ? std::optional<int64_t>(next) : std::nullopt);
+        small.Bind(3, c.version)
+            .Bind(4, c.update_us)
+            .Bind(5, c.history_head.sequence)
+            .BindBlob(6, c.history_head.hash)
+            .Bind(7, steps)
+            .Bind(8, row.rowid)
+            .Run();
+        done.push_back(StepTaken{c.province(), c.escalation_level, !effects.notices.empty()});
       }
       return done;
     });

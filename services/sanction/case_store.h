@@ -54,6 +54,37 @@ CREATE TABLE sweeper_fence (
 INSERT INTO sweeper_fence(id, token) VALUES (1, 0);
 )sql";
 
+// Migration 6: the case's JSON body apart from its columns, and the sweeper's
+// state in columns, so that an escalation step rewrites one narrow row (and
+// appends its history entry) without reading or re-serialising the body (a
+// body is ~2-3 KB: one case per page while it was a column of `cases`). The
+// columns version, escalation_level, update_us, escalations and head_* are the
+// truth; the body's copies of them may be older.
+inline constexpr std::string_view kCaseSweepSql = R"sql(
+ALTER TABLE cases ADD COLUMN update_us INTEGER;
+-- JSON array of the steps reached, each with the notification it queued (a
+-- step taken before this migration has none here: it is listed in the body).
+ALTER TABLE cases ADD COLUMN escalations TEXT;
+-- JSON of what a step needs from the body (zone, PPK due date, step instants,
+-- days off, employee id); NULL for rows last written before this migration.
+ALTER TABLE cases ADD COLUMN sweep_plan TEXT;
+CREATE TABLE case_bodies (
+  case_id TEXT PRIMARY KEY,
+  body    TEXT NOT NULL  -- the case as JSON
+);
+INSERT INTO case_bodies SELECT case_id, json_remove(body, '$.escalations') FROM cases;
+UPDATE cases SET update_us = json_extract(body, '$.update_us'),
+                 escalations = NULLIF(json_extract(body, '$.escalations'), '[]');
+ALTER TABLE cases DROP COLUMN body;
+)sql";
+
+// Migration 7: the case history in the order it is written (a rowid table
+// with the (resource_id, sequence) key as a unique index) instead of
+// clustered by case: a sweep appends one entry to each of many cases, which
+// in the clustered table dirtied one random ~4 KB page per entry. Built from
+// kHistorySql, so the columns are those of common/history.h.
+const std::string& HistoryInWriteOrderSql();
+
 // Outbox kinds of the sanction service.
 inline constexpr std::string_view kOutcomeKind = "sanction.record_outcome";
 inline constexpr std::string_view kStatusKind = "sanction.set_disciplinary_status";
@@ -69,6 +100,13 @@ struct Mutation {
   bool created = false;
   std::optional<std::string> replayed;  // the first response, when this is a retry
   CaseEffects effects;
+};
+
+// One escalation step the sweeper took, as its caller counts it.
+struct StepTaken {
+  std::string province;
+  EscalationLevel level = EscalationLevel::kWarning;
+  bool queued_notice = false;
 };
 
 // Changes a case loaded in the write transaction; an error writes nothing.
@@ -125,9 +163,11 @@ class CaseStore {
   Result<Mutation> Update(const std::string& case_id, const Idempotency* idempotency, const Actor& actor,
                           int64_t now_us, const CaseChange& change);
   // The sweeper: up to `limit` cases whose next escalation is due at now_us,
-  // each changed by `change`, in one transaction that first records `fence`
-  // and is refused (fenced = true, nothing written) when a newer token was seen.
-  Result<std::vector<Mutation>> EscalateDue(int64_t now_us, int64_t fence, int limit, const CaseChange& change,
+  // each changed by `change` (ApplyEscalation), in one transaction that first
+  // records `fence` and is refused (fenced = true, nothing written) when a
+  // newer token was seen. A step reads and rewrites the narrow `cases` row
+  // and appends its history entry (and the outbox row of a data block).
+  Result<std::vector<StepTaken>> EscalateDue(int64_t now_us, int64_t fence, int limit, const CaseChange& change,
                                             bool* fenced);
   // The highest fencing token recorded.
   Result<int64_t> FenceToken();

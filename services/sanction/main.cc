@@ -23,7 +23,7 @@ using namespace netra;
 struct Flags {
   int sweep_interval_ms = 60000;
   int sweep_lease_ms = 30000;
-  int sweep_batch = 500;
+  int sweep_batch = 20000;
   int ppk_decision_days = 14;
   int warning_days = 5, reprimand_days = 5, data_block_days = 10;
   double clock_offset_hours = 0;

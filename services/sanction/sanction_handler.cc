@@ -46,9 +46,7 @@ Actor ActorOf(const Caller& caller) {
 template <class Response>
 Idempotency MakeIdempotency(std::string method, const std::string& request_id,
                             const google::protobuf::Message& request, std::function<void(const Case&, Response*)> fill) {
-  RequestHash hash;
-  hash.Add(DeterministicBytes(request));
-  return Idempotency{std::move(method), request_id, hash.Finish(), [fill](const Case& c) {
+  return Idempotency{std::move(method), request_id, RequestHashOf(request), [fill](const Case& c) {
                        Response response;
                        fill(c, &response);
                        return response.SerializeAsString();

@@ -27,6 +27,8 @@ CREATE TABLE violation_catalogs (
     {3, "cases", kCasesSql},
     {4, "case history", kHistorySql},
     {5, "notification outbox", kOutboxSql},
+    {6, "case escalation state apart from the body", kCaseSweepSql},
+    {7, "case history in write order", HistoryInWriteOrderSql()},
 };
 
 class SanctionStore {

@@ -40,8 +40,8 @@ class CaseMetrics {
                                                                      60 * 86400, 90 * 86400};
     stage_.Add({{"lifecycle", "case"}, {"stage", StatusLabel(status)}}, kBuckets).Observe(seconds);
   }
-  void Escalated(const std::string& province, EscalationLevel level) {
-    escalations_.Add({{"province", province}, {"step", std::string(StepName(level))}}).Increment();
+  void Escalated(const std::string& province, EscalationLevel level, double steps) {
+    escalations_.Add({{"province", province}, {"step", std::string(StepName(level))}}).Increment(steps);
   }
   void Refresh(const CaseStore::Counts& counts) {
     std::set<std::pair<std::string, std::string>> now;
@@ -59,6 +59,9 @@ class CaseMetrics {
       overdue_.Add({{"province", province}}).Set(static_cast<double>(count));
       late.insert(province);
     }
+    // 0, not absent, for a province with open cases and none overdue, and
+    // for one whose overdue cases are gone (a dashboard shows 0, not "No data").
+    for (const auto& [province, status, count] : counts.by_status) overdue_seen_.insert(province);
     for (const auto& province : overdue_seen_) {
       if (!late.count(province)) overdue_.Add({{"province", province}}).Set(0);
     }
@@ -126,7 +129,7 @@ void Sanctions::Install(ViolationCatalog catalog, const std::string& json) {
     catalog_ = std::make_shared<const ViolationCatalog>(std::move(catalog));
   }
   // Write-through: the other services read the catalog from Redis (cache first).
-  cache_.Put(kCatalogCacheKey, json, std::chrono::milliseconds(0));
+  cache_.Put(kViolationCatalogKey, json, std::chrono::milliseconds(0));
 }
 
 Result<std::string> Sanctions::LoadCatalog(const std::string& shipped_json) {
@@ -212,7 +215,6 @@ void Sanctions::Committed(const Mutation& m) {
   if (m.replayed) return;
   if (metrics_) {
     if (m.effects.left_status) metrics_->StageLeft(*m.effects.left_status, m.effects.stage_seconds);
-    if (m.effects.escalated) metrics_->Escalated(m.case_record.province(), *m.effects.escalated);
   }
   if (!m.effects.notices.empty() && on_queued_) on_queued_();
 }
@@ -432,7 +434,17 @@ Result<int> Sanctions::EscalateDue(int64_t fence, int batch, bool* fenced) {
     return ApplyEscalation(c, now, effects);
   }, fenced);
   if (!done.ok()) return done.error();
-  for (const auto& m : done.value()) Committed(m);
+  bool queued = false;
+  // Counted per (province, step) first: a batch has up to --sweep-batch steps.
+  std::map<std::pair<std::string, EscalationLevel>, int> steps;
+  for (const auto& step : done.value()) {
+    ++steps[{step.province, step.level}];
+    queued = queued || step.queued_notice;
+  }
+  if (metrics_) {
+    for (const auto& [key, count] : steps) metrics_->Escalated(key.first, key.second, count);
+  }
+  if (queued && on_queued_) on_queued_();
   return static_cast<int>(done.value().size());
 }
 

@@ -137,9 +137,6 @@ class Sanctions {
   int64_t NowUs() const { return absl::ToUnixMicros(clock_()); }
   const CaseRules& rules() const { return rules_; }
 
-  // Redis key under which the current catalog JSON is shared with the other services.
-  static constexpr std::string_view kCatalogCacheKey = "sanction:catalog:current";
-
  private:
   // Metrics and the dispatcher's wake-up after a committed change.
   void Committed(const Mutation& m);

@@ -62,12 +62,12 @@ class CaseFlowTest : public ::testing::TestWithParam<Disturbance> {
                     .ok());
     v1::Election& e = *election.mutable_election();
     e.set_election_id("pilkada-test");
-    *e.mutable_candidates_fixed_date() = Day(-30);
-    *e.mutable_campaign_start_date() = Day(-20);
-    *e.mutable_campaign_end_date() = Day(27);
-    *e.mutable_quiet_period_start_date() = Day(28);
-    *e.mutable_quiet_period_end_date() = Day(30);
-    *e.mutable_voting_date() = Day(31);
+    *e.mutable_candidates_fixed_date() = WibDate(-30);
+    *e.mutable_campaign_start_date() = WibDate(-20);
+    *e.mutable_campaign_end_date() = WibDate(27);
+    *e.mutable_quiet_period_start_date() = WibDate(28);
+    *e.mutable_quiet_period_end_date() = WibDate(30);
+    *e.mutable_voting_date() = WibDate(31);
     e.clear_holidays();
     v1::UpsertElectionResponse upserted;
     auto status = registry_->UpsertElection(Context().get(), election, &upserted);
@@ -96,18 +96,6 @@ class CaseFlowTest : public ::testing::TestWithParam<Disturbance> {
     status = registry_->UpsertEmployee(Context().get(), request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
     employee_id_ = response.employee().employee_id();
-  }
-
-  // Today + `days` in Semarang (WIB).
-  static v1::Date Day(int days) {
-    absl::TimeZone wib;
-    absl::LoadTimeZone("Asia/Jakarta", &wib);
-    absl::CivilDay day = absl::ToCivilDay(absl::Now(), wib) + days;
-    v1::Date d;
-    d.set_year(static_cast<int>(day.year()));
-    d.set_month(day.month());
-    d.set_day(day.day());
-    return d;
   }
 
   std::string UploadEvidence() {
@@ -258,7 +246,7 @@ TEST_P(CaseFlowTest, AComplaintEndsAsADecisionOnTheEmployeeExactlyOnce) {
     request.set_expected_version(c.version());
     request.set_authority_code(c.recommending_authority().code());
     request.set_letter_number("B-101/KASN/2026");
-    *request.mutable_letter_date() = Day(0);
+    *request.mutable_letter_date() = WibDate(0);
     request.set_verdict(v1::RECOMMENDATION_VERDICT_VIOLATION);
     request.set_level(c.proposed().level());
     *request.mutable_forms() = c.proposed().forms();
@@ -275,7 +263,7 @@ TEST_P(CaseFlowTest, AComplaintEndsAsADecisionOnTheEmployeeExactlyOnce) {
     request.set_case_id(c.case_id());
     request.set_expected_version(c.version());
     request.set_decree_number("800/123/2026");
-    *request.mutable_decree_date() = Day(0);
+    *request.mutable_decree_date() = WibDate(0);
     request.set_outcome(v1::CASE_OUTCOME_SANCTIONED);
     request.set_level(c.recommendation().level());
     *request.mutable_forms() = c.recommendation().forms();

@@ -16,6 +16,7 @@
 #include "netra/v1/complaint.grpc.pb.h"
 #include "netra/v1/errors.pb.h"
 #include "netra/v1/registry.grpc.pb.h"
+#include "netra/v1/sanction.grpc.pb.h"
 #include "services/complaint/complaint_store.h"
 #include "tests/integration/netra_stack.h"
 #include "tests/services/complaint_test_support.h"
@@ -257,6 +258,105 @@ TEST_F(ComplaintIntakeTest, PublicIntakeIsRateLimitedPerContactWithARetryDelay) 
   EXPECT_EQ(retry.limit(), "reporter_contact");
   EXPECT_GT(retry.retry_delay().seconds(), 0);
   EXPECT_EQ(MetricValue(stack_.metrics(Service::kComplaint), "netra_intake_rate_limited_total", {{"limit", "contact"}}), 1);
+}
+
+TEST_F(ComplaintIntakeTest, ACodeAddedByPutViolationCatalogIsAcceptedAtIntake) {
+  ASSERT_TRUE(stack_.Stop(Service::kComplaint).has_value());
+  ASSERT_TRUE(stack_.Start(Service::kComplaint, {"--catalog-ttl-ms=200"}));
+  const std::string evidence = Evidence();
+  auto with_code = [&](const std::string& code) {
+    auto request = Request("code-" + code, evidence);
+    request.mutable_act()->set_violation_codes(0, code);
+    return request;
+  };
+  v1::SubmitComplaintResponse response;
+  auto status = Submit(with_code("B14"), &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedFields(status), std::vector<std::string>{"act.violation_codes[0]"});
+
+  ASSERT_TRUE(stack_.Start(Service::kSanction));
+  auto sanction = v1::SanctionService::NewStub(stack_.channel(Service::kSanction));
+  v1::ListViolationTypesResponse listed;
+  ASSERT_TRUE(sanction->ListViolationTypes(Context().get(), v1::ListViolationTypesRequest(), &listed).ok());
+  auto put_adding = [&](const std::string& code, const std::string& version) {
+    v1::PutViolationCatalogRequest put;
+    put.set_request_id("catalog-" + version);
+    put.set_catalog_version(version);
+    put.set_expected_catalog_version(listed.catalog_version());
+    for (const auto& t : listed.violation_types()) *put.add_violation_types() = t;
+    *put.add_violation_types() = listed.violation_types(listed.violation_types_size() - 1);
+    put.mutable_violation_types(put.violation_types_size() - 1)->set_code(code);
+    v1::PutViolationCatalogResponse put_response;
+    auto put_status = sanction->PutViolationCatalog(Context().get(), put, &put_response);
+    EXPECT_TRUE(put_status.ok()) << put_status.error_message();
+    listed.set_catalog_version(version);
+    *listed.mutable_violation_types() = put.violation_types();
+  };
+  auto accepted = [&](const std::string& code) {
+    return WaitUntil([&] { return Submit(with_code(code), &response).ok(); }, 10s, 100ms);
+  };
+
+  // Redis down: the sanction service's catalog is asked for over gRPC.
+  ASSERT_TRUE(stack_.redis().Stop());
+  put_adding("B14", "skb-2024.1");
+  EXPECT_TRUE(accepted("B14"));
+  EXPECT_EQ(Get(response.complaint().complaint_id()).act().violation_codes(0), "B14");
+
+  // Redis back, the sanction service writes the new catalog through and stops:
+  // the copy in Redis is read.
+  ASSERT_TRUE(stack_.redis().Start());
+  ASSERT_TRUE(WaitUntil([&] { return MetricValue(stack_.metrics(Service::kSanction), "netra_redis_up") == 1; }, 10s));
+  put_adding("B15", "skb-2024.2");
+  ASSERT_TRUE(stack_.Stop(Service::kSanction).has_value());
+  EXPECT_TRUE(accepted("B15"));
+
+  // Both gone: the last catalog fetched stays in force.
+  ASSERT_TRUE(stack_.redis().Stop());
+  auto late = with_code("B15");
+  late.set_request_id("code-B15-again");
+  status = Submit(late, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+TEST_F(ComplaintIntakeTest, ASubjectPendingWhileTheRegistryIsDownResolvesWhenItAnswers) {
+  ASSERT_TRUE(stack_.Stop(Service::kComplaint).has_value());
+  ASSERT_TRUE(stack_.Start(Service::kComplaint, {"--subject-retry-seconds=1"}));
+  const std::string evidence = Evidence();
+  v1::SubmitComplaintResponse response;
+  ASSERT_TRUE(Submit(Request("known", evidence), &response).ok());  // the service now knows the election
+
+  // An employee the registry has never been asked about (no snapshot in Redis), registry down.
+  const v1::Employee later = SemarangEmployee(7);
+  ASSERT_TRUE(stack_.Stop(Service::kRegistry).has_value());
+  auto request = Request("pending", evidence);
+  request.mutable_subject()->set_employee_number(later.nip());
+  auto status = Submit(request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const v1::Complaint c = response.complaint();
+  ASSERT_EQ(c.subject_resolution().status(), v1::SUBJECT_RESOLUTION_STATUS_PENDING);
+
+  ASSERT_TRUE(stack_.Start(Service::kRegistry));
+  auto registry = v1::RegistryService::NewStub(stack_.channel(Service::kRegistry));
+  v1::UpsertEmployeeRequest upsert;
+  upsert.set_request_id("later-employee");
+  *upsert.mutable_employee() = later;
+  v1::UpsertEmployeeResponse upserted;
+  status = registry->UpsertEmployee(MakeClientContext(10s).get(), upsert, &upserted);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  ASSERT_TRUE(WaitUntil([&] {
+    return Get(c.complaint_id()).subject_resolution().status() == v1::SUBJECT_RESOLUTION_STATUS_RESOLVED_BY_NUMBER;
+  }, 30s, 200ms)) << stack_.log(Service::kComplaint);
+  const v1::Complaint resolved = Get(c.complaint_id());
+  EXPECT_EQ(resolved.subject_resolution().employee().employee_id(), upserted.employee().employee_id());
+  EXPECT_FALSE(resolved.subject_resolution().needs_review());
+  v1::GetComplaintHistoryRequest history;
+  history.set_complaint_id(c.complaint_id());
+  v1::GetComplaintHistoryResponse entries;
+  ASSERT_TRUE(Stub()->GetComplaintHistory(Context().get(), history, &entries).ok());
+  ASSERT_EQ(entries.entries_size(), 2);
+  EXPECT_EQ(entries.entries(1).event_type(), "complaint.subject_resolved");
+  EXPECT_NE(entries.entries(1).payload_json().find("SUBJECT_RESOLUTION_STATUS_PENDING"), std::string::npos);
 }
 
 TEST_F(ComplaintIntakeTest, ForwardingWaitsForTheSanctionServiceAcrossARestart) {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/time/clock.h"
 #include "common/client.h"
 #include "netra/v1/errors.pb.h"
 
@@ -133,6 +134,37 @@ std::vector<std::string> ViolatedFields(const grpc::Status& status) {
     }
   }
   return fields;
+}
+
+netra::v1::Date WibDate(int days, int offset_hours) {
+  absl::TimeZone wib;
+  absl::LoadTimeZone("Asia/Jakarta", &wib);
+  absl::CivilDay day = absl::ToCivilDay(absl::Now() + absl::Hours(offset_hours), wib) + days;
+  netra::v1::Date d;
+  d.set_year(static_cast<int>(day.year()));
+  d.set_month(day.month());
+  d.set_day(day.day());
+  return d;
+}
+
+netra::v1::Employee SemarangEmployee(int n) {
+  netra::v1::Employee e;
+  e.set_employee_type(netra::v1::EMPLOYEE_TYPE_PNS);
+  e.set_nip("1980010" + std::to_string(1 + n % 9) + "2005011" + std::string(3 - std::to_string(n + 1).size(), '0') +
+            std::to_string(n + 1));
+  e.set_name("Pegawai " + std::to_string(n));
+  e.set_gender(netra::v1::GENDER_MALE);
+  e.mutable_birth_date()->set_year(1980);
+  e.mutable_birth_date()->set_month(1);
+  e.mutable_birth_date()->set_day(1 + n % 9);
+  e.set_agency_code("PEMKOT-SMG");
+  e.set_agency_name("Pemerintah Kota Semarang");
+  e.set_work_region_code("33.74");
+  e.set_rank("III/b");
+  e.mutable_ppk()->set_code("walikota:33.74");
+  e.mutable_ppk()->set_name("Walikota Semarang");
+  e.mutable_ppk()->set_region_code("33.74");
+  return e;
 }
 
 }  // namespace netra::testing

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "netra/v1/registry.pb.h"
 #include "tests/support/test_support.h"
 
 namespace netra::testing {
@@ -68,5 +69,12 @@ std::optional<double> MetricValue(const std::string& text, const std::string& na
 
 // Field paths of the BadRequest detail of an INVALID_ARGUMENT status, in order.
 std::vector<std::string> ViolatedFields(const grpc::Status& status);
+
+// Today + `days` in Semarang (WIB), as a service whose clock runs `offset_hours`
+// ahead (--clock-offset-hours) sees it.
+netra::v1::Date WibDate(int days = 0, int offset_hours = 0);
+
+// A PNS of Kota Semarang (33.74) whose PPK is the Walikota; `n` (0 to 98) varies the NIP.
+netra::v1::Employee SemarangEmployee(int n);
 
 }  // namespace netra::testing

@@ -313,6 +313,61 @@ TEST_F(RegistryEmployeesTest, InterruptedImportKeepsCommittedBatchesAndRerunsIde
   EXPECT_EQ(again.inserted() + again.updated(), 0);
 }
 
+TEST_F(RegistryEmployeesTest, RegistryKilledDuringABulkImportFinishesItsIndexesOnRestart) {
+  // "pegawai 1000" matches Pegawai 1000 and 10000..10009: 11 names, all in
+  // the first three batches of 4,000 (the third opens a bulk load).
+  auto search_1000 = [&] {
+    netra::v1::SearchEmployeesRequest search;
+    search.set_name_query("pegawai 1000");
+    search.set_region_code("33");
+    std::vector<std::string> names;
+    const auto found = Search(search);
+    for (const auto& e : found.employees()) names.push_back(e.name());
+    return names;
+  };
+  std::vector<std::string> expected = {"Pegawai 1000"};
+  for (int i = 10000; i < 10010; ++i) expected.push_back("Pegawai " + std::to_string(i));
+  // Row n: born n % 10,000 days after 1970-01-01 (later ones are too young),
+  // its NIP's serial number 1 + n / 10,000.
+  auto rows = Rows(10000);
+  for (int n = 10000; n < 24000; ++n) {
+    netra::v1::EmployeeImportRow row;
+    row.set_row_number(n + 1);
+    *row.mutable_employee() = Pns(n % 10000, "Pegawai " + std::to_string(n));
+    row.mutable_employee()->mutable_nip()->replace(15, 3, "00" + std::to_string(1 + n / 10000));
+    rows.push_back(std::move(row));
+  }
+  {
+    auto context = Context();
+    netra::v1::ImportEmployeesResponse response;
+    auto writer = stub_->ImportEmployees(context.get(), &response);
+    for (int m = 0; m < 4; ++m) {
+      netra::v1::ImportEmployeesRequest message;
+      if (m == 0) message.set_request_id("import-killed");
+      for (int k = m * 4000; k < (m + 1) * 4000; ++k) *message.add_rows() = rows[k];
+      ASSERT_TRUE(writer->Write(message));
+    }
+    ASSERT_TRUE(WaitUntil([&] { return ImportRows("inserted") >= 12000; }, 30s));
+    EXPECT_EQ(search_1000(), expected);  // exact while the indexes are missing
+    ASSERT_TRUE(stack_.process(Service::kRegistry).Kill());
+    context->TryCancel();
+  }
+  ASSERT_TRUE(stack_.Start(Service::kRegistry));
+  EXPECT_NE(stack_.log(Service::kRegistry).find("finishing a bulk load"), std::string::npos);
+  EXPECT_EQ(search_1000(), expected);
+
+  netra::v1::ImportEmployeesResponse rerun;
+  ASSERT_TRUE(Import("import-after-kill", rows, 4000, &rerun).ok());
+  EXPECT_EQ(rerun.rows_received(), 24000);
+  EXPECT_GE(rerun.unchanged(), 12000);
+  EXPECT_EQ(rerun.unchanged() + rerun.inserted(), 24000);
+  EXPECT_EQ(rerun.updated() + rerun.rejected(), 0);
+  netra::v1::SearchEmployeesRequest search;
+  search.set_name_query("pegawai 2000");
+  search.set_page_size(20);
+  EXPECT_EQ(Search(search).employees_size(), 11);  // 2000 and 20000..20009, written by the rerun
+}
+
 TEST_F(RegistryEmployeesTest, ImportCompletesCorrectlyWhenRedisStopsMidway) {
   const auto rows = Rows(9000);
   auto context = Context();

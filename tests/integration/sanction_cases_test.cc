@@ -1,8 +1,10 @@
 // Cases against real netra-registry and netra-sanction processes, a real
 // Redis and real SQLite files: the bad input of issue 5 is refused with
 // clear errors and changes nothing, OpenCase is idempotent, a decision
-// reaches the registry through the outbox, and two sanction replicas on one
-// store escalate each overdue case exactly once per step.
+// reaches the registry through the outbox, two sanction replicas on one
+// store escalate each overdue case exactly once per step, and when the
+// sweeper's leader is killed the other replica takes over after the lease
+// expires and takes the remaining steps, each once.
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
@@ -21,39 +23,6 @@ namespace v1 = netra::v1;
 
 std::unique_ptr<grpc::ClientContext> Context() { return MakeClientContext(20s); }
 
-// A PNS in Kota Semarang whose PPK is the Walikota; `n` varies the NIP.
-v1::Employee Employee(int n) {
-  v1::Employee e;
-  e.set_employee_type(v1::EMPLOYEE_TYPE_PNS);
-  e.set_nip("1980010" + std::to_string(1 + n % 9) + "2005011" + std::string(3 - std::to_string(n + 1).size(), '0') +
-            std::to_string(n + 1));
-  e.set_name("Pegawai " + std::to_string(n));
-  e.set_gender(v1::GENDER_MALE);
-  e.mutable_birth_date()->set_year(1980);
-  e.mutable_birth_date()->set_month(1);
-  e.mutable_birth_date()->set_day(1 + n % 9);
-  e.set_agency_code("PEMKOT-SMG");
-  e.set_agency_name("Pemerintah Kota Semarang");
-  e.set_work_region_code("33.74");
-  e.set_rank("III/b");
-  e.mutable_ppk()->set_code("walikota:33.74");
-  e.mutable_ppk()->set_name("Walikota Semarang");
-  e.mutable_ppk()->set_region_code("33.74");
-  return e;
-}
-
-// Today in Semarang (WIB), as the service sees it with `offset_hours` ahead.
-v1::Date Today(int offset_hours = 0) {
-  absl::TimeZone wib;
-  absl::LoadTimeZone("Asia/Jakarta", &wib);
-  absl::CivilDay day = absl::ToCivilDay(absl::Now() + absl::Hours(offset_hours), wib);
-  v1::Date d;
-  d.set_year(static_cast<int>(day.year()));
-  d.set_month(day.month());
-  d.set_day(day.day());
-  return d;
-}
-
 class SanctionCasesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -70,7 +39,7 @@ class SanctionCasesTest : public ::testing::Test {
     for (int n = 0; n < kEmployees; ++n) {
       v1::UpsertEmployeeRequest request;
       request.set_request_id("seed-employee-" + std::to_string(n));
-      *request.mutable_employee() = Employee(n);
+      *request.mutable_employee() = SemarangEmployee(n);
       v1::UpsertEmployeeResponse response;
       status = registry_->UpsertEmployee(Context().get(), request, &response);
       ASSERT_TRUE(status.ok()) << status.error_message();
@@ -108,7 +77,7 @@ class SanctionCasesTest : public ::testing::Test {
     request.set_expected_version(c.version());
     request.set_authority_code(authority_);
     request.set_letter_number("R-" + c.case_id());
-    *request.mutable_letter_date() = Today();
+    *request.mutable_letter_date() = WibDate();
     request.set_verdict(v1::RECOMMENDATION_VERDICT_VIOLATION);
     request.set_level(v1::SANCTION_LEVEL_SEVERE);
     request.add_forms(v1::SANCTION_FORM_DEMOTION_12_MONTHS);
@@ -128,7 +97,7 @@ class SanctionCasesTest : public ::testing::Test {
     request.set_case_id(c.case_id());
     request.set_expected_version(c.version());
     request.set_decree_number("SK-" + c.case_id());
-    *request.mutable_decree_date() = Today();
+    *request.mutable_decree_date() = WibDate();
     request.set_outcome(v1::CASE_OUTCOME_SANCTIONED);
     request.set_level(v1::SANCTION_LEVEL_SEVERE);
     request.add_forms(v1::SANCTION_FORM_DEMOTION_12_MONTHS);
@@ -151,6 +120,34 @@ class SanctionCasesTest : public ::testing::Test {
     v1::GetEmployeeResponse response;
     EXPECT_TRUE(registry_->GetEmployee(Context().get(), request, &response).ok());
     return response.employee();
+  }
+
+  // Another sanction process on the same store and Redis, its clock
+  // `offset_hours` ahead, sweeping every 50 ms with a lease of `lease_ms`.
+  struct Replica {
+    int port = FreeLoopbackPort(), metrics_port = FreeLoopbackPort();
+    std::unique_ptr<Subprocess> process;
+    std::unique_ptr<v1::SanctionService::Stub> stub;
+    double Metric(const std::string& name, const std::map<std::string, std::string>& labels = {}) const {
+      return MetricValue(HttpGet(metrics_port, "/metrics"), name, labels).value_or(-1);
+    }
+  };
+  void StartReplica(Replica& r, int64_t offset_hours, int lease_ms, const std::string& log) {
+    r.process = std::make_unique<Subprocess>(
+        std::vector<std::string>{NetraStack::BinaryPath(Service::kSanction), "--listen=127.0.0.1:" + std::to_string(r.port),
+                                 "--metrics-listen=127.0.0.1:" + std::to_string(r.metrics_port),
+                                 "--redis=" + stack_.redis().url(), "--store=sqlite://" + stack_.dir().File("sanction.db"),
+                                 "--data-dir=" NETRA_SOURCE_DIR "/data", "--deployment=test",
+                                 "--registry=" + stack_.address(Service::kRegistry),
+                                 "--complaint=" + stack_.address(Service::kComplaint),
+                                 "--clock-offset-hours=" + std::to_string(offset_hours), "--sweep-interval-ms=50",
+                                 "--sweep-lease-ms=" + std::to_string(lease_ms)},
+        stack_.dir().File(log));
+    ASSERT_TRUE(r.process->started());
+    auto channel = MakeChannel("127.0.0.1:" + std::to_string(r.port), nullptr);
+    ASSERT_TRUE(WaitUntil([&] { return CheckHealth(*channel, "", 500ms) == HealthStatus::kServing; }, 20s, 50ms))
+        << ReadFile(stack_.dir().File(log));
+    r.stub = v1::SanctionService::NewStub(channel);
   }
 
   static constexpr int kEmployees = 4;
@@ -318,20 +315,9 @@ TEST_F(SanctionCasesTest, TwoReplicasEscalateEachCaseExactlyOncePerStep) {
 
   // Two replicas on the same store and Redis, 100 days ahead: every step is due
   // and both contend for the lease from the start.
-  int port = FreeLoopbackPort(), metrics_port = FreeLoopbackPort();
-  Subprocess second({NetraStack::BinaryPath(Service::kSanction), "--listen=127.0.0.1:" + std::to_string(port),
-                     "--metrics-listen=127.0.0.1:" + std::to_string(metrics_port), "--redis=" + stack_.redis().url(),
-                     "--store=sqlite://" + stack_.dir().File("sanction.db"), "--data-dir=" NETRA_SOURCE_DIR "/data",
-                     "--deployment=test", "--registry=" + stack_.address(Service::kRegistry),
-                     "--complaint=" + stack_.address(Service::kComplaint), "--clock-offset-hours=2400",
-                     "--sweep-interval-ms=50", "--sweep-lease-ms=2000"},
-                    stack_.dir().File("sanction-2.log"));
-  ASSERT_TRUE(second.started());
+  Replica second;
+  ASSERT_NO_FATAL_FAILURE(StartReplica(second, 2400, 2000, "sanction-2.log"));
   StartSanction({"--clock-offset-hours=2400", "--sweep-interval-ms=50", "--sweep-lease-ms=2000"});
-  auto second_channel = MakeChannel("127.0.0.1:" + std::to_string(port), nullptr);
-  ASSERT_TRUE(WaitUntil([&] { return CheckHealth(*second_channel, "", 500ms) == HealthStatus::kServing; }, 20s, 50ms))
-      << ReadFile(stack_.dir().File("sanction-2.log"));
-  auto second_stub = v1::SanctionService::NewStub(second_channel);
 
   auto all_blocked = [&] {
     for (const auto& id : ids) {
@@ -342,14 +328,14 @@ TEST_F(SanctionCasesTest, TwoReplicasEscalateEachCaseExactlyOncePerStep) {
   ASSERT_TRUE(WaitUntil(all_blocked, 30s, 100ms)) << stack_.log(Service::kSanction);
 
   double escalations = 0;
-  for (const std::string& text : {stack_.metrics(Service::kSanction), HttpGet(metrics_port, "/metrics")}) {
+  for (const std::string& text : {stack_.metrics(Service::kSanction), HttpGet(second.metrics_port, "/metrics")}) {
     for (const char* step : {"warning", "reprimand", "data_block"}) {
       escalations += MetricValue(text, "netra_escalations_total", {{"step", step}}).value_or(0);
     }
   }
   EXPECT_EQ(escalations, 3.0 * kCases);
   for (const auto& id : ids) {
-    auto view = Get(id, second_stub.get());
+    auto view = Get(id, second.stub.get());
     ASSERT_EQ(view.case_record().escalations_size(), 3) << id;
     EXPECT_EQ(view.case_record().escalations(0).level(), v1::ESCALATION_LEVEL_WARNING);
     EXPECT_EQ(view.case_record().escalations(2).level(), v1::ESCALATION_LEVEL_DATA_BLOCK);
@@ -363,8 +349,59 @@ TEST_F(SanctionCasesTest, TwoReplicasEscalateEachCaseExactlyOncePerStep) {
                                      v1::DISCIPLINARY_STATE_DATA_BLOCKED; }, 20s, 50ms));
   // One leader at a time.
   double leaders = MetricValue(stack_.metrics(Service::kSanction), "netra_sweeper_leader").value_or(0) +
-                   MetricValue(HttpGet(metrics_port, "/metrics"), "netra_sweeper_leader").value_or(0);
+                   second.Metric("netra_sweeper_leader");
   EXPECT_EQ(leaders, 1.0);
+}
+
+TEST_F(SanctionCasesTest, WhenTheSweeperLeaderIsKilledTheOtherReplicaTakesOverAndEscalatesOnce) {
+  constexpr int kCases = 4;
+  StartSanction();
+  std::vector<std::string> ids;
+  int64_t warnings_due = 0;
+  for (int n = 0; n < kCases; ++n) {
+    v1::Case c = Recommend(Open(n));
+    ids.push_back(c.case_id());
+    warnings_due = std::max(warnings_due, c.next_escalation_time().seconds());
+  }
+  ASSERT_EQ(stack_.Stop(Service::kSanction), 0);
+
+  // Replica A's clock is just past the warnings (the next steps are days
+  // later): it takes the lease and the warnings. Replica B's clock is 100 days
+  // ahead, so for B the reprimands and data blocks are due, but A holds the lease.
+  const int64_t a_offset_hours = (warnings_due - absl::ToUnixSeconds(absl::Now())) / 3600 + 2;
+  auto all_at = [&](const Replica& r, v1::EscalationLevel level) {
+    return [&, level] {
+      for (const auto& id : ids) {
+        if (Get(id, r.stub.get()).case_record().escalation_level() != level) return false;
+      }
+      return true;
+    };
+  };
+
+  Replica a, b;
+  ASSERT_NO_FATAL_FAILURE(StartReplica(a, a_offset_hours, 1500, "sanction-a.log"));
+  ASSERT_TRUE(WaitUntil(all_at(a, v1::ESCALATION_LEVEL_WARNING), 20s, 50ms)) << ReadFile(a.process->log_path());
+  EXPECT_EQ(a.Metric("netra_sweeper_leader"), 1.0);
+  EXPECT_EQ(a.Metric("netra_escalations_total", {{"step", "warning"}}), kCases);
+  ASSERT_NO_FATAL_FAILURE(StartReplica(b, 2400, 1500, "sanction-b.log"));
+  // B has swept in vain at least once: it reports that it is not the leader.
+  ASSERT_TRUE(WaitUntil([&] { return b.Metric("netra_sweeper_leader") == 0.0; }, 20s, 50ms));
+
+  // The leader dies without giving the lease up: B takes it once it expires.
+  ASSERT_TRUE(a.process->Kill().has_value());
+  ASSERT_TRUE(WaitUntil(all_at(b, v1::ESCALATION_LEVEL_DATA_BLOCK), 30s, 100ms)) << ReadFile(b.process->log_path());
+  EXPECT_EQ(b.Metric("netra_sweeper_leader"), 1.0);
+  EXPECT_LE(b.Metric("netra_escalations_total", {{"step", "warning"}}), 0.0);  // none on B
+  EXPECT_EQ(b.Metric("netra_escalations_total", {{"step", "reprimand"}}), kCases);
+  EXPECT_EQ(b.Metric("netra_escalations_total", {{"step", "data_block"}}), kCases);
+  for (const auto& id : ids) {
+    auto view = Get(id, b.stub.get());
+    ASSERT_EQ(view.case_record().escalations_size(), 3) << id;
+    int escalated_events = 0;
+    for (const auto& entry : view.history()) escalated_events += entry.event_type() == "case.escalated";
+    EXPECT_EQ(escalated_events, 3) << id;
+    EXPECT_TRUE(view.history_verification().intact());
+  }
 }
 
 TEST_F(SanctionCasesTest, WithRedisDownCasesWorkButNobodySweepsUntilItIsBack) {

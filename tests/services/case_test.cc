@@ -5,6 +5,7 @@
 // real SQLite store.
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
 
 #include <fstream>
 #include <regex>
@@ -418,6 +419,97 @@ TEST_F(SanctionsStoreTest, StaleSweeperTokenCannotWrite) {
   EXPECT_EQ(sanctions_->FenceToken().value(), 5);
 }
 
+// A store written before migration 6 (case body in `cases`, steps in the
+// body, history clustered by case) upgrades, shows what it showed, and its
+// due cases take their remaining steps, with the same results as a case
+// written after the migration.
+TEST_F(SanctionsStoreTest, StoreBeforeTheSweepColumnsUpgradesAndKeepsEscalating) {
+  for (const char* complaint : {"complaint-old", "complaint-new"}) {
+    auto rec = Recommend();
+    rec.case_id = Open(complaint);
+    rec.request_id = std::string(complaint) + "-rec";
+    ASSERT_TRUE(sanctions_->IssueRecommendation(rec, {}, Idem("IssueRecommendation", rec.request_id)).ok());
+  }
+  now_ += absl::Hours(24 * 90);  // every step due; a call takes one step per case
+  bool fenced = false;
+  ASSERT_EQ(sanctions_->EscalateDue(1, 100, &fenced).value(), 2);
+  std::string old_id = sanctions_->GetCase("", "complaint-old").value().case_record.case_id;
+  std::string new_id = sanctions_->GetCase("", "complaint-new").value().case_record.case_id;
+
+  // The same data in the layout of migration 5, copied from this store.
+  std::string error;
+  const std::string old_path = dir_.File("old.db");
+  auto old_db = Database::Open(old_path, std::span(kMigrations).first(5), &error);
+  ASSERT_TRUE(old_db) << error;
+  {
+    auto conn = old_db->Acquire();
+    conn->Exec("ATTACH DATABASE '" + dir_.File("sanction.db") + "' AS current");
+    conn->Exec(
+        "INSERT INTO cases SELECT c.case_id, complaint_id, election_id, region_code, ppk_code, ppk_name, "
+        "authority_code, status, escalation_level, due_us, next_escalation_us, letter_date, decree_date, on_time, "
+        "as_recommended, days_to_decision, working_days_to_decision, open_us, version, head_sequence, head_hash, "
+        "json_set(b.body, '$.escalations', json(COALESCE(c.escalations, '[]')), '$.escalation_level', "
+        "c.escalation_level, '$.version', c.version, '$.update_us', c.update_us) "
+        "FROM current.cases c JOIN current.case_bodies b USING (case_id) WHERE c.case_id = '" + old_id + "';"
+        "INSERT INTO history SELECT * FROM current.history WHERE resource_id = '" + old_id + "';"
+        "INSERT INTO violation_catalogs SELECT * FROM current.violation_catalogs;");
+    conn->Exec("DETACH DATABASE current");
+  }
+  old_db.reset();
+  old_db = Database::Open(old_path, kMigrations, &error);
+  ASSERT_TRUE(old_db) << error;
+  EXPECT_EQ(old_db->schema_version(), static_cast<int>(std::size(kMigrations)));
+  SanctionStore old_store(*old_db);
+  CaseStore old_cases(*old_db);
+  Sanctions upgraded(old_store, *cache_, old_cases, directory_, *regions_, CaseRules{}, nullptr, [this] { return now_; });
+  ASSERT_TRUE(upgraded.LoadCatalog(ReadSource("data/violation_catalog.json")).ok());
+
+  auto before = upgraded.GetCase(old_id, "");
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before.value().case_record.escalation_level, EscalationLevel::kWarning);
+  ASSERT_EQ(before.value().case_record.escalations.size(), 1u);
+  EXPECT_TRUE(before.value().verification.intact);
+
+  // Both stores take the reprimand and the data block, then nothing is due.
+  for (int step = 0; step < 2; ++step) {
+    EXPECT_EQ(upgraded.EscalateDue(1, 100, &fenced).value(), 1);
+    EXPECT_EQ(sanctions_->EscalateDue(1, 100, &fenced).value(), 2);
+  }
+  EXPECT_EQ(upgraded.EscalateDue(1, 100, &fenced).value(), 0);
+  EXPECT_EQ(sanctions_->EscalateDue(1, 100, &fenced).value(), 0);
+
+  Case was_old = upgraded.GetCase(old_id, "").value().case_record;
+  auto fresh = sanctions_->GetCase(new_id, "").value();
+  auto upgraded_view = upgraded.GetCase(old_id, "").value();
+  EXPECT_TRUE(upgraded_view.verification.intact);
+  EXPECT_TRUE(fresh.verification.intact);
+  EXPECT_EQ(upgraded_view.history.size(), 5u);  // opened, recommended, three steps
+  EXPECT_EQ(was_old.escalation_level, EscalationLevel::kDataBlock);
+  EXPECT_EQ(was_old.version, fresh.case_record.version);
+  ASSERT_EQ(was_old.escalations.size(), 3u);
+  ASSERT_EQ(fresh.case_record.escalations.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(was_old.escalations[i].level, fresh.case_record.escalations[i].level);
+    EXPECT_EQ(was_old.escalations[i].working_days_overdue, fresh.case_record.escalations[i].working_days_overdue);
+  }
+  // The data block's registry notification, listed once, on both.
+  for (const Case* c : {&was_old, &fresh.case_record}) {
+    ASSERT_EQ(c->notifications.size(), 1u);
+    EXPECT_EQ(c->notifications[0].target, NotifyTarget::kRegistryStatus);
+    EXPECT_EQ(c->notifications[0].source_sequence, 5);
+  }
+  // A later change of the case keeps the steps (they are not part of its body).
+  auto decide = Decide();
+  decide.case_id = new_id;
+  decide.expected_version = 0;
+  decide.decree_date = DateInput{2024, 5, 20};
+  ASSERT_TRUE(sanctions_->RecordDecision(decide, {}, Idem("RecordDecision", "late-decision")).ok());
+  auto decided = sanctions_->GetCase(new_id, "").value();
+  EXPECT_EQ(decided.case_record.escalations.size(), 3u);
+  EXPECT_EQ(decided.case_record.notifications.size(), 3u);  // the data block's, then the decision's two
+  EXPECT_TRUE(decided.verification.intact);
+}
+
 TEST(CaseRulesTest, ImpossibleDatesAreReportedPerPart) {
   Violations v;
   EXPECT_FALSE(CheckDay(DateInput{2023, 2, 29}, "decree_date", v));
@@ -486,6 +578,38 @@ TEST_F(SanctionsStoreTest, ComplianceCountsPerPpk) {
   EXPECT_EQ(report.value().total.pending, 1);
   ASSERT_EQ(report.value().rows.size(), 1u);
   EXPECT_EQ(report.value().rows[0].group_key, "bupati:33.01");
+}
+
+// The store-refreshed gauges show 0 rather than vanishing: a province with
+// open cases has an overdue series from the start, and a series that empties
+// drops to 0 (dashboards show 0, not "No data").
+TEST_F(SanctionsStoreTest, GaugesShowZeroInsteadOfVanishing) {
+  auto exported = [&] {
+    sanctions_->RefreshGauges();
+    return prometheus::TextSerializer().Serialize(metrics_.Collect());
+  };
+  auto has = [](const std::string& text, const std::string& line) { return text.find(line + "\n") != std::string::npos; };
+  std::string id = Open("complaint-g");
+  std::string text = exported();
+  EXPECT_TRUE(has(text, R"(netra_cases_open{province="33",status="open"} 1)")) << text;
+  EXPECT_TRUE(has(text, R"(netra_recommendations_overdue{province="33"} 0)")) << text;
+
+  auto rec = Recommend();
+  rec.case_id = id;
+  ASSERT_TRUE(sanctions_->IssueRecommendation(rec, {}, Idem("IssueRecommendation", "g-rec")).ok());
+  now_ += absl::Hours(24 * 30);  // past the PPK's due date
+  text = exported();
+  EXPECT_TRUE(has(text, R"(netra_cases_open{province="33",status="open"} 0)")) << text;
+  EXPECT_TRUE(has(text, R"(netra_cases_open{province="33",status="recommended"} 1)")) << text;
+  EXPECT_TRUE(has(text, R"(netra_recommendations_overdue{province="33"} 1)")) << text;
+
+  auto decide = Decide();
+  decide.case_id = id;
+  decide.decree_date = DateInput{2024, 3, 20};
+  ASSERT_TRUE(sanctions_->RecordDecision(decide, {}, Idem("RecordDecision", "g-dec")).ok());
+  text = exported();  // nothing open any more: every series that was shown is 0
+  EXPECT_TRUE(has(text, R"(netra_cases_open{province="33",status="recommended"} 0)")) << text;
+  EXPECT_TRUE(has(text, R"(netra_recommendations_overdue{province="33"} 0)")) << text;
 }
 
 }  // namespace

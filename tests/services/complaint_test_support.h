@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/rpc.h"
 #include "services/complaint/complaints.h"
 #include "tests/support/test_support.h"
 

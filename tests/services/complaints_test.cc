@@ -84,7 +84,7 @@ class PublicStatusTest : public ::testing::Test {
     ASSERT_TRUE(db_) << error;
     store_ = std::make_unique<ComplaintStore>(*db_);
     complaints_ = std::make_unique<Complaints>(*store_, *cache_, *redis_, registry_, netra::testing::ShippedRegions(),
-                                               testing::Codes(), hasher_, ComplaintSettings{}, &metrics_);
+                                               catalog_, hasher_, ComplaintSettings{}, &metrics_);
   }
 
   void Insert(const std::string& id, const std::string& code, Status status, int64_t received,
@@ -136,6 +136,16 @@ class PublicStatusTest : public ::testing::Test {
   std::unique_ptr<ComplaintStore> store_;
   testing::FakeRegistry registry_;
   NikHasher hasher_{std::string(32, 'k')};
+  // The catalog JSON the sanction service publishes; nullopt: it cannot be fetched.
+  std::optional<std::string> published_catalog_;
+  ViolationCatalogSource catalog_{testing::Codes(),
+                                  [this]() -> std::optional<ViolationCodes> {
+                                    if (!published_catalog_) return std::nullopt;
+                                    auto codes = ViolationCodes::FromCatalogJson(*published_catalog_);
+                                    if (!codes.ok()) return std::nullopt;
+                                    return codes.value();
+                                  },
+                                  std::chrono::milliseconds(0)};
   std::unique_ptr<Complaints> complaints_;
 };
 
@@ -253,7 +263,7 @@ class ComplaintDomainTest : public PublicStatusTest {
     auto request = ValidRequest();
     request.set_request_id(request_id);
     if (mutate) mutate(request);
-    auto result = complaints_->Submit(request, public_, now);
+    auto result = complaints_->Submit(request, RequestHashOf(request), public_, now);
     EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().message);
     return result.ok() ? result.value().complaint() : v1::Complaint();
   }
@@ -267,7 +277,7 @@ class ComplaintDomainTest : public PublicStatusTest {
     request.set_reason(reason);
     request.set_expected_version(c.version());
     if (mutate) mutate(request);
-    return complaints_->Transition(request, officer_, kNow + absl::Hours(1));
+    return complaints_->Transition(request, RequestHashOf(request), officer_, kNow + absl::Hours(1));
   }
 
   v1::Complaint MustAct(const v1::Complaint& c, v1::ComplaintAction action, const std::string& reason = "because") {
@@ -361,7 +371,7 @@ TEST_F(ComplaintDomainTest, AReportAfterTheWindowIsMarkedLate) {
 TEST_F(ComplaintDomainTest, UnknownElectionOrEvidenceIsAClearErrorAndStoresNothing) {
   auto request = ValidRequest();
   request.mutable_act()->set_election_id("pemilu-2099");
-  auto result = complaints_->Submit(request, public_, kNow);
+  auto result = complaints_->Submit(request, RequestHashOf(request), public_, kNow);
   ASSERT_FALSE(result.ok());
   ASSERT_EQ(result.error().violations.size(), 1u);
   EXPECT_EQ(result.error().violations.list()[0].field, "act.election_id");
@@ -369,16 +379,69 @@ TEST_F(ComplaintDomainTest, UnknownElectionOrEvidenceIsAClearErrorAndStoresNothi
 
   request = ValidRequest();
   request.add_evidence_ids(std::string(64, 'b'));
-  result = complaints_->Submit(request, public_, kNow);
+  result = complaints_->Submit(request, RequestHashOf(request), public_, kNow);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().violations.list()[0].field, "evidence_ids[1]");
   EXPECT_EQ(Count("SELECT COUNT(*) FROM complaints"), 0);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM request_ids"), 0);
 
   registry_.down = true;
-  result = complaints_->Submit(ValidRequest(), public_, kNow);
+  result = complaints_->Submit(ValidRequest(), RequestHashOf(ValidRequest()), public_, kNow);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().kind, Error::Kind::kUnavailable);
+}
+
+TEST_F(ComplaintDomainTest, AnUnknownSubjectIsLookedUpAgainUntilTheRegistryKnowsIt) {
+  const std::string later = "199001012015011001";
+  v1::Complaint c = Submit("unknown-subject", kNow, [&](auto& r) { r.mutable_subject()->set_employee_number(later); });
+  ASSERT_EQ(c.subject_resolution().status(), v1::SUBJECT_RESOLUTION_STATUS_NOT_FOUND);
+  EXPECT_EQ(complaints_->RetryUnresolvedSubjects(kNow + absl::Seconds(30)), 0);  // not due yet
+  EXPECT_EQ(complaints_->RetryUnresolvedSubjects(kNow + absl::Minutes(2)), 0);   // due, still unknown
+  EXPECT_EQ(Reload(c).version(), c.version());                                   // nothing recorded
+  EXPECT_GE(Count("SELECT subject_retry_at FROM complaints"), absl::ToUnixMicros(kNow + absl::Minutes(3)));  // again later
+
+  registry_.Add(later, "Budi Santoso", "Pemerintah Kota Semarang", "33.74");
+  EXPECT_EQ(complaints_->RetryUnresolvedSubjects(kNow + absl::Hours(1)), 1);
+  v1::Complaint resolved = Reload(c);
+  EXPECT_EQ(resolved.subject_resolution().status(), v1::SUBJECT_RESOLUTION_STATUS_RESOLVED_BY_NUMBER);
+  EXPECT_EQ(resolved.subject_resolution().employee().employee_id(), later);
+  EXPECT_FALSE(resolved.subject_resolution().needs_review());
+  EXPECT_EQ(Count("SELECT needs_subject_review + subject_retry_at FROM complaints"), 0);  // off the review list
+  v1::GetComplaintHistoryRequest history;
+  history.set_complaint_id(c.complaint_id());
+  auto entries = complaints_->History(history);
+  ASSERT_TRUE(entries.ok());
+  const auto& last = entries.value().entries(entries.value().entries_size() - 1);
+  EXPECT_EQ(last.event_type(), "complaint.subject_resolved");
+  auto payload = nlohmann::json::parse(last.payload_json());
+  EXPECT_EQ(payload["from"], "SUBJECT_RESOLUTION_STATUS_NOT_FOUND");
+  EXPECT_EQ(payload["to"], "SUBJECT_RESOLUTION_STATUS_RESOLVED_BY_NUMBER");
+  EXPECT_TRUE(complaints_->Verify(c.complaint_id()).value().intact);
+  EXPECT_EQ(complaints_->RetryUnresolvedSubjects(kNow + absl::Hours(30)), 0);  // nothing left to do
+}
+
+TEST_F(ComplaintDomainTest, ACodeAddedByPutViolationCatalogIsAcceptedAtIntake) {
+  auto with_new_code = [] {
+    auto request = ValidRequest();
+    request.set_request_id("new-code");
+    request.mutable_act()->set_violation_codes(0, "B14");
+    return request;
+  };
+  auto refused = complaints_->Submit(with_new_code(), RequestHashOf(with_new_code()), public_, kNow);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().violations.list()[0].field, "act.violation_codes[0]");
+
+  published_catalog_ = R"({"version": "skb-2024.1", "violation_types": [
+      {"code": "B2", "category": "DISCIPLINE"}, {"code": "B14", "category": "DISCIPLINE"}]})";
+  auto accepted = complaints_->Submit(with_new_code(), RequestHashOf(with_new_code()), public_, kNow);
+  ASSERT_TRUE(accepted.ok()) << accepted.error().message;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM complaints WHERE category = 'discipline'"), 1);
+
+  // Redis and the sanction service both down: the last catalog fetched stays in force.
+  published_catalog_.reset();
+  auto again = with_new_code();
+  again.set_request_id("new-code-2");
+  EXPECT_TRUE(complaints_->Submit(again, RequestHashOf(again), public_, kNow).ok());
 }
 
 TEST_F(ComplaintDomainTest, ARetryReturnsTheFirstResultWithOrWithoutRedis) {
@@ -389,12 +452,15 @@ TEST_F(ComplaintDomainTest, ARetryReturnsTheFirstResultWithOrWithoutRedis) {
   ASSERT_TRUE(redis_server_.Stop());
   v1::Complaint without_redis = Submit("same");
   EXPECT_EQ(without_redis.complaint_id(), first.complaint_id());
+  registry_.down = true;  // the store's record answers the retry without asking the registry
+  EXPECT_EQ(Submit("same").complaint_id(), first.complaint_id());
+  registry_.down = false;
   EXPECT_EQ(Count("SELECT COUNT(*) FROM complaints"), 1);
 
   auto other = ValidRequest();
   other.set_request_id("same");
   other.mutable_act()->set_place("Elsewhere");
-  auto reused = complaints_->Submit(other, public_, kNow);
+  auto reused = complaints_->Submit(other, RequestHashOf(other), public_, kNow);
   ASSERT_FALSE(reused.ok());
   EXPECT_EQ(reused.error().violations.list()[0].field, "request_id");
   EXPECT_EQ(reused.error().violations.list()[0].reason, ViolationReason::kInconsistent);
@@ -430,7 +496,21 @@ TEST_F(ComplaintDomainTest, NearDuplicatesJoinOneClusterWithinTheWindow) {
   EXPECT_NE(b.tracking_code(), a.tracking_code());  // each reporter follows their own code
   EXPECT_NE(other_code.cluster().cluster_id(), a.cluster().cluster_id());
   EXPECT_EQ(Reload(a).cluster().member_count(), 3);
-  EXPECT_EQ(Reload(a).history_head_sequence(), 3);  // submitted + two members joined
+  // A join adds nothing to the primary's chain: the member's own first entry names the cluster.
+  EXPECT_EQ(Reload(a).history_head_sequence(), 1);
+  v1::GetComplaintHistoryRequest history;
+  history.set_complaint_id(b.complaint_id());
+  auto entries = complaints_->History(history);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries.value().entries_size(), 1);
+  EXPECT_EQ(entries.value().entries(0).event_type(), "complaint.submitted");
+  EXPECT_EQ(nlohmann::json::parse(entries.value().entries(0).payload_json())["cluster_id"], a.cluster().cluster_id());
+  // The cluster's members are listed from the store.
+  v1::ListComplaintsRequest members;
+  members.set_cluster_id(a.cluster().cluster_id());
+  auto listed = complaints_->List(members);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed.value().complaints_size(), 3);
 
   // The window runs from the latest report: 72 h after it, a new cluster.
   v1::Complaint late = Submit("e", kNow + absl::Hours(2 + 73));
@@ -446,7 +526,7 @@ TEST_F(ComplaintDomainTest, AConcurrentBurstWithRedisDownEndsAsOneCluster) {
       for (int i = 0; i < kEach; ++i) {
         auto request = ValidRequest();
         request.set_request_id("burst-" + std::to_string(t) + "-" + std::to_string(i));
-        EXPECT_TRUE(complaints_->Submit(request, public_, kNow).ok());
+        EXPECT_TRUE(complaints_->Submit(request, RequestHashOf(request), public_, kNow).ok());
       }
     });
   }
@@ -576,23 +656,23 @@ TEST_F(ComplaintDomainTest, ForwardingQueuesOneOpenCaseAndTheOutcomeClosesTheClu
       outcome.mutable_decree_date()->set_day(1);
   outcome.set_case_version(3);
   Actor sanction{"svc:netra-sanction", Actor::Kind::kService, "", ""};
-  auto closed = complaints_->RecordOutcome(outcome, sanction, kNow + absl::Hours(4));
+  auto closed = complaints_->RecordOutcome(outcome, RequestHashOf(outcome), sanction, kNow + absl::Hours(4));
   ASSERT_TRUE(closed.ok()) << closed.error().message;
   EXPECT_EQ(closed.value().status(), v1::COMPLAINT_STATUS_CLOSED);
   EXPECT_EQ(closed.value().outcome().decree_number(), "800/123/2024");
   EXPECT_EQ(Reload(b).status(), v1::COMPLAINT_STATUS_CLOSED);
-  auto retried = complaints_->RecordOutcome(outcome, sanction, kNow + absl::Hours(5));
+  auto retried = complaints_->RecordOutcome(outcome, RequestHashOf(outcome), sanction, kNow + absl::Hours(5));
   ASSERT_TRUE(retried.ok());
   EXPECT_EQ(retried.value().version(), closed.value().version());
   outcome.set_request_id("case-1/outcome/2");
   outcome.set_case_version(2);  // older than the recorded one: no change
-  auto older = complaints_->RecordOutcome(outcome, sanction, kNow + absl::Hours(6));
+  auto older = complaints_->RecordOutcome(outcome, RequestHashOf(outcome), sanction, kNow + absl::Hours(6));
   ASSERT_TRUE(older.ok());
   EXPECT_EQ(older.value().version(), closed.value().version());
   outcome.set_request_id("case-2/outcome/1");
   outcome.set_case_id("case-2");
   outcome.set_case_version(9);
-  auto other_case = complaints_->RecordOutcome(outcome, sanction, kNow + absl::Hours(6));
+  auto other_case = complaints_->RecordOutcome(outcome, RequestHashOf(outcome), sanction, kNow + absl::Hours(6));
   ASSERT_FALSE(other_case.ok());
   EXPECT_EQ(other_case.error().violations.list()[0].field, "case_id");
 }

@@ -338,6 +338,20 @@ TEST_F(EmployeesTest, SearchPagesAreBoundToTheirFilters) {
   EXPECT_EQ(changed.error().violations.list()[0].field, "page_token");
 }
 
+// The ids of every page of `search` (at most 60 pages), in order.
+std::vector<std::string> AllPages(EmployeeDirectory& directory, EmployeeSearch search) {
+  std::vector<std::string> ids;
+  for (int pages = 0; pages < 60; ++pages) {
+    auto page = directory.Search(search);
+    EXPECT_TRUE(page.ok()) << page.error().message;
+    if (!page.ok()) break;
+    for (const auto& e : page.value().employees) ids.push_back(e.employee_id);
+    search.page_token = page.value().next_page_token;
+    if (search.page_token.empty()) break;
+  }
+  return ids;
+}
+
 TEST_F(EmployeesTest, BothSearchPlansGiveTheSameRowsInTheSameOrder) {
   // Names sharing prefixes in different tokens, with diacritics and
   // punctuation, spread over regions and agencies.
@@ -364,18 +378,7 @@ TEST_F(EmployeesTest, BothSearchPlansGiveTheSameRowsInTheSameOrder) {
     directories.push_back(
         std::make_unique<EmployeeDirectory>(*stores.back(), snapshots_, netra::testing::ShippedRegions(), hasher_));
   }
-  auto all_pages = [](EmployeeDirectory& directory, EmployeeSearch search) {
-    std::vector<std::string> ids;
-    for (int pages = 0; pages < 50; ++pages) {
-      auto page = directory.Search(search);
-      EXPECT_TRUE(page.ok()) << page.error().message;
-      if (!page.ok()) break;
-      for (const auto& e : page.value().employees) ids.push_back(e.employee_id);
-      search.page_token = page.value().next_page_token;
-      if (search.page_token.empty()) break;
-    }
-    return ids;
-  };
+  auto all_pages = AllPages;
   int non_empty = 0;
   for (std::string query : {"sit", "SITI", "si am", "budi", "s", "sitom", "eka", "\xC3\x89ka", "o brien", "zz"}) {
     for (std::string region : {"", "33", "33.74", "31.71"}) {
@@ -410,7 +413,7 @@ TEST(NameKeyMatchesTest, EveryQueryTokenMustStartATokenOfTheFoldedName) {
   EXPECT_TRUE(NameKeyMatches("aminah", both_in_one));  // as FTS5: one token may serve two prefixes
 }
 
-ImportRow Row(int64_t number, Employee e, std::string nik = "") { return ImportRow{number, std::move(e), std::move(nik)}; }
+ImportRow Row(int64_t number, Employee e, std::string nik = "") { return ImportRow{number, std::move(e), std::move(nik), ""}; }
 
 TEST_F(EmployeesTest, ImportKeepsGoodRowsRejectsBadOnesAndTheSameEmployeeTwice) {
   auto import = directory_->StartImport(0, {}, 2);  // tiny batches: several transactions
@@ -462,6 +465,156 @@ TEST_F(EmployeesTest, ImportReturnsOnlyTheFirstRowErrors) {
   EXPECT_EQ(s.row_errors.size(), 2u);
   EXPECT_TRUE(s.row_errors_truncated);
   EXPECT_FALSE(directory_->StartImport(10001).ok());
+}
+
+// ---- bulk loads ----------------------------------------------------------------
+
+// Employee i of a set whose names share prefixes in different tokens, over
+// three regions and two agencies.
+Employee Numbered(int i) {
+  static const std::vector<std::string> kNames = {
+      "Siti Aminah", "Budi Santoso", "Santi Budiarti", "Ahmad Sitompul", "Sitti Rahma", "Dewi Sartika-Siti",
+      "O'Brien Sit", "Sri Sitawati", "\xC3\x89ka Situmorang", "Ani Budi Siti", "Yusuf"};
+  const std::string serial = std::to_string(i + 1);
+  Employee e = Pns("198503122010012" + std::string(3 - serial.size(), '0') + serial,
+                   kNames[static_cast<size_t>(i) % kNames.size()] + " " + std::to_string(i / 7));
+  e.work_region_code = i % 3 == 0 ? "33.74" : i % 3 == 1 ? "33.01" : "31.71";
+  if (i % 2 == 1) e.agency_code = "PEMKAB-CLP";
+  return e;
+}
+
+class BulkLoadTest : public EmployeesTest {
+ protected:
+  EmployeeWrite Write(Employee e) { return std::get<EmployeeWrite>(directory_->Prepare(std::move(e), "", "employee", "nik")); }
+
+  std::set<std::string> SecondaryIndexes() {
+    return db_->Read([](Connection& c) {
+      std::set<std::string> names;
+      auto s = c.Prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'employees' AND sql IS NOT NULL");
+      while (s.Step()) names.insert(s.ColumnText(0));
+      return names;
+    });
+  }
+
+  // Every page of every search of a fixed set, as ids in order, through `directory`.
+  std::vector<std::vector<std::string>> AllSearches(EmployeeDirectory& directory) {
+    std::vector<std::vector<std::string>> out;
+    for (std::string query : {"sit", "si am", "budi", "s", "eka", "o brien", "baru", "zz", ""}) {
+      for (std::string region : {"", "33", "31.71"}) {
+        for (int page_size : {2, 50}) {
+          out.push_back(
+              AllPages(directory, EmployeeSearch{query, region, "", query.empty() && region.empty() ? 1 : 0, page_size, ""}));
+        }
+      }
+    }
+    return out;
+  }
+
+  // Each query token's FTS5 matches are exactly the employees whose folded
+  // name has the token: every row indexed, once.
+  void ExpectFtsHasEveryNameOnce() {
+    db_->Read([](Connection& c) {
+      for (std::string token : {"sit", "budi", "a", "s", "eka", "baru"}) {
+        auto fts = c.Prepare("SELECT rowid FROM employees_fts WHERE employees_fts MATCH ?1 ORDER BY rowid");
+        fts.Bind(1, "\"" + token + "\"*");
+        std::vector<int64_t> indexed;
+        while (fts.Step()) indexed.push_back(fts.ColumnInt64(0));
+        auto all = c.Prepare("SELECT rowid, name_key FROM employees ORDER BY rowid");
+        std::vector<int64_t> expected;
+        const std::vector<std::string> prefixes = {token};
+        while (all.Step()) {
+          if (NameKeyMatches(all.ColumnText(1), prefixes)) expected.push_back(all.ColumnInt64(0));
+        }
+        EXPECT_EQ(indexed, expected) << token;
+      }
+      return 0;
+    });
+  }
+
+  const std::set<std::string> kIndexes = {"employees_by_agency", "employees_by_name", "employees_by_nik",
+                                          "employees_by_region"};
+};
+
+TEST_F(BulkLoadTest, SearchesStayExactWhileOpenAndEveryIndexIsBackWhenFinished) {
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(Upsert(Numbered(i)).ok());
+  std::vector<EmployeeWrite> writes;
+  for (int i = 10; i < 40; ++i) writes.push_back(Write(Numbered(i)));
+  EXPECT_FALSE(store_->UpsertBatch(std::span(writes).first(2), /*may_open_bulk_load=*/false).bulk_opened);
+  auto batch = store_->UpsertBatch(std::span(writes).subspan(2), /*may_open_bulk_load=*/true);
+  ASSERT_TRUE(batch.bulk_opened);
+  EXPECT_EQ(batch.results, std::vector<UpsertResult>(28, UpsertResult::kCreated));
+  EXPECT_TRUE(store_->BulkLoadOpen());
+  EXPECT_TRUE(SecondaryIndexes().empty());
+  // While it is open: a new employee, and renames of one indexed before the
+  // load and of one written by it (not in FTS5 yet).
+  ASSERT_TRUE(Upsert(Numbered(40)).ok());
+  auto renamed_before = Numbered(3), renamed_during = Numbered(20);
+  renamed_before.name = "Sitompul Baru";
+  renamed_during.name = "Aminah Siti Baru";
+  ASSERT_TRUE(Upsert(renamed_before, "", 1).ok());
+  ASSERT_TRUE(Upsert(renamed_during, "", 1).ok());
+  const auto during = AllSearches(*directory_);
+
+  store_->FinishBulkLoad();
+  EXPECT_FALSE(store_->BulkLoadOpen());
+  EXPECT_EQ(SecondaryIndexes(), kIndexes);
+  ExpectFtsHasEveryNameOnce();
+  EXPECT_EQ(AllSearches(*directory_), during);
+  EmployeeStore walking(*db_, SearchPlanning{1, 1000000});  // the index-walking plans agree too
+  EmployeeDirectory walking_directory(walking, snapshots_, netra::testing::ShippedRegions(), hasher_);
+  EXPECT_EQ(AllSearches(walking_directory), during);
+  EXPECT_EQ(during[0].size(), 30u);  // "sit", every page: not vacuous
+  store_->FinishBulkLoad();          // none open: nothing to do
+}
+
+TEST_F(BulkLoadTest, ALoadLeftOpenByACrashIsFinishedAtTheNextStart) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Upsert(Numbered(i)).ok());
+  std::vector<EmployeeWrite> writes;
+  for (int i = 5; i < 30; ++i) writes.push_back(Write(Numbered(i)));
+  ASSERT_TRUE(store_->UpsertBatch(writes, true).bulk_opened);
+  const auto during = AllSearches(*directory_);
+  // The process dies: nothing finishes the load.
+  directory_.reset();
+  store_.reset();
+  db_.reset();
+  std::string error;
+  db_ = Database::Open(dir_.File("registry.db"), kMigrations, &error);
+  ASSERT_TRUE(db_) << error;
+  store_ = std::make_unique<EmployeeStore>(*db_);
+  directory_ = std::make_unique<EmployeeDirectory>(*store_, snapshots_, netra::testing::ShippedRegions(), hasher_);
+  EXPECT_TRUE(store_->BulkLoadOpen());
+  EXPECT_FALSE(store_->BulkLoadOwned());
+  directory_->RecoverBulkLoad();
+  EXPECT_FALSE(store_->BulkLoadOpen());
+  EXPECT_EQ(SecondaryIndexes(), kIndexes);
+  ExpectFtsHasEveryNameOnce();
+  EXPECT_EQ(AllSearches(*directory_), during);
+}
+
+TEST_F(BulkLoadTest, ALargeImportCutOffFinishesItsLoadAndARerunCountsExactly) {
+  {
+    auto import = directory_->StartImport(0, {}, /*batch_rows=*/4, /*bulk_min_rows=*/4);
+    ASSERT_TRUE(import.ok());
+    for (int i = 0; i < 10; ++i) EXPECT_FALSE(import.value()->Add(Row(i + 1, Numbered(i))));
+    EXPECT_TRUE(store_->BulkLoadOpen());  // the second batch waited for the first
+    // Destroyed without Finish: the stream was cut off after 10 rows.
+  }
+  EXPECT_FALSE(store_->BulkLoadOpen());
+  EXPECT_EQ(SecondaryIndexes(), kIndexes);
+  ExpectFtsHasEveryNameOnce();
+  EXPECT_TRUE(directory_->Get(Numbered(7).nip).ok());   // in the two batches handed over
+  EXPECT_FALSE(directory_->Get(Numbered(8).nip).ok());  // still queued when cut off
+
+  auto rerun = directory_->StartImport(0, {}, 4, 4);
+  for (int i = 0; i < 30; ++i) EXPECT_FALSE(rerun.value()->Add(Row(i + 1, Numbered(i))));
+  auto summary = rerun.value()->Finish();
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  EXPECT_EQ(summary.value().unchanged, 8);
+  EXPECT_EQ(summary.value().inserted, 22);
+  EXPECT_FALSE(store_->BulkLoadOpen());
+  EXPECT_EQ(SecondaryIndexes(), kIndexes);
+  ExpectFtsHasEveryNameOnce();
+  EXPECT_EQ(AllSearches(*directory_)[0].size(), 22u);  // "sit" finds every such name
 }
 
 TEST_F(EmployeesTest, DisciplinaryStatusFollowsTheCaseSequence) {
