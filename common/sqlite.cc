@@ -284,6 +284,12 @@ int64_t Connection::LastInsertRowId() const { return sqlite3_last_insert_rowid(d
 
 int64_t Connection::Changes() const { return sqlite3_changes64(db_); }
 
+void Connection::DeferCheckpoint() {
+  if (checkpoint_deferred_) return;
+  Exec("PRAGMA wal_autocheckpoint=0");
+  checkpoint_deferred_ = true;
+}
+
 bool Connection::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 // ---------------------------------------------------------------- Transaction
@@ -596,6 +602,19 @@ void Database::CommitGroup(const std::vector<GroupedWrite*>& group) noexcept {
   if (group_sizes_ != nullptr) group_sizes_->Observe(static_cast<double>(group.size()));
   try {
     Lease lease = Acquire();
+    // Runs after the transaction has committed or rolled back (declared first).
+    struct RestoreCheckpoint {
+      Connection& conn;
+      ~RestoreCheckpoint() {
+        if (!conn.checkpoint_deferred_) return;
+        conn.checkpoint_deferred_ = false;
+        try {
+          conn.Exec("PRAGMA wal_autocheckpoint=1000");  // SQLite's default
+        } catch (const StoreError& e) {
+          log::Warn("could not restore the WAL checkpoint setting", {{"error", e.what()}});
+        }
+      }
+    } restore{*lease};
     Transaction tx(*lease);
     for (GroupedWrite* w : group) {
       lease->Exec("SAVEPOINT grouped_write");

@@ -145,6 +145,11 @@ class Connection {
   int64_t Changes() const;  // rows changed by the last INSERT/UPDATE/DELETE
   bool InTransaction() const;
   sqlite3* raw() const { return db_; }
+  // Inside a Database::Write: the commit of this write's group skips SQLite's
+  // automatic WAL checkpoint, so a run of large writes (a sweep's batches) is
+  // checkpointed once, by the next ordinary commit, instead of after each.
+  // The connection's setting is restored as soon as the group has committed.
+  void DeferCheckpoint();
 
  private:
   friend class Database;
@@ -161,6 +166,7 @@ class Connection {
 
   Database* owner_;
   sqlite3* db_;
+  bool checkpoint_deferred_ = false;
   // Idle prepared statements, at most one per SQL text.
   std::unordered_map<std::string, sqlite3_stmt*, StringHash, std::equal_to<>> cache_;
 };

