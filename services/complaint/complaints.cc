@@ -273,19 +273,24 @@ v1::EmployeeRef RefOf(const v1::Employee& e) {
   return ref;
 }
 
-// A change the service makes itself: the next version of `current`, stamped `now`.
-ComplaintChange SystemChange(const v1::Complaint& current, const std::string& actor_id, std::string event_type,
-                             absl::Time now) {
+// A change of `current` by `actor`: its next version, stamped `now`.
+ComplaintChange NextChange(const v1::Complaint& current, Actor actor, std::string event_type, absl::Time now) {
   ComplaintChange change;
   change.complaint_id = current.complaint_id();
   change.expected_version = current.version();
-  change.actor = Actor{actor_id, Actor::Kind::kSystem, "", ""};
+  change.actor = std::move(actor);
   change.now_us = Micros(now);
   change.event_type = std::move(event_type);
   change.updated = current;
   change.updated.set_version(current.version() + 1);
   *change.updated.mutable_update_time() = Stamp(now);
   return change;
+}
+
+// A change the service makes itself.
+ComplaintChange SystemChange(const v1::Complaint& current, const std::string& actor_id, std::string event_type,
+                             absl::Time now) {
+  return NextChange(current, Actor{actor_id, Actor::Kind::kSystem, "", ""}, std::move(event_type), now);
 }
 
 bool Unresolved(const v1::SubjectResolution& r) {
@@ -886,21 +891,14 @@ Result<v1::Complaint> Complaints::Transition(const v1::TransitionComplaintReques
   auto next = NextStatus(from, act);
   if (!next) return refused(AllowedActions(from));
 
-  ComplaintChange change;
-  change.complaint_id = current.complaint_id();
-  change.expected_version = current.version();
-  change.actor = actor;
-  change.now_us = Micros(now);
-  change.event_type = "complaint.transitioned";
+  ComplaintChange change = NextChange(current, actor, "complaint.transitioned", now);
   change.method = "TransitionComplaint";
   change.request_id = request.request_id();
   change.request_hash = request_hash;
   change.status_changed = *next != from;
   change.cascade_to_cluster = !member;
-  v1::Complaint u = current;
+  v1::Complaint& u = change.updated;
   u.set_status(*next);
-  u.set_version(current.version() + 1);
-  *u.mutable_update_time() = Stamp(now);
   u.set_status_reason(request.reason());
   change.payload = {{"action", ActionName(act)},
                     {"from", StatusLabel(from)},
@@ -1058,7 +1056,6 @@ Result<v1::Complaint> Complaints::Transition(const v1::TransitionComplaintReques
     default:
       break;
   }
-  change.updated = u;
   return ApplyChange(change);
 }
 
@@ -1170,21 +1167,14 @@ Result<v1::Complaint> Complaints::RecordOutcome(const v1::RecordOutcomeRequest& 
     // An outcome from an older case version than the recorded one changes nothing.
     if (current.has_outcome() && request.case_version() <= current.outcome().case_version()) return current;
 
-    ComplaintChange change;
-    change.complaint_id = current.complaint_id();
-    change.expected_version = current.version();
-    change.actor = actor;
-    change.now_us = Micros(now);
-    change.event_type = "complaint.outcome_recorded";
+    ComplaintChange change = NextChange(current, actor, "complaint.outcome_recorded", now);
     change.method = "RecordOutcome";
     change.request_id = request.request_id();
     change.request_hash = request_hash;
     change.status_changed = *next != from;
     change.cascade_to_cluster = true;
-    v1::Complaint u = current;
+    v1::Complaint& u = change.updated;
     u.set_status(*next);
-    u.set_version(current.version() + 1);
-    *u.mutable_update_time() = Stamp(now);
     if (forwarded_case.empty()) {
       // OpenCase succeeded but its answer was not recorded yet: the case exists, the sanction service says so.
       u.mutable_forwarding()->set_status(v1::FORWARDING_STATUS_DONE);
@@ -1207,7 +1197,6 @@ Result<v1::Complaint> Complaints::RecordOutcome(const v1::RecordOutcomeRequest& 
                       {"case_version", request.case_version()},
                       {"from", StatusLabel(from)},
                       {"to", StatusLabel(*next)}};
-    change.updated = u;
     auto applied = ApplyChange(change);
     // A concurrent change (the forwarding being recorded) moved the version: read again.
     if (applied.ok() || applied.error().kind != Error::Kind::kAborted || request.expected_version() > 0) {
