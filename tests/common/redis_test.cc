@@ -6,7 +6,9 @@
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <prometheus/registry.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -532,6 +535,25 @@ TEST(TestSupportTest, FreeLoopbackPortIsBindable) {
   addr.sin_port = htons(static_cast<uint16_t>(port));
   EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
   close(fd);
+}
+
+TEST(TestSupportTest, FreeLoopbackPortsAreReservedAndOutsideTheEphemeralRange) {
+  int ephemeral_low = 32768;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> ephemeral_low;
+  std::set<int> ports;
+  for (int i = 0; i < 20; ++i) {
+    const int port = FreeLoopbackPort();
+    ASSERT_GT(port, 0);
+    EXPECT_LT(port, ephemeral_low);
+    EXPECT_TRUE(ports.insert(port).second) << "port " << port << " handed out twice";
+  }
+  // Another test process asking now finds each of them locked.
+  for (int port : ports) {
+    const int fd = open(("/tmp/netra-test-ports/" + std::to_string(port)).c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    EXPECT_NE(flock(fd, LOCK_EX | LOCK_NB), 0) << "port " << port << " is not reserved";
+    close(fd);
+  }
 }
 
 TEST(TestSupportTest, TempDirIsRemovedRecursively) {

@@ -7,7 +7,9 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +21,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -106,21 +110,82 @@ bool DecodeChunked(const std::string& raw, std::string* body) {
 
 }  // namespace
 
-int FreeLoopbackPort() {
+namespace {
+
+// The first port of the kernel's ephemeral range, from which it also picks the local
+// ports of outgoing connections (gRPC clients, Redis pools); 32768 if it cannot be read.
+int EphemeralPortFloor() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  if (!(in >> low) || low <= 0) return 32768;
+  return low;
+}
+
+bool BindableOnLoopback(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
+  if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  int port = -1;
-  socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   close(fd);
-  return port;
+  return ok;
+}
+
+}  // namespace
+
+int FreeLoopbackPort() {
+  // A port taken from the ephemeral range could, between this call and the service's
+  // bind, become the local end of some process's outgoing connection: a rare "Address
+  // already in use" in a parallel test run. So ports come from just below that range,
+  // and each is reserved for this process's lifetime by an flock on a file shared by
+  // all test processes; the kernel releases it when the process exits, however it exits.
+  static std::mutex mutex;
+  static std::vector<int> held;  // lock descriptors, kept open until exit
+  const std::lock_guard<std::mutex> lock(mutex);
+  const int high = EphemeralPortFloor();  // exclusive
+  const int low = std::max(1024, high - 16384);
+  if (high - low < 1024) {
+    // No room below the ephemeral range: fall back to one the kernel picks.
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    int port = -1;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port = ntohs(addr.sin_port);
+    }
+    close(fd);
+    return port;
+  }
+  const std::string dir = "/tmp/netra-test-ports";
+  if (mkdir(dir.c_str(), 01777) != 0 && errno != EEXIST) return -1;
+  std::mt19937 random(std::random_device{}());
+  const int span = high - low;
+  const int start = static_cast<int>(random() % static_cast<unsigned>(span));
+  for (int i = 0; i < span; ++i) {
+    const int port = low + (start + i) % span;
+    const std::string path = dir + "/" + std::to_string(port);
+    const int fd = open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+    if (fd < 0) continue;
+    // flock locks belong to the open file description, so a port this process already
+    // holds fails here too.
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      close(fd);
+      continue;
+    }
+    if (!BindableOnLoopback(port)) {  // in use by something outside the tests
+      close(fd);
+      continue;
+    }
+    held.push_back(fd);
+    return port;
+  }
+  return -1;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,8 +29,10 @@ namespace netra::testing {
 const RegionDirectory& ShippedRegions();
 
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
-// Returns -1 if no socket could be bound.
+// A TCP port on 127.0.0.1, free now and reserved for this process until it exits: no
+// other test process is handed it, and it lies below the kernel's ephemeral range, so
+// no outgoing connection takes it either. A service told to listen on it can be
+// stopped and restarted on the same port. Returns -1 if none could be found.
 int FreeLoopbackPort();
 
 // A fresh directory (mkdtemp under $TMPDIR, else /tmp), removed recursively on destruction.
