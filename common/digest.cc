@@ -7,10 +7,19 @@
 
 namespace netra {
 
+namespace {
+// Fetched once: with EVP_sha256() every (re)initialisation looks the
+// implementation up again, a cost per digest where digests are per row.
+const EVP_MD* Sha256Md() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+}  // namespace
+
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
   // Only allocation can fail here; without a context nothing can be hashed.
   assert(ctx_ != nullptr);
-  EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(ctx_, Sha256Md(), nullptr);
 }
 
 Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
@@ -25,7 +34,7 @@ std::string Sha256::Finish() {
   unsigned int length = 0;
   EVP_DigestFinal_ex(ctx_, reinterpret_cast<unsigned char*>(out.data()), &length);
   out.resize(length);
-  EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(ctx_, Sha256Md(), nullptr);
   return out;
 }
 

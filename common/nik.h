@@ -4,6 +4,7 @@
 // comes from configuration (--nik-key-file); it is never logged.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,7 +17,7 @@ class NikHasher {
   static constexpr size_t kHashBytes = 32;
 
   // `key` must hold at least kMinKeyBytes bytes (LoadKey checks this).
-  explicit NikHasher(std::string key) : key_(std::move(key)) {}
+  explicit NikHasher(std::string key);
 
   // The 32-byte HMAC-SHA256 of `nik` (the caller has validated its 16 digits).
   std::string Hash(std::string_view nik) const;
@@ -27,7 +28,11 @@ class NikHasher {
   static std::optional<std::string> LoadKey(const std::string& path, std::string* error);
 
  private:
-  std::string key_;
+  // HMAC's two SHA-256 states after the key's inner and outer pad, computed
+  // once: OpenSSL's one-shot HMAC() looks SHA-256 up and builds them again on
+  // every call (an import hashes a NIK per row). Shared by copies; read-only.
+  struct Pads;
+  std::shared_ptr<const Pads> pads_;
 };
 
 }  // namespace netra

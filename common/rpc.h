@@ -77,6 +77,9 @@ class RequestHash {
 // A message's deterministic serialization (map entries in key order), to feed
 // a RequestHash.
 std::string DeterministicBytes(const google::protobuf::Message& message);
+// The same into *out, replacing its content and reusing its capacity (per-row
+// hashing of a stream).
+void DeterministicBytes(const google::protobuf::Message& message, std::string* out);
 // The request_hash of a request that is one message.
 std::string RequestHashOf(const google::protobuf::Message& message);
 

@@ -211,11 +211,13 @@ int64_t Statement::ColumnInt64(int col) const { return sqlite3_column_int64(stmt
 
 double Statement::ColumnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
 
-std::string Statement::ColumnText(int col) const {
+std::string Statement::ColumnText(int col) const { return std::string(ColumnTextView(col)); }
+
+std::string_view Statement::ColumnTextView(int col) const {
   const unsigned char* text = sqlite3_column_text(stmt_, col);
   int size = sqlite3_column_bytes(stmt_, col);
   if (text == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
+  return std::string_view(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
 }
 
 std::string Statement::ColumnBlob(int col) const {

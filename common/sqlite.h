@@ -110,6 +110,8 @@ class Statement {
   int64_t ColumnInt64(int col) const;
   double ColumnDouble(int col) const;
   std::string ColumnText(int col) const;
+  // The same without a copy: valid until the next Step, Reset or Bind.
+  std::string_view ColumnTextView(int col) const;
   std::string ColumnBlob(int col) const;
 
   const std::string& sql() const { return sql_; }

@@ -71,41 +71,32 @@ void ToProto(const Employee& e, netra::v1::Employee* out) {
   SetTime(e.update_micros, out->mutable_update_time());
 }
 
-namespace {
-// One body for both FromProto: `take` copies or moves a string field out.
-template <class Message, class Take>
-Employee EmployeeFrom(Message& in, Take take) {
+Employee FromProto(const netra::v1::Employee& in) {
   Employee e;
-  e.employee_type = in.employee_type();
-  e.nip = take(in.nip());
-  e.ni_pppk = take(in.ni_pppk());
-  e.agency_staff_id = take(in.agency_staff_id());
-  e.name = take(in.name());
-  e.gender = in.gender();
-  if (in.has_birth_date()) e.birth_date = GetDate(in.birth_date());
-  e.agency_code = take(in.agency_code());
-  e.agency_name = take(in.agency_name());
-  e.unit_code = take(in.unit_code());
-  e.unit_name = take(in.unit_name());
-  e.position = take(in.position());
-  e.rank = take(in.rank());
-  e.work_region_code = take(in.work_region_code());
-  e.employment_status = static_cast<EmploymentStatus>(in.employment_status());
-  e.ppk = {take(in.ppk().code()), take(in.ppk().name()), take(in.ppk().region_code())};
+  FromProto(in, &e);
   return e;
 }
-}  // namespace
 
-Employee FromProto(const netra::v1::Employee& in) {
-  return EmployeeFrom(in, [](const std::string& field) { return field; });
-}
-
-Employee FromProto(netra::v1::Employee&& in) {
-  // A set field's getter returns `in`'s own string, which is ours to empty;
-  // an empty one may be protobuf's shared default, never to be written.
-  return EmployeeFrom(in, [](const std::string& field) {
-    return field.empty() ? std::string() : std::move(const_cast<std::string&>(field));
-  });
+void FromProto(const netra::v1::Employee& in, Employee* out) {
+  Employee& e = *out;
+  e.employee_type = in.employee_type();
+  e.nip = in.nip();
+  e.ni_pppk = in.ni_pppk();
+  e.agency_staff_id = in.agency_staff_id();
+  e.name = in.name();
+  e.gender = in.gender();
+  e.birth_date = in.has_birth_date() ? GetDate(in.birth_date()) : DateValue{};
+  e.agency_code = in.agency_code();
+  e.agency_name = in.agency_name();
+  e.unit_code = in.unit_code();
+  e.unit_name = in.unit_name();
+  e.position = in.position();
+  e.rank = in.rank();
+  e.work_region_code = in.work_region_code();
+  e.employment_status = static_cast<EmploymentStatus>(in.employment_status());
+  e.ppk.code = in.ppk().code();
+  e.ppk.name = in.ppk().name();
+  e.ppk.region_code = in.ppk().region_code();
 }
 
 EmployeeCache::EmployeeCache(RedisClient& redis, prometheus::Registry& metrics, size_t local_entries)

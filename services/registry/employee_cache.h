@@ -20,8 +20,9 @@ namespace netra::registry {
 void ToProto(const Employee& employee, netra::v1::Employee* out);
 // Input fields only (output-only fields are ignored, as registry.proto says).
 Employee FromProto(const netra::v1::Employee& in);
-// The same, taking the strings out of `in` (imports: no copy per field).
-Employee FromProto(netra::v1::Employee&& in);
+// The same into *out: sets every input field, leaves the output-only ones.
+// Assigning into strings that have memory reuses it (an import's reused rows).
+void FromProto(const netra::v1::Employee& in, Employee* out);
 
 class EmployeeCache final : public EmployeeSnapshots {
  public:

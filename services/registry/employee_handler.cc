@@ -111,6 +111,7 @@ grpc::Status RegistryHandler::ImportEmployees(grpc::ServerContext* context,
       rejected_reported = now.rejected;
     };
     bool first = true;
+    std::string employee_bytes;  // one buffer for every row's hashed bytes
     while (reader->Read(&message)) {
       if (first) {
         first = false;
@@ -135,15 +136,17 @@ grpc::Status RegistryHandler::ImportEmployees(grpc::ServerContext* context,
         log::Info("import started", {{"source", message.source_name()}, {"replay", earlier ? "yes" : "no"}});
       }
       if (message.rows_size() > 10000) return InvalidArgument("rows", ViolationReason::kTooLong, "at most 10,000 rows per message");
-      for (auto& row : *message.mutable_rows()) {
+      for (const auto& row : message.rows()) {
         hash.Add(std::to_string(row.row_number()));
-        hash.Add(DeterministicBytes(row.employee()));
+        DeterministicBytes(row.employee(), &employee_bytes);
+        hash.Add(employee_bytes);
         std::string nik_hmac = NikPiece(nik_hasher_, row.nik());
         hash.Add(nik_hmac);
         if (earlier) continue;  // a retry of a completed import: answered from its record below
-        ImportRow input{row.row_number(), FromProto(std::move(*row.mutable_employee())),
-                        std::move(*row.mutable_nik()), std::move(nik_hmac)};
-        if (auto error = import->Add(std::move(input))) {
+        // Copied into a reused row, not moved: the message's strings keep
+        // their memory for the next message, and the row's keep theirs.
+        FromProto(row.employee(), &import->NextEmployee());
+        if (auto error = import->AddNext(row.row_number(), row.nik(), std::move(nik_hmac))) {
           report(import->summary());
           return ToStatus(*error);
         }

@@ -1,4 +1,4 @@
-// The registry's employee storage: the employees table with its FTS5 name
+// The registry's employee storage: the employees table with its name-token
 // index, per-case disciplinary records, and the idempotency records of
 // employee calls. SQL stays here; the domain (employees.h) sees plain structs.
 #pragma once
@@ -69,19 +69,54 @@ CREATE TABLE disciplinary_records (
 )sql";
 
 // Migration 6: bulk loads (EmployeeStore::UpsertBatch). While one is open the
-// secondary indexes of employees are dropped (their CREATE statements kept
-// here to be run again) and employees_fts lags behind: rows above fts_rowid
-// are not in it yet. Open <=> the one row of employee_bulk_load exists; it
-// survives a crash, and the next start finishes the load.
+// secondary indexes are dropped (their CREATE statements kept here to be run
+// again) and the name tokens lag behind: rows above the mark have none yet.
+// Open <=> the one row of employee_bulk_load exists; it survives a crash, and
+// the next start finishes the load.
 inline constexpr std::string_view kEmployeeBulkLoadSql = R"sql(
 CREATE TABLE employee_bulk_load (
   id        INTEGER PRIMARY KEY CHECK (id = 1),
-  fts_rowid INTEGER NOT NULL  -- employees with a larger rowid are not in employees_fts yet
+  fts_rowid INTEGER NOT NULL  -- employees with a larger rowid have no name tokens yet (see migration 7)
 );
 CREATE TABLE employee_deferred_indexes (
   name TEXT PRIMARY KEY,
   sql  TEXT NOT NULL           -- as sqlite_master held it
 ) WITHOUT ROWID;
+)sql";
+
+// Migration 7: name search by token instead of FTS5. One row per distinct
+// token of an employee's folded name (NameTokens), with the name's sort key
+// and the other search filters, so that the index below lists the employees
+// having a token in name order, and a search filters and pages them without
+// reading the employees table. The name index of employees, likewise
+// covering the filters, lists all employees in name order; it replaces the
+// region and agency indexes. rowid = employees.rowid * kMaxNameTokens + the
+// token's number: an employee's tokens are one rowid range (rewritten on a
+// change without another index), appended in rowid order by a bulk load.
+// A store that has employees gets their tokens at the next start: the load
+// this opens (mark 0) is finished before the registry serves.
+inline constexpr std::string_view kEmployeeNameTokensSql = R"sql(
+DROP TABLE employees_fts;
+DROP INDEX IF EXISTS employees_by_name;
+DROP INDEX IF EXISTS employees_by_region;
+DROP INDEX IF EXISTS employees_by_agency;
+DELETE FROM employee_deferred_indexes
+  WHERE name IN ('employees_by_name', 'employees_by_region', 'employees_by_agency');
+CREATE INDEX employees_by_name
+  ON employees(name_key, employee_id, work_region_code, agency_code, employee_type);
+CREATE TABLE employee_name_tokens (
+  token            TEXT NOT NULL,
+  name_key         TEXT NOT NULL,
+  employee_id      TEXT NOT NULL,
+  work_region_code TEXT NOT NULL,
+  agency_code      TEXT NOT NULL,
+  employee_type    INTEGER NOT NULL
+);
+CREATE INDEX employee_name_tokens_by_token
+  ON employee_name_tokens(token, name_key, employee_id, work_region_code, agency_code, employee_type);
+ALTER TABLE employee_bulk_load RENAME COLUMN fts_rowid TO tokens_rowid;
+INSERT INTO employee_bulk_load(id, tokens_rowid) SELECT 1, 0 WHERE EXISTS (SELECT 1 FROM employees)
+  ON CONFLICT(id) DO UPDATE SET tokens_rowid = 0;
 )sql";
 
 // The outcome of writing one validated employee.
@@ -92,9 +127,7 @@ struct StoredWrite {
 
 // A search, in store terms (validated by the domain).
 struct EmployeeQuery {
-  std::string fts_query;    // FTS5 MATCH expression; empty = no name filter
-  std::vector<std::string> fts_tokens;     // its tokens as given (no '"' in them)
-  std::vector<std::string> name_prefixes;  // the same, folded as FoldName folds (for NameKeyMatches)
+  std::vector<std::string> name_prefixes;  // query tokens folded by FoldName; empty = no name filter
   std::string region_code;  // one kab/kota: work_region_code = this; empty = see the range
   std::string region_low, region_high;  // work_region_code range [low, high) (a province); empty = any
   std::string agency_code;  // empty = any
@@ -103,14 +136,17 @@ struct EmployeeQuery {
   int limit = 50;
 };
 
-// How Search picks its plan for a name query. Few matches: FTS5 finds all of
-// them and SQLite sorts them by name (cost grows with the matches). Many
-// matches: walk an index in name order from the page position and test each
-// folded name against the query (cost grows with page size / match density).
-// Tests lower the thresholds to exercise both plans on small data.
+// How Search picks its plan for a name query. It drives with the query
+// token that starts the fewest distinct name tokens: when there are few, it
+// reads each such token's employees in name order from the page position
+// and keeps the first page of those matching the whole query ("merge"); when
+// there are many (a short, common prefix), matches are dense, and walking
+// all employees in name order from the page position finds a page sooner
+// ("walk"), unless it reads walk_budget rows first: then the merge.
+// Tests lower the thresholds to exercise every plan on small data.
 struct SearchPlanning {
-  int64_t dense_matches = 2000;  // at least this many FTS matches: walk
-  int64_t walk_budget = 100000;  // index rows a walk may read before the sort plan takes over
+  int max_merge_tokens = 64;     // more distinct tokens under the driving prefix: walk
+  int64_t walk_budget = 20000;   // rows a walk may read before the merge takes over
 };
 
 class EmployeeStore {
@@ -137,15 +173,16 @@ class EmployeeStore {
   };
   BatchResult UpsertBatch(std::span<const EmployeeWrite> writes, bool may_open_bulk_load = false);
   static constexpr int kImportCacheKib = 48 * 1024;  // page cache of a batch's connection
+  static constexpr int kIndexCacheKib = 8 * 1024;    // ... and while a bulk load's indexes are built
   static constexpr int kImportWalPages = 32768;      // 128 MB of WAL before a batch checkpoints
 
   // Bulk loads. Rows go into the table and its unique id index only; the
-  // name, region, agency and NIK indexes are dropped and FTS5 is filled
-  // later. Finishing fills FTS5 in rowid order and creates the indexes again
-  // (CREATE INDEX sorts once instead of a random insert per row), in steps
-  // of their own transactions so that other writers get in between.
-  // Searches stay exact meanwhile: they read the state in their snapshot and
-  // scan the rows FTS5 does not have yet instead of walking a missing index.
+  // name, NIK and token indexes are dropped and the new rows' tokens are
+  // written later. Finishing appends those tokens in rowid
+  // order and creates the indexes again (CREATE INDEX sorts once instead of
+  // a random insert per row), in steps of their own transactions so that
+  // other writers get in between. Searches stay exact meanwhile: with no
+  // index to use, they scan the table (slow, but only while a load runs).
   bool BulkLoadOpen();
   // Whether this process opened the load that is open (an import is running
   // it); a load open but unowned was left by a crash or a failed finish.

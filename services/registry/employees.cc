@@ -1,12 +1,14 @@
 #include "services/registry/employees.h"
 
-#include <openssl/sha.h>
-
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <functional>
+#include <unordered_set>
 
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/digest.h"
 #include "common/log.h"
 #include "common/paging.h"
 #include "common/sqlite.h"
@@ -98,34 +100,57 @@ std::optional<Gender> ToGender(int gender) {
   return std::nullopt;
 }
 
-std::string Sha256(std::string_view data) {
-  unsigned char out[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
-  return std::string(reinterpret_cast<const char*>(out), sizeof out);
-}
-
 // What a client supplies, in one canonical string: equal strings mean an
-// upsert would change nothing (output-only fields and the NIK excluded).
+// upsert would change nothing (output-only fields and the NIK excluded). The
+// stored hashes are SHA-256 of exactly these bytes. Built in a per-thread
+// buffer and hashed by a per-thread context: an import hashes every row.
 std::string ContentHash(const Employee& e) {
-  std::string s;
-  auto add = [&s](std::string_view part) {
-    s += std::to_string(part.size());
+  thread_local std::string s;
+  thread_local Sha256 sha;
+  s.clear();
+  auto add = [](std::string_view part) {
+    char digits[24];
+    s.append(digits, std::to_chars(digits, digits + sizeof digits, part.size()).ptr);
     s += ':';
     s += part;
   };
-  add(std::to_string(e.employee_type));
+  auto add_number = [&add](int64_t number) {
+    char digits[24];
+    add(std::string_view(digits, std::to_chars(digits, digits + sizeof digits, number).ptr - digits));
+  };
+  add_number(e.employee_type);
   add(e.nip);
   add(e.ni_pppk);
   add(e.agency_staff_id);
   add(e.name);
-  add(std::to_string(e.gender));
-  add(std::to_string(e.birth_date.year * 10000 + e.birth_date.month * 100 + e.birth_date.day));
+  add_number(e.gender);
+  add_number(e.birth_date.year * 10000 + e.birth_date.month * 100 + e.birth_date.day);
   for (const auto* field : {&e.agency_code, &e.agency_name, &e.unit_code, &e.unit_name, &e.position, &e.rank,
                             &e.work_region_code, &e.ppk.code, &e.ppk.name, &e.ppk.region_code}) {
     add(*field);
   }
-  add(std::to_string(static_cast<int>(e.employment_status)));
-  return Sha256(s);
+  add_number(static_cast<int>(e.employment_status));
+  return sha.Update(s).Finish();
+}
+
+// The field paths of an employee under one prefix ("employee" ->
+// "employee.nip"), for the checks that run on every row whether or not they
+// find a problem; built once per prefix and thread, not per row.
+struct EmployeePaths {
+  explicit EmployeePaths(std::string_view p)
+      : prefix(p), nip(Path(p, "nip")), ni_pppk(Path(p, "ni_pppk")), agency_staff_id(Path(p, "agency_staff_id")),
+        name(Path(p, "name")), birth_date(Path(p, "birth_date")), agency_code(Path(p, "agency_code")),
+        agency_name(Path(p, "agency_name")), unit_code(Path(p, "unit_code")), unit_name(Path(p, "unit_name")),
+        position(Path(p, "position")), work_region_code(Path(p, "work_region_code")), ppk_code(Path(p, "ppk.code")),
+        ppk_name(Path(p, "ppk.name")), ppk_region_code(Path(p, "ppk.region_code")) {}
+  std::string prefix, nip, ni_pppk, agency_staff_id, name, birth_date, agency_code, agency_name, unit_code,
+      unit_name, position, work_region_code, ppk_code, ppk_name, ppk_region_code;
+};
+
+const EmployeePaths& PathsUnder(const std::string& prefix) {
+  thread_local std::optional<EmployeePaths> last;
+  if (!last || last->prefix != prefix) last.emplace(prefix);
+  return *last;
 }
 
 // An employee id as registry.proto defines it: 18 digits (NIP / NI PPPK) or
@@ -254,25 +279,31 @@ std::string FoldName(std::string_view name) {
   return out;
 }
 
-bool NameKeyMatches(std::string_view name_key, std::span<const std::string> prefixes) {
-  // Tokens of a folded name: runs of bytes other than ASCII punctuation and
-  // spaces (as the query is split; non-ASCII letters stay inside a token).
+std::vector<std::string_view> NameTokens(std::string_view name_key) {
   auto token_char = [](char c) { return static_cast<unsigned char>(c) >= 0x80 || IsCodeChar(c, ""); };
-  for (const auto& prefix : prefixes) {
-    bool found = false;
-    for (size_t i = 0; i < name_key.size() && !found;) {
-      if (!token_char(name_key[i])) {
-        ++i;
-        continue;
-      }
-      size_t end = i;
-      while (end < name_key.size() && token_char(name_key[end])) ++end;
-      found = name_key.substr(i, end - i).starts_with(prefix);
-      i = end;
+  std::vector<std::string_view> tokens;
+  for (size_t i = 0; i < name_key.size();) {
+    if (!token_char(name_key[i])) {
+      ++i;
+      continue;
     }
-    if (!found) return false;
+    size_t end = i;
+    while (end < name_key.size() && token_char(name_key[end])) ++end;
+    const std::string_view token = name_key.substr(i, end - i);
+    if (std::find(tokens.begin(), tokens.end(), token) == tokens.end() && tokens.size() < kMaxNameTokens) {
+      tokens.push_back(token);
+    }
+    i = end;
   }
-  return true;
+  return tokens;
+}
+
+bool NameKeyMatches(std::string_view name_key, std::span<const std::string> prefixes) {
+  if (prefixes.empty()) return true;
+  const auto tokens = NameTokens(name_key);
+  return std::all_of(prefixes.begin(), prefixes.end(), [&](const std::string& prefix) {
+    return std::any_of(tokens.begin(), tokens.end(), [&](std::string_view t) { return t.starts_with(prefix); });
+  });
 }
 
 std::string EmployeeDirectory::DeriveId(const Employee& e) {
@@ -293,7 +324,8 @@ Violations EmployeeDirectory::ValidateRequestId(const std::string& request_id, c
 Violations EmployeeDirectory::Validate(Employee& e, const std::string& nik, const std::string& prefix,
                                        const std::string& nik_field) const {
   Violations v;
-  const auto path = [&prefix](std::string_view child) { return Path(prefix, child); };
+  const auto path = [&prefix](std::string_view child) { return Path(prefix, child); };  // for problems only
+  const EmployeePaths& paths = PathsUnder(prefix);
   const absl::CivilDay today = TodayUtc();
 
   // Identifier matching the type, and what it says about the person.
@@ -323,21 +355,21 @@ Violations EmployeeDirectory::Validate(Employee& e, const std::string& nik, cons
       }
     }
     if (type == EmployeeType::kPns) {
-      if (auto info = ParseNip(e.nip, path("nip"), v, today)) {
+      if (auto info = ParseNip(e.nip, paths.nip, v, today)) {
         id_birth = info->birth_date, id_gender = info->gender, id_ok = true;
       }
     } else if (type == EmployeeType::kPppk) {
-      if (auto info = ParseNiPppk(e.ni_pppk, path("ni_pppk"), v, today)) {
+      if (auto info = ParseNiPppk(e.ni_pppk, paths.ni_pppk, v, today)) {
         id_birth = info->birth_date, id_gender = info->gender, id_ok = true;
       }
     } else {
       size_t before = v.size();
-      CheckCode(v, path("agency_staff_id"), e.agency_staff_id, 1, kMaxCode, "._/-");
+      CheckCode(v, paths.agency_staff_id, e.agency_staff_id, 1, kMaxCode, "._/-");
       id_ok = v.size() == before;
     }
   }
 
-  CheckText(v, path("name"), e.name, kMaxName, true);
+  CheckText(v, paths.name, e.name, kMaxName, true);
   auto gender = ToGender(e.gender);
   if (e.gender == 0) {
     v.Add(path("gender"), ViolationReason::kRequired, "is required");
@@ -346,18 +378,18 @@ Violations EmployeeDirectory::Validate(Employee& e, const std::string& nik, cons
   } else if (id_gender && *id_gender != *gender) {
     v.Add(path("gender"), ViolationReason::kInconsistent, "does not agree with the gender digit of the identifier");
   }
-  auto birth = CheckDate(v, path("birth_date"), e.birth_date, true, today);
+  auto birth = CheckDate(v, paths.birth_date, e.birth_date, true, today);
   if (birth && id_birth && *birth != *id_birth) {
-    v.Add(path("birth_date"), ViolationReason::kInconsistent, "does not agree with the birth date in the identifier");
+    v.Add(paths.birth_date, ViolationReason::kInconsistent, "does not agree with the birth date in the identifier");
   }
 
   size_t before_agency = v.size();
-  CheckCode(v, path("agency_code"), e.agency_code, 1, kMaxCode, "._-");
+  CheckCode(v, paths.agency_code, e.agency_code, 1, kMaxCode, "._-");
   const bool agency_ok = v.size() == before_agency;
-  CheckText(v, path("agency_name"), e.agency_name, kMaxText, true);
-  CheckCode(v, path("unit_code"), e.unit_code, 0, kMaxUnitCode, "._-");
-  CheckText(v, path("unit_name"), e.unit_name, kMaxText, false);
-  CheckText(v, path("position"), e.position, kMaxText, false);
+  CheckText(v, paths.agency_name, e.agency_name, kMaxText, true);
+  CheckCode(v, paths.unit_code, e.unit_code, 0, kMaxUnitCode, "._-");
+  CheckText(v, paths.unit_name, e.unit_name, kMaxText, false);
+  CheckText(v, paths.position, e.position, kMaxText, false);
   if (!e.rank.empty()) {
     if (type_known && e.employee_type != static_cast<int>(EmployeeType::kPns)) {
       v.Add(path("rank"), ViolationReason::kInconsistent, "only a PNS has a rank");
@@ -366,7 +398,7 @@ Violations EmployeeDirectory::Validate(Employee& e, const std::string& nik, cons
     }
   }
 
-  const std::string region_field = path("work_region_code");
+  const std::string& region_field = paths.work_region_code;
   if (auto level = ParseRegionCode(e.work_region_code, region_field, v)) {
     if (*level != RegionLevel::kRegency) {
       v.Add(region_field, ViolationReason::kInvalidFormat, "must be a kabupaten/kota code NN.NN");
@@ -378,10 +410,10 @@ Violations EmployeeDirectory::Validate(Employee& e, const std::string& nik, cons
   if (status < 0 || status > 4) v.Add(path("employment_status"), ViolationReason::kOutOfRange, "unknown employment status");
 
   if (!e.ppk.code.empty() || !e.ppk.name.empty() || !e.ppk.region_code.empty()) {
-    CheckCode(v, path("ppk.code"), e.ppk.code, 1, kMaxPpkCode, "._:-");
-    CheckText(v, path("ppk.name"), e.ppk.name, kMaxText, false);
+    CheckCode(v, paths.ppk_code, e.ppk.code, 1, kMaxPpkCode, "._:-");
+    CheckText(v, paths.ppk_name, e.ppk.name, kMaxText, false);
     if (!e.ppk.region_code.empty()) {
-      const std::string field = path("ppk.region_code");
+      const std::string& field = paths.ppk_region_code;
       if (auto level = ParseRegionCode(e.ppk.region_code, field, v)) {
         if (*level == RegionLevel::kDistrict) {
           v.Add(field, ViolationReason::kInvalidFormat, "must be a province NN or kabupaten/kota NN.NN code");
@@ -409,15 +441,25 @@ std::variant<EmployeeWrite, Violations> EmployeeDirectory::Prepare(Employee empl
                                                                    const std::string& prefix,
                                                                    const std::string& nik_field,
                                                                    std::string nik_hmac) const {
+  EmployeeWrite write;
+  write.employee = std::move(employee);
+  Violations v = PrepareInPlace(write, nik, prefix, nik_field, std::move(nik_hmac));
+  if (!v.empty()) return v;
+  return write;
+}
+
+Violations EmployeeDirectory::PrepareInPlace(EmployeeWrite& write, const std::string& nik, const std::string& prefix,
+                                             const std::string& nik_field, std::string nik_hmac) const {
+  Employee& employee = write.employee;
   employee.employee_id.clear();
   Violations v = Validate(employee, nik, prefix, nik_field);
   if (!v.empty()) return v;
   if (employee.employment_status == EmploymentStatus::kUnspecified) employee.employment_status = EmploymentStatus::kActive;
-  EmployeeWrite write;
   write.content_hash = ContentHash(employee);
+  write.name_key = FoldName(employee.name);
+  write.nik_hmac.clear();
   if (!nik.empty()) write.nik_hmac = nik_hmac.empty() ? nik_hasher_.Hash(nik) : std::move(nik_hmac);
-  write.employee = std::move(employee);
-  return write;
+  return v;
 }
 
 std::optional<Employee> EmployeeDirectory::Load(const std::string& employee_id) {
@@ -457,8 +499,8 @@ Result<EmployeePage> EmployeeDirectory::Search(const EmployeeSearch& s) {
   EmployeeQuery query;
   CheckText(v, "name_query", s.name_query, kMaxName, false);
   if (v.empty() && !s.name_query.empty()) {
-    // Each token a quoted prefix; FTS5's tokenizer folds case and diacritics
-    // on both sides. ASCII punctuation separates tokens as it does in names.
+    // Each token a prefix of some token of the name, both folded (case and
+    // diacritics). ASCII punctuation separates tokens as it does in names.
     std::vector<std::string> tokens(1);
     for (char c : s.name_query) {
       if (static_cast<unsigned char>(c) < 0x80 && !IsCodeChar(c, "")) {
@@ -473,12 +515,7 @@ Result<EmployeePage> EmployeeDirectory::Search(const EmployeeSearch& s) {
     } else if (tokens.size() > kMaxQueryTokens) {
       v.Add("name_query", ViolationReason::kTooLong, "at most " + std::to_string(kMaxQueryTokens) + " words");
     }
-    for (const auto& token : tokens) {
-      if (!query.fts_query.empty()) query.fts_query += " AND ";
-      query.fts_query += "\"" + token + "\"*";  // tokens hold no '"' (ASCII punctuation split above)
-      query.fts_tokens.push_back(token);
-      query.name_prefixes.push_back(FoldName(token));
-    }
+    for (const auto& token : tokens) query.name_prefixes.push_back(FoldName(token));
   }
   if (!s.region_code.empty()) {
     if (auto level = ParseRegionCode(s.region_code, "region_code", v)) {
@@ -608,13 +645,25 @@ void EmployeeImport::Reject(RowError error) {
 }
 
 std::optional<Error> EmployeeImport::Add(ImportRow row) {
+  NextEmployee() = std::move(row.employee);
+  return AddNext(row.row_number, row.nik, std::move(row.nik_hmac));
+}
+
+Employee& EmployeeImport::NextEmployee() {
+  if (batch_.capacity() < BatchLimit()) batch_.reserve(BatchLimit());
+  if (batch_rows_in_use_ == batch_.size()) batch_.emplace_back();
+  return batch_[batch_rows_in_use_].employee;
+}
+
+std::optional<Error> EmployeeImport::AddNext(int64_t row_number, const std::string& nik, std::string nik_hmac) {
   ++summary_.received;
-  auto prepared = directory_.Prepare(std::move(row.employee), row.nik, "employee", "nik", std::move(row.nik_hmac));
-  if (auto* problems = std::get_if<Violations>(&prepared)) {
-    Reject(RowError{row.row_number, {}, std::move(*problems)});
+  // Validated where the batch keeps it; a rejected row leaves its slot to the next.
+  EmployeeWrite& write = batch_[batch_rows_in_use_];
+  Violations problems = directory_.PrepareInPlace(write, nik, "employee", "nik", std::move(nik_hmac));
+  if (!problems.empty()) {
+    Reject(RowError{row_number, {}, std::move(problems)});
     return std::nullopt;
   }
-  auto& write = std::get<EmployeeWrite>(prepared);
   // 64-bit fingerprints keep a million ids in a few tens of MB; a collision
   // (odds ~1e-8 per million rows) would reject a row, never lose one silently.
   if (!seen_.insert(std::hash<std::string>{}(write.employee.employee_id)).second) {
@@ -622,13 +671,10 @@ std::optional<Error> EmployeeImport::Add(ImportRow row) {
     Violations v;
     v.Add(kIdField[write.employee.employee_type], ViolationReason::kInconsistent,
           "the same employee appears in an earlier row of this import");
-    Reject(RowError{row.row_number, write.employee.employee_id, std::move(v)});
+    Reject(RowError{row_number, write.employee.employee_id, std::move(v)});
     return std::nullopt;
   }
-  batch_.push_back(std::move(write));
-  // A bulk load's batches are larger: they touch the id index at random
-  // places, so rows per touched page grow with the batch.
-  if (batch_.size() >= batch_rows_ * (bulk_batches_ ? kBulkBatchFactor : 1)) return Flush();
+  if (++batch_rows_in_use_ >= BatchLimit()) return Flush();
   return std::nullopt;
 }
 
@@ -668,9 +714,13 @@ std::optional<Error> EmployeeImport::Collect() {
 
 std::optional<Error> EmployeeImport::Flush() {
   if (auto error = Collect()) return error;
-  if (batch_.empty()) return std::nullopt;
+  if (batch_rows_in_use_ == 0) return std::nullopt;
   const bool large = summary_.received >= bulk_min_rows_ && summary_.received * 4 >= table_rows_;
-  in_flight_ = std::async(std::launch::async, [this, large, batch = std::move(batch_)]() -> Result<ImportSummary> {
+  // The writer has the slots until the next Collect; they come back to be filled again.
+  std::swap(batch_, writing_);
+  const std::span<const EmployeeWrite> batch(writing_.data(), batch_rows_in_use_);
+  batch_rows_in_use_ = 0;
+  in_flight_ = std::async(std::launch::async, [this, large, batch]() -> Result<ImportSummary> {
     std::vector<UpsertResult> stored;
     try {
       auto written = directory_.store_.UpsertBatch(batch, large);
@@ -692,8 +742,6 @@ std::optional<Error> EmployeeImport::Flush() {
     if (committed_) committed_(counts);
     return counts;
   });
-  batch_.clear();
-  batch_.reserve(batch_rows_);
   return std::nullopt;
 }
 

@@ -11,10 +11,10 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <unordered_set>
 #include <variant>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/time/civil_time.h"
 #include "common/identifiers.h"
 #include "common/nik.h"
@@ -168,6 +168,7 @@ struct EmployeeWrite {
   Employee employee;
   std::string content_hash;
   std::string nik_hmac;
+  std::string name_key;  // FoldName(employee.name), folded here so that an import's writer thread need not
 };
 
 class EmployeeDirectory;
@@ -195,6 +196,12 @@ class EmployeeImport {
   // Validates and queues one row; hands a full batch to the writer. An Error
   // means the store failed (the import stops; committed batches stay).
   std::optional<Error> Add(ImportRow row);
+  // The same for a row built in place: NextEmployee() is where the next row
+  // goes, a slot of a batch written before; the caller sets every input field
+  // (FromProto) and calls AddNext. Assigning into the slot's strings reuses
+  // their memory, so a long import allocates almost nothing per row.
+  Employee& NextEmployee();
+  std::optional<Error> AddNext(int64_t row_number, const std::string& nik, std::string nik_hmac = {});
   // Writes what is queued, waits for it; the summary of the whole import.
   Result<ImportSummary> Finish();
   // Rows received and rejected so far, and those of batches already collected.
@@ -207,6 +214,9 @@ class EmployeeImport {
       : directory_(directory), max_row_errors_(max_row_errors), batch_rows_(batch_rows),
         bulk_min_rows_(bulk_min_rows), table_rows_(table_rows), committed_(std::move(committed)) {}
   std::optional<Error> Flush();
+  // Rows per batch. A bulk load's batches are larger: they touch the id index
+  // at random places, so rows per touched page grow with the batch.
+  size_t BatchLimit() const { return batch_rows_ * (bulk_batches_ ? kBulkBatchFactor : 1); }
   std::optional<Error> Collect();  // waits for the batch in flight and adds its counts
   std::optional<Error> FinishBulkLoad();
   void Reject(RowError error);
@@ -219,9 +229,12 @@ class EmployeeImport {
   bool bulk_batches_ = false;           // owns_bulk_load_ as of the last Collect
   static constexpr size_t kBulkBatchFactor = 4;
   BatchCommitted committed_;
-  std::vector<EmployeeWrite> batch_;
+  // Two sets of slots, swapped at each Flush: the batch being filled (its
+  // first batch_rows_in_use_) and the one the writer has.
+  std::vector<EmployeeWrite> batch_, writing_;
+  size_t batch_rows_in_use_ = 0;
   std::future<Result<ImportSummary>> in_flight_;
-  std::unordered_set<uint64_t> seen_;
+  absl::flat_hash_set<uint64_t> seen_;  // open addressing: no allocation per row
   ImportSummary summary_;
 };
 
@@ -271,6 +284,9 @@ class EmployeeDirectory {
  private:
   friend class EmployeeImport;
   std::optional<Employee> Load(const std::string& employee_id);
+  // Prepare on a write whose `employee` is set, in place (an import's batch slot).
+  Violations PrepareInPlace(EmployeeWrite& write, const std::string& nik, const std::string& prefix,
+                            const std::string& nik_field, std::string nik_hmac) const;
 
   EmployeeStore& store_;
   EmployeeSnapshots& snapshots_;
@@ -282,11 +298,15 @@ class EmployeeDirectory {
 // valid UTF-8 and no control characters; the number of code points, or nullopt.
 std::optional<size_t> CountCodePoints(std::string_view text);
 // Lower-case, diacritics removed (Latin letters), spaces collapsed: the key
-// names are sorted by, matching FTS5's unicode61 remove_diacritics folding.
+// names are sorted by and searched on.
 std::string FoldName(std::string_view name);
+// The distinct tokens of a folded name, in order: runs of bytes other than
+// spaces and ASCII punctuation (as a query is split; non-ASCII letters stay
+// inside a token). At most kMaxNameTokens (a 200-character name has fewer).
+inline constexpr size_t kMaxNameTokens = 128;
+std::vector<std::string_view> NameTokens(std::string_view name_key);
 // Whether every one of `prefixes` (query tokens folded by FoldName) starts a
-// token of `name_key` (a FoldName result): the FTS5 name match, on the folded
-// name, for the search plan that walks names in order.
+// token of `name_key` (a FoldName result): what a name search matches.
 bool NameKeyMatches(std::string_view name_key, std::span<const std::string> prefixes);
 
 }  // namespace netra::registry

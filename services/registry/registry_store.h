@@ -17,6 +17,7 @@ inline const Migration kMigrations[] = {
     {4, "pledges", kPreventionSql},
     {5, "party-membership screening", kPartyScreeningSql},
     {6, "employee bulk loads", kEmployeeBulkLoadSql},
+    {7, "employee name tokens", kEmployeeNameTokensSql},
 };
 
 }  // namespace netra::registry

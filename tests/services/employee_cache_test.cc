@@ -101,5 +101,42 @@ TEST_F(EmployeeCacheTest, WithoutTheSubscriptionEveryReadGoesToTheStore) {
   EXPECT_EQ(Read(0, 8), 7);  // then served without the store
 }
 
+// An import converts every row into a reused Employee: nothing of the row
+// before may remain in it (a rank, a PPK, a birth date the new row lacks).
+TEST(EmployeeFromProtoTest, ConvertingIntoAUsedEmployeeKeepsNothingOfTheLastOne) {
+  netra::v1::Employee full;
+  full.set_employee_type(netra::v1::EMPLOYEE_TYPE_PNS);
+  full.set_nip("198503122010011001");
+  full.set_name("Budi Santoso");
+  full.set_gender(netra::v1::GENDER_MALE);
+  full.mutable_birth_date()->set_year(1985);
+  full.mutable_birth_date()->set_month(3);
+  full.mutable_birth_date()->set_day(12);
+  full.set_agency_code("PEMKOT-SMG");
+  full.set_agency_name("Pemerintah Kota Semarang");
+  full.set_unit_code("BKPSDM");
+  full.set_unit_name("Badan Kepegawaian");
+  full.set_position("Analis Kepegawaian");
+  full.set_rank("III/a");
+  full.set_work_region_code("33.74");
+  full.set_employment_status(netra::v1::EMPLOYMENT_STATUS_RETIRED);
+  full.mutable_ppk()->set_code("WALIKOTA-SMG");
+  full.mutable_ppk()->set_name("Wali Kota Semarang");
+  full.mutable_ppk()->set_region_code("33.74");
+  netra::v1::Employee minimal;
+  minimal.set_employee_type(netra::v1::EMPLOYEE_TYPE_PPPK);
+  minimal.set_ni_pppk("198805152023012005");
+  minimal.set_name("Sri");
+
+  Employee reused;
+  FromProto(full, &reused);
+  FromProto(minimal, &reused);
+  netra::v1::Employee got, want;
+  ToProto(reused, &got);
+  ToProto(FromProto(minimal), &want);
+  EXPECT_EQ(got.DebugString(), want.DebugString());
+  EXPECT_TRUE(reused.rank.empty() && reused.ppk.code.empty() && reused.birth_date.empty() && reused.nip.empty());
+}
+
 }  // namespace
 }  // namespace netra::registry

@@ -5,8 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <set>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/sqlite.h"
 #include "services/registry/employee_store.h"
 #include "services/registry/registry_store.h"
@@ -367,13 +371,13 @@ TEST_F(EmployeesTest, BothSearchPlansGiveTheSameRowsInTheSameOrder) {
     if (i % 2 == 1) e.agency_code = "PEMKAB-CLP";
     ASSERT_TRUE(Upsert(e).ok()) << names[i];
   }
-  // The sort plan (the default on data this small); the merged plan with the
-  // rest walked (any match is "many") and with the rest sorted (under three
-  // is "few"); and walks that run out of budget and hand over to sorting.
+  // The merge (the default on data this small), the walk (any distinct
+  // token is "many"), the walk handing over to the merge at once, and the
+  // merge only for a driving prefix of at most two tokens.
   std::vector<std::unique_ptr<EmployeeStore>> stores;
   std::vector<std::unique_ptr<EmployeeDirectory>> directories;
   for (SearchPlanning planning :
-       {SearchPlanning{}, SearchPlanning{1, 1000000}, SearchPlanning{3, 1000000}, SearchPlanning{1, 2}}) {
+       {SearchPlanning{}, SearchPlanning{0, 1000000}, SearchPlanning{0, 1}, SearchPlanning{2, 3}}) {
     stores.push_back(std::make_unique<EmployeeStore>(*db_, planning));
     directories.push_back(
         std::make_unique<EmployeeDirectory>(*stores.back(), snapshots_, netra::testing::ShippedRegions(), hasher_));
@@ -397,6 +401,23 @@ TEST_F(EmployeesTest, BothSearchPlansGiveTheSameRowsInTheSameOrder) {
     }
   }
   EXPECT_GT(non_empty, 100);  // the comparison is not vacuous
+  // And the merge is exact: every page equals a filter of all employees.
+  for (std::string query : {"sit", "si am", "s", "eka", "o brien"}) {
+    EmployeeSearch search{query, "", "", 0, 2, ""};
+    std::vector<std::pair<std::string, std::string>> all;  // (folded name, id) of every match
+    std::vector<std::string> prefixes;
+    for (absl::string_view t : absl::StrSplit(query, ' ')) prefixes.push_back(FoldName(std::string(t)));
+    for (size_t i = 0; i < names.size(); ++i) {
+      const std::string serial = std::to_string(i + 1);
+      if (NameKeyMatches(FoldName(names[i]), prefixes)) {
+        all.emplace_back(FoldName(names[i]), "198503122010012" + std::string(3 - serial.size(), '0') + serial);
+      }
+    }
+    std::sort(all.begin(), all.end());
+    std::vector<std::string> expected;
+    for (const auto& [key, id] : all) expected.push_back(id);
+    EXPECT_EQ(all_pages(*directories[0], search), expected) << query;
+  }
   EXPECT_EQ(all_pages(*directories[1], EmployeeSearch{"sit", "", "", 0, 3, ""}).size(), 11u);
 }
 
@@ -490,7 +511,9 @@ class BulkLoadTest : public EmployeesTest {
   std::set<std::string> SecondaryIndexes() {
     return db_->Read([](Connection& c) {
       std::set<std::string> names;
-      auto s = c.Prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'employees' AND sql IS NOT NULL");
+      auto s = c.Prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('employees', 'employee_name_tokens') "
+          "AND sql IS NOT NULL");
       while (s.Step()) names.insert(s.ColumnText(0));
       return names;
     });
@@ -510,29 +533,32 @@ class BulkLoadTest : public EmployeesTest {
     return out;
   }
 
-  // Each query token's FTS5 matches are exactly the employees whose folded
-  // name has the token: every row indexed, once.
-  void ExpectFtsHasEveryNameOnce() {
+  // The token rows are exactly the distinct tokens of every employee's
+  // folded name, with its current search columns.
+  void ExpectTokensOfEveryName() {
     db_->Read([](Connection& c) {
-      for (std::string token : {"sit", "budi", "a", "s", "eka", "baru"}) {
-        auto fts = c.Prepare("SELECT rowid FROM employees_fts WHERE employees_fts MATCH ?1 ORDER BY rowid");
-        fts.Bind(1, "\"" + token + "\"*");
-        std::vector<int64_t> indexed;
-        while (fts.Step()) indexed.push_back(fts.ColumnInt64(0));
-        auto all = c.Prepare("SELECT rowid, name_key FROM employees ORDER BY rowid");
-        std::vector<int64_t> expected;
-        const std::vector<std::string> prefixes = {token};
-        while (all.Step()) {
-          if (NameKeyMatches(all.ColumnText(1), prefixes)) expected.push_back(all.ColumnInt64(0));
+      std::multiset<std::string> expected, stored;
+      auto all = c.Prepare("SELECT name_key, employee_id, work_region_code, agency_code, employee_type FROM employees");
+      while (all.Step()) {
+        const std::string name_key = all.ColumnText(0);
+        for (std::string_view token : NameTokens(name_key)) {
+          expected.insert(absl::StrCat(std::string(token), "|", all.ColumnText(0), "|", all.ColumnText(1), "|", all.ColumnText(2),
+                                       "|", all.ColumnText(3), "|", all.ColumnInt64(4)));
         }
-        EXPECT_EQ(indexed, expected) << token;
       }
+      auto tokens = c.Prepare(
+          "SELECT token, name_key, employee_id, work_region_code, agency_code, employee_type FROM employee_name_tokens");
+      while (tokens.Step()) {
+        stored.insert(absl::StrCat(tokens.ColumnText(0), "|", tokens.ColumnText(1), "|", tokens.ColumnText(2), "|",
+                                   tokens.ColumnText(3), "|", tokens.ColumnText(4), "|", tokens.ColumnInt64(5)));
+      }
+      EXPECT_EQ(stored, expected);
+      EXPECT_FALSE(expected.empty());
       return 0;
     });
   }
 
-  const std::set<std::string> kIndexes = {"employees_by_agency", "employees_by_name", "employees_by_nik",
-                                          "employees_by_region"};
+  const std::set<std::string> kIndexes = {"employees_by_name", "employees_by_nik", "employee_name_tokens_by_token"};
 };
 
 TEST_F(BulkLoadTest, SearchesStayExactWhileOpenAndEveryIndexIsBackWhenFinished) {
@@ -546,21 +572,30 @@ TEST_F(BulkLoadTest, SearchesStayExactWhileOpenAndEveryIndexIsBackWhenFinished) 
   EXPECT_TRUE(store_->BulkLoadOpen());
   EXPECT_TRUE(SecondaryIndexes().empty());
   // While it is open: a new employee, and renames of one indexed before the
-  // load and of one written by it (not in FTS5 yet).
+  // load and of one written by it (no tokens yet).
   ASSERT_TRUE(Upsert(Numbered(40)).ok());
   auto renamed_before = Numbered(3), renamed_during = Numbered(20);
   renamed_before.name = "Sitompul Baru";
   renamed_during.name = "Aminah Siti Baru";
   ASSERT_TRUE(Upsert(renamed_before, "", 1).ok());
   ASSERT_TRUE(Upsert(renamed_during, "", 1).ok());
+  // A batch while the load is open inserts first and looks up only the ids
+  // it finds taken: unchanged, changed and new rows are still told apart.
+  auto renamed_in_batch = Numbered(11);
+  renamed_in_batch.name = "Budi Berubah";
+  std::vector<EmployeeWrite> mixed = {Write(Numbered(10)), Write(renamed_in_batch), Write(Numbered(41))};
+  EXPECT_EQ(store_->UpsertBatch(mixed, true).results,
+            (std::vector<UpsertResult>{UpsertResult::kUnchanged, UpsertResult::kUpdated, UpsertResult::kCreated}));
+  EXPECT_EQ(directory_->Get(renamed_in_batch.nip).value().name, "Budi Berubah");
+  EXPECT_EQ(directory_->Get(renamed_in_batch.nip).value().version, 2);
   const auto during = AllSearches(*directory_);
 
   store_->FinishBulkLoad();
   EXPECT_FALSE(store_->BulkLoadOpen());
   EXPECT_EQ(SecondaryIndexes(), kIndexes);
-  ExpectFtsHasEveryNameOnce();
+  ExpectTokensOfEveryName();
   EXPECT_EQ(AllSearches(*directory_), during);
-  EmployeeStore walking(*db_, SearchPlanning{1, 1000000});  // the index-walking plans agree too
+  EmployeeStore walking(*db_, SearchPlanning{0, 1000000});  // the index-walking plan agrees too
   EmployeeDirectory walking_directory(walking, snapshots_, netra::testing::ShippedRegions(), hasher_);
   EXPECT_EQ(AllSearches(walking_directory), during);
   EXPECT_EQ(during[0].size(), 30u);  // "sit", every page: not vacuous
@@ -587,7 +622,7 @@ TEST_F(BulkLoadTest, ALoadLeftOpenByACrashIsFinishedAtTheNextStart) {
   directory_->RecoverBulkLoad();
   EXPECT_FALSE(store_->BulkLoadOpen());
   EXPECT_EQ(SecondaryIndexes(), kIndexes);
-  ExpectFtsHasEveryNameOnce();
+  ExpectTokensOfEveryName();
   EXPECT_EQ(AllSearches(*directory_), during);
 }
 
@@ -601,7 +636,7 @@ TEST_F(BulkLoadTest, ALargeImportCutOffFinishesItsLoadAndARerunCountsExactly) {
   }
   EXPECT_FALSE(store_->BulkLoadOpen());
   EXPECT_EQ(SecondaryIndexes(), kIndexes);
-  ExpectFtsHasEveryNameOnce();
+  ExpectTokensOfEveryName();
   EXPECT_TRUE(directory_->Get(Numbered(7).nip).ok());   // in the two batches handed over
   EXPECT_FALSE(directory_->Get(Numbered(8).nip).ok());  // still queued when cut off
 
@@ -613,8 +648,49 @@ TEST_F(BulkLoadTest, ALargeImportCutOffFinishesItsLoadAndARerunCountsExactly) {
   EXPECT_EQ(summary.value().inserted, 22);
   EXPECT_FALSE(store_->BulkLoadOpen());
   EXPECT_EQ(SecondaryIndexes(), kIndexes);
-  ExpectFtsHasEveryNameOnce();
+  ExpectTokensOfEveryName();
   EXPECT_EQ(AllSearches(*directory_)[0].size(), 22u);  // "sit" finds every such name
+}
+
+TEST_F(BulkLoadTest, AStoreOfTheFts5SchemaGetsItsNameTokensAtTheNextStart) {
+  // A store as migration 6 left it, with employees in the table and FTS5.
+  directory_.reset();
+  store_.reset();
+  db_.reset();
+  std::filesystem::remove(dir_.File("registry.db"));
+  std::string error;
+  auto old = Database::Open(dir_.File("registry.db"), std::span(kMigrations).first(6), &error);
+  ASSERT_TRUE(old) << error;
+  old->Write([](Connection& c) {
+    for (int i = 0; i < 12; ++i) {
+      const Employee e = Numbered(i);
+      auto insert = c.Prepare(
+          "INSERT INTO employees(employee_id, employee_type, agency_staff_id, name, name_key, gender, birth_date, "
+          "agency_code, agency_name, unit_code, unit_name, position, rank, work_region_code, employment_status, "
+          "ppk_code, ppk_name, ppk_region_code, content_hash, version, created_at, updated_at) "
+          "VALUES(?1, 1, '', ?2, ?3, 1, 19850312, ?4, 'x', '', '', '', '', ?5, 1, 'p', 'p', '33', x'00', 1, 0, 0)");
+      insert.Bind(1, e.nip).Bind(2, e.name).Bind(3, FoldName(e.name)).Bind(4, e.agency_code).Bind(5, e.work_region_code);
+      insert.Run();
+      auto fts = c.Prepare("INSERT INTO employees_fts(rowid, name) VALUES(?1, ?2)");
+      fts.Bind(1, c.LastInsertRowId()).Bind(2, e.name);
+      fts.Run();
+    }
+    return 0;
+  });
+  old.reset();
+
+  db_ = Database::Open(dir_.File("registry.db"), kMigrations, &error);
+  ASSERT_TRUE(db_) << error;
+  store_ = std::make_unique<EmployeeStore>(*db_);
+  directory_ = std::make_unique<EmployeeDirectory>(*store_, snapshots_, netra::testing::ShippedRegions(), hasher_);
+  EXPECT_TRUE(store_->BulkLoadOpen());  // migration 7 left the tokens to the start
+  const auto before = AllSearches(*directory_);  // exact meanwhile, by scanning
+  directory_->RecoverBulkLoad();
+  EXPECT_FALSE(store_->BulkLoadOpen());
+  EXPECT_EQ(SecondaryIndexes(), kIndexes);
+  ExpectTokensOfEveryName();
+  EXPECT_EQ(AllSearches(*directory_), before);
+  EXPECT_EQ(before[0].size(), 9u);  // "sit", every page: 9 of the 12 names
 }
 
 TEST_F(EmployeesTest, DisciplinaryStatusFollowsTheCaseSequence) {

@@ -12,13 +12,22 @@ constexpr size_t kMaxFields = 10000;
 
 void OnCsvField(void* data, size_t length, void* state) {
   auto* reader = static_cast<CsvReader*>(state);
-  reader->fields_.emplace_back(data ? static_cast<const char*>(data) : "", data ? length : 0);
+  std::string_view field(data ? static_cast<const char*>(data) : "", data ? length : 0);
+  if (reader->field_count_ < reader->fields_.size()) reader->fields_[reader->field_count_].assign(field);
+  else reader->fields_.emplace_back(field);
+  ++reader->field_count_;
 }
 
 void OnCsvRecord(int, void* state) {
   auto* reader = static_cast<CsvReader*>(state);
+  reader->fields_.resize(reader->field_count_);
   reader->records_.push_back(std::move(reader->fields_));
+  reader->field_count_ = 0;
   reader->fields_.clear();
+  if (!reader->spare_.empty()) {
+    reader->fields_ = std::move(reader->spare_.back());
+    reader->spare_.pop_back();
+  }
 }
 
 CsvReader::CsvReader(std::istream& in) : in_(in), parser_(new csv_parser) {
@@ -52,7 +61,7 @@ bool CsvReader::Fill() {
     bool at_end = length == 0 || !in_;
     if (length > 0 && csv_parse(parser_, data, length, OnCsvField, OnCsvRecord, this) != length) {
       error_ = "malformed CSV (a stray quote, or text after a closing quote)";
-    } else if (parser_->entry_pos > kMaxFieldBytes || fields_.size() > kMaxFields) {
+    } else if (parser_->entry_pos > kMaxFieldBytes || field_count_ > kMaxFields) {
       // Bounds memory: an unterminated quote would otherwise swallow the file.
       error_ = "record too large (a field over 1 MiB or over 10,000 fields; an unterminated quote?)";
     } else if (at_end && csv_fini(parser_, OnCsvField, OnCsvRecord, this) != 0) {
@@ -75,7 +84,8 @@ bool CsvReader::Next(std::vector<std::string>* fields) {
     if (!error_.empty()) record_number_ = error_record_;
     return false;
   }
-  *fields = std::move(records_.front());
+  fields->swap(records_.front());
+  spare_.push_back(std::move(records_.front()));  // the caller's last record, to parse into again
   records_.pop_front();
   ++record_number_;
   return true;

@@ -37,8 +37,13 @@ class CsvReader {
 
   std::istream& in_;
   csv_parser* parser_;
-  std::vector<std::string> fields_;               // the record being parsed
+  // Records are parsed into recycled vectors whose strings keep their memory
+  // (a record returned by Next comes back with the next call): the reader
+  // allocates almost nothing per record.
+  std::vector<std::string> fields_;               // the record being parsed: its first field_count_
+  size_t field_count_ = 0;
   std::deque<std::vector<std::string>> records_;  // parsed, not yet returned
+  std::vector<std::vector<std::string>> spare_;
   std::string chunk_;
   int64_t record_number_ = 0, error_record_ = 0;
   uint64_t bytes_read_ = 0;

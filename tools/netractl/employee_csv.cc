@@ -81,12 +81,21 @@ std::optional<EmployeeCsvHeader> EmployeeCsvHeader::Parse(const std::vector<std:
 
 Result<v1::EmployeeImportRow> ConvertEmployeeRecord(const EmployeeCsvHeader& header,
                                                     const std::vector<std::string>& fields, int64_t row_number) {
-  Violations violations;
+  v1::EmployeeImportRow row;
+  Violations problems;
+  if (!ConvertEmployeeRecord(header, fields, row_number, &row, &problems)) return Error::Invalid(std::move(problems));
+  return row;
+}
+
+bool ConvertEmployeeRecord(const EmployeeCsvHeader& header, const std::vector<std::string>& fields,
+                           int64_t row_number, v1::EmployeeImportRow* out, Violations* problems) {
+  Violations& violations = *problems;
+  const size_t problems_before = violations.size();
   if (fields.size() != header.field_count()) {
     violations.Add("", ViolationReason::kInvalidFormat,
                    "record has " + std::to_string(fields.size()) + " fields, the header has " +
                        std::to_string(header.field_count()));
-    return Error::Invalid(std::move(violations));
+    return false;
   }
   // Every field is checked, including columns the import does not use.
   for (size_t i = 0; i < fields.size(); ++i) {
@@ -97,7 +106,7 @@ Result<v1::EmployeeImportRow> ConvertEmployeeRecord(const EmployeeCsvHeader& hea
       violations.Add(name, ViolationReason::kInvalidFormat, "not valid UTF-8");
     }
   }
-  if (!violations.empty()) return Error::Invalid(std::move(violations));
+  if (violations.size() != problems_before) return false;
 
   auto get = [&](C column) -> const std::string& {
     static const std::string kEmpty;
@@ -106,7 +115,8 @@ Result<v1::EmployeeImportRow> ConvertEmployeeRecord(const EmployeeCsvHeader& hea
   };
   auto name_of = [](C column) { return std::string(kEmployeeColumnNames[static_cast<size_t>(column)]); };
 
-  v1::EmployeeImportRow row;
+  v1::EmployeeImportRow& row = *out;
+  row.Clear();  // keeps the strings' memory for the fields set below
   row.set_row_number(row_number);
   row.set_nik(get(C::kNik));
   v1::Employee& e = *row.mutable_employee();
@@ -193,8 +203,7 @@ Result<v1::EmployeeImportRow> ConvertEmployeeRecord(const EmployeeCsvHeader& hea
     e.mutable_ppk()->set_region_code(get(C::kPpkRegionCode));
   }
 
-  if (!violations.empty()) return Error::Invalid(std::move(violations));
-  return row;
+  return violations.size() == problems_before;
 }
 
 v1::RowError ToRowError(int64_t row_number, const Violations& violations) {

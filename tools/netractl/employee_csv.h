@@ -57,6 +57,11 @@ class EmployeeCsvHeader {
 // problem of the record, each under its column name ("" for the record).
 Result<v1::EmployeeImportRow> ConvertEmployeeRecord(const EmployeeCsvHeader& header,
                                                     const std::vector<std::string>& fields, int64_t row_number);
+// The same into *row (cleared first; assigning its strings reuses their
+// memory, as in a reused batch message): false with every problem added to
+// *problems.
+bool ConvertEmployeeRecord(const EmployeeCsvHeader& header, const std::vector<std::string>& fields,
+                           int64_t row_number, v1::EmployeeImportRow* row, Violations* problems);
 
 // A client-side problem of a record in the form the server reports its own.
 v1::RowError ToRowError(int64_t row_number, const Violations& violations);

@@ -105,12 +105,11 @@ int ImportEmployees(const Options& options, const ImportOptions& import) {
   };
   kind.add = [&](const std::vector<std::string>& fields, int64_t row_number, v1::ImportEmployeesRequest& batch,
                  Violations* problems) {
-    auto row = tools::ConvertEmployeeRecord(*header, fields, row_number);
-    if (!row.ok()) {
-      *problems = row.error().violations;
+    // Converted into the batch's next row: a cleared row of the last batch, whose strings keep their memory.
+    if (!tools::ConvertEmployeeRecord(*header, fields, row_number, batch.add_rows(), problems)) {
+      batch.mutable_rows()->RemoveLast();
       return false;
     }
-    *batch.add_rows() = std::move(row.value());
     return true;
   };
   kind.records = [](const v1::ImportEmployeesRequest& batch) { return batch.rows_size(); };
