@@ -620,10 +620,23 @@ Result<std::unique_ptr<EmployeeImport>> EmployeeDirectory::StartImport(int max_r
                                                             std::move(committed)));
 }
 
+namespace {
+
+// Finishes an open bulk load, logging how long its indexes took.
+void FinishBulkLoadTimed(EmployeeStore& store) {
+  const absl::Time start = absl::Now();
+  store.FinishBulkLoad();
+  log::Info("bulk load finished", {{"indexing_seconds", absl::StrFormat("%.3f", absl::ToDoubleSeconds(absl::Now() - start))}});
+}
+
+}  // namespace
+
 void EmployeeDirectory::RecoverBulkLoad() {
   if (store_.BulkLoadOpen()) {
-    log::Warn("finishing a bulk load of employees left open (the registry stopped during an import)");
-    store_.FinishBulkLoad();
+    // Left by a registry stopped during an import, or by the store upgrade
+    // that added name tokens (migration 7): either way, indexes to build.
+    log::Warn("finishing a bulk load of employees left open (an import was cut short, or the store was upgraded)");
+    FinishBulkLoadTimed(store_);
   }
 }
 
@@ -691,9 +704,7 @@ std::optional<Error> EmployeeImport::FinishBulkLoad() {
   try {
     if (owns_bulk_load_ || (!store.BulkLoadOwned() && store.BulkLoadOpen())) {
       owns_bulk_load_ = false;
-      const absl::Time start = absl::Now();
-      store.FinishBulkLoad();
-      log::Info("bulk load finished", {{"indexing_seconds", absl::StrFormat("%.3f", absl::ToDoubleSeconds(absl::Now() - start))}});
+      FinishBulkLoadTimed(store);
     }
   } catch (const StoreError& e) {
     return StoreFailure(e, "finish bulk load");
