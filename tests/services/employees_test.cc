@@ -431,7 +431,7 @@ TEST(NameKeyMatchesTest, EveryQueryTokenMustStartATokenOfTheFoldedName) {
   EXPECT_TRUE(NameKeyMatches("dewi sartika-brien", brien));
   EXPECT_FALSE(NameKeyMatches("obrien", brien));        // prefixes only
   const std::vector<std::string> both_in_one = {"ami", "am"};
-  EXPECT_TRUE(NameKeyMatches("aminah", both_in_one));  // as FTS5: one token may serve two prefixes
+  EXPECT_TRUE(NameKeyMatches("aminah", both_in_one));  // one token may serve two prefixes
 }
 
 ImportRow Row(int64_t number, Employee e, std::string nik = "") { return ImportRow{number, std::move(e), std::move(nik), ""}; }
