@@ -56,12 +56,21 @@ Employee Pns(std::string nip = kNipMale, std::string name = "Budi Santoso") {
 
 class EmployeesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(Open()); }
+
+  // Opens the store file with every migration, as a start of the registry does.
+  void Open() {
     std::string error;
     db_ = Database::Open(dir_.File("registry.db"), kMigrations, &error);
     ASSERT_TRUE(db_) << error;
     store_ = std::make_unique<EmployeeStore>(*db_);
     directory_ = std::make_unique<EmployeeDirectory>(*store_, snapshots_, netra::testing::ShippedRegions(), hasher_);
+  }
+  // As the process ending: nothing is finished, the file stays.
+  void Close() {
+    directory_.reset();
+    store_.reset();
+    db_.reset();
   }
 
   Idempotency Once(std::string request_id) {
@@ -609,14 +618,8 @@ TEST_F(BulkLoadTest, ALoadLeftOpenByACrashIsFinishedAtTheNextStart) {
   ASSERT_TRUE(store_->UpsertBatch(writes, true).bulk_opened);
   const auto during = AllSearches(*directory_);
   // The process dies: nothing finishes the load.
-  directory_.reset();
-  store_.reset();
-  db_.reset();
-  std::string error;
-  db_ = Database::Open(dir_.File("registry.db"), kMigrations, &error);
-  ASSERT_TRUE(db_) << error;
-  store_ = std::make_unique<EmployeeStore>(*db_);
-  directory_ = std::make_unique<EmployeeDirectory>(*store_, snapshots_, netra::testing::ShippedRegions(), hasher_);
+  Close();
+  ASSERT_NO_FATAL_FAILURE(Open());
   EXPECT_TRUE(store_->BulkLoadOpen());
   EXPECT_FALSE(store_->BulkLoadOwned());
   directory_->RecoverBulkLoad();
@@ -654,9 +657,7 @@ TEST_F(BulkLoadTest, ALargeImportCutOffFinishesItsLoadAndARerunCountsExactly) {
 
 TEST_F(BulkLoadTest, AStoreOfTheFts5SchemaGetsItsNameTokensAtTheNextStart) {
   // A store as migration 6 left it, with employees in the table and FTS5.
-  directory_.reset();
-  store_.reset();
-  db_.reset();
+  Close();
   std::filesystem::remove(dir_.File("registry.db"));
   std::string error;
   auto old = Database::Open(dir_.File("registry.db"), std::span(kMigrations).first(6), &error);
@@ -679,10 +680,7 @@ TEST_F(BulkLoadTest, AStoreOfTheFts5SchemaGetsItsNameTokensAtTheNextStart) {
   });
   old.reset();
 
-  db_ = Database::Open(dir_.File("registry.db"), kMigrations, &error);
-  ASSERT_TRUE(db_) << error;
-  store_ = std::make_unique<EmployeeStore>(*db_);
-  directory_ = std::make_unique<EmployeeDirectory>(*store_, snapshots_, netra::testing::ShippedRegions(), hasher_);
+  ASSERT_NO_FATAL_FAILURE(Open());
   EXPECT_TRUE(store_->BulkLoadOpen());  // migration 7 left the tokens to the start
   const auto before = AllSearches(*directory_);  // exact meanwhile, by scanning
   directory_->RecoverBulkLoad();
