@@ -111,6 +111,16 @@ std::vector<std::string> Validate(ServiceConfig& c, const std::string& listen, c
   if (c.drain_seconds < 0 || c.drain_seconds > 300) problems.push_back("--drain-seconds: expected 0 to 300");
   if (c.max_message_bytes < 1024 || c.max_message_bytes > (64 << 20))
     problems.push_back("--max-message-bytes: expected 1024 to 67108864");
+  auto in_range = [&](const char* flag, int value, int lo, int hi) {
+    if (value < lo || value > hi)
+      problems.push_back(std::string(flag) + ": expected " + std::to_string(lo) + " to " + std::to_string(hi));
+  };
+  in_range("--max-field-violations", c.max_field_violations, 1, 1000);
+  in_range("--max-concurrent-streams", c.max_concurrent_streams, 1, 100000);
+  in_range("--max-handler-threads", c.max_handler_threads, 4, 100000);
+  in_range("--max-server-memory-mb", c.max_server_memory_mb, 16, 1 << 20);
+  in_range("--max-connection-age-seconds", c.max_connection_age_seconds, 0, 30 * 86400);
+  in_range("--max-connection-age-grace-seconds", c.max_connection_age_grace_seconds, 0, 3600);
   if (c.deployment.empty() || c.deployment.find_first_of(": \t") != std::string::npos)
     problems.push_back("--deployment: must be non-empty without ':' or spaces");
   for (const auto& fault : c.fault_delays) {
@@ -176,6 +186,28 @@ std::optional<int> ParseServiceConfig(int argc, const char* const* argv, const S
       ->capture_default_str();
   app.add_option("--max-message-bytes", c.max_message_bytes, "Largest gRPC message accepted or sent")
       ->envname("NETRA_MAX_MESSAGE_BYTES")
+      ->capture_default_str();
+  app.add_option("--max-field-violations", c.max_field_violations,
+                 "Field violations listed in one INVALID_ARGUMENT answer; the rest are counted")
+      ->envname("NETRA_MAX_FIELD_VIOLATIONS")
+      ->capture_default_str();
+  app.add_option("--max-concurrent-streams", c.max_concurrent_streams, "Calls in flight on one client connection")
+      ->envname("NETRA_MAX_CONCURRENT_STREAMS")
+      ->capture_default_str();
+  app.add_option("--max-handler-threads", c.max_handler_threads,
+                 "Calls handled at once; past it new calls get RESOURCE_EXHAUSTED")
+      ->envname("NETRA_MAX_HANDLER_THREADS")
+      ->capture_default_str();
+  app.add_option("--max-server-memory-mb", c.max_server_memory_mb, "gRPC memory quota for all calls' buffers (MiB)")
+      ->envname("NETRA_MAX_SERVER_MEMORY_MB")
+      ->capture_default_str();
+  app.add_option("--max-connection-age-seconds", c.max_connection_age_seconds,
+                 "Close client connections after this long (GOAWAY) so that clients rebalance over replicas; 0: never")
+      ->envname("NETRA_MAX_CONNECTION_AGE_SECONDS")
+      ->capture_default_str();
+  app.add_option("--max-connection-age-grace-seconds", c.max_connection_age_grace_seconds,
+                 "Time in-flight calls get to finish on a connection closed for its age")
+      ->envname("NETRA_MAX_CONNECTION_AGE_GRACE_SECONDS")
       ->capture_default_str();
   app.add_option("--fault-delay", c.fault_delays,
                  "Fault injection for drills and tests: delay METHOD (e.g. ListRegions) by MS milliseconds; repeatable")

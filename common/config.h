@@ -53,6 +53,14 @@ struct ServiceConfig {
   int drain_seconds = 10;            // bound on finishing in-flight calls at shutdown
   int max_message_bytes = 8 << 20;
   std::vector<std::string> fault_delays;  // METHOD=MS, fault injection for drills
+  // Bounds that keep a flood or a hostile client from taking the process down
+  // (docs/design.md, "Server limits").
+  int max_field_violations = 50;        // listed in one INVALID_ARGUMENT answer
+  int max_concurrent_streams = 100;     // calls in flight on one connection
+  int max_handler_threads = 256;        // calls handled at once; more wait, then RESOURCE_EXHAUSTED
+  int max_server_memory_mb = 1024;      // gRPC's memory quota for buffers of all calls
+  int max_connection_age_seconds = 1800;  // then GOAWAY, so clients rebalance; 0: never
+  int max_connection_age_grace_seconds = 30;  // in-flight calls' time to finish after that
   // Peers, "host:port[,host:port...]"; empty for peers the service does not call.
   std::string registry_target, complaint_target, sanction_target;
   // --nik-key-file and the key read from it (only when the definition needs_nik_key).

@@ -1,5 +1,8 @@
 #include "common/metrics.h"
 
+#include <google/protobuf/descriptor.h>
+
+#include <algorithm>
 #include <chrono>
 
 namespace netra {
@@ -21,8 +24,17 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
 
 namespace {
 
-const char* TypeName(grpc::experimental::ServerRpcInfo::Type type) {
+// The kind the API declares, where the method is known: a client stream that
+// the server reads as raw bytes (common/request_stream.h) is registered with
+// gRPC as bidirectional, and dashboards should not see it change kind.
+const char* TypeName(const char* method, grpc::experimental::ServerRpcInfo::Type type) {
   using T = grpc::experimental::ServerRpcInfo::Type;
+  std::string name = method && *method == '/' ? method + 1 : "";
+  std::replace(name.begin(), name.end(), '/', '.');
+  if (const auto* declared = google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(name)) {
+    type = declared->client_streaming() ? (declared->server_streaming() ? T::BIDI_STREAMING : T::CLIENT_STREAMING)
+                                        : (declared->server_streaming() ? T::SERVER_STREAMING : T::UNARY);
+  }
   switch (type) {
     case T::UNARY: return "unary";
     case T::CLIENT_STREAMING: return "client_stream";
@@ -107,7 +119,7 @@ class ServerFactory : public grpc::experimental::ServerInterceptorFactoryInterfa
  public:
   explicit ServerFactory(const Metrics::GrpcFamilies& families) : families_(families) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override {
-    return new RpcMetricsInterceptor(families_, info->method(), TypeName(info->type()), true);
+    return new RpcMetricsInterceptor(families_, info->method(), TypeName(info->method(), info->type()), true);
   }
 
  private:

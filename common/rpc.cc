@@ -9,10 +9,13 @@
 #include <mutex>
 #include <thread>
 
+#include "common/proto_text.h"
 #include "netra/v1/errors.pb.h"
 
 namespace netra {
 namespace {
+
+std::atomic<int> max_field_violations{50};
 
 std::string Metadata(const grpc::ServerContext& context, const char* key, size_t max_length) {
   const auto& md = context.client_metadata();
@@ -44,6 +47,7 @@ netra::v1::FieldViolation::Reason ToProto(ViolationReason reason) {
 // Packs one detail message the way google.rpc.Status carries it, so any gRPC
 // client library that understands rich errors can decode it.
 grpc::Status WithDetail(grpc::StatusCode code, std::string message, const google::protobuf::Message& detail) {
+  message = BoundedText(message);
   netra::v1::ErrorStatus status;
   status.set_code(code);
   status.set_message(message);
@@ -72,12 +76,43 @@ CallScope::CallScope(const grpc::ServerContext& context, std::string_view method
 
 void SetFaultDelays(const std::map<std::string, int>& delays_ms) { FaultDelays() = delays_ms; }
 
+void SetMaxFieldViolations(int max) { max_field_violations = std::max(1, max); }
+
+std::string BoundedText(std::string_view message, size_t max_bytes) {
+  if (message.size() <= max_bytes) return std::string(message);
+  size_t end = max_bytes > 3 ? max_bytes - 3 : 0;
+  // Back up to the start of a UTF-8 sequence so that the cut never splits one.
+  while (end > 0 && (static_cast<unsigned char>(message[end]) & 0xC0) == 0x80) --end;
+  return std::string(message.substr(0, end)) + "...";
+}
+
+grpc::Status CheckRequestText(const google::protobuf::Message& request, const std::string& prefix) {
+  Violations violations;
+  FindInvalidUtf8(request, prefix, violations);
+  if (violations.empty()) return grpc::Status::OK;
+  return InvalidArgument(violations);
+}
+
 grpc::Status InvalidArgument(const Violations& violations) {
+  // Paths and descriptions may quote the request; each is cut so that the
+  // listed ones fit in a small answer.
+  constexpr size_t kMaxFieldBytes = 256;
+  const size_t listed = std::min(violations.list().size(), static_cast<size_t>(max_field_violations.load()));
   netra::v1::BadRequest detail;
   std::string message = "invalid request:";
-  AddFieldViolations(violations, detail.mutable_field_violations());
-  for (const auto& v : violations.list()) message += " " + v.field + ": " + v.description + ";";
+  for (size_t i = 0; i < listed; ++i) {
+    const auto& v = violations.list()[i];
+    auto* fv = detail.add_field_violations();
+    fv->set_field(BoundedText(v.field, kMaxFieldBytes));
+    fv->set_reason(ToProto(v.reason));
+    fv->set_description(BoundedText(v.description, kMaxFieldBytes));
+    if (message.size() < kMaxStatusMessageBytes) message += " " + fv->field() + ": " + fv->description() + ";";
+  }
   if (!message.empty() && message.back() == ';') message.pop_back();
+  const size_t omitted = violations.size() - listed;
+  detail.set_omitted_violation_count(static_cast<int32_t>(std::min<size_t>(omitted, INT32_MAX)));
+  std::string more = omitted > 0 ? " (and " + std::to_string(omitted) + " more)" : "";
+  message = BoundedText(message, kMaxStatusMessageBytes - more.size()) + more;
   return WithDetail(grpc::StatusCode::INVALID_ARGUMENT, std::move(message), detail);
 }
 
@@ -155,13 +190,13 @@ grpc::Status ToStatus(const Error& error) {
   return InternalError("internal error; the operators have the details in the service log");
 }
 
-grpc::Status NotFound(std::string message) { return grpc::Status(grpc::StatusCode::NOT_FOUND, std::move(message)); }
+grpc::Status NotFound(std::string message) { return grpc::Status(grpc::StatusCode::NOT_FOUND, BoundedText(message)); }
 grpc::Status AlreadyExists(std::string message) {
-  return grpc::Status(grpc::StatusCode::ALREADY_EXISTS, std::move(message));
+  return grpc::Status(grpc::StatusCode::ALREADY_EXISTS, BoundedText(message));
 }
-grpc::Status Aborted(std::string message) { return grpc::Status(grpc::StatusCode::ABORTED, std::move(message)); }
+grpc::Status Aborted(std::string message) { return grpc::Status(grpc::StatusCode::ABORTED, BoundedText(message)); }
 grpc::Status Unavailable(std::string message) {
-  return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::move(message));
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE, BoundedText(message));
 }
 grpc::Status InternalError(std::string message) {
   return grpc::Status(grpc::StatusCode::INTERNAL, std::move(message));

@@ -43,6 +43,20 @@ class CallScope {
 // Fault injection for drills and tests (--fault-delay METHOD=MS). Set once at start.
 void SetFaultDelays(const std::map<std::string, int>& delays_ms);
 
+// Error answers stay small whatever the request holds: INVALID_ARGUMENT lists
+// at most this many violations (--max-field-violations, default 50) and counts
+// the rest; every status message is cut to kMaxStatusMessageBytes.
+void SetMaxFieldViolations(int max);
+inline constexpr size_t kMaxStatusMessageBytes = 1024;
+// `message` cut to at most `max_bytes` on a UTF-8 boundary, with "..." when cut.
+std::string BoundedText(std::string_view message, size_t max_bytes = kMaxStatusMessageBytes);
+
+// INVALID_ARGUMENT naming every string field of `request` (nested and repeated
+// ones too) that is not valid UTF-8; OK when there is none. Every handler
+// checks each request message with it first (see proto_text.h for why parsing
+// no longer does), `prefix` naming a stream message, e.g. "rows[12]".
+grpc::Status CheckRequestText(const google::protobuf::Message& request, const std::string& prefix = {});
+
 // The status for a domain error; INVALID_ARGUMENT and FAILED_PRECONDITION carry details.
 grpc::Status ToStatus(const Error& error);
 

@@ -1,8 +1,11 @@
 #include "common/server.h"
 
+#include <google/protobuf/stubs/logging.h>
+#include <grpc/support/log.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/server_builder.h>
 #include <grpcpp/support/server_interceptor.h>
 #include <signal.h>
@@ -16,7 +19,9 @@ namespace netra {
 namespace {
 
 // Fills in a useful message where the generated base class answers
-// UNIMPLEMENTED for an RPC of the v1 API that this build does not serve yet.
+// UNIMPLEMENTED for an RPC of the v1 API that this build does not serve yet,
+// turns gRPC's INTERNAL for an unparsable request into INVALID_ARGUMENT, and
+// keeps every status message under kMaxStatusMessageBytes, whoever made it.
 class UnimplementedMessageInterceptor : public grpc::experimental::Interceptor {
  public:
   explicit UnimplementedMessageInterceptor(const char* method) : method_(method ? method : "") {}
@@ -27,6 +32,14 @@ class UnimplementedMessageInterceptor : public grpc::experimental::Interceptor {
         methods->ModifySendStatus(grpc::Status(
             grpc::StatusCode::UNIMPLEMENTED,
             method_ + " is part of the netra.v1 API but is not implemented in this release yet"));
+      } else if (status.error_code() == grpc::StatusCode::INTERNAL && status.error_message().empty()) {
+        // gRPC's answer to a request it could not parse (our own INTERNAL
+        // always says where to look): the client's mistake, not ours.
+        methods->ModifySendStatus(InvalidArgument("", ViolationReason::kInvalidFormat,
+                                                  "the request is not a valid protobuf message for " + method_));
+      } else if (status.error_message().size() > kMaxStatusMessageBytes) {
+        methods->ModifySendStatus(grpc::Status(status.error_code(), BoundedText(status.error_message()),
+                                               status.error_details()));
       }
     }
     methods->Proceed();
@@ -43,6 +56,24 @@ class UnimplementedMessageFactory : public grpc::experimental::ServerInterceptor
   }
 };
 
+// Libraries write their own complaints as plain text on stderr; here they
+// become JSON lines like the service's own, so a log pipeline never meets a
+// line it cannot parse.
+void LibraryLog(gpr_log_func_args* args) {
+  const log::Level level = args->severity == GPR_LOG_SEVERITY_ERROR  ? log::Level::kError
+                           : args->severity == GPR_LOG_SEVERITY_INFO ? log::Level::kInfo
+                                                                     : log::Level::kDebug;
+  log::Write(level, BoundedText(args->message ? args->message : ""),
+             {{"library", "grpc"}, {"source", std::string(args->file ? args->file : "") + ":" + std::to_string(args->line)}});
+}
+
+void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line, const std::string& message) {
+  log::Write(level >= google::protobuf::LOGLEVEL_ERROR     ? log::Level::kError
+             : level == google::protobuf::LOGLEVEL_WARNING ? log::Level::kWarn
+                                                           : log::Level::kInfo,
+             BoundedText(message), {{"library", "protobuf"}, {"source", std::string(file) + ":" + std::to_string(line)}});
+}
+
 sigset_t ShutdownSignals() {
   sigset_t set;
   sigemptyset(&set);
@@ -57,6 +88,11 @@ std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> Unimpleme
   return std::make_unique<UnimplementedMessageFactory>();
 }
 
+void RouteLibraryLogs() {
+  gpr_set_log_function(LibraryLog);
+  google::protobuf::SetLogHandler(ProtobufLog);
+}
+
 void BlockShutdownSignals() {
   sigset_t set = ShutdownSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
@@ -69,6 +105,7 @@ ServiceRunner::ServiceRunner(const ServiceConfig& config, Metrics& metrics) : co
     delays[fault.substr(0, eq)] = std::stoi(fault.substr(eq + 1));  // validated in config
   }
   SetFaultDelays(delays);
+  SetMaxFieldViolations(config.max_field_violations);
 }
 
 ServiceRunner::~ServiceRunner() = default;
@@ -91,6 +128,19 @@ bool ServiceRunner::Start(std::string* error) {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  // Limits (docs/design.md, "Server limits"): one connection cannot hold more
+  // than its share of calls; past the thread or memory quota a call is refused
+  // with RESOURCE_EXHAUSTED instead of growing the process; and connections are
+  // recycled so that clients spread over replicas started after them.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config_.max_concurrent_streams);
+  if (config_.max_connection_age_seconds > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, config_.max_connection_age_seconds * 1000);
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, config_.max_connection_age_grace_seconds * 1000);
+  }
+  grpc::ResourceQuota quota("netra-server");
+  quota.SetMaxThreads(config_.max_handler_threads);
+  quota.Resize(static_cast<size_t>(config_.max_server_memory_mb) << 20);
+  builder.SetResourceQuota(quota);
   // A handler thread that finishes goes back to polling instead of exiting
   // (the default keeps 2 pollers), so a burst of calls that block on one group
   // commit does not create and destroy a thread per call.
@@ -148,6 +198,7 @@ namespace netra {
 int RunService(int argc, char** argv, const ServiceDefinition& definition, std::span<const Migration> migrations,
                const ServiceSetup& setup) {
   BlockShutdownSignals();
+  RouteLibraryLogs();
   ServiceConfig config;
   if (auto exit_code = ParseServiceConfig(argc, argv, definition, &config)) return *exit_code;
   log::Level level = log::Level::kInfo;

@@ -26,6 +26,9 @@ namespace netra {
 // none. ServiceRunner installs it; exposed so that tests can too.
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> UnimplementedMessageInterceptorFactory();
 
+// gRPC's and protobuf's own log lines become JSON lines of the service log.
+void RouteLibraryLogs();
+
 // Call first in main, before any thread exists, so that SIGTERM/SIGINT are
 // delivered to WaitForShutdown rather than killing the process mid-call.
 void BlockShutdownSignals();

@@ -32,18 +32,34 @@ struct FieldViolation {
 };
 
 // An ordered list of violations. Nested validators add under a prefix.
+//
+// A hostile request can hold millions of faults: past kMaxKept the list only
+// counts them (`dropped()`), so validating it stays bounded in memory. Answers
+// show fewer still (rpc.h, --max-field-violations).
 class Violations {
  public:
+  static constexpr size_t kMaxKept = 1000;
+
   void Add(std::string field, ViolationReason reason, std::string description) {
+    if (list_.size() >= kMaxKept) {
+      ++dropped_;
+      return;
+    }
     list_.push_back({std::move(field), reason, std::move(description)});
   }
-  void Append(const Violations& other) { list_.insert(list_.end(), other.list_.begin(), other.list_.end()); }
+  void Append(const Violations& other) {
+    for (const auto& v : other.list_) Add(v.field, v.reason, v.description);
+    dropped_ += other.dropped_;
+  }
   bool empty() const { return list_.empty(); }
-  size_t size() const { return list_.size(); }
+  // Every violation found, kept or not.
+  size_t size() const { return list_.size() + dropped_; }
   const std::vector<FieldViolation>& list() const { return list_; }
+  size_t dropped() const { return dropped_; }
 
  private:
   std::vector<FieldViolation> list_;
+  size_t dropped_ = 0;
 };
 
 // Joins a path: Path("employee", "nip") == "employee.nip"; Path("", "nip") == "nip".

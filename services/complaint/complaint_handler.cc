@@ -50,9 +50,11 @@ std::string PeerAddress(const std::string& peer) {
 grpc::Status RateLimitedStatus(const RateLimited& limited) {
   v1::RetryInfo retry;
   *retry.mutable_retry_delay() = TimeUtil::MillisecondsToDuration(limited.retry_after.count());
-  retry.set_limit(limited.limit == "contact" ? "reporter_contact" : "peer_address");
-  std::string message = "too many submissions from this " + std::string(limited.limit == "contact" ? "contact" : "address") +
-                        "; retry in " + std::to_string((limited.retry_after.count() + 999) / 1000) + " s";
+  const bool contact = limited.limit == "contact", lookup = limited.limit == "status_peer";
+  retry.set_limit(contact ? "reporter_contact" : lookup ? "status_peer_address" : "peer_address");
+  std::string message = std::string(lookup ? "too many status lookups" : "too many submissions") + " from this " +
+                        (contact ? "contact" : "address") + "; retry in " +
+                        std::to_string((limited.retry_after.count() + 999) / 1000) + " s";
   v1::ErrorStatus status;
   status.set_code(grpc::StatusCode::RESOURCE_EXHAUSTED);
   status.set_message(message);
@@ -65,15 +67,10 @@ grpc::Status RateLimitedStatus(const RateLimited& limited) {
 grpc::Status ComplaintHandler::SubmitComplaint(grpc::ServerContext* context, const v1::SubmitComplaintRequest* request,
                                                v1::SubmitComplaintResponse* response) {
   CallScope scope(*context, "SubmitComplaint");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return Guard([&] {
     const bool public_intake = request->channel() == v1::INTAKE_CHANNEL_UNSPECIFIED ||
                                request->channel() == v1::INTAKE_CHANNEL_PUBLIC_PORTAL;
-    if (public_intake) {
-      if (auto limited = complaints_.CheckIntakeLimits(request->reporter().contact().substr(0, 256),
-                                                        PeerAddress(context->peer()))) {
-        return RateLimitedStatus(*limited);
-      }
-    }
     // The hash covers the NIK's HMAC, never the NIK.
     std::string request_hash;
     if (request->reporter().nik().empty()) {
@@ -82,6 +79,19 @@ grpc::Status ComplaintHandler::SubmitComplaint(grpc::ServerContext* context, con
       v1::SubmitComplaintRequest hashed = *request;
       hashed.mutable_reporter()->set_nik(nik_hasher_.Hash(request->reporter().nik()));
       request_hash = RequestHashOf(hashed);
+    }
+    if (public_intake) {
+      // A retry gets its first answer before the limits count it.
+      if (auto earlier = complaints_.EarlierSubmission(request->request_id(), request_hash)) {
+        if (!earlier->ok()) return ToStatus(earlier->error());
+        *response = std::move(earlier->value());
+        RedactReporter(*response->mutable_complaint(), MaySeeHiddenIdentity(scope.caller()));
+        return grpc::Status::OK;
+      }
+      if (auto limited = complaints_.CheckIntakeLimits(request->reporter().contact().substr(0, 256),
+                                                        PeerAddress(context->peer()))) {
+        return RateLimitedStatus(*limited);
+      }
     }
     auto result =
         complaints_.Submit(*request, request_hash, ActorOf(scope.caller(), Actor::Kind::kPerson), absl::Now());
@@ -92,13 +102,16 @@ grpc::Status ComplaintHandler::SubmitComplaint(grpc::ServerContext* context, con
   });
 }
 
-grpc::Status ComplaintHandler::UploadEvidence(grpc::ServerContext* context,
-                                              grpc::ServerReader<v1::UploadEvidenceRequest>* reader,
-                                              v1::UploadEvidenceResponse* response) {
+grpc::Status ComplaintHandler::UploadEvidenceStream(grpc::ServerContext* context,
+                                                    RequestStream<v1::UploadEvidenceRequest>* reader,
+                                                    v1::UploadEvidenceResponse* response) {
   CallScope scope(*context, "UploadEvidence");
   return Guard([&] {
     v1::UploadEvidenceRequest message;
-    if (!reader->Read(&message)) return InvalidArgument("chunk", ViolationReason::kRequired, "the stream was empty");
+    if (!reader->Read(&message)) {
+      if (!reader->status().ok()) return reader->status();
+      return InvalidArgument("chunk", ViolationReason::kRequired, "the stream was empty");
+    }
     auto upload = evidence_.Begin(message);
     if (!upload.ok()) return ToStatus(upload.error());
     int index = 0;
@@ -112,6 +125,7 @@ grpc::Status ComplaintHandler::UploadEvidence(grpc::ServerContext* context,
       if (!appended.ok()) return ToStatus(appended.error());
       ++index;
     } while (reader->Read(&message));
+    if (!reader->status().ok()) return reader->status();  // the temporary file is discarded
     // A client that went away mid-stream sent a truncated file: nothing is kept.
     if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "upload cancelled; nothing stored");
     auto finished = upload.value()->Finish(TimeUtil::TimestampToMicroseconds(TimeUtil::GetCurrentTime()));
@@ -124,6 +138,7 @@ grpc::Status ComplaintHandler::UploadEvidence(grpc::ServerContext* context,
 grpc::Status ComplaintHandler::GetComplaint(grpc::ServerContext* context, const v1::GetComplaintRequest* request,
                                             v1::GetComplaintResponse* response) {
   CallScope scope(*context, "GetComplaint");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return Guard([&] {
     auto result = complaints_.Get(request->complaint_id());
     if (!result.ok()) return ToStatus(result.error());
@@ -137,7 +152,9 @@ grpc::Status ComplaintHandler::GetComplaintStatus(grpc::ServerContext* context,
                                                   const v1::GetComplaintStatusRequest* request,
                                                   v1::GetComplaintStatusResponse* response) {
   CallScope scope(*context, "GetComplaintStatus");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return Guard([&] {
+    if (auto limited = complaints_.CheckStatusLimit(PeerAddress(context->peer()))) return RateLimitedStatus(*limited);
     auto view = complaints_.GetPublicView(request->tracking_code());
     if (!view.ok()) return ToStatus(view.error());
     const PublicStatus& status = view.value().status;
@@ -154,6 +171,7 @@ grpc::Status ComplaintHandler::GetComplaintStatus(grpc::ServerContext* context,
 grpc::Status ComplaintHandler::ListComplaints(grpc::ServerContext* context, const v1::ListComplaintsRequest* request,
                                               v1::ListComplaintsResponse* response) {
   CallScope scope(*context, "ListComplaints");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return Guard([&] {
     auto result = complaints_.List(*request);
     if (!result.ok()) return ToStatus(result.error());
@@ -168,6 +186,7 @@ grpc::Status ComplaintHandler::TransitionComplaint(grpc::ServerContext* context,
                                                    const v1::TransitionComplaintRequest* request,
                                                    v1::TransitionComplaintResponse* response) {
   CallScope scope(*context, "TransitionComplaint");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return Guard([&] {
     auto result = complaints_.Transition(*request, RequestHashOf(*request), ActorOf(scope.caller(), Actor::Kind::kPerson),
                                          absl::Now());
@@ -182,6 +201,7 @@ grpc::Status ComplaintHandler::GetComplaintHistory(grpc::ServerContext* context,
                                                    const v1::GetComplaintHistoryRequest* request,
                                                    v1::GetComplaintHistoryResponse* response) {
   CallScope scope(*context, "GetComplaintHistory");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return Guard([&] {
     auto result = complaints_.History(*request);
     if (!result.ok()) return ToStatus(result.error());
@@ -194,6 +214,7 @@ grpc::Status ComplaintHandler::VerifyComplaintHistory(grpc::ServerContext* conte
                                                       const v1::VerifyComplaintHistoryRequest* request,
                                                       v1::VerifyComplaintHistoryResponse* response) {
   CallScope scope(*context, "VerifyComplaintHistory");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return Guard([&] {
     auto result = complaints_.Verify(request->complaint_id());
     if (!result.ok()) return ToStatus(result.error());
@@ -206,6 +227,7 @@ grpc::Status ComplaintHandler::VerifyComplaintHistory(grpc::ServerContext* conte
 grpc::Status ComplaintHandler::RecordOutcome(grpc::ServerContext* context, const v1::RecordOutcomeRequest* request,
                                              v1::RecordOutcomeResponse* response) {
   CallScope scope(*context, "RecordOutcome");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return Guard([&] {
     auto result = complaints_.RecordOutcome(*request, RequestHashOf(*request),
                                             ActorOf(scope.caller(), Actor::Kind::kService), absl::Now());
@@ -221,6 +243,7 @@ grpc::Status ComplaintHandler::GetComplaintStats(grpc::ServerContext* context,
                                                  const v1::GetComplaintStatsRequest* request,
                                                  v1::GetComplaintStatsResponse* response) {
   CallScope scope(*context, "GetComplaintStats");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return Guard([&] {
     auto result = complaints_.Stats(*request, absl::Now());
     if (!result.ok()) return ToStatus(result.error());

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "common/outbox.h"
+#include "common/request_stream.h"
 #include "common/registry_client.h"
 #include "netra/v1/complaint.grpc.pb.h"
 #include "services/complaint/complaints.h"
@@ -16,13 +17,16 @@ namespace netra::complaint {
 class ComplaintHandler final : public netra::v1::ComplaintService::Service {
  public:
   ComplaintHandler(Complaints& complaints, EvidenceStore& evidence, const NikHasher& nik_hasher)
-      : complaints_(complaints), evidence_(evidence), nik_hasher_(nik_hasher) {}
+      : complaints_(complaints), evidence_(evidence), nik_hasher_(nik_hasher) {
+    ServeClientStream(this, "netra.v1.ComplaintService.UploadEvidence", &ComplaintHandler::UploadEvidenceStream,
+                      &ComplaintHandler::MarkMethodStreamed);
+  }
 
   grpc::Status SubmitComplaint(grpc::ServerContext* context, const netra::v1::SubmitComplaintRequest* request,
                                netra::v1::SubmitComplaintResponse* response) override;
-  grpc::Status UploadEvidence(grpc::ServerContext* context,
-                              grpc::ServerReader<netra::v1::UploadEvidenceRequest>* reader,
-                              netra::v1::UploadEvidenceResponse* response) override;
+  // A client stream, served through ServeClientStream (common/request_stream.h).
+  grpc::Status UploadEvidenceStream(grpc::ServerContext* context, RequestStream<netra::v1::UploadEvidenceRequest>* reader,
+                                    netra::v1::UploadEvidenceResponse* response);
   grpc::Status GetComplaint(grpc::ServerContext* context, const netra::v1::GetComplaintRequest* request,
                             netra::v1::GetComplaintResponse* response) override;
   grpc::Status GetComplaintStatus(grpc::ServerContext* context, const netra::v1::GetComplaintStatusRequest* request,

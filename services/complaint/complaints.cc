@@ -635,10 +635,10 @@ Complaints::Complaints(ComplaintStore& store, Cache& status_cache, RedisClient& 
                             .Register(*metrics);
   metrics_->rate_limited = &prometheus::BuildCounter()
                                 .Name("netra_intake_rate_limited_total")
-                                .Help("Public submissions refused by a rate limit, by limit")
+                                .Help("Public calls refused by a rate limit, by limit (contact, peer: submissions; status_peer: status lookups)")
                                 .Register(*metrics);
-  // Both series exist from the start, so a dashboard shows 0 rather than "No data".
-  for (const char* limit : {"contact", "peer"}) metrics_->rate_limited->Add({{"limit", limit}});
+  // Every series exists from the start, so a dashboard shows 0 rather than "No data".
+  for (const char* limit : {"contact", "peer", "status_peer"}) metrics_->rate_limited->Add({{"limit", limit}});
   metrics_->stage_seconds = &prometheus::BuildHistogram()
                                  .Name("netra_stage_seconds")
                                  .Help("Time spent in a workflow stage, observed when it is left")
@@ -647,12 +647,31 @@ Complaints::Complaints(ComplaintStore& store, Cache& status_cache, RedisClient& 
 
 Complaints::~Complaints() = default;
 
-std::optional<RateLimited> Complaints::CheckIntakeLimits(std::string_view contact, std::string_view peer) {
-  struct Limit {
-    std::string name, key;
-    int max;
-    std::chrono::seconds window;
+std::optional<RateLimited> Complaints::CheckStatusLimit(std::string_view peer) {
+  if (peer.empty()) return std::nullopt;
+  return CheckLimits({{"status_peer", "complaint:rate:status:" + std::string(peer), settings_.status_peer_limit,
+                       settings_.status_peer_window}});
+}
+
+std::optional<Result<v1::SubmitComplaintResponse>> Complaints::EarlierSubmission(const std::string& request_id,
+                                                                                const std::string& request_hash) {
+  if (request_id.empty()) return std::nullopt;
+  auto replay = [&](const std::string& hash, const std::string& response) -> Result<v1::SubmitComplaintResponse> {
+    if (hash != request_hash) return ReusedRequestId();
+    v1::SubmitComplaintResponse out;
+    out.ParseFromString(response);
+    return out;
   };
+  if (auto cached = redis_.Get("complaint:request:SubmitComplaint:" + request_id); cached && cached->size() > 32) {
+    return replay(cached->substr(0, 32), cached->substr(32));
+  }
+  if (auto recorded = store_.FindRequest("SubmitComplaint", request_id)) {
+    return replay(recorded->request_hash, recorded->response);
+  }
+  return std::nullopt;
+}
+
+std::optional<RateLimited> Complaints::CheckIntakeLimits(std::string_view contact, std::string_view peer) {
   std::vector<Limit> limits;
   // The contact is personal data: only its hash names the counter.
   if (!contact.empty()) {
@@ -662,6 +681,10 @@ std::optional<RateLimited> Complaints::CheckIntakeLimits(std::string_view contac
   if (!peer.empty()) {
     limits.push_back({"peer", "complaint:rate:peer:" + std::string(peer), settings_.peer_limit, settings_.peer_window});
   }
+  return CheckLimits(limits);
+}
+
+std::optional<RateLimited> Complaints::CheckLimits(const std::vector<Limit>& limits) {
   for (const Limit& limit : limits) {
     if (limit.max <= 0) continue;
     auto count = redis_.Incr(limit.key, 1, limit.window);

@@ -66,6 +66,9 @@ struct ComplaintSettings {
   std::chrono::seconds contact_window{3600};
   int peer_limit = 120;
   std::chrono::seconds peer_window{60};
+  // Public status lookups by tracking code, per peer address.
+  int status_peer_limit = 600;
+  std::chrono::seconds status_peer_window{60};
 };
 
 // What the domain needs from the registry (RegistryClient in production).
@@ -147,7 +150,7 @@ std::string SubjectKey(const netra::v1::Subject& subject, const netra::v1::Subje
 void RedactReporter(netra::v1::Complaint& complaint, bool reveal_hidden_identity);
 
 struct RateLimited {
-  std::string limit;  // "contact" or "peer"
+  std::string limit;  // "contact", "peer" or "status_peer"
   std::chrono::milliseconds retry_after;
 };
 
@@ -165,7 +168,15 @@ class Complaints {
   ~Complaints();
 
   // Public intake limits (fail open, with a log line, while Redis is down).
+  // Checked after EarlierSubmission, so that a retry is answered, not counted.
   std::optional<RateLimited> CheckIntakeLimits(std::string_view contact, std::string_view peer);
+  // Tracking-code lookups per peer address (GetComplaintStatus), likewise.
+  std::optional<RateLimited> CheckStatusLimit(std::string_view peer);
+
+  // The first answer to an earlier submission under this request_id (Redis,
+  // then the store), or nullopt when there was none.
+  std::optional<Result<netra::v1::SubmitComplaintResponse>> EarlierSubmission(const std::string& request_id,
+                                                                             const std::string& request_hash);
 
   // request_hash: the handler's RequestHashOf the request (a NIK in it
   // replaced by its HMAC), stored with the idempotency record.
@@ -203,6 +214,12 @@ class Complaints {
   void OnMessageQueued(std::function<void()> callback) { on_message_queued_ = std::move(callback); }
 
  private:
+  struct Limit {
+    std::string name, key;  // name: the RetryInfo.limit reported
+    int max;                // 0: no limit
+    std::chrono::seconds window;
+  };
+  std::optional<RateLimited> CheckLimits(const std::vector<Limit>& limits);
   struct Metrics;
   Result<netra::v1::Complaint> ApplyChange(const ComplaintChange& change);
   Result<std::string> CheckedTrackingCode(std::string_view tracking_code) const;

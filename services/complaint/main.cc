@@ -30,6 +30,7 @@ struct ComplaintFlags {
   int stats_min_count = 5;
   int contact_limit = 10;  // per hour
   int peer_limit = 120;    // per minute
+  int status_peer_limit = 600;  // per minute
   int catalog_ttl_ms = 5000;
   int subject_retry_seconds = 60;
 };
@@ -55,6 +56,10 @@ void AddFlags(CLI::App& app) {
       ->check(CLI::Range(0, 1000000));
   app.add_option("--intake-peer-limit", flags.peer_limit, "Public submissions per peer address per minute (0: no limit)")
       ->envname("NETRA_INTAKE_PEER_LIMIT")
+      ->check(CLI::Range(0, 1000000));
+  app.add_option("--status-peer-limit", flags.status_peer_limit,
+                 "Public status lookups (GetComplaintStatus) per peer address per minute (0: no limit)")
+      ->envname("NETRA_STATUS_PEER_LIMIT")
       ->check(CLI::Range(0, 1000000));
   app.add_option("--catalog-ttl-ms", flags.catalog_ttl_ms,
                  "How long the violation catalog (from the sanction service) is used before it is fetched again")
@@ -144,6 +149,7 @@ int main(int argc, char** argv) {
         settings.stats_min_count = flags.stats_min_count;
         settings.contact_limit = flags.contact_limit;
         settings.peer_limit = flags.peer_limit;
+        settings.status_peer_limit = flags.status_peer_limit;
         settings.subject_retry_interval = std::chrono::seconds(flags.subject_retry_seconds);
         auto* complaints = parts.Keep(std::make_unique<complaint::Complaints>(
             *store, *status_cache, env.redis, *registry, *directory, *catalog, *nik_hasher, settings,

@@ -116,6 +116,7 @@ grpc::Status RegistryHandler::UpsertElection(grpc::ServerContext* context,
                                              const netra::v1::UpsertElectionRequest* request,
                                              netra::v1::UpsertElectionResponse* response) {
   CallScope scope(*context, "UpsertElection");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   if (!request->has_election()) {
     Violations violations;
     CheckRequestId(request->request_id(), "request_id", violations);
@@ -137,6 +138,7 @@ grpc::Status RegistryHandler::UpsertElection(grpc::ServerContext* context,
 grpc::Status RegistryHandler::GetElection(grpc::ServerContext* context, const netra::v1::GetElectionRequest* request,
                                           netra::v1::GetElectionResponse* response) {
   CallScope scope(*context, "GetElection");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   auto election = elections_.Get(request->election_id());
   if (!election.ok()) return ToStatus(election.error());
   ToProto(election.value(), response->mutable_election());
@@ -147,6 +149,7 @@ grpc::Status RegistryHandler::ListElections(grpc::ServerContext* context,
                                             const netra::v1::ListElectionsRequest* request,
                                             netra::v1::ListElectionsResponse* response) {
   CallScope scope(*context, "ListElections");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   ElectionQuery query{static_cast<ElectionType>(request->type()), request->region_code(), request->page_size(),
                       request->page_token()};
   auto page = elections_.List(query);

@@ -27,6 +27,7 @@ void ToProto(const RowError& error, netra::v1::RowError* out) {
 grpc::Status RegistryHandler::GetEmployee(grpc::ServerContext* context, const netra::v1::GetEmployeeRequest* request,
                                           netra::v1::GetEmployeeResponse* response) {
   CallScope scope(*context, "GetEmployee");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore([&] {
     auto employee = employees_.Get(request->employee_id());
     if (!employee.ok()) return ToStatus(employee.error());
@@ -39,6 +40,7 @@ grpc::Status RegistryHandler::BatchGetEmployees(grpc::ServerContext* context,
                                                 const netra::v1::BatchGetEmployeesRequest* request,
                                                 netra::v1::BatchGetEmployeesResponse* response) {
   CallScope scope(*context, "BatchGetEmployees");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore([&] {
     std::vector<std::string> ids(request->employee_ids().begin(), request->employee_ids().end());
     auto result = employees_.BatchGet(ids);
@@ -53,6 +55,7 @@ grpc::Status RegistryHandler::SearchEmployees(grpc::ServerContext* context,
                                               const netra::v1::SearchEmployeesRequest* request,
                                               netra::v1::SearchEmployeesResponse* response) {
   CallScope scope(*context, "SearchEmployees");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore([&] {
     EmployeeSearch search{request->name_query(), request->region_code(), request->agency_code(),
                           request->employee_type(), request->page_size(), request->page_token()};
@@ -68,6 +71,7 @@ grpc::Status RegistryHandler::UpsertEmployee(grpc::ServerContext* context,
                                              const netra::v1::UpsertEmployeeRequest* request,
                                              netra::v1::UpsertEmployeeResponse* response) {
   CallScope scope(*context, "UpsertEmployee");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore([&] {
     UpsertRequest upsert{FromProto(request->employee()), request->nik(), request->expected_version()};
     netra::v1::UpsertEmployeeRequest hashed = *request;
@@ -95,9 +99,9 @@ grpc::Status RegistryHandler::UpsertEmployee(grpc::ServerContext* context,
   });
 }
 
-grpc::Status RegistryHandler::ImportEmployees(grpc::ServerContext* context,
-                                              grpc::ServerReader<netra::v1::ImportEmployeesRequest>* reader,
-                                              netra::v1::ImportEmployeesResponse* response) {
+grpc::Status RegistryHandler::ImportEmployeesStream(grpc::ServerContext* context,
+                                                    RequestStream<netra::v1::ImportEmployeesRequest>* reader,
+                                                    netra::v1::ImportEmployeesResponse* response) {
   CallScope scope(*context, "ImportEmployees");
   return GuardStore([&]() -> grpc::Status {
     netra::v1::ImportEmployeesRequest message;
@@ -153,6 +157,10 @@ grpc::Status RegistryHandler::ImportEmployees(grpc::ServerContext* context,
       }
       report(import->summary());
     }
+    if (!reader->status().ok()) {
+      if (import) report(import->summary());
+      return reader->status();
+    }
     if (first) return InvalidArgument("request_id", ViolationReason::kRequired, "is required (the stream was empty)");
     if (context->IsCancelled()) {
       // Batches already committed stay committed; the rest of the stream is lost.
@@ -193,6 +201,7 @@ grpc::Status RegistryHandler::SetDisciplinaryStatus(grpc::ServerContext* context
                                                     const netra::v1::SetDisciplinaryStatusRequest* request,
                                                     netra::v1::SetDisciplinaryStatusResponse* response) {
   CallScope scope(*context, "SetDisciplinaryStatus");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore([&] {
     DisciplinaryUpdate update;
     update.request_id = request->request_id();

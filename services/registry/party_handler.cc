@@ -56,9 +56,9 @@ void ToProto(const PartyMatch& m, netra::v1::PartyMembershipMatch* out) {
 
 }  // namespace
 
-grpc::Status RegistryHandler::ImportPartyMembers(grpc::ServerContext* context,
-                                                 grpc::ServerReader<netra::v1::ImportPartyMembersRequest>* reader,
-                                                 netra::v1::ImportPartyMembersResponse* response) {
+grpc::Status RegistryHandler::ImportPartyMembersStream(grpc::ServerContext* context,
+                                                       RequestStream<netra::v1::ImportPartyMembersRequest>* reader,
+                                                       netra::v1::ImportPartyMembersResponse* response) {
   CallScope scope(*context, "ImportPartyMembers");
   return GuardStore([&]() -> grpc::Status {
     netra::v1::ImportPartyMembersRequest message;
@@ -98,6 +98,7 @@ grpc::Status RegistryHandler::ImportPartyMembers(grpc::ServerContext* context,
         if (auto error = import->Add(std::move(member))) return ToStatus(*error);
       }
     }
+    if (!reader->status().ok()) return reader->status();
     const std::string request_hash = hash.Finish();
     if (auto end = EndOfImportStream(*context, first, import ? import->summary().received : 0, earlier, request_hash,
                                      response)) {
@@ -136,6 +137,7 @@ grpc::Status RegistryHandler::ListPartyMembershipMatches(grpc::ServerContext* co
                                                          const netra::v1::ListPartyMembershipMatchesRequest* request,
                                                          netra::v1::ListPartyMembershipMatchesResponse* response) {
   CallScope scope(*context, "ListPartyMembershipMatches");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore([&] {
     MatchQuery query{static_cast<MatchStatus>(request->status()), request->region_code(), request->agency_code(),
                      request->party_code(), request->page_size(), request->page_token()};
@@ -151,6 +153,7 @@ grpc::Status RegistryHandler::ResolvePartyMembershipMatch(grpc::ServerContext* c
                                                           const netra::v1::ResolvePartyMembershipMatchRequest* request,
                                                           netra::v1::ResolvePartyMembershipMatchResponse* response) {
   CallScope scope(*context, "ResolvePartyMembershipMatch");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore([&] {
     ResolveMatchCommand command;
     command.request_id = request->request_id();

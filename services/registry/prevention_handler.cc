@@ -40,6 +40,7 @@ void ToProto(const Coverage& c, netra::v1::PledgeCoverage* out) {
 grpc::Status RegistryHandler::RecordPledge(grpc::ServerContext* context, const netra::v1::RecordPledgeRequest* request,
                                            netra::v1::RecordPledgeResponse* response) {
   CallScope scope(*context, "RecordPledge");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   RecordPledgeCommand command;
   command.request_id = request->request_id();
   Pledge& p = command.pledge;
@@ -61,6 +62,7 @@ grpc::Status RegistryHandler::GetPledgeCoverage(grpc::ServerContext* context,
                                                 const netra::v1::GetPledgeCoverageRequest* request,
                                                 netra::v1::GetPledgeCoverageResponse* response) {
   CallScope scope(*context, "GetPledgeCoverage");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   CoverageQuery query{request->election_id(),
                       request->region_code(),
                       request->agency_code(),

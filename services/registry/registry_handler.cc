@@ -16,6 +16,10 @@ RegistryHandler::RegistryHandler(const Registry& registry, Elections& elections,
       prevention_(prevention),
       party_screening_(party_screening),
       nik_hasher_(nik_hasher) {
+  ServeClientStream(this, "netra.v1.RegistryService.ImportEmployees", &RegistryHandler::ImportEmployeesStream,
+                    &RegistryHandler::MarkMethodStreamed);
+  ServeClientStream(this, "netra.v1.RegistryService.ImportPartyMembers", &RegistryHandler::ImportPartyMembersStream,
+                    &RegistryHandler::MarkMethodStreamed);
   auto& rows = prometheus::BuildCounter()
                    .Name("netra_import_rows_total")
                    .Help("Employee import rows by result (inserted, updated, unchanged, rejected)")
@@ -57,6 +61,7 @@ std::optional<grpc::Status> RegistryHandler::EndOfImportStream(
 grpc::Status RegistryHandler::ListRegions(grpc::ServerContext* context, const netra::v1::ListRegionsRequest* request,
                                           netra::v1::ListRegionsResponse* response) {
   CallScope scope(*context, "ListRegions");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   RegionQuery query;
   query.parent_code = request->parent_code();
   if (request->level() != netra::v1::REGION_LEVEL_UNSPECIFIED) {

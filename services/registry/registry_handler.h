@@ -2,6 +2,7 @@
 #pragma once
 
 #include "common/nik.h"
+#include "common/request_stream.h"
 #include "common/sqlite.h"
 #include "netra/v1/registry.grpc.pb.h"
 #include "services/registry/elections.h"
@@ -37,9 +38,10 @@ class RegistryHandler final : public netra::v1::RegistryService::Service {
                                netra::v1::SearchEmployeesResponse* response) override;
   grpc::Status UpsertEmployee(grpc::ServerContext* context, const netra::v1::UpsertEmployeeRequest* request,
                               netra::v1::UpsertEmployeeResponse* response) override;
-  grpc::Status ImportEmployees(grpc::ServerContext* context,
-                               grpc::ServerReader<netra::v1::ImportEmployeesRequest>* reader,
-                               netra::v1::ImportEmployeesResponse* response) override;
+  // Client streams, served through ServeClientStream (common/request_stream.h).
+  grpc::Status ImportEmployeesStream(grpc::ServerContext* context,
+                                     RequestStream<netra::v1::ImportEmployeesRequest>* reader,
+                                     netra::v1::ImportEmployeesResponse* response);
   grpc::Status SetDisciplinaryStatus(grpc::ServerContext* context,
                                      const netra::v1::SetDisciplinaryStatusRequest* request,
                                      netra::v1::SetDisciplinaryStatusResponse* response) override;
@@ -59,9 +61,9 @@ class RegistryHandler final : public netra::v1::RegistryService::Service {
                                  netra::v1::GetPledgeCoverageResponse* response) override;
 
   // Party-membership screening (party_handler.cc).
-  grpc::Status ImportPartyMembers(grpc::ServerContext* context,
-                                  grpc::ServerReader<netra::v1::ImportPartyMembersRequest>* reader,
-                                  netra::v1::ImportPartyMembersResponse* response) override;
+  grpc::Status ImportPartyMembersStream(grpc::ServerContext* context,
+                                        RequestStream<netra::v1::ImportPartyMembersRequest>* reader,
+                                        netra::v1::ImportPartyMembersResponse* response);
   grpc::Status ListPartyMembershipMatches(grpc::ServerContext* context,
                                           const netra::v1::ListPartyMembershipMatchesRequest* request,
                                           netra::v1::ListPartyMembershipMatchesResponse* response) override;

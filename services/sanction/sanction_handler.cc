@@ -253,6 +253,7 @@ grpc::Status SanctionHandler::ListViolationTypes(grpc::ServerContext* context,
                                                  const netra::v1::ListViolationTypesRequest* request,
                                                  netra::v1::ListViolationTypesResponse* response) {
   CallScope scope(*context, "ListViolationTypes");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   ViolationTypeFilter filter;
   Violations violations;
   if (request->category() != netra::v1::VIOLATION_CATEGORY_UNSPECIFIED) {
@@ -286,6 +287,7 @@ grpc::Status SanctionHandler::PutViolationCatalog(grpc::ServerContext* context,
                                                   const netra::v1::PutViolationCatalogRequest* request,
                                                   netra::v1::PutViolationCatalogResponse* response) {
   CallScope scope(*context, "PutViolationCatalog");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   PutCatalogCommand command{request->request_id(), request->catalog_version(), request->expected_catalog_version(),
                             CatalogJson(*request), request->validate_only()};
   auto put = sanctions_.PutCatalog(command);
@@ -299,6 +301,7 @@ grpc::Status SanctionHandler::PutViolationCatalog(grpc::ServerContext* context,
 grpc::Status SanctionHandler::OpenCase(grpc::ServerContext* context, const netra::v1::OpenCaseRequest* request,
                                        netra::v1::OpenCaseResponse* response) {
   CallScope scope(*context, "OpenCase");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   OpenCaseCommand command{request->request_id(),
                           request->complaint_id(),
                           {request->related_complaint_ids().begin(), request->related_complaint_ids().end()},
@@ -323,6 +326,7 @@ grpc::Status SanctionHandler::IssueRecommendation(grpc::ServerContext* context,
                                                   const netra::v1::IssueRecommendationRequest* request,
                                                   netra::v1::IssueRecommendationResponse* response) {
   CallScope scope(*context, "IssueRecommendation");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   RecommendCommand command{request->request_id(),
                            request->case_id(),
                            request->expected_version(),
@@ -344,6 +348,7 @@ grpc::Status SanctionHandler::RecordDecision(grpc::ServerContext* context,
                                              const netra::v1::RecordDecisionRequest* request,
                                              netra::v1::RecordDecisionResponse* response) {
   CallScope scope(*context, "RecordDecision");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   DecisionCommand command{request->request_id(),
                           request->case_id(),
                           request->expected_version(),
@@ -366,6 +371,7 @@ grpc::Status SanctionHandler::RecordDecision(grpc::ServerContext* context,
 grpc::Status SanctionHandler::RecordAppeal(grpc::ServerContext* context, const netra::v1::RecordAppealRequest* request,
                                            netra::v1::RecordAppealResponse* response) {
   CallScope scope(*context, "RecordAppeal");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   AppealCommand command;
   command.request_id = request->request_id();
   command.case_id = request->case_id();
@@ -396,6 +402,7 @@ grpc::Status SanctionHandler::RecordAppeal(grpc::ServerContext* context, const n
 grpc::Status SanctionHandler::GetCase(grpc::ServerContext* context, const netra::v1::GetCaseRequest* request,
                                       netra::v1::GetCaseResponse* response) {
   CallScope scope(*context, "GetCase");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   auto view = sanctions_.GetCase(request->case_id(), request->complaint_id());
   if (!view.ok()) return ToStatus(view.error());
   int64_t now = sanctions_.NowUs();
@@ -408,6 +415,7 @@ grpc::Status SanctionHandler::GetCase(grpc::ServerContext* context, const netra:
 grpc::Status SanctionHandler::ListCases(grpc::ServerContext* context, const netra::v1::ListCasesRequest* request,
                                         netra::v1::ListCasesResponse* response) {
   CallScope scope(*context, "ListCases");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   CaseQuery query{request->region_code(),
                   Ints(request->statuses()),
                   request->has_overdue() ? std::optional(request->overdue()) : std::nullopt,
@@ -432,6 +440,7 @@ grpc::Status SanctionHandler::GetComplianceReport(grpc::ServerContext* context,
                                                   const netra::v1::GetComplianceReportRequest* request,
                                                   netra::v1::GetComplianceReportResponse* response) {
   CallScope scope(*context, "GetComplianceReport");
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   ComplianceQuery query{request->region_code(),
                         request->election_id(),
                         request->ppk_code(),

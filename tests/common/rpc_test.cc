@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "netra/v1/complaint.pb.h"
 #include "netra/v1/errors.pb.h"
 
 namespace netra {
@@ -154,6 +155,90 @@ TEST(ToStatusTest, InternalNeverLeaksTheInternalMessage) {
   EXPECT_EQ(status.error_message().find("/var/lib"), std::string::npos) << status.error_message();
   EXPECT_EQ(status.error_details().find("SQLITE"), std::string::npos);
   EXPECT_FALSE(status.error_message().empty());
+}
+
+
+// A request with thousands of faults still gets a small, prompt answer: the
+// first --max-field-violations listed, the rest counted.
+TEST(InvalidArgumentTest, ListsTheFirstViolationsAndCountsTheRest) {
+  Violations v;
+  for (int i = 0; i < 5000; ++i) {
+    v.Add("rows[" + std::to_string(i) + "].nik", ViolationReason::kInvalidFormat, "must be 16 digits");
+  }
+  EXPECT_EQ(v.size(), 5000u);
+  EXPECT_EQ(v.list().size(), Violations::kMaxKept);
+
+  grpc::Status status = InvalidArgument(v);
+  auto bad_request = BadRequestOf(status);
+  ASSERT_EQ(bad_request.field_violations_size(), 50);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "rows[0].nik");
+  EXPECT_EQ(bad_request.field_violations(49).field(), "rows[49].nik");
+  EXPECT_EQ(bad_request.omitted_violation_count(), 4950);
+  EXPECT_LE(status.error_message().size(), kMaxStatusMessageBytes);
+  EXPECT_NE(status.error_message().find("(and 4950 more)"), std::string::npos) << status.error_message();
+
+  SetMaxFieldViolations(3);
+  auto three = BadRequestOf(InvalidArgument(v));
+  SetMaxFieldViolations(50);
+  EXPECT_EQ(three.field_violations_size(), 3);
+  EXPECT_EQ(three.omitted_violation_count(), 4997);
+}
+
+TEST(InvalidArgumentTest, CutsLongPathsAndDescriptionsSoTheAnswerStaysSmall) {
+  Violations v;
+  v.Add(std::string(100000, 'f'), ViolationReason::kNotFound, "no region " + std::string(100000, 'x'));
+  grpc::Status status = InvalidArgument(v);
+  auto bad_request = BadRequestOf(status);
+  ASSERT_EQ(bad_request.field_violations_size(), 1);
+  EXPECT_LE(bad_request.field_violations(0).field().size(), 256u);
+  EXPECT_LE(bad_request.field_violations(0).description().size(), 256u);
+  EXPECT_LE(status.error_message().size(), kMaxStatusMessageBytes);
+  EXPECT_LT(status.error_details().size(), 2048u);
+}
+
+TEST(BoundedTextTest, CutsOnACharacterBoundary) {
+  EXPECT_EQ(BoundedText("short", 10), "short");
+  // "é" is two bytes: a cut that would split it backs up before it.
+  std::string text = "abcdefg\xC3\xA9hij";
+  std::string cut = BoundedText(text, 11);
+  EXPECT_EQ(cut, "abcdefg...");
+  EXPECT_GE(Utf8Length(cut), 0);
+  EXPECT_LE(BoundedText(std::string(5000, 'a')).size(), kMaxStatusMessageBytes);
+}
+
+TEST(StatusTest, PlainMessagesAreBoundedToo) {
+  EXPECT_LE(NotFound(std::string(10000, 'n')).error_message().size(), kMaxStatusMessageBytes);
+  EXPECT_LE(Unavailable(std::string(10000, 'u')).error_message().size(), kMaxStatusMessageBytes);
+  Error error = Error::NotFound("region", std::string(10000, 'r'));
+  EXPECT_LE(ToStatus(error).error_message().size(), kMaxStatusMessageBytes);
+}
+
+// Invalid UTF-8 parses (the check moved from protobuf to the handlers) and is
+// named by its path, nested and repeated fields too.
+TEST(CheckRequestTextTest, NamesEveryStringFieldThatIsNotUtf8) {
+  netra::v1::SubmitComplaintRequest request;
+  request.set_request_id("r-1");
+  request.mutable_reporter()->set_name("NAME_");
+  request.add_evidence_ids("ev-good");
+  request.add_evidence_ids("EVID_");
+  std::string wire = request.SerializeAsString();
+  for (std::string marker : {"NAME_", "EVID_"}) {
+    auto at = wire.find(marker);
+    ASSERT_NE(at, std::string::npos);
+    wire[at + 4] = '\xFF';  // same length, no longer UTF-8
+  }
+  netra::v1::SubmitComplaintRequest parsed;
+  ASSERT_TRUE(parsed.ParseFromString(wire)) << "a string that is not UTF-8 must still parse";
+
+  grpc::Status status = CheckRequestText(parsed);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  auto bad_request = BadRequestOf(status);
+  ASSERT_EQ(bad_request.field_violations_size(), 2);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "reporter.name");
+  EXPECT_EQ(bad_request.field_violations(1).field(), "evidence_ids[1]");
+  EXPECT_EQ(bad_request.field_violations(1).reason(), netra::v1::FieldViolation::REASON_INVALID_FORMAT);
+
+  EXPECT_TRUE(CheckRequestText(request).ok());
 }
 
 }  // namespace

@@ -258,6 +258,41 @@ TEST_F(ComplaintIntakeTest, PublicIntakeIsRateLimitedPerContactWithARetryDelay) 
   EXPECT_EQ(retry.limit(), "reporter_contact");
   EXPECT_GT(retry.retry_delay().seconds(), 0);
   EXPECT_EQ(MetricValue(stack_.metrics(Service::kComplaint), "netra_intake_rate_limited_total", {{"limit", "contact"}}), 1);
+
+  // A retry of an accepted report is answered with its first result, past the
+  // limit and without counting against it.
+  auto retried = Request("limited-0", evidence);
+  retried.set_channel(v1::INTAKE_CHANNEL_PUBLIC_PORTAL);
+  v1::SubmitComplaintResponse first, again;
+  ASSERT_TRUE(Submit(retried, &first).ok());
+  ASSERT_TRUE(Submit(retried, &again).ok());
+  EXPECT_EQ(again.complaint().complaint_id(), first.complaint().complaint_id());
+  EXPECT_EQ(MetricValue(stack_.metrics(Service::kComplaint), "netra_intake_rate_limited_total", {{"limit", "contact"}}), 1);
+}
+
+TEST_F(ComplaintIntakeTest, PublicStatusLookupsAreRateLimitedPerAddress) {
+  ASSERT_TRUE(stack_.Stop(Service::kComplaint).has_value());
+  ASSERT_TRUE(stack_.Start(Service::kComplaint, {"--status-peer-limit=3"}));
+  v1::SubmitComplaintResponse submitted;
+  ASSERT_TRUE(Submit(Request("status-limited", Evidence()), &submitted).ok());
+  v1::GetComplaintStatusRequest request;
+  request.set_tracking_code(submitted.complaint().tracking_code());
+  grpc::Status status;
+  for (int i = 0; i < 4; ++i) {
+    v1::GetComplaintStatusResponse response;
+    status = Stub()->GetComplaintStatus(MakeClientContext(10s).get(), request, &response);
+    if (i < 3) {
+      ASSERT_TRUE(status.ok()) << status.error_message();
+    }
+  }
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  v1::ErrorStatus details;
+  v1::RetryInfo retry;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  ASSERT_EQ(details.details_size(), 1);
+  ASSERT_TRUE(details.details(0).UnpackTo(&retry));
+  EXPECT_EQ(retry.limit(), "status_peer_address");
+  EXPECT_GT(retry.retry_delay().seconds(), 0);
 }
 
 TEST_F(ComplaintIntakeTest, ACodeAddedByPutViolationCatalogIsAcceptedAtIntake) {

@@ -1,6 +1,8 @@
 // netractl: the operator's command line for Netra. Prints JSON on stdout;
 // errors (with the server's field violations) as JSON on stderr, exit code 1
 // (exit codes: netractl.h).
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
 #include <google/protobuf/util/json_util.h>
 #include <openssl/evp.h>
 
@@ -40,16 +42,29 @@ int Fail(const grpc::Status& status) {
   nlohmann::ordered_json out;
   out["code"] = netra::GrpcCodeName(status.error_code());
   out["message"] = status.error_message();
+  // Every detail a server can send (BadRequest, PreconditionFailure,
+  // ResourceInfo, VersionConflict, RetryInfo, ...) is printed by its type, so a
+  // detail added to the API later needs no change here.
   netra::v1::ErrorStatus details;
   if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
     for (const auto& any : details.details()) {
-      netra::v1::BadRequest bad_request;
-      if (any.UnpackTo(&bad_request)) out["details"].push_back(nlohmann::ordered_json::parse(ToJson(bad_request)));
-      netra::v1::PreconditionFailure precondition;
-      if (any.UnpackTo(&precondition)) out["details"].push_back(nlohmann::ordered_json::parse(ToJson(precondition)));
+      const std::string type = any.type_url().substr(any.type_url().rfind('/') + 1);
+      const auto* descriptor = google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(type);
+      if (!descriptor) {
+        out["details"].push_back({{"@type", any.type_url()}});
+        continue;
+      }
+      std::unique_ptr<google::protobuf::Message> detail(
+          google::protobuf::MessageFactory::generated_factory()->GetPrototype(descriptor)->New());
+      if (!any.UnpackTo(detail.get())) continue;
+      auto json = nlohmann::ordered_json::parse(ToJson(*detail), nullptr, false);
+      if (json.is_discarded()) continue;
+      nlohmann::ordered_json typed = {{"@type", type}};
+      typed.update(json);
+      out["details"].push_back(std::move(typed));
     }
   }
-  std::cerr << out.dump(2) << "\n";
+  std::cerr << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   return 1;
 }
 
