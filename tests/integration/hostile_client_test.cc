@@ -400,7 +400,9 @@ TEST_F(HostileClientTest, EveryRpcAnswersMalformedRequestsPromptlyAndCorrectly) 
 
   for (Service s : {Service::kRegistry, Service::kComplaint, Service::kSanction}) {
     const std::string name = NetraStack::Name(s);
-    EXPECT_TRUE(stack_.process(s).Running()) << "netra-" << name << " is not running";
+    const std::string log = stack_.log(s);
+    EXPECT_TRUE(stack_.process(s).Running()) << "netra-" << name << " is not running; its log ends:\n"
+                                             << log.substr(log.size() > 3000 ? log.size() - 3000 : 0);
     EXPECT_EQ(CheckHealth(*stack_.channel(s), "", 2s), HealthStatus::kServing) << "netra-" << name << " not SERVING";
     auto bad = NonJsonLines(stack_.log(s));
     EXPECT_TRUE(bad.empty()) << "netra-" << name << "'s log has " << bad.size() << " lines that are not JSON, e.g.:\n"
