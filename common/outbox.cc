@@ -23,6 +23,7 @@ int64_t NowMicros() {
 
 struct OutboxDispatcher::Family {
   prometheus::Family<prometheus::Gauge>& pending;
+  prometheus::Family<prometheus::Gauge>& refused;
   prometheus::Family<prometheus::Counter>& deliveries;
 };
 
@@ -45,17 +46,48 @@ bool OutboxHas(Connection& conn, std::string_view kind, std::string_view dedupe_
   return stmt.Step();
 }
 
+std::vector<FailedDelivery> ListFailedDeliveries(Connection& conn, std::string_view kind, bool refused_only,
+                                                 int64_t after_id, int limit) {
+  auto stmt = conn.Prepare(
+      "SELECT id, kind, dedupe_key, attempts, last_error, refused_us, next_attempt_us, created_us FROM outbox "
+      "WHERE id > ?1 AND attempts > 0 AND (?2 = '' OR kind = ?2) AND (?3 = 0 OR refused_us > 0) ORDER BY id LIMIT ?4");
+  stmt.Bind(1, after_id).Bind(2, kind).Bind(3, int64_t{refused_only ? 1 : 0}).Bind(4, int64_t{limit});
+  std::vector<FailedDelivery> out;
+  while (stmt.Step()) {
+    FailedDelivery f;
+    f.id = stmt.ColumnInt64(0);
+    f.kind = stmt.ColumnText(1);
+    f.dedupe_key = stmt.ColumnText(2);
+    f.attempts = static_cast<int>(stmt.ColumnInt64(3));
+    f.last_error = stmt.ColumnText(4);
+    f.refused_us = stmt.ColumnInt64(5);
+    f.next_attempt_us = stmt.ColumnInt64(6);
+    f.created_us = stmt.ColumnInt64(7);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+bool RetryOutbox(Connection& conn, int64_t id) {
+  conn.Prepare("UPDATE outbox SET refused_us = 0, next_attempt_us = ?2 WHERE id = ?1").Bind(1, id).Bind(2, NowMicros()).Run();
+  return conn.Changes() > 0;
+}
+
 OutboxDispatcher::OutboxDispatcher(Database& db, prometheus::Registry* metrics, OutboxOptions options)
     : db_(db), options_(options), metrics_(metrics) {
   if (metrics_ != nullptr) {
     family_.reset(new Family{
         prometheus::BuildGauge()
             .Name("netra_outbox_pending")
-            .Help("Messages to other services queued and not yet delivered, by kind")
+            .Help("Messages to other services queued and not yet delivered (parked ones apart), by kind")
+            .Register(*metrics_),
+        prometheus::BuildGauge()
+            .Name("netra_outbox_refused")
+            .Help("Messages a peer refused for good, parked until an operator retries them, by kind")
             .Register(*metrics_),
         prometheus::BuildCounter()
             .Name("netra_outbox_deliveries_total")
-            .Help("Delivery attempts of queued messages to other services, by kind and result (delivered, failed)")
+            .Help("Delivery attempts of queued messages to other services, by kind and result (delivered, failed, refused)")
             .Register(*metrics_),
     });
   }
@@ -66,8 +98,8 @@ OutboxDispatcher::~OutboxDispatcher() { Stop(); }
 void OutboxDispatcher::Handle(std::string kind, Handler handler) {
   if (family_) {
     family_->pending.Add({{"kind", kind}});
-    family_->deliveries.Add({{"kind", kind}, {"result", "delivered"}});
-    family_->deliveries.Add({{"kind", kind}, {"result", "failed"}});
+    family_->refused.Add({{"kind", kind}});
+    for (const char* result : {"delivered", "failed", "refused"}) family_->deliveries.Add({{"kind", kind}, {"result", result}});
   }
   handlers_[std::move(kind)] = std::move(handler);
 }
@@ -151,10 +183,30 @@ int OutboxDispatcher::DeliverDue() {
     } catch (const std::exception& e) {
       result = Delivery::Failed(e.what());
     }
-    if (family_) family_->deliveries.Add({{"kind", m.kind}, {"result", result.ok ? "delivered" : "failed"}}).Increment();
+    const char* outcome = result.ok ? "delivered" : result.refused ? "refused" : "failed";
+    if (family_) family_->deliveries.Add({{"kind", m.kind}, {"result", outcome}}).Increment();
     if (result.ok) {
       db_.Write([&](Connection& conn) { conn.Prepare("DELETE FROM outbox WHERE id = ?1").Bind(1, m.id).Run(); });
       ++delivered;
+      continue;
+    }
+    if (result.refused) {
+      db_.Write([&](Connection& conn) {
+        conn.Prepare(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_us = ?2, refused_us = ?3, last_error = ?4 "
+                "WHERE id = ?1")
+            .Bind(1, m.id)
+            .Bind(2, kOutboxParked)
+            .Bind(3, NowMicros())
+            .Bind(4, result.error.substr(0, 500))
+            .Run();
+      });
+      log::Error("delivery refused by the other service; parked until an operator retries it",
+                 {{"kind", m.kind},
+                  {"outbox_id", std::to_string(m.id)},
+                  {"key", m.dedupe_key},
+                  {"attempt", std::to_string(m.attempts + 1)},
+                  {"error", result.error.substr(0, 500)}});
       continue;
     }
     // Exponential backoff: min_backoff * 2^attempts, capped.
@@ -177,13 +229,16 @@ int OutboxDispatcher::DeliverDue() {
 
 void OutboxDispatcher::RefreshPending() {
   if (!family_) return;
-  std::map<std::string, int64_t, std::less<>> counts;
-  for (const auto& [kind, handler] : handlers_) counts[kind] = 0;
+  std::map<std::string, std::pair<int64_t, int64_t>, std::less<>> counts;  // kind -> (pending, refused)
+  for (const auto& [kind, handler] : handlers_) counts[kind] = {0, 0};
   db_.Read([&](Connection& conn) {
-    auto stmt = conn.Prepare("SELECT kind, COUNT(*) FROM outbox GROUP BY kind");
-    while (stmt.Step()) counts[stmt.ColumnText(0)] = stmt.ColumnInt64(1);
+    auto stmt = conn.Prepare("SELECT kind, SUM(refused_us = 0), SUM(refused_us > 0) FROM outbox GROUP BY kind");
+    while (stmt.Step()) counts[stmt.ColumnText(0)] = {stmt.ColumnInt64(1), stmt.ColumnInt64(2)};
   });
-  for (const auto& [kind, count] : counts) family_->pending.Add({{"kind", kind}}).Set(static_cast<double>(count));
+  for (const auto& [kind, count] : counts) {
+    family_->pending.Add({{"kind", kind}}).Set(static_cast<double>(count.first));
+    family_->refused.Add({{"kind", kind}}).Set(static_cast<double>(count.second));
+  }
 }
 
 }  // namespace netra

@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 namespace prometheus {
 class Registry;
@@ -49,6 +50,14 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (next_attempt_us);
 )sql";
 
+// Migration after kOutboxSql (each service's next store version): parking of
+// refused messages. A parked row has next_attempt_us = kOutboxParked (never
+// due) and refused_us = when the peer refused it.
+inline constexpr std::string_view kOutboxRefusalSql = R"sql(
+ALTER TABLE outbox ADD COLUMN refused_us INTEGER NOT NULL DEFAULT 0;  -- 0: not refused
+)sql";
+inline constexpr int64_t kOutboxParked = INT64_MAX;
+
 struct OutboxMessage {
   int64_t id = 0;
   std::string kind;
@@ -65,6 +74,27 @@ bool EnqueueOutbox(Connection& conn, std::string_view kind, std::string_view ded
 // Messages still queued (for reads that show "forwarding pending").
 bool OutboxHas(Connection& conn, std::string_view kind, std::string_view dedupe_key);
 
+// A queued message that has failed at least once, for operators.
+struct FailedDelivery {
+  int64_t id = 0;
+  std::string kind, dedupe_key;
+  int attempts = 0;
+  std::string last_error;
+  int64_t refused_us = 0;       // when the peer refused it for good; 0 = still retried
+  int64_t next_attempt_us = 0;  // kOutboxParked when refused
+  int64_t created_us = 0;
+};
+
+// Failed messages in id order after `after_id`, of `kind` (empty: all kinds),
+// at most `limit`; only refused (parked) ones when `refused_only`.
+std::vector<FailedDelivery> ListFailedDeliveries(Connection& conn, std::string_view kind, bool refused_only,
+                                                 int64_t after_id, int limit);
+
+// An operator's retry: message `id` is due now (a parked one is un-parked,
+// keeping its attempts and last error until the next attempt). False when no
+// such message is queued (delivered meanwhile, or a wrong id).
+bool RetryOutbox(Connection& conn, int64_t id);
+
 struct OutboxOptions {
   std::chrono::milliseconds poll_interval{1000};  // how often to look for due messages without a Wake
   std::chrono::milliseconds min_backoff{200};
@@ -75,18 +105,22 @@ struct OutboxOptions {
 
 class OutboxDispatcher {
  public:
-  // Outcome of one delivery attempt: ok, or the reason it failed (retried).
+  // Outcome of one delivery attempt: ok, failed (retried with backoff), or
+  // refused (the peer will never take it as it is: parked).
   struct Delivery {
     bool ok = true;
     std::string error;
+    bool refused = false;
     static Delivery Ok() { return {}; }
     static Delivery Failed(std::string why) { return {false, std::move(why)}; }
+    static Delivery Refused(std::string why) { return {false, std::move(why), true}; }
   };
   // Runs on the dispatcher thread; may block on the peer (use a deadline).
   using Handler = std::function<Delivery(const OutboxMessage&)>;
 
-  // `metrics` may be null. Exports netra_outbox_pending{kind} and
-  // netra_outbox_deliveries_total{kind,result}.
+  // `metrics` may be null. Exports netra_outbox_pending{kind} (queued, not
+  // parked), netra_outbox_refused{kind} (parked) and
+  // netra_outbox_deliveries_total{kind,result=delivered|failed|refused}.
   OutboxDispatcher(Database& db, prometheus::Registry* metrics, OutboxOptions options = {});
   ~OutboxDispatcher();  // stops the thread
   OutboxDispatcher(const OutboxDispatcher&) = delete;
@@ -103,11 +137,12 @@ class OutboxDispatcher {
   // One pass over due messages on the calling thread; returns how many were
   // delivered. For tests and for the thread itself.
   int DeliverDue();
+  // Sets the pending and refused gauges from the store (each pass of the thread).
+  void RefreshPending();
 
  private:
   struct Family;
   void Loop();
-  void RefreshPending();
 
   Database& db_;
   OutboxOptions options_;

@@ -1,16 +1,17 @@
 #include "common/registry_client.h"
 
 #include "common/client.h"
+#include "common/peer_status.h"
 #include "common/redis.h"
 
 namespace netra {
 namespace {
 
-// The registry's status, as the caller's outcome: the registry answering
-// NOT_FOUND is an answer; anything else means it could not be asked.
-Error FromStatus(const grpc::Status& status, const std::string& type, std::string_view id) {
-  if (status.error_code() == grpc::StatusCode::NOT_FOUND) return Error::NotFound(type, std::string(id));
-  return Error::Unavailable("registry: " + status.error_message());
+// The registry's status, as the caller's outcome (peer_status.h): NOT_FOUND
+// and other answers about the request keep their meaning; only an unreachable
+// or overloaded registry is Unavailable.
+Error FromStatus(const grpc::Status& status, std::string_view type, std::string_view id) {
+  return FromPeerStatus(status, {"registry", type, id, type == "employee" ? "employee_id" : "election_id"});
 }
 
 }  // namespace
@@ -75,7 +76,9 @@ Result<v1::Election> RegistryClient::FindElection(std::string_view election_id) 
     // A registry outage should not stop intake while we still know the rules.
     std::lock_guard lock(mu_);
     auto it = elections_.find(id);
-    if (it != elections_.end() && status.error_code() != grpc::StatusCode::NOT_FOUND) return it->second.election;
+    if (it != elections_.end() && IsTransient(status.error_code())) {
+      return it->second.election;
+    }
     return FromStatus(status, "election", election_id);
   }
   std::lock_guard lock(mu_);

@@ -30,10 +30,12 @@ class RegistryClient {
                  std::chrono::milliseconds deadline = std::chrono::milliseconds(2000),
                  std::chrono::seconds election_ttl = std::chrono::seconds(30));
 
-  // NotFound when the registry has no such employee; Unavailable when neither
-  // Redis nor the registry answers.
+  // NotFound when the registry has no such employee; Invalid (on
+  // "employee_id") when it rejects the id; Unavailable only when neither Redis
+  // nor the registry answers (peer_status.h: the registry's answer keeps its meaning).
   Result<v1::Employee> FindEmployee(std::string_view employee_id);
-  // NotFound / Unavailable as above.
+  // As above (Invalid on "election_id"). While the registry is unreachable,
+  // an election read in the last election_ttl is still returned.
   Result<v1::Election> FindElection(std::string_view election_id);
 
   // The stub, for calls this class does not wrap (SearchEmployees,

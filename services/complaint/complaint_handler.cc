@@ -4,6 +4,7 @@
 
 #include "absl/time/clock.h"
 #include "common/client.h"
+#include "common/peer_status.h"
 #include "common/rpc.h"
 #include "common/sqlite.h"
 #include "netra/v1/errors.pb.h"
@@ -271,7 +272,7 @@ Result<std::vector<v1::Employee>> RegistryAdapter::SearchEmployees(std::string_v
   v1::SearchEmployeesResponse response;
   auto context = MakeClientContext(std::chrono::milliseconds(2000));
   grpc::Status status = client_.stub().SearchEmployees(context.get(), request, &response);
-  if (!status.ok()) return Error::Unavailable("registry: " + status.error_message());
+  if (!status.ok()) return FromPeerStatus(status, {"registry", "employee search", name, "subject.name"});
   return std::vector<v1::Employee>(response.employees().begin(), response.employees().end());
 }
 
@@ -279,15 +280,12 @@ OutboxDispatcher::Handler ForwardingDelivery(Complaints& complaints, std::shared
   auto stub = std::shared_ptr<v1::SanctionService::Stub>(v1::SanctionService::NewStub(std::move(sanction)));
   return [&complaints, stub](const OutboxMessage& message) {
     v1::OpenCaseRequest request;
-    if (!request.ParseFromString(message.payload)) return OutboxDispatcher::Delivery::Failed("unreadable payload");
+    if (!request.ParseFromString(message.payload)) return OutboxDispatcher::Delivery::Refused("unreadable payload");
     v1::OpenCaseResponse response;
     auto context = MakeClientContext(std::chrono::milliseconds(5000), request.request_id());
     context->AddMetadata("x-netra-actor", "svc:netra-complaint");
     grpc::Status status = stub->OpenCase(context.get(), request, &response);
-    if (!status.ok()) {
-      return OutboxDispatcher::Delivery::Failed("OpenCase: " + std::string(GrpcCodeName(status.error_code())) + ": " +
-                                                status.error_message().substr(0, 300));
-    }
+    if (!status.ok()) return DeliveryOf(status, "OpenCase");  // an outage is retried, a refusal parked
     auto marked = complaints.MarkForwarded(request.complaint_id(), response.case_record().case_id(), absl::Now());
     if (!marked.ok()) return OutboxDispatcher::Delivery::Failed("recording the case: " + marked.error().message);
     return OutboxDispatcher::Delivery::Ok();

@@ -488,12 +488,12 @@ std::vector<HistoryEntry> ComplaintStore::History(const std::string& complaint_i
   return db_.Read([&](Connection& c) { return HistoryLog::Load(c, complaint_id, after_sequence, limit); });
 }
 
-std::optional<std::pair<int, std::string>> ComplaintStore::ForwardingAttempts(const std::string& complaint_id) {
-  return db_.Read([&](Connection& c) -> std::optional<std::pair<int, std::string>> {
-    auto s = c.Prepare("SELECT attempts, last_error FROM outbox WHERE kind = ?1 AND dedupe_key = ?2");
+std::optional<QueuedForwarding> ComplaintStore::ForwardingAttempts(const std::string& complaint_id) {
+  return db_.Read([&](Connection& c) -> std::optional<QueuedForwarding> {
+    auto s = c.Prepare("SELECT attempts, last_error, refused_us FROM outbox WHERE kind = ?1 AND dedupe_key = ?2");
     s.Bind(1, kForwardingOutboxKind).Bind(2, complaint_id);
     if (!s.Step()) return std::nullopt;
-    return std::make_pair(static_cast<int>(s.ColumnInt64(0)), s.ColumnText(1));
+    return QueuedForwarding{static_cast<int>(s.ColumnInt64(0)), s.ColumnText(1), s.ColumnInt64(2)};
   });
 }
 

@@ -113,6 +113,14 @@ ALTER TABLE complaints ADD COLUMN subject_retry_at INTEGER NOT NULL DEFAULT 0;
 UPDATE complaints SET subject_retry_at = 1 WHERE needs_subject_review = 1 AND status NOT IN (7, 8, 9, 10);
 CREATE INDEX complaints_subject_retry ON complaints (subject_retry_at) WHERE subject_retry_at > 0;
 )sql"},
+    {7, "outbox refusals parked", kOutboxRefusalSql},
+};
+
+// A queued forwarding's delivery state (its outbox row).
+struct QueuedForwarding {
+  int attempts = 0;
+  std::string last_error;
+  int64_t refused_us = 0;  // when the sanction service refused it for good; 0 = still retried
 };
 
 // A recorded idempotent request: the hash of its content and its response.
@@ -240,8 +248,8 @@ class ComplaintStore {
   std::vector<netra::v1::Complaint> List(const ComplaintFilter& filter, const std::string& after_key, int limit);
 
   std::vector<HistoryEntry> History(const std::string& complaint_id, int64_t after_sequence, int limit);
-  // Attempts and last error of a queued forwarding (none when delivered).
-  std::optional<std::pair<int, std::string>> ForwardingAttempts(const std::string& complaint_id);
+  // Delivery state of a queued forwarding (none when delivered).
+  std::optional<QueuedForwarding> ForwardingAttempts(const std::string& complaint_id);
 
   std::vector<StatRow> StatRows(const std::string& region_prefix, const std::string& election_id, int64_t after_us,
                                 int64_t before_us);

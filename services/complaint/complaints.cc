@@ -308,6 +308,20 @@ Error Missing(const std::string& field, const std::string& what) {
   return Error::Invalid(std::move(v));
 }
 
+// The registry's failure to give what the caller named in `field`: an id it
+// does not know is a violation on that field, one it rejects keeps the
+// registry's reason, and anything else keeps its kind (peer_status.h), so a
+// refusal is never reported as an outage.
+Error RegistryFailure(const Error& error, const std::string& field, const std::string& what) {
+  if (error.kind == Error::Kind::kNotFound) return Missing(field, what + " does not exist");
+  if (error.kind == Error::Kind::kInvalidArgument) {
+    Violations v;
+    for (const auto& violation : error.violations.list()) v.Add(field, violation.reason, violation.description);
+    return Error::Invalid(std::move(v));
+  }
+  return error;
+}
+
 // Applies a reporter's completion: non-empty fields replace, nothing is cleared.
 void Amend(v1::Complaint& c, const v1::ComplaintAmendment& a) {
   auto set = [](std::string* target, const std::string& value) {
@@ -523,8 +537,12 @@ v1::SubjectResolution ResolveSubject(const v1::Subject& subject, RegistryPort& r
       out.set_status(v1::SUBJECT_RESOLUTION_STATUS_RESOLVED_BY_NUMBER);
       *out.mutable_employee() = RefOf(found.value());
     } else {
-      out.set_status(found.error().kind == Error::Kind::kNotFound ? v1::SUBJECT_RESOLUTION_STATUS_NOT_FOUND
-                                                                  : v1::SUBJECT_RESOLUTION_STATUS_PENDING);
+      // An outage leaves it pending (resolved later); a number the registry
+      // does not know or rejects is not found.
+      const auto kind = found.error().kind;
+      out.set_status(kind == Error::Kind::kNotFound || kind == Error::Kind::kInvalidArgument
+                         ? v1::SUBJECT_RESOLUTION_STATUS_NOT_FOUND
+                         : v1::SUBJECT_RESOLUTION_STATUS_PENDING);
       out.set_needs_review(true);
     }
     return out;
@@ -731,10 +749,7 @@ Result<v1::SubmitComplaintResponse> Complaints::Submit(const v1::SubmitComplaint
     if (auto recorded = store_.FindRequest("SubmitComplaint", request.request_id())) {
       return replay(recorded->request_hash, recorded->response);
     }
-    if (election.error().kind == Error::Kind::kNotFound) {
-      return Missing("act.election_id", "election " + act.election_id() + " does not exist");
-    }
-    return Error::Unavailable("the registry cannot be reached to read election " + act.election_id());
+    return RegistryFailure(election.error(), "act.election_id", "election " + act.election_id());
   }
   std::vector<std::string> evidence_ids(request.evidence_ids().begin(), request.evidence_ids().end());
   std::vector<v1::Evidence> evidence;
@@ -931,7 +946,7 @@ Result<v1::Complaint> Complaints::Transition(const v1::TransitionComplaintReques
   std::optional<v1::Election> election;
   auto need_election = [&]() -> Result<bool> {
     auto e = registry_.FindElection(current.act().election_id());
-    if (!e.ok()) return Error::Unavailable("the registry cannot be reached to read the election's deadline rules");
+    if (!e.ok()) return e.error();  // the registry's answer as is (peer_status.h): not always an outage
     election = e.value();
     return true;
   };
@@ -1062,10 +1077,7 @@ Result<v1::Complaint> Complaints::Transition(const v1::TransitionComplaintReques
     case Action::kResolveSubject: {
       auto employee = registry_.FindEmployee(request.subject_employee_id());
       if (!employee.ok()) {
-        if (employee.error().kind == Error::Kind::kNotFound) {
-          return Missing("subject_employee_id", "employee " + request.subject_employee_id() + " does not exist");
-        }
-        return Error::Unavailable("the registry cannot be reached to resolve the subject");
+        return RegistryFailure(employee.error(), "subject_employee_id", "employee " + request.subject_employee_id());
       }
       auto* r = u.mutable_subject_resolution();
       r->set_status(v1::SUBJECT_RESOLUTION_STATUS_RESOLVED_BY_PERSON);
@@ -1237,9 +1249,14 @@ Result<v1::Complaint> Complaints::Get(std::string_view complaint_id) {
   if (!row) return Error::NotFound("complaint", std::string(complaint_id));
   v1::Complaint c = std::move(row->record);
   if (c.forwarding().status() == v1::FORWARDING_STATUS_PENDING) {
-    if (auto attempts = store_.ForwardingAttempts(c.complaint_id())) {
-      c.mutable_forwarding()->set_attempts(attempts->first);
-      c.mutable_forwarding()->set_last_error(attempts->second);
+    if (auto queued = store_.ForwardingAttempts(c.complaint_id())) {
+      auto* f = c.mutable_forwarding();
+      f->set_attempts(queued->attempts);
+      f->set_last_error(queued->last_error);
+      if (queued->refused_us > 0) {
+        f->set_status(v1::FORWARDING_STATUS_REFUSED);
+        *f->mutable_refuse_time() = Stamp(absl::FromUnixMicros(queued->refused_us));
+      }
     }
   }
   return c;

@@ -12,6 +12,7 @@
 #include "common/client.h"
 #include "common/log.h"
 #include "common/outbox.h"
+#include "common/outbox_admin.h"
 #include "common/registry_client.h"
 #include "common/server.h"
 #include "common/sqlite.h"
@@ -158,7 +159,8 @@ int main(int argc, char** argv) {
             parts.Keep(std::make_unique<complaint::EvidenceStore>(*store, evidence_dir, flags.evidence_max_bytes));
         if (!evidence->Prepare(error)) return false;
 
-        // Forwarding to the sanction service, retried until it succeeds (outbox in the store).
+        // Forwarding to the sanction service, retried while it is out of reach,
+        // parked when it refuses (outbox in the store; operators: OutboxAdminService).
         auto* outbox = parts.Keep(std::make_unique<OutboxDispatcher>(env.store, &env.metrics.registry()));
         outbox->Handle(std::string(complaint::kForwardingOutboxKind),
                        complaint::ForwardingDelivery(*complaints, sanction_channel));
@@ -172,6 +174,7 @@ int main(int argc, char** argv) {
           }
         }));
         parts.Serve(parts.Keep(std::make_unique<complaint::ComplaintHandler>(*complaints, *evidence, *nik_hasher)));
+        parts.Serve(parts.Keep(std::make_unique<OutboxAdminHandler>(env.store, *outbox)));
         log::Info("complaint service ready", {{"evidence_dir", evidence_dir}});
         return true;
       });

@@ -609,11 +609,12 @@ Result<std::vector<std::optional<QueuedNotice>>> CaseStore::Queued(const std::ve
     return db_.Read([&](Connection& conn) {
       std::vector<std::optional<QueuedNotice>> out;
       auto s = conn.Prepare(
-          "SELECT attempts, next_attempt_us, last_error FROM outbox WHERE kind = ?1 AND dedupe_key = ?2");
+          "SELECT attempts, next_attempt_us, last_error, refused_us FROM outbox WHERE kind = ?1 AND dedupe_key = ?2");
       for (const auto& n : notifications) {
         s.Bind(1, n.target == NotifyTarget::kComplaintOutcome ? kOutcomeKind : kStatusKind).Bind(2, n.dedupe_key);
         if (s.Step()) {
-          out.push_back(QueuedNotice{static_cast<int>(s.ColumnInt64(0)), s.ColumnInt64(1), s.ColumnText(2)});
+          out.push_back(
+              QueuedNotice{static_cast<int>(s.ColumnInt64(0)), s.ColumnInt64(1), s.ColumnText(2), s.ColumnInt64(3)});
         } else {
           out.push_back(std::nullopt);
         }

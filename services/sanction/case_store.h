@@ -142,6 +142,7 @@ struct QueuedNotice {
   int attempts = 0;
   int64_t next_attempt_us = 0;
   std::string last_error;
+  int64_t refused_us = 0;  // when the peer refused it for good (parked); 0 = still retried
 };
 
 class CaseStore {

@@ -7,6 +7,7 @@
 #include "common/client.h"
 #include "common/log.h"
 #include "common/outbox.h"
+#include "common/outbox_admin.h"
 #include "common/registry_client.h"
 #include "common/server.h"
 #include "services/sanction/peers.h"
@@ -74,6 +75,7 @@ struct SanctionService {
   std::unique_ptr<OutboxDispatcher> outbox;
   std::unique_ptr<sanction::Sweeper> sweeper;
   std::unique_ptr<sanction::SanctionHandler> handler;
+  std::unique_ptr<OutboxAdminHandler> outbox_admin;
 
   ~SanctionService() {
     if (sweeper) sweeper->Stop();
@@ -155,6 +157,8 @@ int main(int argc, char** argv) {
                       s->sweeper->Start();
                       s->handler = std::make_unique<sanction::SanctionHandler>(*s->sanctions);
                       parts.Serve(s->handler.get());
+                      s->outbox_admin = std::make_unique<OutboxAdminHandler>(env.store, *s->outbox);
+                      parts.Serve(s->outbox_admin.get());
                       return true;
                     });
 }

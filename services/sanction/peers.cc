@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/client.h"
+#include "common/peer_status.h"
 
 namespace netra::sanction {
 namespace {
@@ -21,11 +22,6 @@ void SetDate(const std::string& iso, netra::v1::Date* out) {
   out->set_year(static_cast<int>(day.year()));
   out->set_month(day.month());
   out->set_day(day.day());
-}
-
-OutboxDispatcher::Delivery FromStatus(const grpc::Status& status) {
-  if (status.ok()) return OutboxDispatcher::Delivery::Ok();
-  return OutboxDispatcher::Delivery::Failed(std::to_string(status.error_code()) + " " + status.error_message());
 }
 
 }  // namespace
@@ -92,7 +88,7 @@ void HandleNotifications(OutboxDispatcher& dispatcher, RegistryClient& registry,
     request.set_case_version(p.at("case_version").get<int64_t>());
     netra::v1::RecordOutcomeResponse response;
     auto context = MakeClientContext(kPeerDeadline, request.request_id());
-    return FromStatus(complaint->RecordOutcome(context.get(), request, &response));
+    return DeliveryOf(complaint->RecordOutcome(context.get(), request, &response), "RecordOutcome");
   });
   dispatcher.Handle(std::string(kStatusKind), [&registry](const OutboxMessage& message) {
     json p = json::parse(message.payload);
@@ -115,7 +111,8 @@ void HandleNotifications(OutboxDispatcher& dispatcher, RegistryClient& registry,
     request.set_source_sequence(p.at("source_sequence").get<int64_t>());
     netra::v1::SetDisciplinaryStatusResponse response;
     auto context = MakeClientContext(kPeerDeadline, request.request_id());
-    return FromStatus(registry.stub().SetDisciplinaryStatus(context.get(), request, &response));
+    return DeliveryOf(registry.stub().SetDisciplinaryStatus(context.get(), request, &response),
+                      "SetDisciplinaryStatus");
   });
 }
 

@@ -239,8 +239,13 @@ void ToProto(const Case& c, const std::vector<std::optional<QueuedNotice>>* queu
     bool pending = !queued || (i < queued->size() && (*queued)[i].has_value());
     o->set_status(pending ? netra::v1::DELIVERY_STATUS_PENDING : netra::v1::DELIVERY_STATUS_DELIVERED);
     if (queued && i < queued->size() && (*queued)[i]) {
-      o->set_attempts((*queued)[i]->attempts);
-      o->set_last_error((*queued)[i]->last_error);
+      const QueuedNotice& q = *(*queued)[i];
+      o->set_attempts(q.attempts);
+      o->set_last_error(q.last_error);
+      if (q.refused_us > 0) {
+        o->set_status(netra::v1::DELIVERY_STATUS_REFUSED);
+        SetTime(q.refused_us, o->mutable_refuse_time());
+      }
     }
   }
   out->set_version(c.version);

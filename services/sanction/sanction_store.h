@@ -29,6 +29,7 @@ CREATE TABLE violation_catalogs (
     {5, "notification outbox", kOutboxSql},
     {6, "case escalation state apart from the body", kCaseSweepSql},
     {7, "case history in write order", HistoryInWriteOrderSql()},
+    {8, "outbox refusals parked", kOutboxRefusalSql},
 };
 
 class SanctionStore {

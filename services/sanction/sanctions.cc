@@ -93,9 +93,15 @@ std::string NewCaseId() {
 
 // NOT_FOUND from the registry is the client's mistake in `field`.
 std::optional<Error> LookupError(const Error& error, const std::string& field, Violations& v) {
-  if (error.kind != Error::Kind::kNotFound) return error;
-  v.Add(field, ViolationReason::kNotFound, "not in the registry");
-  return std::nullopt;
+  if (error.kind == Error::Kind::kNotFound) {
+    v.Add(field, ViolationReason::kNotFound, "not in the registry");
+    return std::nullopt;
+  }
+  if (error.kind == Error::Kind::kInvalidArgument) {  // the registry rejected the id: its reason, on our field
+    for (const auto& violation : error.violations.list()) v.Add(field, violation.reason, violation.description);
+    return std::nullopt;
+  }
+  return error;
 }
 
 double Median(std::vector<int> values) {

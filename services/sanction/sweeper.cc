@@ -54,24 +54,61 @@ void Sweeper::Stop() {
 }
 
 void Sweeper::Loop() {
+  // Renewals come often enough that two may fail (a Redis hiccup) before the
+  // lease runs out, and passes come every interval; the lease never depends
+  // on the interval.
+  const auto renew_every = std::max(std::chrono::milliseconds(1), std::min(options_.interval, options_.lease / 3));
+  auto next_pass = std::chrono::steady_clock::now();
   std::unique_lock lock(mu_);
   while (!stop_) {
     lock.unlock();
-    Tick();
+    if (std::chrono::steady_clock::now() >= next_pass) {
+      Tick();
+      next_pass = std::chrono::steady_clock::now() + options_.interval;
+    } else {
+      KeepLease();
+    }
     lock.lock();
-    cv_.wait_for(lock, options_.interval, [&] { return stop_; });
+    cv_.wait_until(lock, std::min(next_pass, std::chrono::steady_clock::now() + renew_every), [&] { return stop_; });
   }
 }
 
+Sweeper::Renewal Sweeper::Renew() {
+  auto renewed = redis_.Command({"EVAL", std::string(kRenewScript), "1", redis_.Key(kLeaseKey), std::to_string(token_),
+                                 std::to_string(options_.lease.count())});
+  if (renewed.is_integer()) return renewed.integer == 1 ? Renewal::kHeld : Renewal::kLost;
+  return Renewal::kUnconfirmed;  // no answer (or an error reply): Redis did not say the lease is gone
+}
+
+bool Sweeper::KeepLease() {
+  if (!leader_) return false;
+  bool held = HoldLease();
+  if (leader_gauge_) leader_gauge_->Set(held ? 1 : 0);
+  return held;
+}
+
 bool Sweeper::HoldLease() {
-  const std::string lease = redis_.Key(kLeaseKey);
-  const std::string ttl = std::to_string(options_.lease.count());
   if (leader_) {
-    auto renewed = redis_.Command({"EVAL", std::string(kRenewScript), "1", lease, std::to_string(token_), ttl});
-    if (renewed.is_integer() && renewed.integer == 1) return true;
-    leader_ = false;
-    log::Warn("sweeper lease lost", {{"token", std::to_string(token_)}});
-    if (renewed.is_error()) return false;
+    switch (Renew()) {
+      case Renewal::kHeld:
+        if (renewal_failure_logged_) log::Info("sweeper lease renewed again", {{"token", std::to_string(token_)}});
+        renewal_failure_logged_ = false;
+        return true;
+      case Renewal::kUnconfirmed:
+        // Not lost as far as anyone knows, but not confirmed either: no
+        // writes until a renewal answers (the fencing token guards them anyway).
+        if (!renewal_failure_logged_) {
+          log::Warn("sweeper lease renewal failed; not sweeping until redis confirms it",
+                    {{"token", std::to_string(token_)}});
+        }
+        renewal_failure_logged_ = true;
+        return false;
+      case Renewal::kLost:
+        leader_ = false;
+        renewal_failure_logged_ = false;
+        log::Warn("sweeper lease lost", {{"token", std::to_string(token_)}});
+        break;
+    }
   }
   auto token = redis_.Incr(kTokenKey);
   if (!token) return false;

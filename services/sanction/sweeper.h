@@ -1,6 +1,11 @@
 // The escalation sweeper: overdue cases step through warning -> reprimand ->
 // data block. Only one replica sweeps at a time: it holds a lease in Redis
-// (SET NX PX, renewed while it holds it) carrying a fencing token from INCR,
+// (SET NX PX) carrying a fencing token from INCR, renewed after every batch
+// of a pass and every lease/3 between passes, so a healthy leader keeps it
+// whatever the interval between passes. A renewal Redis does not answer
+// leaves the lease unconfirmed (no sweeping, no "lease lost"); only Redis
+// showing another holder, or none, is a lost lease. Every write of a pass
+// checks the token
 // and every write of a pass checks that token in the store, so a leader that
 // paused past its lease and woke up cannot write after a newer one has. With
 // Redis down nobody sweeps (a log line, netra_sweeper_leader 0 and
@@ -26,7 +31,7 @@ namespace netra::sanction {
 
 struct SweeperOptions {
   std::chrono::milliseconds interval{60000};  // between passes (and gauge refreshes)
-  std::chrono::milliseconds lease{30000};     // lease expiry; renewed every batch and tick
+  std::chrono::milliseconds lease{30000};     // lease expiry; renewed every batch and every lease/3
   int batch = 20000;                          // cases per transaction (a step is ~30-50 µs)
 };
 
@@ -49,8 +54,12 @@ class Sweeper {
   // -1 when this replica is not the leader.
   int Tick();
   bool leader() const { return leader_; }
+  // Between passes: renews the lease if this replica holds it. True while held.
+  bool KeepLease();
 
  private:
+  enum class Renewal { kHeld, kLost, kUnconfirmed };
+  Renewal Renew();
   bool HoldLease();  // renews our lease or takes a free one
   void Release();
   void Loop();
@@ -64,6 +73,7 @@ class Sweeper {
   bool leader_ = false;
   int64_t token_ = 0;
   bool redis_down_logged_ = false;
+  bool renewal_failure_logged_ = false;
 
   std::mutex mu_;
   std::condition_variable cv_;

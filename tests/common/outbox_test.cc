@@ -7,6 +7,7 @@
 #include <atomic>
 #include <mutex>
 #include <set>
+#include <span>
 
 #include "common/sqlite.h"
 #include "tests/support/test_support.h"
@@ -16,13 +17,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const Migration kMigrations[] = {{1, "outbox", kOutboxSql}};
+const Migration kMigrations[] = {{1, "outbox", kOutboxSql}, {2, "outbox refusals parked", kOutboxRefusalSql}};
 
 class OutboxTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Database> Open() {
+  std::unique_ptr<Database> Open(std::span<const Migration> migrations = kMigrations) {
     std::string error;
-    auto db = Database::Open(dir_.File("outbox.db"), kMigrations, &error);
+    auto db = Database::Open(dir_.File("outbox.db"), migrations, &error);
     EXPECT_NE(db, nullptr) << error;
     return db;
   }
@@ -150,6 +151,101 @@ TEST_F(OutboxTest, BackgroundThreadDeliversAfterWakeAndCountsInMetrics) {
   EXPECT_NE(text.find(R"(netra_outbox_deliveries_total{kind="peer.call",result="delivered"} 1)"), std::string::npos)
       << text;
   EXPECT_NE(text.find(R"(netra_outbox_pending{kind="peer.call"} 0)"), std::string::npos) << text;
+}
+
+TEST_F(OutboxTest, RefusedDeliveryIsParkedWithItsReasonCountedAndNotRetried) {
+  auto db = Open();
+  prometheus::Registry registry;
+  OutboxOptions options;
+  options.min_backoff = 0ms;  // a failed one would be due again at once: only parking stops it
+  OutboxDispatcher dispatcher(*db, &registry, options);
+  int calls = 0;
+  dispatcher.Handle("peer.call", [&](const OutboxMessage&) {
+    ++calls;
+    return OutboxDispatcher::Delivery::Refused("OpenCase: INVALID_ARGUMENT: employee_id: not in the registry");
+  });
+  Enqueue(*db, "a");
+  EXPECT_EQ(dispatcher.DeliverDue(), 0);
+  EXPECT_EQ(dispatcher.DeliverDue(), 0);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(Pending(*db), 1);  // parked, not deleted
+  auto failed = db->Read([](Connection& c) { return ListFailedDeliveries(c, "", true, 0, 10); });
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].dedupe_key, "a");
+  EXPECT_GT(failed[0].refused_us, 0);
+  EXPECT_EQ(failed[0].next_attempt_us, kOutboxParked);
+  EXPECT_EQ(failed[0].attempts, 1);
+  EXPECT_EQ(failed[0].last_error, "OpenCase: INVALID_ARGUMENT: employee_id: not in the registry");
+
+  dispatcher.RefreshPending();
+  const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
+  EXPECT_NE(text.find(R"(netra_outbox_deliveries_total{kind="peer.call",result="refused"} 1)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(netra_outbox_refused{kind="peer.call"} 1)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(netra_outbox_pending{kind="peer.call"} 0)"), std::string::npos) << text;
+}
+
+TEST_F(OutboxTest, FailedDeliveriesAreListedRefusedOrNotAndPageByKind) {
+  auto db = Open();
+  OutboxOptions options;
+  options.min_backoff = 1h;
+  OutboxDispatcher dispatcher(*db, nullptr, options);
+  dispatcher.Handle("peer.call", [&](const OutboxMessage& m) {
+    if (m.dedupe_key == "refused") return OutboxDispatcher::Delivery::Refused("NOT_FOUND");
+    if (m.dedupe_key == "down") return OutboxDispatcher::Delivery::Failed("UNAVAILABLE");
+    return OutboxDispatcher::Delivery::Ok();
+  });
+  Enqueue(*db, "refused");
+  Enqueue(*db, "down");
+  Enqueue(*db, "fine");
+  EXPECT_EQ(dispatcher.DeliverDue(), 1);
+  auto all = db->Read([](Connection& c) { return ListFailedDeliveries(c, "peer.call", false, 0, 10); });
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].dedupe_key, "refused");
+  EXPECT_EQ(all[1].dedupe_key, "down");
+  EXPECT_EQ(all[1].refused_us, 0);
+  auto after_first = db->Read([&](Connection& c) { return ListFailedDeliveries(c, "", false, all[0].id, 10); });
+  ASSERT_EQ(after_first.size(), 1u);
+  EXPECT_EQ(after_first[0].dedupe_key, "down");
+  EXPECT_TRUE(db->Read([](Connection& c) { return ListFailedDeliveries(c, "other.kind", false, 0, 10); }).empty());
+}
+
+TEST_F(OutboxTest, OperatorRetryDeliversAParkedMessageOnceTheCauseIsFixed) {
+  auto db = Open();
+  OutboxDispatcher dispatcher(*db, nullptr);
+  bool fixed = false;
+  dispatcher.Handle("peer.call", [&](const OutboxMessage&) {
+    return fixed ? OutboxDispatcher::Delivery::Ok() : OutboxDispatcher::Delivery::Refused("FAILED_PRECONDITION");
+  });
+  Enqueue(*db, "a");
+  EXPECT_EQ(dispatcher.DeliverDue(), 0);
+  fixed = true;
+  EXPECT_EQ(dispatcher.DeliverDue(), 0);  // parked: the fix alone changes nothing
+  auto failed = db->Read([](Connection& c) { return ListFailedDeliveries(c, "", true, 0, 10); });
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_TRUE(db->Write([&](Connection& c) { return RetryOutbox(c, failed[0].id); }));
+  EXPECT_TRUE(db->Read([](Connection& c) { return ListFailedDeliveries(c, "", true, 0, 10); }).empty());
+  EXPECT_EQ(dispatcher.DeliverDue(), 1);
+  EXPECT_EQ(Pending(*db), 0);
+  EXPECT_FALSE(db->Write([&](Connection& c) { return RetryOutbox(c, failed[0].id); }));  // delivered: nothing to retry
+}
+
+TEST_F(OutboxTest, StoreFromBeforeRefusalsUpgradesInPlaceAndKeepsItsMessages) {
+  const Migration before[] = {{1, "outbox", kOutboxSql}};
+  {
+    auto db = Open(before);
+    Enqueue(*db, "old");
+  }
+  auto db = Open();
+  OutboxDispatcher dispatcher(*db, nullptr);
+  std::vector<std::string> seen;
+  dispatcher.Handle("peer.call", [&](const OutboxMessage& m) {
+    seen.push_back(m.dedupe_key);
+    return OutboxDispatcher::Delivery::Refused("NOT_FOUND");
+  });
+  EXPECT_EQ(dispatcher.DeliverDue(), 0);
+  EXPECT_EQ(seen, std::vector<std::string>{"old"});
+  EXPECT_EQ(db->Read([](Connection& c) { return ListFailedDeliveries(c, "", true, 0, 10); }).size(), 1u);
 }
 
 }  // namespace

@@ -10,6 +10,9 @@
 // end in the same final state, with nothing lost and nothing done twice.
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
 
 #include "absl/time/clock.h"
 #include "common/client.h"
@@ -328,6 +331,88 @@ TEST_P(CaseFlowTest, AComplaintEndsAsADecisionOnTheEmployeeExactlyOnce) {
   ASSERT_TRUE(complaint_->GetComplaintStatus(Context().get(), public_request, &public_status).ok());
   EXPECT_EQ(public_status.status(), v1::COMPLAINT_STATUS_CLOSED);
   EXPECT_EQ(public_status.DebugString().find("Dewi"), std::string::npos);
+}
+
+// A forwarding the sanction side refuses for good (here: the complaint
+// service was deployed with --sanction pointing at the registry, which has no
+// OpenCase: UNIMPLEMENTED) is not retried forever: it is parked, the
+// complaint shows it with the reason, a metric and a log line say so; once the
+// deployment is fixed, an operator's `netractl outbox retry` delivers it.
+TEST_F(CaseFlowTest, AForwardingRefusedForGoodIsParkedShownAndDeliveredAfterAnOperatorRetry) {
+  ASSERT_TRUE(stack_.Stop(Service::kComplaint).has_value());
+  Subprocess misconfigured(stack_.CommandLine(Service::kComplaint, stack_.address(Service::kComplaint),
+                                              stack_.metrics_port(Service::kComplaint),
+                                              {{Service::kSanction, stack_.address(Service::kRegistry)}}),
+                           stack_.dir().File("complaint-misconfigured.log"));
+  ASSERT_TRUE(misconfigured.started());
+  ASSERT_TRUE(WaitUntil(
+      [&] { return CheckHealth(*stack_.channel(Service::kComplaint), "", 500ms) == HealthStatus::kServing; }, 20s,
+      50ms))
+      << ReadFile(misconfigured.log_path());
+
+  v1::Complaint complaint = Submit(UploadEvidence());
+  if (complaint.status() == v1::COMPLAINT_STATUS_RECEIVED) complaint = Transition(complaint, v1::COMPLAINT_ACTION_REGISTER);
+  complaint = Transition(complaint, v1::COMPLAINT_ACTION_START_REVIEW);
+  complaint = Transition(complaint, v1::COMPLAINT_ACTION_FORWARD);
+  ASSERT_EQ(complaint.status(), v1::COMPLAINT_STATUS_FORWARDED);
+  const std::string id = complaint.complaint_id();
+  ASSERT_TRUE(WaitUntil(
+      [&] { return GetComplaint(id).forwarding().status() == v1::FORWARDING_STATUS_REFUSED; }, 20s, 20ms))
+      << ReadFile(misconfigured.log_path());
+  const v1::Forwarding refused = GetComplaint(id).forwarding();
+  EXPECT_EQ(refused.attempts(), 1);  // not retried
+  EXPECT_NE(refused.last_error().find("OpenCase: Unimplemented"), std::string::npos) << refused.last_error();
+  EXPECT_TRUE(refused.has_refuse_time());
+  EXPECT_EQ(complaint.status(), v1::COMPLAINT_STATUS_FORWARDED);
+  const std::string metrics = stack_.metrics(Service::kComplaint);
+  EXPECT_EQ(MetricValue(metrics, "netra_outbox_deliveries_total", {{"kind", "sanction.open_case"}, {"result", "refused"}}),
+            1.0)
+      << metrics;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return MetricValue(stack_.metrics(Service::kComplaint), "netra_outbox_refused", {{"kind", "sanction.open_case"}}) ==
+               1.0;
+      },
+      10s, 50ms));
+  EXPECT_NE(ReadFile(misconfigured.log_path()).find("delivery refused by the other service"), std::string::npos);
+
+  // The deployment is fixed; the parked forwarding waits for the operator.
+  misconfigured.Kill();
+  ASSERT_TRUE(stack_.Start(Service::kComplaint));
+  EXPECT_EQ(GetComplaint(id).forwarding().status(), v1::FORWARDING_STATUS_REFUSED);
+
+  const std::string netractl = std::string(NETRA_BINARY_DIR) + "/netractl";
+  auto run = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {netractl, "--complaint", stack_.address(Service::kComplaint)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Subprocess process(argv, stack_.dir().File("netractl.out"));
+    auto status = process.Wait(20s);
+    if (!status) process.Kill();
+    std::string out = ReadFile(stack_.dir().File("netractl.out"));
+    std::remove(stack_.dir().File("netractl.out").c_str());
+    return std::pair{status.value_or(-1), out};
+  };
+  auto [listed_status, listed] = run({"outbox", "list", "--refused"});
+  ASSERT_EQ(listed_status, 0) << listed;
+  auto deliveries = nlohmann::json::parse(listed).at("deliveries");
+  ASSERT_EQ(deliveries.size(), 1u) << listed;
+  EXPECT_EQ(deliveries[0].at("key"), id);
+  EXPECT_EQ(deliveries[0].at("refused"), true);
+  const std::string delivery_id = deliveries[0].at("delivery_id").get<std::string>();  // int64 is a JSON string
+  auto [retry_status, retried] = run({"outbox", "retry", delivery_id});
+  ASSERT_EQ(retry_status, 0) << retried;
+
+  ASSERT_TRUE(WaitUntil([&] { return GetComplaint(id).forwarding().status() == v1::FORWARDING_STATUS_DONE; }, 20s,
+                        20ms))
+      << stack_.log(Service::kComplaint);
+  EXPECT_EQ(GetCase(id).case_record().employee().employee_id(), employee_id_);
+  EXPECT_TRUE(GetComplaint(id).forwarding().last_error().empty());
+  auto [after_status, after] = run({"outbox", "list"});
+  EXPECT_EQ(after_status, 0);
+  EXPECT_TRUE(nlohmann::json::parse(after).value("deliveries", nlohmann::json::array()).empty()) << after;
+  auto [again_status, again] = run({"outbox", "retry", delivery_id});  // delivered: nothing left to retry
+  EXPECT_EQ(again_status, 1) << again;
+  EXPECT_NE(again.find("NOT_FOUND"), std::string::npos) << again;
 }
 
 INSTANTIATE_TEST_SUITE_P(Disturbances, CaseFlowTest,

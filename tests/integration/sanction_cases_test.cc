@@ -193,6 +193,31 @@ TEST_F(SanctionCasesTest, OpenCaseIsValidatedAndIdempotentOnTheComplaint) {
   EXPECT_EQ(Get(first.case_record().case_id()).history_size(), 1);
 }
 
+// The registry's answer about an employee id keeps its meaning across the
+// sanction service: an id it rejects is INVALID_ARGUMENT on employee_id with
+// its reason, one it does not know is INVALID_ARGUMENT "not in the
+// registry", and only a registry that cannot be reached is UNAVAILABLE.
+TEST_F(SanctionCasesTest, TheRegistrysAnswerKeepsItsMeaningThroughOpenCase) {
+  StartSanction();
+  auto open = [&](const std::string& employee_id, int n) {
+    auto request = OpenRequest(n);
+    request.set_employee_id(employee_id);
+    v1::OpenCaseResponse response;
+    return sanction_->OpenCase(Context().get(), request, &response);
+  };
+  auto rejected = open("12345", 40);  // the registry: not a NIP, NI PPPK or AGENCY:STAFF_ID
+  EXPECT_EQ(rejected.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << rejected.error_message();
+  EXPECT_EQ(ViolatedFields(rejected), std::vector<std::string>{"employee_id"});
+  EXPECT_NE(rejected.error_message().find("registry rejected"), std::string::npos) << rejected.error_message();
+  auto unknown = open("199001012020011999", 41);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << unknown.error_message();
+  EXPECT_EQ(ViolatedFields(unknown), std::vector<std::string>{"employee_id"});
+
+  ASSERT_TRUE(stack_.Stop(Service::kRegistry).has_value());
+  auto down = open("199001012020011998", 42);  // not cached: the registry must be asked
+  EXPECT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE) << down.error_message();
+}
+
 TEST_F(SanctionCasesTest, PutViolationCatalogIsValidatedVersionedAndCasesKeepTheirVersion) {
   StartSanction();
   v1::Case before = Open(5);

@@ -216,6 +216,7 @@ int main(int argc, char** argv) {
 
   AddPartyCommands(app, *import);
   AddCaseCommands(app);
+  AddOutboxCommands(app);
 
   auto* hash_niks = app.add_subcommand(
       "hash-niks", "HMAC-SHA256 (hex) of clear NIKs, one per line or a CSV `nik` column, under the registry's key");
@@ -268,6 +269,7 @@ int main(int argc, char** argv) {
   if (auto code = RunPartyCommand(o)) return *code;
   if (auto code = RunCaseCommand(o)) return *code;
   if (auto code = RunComplaintCommand(o)) return *code;
+  if (auto code = RunOutboxCommand(o)) return *code;
   if (*hash_niks) return HashNiks(nik_file, nik_key_file, hash_out);
   if (*employees_get) return GetEmployee(o, employee_id);
   if (*employees_search) return SearchEmployees(o, search);

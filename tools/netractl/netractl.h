@@ -69,6 +69,10 @@ std::optional<int> RunPartyCommand(const Options& options);
 void AddCaseCommands(CLI::App& app);
 std::optional<int> RunCaseCommand(const Options& options);
 
+// netractl outbox list|retry (outbox_command.cc), the same way.
+void AddOutboxCommands(CLI::App& app);
+std::optional<int> RunOutboxCommand(const Options& options);
+
 // netractl complaint upload|get|history|act (complaint_command.cc); `complaint`
 // is the command group (it also holds `status`, in main.cc).
 void AddComplaintCommands(CLI::App& complaint);
