@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
+#include <vector>
 
 namespace netra {
 
@@ -167,11 +169,22 @@ Metrics::Metrics(const std::string& service, const std::string& version)
   client_ = MakeFamilies(*registry_, "client");
 }
 
+namespace {
+// Exposers left running (see ~Metrics), kept reachable so that a leak checker
+// (./dev test --sanitize address) does not fail the process at exit.
+void Abandon(std::unique_ptr<prometheus::Exposer> exposer) {
+  static std::mutex mu;
+  static auto* abandoned = new std::vector<std::unique_ptr<prometheus::Exposer>>();
+  std::lock_guard lock(mu);
+  abandoned->push_back(std::move(exposer));
+}
+}  // namespace
+
 Metrics::~Metrics() {
   // The embedded web server (civetweb) needs up to a second to notice it is
   // being stopped; a process that is exiting does not need it stopped, so the
   // exposer is left to the operating system instead of delaying every shutdown.
-  (void)exposer_.release();
+  if (exposer_) Abandon(std::move(exposer_));
 }
 
 bool Metrics::Serve(const HostPort& address, std::string* error) {

@@ -1426,9 +1426,11 @@ Result<v1::GetComplaintStatsResponse> Complaints::Stats(const v1::GetComplaintSt
         continue;
       }
       std::sort(seconds.begin(), seconds.end());
+      // A named reference: clang before 16 cannot capture a structured binding.
+      const auto& sorted = seconds;
       auto pct = [&](double p) {
         google::protobuf::Duration d;
-        d.set_seconds(seconds[std::min<size_t>(seconds.size() - 1, static_cast<size_t>(p * (n - 1) + 0.5))]);
+        d.set_seconds(sorted[std::min<size_t>(sorted.size() - 1, static_cast<size_t>(p * (n - 1) + 0.5))]);
         return d;
       };
       s->set_sample_count(n);

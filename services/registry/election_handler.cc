@@ -17,6 +17,8 @@ DeadlineRule FromProto(const netra::v1::DeadlineRule& rule) {
   return DeadlineRule{rule.days(), static_cast<DayCounting>(rule.counting())};
 }
 
+}  // namespace
+
 Election FromProto(const netra::v1::Election& in) {
   Election e;
   e.election_id = in.election_id();
@@ -49,6 +51,8 @@ Election FromProto(const netra::v1::Election& in) {
   }
   return e;
 }
+
+namespace {
 
 void ToProto(const std::optional<Date>& date, netra::v1::Date* (netra::v1::Election::*mutable_date)(),
              netra::v1::Election* out) {

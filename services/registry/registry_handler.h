@@ -106,4 +106,8 @@ class RegistryHandler final : public netra::v1::RegistryService::Service {
   prometheus::Family<prometheus::Counter>* party_matches_;
 };
 
+// API -> domain; enum numbers a client sent outside the domain's pass through
+// for ValidateElection to reject. Exposed for the request fuzzer (tests/fuzz).
+Election FromProto(const netra::v1::Election& in);
+
 }  // namespace netra::registry

@@ -73,6 +73,64 @@ grpc::Status Answer(Sanctions& sanctions, const Result<Mutation>& m, Response* r
 
 }  // namespace
 
+OpenCaseCommand ToCommand(const netra::v1::OpenCaseRequest& request) {
+  return OpenCaseCommand{request.request_id(),
+                         request.complaint_id(),
+                         {request.related_complaint_ids().begin(), request.related_complaint_ids().end()},
+                         request.employee_id(),
+                         request.election_id(),
+                         {request.violation_codes().begin(), request.violation_codes().end()},
+                         request.review_summary(),
+                         request.review_document_number()};
+}
+
+RecommendCommand ToCommand(const netra::v1::IssueRecommendationRequest& request) {
+  return RecommendCommand{request.request_id(),
+                          request.case_id(),
+                          request.expected_version(),
+                          request.authority_code(),
+                          request.letter_number(),
+                          DateOf(request.has_letter_date(), request.letter_date()),
+                          request.verdict(),
+                          request.level(),
+                          Ints(request.forms()),
+                          request.summary()};
+}
+
+DecisionCommand ToCommand(const netra::v1::RecordDecisionRequest& request) {
+  return DecisionCommand{request.request_id(),
+                         request.case_id(),
+                         request.expected_version(),
+                         request.decree_number(),
+                         DateOf(request.has_decree_date(), request.decree_date()),
+                         request.outcome(),
+                         request.level(),
+                         Ints(request.forms()),
+                         request.decided_by(),
+                         DateOf(request.has_effective_date(), request.effective_date()),
+                         DateOf(request.has_end_date(), request.end_date()),
+                         request.note()};
+}
+
+AppealCommand ToCommand(const netra::v1::RecordAppealRequest& request) {
+  AppealCommand command;
+  command.request_id = request.request_id();
+  command.case_id = request.case_id();
+  command.expected_version = request.expected_version();
+  command.appeal_id = request.appeal_id();
+  if (request.has_filing()) {
+    const auto& f = request.filing();
+    command.filing = AppealCommand::Filing{f.kind(), DateOf(f.has_filed_date(), f.filed_date()), f.filed_with(),
+                                           f.reference_number(), f.grounds()};
+  }
+  if (request.has_result()) {
+    const auto& r = request.result();
+    command.result = AppealCommand::Result{r.decision(), DateOf(r.has_decision_date(), r.decision_date()),
+                                           r.document_number(), r.level(), Ints(r.forms()), r.note()};
+  }
+  return command;
+}
+
 void ToProto(const ViolationType& type, netra::v1::ViolationType* out) {
   // Domain enumerations are numbered as their proto counterparts.
   out->set_code(type.code);
@@ -307,14 +365,7 @@ grpc::Status SanctionHandler::OpenCase(grpc::ServerContext* context, const netra
                                        netra::v1::OpenCaseResponse* response) {
   CallScope scope(*context, "OpenCase");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  OpenCaseCommand command{request->request_id(),
-                          request->complaint_id(),
-                          {request->related_complaint_ids().begin(), request->related_complaint_ids().end()},
-                          request->employee_id(),
-                          request->election_id(),
-                          {request->violation_codes().begin(), request->violation_codes().end()},
-                          request->review_summary(),
-                          request->review_document_number()};
+  OpenCaseCommand command = ToCommand(*request);
   int64_t now = sanctions_.NowUs();
   auto idempotency = MakeIdempotency<netra::v1::OpenCaseResponse>(
       "OpenCase", request->request_id(), *request, [now](const Case& c, netra::v1::OpenCaseResponse* r) {
@@ -332,16 +383,7 @@ grpc::Status SanctionHandler::IssueRecommendation(grpc::ServerContext* context,
                                                   netra::v1::IssueRecommendationResponse* response) {
   CallScope scope(*context, "IssueRecommendation");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  RecommendCommand command{request->request_id(),
-                           request->case_id(),
-                           request->expected_version(),
-                           request->authority_code(),
-                           request->letter_number(),
-                           DateOf(request->has_letter_date(), request->letter_date()),
-                           request->verdict(),
-                           request->level(),
-                           Ints(request->forms()),
-                           request->summary()};
+  RecommendCommand command = ToCommand(*request);
   int64_t now = sanctions_.NowUs();
   auto idempotency = MakeIdempotency<netra::v1::IssueRecommendationResponse>(
       "IssueRecommendation", request->request_id(), *request,
@@ -354,18 +396,7 @@ grpc::Status SanctionHandler::RecordDecision(grpc::ServerContext* context,
                                              netra::v1::RecordDecisionResponse* response) {
   CallScope scope(*context, "RecordDecision");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  DecisionCommand command{request->request_id(),
-                          request->case_id(),
-                          request->expected_version(),
-                          request->decree_number(),
-                          DateOf(request->has_decree_date(), request->decree_date()),
-                          request->outcome(),
-                          request->level(),
-                          Ints(request->forms()),
-                          request->decided_by(),
-                          DateOf(request->has_effective_date(), request->effective_date()),
-                          DateOf(request->has_end_date(), request->end_date()),
-                          request->note()};
+  DecisionCommand command = ToCommand(*request);
   int64_t now = sanctions_.NowUs();
   auto idempotency = MakeIdempotency<netra::v1::RecordDecisionResponse>(
       "RecordDecision", request->request_id(), *request,
@@ -377,21 +408,7 @@ grpc::Status SanctionHandler::RecordAppeal(grpc::ServerContext* context, const n
                                            netra::v1::RecordAppealResponse* response) {
   CallScope scope(*context, "RecordAppeal");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  AppealCommand command;
-  command.request_id = request->request_id();
-  command.case_id = request->case_id();
-  command.expected_version = request->expected_version();
-  command.appeal_id = request->appeal_id();
-  if (request->has_filing()) {
-    const auto& f = request->filing();
-    command.filing = AppealCommand::Filing{f.kind(), DateOf(f.has_filed_date(), f.filed_date()), f.filed_with(),
-                                           f.reference_number(), f.grounds()};
-  }
-  if (request->has_result()) {
-    const auto& r = request->result();
-    command.result = AppealCommand::Result{r.decision(), DateOf(r.has_decision_date(), r.decision_date()),
-                                           r.document_number(), r.level(), Ints(r.forms()), r.note()};
-  }
+  AppealCommand command = ToCommand(*request);
   std::string appeal_id;
   int64_t now = sanctions_.NowUs();
   auto idempotency = MakeIdempotency<netra::v1::RecordAppealResponse>(

@@ -38,6 +38,12 @@ void ToProto(const ViolationType& type, netra::v1::ViolationType* out);
 // `queued` (one per notification, nullopt = delivered) may be null: all pending.
 void ToProto(const Case& c, const std::vector<std::optional<QueuedNotice>>* queued, int64_t now_us,
              netra::v1::Case* out);
+// API -> domain commands, which the domain validates (the request fuzzer of
+// tests/fuzz starts here too).
+OpenCaseCommand ToCommand(const netra::v1::OpenCaseRequest& request);
+RecommendCommand ToCommand(const netra::v1::IssueRecommendationRequest& request);
+DecisionCommand ToCommand(const netra::v1::RecordDecisionRequest& request);
+AppealCommand ToCommand(const netra::v1::RecordAppealRequest& request);
 // API -> the catalog file's spelling, which ParseCatalog validates (field
 // paths are the request's: "violation_types[3].sanctions[1].level").
 std::string CatalogJson(const netra::v1::PutViolationCatalogRequest& request);
