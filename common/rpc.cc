@@ -163,11 +163,12 @@ grpc::Status InvalidArgument(std::string field, ViolationReason reason, std::str
 }
 
 grpc::Status ToStatus(const Error& error) {
+  // Names and messages may quote the request (an id the client sent): cut.
   auto resource = [&error] {
     netra::v1::ResourceInfo info;
-    info.set_resource_type(error.resource_type);
-    info.set_resource_name(error.resource_name);
-    info.set_description(error.message);
+    info.set_resource_type(BoundedText(error.resource_type, 256));
+    info.set_resource_name(BoundedText(error.resource_name, 256));
+    info.set_description(BoundedText(error.message));
     return info;
   };
   switch (error.kind) {
@@ -177,8 +178,8 @@ grpc::Status ToStatus(const Error& error) {
     case Error::Kind::kFailedPrecondition: return FailedPrecondition(error.state, error.action, error.allowed);
     case Error::Kind::kAborted: {
       netra::v1::VersionConflict conflict;
-      conflict.set_resource_type(error.resource_type);
-      conflict.set_resource_id(error.resource_name);
+      conflict.set_resource_type(BoundedText(error.resource_type, 256));
+      conflict.set_resource_id(BoundedText(error.resource_name, 256));
       conflict.set_expected_version(error.expected_version);
       conflict.set_current_version(error.current_version);
       return WithDetail(grpc::StatusCode::ABORTED, error.message, conflict);
@@ -204,6 +205,8 @@ grpc::Status InternalError(std::string message) {
 
 grpc::Status FailedPrecondition(std::string current_state, std::string action, const std::vector<std::string>& allowed) {
   netra::v1::PreconditionFailure detail;
+  current_state = BoundedText(current_state, 256);
+  action = BoundedText(action, 256);
   std::string message = "action " + action + " is not allowed in state " + current_state + "; allowed:";
   for (const auto& a : allowed) message += " " + a;
   if (allowed.empty()) message += " none";

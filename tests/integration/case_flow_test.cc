@@ -412,7 +412,7 @@ TEST_F(CaseFlowTest, AForwardingRefusedForGoodIsParkedShownAndDeliveredAfterAnOp
   EXPECT_TRUE(nlohmann::json::parse(after).value("deliveries", nlohmann::json::array()).empty()) << after;
   auto [again_status, again] = run({"outbox", "retry", delivery_id});  // delivered: nothing left to retry
   EXPECT_EQ(again_status, 1) << again;
-  EXPECT_NE(again.find("NOT_FOUND"), std::string::npos) << again;
+  EXPECT_NE(again.find("\"NotFound\""), std::string::npos) << again;
 }
 
 INSTANTIATE_TEST_SUITE_P(Disturbances, CaseFlowTest,

@@ -47,7 +47,7 @@ using hostile::HostileCase;
 using hostile::InputClass;
 using Clock = std::chrono::steady_clock;
 
-constexpr size_t kMaxMessageBytes = 1024;                      // grpc-message of an error answer
+constexpr size_t kMaxMessageBytes = 1024;                      // most bytes of an error answer's grpc-message
 constexpr size_t kMaxDetailsBytes = 16 * 1024;                 // grpc-status-details-bin of an error answer
 constexpr std::chrono::milliseconds kCallDeadline = 5s;        // every call's deadline (the slow bound is below it)
 constexpr std::chrono::milliseconds kStalledDeadline = 300ms;  // a stalled stream's deadline
@@ -248,7 +248,7 @@ void Check(const MethodDescriptor& method, const HostileCase& c, int index, cons
     fail("slower than " + std::to_string(settings.slow.count()) + " ms (" + CodeName(code) + ")",
          std::to_string(answer.elapsed.count()) + " ms: " + message);
   }
-  if (status.error_message().size() >= kMaxMessageBytes) {
+  if (status.error_message().size() > kMaxMessageBytes) {
     fail(std::string("grpc-message over 1 KiB (") + CodeName(code) + ")", message);
   }
   if (status.error_details().size() >= kMaxDetailsBytes) {

@@ -46,7 +46,9 @@ v1::BadRequest BadRequestOf(const grpc::Status& status) {
   v1::ErrorStatus details;
   v1::BadRequest bad_request;
   EXPECT_TRUE(details.ParseFromString(status.error_details()));
-  if (details.details_size() > 0) EXPECT_TRUE(details.details(0).UnpackTo(&bad_request));
+  if (details.details_size() > 0) {
+    EXPECT_TRUE(details.details(0).UnpackTo(&bad_request));
+  }
   return bad_request;
 }
 
