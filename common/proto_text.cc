@@ -2,14 +2,23 @@
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/parse_context.h>
+#include <google/protobuf/stubs/common.h>
 
+#include <utility>
 #include <vector>
 
 // Replaces protobuf's own parse-time UTF-8 check (see proto_text.h). The
 // generated parsers call this by its exported name, and a definition in the
 // executable takes precedence over the shared library's.
+namespace {
+thread_local bool invalid_utf8_seen = false;
+}  // namespace
+
 namespace google::protobuf::internal {
-bool VerifyUTF8(StringPiece, const char*) { return true; }
+bool VerifyUTF8(StringPiece text, const char*) {
+  if (!IsStructurallyValidUTF8(text)) invalid_utf8_seen = true;
+  return true;
+}
 }  // namespace google::protobuf::internal
 
 namespace netra {
@@ -55,6 +64,8 @@ void Check(const Message& message, const std::string& prefix, Violations& out) {
 }
 
 }  // namespace
+
+bool TakeInvalidUtf8Seen() { return std::exchange(invalid_utf8_seen, false); }
 
 void FindInvalidUtf8(const Message& message, const std::string& prefix, Violations& out) {
   Check(message, prefix, out);

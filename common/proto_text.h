@@ -24,4 +24,10 @@ namespace netra {
 // "reporter.name", "rows[3].nik" style paths ("evidence_ids[2]").
 void FindInvalidUtf8(const google::protobuf::Message& message, const std::string& prefix, Violations& out);
 
+// Whether a parse on this thread met a string field that is not UTF-8 since
+// the last call (which clears it). A stream that parses its own messages
+// (request_stream.h) walks a message with FindInvalidUtf8 only then: an import
+// message of thousands of rows costs no second pass over its text.
+bool TakeInvalidUtf8Seen();
+
 }  // namespace netra

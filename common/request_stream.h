@@ -20,6 +20,7 @@
 #include <cassert>
 #include <string>
 
+#include "common/proto_text.h"
 #include "common/rpc.h"
 
 namespace netra {
@@ -39,11 +40,13 @@ class RequestStream {
     const std::string where = "stream message " + std::to_string(count_);
     ++count_;
     out->Clear();
+    TakeInvalidUtf8Seen();  // what earlier parses on this thread saw is not ours
     if (!grpc::GenericDeserialize<grpc::ProtoBufferReader, Request>(&bytes, out).ok()) {
       status_ = InvalidArgument("", ViolationReason::kInvalidFormat,
                                 where + " is not a valid " + Request::descriptor()->full_name());
       return false;
     }
+    if (!TakeInvalidUtf8Seen()) return true;
     if (grpc::Status text = CheckRequestText(*out); !text.ok()) {
       status_ = text;
       return false;

@@ -58,6 +58,16 @@ Error ReusedRequestId() {
   return Error::Invalid(std::move(v));
 }
 
+// The first answer to a submission under the same request_id, if its content
+// (request_hash) was the same; INVALID_ARGUMENT on request_id if not.
+Result<v1::SubmitComplaintResponse> ReplaySubmission(const std::string& recorded_hash, const std::string& response,
+                                                     const std::string& request_hash) {
+  if (recorded_hash != request_hash) return ReusedRequestId();
+  v1::SubmitComplaintResponse out;
+  out.ParseFromString(response);
+  return out;
+}
+
 // The first response recorded under a request id (Transition and RecordOutcome
 // responses have the same shape: field 1 is the complaint), or nullopt.
 std::optional<Result<v1::Complaint>> Replay(ComplaintStore& store, std::string_view method,
@@ -674,17 +684,11 @@ std::optional<RateLimited> Complaints::CheckStatusLimit(std::string_view peer) {
 std::optional<Result<v1::SubmitComplaintResponse>> Complaints::EarlierSubmission(const std::string& request_id,
                                                                                 const std::string& request_hash) {
   if (request_id.empty()) return std::nullopt;
-  auto replay = [&](const std::string& hash, const std::string& response) -> Result<v1::SubmitComplaintResponse> {
-    if (hash != request_hash) return ReusedRequestId();
-    v1::SubmitComplaintResponse out;
-    out.ParseFromString(response);
-    return out;
-  };
   if (auto cached = redis_.Get("complaint:request:SubmitComplaint:" + request_id); cached && cached->size() > 32) {
-    return replay(cached->substr(0, 32), cached->substr(32));
+    return ReplaySubmission(cached->substr(0, 32), cached->substr(32), request_hash);
   }
   if (auto recorded = store_.FindRequest("SubmitComplaint", request_id)) {
-    return replay(recorded->request_hash, recorded->response);
+    return ReplaySubmission(recorded->request_hash, recorded->response, request_hash);
   }
   return std::nullopt;
 }
@@ -730,24 +734,18 @@ Result<v1::SubmitComplaintResponse> Complaints::Submit(const v1::SubmitComplaint
   if (!v.empty()) return Error::Invalid(std::move(v));
 
   const std::string request_key = "complaint:request:SubmitComplaint:" + request.request_id();
-  auto replay = [&](const std::string& hash, const std::string& response) -> Result<v1::SubmitComplaintResponse> {
-    if (hash != request_hash) return ReusedRequestId();
-    v1::SubmitComplaintResponse out;
-    out.ParseFromString(response);
-    return out;
-  };
   // A retry is answered from Redis before any registry call (any replica). The
   // store's record is checked inside the write transaction, and here only
   // when the registry cannot answer (a retry must not fail for that).
   if (auto cached = redis_.Get(request_key); cached && cached->size() > 32) {
-    return replay(cached->substr(0, 32), cached->substr(32));
+    return ReplaySubmission(cached->substr(0, 32), cached->substr(32), request_hash);
   }
 
   const v1::Act& act = request.act();
   auto election = registry_.FindElection(act.election_id());
   if (!election.ok()) {
     if (auto recorded = store_.FindRequest("SubmitComplaint", request.request_id())) {
-      return replay(recorded->request_hash, recorded->response);
+      return ReplaySubmission(recorded->request_hash, recorded->response, request_hash);
     }
     return RegistryFailure(election.error(), "act.election_id", "election " + act.election_id());
   }

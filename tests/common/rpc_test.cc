@@ -1,6 +1,7 @@
 // Tests for common/rpc.{h,cc}: domain errors become gRPC statuses whose details
 // programs can read (netra.v1.ErrorStatus in the status details).
 #include "common/rpc.h"
+#include "common/proto_text.h"
 
 #include <gtest/gtest.h>
 
@@ -228,7 +229,12 @@ TEST(CheckRequestTextTest, NamesEveryStringFieldThatIsNotUtf8) {
     wire[at + 4] = '\xFF';  // same length, no longer UTF-8
   }
   netra::v1::SubmitComplaintRequest parsed;
+  TakeInvalidUtf8Seen();
+  ASSERT_TRUE(parsed.ParseFromString(request.SerializeAsString()));
+  EXPECT_FALSE(TakeInvalidUtf8Seen());
   ASSERT_TRUE(parsed.ParseFromString(wire)) << "a string that is not UTF-8 must still parse";
+  EXPECT_TRUE(TakeInvalidUtf8Seen()) << "and the parse says it met one";
+  EXPECT_FALSE(TakeInvalidUtf8Seen());
 
   grpc::Status status = CheckRequestText(parsed);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

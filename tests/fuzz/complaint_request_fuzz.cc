@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // A fixed "now", so that a crash reproduces whatever the day.
   static const absl::Time now = absl::FromUnixSeconds(1709251200);  // 2024-03-01
   netra::v1::SubmitComplaintRequest request;
-  if (!request.ParseFromArray(data, static_cast<int>(size))) return 0;
+  if (!netra::fuzz::ParseRequest(request, data, static_cast<int>(size))) return 0;
   netra::Violations v = ValidateSubmission(request, netra::fuzz::ShippedRegions(), codes, now);
   for (const auto& violation : v.list()) NETRA_FUZZ_CHECK(violation.description.size() < 4096);
   return 0;

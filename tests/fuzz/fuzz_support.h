@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/proto_text.h"
 #include "common/regions.h"
 #include "google/protobuf/stubs/logging.h"
 
@@ -29,6 +30,18 @@ inline const bool kProtobufQuiet = [] {
   google::protobuf::SetLogHandler([](google::protobuf::LogLevel, const char*, int, const std::string&) {});
   return true;
 }();
+
+// A request as a handler gets it: parsed (text that is not UTF-8 parses too,
+// see common/proto_text.h) and refused when a string field is not UTF-8, as
+// CheckRequestText does before any validator sees it. False: not a request
+// the domain would be given.
+template <class Request>
+bool ParseRequest(Request& request, const void* data, int size) {
+  if (!request.ParseFromArray(data, size)) return false;
+  Violations text;
+  FindInvalidUtf8(request, "", text);
+  return text.empty();
+}
 
 inline std::string ReadSourceFile(const std::string& relative) {
   std::ifstream in(std::string(NETRA_SOURCE_DIR) + "/" + relative, std::ios::binary);

@@ -81,14 +81,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   switch (kind) {
     case 0: {
       netra::v1::UpsertEmployeeRequest request;
-      if (!request.ParseFromArray(bytes, length)) return 0;
+      if (!netra::fuzz::ParseRequest(request, bytes, length)) return 0;
       EmployeeDirectory::ValidateRequestId(request.request_id());
       CheckEmployee(*registry.employees, request.employee(), request.nik(), "employee", "nik");
       break;
     }
     case 1: {
       netra::v1::ImportEmployeesRequest request;
-      if (!request.ParseFromArray(bytes, length)) return 0;
+      if (!netra::fuzz::ParseRequest(request, bytes, length)) return 0;
       EmployeeDirectory::ValidateRequestId(request.request_id());
       CountCodePoints(request.source_name());
       for (const auto& row : request.rows()) {
@@ -98,7 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     case 2: {
       netra::v1::UpsertElectionRequest request;
-      if (!request.ParseFromArray(bytes, length)) return 0;
+      if (!netra::fuzz::ParseRequest(request, bytes, length)) return 0;
       netra::Violations v = ValidateElection(FromProto(request.election()), netra::fuzz::ShippedRegions());
       for (const auto& violation : v.list()) NETRA_FUZZ_CHECK(!violation.field.empty());
       break;

@@ -88,27 +88,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   switch (kind) {
     case 0: {
       netra::v1::OpenCaseRequest request;
-      if (!request.ParseFromArray(bytes, length)) return 0;
+      if (!netra::fuzz::ParseRequest(request, bytes, length)) return 0;
       ValidateOpenCase(ToCommand(request), Shipped());
       break;
     }
     case 1: {
       netra::v1::IssueRecommendationRequest request;
-      if (!request.ParseFromArray(bytes, length)) return 0;
+      if (!netra::fuzz::ParseRequest(request, bytes, length)) return 0;
       Case c = opened;
       ApplyRecommendation(c, ToCommand(request), Bkn(), CaseRules{}, kNow, effects);
       break;
     }
     case 2: {
       netra::v1::RecordDecisionRequest request;
-      if (!request.ParseFromArray(bytes, length)) return 0;
+      if (!netra::fuzz::ParseRequest(request, bytes, length)) return 0;
       Case c = recommended;
       ApplyDecision(c, ToCommand(request), Bkn(), kNow, effects);
       break;
     }
     case 3: {
       netra::v1::RecordAppealRequest request;
-      if (!request.ParseFromArray(bytes, length)) return 0;
+      if (!netra::fuzz::ParseRequest(request, bytes, length)) return 0;
       Case c = decided;
       std::string appeal_id;
       ApplyAppeal(c, ToCommand(request), kNow, effects, &appeal_id);
@@ -116,7 +116,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     case 4: {
       netra::v1::PutViolationCatalogRequest request;
-      if (!request.ParseFromArray(bytes, length)) return 0;
+      if (!netra::fuzz::ParseRequest(request, bytes, length)) return 0;
       ParseCatalog(CatalogJson(request));
       break;
     }
