@@ -52,9 +52,9 @@ inline constexpr size_t kMaxStatusMessageBytes = 1024;
 std::string BoundedText(std::string_view message, size_t max_bytes = kMaxStatusMessageBytes);
 
 // INVALID_ARGUMENT naming every string field of `request` (nested and repeated
-// ones too) that is not valid UTF-8; OK when there is none. Every handler
-// checks each request message with it first (see proto_text.h for why parsing
-// no longer does), `prefix` naming a stream message, e.g. "rows[12]".
+// ones too) that is not valid UTF-8, each path under `prefix`; OK when there is
+// none. Every handler checks its request with it first, and RequestStream each
+// stream message (see proto_text.h for why parsing no longer does).
 grpc::Status CheckRequestText(const google::protobuf::Message& request, const std::string& prefix = {});
 
 // The status for a domain error; INVALID_ARGUMENT and FAILED_PRECONDITION carry details.
