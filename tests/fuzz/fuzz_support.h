@@ -24,8 +24,8 @@ namespace netra::fuzz {
     }                                                                                    \
   } while (0)
 
-// Protobuf logs each message it refuses (e.g. a string field that is not
-// UTF-8) on stderr: noise at thousands of inputs a second.
+// Protobuf logs some inputs it meets (e.g. text that is not UTF-8 when a
+// message holding it is serialized) on stderr: noise at thousands a second.
 inline const bool kProtobufQuiet = [] {
   google::protobuf::SetLogHandler([](google::protobuf::LogLevel, const char*, int, const std::string&) {});
   return true;
