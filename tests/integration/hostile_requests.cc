@@ -560,19 +560,14 @@ HostileCase Generate(const google::protobuf::MethodDescriptor& method, InputClas
       }
       break;
     }
-    case InputClass::kOversizeStrings: {
-      auto paths =
-          Paths(type, [](const FieldDescriptor* f) { return f->cpp_type() == FieldDescriptor::CPPTYPE_STRING; });
-      if (paths.empty()) {
-        c.input_class = InputClass::kRandomValues;
-        message = g.Message(type, 0);
-      } else {
-        message = g.Message(type, 0, &g.Pick(paths));
-      }
-      break;
-    }
+    case InputClass::kOversizeStrings:
     case InputClass::kHugeRepeated: {
-      auto paths = Paths(type, [](const FieldDescriptor* f) { return f->is_repeated(); });
+      // The fault goes into one field of the right kind; a message with none
+      // gets random values instead (and is counted as such).
+      auto paths = Paths(type, [&c](const FieldDescriptor* f) {
+        return c.input_class == InputClass::kHugeRepeated ? f->is_repeated()
+                                                          : f->cpp_type() == FieldDescriptor::CPPTYPE_STRING;
+      });
       if (paths.empty()) {
         c.input_class = InputClass::kRandomValues;
         message = g.Message(type, 0);
