@@ -130,25 +130,6 @@ absl::CivilDay TodayUtc() {
   return absl::CivilDay(1970, 1, 1) + days.time_since_epoch().count();
 }
 
-std::optional<absl::CivilDay> CheckCalendarDay(int year, int month, int day, std::string_view field,
-                                               Violations& out) {
-  bool ok = true;
-  if (year < 1900 || year > 9999) {
-    out.Add(Path(field, "year"), ViolationReason::kOutOfRange, "must be 1900-9999");
-    ok = false;
-  }
-  if (month < 1 || month > 12) {
-    out.Add(Path(field, "month"), ViolationReason::kOutOfRange, "must be 1-12");
-    ok = false;
-  }
-  absl::CivilDay civil(year, month, day);
-  if (ok && (day < 1 || civil.day() != day || civil.month() != month)) {
-    out.Add(Path(field, "day"), ViolationReason::kOutOfRange, "is not a day of that month");
-    ok = false;
-  }
-  return ok ? std::optional(civil) : std::nullopt;
-}
-
 // ---- NIP ---------------------------------------------------------------------
 
 std::optional<NipInfo> ParseNip(std::string_view text, std::string_view field, Violations& out,

@@ -35,6 +35,11 @@ enum class Gender { kMale, kFemale };
 // Kinds of government employee (DOMAIN.md §1). Numbered as netra.v1.EmployeeType.
 enum class EmployeeType { kPns = 1, kPppk = 2, kPpnpn = 3 };
 
+// An employee's disciplinary state: kept by the registry, set by the sanction
+// service's decisions. Numbered as netra.v1.DisciplinaryState; values from
+// the wire arrive unchecked, so validation tests the range.
+enum class DisciplinaryState { kUnspecified = 0, kNone = 1, kUnderSanction = 2, kDataBlocked = 3 };
+
 // NIP (PNS), 18 digits: YYYYMMDD birth, YYYYMM start of CPNS service (TMT),
 // gender digit (1 male, 2 female), 3-digit serial from 001.
 struct NipInfo {
@@ -71,12 +76,6 @@ struct NikInfo {
 
 // Today's date in UTC (from the system clock).
 absl::CivilDay TodayUtc();
-
-// A calendar day as a client sent it (netra.v1.Date: year 1900-9999, month,
-// day of that month): the day, or nullopt after adding violations under
-// field.year / field.month / field.day.
-std::optional<absl::CivilDay> CheckCalendarDay(int year, int month, int day, std::string_view field,
-                                               Violations& out);
 
 std::optional<NipInfo> ParseNip(std::string_view text, std::string_view field, Violations& out,
                                 absl::CivilDay today);

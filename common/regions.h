@@ -24,7 +24,8 @@ class RegionDirectory {
  public:
   // Reads code,name,level,tz rows (RFC 4180). Fails on a malformed row, an
   // unknown level, a code whose shape does not match its level, a duplicate, or
-  // a child whose parent is missing.
+  // a child whose parent is missing. Defined in regions_file.cc (netra_files),
+  // so that the domain libraries, which only look regions up, link no CSV parser.
   static std::optional<RegionDirectory> Load(const std::string& path, std::string* error);
 
   const Region* Find(std::string_view code) const;

@@ -59,33 +59,28 @@ std::string Describe(int rc, const char* message) {
 
 // ---------------------------------------------------------------- StoreError
 
-StoreError::StoreError(int code, const std::string& message)
-    : std::runtime_error(message), code_(code) {}
-
-bool StoreError::IsUniqueViolation() const noexcept {
-  return code_ == SQLITE_CONSTRAINT_UNIQUE || code_ == SQLITE_CONSTRAINT_PRIMARYKEY;
-}
-
-bool StoreError::IsConstraint() const noexcept { return primary_code() == SQLITE_CONSTRAINT; }
-
-bool StoreError::IsBusy() const noexcept {
-  return primary_code() == SQLITE_BUSY || primary_code() == SQLITE_LOCKED;
-}
-
-bool StoreError::IsUnavailable() const noexcept {
-  switch (primary_code()) {
+StoreError SqliteError(int code, const std::string& message) {
+  using Kind = StoreError::Kind;
+  Kind kind = Kind::kOther;
+  switch (code & 0xff) {  // the primary code
+    case SQLITE_CONSTRAINT:
+      kind = code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY ? Kind::kUniqueViolation
+                                                                                     : Kind::kConstraint;
+      break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      kind = Kind::kBusy;
+      break;
     case SQLITE_IOERR:
     case SQLITE_FULL:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
     case SQLITE_NOMEM:
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
     case SQLITE_PROTOCOL:
-      return true;
-    default:
-      return false;
+      kind = Kind::kUnavailable;
+      break;
   }
+  return StoreError(kind, code, message);
 }
 
 // ---------------------------------------------------------------- Statement
@@ -170,7 +165,7 @@ Statement& Statement::BindNull(int index) {
 int Statement::ParamIndex(std::string_view name) const {
   int index = sqlite3_bind_parameter_index(stmt_, std::string(name).c_str());
   if (index == 0) {
-    throw StoreError(SQLITE_RANGE, "no parameter " + std::string(name) + " in [" + sql_ + "]");
+    throw SqliteError(SQLITE_RANGE, "no parameter " + std::string(name) + " in [" + sql_ + "]");
   }
   return index;
 }
@@ -187,7 +182,7 @@ bool Statement::Step() {
   }
   std::string message = Describe(rc, sqlite3_errmsg(conn_->db_));
   Reset();
-  throw StoreError(rc, message + " [" + sql_ + "]");
+  throw SqliteError(rc, message + " [" + sql_ + "]");
 }
 
 void Statement::Run() {
@@ -235,7 +230,7 @@ Connection::~Connection() {
 }
 
 void Connection::Throw(int rc, std::string_view what) const {
-  throw StoreError(rc, std::string(what) + ": " + Describe(rc, sqlite3_errmsg(db_)));
+  throw SqliteError(rc, std::string(what) + ": " + Describe(rc, sqlite3_errmsg(db_)));
 }
 
 Statement Connection::Prepare(std::string_view sql) {
@@ -248,11 +243,11 @@ Statement Connection::Prepare(std::string_view sql) {
     int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                 SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
     if (rc != SQLITE_OK) Throw(rc, "prepare [" + std::string(sql) + "]");
-    if (stmt == nullptr) throw StoreError(SQLITE_MISUSE, "prepare: empty SQL");
+    if (stmt == nullptr) throw SqliteError(SQLITE_MISUSE, "prepare: empty SQL");
     size_t used = static_cast<size_t>(tail - sql.data());
     if (!IsBlank(sql.substr(used))) {
       sqlite3_finalize(stmt);
-      throw StoreError(SQLITE_MISUSE, "prepare takes one statement (use Exec for several): [" +
+      throw SqliteError(SQLITE_MISUSE, "prepare takes one statement (use Exec for several): [" +
                                           std::string(sql) + "]");
     }
   }
@@ -278,7 +273,7 @@ void Connection::Exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string described = Describe(rc, message ? message : sqlite3_errmsg(db_));
     sqlite3_free(message);
-    throw StoreError(rc, described);
+    throw SqliteError(rc, described);
   }
 }
 
@@ -317,7 +312,7 @@ Transaction::Transaction(Connection& conn, Mode mode) : conn_(conn), mode_(mode)
 Transaction::~Transaction() { Finish(); }
 
 void Transaction::Commit() {
-  if (!open_) throw StoreError(SQLITE_MISUSE, "commit: transaction already finished");
+  if (!open_) throw SqliteError(SQLITE_MISUSE, "commit: transaction already finished");
   auto start = std::chrono::steady_clock::now();
   conn_.Exec("COMMIT");  // on failure the destructor rolls back
   if (mode_ == Mode::kImmediate) {
@@ -411,7 +406,7 @@ std::unique_ptr<Connection> Database::OpenConnection() {
   if (rc != SQLITE_OK) {
     std::string message = Describe(rc, handle ? sqlite3_errmsg(handle) : nullptr);
     sqlite3_close_v2(handle);
-    throw StoreError(rc, "cannot open: " + message);
+    throw SqliteError(rc, "cannot open: " + message);
   }
   std::unique_ptr<Connection> conn(new Connection(this, handle));
   sqlite3_extended_result_codes(handle, 1);
@@ -423,7 +418,7 @@ std::unique_ptr<Connection> Database::OpenConnection() {
     Statement mode = conn->Prepare("PRAGMA journal_mode=WAL");
     std::string got = mode.Step() ? Lower(mode.ColumnText(0)) : "";
     if (got != "wal") {
-      throw StoreError(SQLITE_CANTOPEN, "cannot switch to WAL journal mode (got \"" + got + "\")");
+      throw SqliteError(SQLITE_CANTOPEN, "cannot switch to WAL journal mode (got \"" + got + "\")");
     }
   }
   // Durable on success: with WAL, synchronous=NORMAL only fsyncs the WAL at
@@ -450,7 +445,7 @@ void Database::Migrate(Connection& conn, std::span<const Migration> migrations) 
   const int64_t known = migrations.empty() ? 0 : migrations.back().version;
   const int64_t current = applied.empty() ? 0 : applied.back();
   if (current > known) {
-    throw StoreError(SQLITE_ERROR, "database is at schema version " + std::to_string(current) +
+    throw SqliteError(SQLITE_ERROR, "database is at schema version " + std::to_string(current) +
                                        " but this binary knows only up to " +
                                        std::to_string(known) +
                                        "; refusing to run an older binary on a newer schema");
@@ -459,13 +454,13 @@ void Database::Migrate(Connection& conn, std::span<const Migration> migrations) 
     bool is_known = std::any_of(migrations.begin(), migrations.end(),
                                 [&](const Migration& m) { return m.version == version; });
     if (!is_known) {
-      throw StoreError(SQLITE_ERROR, "database has migration " + std::to_string(version) +
+      throw SqliteError(SQLITE_ERROR, "database has migration " + std::to_string(version) +
                                          " which this binary does not know");
     }
   }
   for (const Migration& m : migrations) {
     if (m.version < current && !std::binary_search(applied.begin(), applied.end(), m.version)) {
-      throw StoreError(SQLITE_ERROR, "migration " + std::to_string(m.version) + " (" +
+      throw SqliteError(SQLITE_ERROR, "migration " + std::to_string(m.version) + " (" +
                                          std::string(m.name) + ") is not applied but " +
                                          std::to_string(current) +
                                          " is; new migrations go after the last one");
@@ -489,7 +484,7 @@ void Database::Migrate(Connection& conn, std::span<const Migration> migrations) 
     try {
       conn.Exec(m.sql);
     } catch (const StoreError& e) {
-      throw StoreError(e.code(), "migration " + std::to_string(m.version) + " (" +
+      throw SqliteError(e.code(), "migration " + std::to_string(m.version) + " (" +
                                      std::string(m.name) + ") failed: " + e.what());
     }
     Statement record = conn.Prepare(
@@ -549,10 +544,10 @@ void Database::AcquireWriteGate() {
   std::unique_lock lock(write_mu_);
   const auto self = std::this_thread::get_id();
   if (write_held_ && write_owner_ == self) {
-    throw StoreError(SQLITE_BUSY, "a write transaction is already open on this thread");
+    throw SqliteError(SQLITE_BUSY, "a write transaction is already open on this thread");
   }
   if (!write_cv_.wait_for(lock, options_.busy_timeout, [&] { return !write_held_; })) {
-    throw StoreError(SQLITE_BUSY, "timed out after " +
+    throw SqliteError(SQLITE_BUSY, "timed out after " +
                                       std::to_string(options_.busy_timeout.count()) +
                                       " ms waiting for the write lock");
   }
@@ -574,7 +569,7 @@ void Database::RunGrouped(const std::function<void(Connection&)>& fn) {
   write.fn = &fn;
   std::unique_lock lock(group_mu_);
   if (group_leading_ && group_leader_ == std::this_thread::get_id()) {
-    throw StoreError(SQLITE_BUSY, "a write transaction is already open on this thread");
+    throw SqliteError(SQLITE_BUSY, "a write transaction is already open on this thread");
   }
   group_queue_.push_back(&write);
   while (!write.done) {
@@ -648,12 +643,6 @@ void Database::Observe(int op, std::chrono::steady_clock::duration elapsed) noex
 }
 
 // ---------------------------------------------------------------- ParseStoreUrl
-
-Error StoreFailure(const StoreError& error, std::string_view operation) {
-  log::Error("store operation failed", {{"operation", std::string(operation)}, {"error", error.what()}});
-  if (error.IsUnavailable()) return Error::Unavailable("the store is unavailable; retry later");
-  return Error::Internal("store failure; see the service log");
-}
 
 std::optional<std::pair<std::string, std::string>> FindRequestRecord(Connection& c, std::string_view method,
                                                                      std::string_view request_id) {

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/store_error.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -45,25 +46,9 @@ class Histogram;
 
 namespace netra {
 
-// A failed SQLite call. Handlers map IsUniqueViolation() to ALREADY_EXISTS,
-// IsUnavailable() to UNAVAILABLE and anything else to INTERNAL.
-class StoreError : public std::runtime_error {
- public:
-  StoreError(int code, const std::string& message);
-
-  int code() const noexcept { return code_; }  // extended code, e.g. SQLITE_CONSTRAINT_UNIQUE
-  int primary_code() const noexcept { return code_ & 0xff; }  // e.g. SQLITE_CONSTRAINT
-
-  bool IsUniqueViolation() const noexcept;  // UNIQUE or PRIMARY KEY constraint
-  bool IsConstraint() const noexcept;       // any constraint (also FOREIGN KEY, CHECK, NOT NULL)
-  bool IsBusy() const noexcept;             // lock not obtained within the busy timeout
-  // The store cannot serve right now (I/O error, disk full, cannot open,
-  // read-only, out of memory, busy): worth retrying later, not a bad request.
-  bool IsUnavailable() const noexcept;
-
- private:
-  int code_;
-};
+// A failed SQLite call as a StoreError: `code` is SQLite's extended result
+// code (e.g. SQLITE_CONSTRAINT_UNIQUE), classified into StoreError::Kind.
+StoreError SqliteError(int code, const std::string& message);
 
 // One schema step. Versions are positive and strictly increasing; `sql` may
 // hold several statements but no BEGIN/COMMIT (it runs inside a transaction).
@@ -347,19 +332,6 @@ struct StoreUrl {
   std::string path;    // file path for sqlite; the full connection URL for postgresql
 };
 std::optional<StoreUrl> ParseStoreUrl(std::string_view url, std::string* error);
-
-// The domain error for a failed store operation: UNAVAILABLE when retrying
-// can help, else INTERNAL. The cause goes to the log, never to the client.
-Error StoreFailure(const StoreError& error, std::string_view operation);
-// Runs a store method's body (returning a Result), turning a StoreError into StoreFailure.
-template <class Fn>
-auto RunStoreOperation(std::string_view operation, Fn&& fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const StoreError& e) {
-    return StoreFailure(e, operation);
-  }
-}
 
 // Idempotency records (the request_ids table of store_schema.h), read and
 // written inside the caller's transaction: {request_hash, response} of

@@ -18,35 +18,51 @@ std::string_view ReasonName(ViolationReason reason) {
   return "UNSPECIFIED";
 }
 
-int Utf8Length(std::string_view text) {
+void AppendUtf8(std::string& out, int32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+int Utf8Length(std::string_view text, ControlCharacters controls) {
+  const bool refuse_controls = controls == ControlCharacters::kRefused;
   int count = 0;
   for (size_t i = 0; i < text.size(); ++count) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
-    if (extra < 0 || text.size() - i <= static_cast<size_t>(extra)) return -1;
-    uint32_t cp = extra == 0 ? c : extra == 1 ? (c & 0x1F) : extra == 2 ? (c & 0x0F) : (c & 0x07);
-    for (int k = 1; k <= extra; ++k) {
-      unsigned char next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return -1;
-      cp = (cp << 6) | (next & 0x3F);
-    }
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
-    i += extra + 1;
+    const int32_t cp = DecodeUtf8(text, i);
+    if (cp < 0 || (refuse_controls && IsControlCharacter(cp))) return -1;
   }
   return count;
 }
 
-void CheckText(std::string_view text, const std::string& field, bool required, int max_chars, Violations& out) {
+void CheckText(std::string_view text, const std::string& field, bool required, int max_chars, Violations& out,
+               ControlCharacters controls) {
   if (text.empty()) {
     if (required) out.Add(field, ViolationReason::kRequired, "is required");
     return;
   }
-  int length = Utf8Length(text);
-  if (length < 0) {
-    out.Add(field, ViolationReason::kInvalidFormat, "is not valid UTF-8");
-  } else if (length > max_chars) {
+  const auto too_long = [&] {
     out.Add(field, ViolationReason::kTooLong, "is longer than " + std::to_string(max_chars) + " characters");
+  };
+  if (text.size() > 4 * static_cast<size_t>(max_chars)) return too_long();  // more code points, however decoded
+  const int length = Utf8Length(text, controls);
+  if (length < 0) {
+    out.Add(field, ViolationReason::kInvalidFormat,
+            controls == ControlCharacters::kRefused ? "is not valid UTF-8 text without control characters"
+                                                    : "is not valid UTF-8");
+  } else if (length > max_chars) {
+    too_long();
   }
 }
 

@@ -5,6 +5,8 @@
 // INVALID_ARGUMENT status carrying netra.v1.BadRequest details.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -71,13 +73,54 @@ inline std::string Path(std::string_view parent, std::string_view child) {
   return out;
 }
 
-// Number of code points of valid UTF-8 (no overlong forms, surrogates or values
-// past U+10FFFF), or -1 when `text` is not valid UTF-8.
-int Utf8Length(std::string_view text);
+// UTF-8, decoded once for every check and fold in the tree.
+//
+// The code point at text[i], advancing i past it; -1 (i unchanged) when the
+// bytes there are not valid UTF-8: a bad lead or continuation byte, a cut-off
+// sequence, an overlong form, a surrogate or a value past U+10FFFF.
+inline int32_t DecodeUtf8(std::string_view text, size_t& i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return text[i++];
+  int length;
+  int32_t cp;
+  if (c >= 0xC2 && c <= 0xDF) length = 2, cp = c & 0x1F;
+  else if (c >= 0xE0 && c <= 0xEF) length = 3, cp = c & 0x0F;
+  else if (c >= 0xF0 && c <= 0xF4) length = 4, cp = c & 0x07;
+  else return -1;
+  if (text.size() - i < static_cast<size_t>(length)) return -1;
+  for (int k = 1; k < length; ++k) {
+    const unsigned char cc = byte(i + k);
+    if ((cc & 0xC0) != 0x80) return -1;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if ((length == 3 && cp < 0x800) || (length == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return -1;
+  }
+  i += length;
+  return cp;
+}
+// Appends code point `cp` (a valid one: 0..U+10FFFF, no surrogate) as UTF-8.
+void AppendUtf8(std::string& out, int32_t cp);
 
-// Text from outside: valid UTF-8, at most `max_chars` code points, and
-// non-empty when `required`. Adds at most one violation under `field`.
-void CheckText(std::string_view text, const std::string& field, bool required, int max_chars, Violations& out);
+// C0 controls (tab and newline too), DEL and C1 controls.
+constexpr bool IsControlCharacter(int32_t cp) { return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0); }
+
+// Whether a text field may hold control characters: free text (a
+// description, a note) may span lines; names and codes may not.
+enum class ControlCharacters { kAllowed, kRefused };
+
+// Number of code points of valid UTF-8, or -1 when `text` is not valid UTF-8
+// (or, when refused, holds a control character).
+int Utf8Length(std::string_view text, ControlCharacters controls = ControlCharacters::kAllowed);
+
+// Text from outside: non-empty when `required`, valid UTF-8 (without control
+// characters when refused), at most `max_chars` code points. Adds at most one
+// violation under `field`. Text over 4 * max_chars bytes is too long without
+// being decoded, so a hostile field costs no more than a legitimate one.
+void CheckText(std::string_view text, const std::string& field, bool required, int max_chars, Violations& out,
+               ControlCharacters controls = ControlCharacters::kAllowed);
 
 // A client's request_id (types.proto): 1-128 characters of [A-Za-z0-9._:-].
 // Returns false (adding a violation) when it is not one.

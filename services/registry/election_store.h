@@ -28,18 +28,7 @@ CREATE TABLE elections (
 CREATE INDEX elections_by_voting_date ON elections(voting_date DESC, election_id);
 )sql";
 
-// Decides, inside the write transaction, what an upsert does given the stored
-// election (if any): the outcome to store, or an error that changes nothing.
-using UpsertDecision = std::function<Result<ElectionUpsert>(const std::optional<Election>& current)>;
-
-struct ElectionListFilter {
-  ElectionType type = ElectionType::kUnspecified;  // any
-  std::vector<std::string> scopes;                 // scope_region_code in these; empty: any
-  std::string after_voting_date, after_id;         // keyset position; empty: from the start
-  int limit = 50;
-};
-
-class ElectionStore {
+class ElectionStore : public ElectionRecords {
  public:
   explicit ElectionStore(Database& db) : db_(db) {}
 
@@ -48,10 +37,10 @@ class ElectionStore {
   // otherwise `decide` runs on the stored election, a created or updated
   // election is written and the outcome recorded under request_id.
   Result<ElectionUpsert> Upsert(const std::string& request_id, const Election& input, int64_t expected_version,
-                               const UpsertDecision& decide);
-  Result<std::optional<Election>> Find(const std::string& election_id);
+                               const UpsertDecision& decide) override;
+  Result<std::optional<Election>> Find(const std::string& election_id) override;
   // Newest voting day first, then by id; at most filter.limit rows.
-  Result<std::vector<Election>> List(const ElectionListFilter& filter);
+  Result<std::vector<Election>> List(const ElectionListFilter& filter) override;
 
  private:
   Database& db_;

@@ -7,7 +7,6 @@
 
 #include "common/identifiers.h"
 #include "common/paging.h"
-#include "services/registry/election_store.h"
 
 namespace netra::registry {
 namespace {
@@ -139,7 +138,7 @@ Violations ValidateElection(const Election& e, const RegionDirectory& regions, s
   KeyDate quiet_start{&e.quiet_period_start_date, "quiet_period_start_date"};
   KeyDate quiet_end{&e.quiet_period_end_date, "quiet_period_end_date"};
   for (KeyDate* k : {&voting, &fixed, &campaign_start, &campaign_end, &quiet_start, &quiet_end}) {
-    if (k->date->has_value()) k->ok = CheckDate(**k->date, field(k->name), out);
+    if (k->date->has_value()) k->ok = CheckDate(**k->date, field(k->name), out).has_value();
   }
   if (!e.voting_date) out.Add(field("voting_date"), ViolationReason::kRequired, "is required");
   auto pair_required = [&](const KeyDate& first, const KeyDate& second) {
@@ -204,7 +203,7 @@ Violations ValidateElection(const Election& e, const RegionDirectory& regions, s
   for (size_t i = 0; i < e.holidays.size(); ++i) {
     const Holiday& h = e.holidays[i];
     const std::string at = field("holidays[" + std::to_string(i) + "]");
-    bool date_ok = CheckDate(h.date, Path(at, "date"), out);
+    bool date_ok = CheckDate(h.date, Path(at, "date"), out).has_value();
     CheckText(h.name, Path(at, "name"), /*required=*/true, kMaxNameLength, out);
     int kind = static_cast<int>(h.kind);
     if (kind < 0 || kind > static_cast<int>(HolidayKind::kRegional)) {

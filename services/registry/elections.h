@@ -1,10 +1,11 @@
 // Elections: the periods the oversight covers, with their key dates, deadline
 // rules, recommending authority and holiday calendar (DOMAIN.md section 4).
 // All of it is data per election, never code, because the rules differ
-// between sources and changed over time. Plain C++; storage is ElectionStore.
+// between sources and changed over time. Plain C++; storage is ElectionRecords.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,7 +19,6 @@
 
 namespace netra::registry {
 
-class ElectionStore;
 
 // Enumerations are numbered as their netra.v1 counterparts; values outside
 // them arrive from clients and are rejected by ValidateElection.
@@ -109,9 +109,37 @@ struct ElectionPage {
   std::string next_page_token;
 };
 
+// The domain's view of its storage: ElectionStore (election_store.h) implements it
+// on SQLite.
+// Decides, inside the write transaction, what an upsert does given the stored
+// election (if any): the outcome to store, or an error that changes nothing.
+using UpsertDecision = std::function<Result<ElectionUpsert>(const std::optional<Election>& current)>;
+
+struct ElectionListFilter {
+  ElectionType type = ElectionType::kUnspecified;  // any
+  std::vector<std::string> scopes;                 // scope_region_code in these; empty: any
+  std::string after_voting_date, after_id;         // keyset position; empty: from the start
+  int limit = 50;
+};
+
+class ElectionRecords {
+ public:
+  virtual ~ElectionRecords() = default;
+
+  // In one transaction: a request_id already recorded returns its first
+  // outcome (INVALID_ARGUMENT on request_id if the request differed);
+  // otherwise `decide` runs on the stored election, a created or updated
+  // election is written and the outcome recorded under request_id.
+  virtual Result<ElectionUpsert> Upsert(const std::string& request_id, const Election& input,
+                                        int64_t expected_version, const UpsertDecision& decide) = 0;
+  virtual Result<std::optional<Election>> Find(const std::string& election_id) = 0;
+  // Newest voting day first, then by id; at most filter.limit rows.
+  virtual Result<std::vector<Election>> List(const ElectionListFilter& filter) = 0;
+};
+
 class Elections {
  public:
-  Elections(ElectionStore& store, const RegionDirectory& regions) : store_(store), regions_(regions) {}
+  Elections(ElectionRecords& store, const RegionDirectory& regions) : store_(store), regions_(regions) {}
 
   // Idempotent on request_id (the first outcome is returned again; other
   // content under the same id is INVALID_ARGUMENT on request_id).
@@ -120,7 +148,7 @@ class Elections {
   Result<ElectionPage> List(const ElectionQuery& query);
 
  private:
-  ElectionStore& store_;
+  ElectionRecords& store_;
   const RegionDirectory& regions_;
 };
 

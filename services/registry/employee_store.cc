@@ -262,7 +262,7 @@ StoredWrite Apply(WriteStatements& statements, const EmployeeWrite& w, std::opti
     inserted = statements.connection().Changes() > 0;
     if (!inserted) {
       // Known absent earlier in this transaction: then no one could have taken the id since.
-      if (existing_known) throw StoreError(SQLITE_CONSTRAINT, "an employee id appeared within its own write");
+      if (existing_known) throw SqliteError(SQLITE_CONSTRAINT, "an employee id appeared within its own write");
       return Apply(statements, w, FindExisting(statements, w.employee.employee_id), /*existing_known=*/true, now,
                    want_employee, bulk_tokens_rowid);
     }

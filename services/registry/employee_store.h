@@ -125,17 +125,6 @@ struct StoredWrite {
   Employee employee;  // as stored
 };
 
-// A search, in store terms (validated by the domain).
-struct EmployeeQuery {
-  std::vector<std::string> name_prefixes;  // query tokens folded by FoldName; empty = no name filter
-  std::string region_code;  // one kab/kota: work_region_code = this; empty = see the range
-  std::string region_low, region_high;  // work_region_code range [low, high) (a province); empty = any
-  std::string agency_code;  // empty = any
-  int employee_type = 0;    // 0 = any
-  std::optional<std::pair<std::string, std::string>> after;  // (name_key, employee_id) of the last row seen
-  int limit = 50;
-};
-
 // How Search picks its plan for a name query. It drives with the query
 // token that starts the fewest distinct name tokens: when there are few, it
 // reads each such token's employees in name order from the page position
@@ -149,29 +138,26 @@ struct SearchPlanning {
   int64_t walk_budget = 20000;   // rows a walk may read before the merge takes over
 };
 
-class EmployeeStore {
+class EmployeeStore : public EmployeeRecords {
  public:
   explicit EmployeeStore(Database& db, SearchPlanning planning = {}) : db_(db), planning_(planning) {}
 
-  std::optional<Employee> Find(const std::string& employee_id);
+  std::optional<Employee> Find(const std::string& employee_id) override;
   // name_key of an employee (to resume a search after it).
-  std::optional<std::string> NameKey(const std::string& employee_id);
-  std::vector<Employee> Search(const EmployeeQuery& query);
+  std::optional<std::string> NameKey(const std::string& employee_id) override;
+  std::vector<Employee> Search(const EmployeeQuery& query) override;
 
   // One upsert under the expected_version rules of registry.proto, with its
   // idempotency record in the same transaction. Returns the stored response
   // instead when request_id was used before with the same hash; an
   // INVALID_ARGUMENT when it was used with another.
-  Result<UpsertOutcome> Upsert(const EmployeeWrite& write, int64_t expected_version, const Idempotency& idempotency);
+  Result<UpsertOutcome> Upsert(const EmployeeWrite& write, int64_t expected_version,
+                               const Idempotency& idempotency) override;
   // Unconditional upserts of a batch in one transaction (imports); the result
   // of each write, in order. With `may_open_bulk_load`, a batch that writes
   // mostly new or changed rows opens a bulk load first (bulk_opened), unless
   // one is open already: the caller must then FinishBulkLoad.
-  struct BatchResult {
-    std::vector<UpsertResult> results;
-    bool bulk_opened = false;
-  };
-  BatchResult UpsertBatch(std::span<const EmployeeWrite> writes, bool may_open_bulk_load = false);
+  BatchResult UpsertBatch(std::span<const EmployeeWrite> writes, bool may_open_bulk_load = false) override;
   static constexpr int kImportCacheKib = 48 * 1024;  // page cache of a batch's connection
   static constexpr int kIndexCacheKib = 8 * 1024;    // ... and while a bulk load's indexes are built
   static constexpr int kImportWalPages = 32768;      // 128 MB of WAL before a batch checkpoints
@@ -183,22 +169,23 @@ class EmployeeStore {
   // a random insert per row), in steps of their own transactions so that
   // other writers get in between. Searches stay exact meanwhile: with no
   // index to use, they scan the table (slow, but only while a load runs).
-  bool BulkLoadOpen();
+  bool BulkLoadOpen() override;
   // Whether this process opened the load that is open (an import is running
   // it); a load open but unowned was left by a crash or a failed finish.
-  bool BulkLoadOwned() const { return bulk_owned_.load(); }
+  bool BulkLoadOwned() const override { return bulk_owned_.load(); }
   // Completes an open bulk load (no-op when none is); throws StoreError.
-  void FinishBulkLoad();
+  void FinishBulkLoad() override;
   // Rows in the table, approximately (the largest rowid; O(1)).
-  int64_t ApproximateRows();
+  int64_t ApproximateRows() override;
 
   // Applies a per-case record (source_sequence ordering) and recomputes the
   // employee's summary state; NOT_FOUND / ABORTED as registry.proto says.
-  Result<DisciplinaryOutcome> SetDisciplinary(const DisciplinaryUpdate& update);
+  Result<DisciplinaryOutcome> SetDisciplinary(const DisciplinaryUpdate& update) override;
 
-  std::optional<std::pair<std::string, std::string>> FindRequest(const std::string& method, const std::string& request_id);
+  std::optional<std::pair<std::string, std::string>> FindRequest(const std::string& method,
+                                                                 const std::string& request_id) override;
   void RecordRequest(const std::string& method, const std::string& request_id, const std::string& request_hash,
-                     const std::string& response);
+                     const std::string& response) override;
 
  private:
   Database& db_;

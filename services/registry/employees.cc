@@ -11,8 +11,6 @@
 #include "common/digest.h"
 #include "common/log.h"
 #include "common/paging.h"
-#include "common/sqlite.h"
-#include "services/registry/employee_store.h"
 
 namespace netra::registry {
 namespace {
@@ -47,22 +45,9 @@ void CheckCode(Violations& v, const std::string& field, std::string_view text, s
   }
 }
 
-// A text field: valid UTF-8 without control characters, at most `max` code points.
-void CheckText(Violations& v, const std::string& field, std::string_view text, size_t max, bool required) {
-  if (text.empty()) {
-    if (required) v.Add(field, ViolationReason::kRequired, "is required");
-    return;
-  }
-  if (text.size() > max * 4) {  // bound the work before decoding
-    v.Add(field, ViolationReason::kTooLong, "must be at most " + std::to_string(max) + " characters");
-    return;
-  }
-  auto count = CountCodePoints(text);
-  if (!count) {
-    v.Add(field, ViolationReason::kInvalidFormat, "must be valid UTF-8 text without control characters");
-  } else if (*count > max) {
-    v.Add(field, ViolationReason::kTooLong, "must be at most " + std::to_string(max) + " characters");
-  }
+// A text field of an employee: one line of text (no control characters).
+void CheckLine(Violations& v, const std::string& field, std::string_view text, size_t max, bool required) {
+  CheckText(text, field, required, static_cast<int>(max), v, ControlCharacters::kRefused);
 }
 
 std::optional<absl::CivilDay> CheckDate(Violations& v, const std::string& field, const DateValue& date,
@@ -176,107 +161,12 @@ void CheckEmployeeId(Violations& v, const std::string& field, const std::string&
   }
 }
 
-// UTF-8 decoding of one code point at text[i]; advances i. -1 when invalid.
-int32_t DecodeUtf8(std::string_view text, size_t& i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  unsigned char c = byte(i);
-  if (c < 0x80) return static_cast<int32_t>(text[i++]);
-  int length;
-  int32_t cp;
-  if (c >= 0xC2 && c <= 0xDF) length = 2, cp = c & 0x1F;
-  else if (c >= 0xE0 && c <= 0xEF) length = 3, cp = c & 0x0F;
-  else if (c >= 0xF0 && c <= 0xF4) length = 4, cp = c & 0x07;
-  else return -1;
-  if (i + length > text.size()) return -1;
-  for (int k = 1; k < length; ++k) {
-    unsigned char cc = byte(i + k);
-    if ((cc & 0xC0) != 0x80) return -1;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  if ((length == 3 && cp < 0x800) || (length == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-      (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return -1;
-  }
-  i += length;
-  return cp;
-}
-
-void AppendUtf8(std::string& out, int32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-// Base letters of U+00C0..U+00FF and U+0100..U+017F ('#': a two-letter base,
-// '=': kept as is).
-constexpr std::string_view kLatin1 = "aaaaaa#ceeeeiiiidnooooo=ouuuuy##aaaaaa#ceeeeiiiidnooooo=ouuuuy#y";
-constexpr std::string_view kLatinA =
-    "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii##jjkkkllllllllllnnnnnnnnnoooooo##rrrrrrssssssss"
-    "ttttttuuuuuuuuuuuuwwyyyzzzzzzs";
-static_assert(kLatin1.size() == 0x40 && kLatinA.size() == 0x80);
-
-std::string_view TwoLetterBase(int32_t cp) {
-  switch (cp) {
-    case 0xC6: case 0xE6: return "ae";
-    case 0xDE: case 0xFE: return "th";
-    case 0xDF: return "ss";
-    case 0x132: case 0x133: return "ij";
-    case 0x152: case 0x153: return "oe";
-  }
-  return {};
-}
-
 }  // namespace
 
 std::optional<size_t> CountCodePoints(std::string_view text) {
-  size_t count = 0;
-  for (size_t i = 0; i < text.size();) {
-    int32_t cp = DecodeUtf8(text, i);
-    if (cp < 0 || cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) return std::nullopt;
-    ++count;
-  }
-  return count;
-}
-
-std::string FoldName(std::string_view name) {
-  std::string out;
-  out.reserve(name.size());
-  bool space = false;
-  for (size_t i = 0; i < name.size();) {
-    int32_t cp = DecodeUtf8(name, i);
-    if (cp < 0) {
-      ++i;  // never stored (validated), but stay total
-      continue;
-    }
-    if (cp == ' ' || cp == '\t' || cp == 0xA0) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ', space = false;
-    if (cp >= 'A' && cp <= 'Z') {
-      out += static_cast<char>(cp - 'A' + 'a');
-    } else if (cp >= 0xC0 && cp <= 0x17F) {
-      char base = cp <= 0xFF ? kLatin1[cp - 0xC0] : kLatinA[cp - 0x100];
-      if (base == '#') out += TwoLetterBase(cp);
-      else if (base == '=') AppendUtf8(out, cp);
-      else out += base;
-    } else {
-      AppendUtf8(out, cp);
-    }
-  }
-  return out;
+  const int count = Utf8Length(text, ControlCharacters::kRefused);
+  if (count < 0) return std::nullopt;
+  return static_cast<size_t>(count);
 }
 
 std::vector<std::string_view> NameTokens(std::string_view name_key) {
@@ -369,7 +259,7 @@ Violations EmployeeDirectory::Validate(Employee& e, const std::string& nik, cons
     }
   }
 
-  CheckText(v, paths.name, e.name, kMaxName, true);
+  CheckLine(v, paths.name, e.name, kMaxName, true);
   auto gender = ToGender(e.gender);
   if (e.gender == 0) {
     v.Add(path("gender"), ViolationReason::kRequired, "is required");
@@ -386,10 +276,10 @@ Violations EmployeeDirectory::Validate(Employee& e, const std::string& nik, cons
   size_t before_agency = v.size();
   CheckCode(v, paths.agency_code, e.agency_code, 1, kMaxCode, "._-");
   const bool agency_ok = v.size() == before_agency;
-  CheckText(v, paths.agency_name, e.agency_name, kMaxText, true);
+  CheckLine(v, paths.agency_name, e.agency_name, kMaxText, true);
   CheckCode(v, paths.unit_code, e.unit_code, 0, kMaxUnitCode, "._-");
-  CheckText(v, paths.unit_name, e.unit_name, kMaxText, false);
-  CheckText(v, paths.position, e.position, kMaxText, false);
+  CheckLine(v, paths.unit_name, e.unit_name, kMaxText, false);
+  CheckLine(v, paths.position, e.position, kMaxText, false);
   if (!e.rank.empty()) {
     if (type_known && e.employee_type != static_cast<int>(EmployeeType::kPns)) {
       v.Add(path("rank"), ViolationReason::kInconsistent, "only a PNS has a rank");
@@ -411,7 +301,7 @@ Violations EmployeeDirectory::Validate(Employee& e, const std::string& nik, cons
 
   if (!e.ppk.code.empty() || !e.ppk.name.empty() || !e.ppk.region_code.empty()) {
     CheckCode(v, paths.ppk_code, e.ppk.code, 1, kMaxPpkCode, "._:-");
-    CheckText(v, paths.ppk_name, e.ppk.name, kMaxText, false);
+    CheckLine(v, paths.ppk_name, e.ppk.name, kMaxText, false);
     if (!e.ppk.region_code.empty()) {
       const std::string& field = paths.ppk_region_code;
       if (auto level = ParseRegionCode(e.ppk.region_code, field, v)) {
@@ -497,7 +387,7 @@ Result<BatchGetResult> EmployeeDirectory::BatchGet(const std::vector<std::string
 Result<EmployeePage> EmployeeDirectory::Search(const EmployeeSearch& s) {
   Violations v;
   EmployeeQuery query;
-  CheckText(v, "name_query", s.name_query, kMaxName, false);
+  CheckLine(v, "name_query", s.name_query, kMaxName, false);
   if (v.empty() && !s.name_query.empty()) {
     // Each token a prefix of some token of the name, both folded (case and
     // diacritics). ASCII punctuation separates tokens as it does in names.
@@ -594,7 +484,7 @@ Result<DisciplinaryOutcome> EmployeeDirectory::SetDisciplinaryStatus(const Disci
       v.Add("forms[" + std::to_string(i) + "]", ViolationReason::kOutOfRange, "unknown sanction form");
     }
   }
-  CheckText(v, "decree_number", u.record.decree_number, kMaxText, false);
+  CheckLine(v, "decree_number", u.record.decree_number, kMaxText, false);
   CheckDate(v, "decree_date", u.record.decree_date, false, std::nullopt);
   CheckDate(v, "end_date", u.record.end_date, false, std::nullopt);
   if (u.record.source_sequence <= 0) v.Add("source_sequence", ViolationReason::kOutOfRange, "must be above 0");
@@ -623,7 +513,7 @@ Result<std::unique_ptr<EmployeeImport>> EmployeeDirectory::StartImport(int max_r
 namespace {
 
 // Finishes an open bulk load, logging how long its indexes took.
-void FinishBulkLoadTimed(EmployeeStore& store) {
+void FinishBulkLoadTimed(EmployeeRecords& store) {
   const absl::Time start = absl::Now();
   store.FinishBulkLoad();
   log::Info("bulk load finished", {{"indexing_seconds", absl::StrFormat("%.3f", absl::ToDoubleSeconds(absl::Now() - start))}});

@@ -1,7 +1,7 @@
 // Employees: who is employed where (PNS, PPPK, PPNPN), validated per
 // DOMAIN.md §2, stored with a keyed hash of the NIK only, shared with the other
 // services as cached snapshots. Plain C++: the store and the cache are reached
-// through EmployeeStore and EmployeeSnapshots, never SQL or gRPC.
+// through EmployeeRecords and EmployeeSnapshots, never SQL or gRPC.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <span>
 #include <string>
 #include <variant>
@@ -17,19 +18,18 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/civil_time.h"
 #include "common/identifiers.h"
+#include "common/names.h"
 #include "common/nik.h"
 #include "common/regions.h"
 #include "common/result.h"
+#include "common/store_error.h"
 #include "services/registry/registry.h"
 
 namespace netra::registry {
 
-class EmployeeStore;
-
-// Numbered as netra.v1.EmploymentStatus / DisciplinaryState / SanctionLevel;
-// values arrive unchecked from the wire, so validation tests the range.
+// Numbered as netra.v1.EmploymentStatus; values arrive unchecked from the
+// wire, so validation tests the range (as for DisciplinaryState, common/identifiers.h).
 enum class EmploymentStatus { kUnspecified = 0, kActive = 1, kUnpaidLeave = 2, kRetired = 3, kDismissed = 4 };
-enum class DisciplinaryState { kUnspecified = 0, kNone = 1, kUnderSanction = 2, kDataBlocked = 3 };
 
 // A calendar day as sent (validated before use); all zero = not set. The
 // registry's one date type (registry.h), under the name this file uses.
@@ -171,6 +171,59 @@ struct EmployeeWrite {
   std::string name_key;  // FoldName(employee.name), folded here so that an import's writer thread need not
 };
 
+// The domain's view of employee storage; EmployeeStore (employee_store.h)
+// implements it on SQLite. Store failures are thrown as StoreError.
+// A search, in store terms (validated by the domain).
+struct EmployeeQuery {
+  std::vector<std::string> name_prefixes;  // query tokens folded by FoldName; empty = no name filter
+  std::string region_code;  // one kab/kota: work_region_code = this; empty = see the range
+  std::string region_low, region_high;  // work_region_code range [low, high) (a province); empty = any
+  std::string agency_code;  // empty = any
+  int employee_type = 0;    // 0 = any
+  std::optional<std::pair<std::string, std::string>> after;  // (name_key, employee_id) of the last row seen
+  int limit = 50;
+};
+
+class EmployeeRecords {
+ public:
+  virtual ~EmployeeRecords() = default;
+
+  virtual std::optional<Employee> Find(const std::string& employee_id) = 0;
+  // name_key of an employee (to resume a search after it).
+  virtual std::optional<std::string> NameKey(const std::string& employee_id) = 0;
+  virtual std::vector<Employee> Search(const EmployeeQuery& query) = 0;
+  // One upsert under the expected_version rules of registry.proto, with its
+  // idempotency record in the same transaction. Returns the stored response
+  // instead when request_id was used before with the same hash; an
+  // INVALID_ARGUMENT when it was used with another.
+  virtual Result<UpsertOutcome> Upsert(const EmployeeWrite& write, int64_t expected_version,
+                                       const Idempotency& idempotency) = 0;
+  // Unconditional upserts of a batch in one transaction (imports): the result
+  // of each write, in order. With `may_open_bulk_load`, a batch that writes
+  // mostly new or changed rows opens a bulk load first (bulk_opened), unless
+  // one is open already: the caller must then FinishBulkLoad.
+  struct BatchResult {
+    std::vector<UpsertResult> results;
+    bool bulk_opened = false;
+  };
+  virtual BatchResult UpsertBatch(std::span<const EmployeeWrite> writes, bool may_open_bulk_load = false) = 0;
+  // Bulk loads (see EmployeeImport): whether one is open, whether this
+  // process opened it, completing it (no-op when none is open).
+  virtual bool BulkLoadOpen() = 0;
+  virtual bool BulkLoadOwned() const = 0;
+  virtual void FinishBulkLoad() = 0;
+  // Rows stored, approximately (O(1)).
+  virtual int64_t ApproximateRows() = 0;
+  // Applies a per-case record (source_sequence ordering) and recomputes the
+  // employee's summary state; NOT_FOUND / ABORTED as registry.proto says.
+  virtual Result<DisciplinaryOutcome> SetDisciplinary(const DisciplinaryUpdate& update) = 0;
+  // Idempotency records of whole requests: {request_hash, response}.
+  virtual std::optional<std::pair<std::string, std::string>> FindRequest(const std::string& method,
+                                                                         const std::string& request_id) = 0;
+  virtual void RecordRequest(const std::string& method, const std::string& request_id,
+                             const std::string& request_hash, const std::string& response) = 0;
+};
+
 class EmployeeDirectory;
 
 // Rows committed by one import batch (called on the writer thread).
@@ -185,7 +238,7 @@ using BatchCommitted = std::function<void(const ImportSummary& batch)>;
 //
 // A large import (at least `bulk_min_rows` rows so far, and at least a
 // quarter of what the table held when it started) runs as a bulk load
-// (EmployeeStore::UpsertBatch): rows are written without the name, NIK and
+// (EmployeeRecords::UpsertBatch): rows are written without the name, NIK and
 // name-token indexes, which are built in one sorted pass each (the tokens
 // written first) when the import ends, however it ends (Finish, an error, the client
 // cutting it off); after a crash, at the next start. Searches stay exact
@@ -245,7 +298,7 @@ class EmployeeDirectory {
   static constexpr size_t kImportBatchRows = 4000;
   static constexpr int64_t kBulkMinRows = 10000;  // see EmployeeImport
 
-  EmployeeDirectory(EmployeeStore& store, EmployeeSnapshots& snapshots, const RegionDirectory& regions,
+  EmployeeDirectory(EmployeeRecords& store, EmployeeSnapshots& snapshots, const RegionDirectory& regions,
                     const NikHasher& nik_hasher)
       : store_(store), snapshots_(snapshots), regions_(regions), nik_hasher_(nik_hasher) {}
 
@@ -288,7 +341,7 @@ class EmployeeDirectory {
   Violations PrepareInPlace(EmployeeWrite& write, const std::string& nik, const std::string& prefix,
                             const std::string& nik_field, std::string nik_hmac) const;
 
-  EmployeeStore& store_;
+  EmployeeRecords& store_;
   EmployeeSnapshots& snapshots_;
   const RegionDirectory& regions_;
   const NikHasher& nik_hasher_;
@@ -297,9 +350,7 @@ class EmployeeDirectory {
 // The text checks the domain applies to every string field, exposed for tests:
 // valid UTF-8 and no control characters; the number of code points, or nullopt.
 std::optional<size_t> CountCodePoints(std::string_view text);
-// Lower-case, diacritics removed (Latin letters), spaces collapsed: the key
-// names are sorted by and searched on.
-std::string FoldName(std::string_view name);
+// Names are sorted by and searched on their FoldName (common/names.h).
 // The distinct tokens of a folded name, in order: runs of bytes other than
 // spaces and ASCII punctuation (as a query is split; non-ASCII letters stay
 // inside a token). At most kMaxNameTokens (a 200-character name has fewer).

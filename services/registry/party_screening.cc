@@ -6,35 +6,28 @@
 #include "absl/time/clock.h"
 
 #include "common/identifiers.h"
+#include "common/state_table.h"
 #include "common/paging.h"
-#include "services/registry/party_screening_store.h"
 
 namespace netra::registry {
 namespace {
 
 // The one lifecycle of a match, in one table. The action of a transition is
-// the resolution asked for, named as in the API (and so in
-// FAILED_PRECONDITION details); resolved matches are final.
-struct Transition {
-  MatchStatus from, to;
+// the resolution asked for (the status it leads to), named as in the API (and
+// so in FAILED_PRECONDITION details); resolved matches are final.
+constexpr StateTransition<MatchStatus, MatchStatus> kTransitions[] = {
+    {MatchStatus::kOpen, MatchStatus::kConfirmedMember, MatchStatus::kConfirmedMember},
+    {MatchStatus::kOpen, MatchStatus::kIdentityMisuse, MatchStatus::kIdentityMisuse},
 };
-constexpr Transition kTransitions[] = {
-    {MatchStatus::kOpen, MatchStatus::kConfirmedMember},
-    {MatchStatus::kOpen, MatchStatus::kIdentityMisuse},
-};
+constexpr StateTable<MatchStatus, MatchStatus> kMatchLifecycle{kTransitions};
 
 std::vector<std::string> AllowedFrom(MatchStatus state) {
   std::vector<std::string> allowed;
-  for (const Transition& t : kTransitions) {
-    if (t.from == state) allowed.emplace_back(MatchStatusName(t.to));
-  }
+  for (MatchStatus resolution : kMatchLifecycle.Allowed(state)) allowed.emplace_back(MatchStatusName(resolution));
   return allowed;
 }
 
-bool Allowed(MatchStatus from, MatchStatus to) {
-  return std::any_of(std::begin(kTransitions), std::end(kTransitions),
-                     [&](const Transition& t) { return t.from == from && t.to == to; });
-}
+bool Allowed(MatchStatus from, MatchStatus resolution) { return kMatchLifecycle.Next(from, resolution).has_value(); }
 
 // Party codes: short printable ASCII without spaces (abbreviations such as "PDI-P").
 void CheckCode(std::string_view code, const std::string& field, bool required, int max, Violations& out) {

@@ -4,7 +4,7 @@
 // NIK hashes. A match is then resolved by the staffing office: the employee
 // is a party member (a discipline matter for the complaint flow later), or
 // their identity was misused (they signed a statement; only the party can
-// delete the entry). Plain C++; storage is PartyScreeningStore.
+// delete the entry). Plain C++; storage is PartyScreeningRecords.
 //
 // Matching works in both directions: importing members matches every
 // employee on file (so re-importing a list also catches an employee whose NIK
@@ -15,6 +15,8 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <utility>
 #include <functional>
 #include <map>
 #include <memory>
@@ -31,7 +33,6 @@
 
 namespace netra::registry {
 
-class PartyScreeningStore;
 
 // Numbered as netra.v1.PartyRole / PartyMembershipMatchStatus.
 enum class PartyRole { kUnspecified = 0, kMember = 1, kOfficer = 2 };
@@ -137,6 +138,42 @@ class PartyImport {
   PartyImportSummary summary_;
 };
 
+// The domain's view of its storage: PartyScreeningStore (party_screening_store.h) implements it
+// on SQLite.
+// A match filter in store terms (validated by the domain).
+struct MatchFilter {
+  MatchStatus status = MatchStatus::kUnspecified;  // any
+  std::string region_code;  // the employee's work region equal to it or below it; empty = any
+  std::string agency_code, party_code;
+  std::optional<std::pair<int64_t, int64_t>> after;  // (match_time micros, match_seq) of the last row seen
+  int limit = 50;
+};
+
+class PartyScreeningRecords {
+ public:
+  virtual ~PartyScreeningRecords() = default;
+
+  // Upserts validated member records and creates their matches, in one transaction.
+  virtual Result<MemberBatchResult> StoreMembers(std::span<const PartyMember> members,
+                                                 const std::string& source_name, absl::Time now) = 0;
+  virtual Result<std::vector<PartyMatch>> ListMatches(const MatchFilter& filter) = 0;
+  // Matches the employees stored since the last call against the member
+  // records; the number of new matches.
+  virtual Result<int64_t> MatchNewEmployees(absl::Time now) = 0;
+  // In one transaction: a request_id recorded for this method returns the
+  // match it resolved (INVALID_ARGUMENT when `fingerprint` differs); else the
+  // match is loaded (NOT_FOUND), `decide` turns it into the resolved match or
+  // an error, and the result is written with the request record.
+  using Decide = std::function<Result<PartyMatch>(const PartyMatch& current)>;
+  virtual Result<MatchResolution> Resolve(const std::string& request_id, const std::string& fingerprint,
+                                          int64_t match_seq, const Decide& decide) = 0;
+  // Idempotency records of whole requests (a completed import).
+  virtual Result<std::optional<std::pair<std::string, std::string>>> FindRequest(std::string_view method,
+                                                                                 const std::string& request_id) = 0;
+  virtual Result<bool> RecordRequest(std::string_view method, const std::string& request_id,
+                                     const std::string& request_hash, const std::string& response) = 0;
+};
+
 class PartyScreening {
  public:
   static constexpr int kDefaultMaxRowErrors = 100, kMaxRowErrors = 10000;
@@ -145,7 +182,7 @@ class PartyScreening {
   static constexpr int kMaxPartyCodeLength = 32, kMaxPartyNameLength = 200, kMaxSourceNameLength = 200;
   static constexpr int kMaxStatementReferenceLength = 200, kMaxNoteLength = 2000;
 
-  PartyScreening(PartyScreeningStore& store, EmployeeDirectory& employees, const RegionDirectory& regions)
+  PartyScreening(PartyScreeningRecords& store, EmployeeDirectory& employees, const RegionDirectory& regions)
       : store_(store), employees_(employees), regions_(regions) {}
 
   // Validates the stream's first message (source_name, max_row_errors; 0 =
@@ -170,7 +207,7 @@ class PartyScreening {
   // Fills each match's employee snapshot (cache first).
   Result<bool> AttachEmployees(std::vector<PartyMatch>& matches);
 
-  PartyScreeningStore& store_;
+  PartyScreeningRecords& store_;
   EmployeeDirectory& employees_;
   const RegionDirectory& regions_;
 };

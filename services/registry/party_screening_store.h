@@ -50,41 +50,28 @@ CREATE TABLE party_screening_state (employees_matched_to INTEGER NOT NULL);
 INSERT INTO party_screening_state VALUES (0);
 )sql";
 
-// A match filter in store terms (validated by the domain).
-struct MatchFilter {
-  MatchStatus status = MatchStatus::kUnspecified;  // any
-  std::string region_code;  // the employee's work region equal to it or below it; empty = any
-  std::string agency_code, party_code;
-  std::optional<std::pair<int64_t, int64_t>> after;  // (match_time micros, match_seq) of the last row seen
-  int limit = 50;
-};
-
-class PartyScreeningStore {
+class PartyScreeningStore : public PartyScreeningRecords {
  public:
   explicit PartyScreeningStore(Database& db) : db_(db) {}
 
   // Upserts validated member records and creates their matches, in one transaction.
   Result<MemberBatchResult> StoreMembers(std::span<const PartyMember> members, const std::string& source_name,
-                                         absl::Time now);
-  Result<std::vector<PartyMatch>> ListMatches(const MatchFilter& filter);
+                                         absl::Time now) override;
+  Result<std::vector<PartyMatch>> ListMatches(const MatchFilter& filter) override;
   // Matches the employees inserted since the last call against the member
   // records (a rowid watermark, so the cost is the new employees only); the
   // number of new matches. Writes only when there are new employees.
-  Result<int64_t> MatchNewEmployees(absl::Time now);
+  Result<int64_t> MatchNewEmployees(absl::Time now) override;
 
-  // In one transaction: a request_id recorded for this method returns the
-  // match it resolved (INVALID_ARGUMENT when `fingerprint` differs); else the
-  // match is loaded (NOT_FOUND), `decide` turns it into the resolved match or
-  // an error, and the result is written with the request record.
-  using Decide = std::function<Result<PartyMatch>(const PartyMatch& current)>;
+  // In one transaction (see PartyScreeningRecords::Resolve).
   Result<MatchResolution> Resolve(const std::string& request_id, const std::string& fingerprint, int64_t match_seq,
-                             const Decide& decide);
+                             const Decide& decide) override;
 
   // Idempotency records of whole requests (a completed import).
   Result<std::optional<std::pair<std::string, std::string>>> FindRequest(std::string_view method,
-                                                                         const std::string& request_id);
+                                                                         const std::string& request_id) override;
   Result<bool> RecordRequest(std::string_view method, const std::string& request_id, const std::string& request_hash,
-                             const std::string& response);
+                             const std::string& response) override;
 
  private:
   Database& db_;

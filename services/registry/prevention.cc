@@ -7,7 +7,6 @@
 
 #include "common/identifiers.h"
 #include "common/paging.h"
-#include "services/registry/prevention_store.h"
 
 namespace netra::registry {
 namespace {
@@ -93,7 +92,7 @@ Result<Pledge> Prevention::RecordPledge(const RecordPledgeCommand& command, cons
   bool date_ok = command.has_signed_date;
   if (!command.has_signed_date) {
     violations.Add("signed_date", ViolationReason::kRequired, "is required");
-  } else if ((date_ok = CheckDate(in.signed_date, "signed_date", violations))) {
+  } else if ((date_ok = CheckDate(in.signed_date, "signed_date", violations).has_value())) {
     if (in.signed_date.civil() > TodayUtc()) {
       violations.Add("signed_date", ViolationReason::kOutOfRange, "must not be after today");
     }

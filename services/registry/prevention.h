@@ -1,5 +1,5 @@
 // Prevention (DOMAIN.md; issue 3): neutrality pledges signed per employee and
-// election, and their coverage. Plain C++; storage is PreventionStore.
+// election, and their coverage. Plain C++; storage is PreventionRecords.
 // Party-membership screening is not implemented yet (the RPCs answer
 // UNIMPLEMENTED).
 #pragma once
@@ -15,7 +15,6 @@
 
 namespace netra::registry {
 
-class PreventionStore;
 
 // Numbered as netra.v1.PledgeKind / PledgeCoverageGrouping.
 enum class PledgeKind { kUnspecified = 0, kIkrar = 1, kIntegrityPact = 2 };
@@ -62,9 +61,37 @@ struct CoverageReport {
   std::string next_page_token;
 };
 
+// The domain's view of its storage: PreventionStore (prevention_store.h) implements it
+// on SQLite.
+// Coverage filters in store terms (validated by the domain).
+struct CoverageFilter {
+  std::string election_id;
+  std::string region_code;  // work_region_code equal to it or below it; empty = any
+  std::string agency_code, unit_code;
+  PledgeKind kind = PledgeKind::kUnspecified;
+  CoverageGrouping group_by = CoverageGrouping::kNone;
+  int region_key_length = 2;  // kRegion: length of the work_region_code prefix grouped on
+  std::string after_key;      // keyset position of groups
+  int limit = 50;
+};
+
+class PreventionRecords {
+ public:
+  virtual ~PreventionRecords() = default;
+
+  // In one transaction: a recorded request_id returns its first pledge
+  // (INVALID_ARGUMENT on request_id if `fingerprint` differs); else the
+  // employee must exist and the (employee, election, kind) be free.
+  virtual Result<Pledge> RecordPledge(const std::string& request_id, const std::string& fingerprint,
+                                      const Pledge& pledge) = 0;
+  // Total over the filter, and at most filter.limit groups after after_key
+  // (names left empty for regions: the domain knows them).
+  virtual Result<CoverageReport> Coverage(const CoverageFilter& filter) = 0;
+};
+
 class Prevention {
  public:
-  Prevention(PreventionStore& store, Elections& elections, const RegionDirectory& regions)
+  Prevention(PreventionRecords& store, Elections& elections, const RegionDirectory& regions)
       : store_(store), elections_(elections), regions_(regions) {}
 
   // One pledge per (employee, election, kind): another one under a new
@@ -74,7 +101,7 @@ class Prevention {
   Result<CoverageReport> GetCoverage(const CoverageQuery& query);
 
  private:
-  PreventionStore& store_;
+  PreventionRecords& store_;
   Elections& elections_;
   const RegionDirectory& regions_;
 };

@@ -27,29 +27,18 @@ CREATE TABLE pledges (
 );
 )sql";
 
-// Coverage filters in store terms (validated by the domain).
-struct CoverageFilter {
-  std::string election_id;
-  std::string region_code;  // work_region_code equal to it or below it; empty = any
-  std::string agency_code, unit_code;
-  PledgeKind kind = PledgeKind::kUnspecified;
-  CoverageGrouping group_by = CoverageGrouping::kNone;
-  int region_key_length = 2;  // kRegion: length of the work_region_code prefix grouped on
-  std::string after_key;      // keyset position of groups
-  int limit = 50;
-};
-
-class PreventionStore {
+class PreventionStore : public PreventionRecords {
  public:
   explicit PreventionStore(Database& db) : db_(db) {}
 
   // In one transaction: a recorded request_id returns its first pledge
   // (INVALID_ARGUMENT on request_id if `fingerprint` differs); else the
   // employee must exist and the (employee, election, kind) be free.
-  Result<Pledge> RecordPledge(const std::string& request_id, const std::string& fingerprint, const Pledge& pledge);
+  Result<Pledge> RecordPledge(const std::string& request_id, const std::string& fingerprint,
+                              const Pledge& pledge) override;
   // Total over the filter, and at most filter.limit groups after after_key
   // (names left empty for regions: the domain knows them).
-  Result<CoverageReport> Coverage(const CoverageFilter& filter);
+  Result<CoverageReport> Coverage(const CoverageFilter& filter) override;
 
  private:
   Database& db_;

@@ -1,41 +1,11 @@
 #include "services/registry/registry.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "common/identifiers.h"
 #include "common/paging.h"
 
 namespace netra::registry {
-bool CheckDate(const Date& date, const std::string& field, Violations& out) {
-  bool ok = true;
-  if (date.year < 1900 || date.year > 9999) {
-    out.Add(Path(field, "year"), ViolationReason::kOutOfRange, "must be 1900-9999");
-    ok = false;
-  }
-  if (date.month < 1 || date.month > 12) {
-    out.Add(Path(field, "month"), ViolationReason::kOutOfRange, "must be 1-12");
-    ok = false;
-  }
-  if (ok) {
-    absl::CivilDay day(date.year, date.month, date.day);
-    if (date.day < 1 || day.day() != date.day || day.month() != date.month) {
-      out.Add(Path(field, "day"), ViolationReason::kOutOfRange, "is not a day of that month");
-      ok = false;
-    }
-  } else if (date.day < 1 || date.day > 31) {
-    out.Add(Path(field, "day"), ViolationReason::kOutOfRange, "must be 1-31");
-  }
-  return ok;
-}
-
-std::string Date::Iso() const {
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", year, month, day);
-  return buffer;
-}
-
-
 Result<RegionPage> Registry::ListRegions(const RegionQuery& query) const {
   Violations violations;
   const Region* parent = nullptr;

@@ -7,24 +7,15 @@
 #include <vector>
 
 #include "absl/time/civil_time.h"
+#include "common/dates.h"
 #include "common/regions.h"
 #include "common/result.h"
 
 namespace netra::registry {
 
-// A calendar day as the client sent it (netra.v1.Date); validated before use.
-// All zero means "not given" where a field is optional. The one date type of
-// the registry's domains (elections, employees, pledges, party screening).
-struct Date {
-  int year = 0, month = 0, day = 0;
-  bool empty() const { return year == 0 && month == 0 && day == 0; }
-  absl::CivilDay civil() const { return absl::CivilDay(year, month, day); }
-  std::string Iso() const;  // "2024-02-14": sorts as the days do
-  friend bool operator==(const Date&, const Date&) = default;
-};
-
-// Adds violations under field.year/.month/.day unless `date` is a real calendar day (1900-9999).
-bool CheckDate(const Date& date, const std::string& field, Violations& out);
+// Dates are the common Date (common/dates.h), checked by CheckDate: the one
+// date type of the registry's domains (elections, employees, pledges, party
+// screening) and of the other services.
 
 struct RegionQuery {
   std::string parent_code;           // empty: the whole country

@@ -115,18 +115,18 @@ void CheckNotFuture(const std::optional<absl::CivilDay>& day, absl::CivilDay tod
   if (day && *day > today) out.Add(field, ViolationReason::kOutOfRange, "is in the future");
 }
 
-std::optional<absl::CivilDay> RequiredDay(const std::optional<DateInput>& input, const std::string& field,
+std::optional<absl::CivilDay> RequiredDay(const std::optional<Date>& input, const std::string& field,
                                           Violations& out) {
   if (!input) {
     out.Add(field, ViolationReason::kRequired, "is required");
     return std::nullopt;
   }
-  return CheckDay(*input, field, out);
+  return CheckDate(*input, field, out);
 }
 
-std::optional<absl::CivilDay> OptionalDay(const std::optional<DateInput>& input, const std::string& field,
+std::optional<absl::CivilDay> OptionalDay(const std::optional<Date>& input, const std::string& field,
                                           Violations& out) {
-  return input ? CheckDay(*input, field, out) : std::nullopt;
+  return input ? CheckDate(*input, field, out) : std::nullopt;
 }
 
 bool SameForms(std::vector<SanctionForm> a, std::vector<SanctionForm> b) {
@@ -153,16 +153,12 @@ std::string_view Name(CaseAction a) { return kActionNames[static_cast<int>(a)]; 
 
 std::vector<std::string> AllowedActions(CaseStatus status) {
   std::vector<std::string> out;
-  for (const auto& t : kCaseTransitions) {
-    if (t.from == status) out.emplace_back(Name(t.action));
-  }
+  for (CaseAction action : kCaseLifecycle.Allowed(status)) out.emplace_back(Name(action));
   return out;
 }
 
 Result<CaseStatus> NextStatus(CaseStatus status, CaseAction action) {
-  for (const auto& t : kCaseTransitions) {
-    if (t.from == status && t.action == action) return t.to;
-  }
+  if (auto next = kCaseLifecycle.Next(status, action)) return *next;
   return Error::Precondition(std::string(Name(status)), std::string(Name(action)), AllowedActions(status));
 }
 
@@ -225,10 +221,6 @@ ProposedSanction ProposeSanction(const ViolationCatalog& catalog, const std::vec
     p.rationale += "; PPNPN: the step on the contract ladder is set per work agreement (SE MenPANRB 1/2023)";
   }
   return p;
-}
-
-std::optional<absl::CivilDay> CheckDay(const DateInput& date, const std::string& field, Violations& out) {
-  return CheckCalendarDay(date.year, date.month, date.day, field, out);
 }
 
 json NotificationPayload(const Case& c, const Notification& n, const PendingNotice& notice) {

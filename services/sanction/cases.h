@@ -15,10 +15,12 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/dates.h"
 #include "common/deadlines.h"
-#include "common/history.h"
+#include "common/history_chain.h"
 #include "common/identifiers.h"
 #include "common/result.h"
+#include "common/state_table.h"
 #include "services/sanction/catalog.h"
 
 namespace netra::sanction {
@@ -31,8 +33,7 @@ enum class CaseOutcome { kSanctioned = 1, kNotSanctioned, kNoViolation };
 enum class AppealKind { kObjection = 1, kAdministrativeAppeal };
 enum class AppealDecision { kUpheld = 1, kAmended, kRevoked };
 enum class NotifyTarget { kComplaintOutcome = 1, kRegistryStatus = 2 };
-// netra.v1.DisciplinaryState: what the registry is told.
-enum class DisciplinaryState { kNone = 1, kUnderSanction = 2, kDataBlocked = 3 };
+// What the registry is told: DisciplinaryState (common/identifiers.h).
 
 std::string_view Name(CaseStatus status);       // "CASE_STATUS_OPEN"
 std::string_view Name(EscalationLevel level);   // "ESCALATION_LEVEL_WARNING"
@@ -52,11 +53,7 @@ enum class CaseAction {
 };
 std::string_view Name(CaseAction action);
 
-struct CaseTransition {
-  CaseStatus from;
-  CaseAction action;
-  CaseStatus to;
-};
+using CaseTransition = StateTransition<CaseStatus, CaseAction>;
 
 // The case lifecycle, the only place it is written down in code; the same
 // table is in docs/case-workflow.md (a unit test keeps the two equal).
@@ -68,6 +65,7 @@ inline constexpr CaseTransition kCaseTransitions[] = {
     {CaseStatus::kDecided, CaseAction::kFileAppeal, CaseStatus::kAppealed},
     {CaseStatus::kAppealed, CaseAction::kDecideAppeal, CaseStatus::kDecided},
 };
+inline constexpr StateTable<CaseStatus, CaseAction> kCaseLifecycle{kCaseTransitions};
 
 // The actions allowed in `status`, by name, in table order.
 std::vector<std::string> AllowedActions(CaseStatus status);
@@ -286,12 +284,7 @@ nlohmann::json NotificationPayload(const Case& c, const Notification& n, const P
 
 // ---------------------------------------------------------- commands and rules
 
-// A date as the client sent it; validated before use.
-struct DateInput {
-  int year = 0, month = 0, day = 0;
-};
-// The day, or nullopt after adding violations under field.year/.month/.day.
-std::optional<absl::CivilDay> CheckDay(const DateInput& date, const std::string& field, Violations& out);
+// Dates from clients are the common Date (common/dates.h), checked by CheckDate.
 
 struct OpenCaseCommand {
   std::string request_id, complaint_id;
@@ -305,7 +298,7 @@ struct RecommendCommand {
   std::string request_id, case_id;
   int64_t expected_version = 0;  // 0 = no check
   std::string authority_code, letter_number;
-  std::optional<DateInput> letter_date;
+  std::optional<Date> letter_date;
   int verdict = 0, level = 0;  // raw enum numbers; validated
   std::vector<int> forms;
   std::string summary;
@@ -315,11 +308,11 @@ struct DecisionCommand {
   std::string request_id, case_id;
   int64_t expected_version = 0;
   std::string decree_number;
-  std::optional<DateInput> decree_date;
+  std::optional<Date> decree_date;
   int outcome = 0, level = 0;
   std::vector<int> forms;
   std::string decided_by;
-  std::optional<DateInput> effective_date, end_date;
+  std::optional<Date> effective_date, end_date;
   std::string note;
 };
 
@@ -328,12 +321,12 @@ struct AppealCommand {
   int64_t expected_version = 0;
   struct Filing {
     int kind = 0;
-    std::optional<DateInput> filed_date;
+    std::optional<Date> filed_date;
     std::string filed_with, reference_number, grounds;
   };
   struct Result {
     int decision = 0;
-    std::optional<DateInput> decision_date;
+    std::optional<Date> decision_date;
     std::string document_number;
     int level = 0;
     std::vector<int> forms;

@@ -19,9 +19,9 @@ void SetDate(absl::CivilDay day, netra::v1::Date* out) {
   out->set_day(day.day());
 }
 
-std::optional<DateInput> DateOf(bool present, const netra::v1::Date& d) {
+std::optional<Date> DateOf(bool present, const netra::v1::Date& d) {
   if (!present) return std::nullopt;
-  return DateInput{d.year(), d.month(), d.day()};
+  return Date{d.year(), d.month(), d.day()};
 }
 
 template <class Repeated>

@@ -370,8 +370,8 @@ Result<ComplianceReport> Sanctions::Compliance(const ComplianceQuery& q) {
   CheckText(q.election_id, "election_id", false, 64, v);
   CheckText(q.ppk_code, "ppk_code", false, 64, v);
   if (q.group_by < 0 || q.group_by > 3) v.Add("group_by", ViolationReason::kOutOfRange, "unknown grouping");
-  auto from = q.from_date ? CheckDay(*q.from_date, "from_date", v) : std::nullopt;
-  auto to = q.to_date ? CheckDay(*q.to_date, "to_date", v) : std::nullopt;
+  auto from = q.from_date ? CheckDate(*q.from_date, "from_date", v) : std::nullopt;
+  auto to = q.to_date ? CheckDate(*q.to_date, "to_date", v) : std::nullopt;
   if (from && to && *to < *from) v.Add("to_date", ViolationReason::kInconsistent, "is before from_date");
   int page_size = PageSize(q.page_size, PageLimits{50, 1000}, "page_size", v);
   auto grouping = static_cast<ComplianceGrouping>(q.group_by == 0 ? 1 : q.group_by);

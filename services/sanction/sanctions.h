@@ -66,7 +66,7 @@ enum class ComplianceGrouping { kPpk = 1, kProvince = 2, kRegency = 3 };
 struct ComplianceQuery {
   std::string region_code, election_id, ppk_code;
   int group_by = 0;  // raw; 0 = PPK
-  std::optional<DateInput> from_date, to_date;
+  std::optional<Date> from_date, to_date;
   int page_size = 0;
   std::string page_token;
 };

@@ -314,10 +314,14 @@ TEST(SqliteErrors, ConstraintKindsDistinguishable) {
   EXPECT_FALSE(syntax->IsConstraint());
   EXPECT_FALSE(syntax->IsUnavailable());
 
-  StoreError io(SQLITE_IOERR_FSYNC, "fsync failed");
+  StoreError io = SqliteError(SQLITE_IOERR_FSYNC, "fsync failed");
   EXPECT_TRUE(io.IsUnavailable());
   EXPECT_FALSE(io.IsConstraint());
-  EXPECT_EQ(io.primary_code(), SQLITE_IOERR);
+  EXPECT_EQ(io.kind(), StoreError::Kind::kUnavailable);
+  EXPECT_EQ(io.code(), SQLITE_IOERR_FSYNC);
+  StoreError locked = SqliteError(SQLITE_LOCKED_SHAREDCACHE, "locked");
+  EXPECT_TRUE(locked.IsBusy());
+  EXPECT_TRUE(locked.IsUnavailable());
 
   EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items"), 1);
 }

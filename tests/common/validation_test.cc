@@ -20,6 +20,45 @@ TEST(Utf8LengthTest, RejectsMalformedText) {
   EXPECT_EQ(Utf8Length("ab\xFF"), -1);
 }
 
+TEST(Utf8LengthTest, RefusesControlCharactersWhenAsked) {
+  EXPECT_EQ(Utf8Length("a\nb"), 3);
+  EXPECT_EQ(Utf8Length("a\nb", ControlCharacters::kRefused), -1);
+  EXPECT_EQ(Utf8Length("a\x7F", ControlCharacters::kRefused), -1);    // DEL
+  EXPECT_EQ(Utf8Length("a\xC2\x85", ControlCharacters::kRefused), -1);  // NEL, a C1 control
+  EXPECT_EQ(Utf8Length("S\xC3\xA2minah", ControlCharacters::kRefused), 7);
+}
+
+TEST(DecodeUtf8Test, DecodesOneCodePointAndAdvances) {
+  const std::string text = "a\xC3\xA2\xF0\x9F\x99\x82";
+  size_t i = 0;
+  EXPECT_EQ(DecodeUtf8(text, i), 'a');
+  EXPECT_EQ(DecodeUtf8(text, i), 0xE2);
+  EXPECT_EQ(DecodeUtf8(text, i), 0x1F642);
+  EXPECT_EQ(i, text.size());
+  size_t bad = 0;
+  EXPECT_EQ(DecodeUtf8("\xC0\xAF", bad), -1);  // overlong: not advanced
+  EXPECT_EQ(bad, 0u);
+  std::string out;
+  for (int32_t cp : {0x61, 0xE2, 0x20AC, 0x1F642}) AppendUtf8(out, cp);
+  EXPECT_EQ(out, "a\xC3\xA2\xE2\x82\xAC\xF0\x9F\x99\x82");
+}
+
+TEST(CheckTextTest, OneLineTextRefusesControlCharacters) {
+  Violations v;
+  CheckText("Budi\nSantoso", "employee.name", true, 10, v, ControlCharacters::kRefused);
+  CheckText("line one\nline two", "note", true, 100, v);
+  ASSERT_EQ(v.list().size(), 1u);
+  EXPECT_EQ(v.list()[0].field, "employee.name");
+  EXPECT_EQ(v.list()[0].reason, ViolationReason::kInvalidFormat);
+}
+
+TEST(CheckTextTest, TooManyBytesIsTooLongWithoutDecoding) {
+  Violations v;
+  CheckText(std::string(41, '\xFF'), "name", true, 10, v);  // over 4 bytes per allowed character
+  ASSERT_EQ(v.list().size(), 1u);
+  EXPECT_EQ(v.list()[0].reason, ViolationReason::kTooLong);
+}
+
 TEST(CheckTextTest, ReportsOneProblemWithItsField) {
   Violations v;
   CheckText("", "employee.name", /*required=*/true, 10, v);

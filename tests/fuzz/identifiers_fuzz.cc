@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/time/civil_time.h"
+#include "common/dates.h"
 #include "common/identifiers.h"
 #include "services/complaint/complaints.h"
 #include "tests/fuzz/fuzz_support.h"
@@ -57,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   {
     Violations v;
-    auto calendar_day = CheckCalendarDay(year, month, day, "date", v);
+    auto calendar_day = CheckDate(Date{year, month, day}, "date", v);
     CheckVerdict(calendar_day, v);
     if (calendar_day) NETRA_FUZZ_CHECK(calendar_day->year() == year && calendar_day->day() == day);
   }

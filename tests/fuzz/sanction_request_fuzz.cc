@@ -59,7 +59,7 @@ const Actor& Bkn() {
 Case Recommended() {
   Case c = Opened();
   CaseEffects effects;
-  RecommendCommand recommend{"r2", "case-1", 1, "BKN", "B-123/2024", DateInput{2024, 3, 4}, 1, 4, {9}, ""};
+  RecommendCommand recommend{"r2", "case-1", 1, "BKN", "B-123/2024", Date{2024, 3, 4}, 1, 4, {9}, ""};
   NETRA_FUZZ_CHECK(!ApplyRecommendation(c, recommend, Bkn(), CaseRules{}, Us(absl::CivilDay(2024, 3, 4)), effects));
   c.version = 2;  // as the store leaves it
   return c;
@@ -68,7 +68,7 @@ Case Recommended() {
 Case Decided() {
   Case c = Recommended();
   CaseEffects effects;
-  DecisionCommand decide{"r3", "case-1", 2, "SK-9/2024", DateInput{2024, 3, 20}, 1, 4, {9}, "Bupati", {}, {}, ""};
+  DecisionCommand decide{"r3", "case-1", 2, "SK-9/2024", Date{2024, 3, 20}, 1, 4, {9}, "Bupati", {}, {}, ""};
   NETRA_FUZZ_CHECK(!ApplyDecision(c, decide, Bkn(), kNow, effects));
   c.version = 3;
   return c;

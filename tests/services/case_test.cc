@@ -148,11 +148,11 @@ Case Opened(const std::vector<std::string>& codes = {"B2"}, EmployeeSnapshot e =
 }
 
 RecommendCommand Recommend() {
-  return RecommendCommand{"r2", "case-1", 1, "BKN", "B-123/2024", DateInput{2024, 3, 4}, 1, 4, {9}, ""};
+  return RecommendCommand{"r2", "case-1", 1, "BKN", "B-123/2024", Date{2024, 3, 4}, 1, 4, {9}, ""};
 }
 
 DecisionCommand Decide() {
-  return DecisionCommand{"r3", "case-1", 2, "SK-9/2024", DateInput{2024, 3, 20}, 1, 4, {9}, "Bupati", {}, {}, ""};
+  return DecisionCommand{"r3", "case-1", 2, "SK-9/2024", Date{2024, 3, 20}, 1, 4, {9}, "Bupati", {}, {}, ""};
 }
 
 TEST(CaseRulesTest, DueDateCountsWorkingDaysWithTheRegionsHolidays) {
@@ -231,7 +231,7 @@ TEST_F(DecisionTest, DifferentFormsDoNotMatch) {
 
 TEST_F(DecisionTest, DecreeBeforeTheLetterIsInconsistent) {
   auto cmd = Decide();
-  cmd.decree_date = DateInput{2024, 3, 1};
+  cmd.decree_date = Date{2024, 3, 1};
   auto error = Apply(cmd);
   ASSERT_TRUE(error);
   EXPECT_EQ(Fields(*error), std::vector<std::string>{"decree_date"});
@@ -268,12 +268,12 @@ TEST_F(DecisionTest, SecondDecisionIsAnIllegalTransition) {
 
 TEST_F(DecisionTest, AmendedAppealChangesTheSanctionInForce) {
   ASSERT_FALSE(Apply(Decide()));
-  AppealCommand file{"r4", "case-1", 0, AppealCommand::Filing{1, DateInput{2024, 3, 25}, "PPK atasan", "", ""}, {}, ""};
+  AppealCommand file{"r4", "case-1", 0, AppealCommand::Filing{1, Date{2024, 3, 25}, "PPK atasan", "", ""}, {}, ""};
   std::string id;
   CaseEffects effects;
   ASSERT_FALSE(ApplyAppeal(c_, file, Us(absl::CivilDay(2024, 4, 1)), effects, &id));
   EXPECT_EQ(c_.status, CaseStatus::kAppealed);
-  AppealCommand result{"r5", "case-1", 0, {}, AppealCommand::Result{2, DateInput{2024, 3, 28}, "K-1", 4, {10}, ""}, id};
+  AppealCommand result{"r5", "case-1", 0, {}, AppealCommand::Result{2, Date{2024, 3, 28}, "K-1", 4, {10}, ""}, id};
   effects = {};
   ASSERT_FALSE(ApplyAppeal(c_, result, Us(absl::CivilDay(2024, 4, 1)), effects, &id));
   EXPECT_EQ(c_.status, CaseStatus::kDecided);
@@ -386,8 +386,8 @@ TEST_F(SanctionsStoreTest, RefusedDecisionChangesNothing) {
   ASSERT_TRUE(sanctions_->IssueRecommendation(rec, {}, Idem("IssueRecommendation", "r2")).ok());
   auto bad = Decide();
   bad.case_id = id;
-  bad.decree_date = DateInput{2024, 3, 1};
-  bad.decree_date = DateInput{2024, 3, 2};
+  bad.decree_date = Date{2024, 3, 1};
+  bad.decree_date = Date{2024, 3, 2};
   auto refused = sanctions_->RecordDecision(bad, {}, Idem("RecordDecision", "r3"));
   ASSERT_FALSE(refused.ok());
   auto view = sanctions_->GetCase(id, "");
@@ -396,7 +396,7 @@ TEST_F(SanctionsStoreTest, RefusedDecisionChangesNothing) {
   // The request id was not used up by the refusal.
   auto good = Decide();
   good.case_id = id;
-  good.decree_date = DateInput{2024, 3, 4};
+  good.decree_date = Date{2024, 3, 4};
   ASSERT_TRUE(sanctions_->RecordDecision(good, {}, Idem("RecordDecision", "r3", "other")).ok());
   EXPECT_FALSE(sanctions_->RecordDecision(good, {}, Idem("RecordDecision", "r9")).ok());  // already decided
 }
@@ -502,7 +502,7 @@ TEST_F(SanctionsStoreTest, StoreBeforeTheSweepColumnsUpgradesAndKeepsEscalating)
   auto decide = Decide();
   decide.case_id = new_id;
   decide.expected_version = 0;
-  decide.decree_date = DateInput{2024, 5, 20};
+  decide.decree_date = Date{2024, 5, 20};
   ASSERT_TRUE(sanctions_->RecordDecision(decide, {}, Idem("RecordDecision", "late-decision")).ok());
   auto decided = sanctions_->GetCase(new_id, "").value();
   EXPECT_EQ(decided.case_record.escalations.size(), 3u);
@@ -512,12 +512,12 @@ TEST_F(SanctionsStoreTest, StoreBeforeTheSweepColumnsUpgradesAndKeepsEscalating)
 
 TEST(CaseRulesTest, ImpossibleDatesAreReportedPerPart) {
   Violations v;
-  EXPECT_FALSE(CheckDay(DateInput{2023, 2, 29}, "decree_date", v));
-  EXPECT_FALSE(CheckDay(DateInput{1800, 13, 1}, "letter_date", v));
+  EXPECT_FALSE(CheckDate(Date{2023, 2, 29}, "decree_date", v));
+  EXPECT_FALSE(CheckDate(Date{1800, 13, 1}, "letter_date", v));
   std::vector<std::string> fields;
   for (const auto& f : v.list()) fields.push_back(f.field);
   EXPECT_EQ(fields, (std::vector<std::string>{"decree_date.day", "letter_date.year", "letter_date.month"}));
-  EXPECT_EQ(CheckDay(DateInput{2024, 2, 29}, "d", v), absl::CivilDay(2024, 2, 29));
+  EXPECT_EQ(CheckDate(Date{2024, 2, 29}, "d", v), absl::CivilDay(2024, 2, 29));
 }
 
 TEST_F(SanctionsStoreTest, ListCasesFiltersAndPages) {
@@ -566,7 +566,7 @@ TEST_F(SanctionsStoreTest, ComplianceCountsPerPpk) {
     if (complaint == "c-a") {
       auto d = Decide();
       d.case_id = id;
-      d.decree_date = DateInput{2024, 3, 4};
+      d.decree_date = Date{2024, 3, 4};
       ASSERT_TRUE(sanctions_->RecordDecision(d, {}, Idem("RecordDecision", complaint + "-dec")).ok());
     }
   }
@@ -605,7 +605,7 @@ TEST_F(SanctionsStoreTest, GaugesShowZeroInsteadOfVanishing) {
 
   auto decide = Decide();
   decide.case_id = id;
-  decide.decree_date = DateInput{2024, 3, 20};
+  decide.decree_date = Date{2024, 3, 20};
   ASSERT_TRUE(sanctions_->RecordDecision(decide, {}, Idem("RecordDecision", "g-dec")).ok());
   text = exported();  // nothing open any more: every series that was shown is 0
   EXPECT_TRUE(has(text, R"(netra_cases_open{province="33",status="recommended"} 0)")) << text;

@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     RecommendCommand rec{"rec-" + n, opened.value().case_record.case_id, 0, "BKN", "R-" + n,
-                         DateInput{static_cast<int>(today.year()), today.month(), today.day()}, 1, 4, {9}, ""};
+                         Date{static_cast<int>(today.year()), today.month(), today.day()}, 1, 4, {9}, ""};
     auto recommended = sanctions.IssueRecommendation(
         rec, {}, Idempotency{"IssueRecommendation", rec.request_id, "h", [](const Case&) { return std::string(); }});
     if (!recommended.ok()) {

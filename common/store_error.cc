@@ -1,0 +1,13 @@
+#include "common/store_error.h"
+
+#include "common/log.h"
+
+namespace netra {
+
+Error StoreFailure(const StoreError& error, std::string_view operation) {
+  log::Error("store operation failed", {{"operation", std::string(operation)}, {"error", error.what()}});
+  if (error.IsUnavailable()) return Error::Unavailable("the store is unavailable; retry later");
+  return Error::Internal("store failure; see the service log");
+}
+
+}  // namespace netra

@@ -1,0 +1,59 @@
+// A failed store call, in terms any store backend can report and any layer
+// can act on: the domain catches it without knowing which database is below.
+// The SQLite backend builds it from SQLite's result codes (SqliteError in
+// sqlite.h); the next backend classifies its own codes the same way.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace netra {
+
+// Handlers map IsUniqueViolation() to ALREADY_EXISTS, IsUnavailable() to
+// UNAVAILABLE and anything else to INTERNAL.
+class StoreError : public std::runtime_error {
+ public:
+  enum class Kind {
+    kUniqueViolation,  // UNIQUE or PRIMARY KEY constraint
+    kConstraint,       // any other constraint (FOREIGN KEY, CHECK, NOT NULL)
+    kBusy,             // lock not obtained within the busy timeout
+    kUnavailable,      // I/O error, disk full, cannot open, read-only, out of memory
+    kOther,            // a bug, a bad statement, a corrupt file
+  };
+
+  // `code`: the backend's own code (SQLite's extended result code), for logs and tests.
+  StoreError(Kind kind, int code, const std::string& message)
+      : std::runtime_error(message), kind_(kind), code_(code) {}
+
+  Kind kind() const noexcept { return kind_; }
+  int code() const noexcept { return code_; }
+
+  bool IsUniqueViolation() const noexcept { return kind_ == Kind::kUniqueViolation; }
+  bool IsConstraint() const noexcept { return kind_ == Kind::kUniqueViolation || kind_ == Kind::kConstraint; }
+  bool IsBusy() const noexcept { return kind_ == Kind::kBusy; }
+  // The store cannot serve right now (busy included): worth retrying later,
+  // not a bad request.
+  bool IsUnavailable() const noexcept { return kind_ == Kind::kBusy || kind_ == Kind::kUnavailable; }
+
+ private:
+  Kind kind_;
+  int code_;
+};
+
+// The domain error for a failed store operation: UNAVAILABLE when retrying
+// can help, else INTERNAL. The cause goes to the log, never to the client.
+Error StoreFailure(const StoreError& error, std::string_view operation);
+// Runs a store method's body (returning a Result), turning a StoreError into StoreFailure.
+template <class Fn>
+auto RunStoreOperation(std::string_view operation, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const StoreError& e) {
+    return StoreFailure(e, operation);
+  }
+}
+
+}  // namespace netra
