@@ -1,9 +1,11 @@
-// netractl cases get|list|compliance|act: the sanction service's cases.
+// netractl cases get|list|compliance|act, violations list: the sanction
+// service's cases and its violation catalog.
 //
 //   netractl cases get CASE_ID            (or --complaint COMPLAINT_ID)
 //   netractl cases list --region 33 --status recommended --overdue
 //   netractl cases compliance --group-by province
 //   netractl cases act RecordDecision decision.json
+//   netractl violations list --category ethics --employee-type pns
 //
 // `act` sends one request given as protobuf JSON (OpenCase,
 // IssueRecommendation, RecordDecision, RecordAppeal, PutViolationCatalog), so
@@ -11,19 +13,16 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <CLI/CLI.hpp>
-#include <fstream>
 #include <iostream>
-#include <sstream>
+#include <memory>
 
-#include "common/client.h"
-#include "netra/v1/sanction.grpc.pb.h"
 #include "tools/netractl/netractl.h"
+#include "tools/netractl/stubs.h"
 
 namespace netra::netractl {
 namespace {
 
-struct CaseCommandLine {
-  CLI::App *get = nullptr, *list = nullptr, *compliance = nullptr, *act = nullptr;
+struct CaseFlags {
   std::string case_id, complaint_id;
   std::string region, election, ppk, status, group_by = "ppk", page_token;
   bool overdue = false;
@@ -31,18 +30,14 @@ struct CaseCommandLine {
   std::string rpc, file;
 };
 
-CaseCommandLine& CommandLine() {
-  static CaseCommandLine line;
-  return line;
-}
+struct ViolationFlags {
+  std::string category, employee_type;
+  int page_size = 1000;
+};
 
-std::unique_ptr<v1::SanctionService::Stub> Sanction(const Options& options) {
-  return v1::SanctionService::NewStub(MakeChannel(options.sanction, nullptr));
-}
-
-int RunAct(const Options& o, const CaseCommandLine& c) {
+int RunAct(const Options& o, const CaseFlags& c) {
   using S = v1::SanctionService::Stub;
-  auto stub = Sanction(o);
+  auto stub = SanctionStub(o);
   if (c.rpc == "OpenCase") {
     return SendJsonRequest<v1::OpenCaseRequest, v1::OpenCaseResponse>(
         o, c.file, *stub, [](S& s, auto* ctx, const auto& req, auto* resp) { return s.OpenCase(ctx, req, resp); });
@@ -65,19 +60,16 @@ int RunAct(const Options& o, const CaseCommandLine& c) {
       [](S& s, auto* ctx, const auto& req, auto* resp) { return s.PutViolationCatalog(ctx, req, resp); });
 }
 
-int RunGet(const Options& o, const CaseCommandLine& c) {
+int RunGet(const Options& o, const CaseFlags& c) {
   v1::GetCaseRequest request;
   request.set_case_id(c.case_id);
   request.set_complaint_id(c.complaint_id);
   v1::GetCaseResponse response;
   auto context = Context(o);
-  auto status = Sanction(o)->GetCase(context.get(), request, &response);
-  if (!status.ok()) return Fail(status);
-  std::cout << ToJson(response);
-  return 0;
+  return PrintReply(SanctionStub(o)->GetCase(context.get(), request, &response), response);
 }
 
-int RunList(const Options& o, const CaseCommandLine& c) {
+int RunList(const Options& o, const CaseFlags& c) {
   v1::ListCasesRequest request;
   request.set_region_code(c.region);
   request.set_election_id(c.election);
@@ -94,13 +86,10 @@ int RunList(const Options& o, const CaseCommandLine& c) {
   request.set_page_token(c.page_token);
   v1::ListCasesResponse response;
   auto context = Context(o);
-  auto status = Sanction(o)->ListCases(context.get(), request, &response);
-  if (!status.ok()) return Fail(status);
-  std::cout << ToJson(response);
-  return 0;
+  return PrintReply(SanctionStub(o)->ListCases(context.get(), request, &response), response);
 }
 
-int RunCompliance(const Options& o, const CaseCommandLine& c) {
+int RunCompliance(const Options& o, const CaseFlags& c) {
   v1::GetComplianceReportRequest request;
   request.set_region_code(c.region);
   request.set_election_id(c.election);
@@ -112,48 +101,66 @@ int RunCompliance(const Options& o, const CaseCommandLine& c) {
   request.set_page_token(c.page_token);
   v1::GetComplianceReportResponse response;
   auto context = Context(o);
-  auto status = Sanction(o)->GetComplianceReport(context.get(), request, &response);
-  if (!status.ok()) return Fail(status);
-  std::cout << ToJson(response, true);
-  return 0;
+  return PrintReply(SanctionStub(o)->GetComplianceReport(context.get(), request, &response), response, true);
+}
+
+int ListViolations(const Options& o, const ViolationFlags& c) {
+  v1::ListViolationTypesRequest request;
+  if (c.category == "ethics") request.set_category(v1::VIOLATION_CATEGORY_ETHICS);
+  if (c.category == "discipline") request.set_category(v1::VIOLATION_CATEGORY_DISCIPLINE);
+  if (c.employee_type == "pns") request.set_employee_type(v1::EMPLOYEE_TYPE_PNS);
+  if (c.employee_type == "pppk") request.set_employee_type(v1::EMPLOYEE_TYPE_PPPK);
+  if (c.employee_type == "ppnpn") request.set_employee_type(v1::EMPLOYEE_TYPE_PPNPN);
+  request.set_page_size(c.page_size);
+  v1::ListViolationTypesResponse response;
+  auto context = Context(o);
+  return PrintReply(SanctionStub(o)->ListViolationTypes(context.get(), request, &response), response);
 }
 
 }  // namespace
 
-void AddCaseCommands(CLI::App& app) {
-  CaseCommandLine& c = CommandLine();
+void AddViolationCommands(CLI::App& app, Commands& commands) {
+  auto c = std::make_shared<ViolationFlags>();
+  auto* violations = app.add_subcommand("violations", "The violation catalog");
+  violations->require_subcommand(1);
+  auto* list = violations->add_subcommand("list", "List violation types with their sanctions");
+  list->add_option("--category", c->category, "ethics or discipline")->check(CLI::IsMember({"ethics", "discipline"}));
+  list->add_option("--employee-type", c->employee_type, "pns, pppk or ppnpn")
+      ->check(CLI::IsMember({"pns", "pppk", "ppnpn"}));
+  list->add_option("--page-size", c->page_size, "Violation types to list")->capture_default_str();
+  commands.On(list, [c](const Options& o) { return ListViolations(o, *c); });
+}
+
+void AddCaseCommands(CLI::App& app, Commands& commands) {
+  auto shared = std::make_shared<CaseFlags>();
+  CaseFlags& c = *shared;
   auto* cases = app.add_subcommand("cases", "Cases in the sanction service");
   cases->require_subcommand(1);
-  c.get = cases->add_subcommand("get", "One case with its history and the history's verification");
-  c.get->add_option("case_id", c.case_id, "The case id");
-  c.get->add_option("--complaint", c.complaint_id, "The complaint the case was opened from, instead");
-  c.list = cases->add_subcommand("list", "Cases, oldest opened first");
-  c.compliance = cases->add_subcommand("compliance", "Compliance per PPK, province or kab/kota");
-  for (auto* sub : {c.list, c.compliance}) {
+  auto* get = cases->add_subcommand("get", "One case with its history and the history's verification");
+  get->add_option("case_id", c.case_id, "The case id");
+  get->add_option("--complaint", c.complaint_id, "The complaint the case was opened from, instead");
+  auto* list = cases->add_subcommand("list", "Cases, oldest opened first");
+  auto* compliance = cases->add_subcommand("compliance", "Compliance per PPK, province or kab/kota");
+  for (auto* sub : {list, compliance}) {
     sub->add_option("--region", c.region, "Region code prefix (NN or NN.NN)");
     sub->add_option("--election", c.election, "Election id");
     sub->add_option("--ppk", c.ppk, "PPK code");
     sub->add_option("--page-size", c.page_size, "Items per page");
     sub->add_option("--page-token", c.page_token, "Page token from the previous page");
   }
-  c.list->add_option("--status", c.status, "open, recommended, decided, appealed or no_violation");
-  c.list->add_flag("--overdue", c.overdue, "Only cases past the PPK's due date");
-  c.compliance->add_option("--group-by", c.group_by, "ppk, province or regency")
+  list->add_option("--status", c.status, "open, recommended, decided, appealed or no_violation");
+  list->add_flag("--overdue", c.overdue, "Only cases past the PPK's due date");
+  compliance->add_option("--group-by", c.group_by, "ppk, province or regency")
       ->check(CLI::IsMember({"ppk", "province", "regency"}));
-  c.act = cases->add_subcommand("act", "Send one request given as protobuf JSON");
-  c.act->add_option("rpc", c.rpc, "The RPC")
+  auto* act = cases->add_subcommand("act", "Send one request given as protobuf JSON");
+  act->add_option("rpc", c.rpc, "The RPC")
       ->required()
       ->check(CLI::IsMember({"OpenCase", "IssueRecommendation", "RecordDecision", "RecordAppeal", "PutViolationCatalog"}));
-  c.act->add_option("file", c.file, "The request as protobuf JSON")->required()->check(CLI::ExistingFile);
-}
-
-std::optional<int> RunCaseCommand(const Options& options) {
-  const CaseCommandLine& c = CommandLine();
-  if (c.get && *c.get) return RunGet(options, c);
-  if (c.list && *c.list) return RunList(options, c);
-  if (c.compliance && *c.compliance) return RunCompliance(options, c);
-  if (c.act && *c.act) return RunAct(options, c);
-  return std::nullopt;
+  act->add_option("file", c.file, "The request as protobuf JSON")->required()->check(CLI::ExistingFile);
+  commands.On(get, [shared](const Options& o) { return RunGet(o, *shared); });
+  commands.On(list, [shared](const Options& o) { return RunList(o, *shared); });
+  commands.On(compliance, [shared](const Options& o) { return RunCompliance(o, *shared); });
+  commands.On(act, [shared](const Options& o) { return RunAct(o, *shared); });
 }
 
 }  // namespace netra::netractl

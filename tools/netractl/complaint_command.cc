@@ -1,41 +1,40 @@
-// netractl complaint upload|get|history|act: the complaint service.
+// netractl complaint status|upload|get|history|act: the complaint service.
 //
+//   netractl complaint status TRACKING_CODE        -> the public view (no personal data)
 //   netractl complaint upload screenshot.jpg       -> the evidence id, hash, size, media type
 //   netractl complaint get COMPLAINT_ID
 //   netractl complaint history COMPLAINT_ID        -> the hash-chained history and its verification
 //   netractl complaint act SubmitComplaint complaint.json
 //
 // `act` sends SubmitComplaint, TransitionComplaint or RecordOutcome given as
-// protobuf JSON. (`complaint status CODE`, the public view, is in main.cc.)
+// protobuf JSON.
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <vector>
 
-#include "common/client.h"
-#include "netra/v1/complaint.grpc.pb.h"
 #include "tools/netractl/netractl.h"
+#include "tools/netractl/stubs.h"
 
 namespace netra::netractl {
 namespace {
 
-struct ComplaintCommandLine {
-  CLI::App *upload = nullptr, *get = nullptr, *history = nullptr, *act = nullptr;
-  std::string file, media_type, complaint_id, rpc;
+struct ComplaintFlags {
+  std::string tracking_code, file, media_type, complaint_id, rpc;
 };
 
-ComplaintCommandLine& CommandLine() {
-  static ComplaintCommandLine line;
-  return line;
-}
-
-std::unique_ptr<v1::ComplaintService::Stub> Complaints(const Options& options) {
-  return v1::ComplaintService::NewStub(MakeChannel(options.complaint, nullptr));
+int RunStatus(const Options& o, const ComplaintFlags& c) {
+  v1::GetComplaintStatusRequest request;
+  request.set_tracking_code(c.tracking_code);
+  v1::GetComplaintStatusResponse response;
+  auto context = Context(o);
+  return PrintReply(ComplaintStub(o)->GetComplaintStatus(context.get(), request, &response), response);
 }
 
 // Streams the file in 1 MiB chunks; the request id is derived from its hash,
 // so that running the same upload again is a retry, not a second blob.
-int RunUpload(const Options& o, const ComplaintCommandLine& c) {
+int RunUpload(const Options& o, const ComplaintFlags& c) {
   const std::string sha256 = FileSha256(c.file);
   std::ifstream in(c.file, std::ios::binary | std::ios::ate);
   if (!in || sha256.empty()) return FailLocal(grpc::StatusCode::INVALID_ARGUMENT, "cannot read " + c.file);
@@ -43,7 +42,7 @@ int RunUpload(const Options& o, const ComplaintCommandLine& c) {
   in.seekg(0);
   v1::UploadEvidenceResponse response;
   auto context = Context(o);
-  auto stub = Complaints(o);
+  auto stub = ComplaintStub(o);
   auto writer = stub->UploadEvidence(context.get(), &response);
   std::vector<char> chunk(1 << 20);
   bool first = true;
@@ -61,25 +60,19 @@ int RunUpload(const Options& o, const ComplaintCommandLine& c) {
     if (!writer->Write(request)) break;  // the server ended the stream: Finish says why
   }
   writer->WritesDone();
-  auto status = writer->Finish();
-  if (!status.ok()) return Fail(status);
-  std::cout << ToJson(response);
-  return 0;
+  return PrintReply(writer->Finish(), response);
 }
 
-int RunGet(const Options& o, const ComplaintCommandLine& c) {
+int RunGet(const Options& o, const ComplaintFlags& c) {
   v1::GetComplaintRequest request;
   request.set_complaint_id(c.complaint_id);
   v1::GetComplaintResponse response;
   auto context = Context(o);
-  auto status = Complaints(o)->GetComplaint(context.get(), request, &response);
-  if (!status.ok()) return Fail(status);
-  std::cout << ToJson(response);
-  return 0;
+  return PrintReply(ComplaintStub(o)->GetComplaint(context.get(), request, &response), response);
 }
 
-int RunHistory(const Options& o, const ComplaintCommandLine& c) {
-  auto stub = Complaints(o);
+int RunHistory(const Options& o, const ComplaintFlags& c) {
+  auto stub = ComplaintStub(o);
   v1::GetComplaintHistoryRequest request;
   request.set_complaint_id(c.complaint_id);
   request.set_page_size(1000);
@@ -97,9 +90,9 @@ int RunHistory(const Options& o, const ComplaintCommandLine& c) {
   return 0;
 }
 
-int RunAct(const Options& o, const ComplaintCommandLine& c) {
+int RunAct(const Options& o, const ComplaintFlags& c) {
   using S = v1::ComplaintService::Stub;
-  auto stub = Complaints(o);
+  auto stub = ComplaintStub(o);
   if (c.rpc == "SubmitComplaint") {
     return SendJsonRequest<v1::SubmitComplaintRequest, v1::SubmitComplaintResponse>(
         o, c.file, *stub, [](S& s, auto* ctx, const auto& req, auto* resp) { return s.SubmitComplaint(ctx, req, resp); });
@@ -115,28 +108,29 @@ int RunAct(const Options& o, const ComplaintCommandLine& c) {
 
 }  // namespace
 
-void AddComplaintCommands(CLI::App& complaint) {
-  ComplaintCommandLine& c = CommandLine();
-  c.upload = complaint.add_subcommand("upload", "Upload one evidence file; prints its id for SubmitComplaint");
-  c.upload->add_option("file", c.file, "The file")->required()->check(CLI::ExistingFile);
-  c.upload->add_option("--media-type", c.media_type, "Declared media type (the server detects the real one)");
-  c.get = complaint.add_subcommand("get", "One complaint, in full");
-  c.history = complaint.add_subcommand("history", "A complaint's hash-chained history and its verification");
-  for (auto* sub : {c.get, c.history}) sub->add_option("complaint_id", c.complaint_id, "The complaint id")->required();
-  c.act = complaint.add_subcommand("act", "Send one request given as protobuf JSON");
-  c.act->add_option("rpc", c.rpc, "The RPC")
+void AddComplaintCommands(CLI::App& app, Commands& commands) {
+  auto shared = std::make_shared<ComplaintFlags>();
+  ComplaintFlags& c = *shared;
+  auto* complaint = app.add_subcommand("complaint", "Complaints");
+  complaint->require_subcommand(1);
+  auto* status = complaint->add_subcommand("status", "Public status of a complaint by tracking code");
+  status->add_option("tracking_code", c.tracking_code, "The reporter's tracking code")->required();
+  auto* upload = complaint->add_subcommand("upload", "Upload one evidence file; prints its id for SubmitComplaint");
+  upload->add_option("file", c.file, "The file")->required()->check(CLI::ExistingFile);
+  upload->add_option("--media-type", c.media_type, "Declared media type (the server detects the real one)");
+  auto* get = complaint->add_subcommand("get", "One complaint, in full");
+  auto* history = complaint->add_subcommand("history", "A complaint's hash-chained history and its verification");
+  for (auto* sub : {get, history}) sub->add_option("complaint_id", c.complaint_id, "The complaint id")->required();
+  auto* act = complaint->add_subcommand("act", "Send one request given as protobuf JSON");
+  act->add_option("rpc", c.rpc, "The RPC")
       ->required()
       ->check(CLI::IsMember({"SubmitComplaint", "TransitionComplaint", "RecordOutcome"}));
-  c.act->add_option("file", c.file, "The request as protobuf JSON")->required()->check(CLI::ExistingFile);
-}
-
-std::optional<int> RunComplaintCommand(const Options& options) {
-  const ComplaintCommandLine& c = CommandLine();
-  if (c.upload && *c.upload) return RunUpload(options, c);
-  if (c.get && *c.get) return RunGet(options, c);
-  if (c.history && *c.history) return RunHistory(options, c);
-  if (c.act && *c.act) return RunAct(options, c);
-  return std::nullopt;
+  act->add_option("file", c.file, "The request as protobuf JSON")->required()->check(CLI::ExistingFile);
+  commands.On(status, [shared](const Options& o) { return RunStatus(o, *shared); });
+  commands.On(upload, [shared](const Options& o) { return RunUpload(o, *shared); });
+  commands.On(get, [shared](const Options& o) { return RunGet(o, *shared); });
+  commands.On(history, [shared](const Options& o) { return RunHistory(o, *shared); });
+  commands.On(act, [shared](const Options& o) { return RunAct(o, *shared); });
 }
 
 }  // namespace netra::netractl

@@ -1,21 +1,22 @@
-// netractl import employees FILE.csv: streams an employee CSV to
-// RegistryService.ImportEmployees without holding the file in memory
-// (csv_import.h), and what every CSV import shares.
+// netractl import employees|party-members FILE.csv: streams an employee CSV
+// to RegistryService.ImportEmployees without holding the file in memory
+// (csv_import.h); the flags of both imports, and what every CSV import shares.
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
-#include "common/client.h"
-#include "netra/v1/registry.grpc.pb.h"
 #include "tools/netractl/csv.h"
 #include "tools/netractl/csv_import.h"
 #include "tools/netractl/employee_csv.h"
 #include "tools/netractl/netractl.h"
+#include "tools/netractl/stubs.h"
 
 namespace netra::netractl {
 
@@ -96,7 +97,7 @@ int ReportImport(const google::protobuf::Message& response, int64_t received, in
 
 int ImportEmployees(const Options& options, const ImportOptions& import) {
   std::optional<tools::EmployeeCsvHeader> header;
-  auto stub = v1::RegistryService::NewStub(MakeChannel(options.registry, nullptr));
+  auto stub = RegistryStub(options);
   CsvImportKind<v1::ImportEmployeesRequest, v1::ImportEmployeesResponse> kind;
   kind.name = "employees";
   kind.parse_header = [&](const std::vector<std::string>& names, std::string* error) {
@@ -119,6 +120,43 @@ int ImportEmployees(const Options& options, const ImportOptions& import) {
   kind.received = [](const v1::ImportEmployeesResponse& r) { return r.rows_received(); };
   kind.rejected = [](const v1::ImportEmployeesResponse& r) { return r.rejected(); };
   return RunCsvImport(options, import, kind);
+}
+
+namespace {
+
+// The flags both imports take after their own; `what` names a file's records in the help.
+void AddImportFlags(CLI::App& command, ImportOptions& o, const std::string& what) {
+  command.add_option("--batch-size", o.batch_size, what + " per stream message")
+      ->capture_default_str()->check(CLI::Range(1, 10000));
+  command.add_option("--request-id", o.request_id, "Idempotency key (default: derived from the file's SHA-256)");
+  command.add_option("--max-row-errors", o.max_row_errors, "Row errors to report at most")
+      ->capture_default_str()->check(CLI::Range(1, 10000));
+  command.add_option("--deadline-minutes", o.deadline_minutes, "Bound on the whole import")
+      ->capture_default_str()->check(CLI::Range(1, 24 * 60));
+}
+
+}  // namespace
+
+void AddImportCommands(CLI::App& app, Commands& commands) {
+  auto* import = app.add_subcommand("import", "Bulk loads");
+  import->require_subcommand(1);
+
+  auto employees = std::make_shared<ImportOptions>();
+  auto* import_employees = import->add_subcommand(
+      "employees", "Stream an employee CSV (columns: README) to ImportEmployees; JSON summary on stdout");
+  import_employees->add_option("file", employees->file, "The CSV file")->required()->check(CLI::ExistingFile);
+  AddImportFlags(*import_employees, *employees, "Rows");
+  commands.On(import_employees, [employees](const Options& o) { return ImportEmployees(o, *employees); });
+
+  auto members = std::make_shared<ImportOptions>();
+  auto* import_members = import->add_subcommand(
+      "party-members", "Stream a party member list (CSV, columns: README) to ImportPartyMembers; JSON summary");
+  import_members->add_option("file", members->file, "The CSV file")->required()->check(CLI::ExistingFile);
+  import_members->add_option("--hash-with-key", members->hash_with_key,
+                             "The registry's NIK key file: hash the clear `nik` column here before sending")
+      ->check(CLI::ExistingFile);
+  AddImportFlags(*import_members, *members, "Records");
+  commands.On(import_members, [members](const Options& o) { return ImportPartyMembers(o, *members); });
 }
 
 }  // namespace netra::netractl

@@ -1,5 +1,8 @@
-// What the netractl commands share: connection options, JSON output and the
-// printing of failed calls. Each group of commands lives in a *_command.cc.
+// What the netractl commands share: connection options, JSON output, the
+// printing of failed calls, and the one way a command is wired. Each group of
+// commands lives in a *_command.cc with an Add<Group>Commands(app, commands)
+// that adds its subcommands and says with `Commands::On` what each runs;
+// main.cc lists the groups, parses, and runs the one chosen.
 #pragma once
 
 #include <google/protobuf/message.h>
@@ -16,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace CLI {
@@ -34,6 +38,7 @@ struct Options {
 
 // Exit codes: 0 success, 1 failure (printed on stderr as JSON), 2 usage,
 // 3 done but some input records were rejected or skipped.
+inline constexpr int kExitUsage = 2;
 inline constexpr int kExitPartial = 3;
 
 // Protobuf JSON with the proto field names; `all_fields` prints zero values too.
@@ -47,7 +52,40 @@ std::unique_ptr<grpc::ClientContext> Context(const Options& options);
 // Lower-case hex SHA-256 of a file's bytes, read in chunks; empty on a read error.
 std::string FileSha256(const std::string& path);
 
-// netractl import employees|party-members FILE.csv
+// The commands of one command line. A group's flags live in a struct that its
+// run functions share (held by them, so it outlives the parse that fills it).
+class Commands {
+ public:
+  using Run = std::function<int(const Options&)>;
+  // What `command` does when the command line chose it.
+  void On(CLI::App* command, Run run);
+  // After parsing: the exit code of the chosen command, kExitUsage if none was.
+  int RunChosen() const;
+
+  Options options;  // the global flags (main.cc)
+
+ private:
+  std::vector<std::pair<CLI::App*, Run>> commands_;
+};
+
+// The groups, in the order of `netractl --help`.
+void AddServerCommands(CLI::App& app, Commands& commands);     // health, reflect (server_command.cc)
+void AddRegionCommands(CLI::App& app, Commands& commands);     // regions list
+void AddViolationCommands(CLI::App& app, Commands& commands);  // violations list (case_command.cc)
+void AddComplaintCommands(CLI::App& app, Commands& commands);  // complaint status|upload|get|history|act
+void AddImportCommands(CLI::App& app, Commands& commands);     // import employees|party-members
+void AddPartyCommands(CLI::App& app, Commands& commands);      // party-matches list|resolve
+void AddCaseCommands(CLI::App& app, Commands& commands);       // cases get|list|compliance|act
+void AddOutboxCommands(CLI::App& app, Commands& commands);     // outbox list|retry
+void AddHashNikCommands(CLI::App& app, Commands& commands);    // hash-niks
+void AddEmployeeCommands(CLI::App& app, Commands& commands);   // employees get|search
+void AddElectionCommands(CLI::App& app, Commands& commands);   // elections upsert|get|list
+
+// Prints a unary call's response as JSON on stdout and returns 0, or its
+// failure as Fail does; `all_fields` as for ToJson.
+int PrintReply(const grpc::Status& status, const google::protobuf::Message& response, bool all_fields = false);
+
+// netractl import employees|party-members FILE.csv (import_command.cc, party_command.cc)
 struct ImportOptions {
   std::string file;
   std::string request_id;  // empty: derived from the file's SHA-256
@@ -58,25 +96,6 @@ struct ImportOptions {
 };
 int ImportEmployees(const Options& options, const ImportOptions& import);
 int ImportPartyMembers(const Options& options, const ImportOptions& import);
-
-// netractl import party-members, party-matches list|resolve (party_command.cc):
-// AddPartyCommands adds the subcommands before parsing; RunPartyCommand runs
-// the one chosen, nullopt when none of them was.
-void AddPartyCommands(CLI::App& app, CLI::App& import);
-std::optional<int> RunPartyCommand(const Options& options);
-
-// netractl cases get|list|compliance|act (case_command.cc), the same way.
-void AddCaseCommands(CLI::App& app);
-std::optional<int> RunCaseCommand(const Options& options);
-
-// netractl outbox list|retry (outbox_command.cc), the same way.
-void AddOutboxCommands(CLI::App& app);
-std::optional<int> RunOutboxCommand(const Options& options);
-
-// netractl complaint upload|get|history|act (complaint_command.cc); `complaint`
-// is the command group (it also holds `status`, in main.cc).
-void AddComplaintCommands(CLI::App& complaint);
-std::optional<int> RunComplaintCommand(const Options& options);
 
 // The `act` commands: sends one request read as protobuf JSON from `file`
 // through `call(stub, context, request, response)` and prints the response,
@@ -95,10 +114,7 @@ int SendJsonRequest(const Options& options, const std::string& file, Stub& stub,
   }
   Response response;
   auto context = Context(options);
-  auto status = call(stub, context.get(), request, &response);
-  if (!status.ok()) return Fail(status);
-  std::cout << ToJson(response);
-  return 0;
+  return PrintReply(call(stub, context.get(), request, &response), response);
 }
 
 // What the CSV imports share (import_command.cc). Pass 1 over a file: it is
@@ -128,24 +144,5 @@ class Progress {
   bool enabled_;
   Clock::time_point start_, last_{};
 };
-
-// netractl hash-niks FILE
-int HashNiks(const std::string& file, const std::string& key_file, const std::string& out_file);
-
-// netractl elections upsert|get|list
-int UpsertElection(const Options& options, const std::string& file, int64_t expected_version,
-                   std::string request_id);
-int GetElection(const Options& options, const std::string& election_id);
-int ListElections(const Options& options, const std::string& type, const std::string& region_code, int page_size,
-                  bool all_pages);
-
-// netractl employees get|search
-int GetEmployee(const Options& options, const std::string& employee_id);
-struct EmployeeSearch {
-  std::string name, region_code, agency_code, type;
-  int page_size = 0;
-  std::string page_token;
-};
-int SearchEmployees(const Options& options, const EmployeeSearch& search);
 
 }  // namespace netra::netractl

@@ -1,5 +1,5 @@
-// netractl import party-members FILE.csv, party-matches list|resolve: the
-// party-membership screening of RegistryService. No clear NIK leaves this
+// netractl import party-members FILE.csv (its flags: import_command.cc),
+// party-matches list|resolve: the party-membership screening of RegistryService. No clear NIK leaves this
 // machine: the file holds HMACs (`netractl hash-niks`), or --hash-with-key
 // hashes its `nik` column here before anything is sent.
 #include <CLI/CLI.hpp>
@@ -13,13 +13,12 @@
 #include <optional>
 
 #include "absl/strings/ascii.h"
-#include "common/client.h"
-#include "netra/v1/registry.grpc.pb.h"
 #include "tools/netractl/csv.h"
 #include "tools/netractl/csv_import.h"
 #include "tools/netractl/employee_csv.h"
 #include "tools/netractl/netractl.h"
 #include "tools/netractl/nik_hash.h"
+#include "tools/netractl/stubs.h"
 
 namespace netra::netractl {
 namespace {
@@ -126,26 +125,14 @@ Result<v1::PartyMemberRecord> ConvertRecord(const PartyCsvHeader& h, const std::
   return record;
 }
 
-std::unique_ptr<v1::RegistryService::Stub> Registry(const Options& options) {
-  return v1::RegistryService::NewStub(MakeChannel(options.registry, nullptr));
-}
-
-// What the command line chose (filled by AddPartyCommands, read by RunPartyCommand).
-struct PartyCommandLine {
-  CLI::App *import = nullptr, *list = nullptr, *resolve = nullptr;
-  ImportOptions import_options;
+struct PartyMatchFlags {
   std::string status, region, agency, party, page_token;
   int page_size = 0;
   bool all_pages = false;
   std::string match_id, resolution, statement_reference, statement_date, note, request_id;
   int64_t expected_version = 0;
 };
-PartyCommandLine& CommandLine() {
-  static PartyCommandLine line;
-  return line;
-}
-
-int ListMatches(const Options& options, const PartyCommandLine& c) {
+int ListMatches(const Options& options, const PartyMatchFlags& c) {
   v1::ListPartyMembershipMatchesRequest request;
   static const std::map<std::string, v1::PartyMembershipMatchStatus> kStatus = {
       {"", v1::PARTY_MEMBERSHIP_MATCH_STATUS_UNSPECIFIED},
@@ -158,17 +145,13 @@ int ListMatches(const Options& options, const PartyCommandLine& c) {
   request.set_party_code(c.party);
   request.set_page_size(c.page_size);
   request.set_page_token(c.page_token);
-  auto stub = Registry(options);
+  auto stub = RegistryStub(options);
   v1::ListPartyMembershipMatchesResponse all;
   while (true) {
     v1::ListPartyMembershipMatchesResponse response;
     auto context = Context(options);
     auto status = stub->ListPartyMembershipMatches(context.get(), request, &response);
-    if (!status.ok()) return Fail(status);
-    if (!c.all_pages) {
-      std::cout << ToJson(response);
-      return 0;
-    }
+    if (!status.ok() || !c.all_pages) return PrintReply(status, response);
     all.mutable_matches()->MergeFrom(response.matches());
     if (response.next_page_token().empty()) break;
     request.set_page_token(response.next_page_token());
@@ -177,7 +160,7 @@ int ListMatches(const Options& options, const PartyCommandLine& c) {
   return 0;
 }
 
-int ResolveMatch(const Options& options, const PartyCommandLine& c) {
+int ResolveMatch(const Options& options, const PartyMatchFlags& c) {
   v1::ResolvePartyMembershipMatchRequest request;
   request.set_match_id(c.match_id);
   request.set_resolution(c.resolution == "confirmed-member" ? v1::PARTY_MEMBERSHIP_MATCH_STATUS_CONFIRMED_MEMBER
@@ -201,10 +184,7 @@ int ResolveMatch(const Options& options, const PartyCommandLine& c) {
                                                      std::to_string(c.expected_version));
   v1::ResolvePartyMembershipMatchResponse response;
   auto context = Context(options);
-  auto status = Registry(options)->ResolvePartyMembershipMatch(context.get(), request, &response);
-  if (!status.ok()) return Fail(status);
-  std::cout << ToJson(response);
-  return 0;
+  return PrintReply(RegistryStub(options)->ResolvePartyMembershipMatch(context.get(), request, &response), response);
 }
 
 }  // namespace
@@ -218,7 +198,7 @@ int ImportPartyMembers(const Options& options, const ImportOptions& import) {
     hasher.emplace(std::move(*key));
   }
   std::optional<PartyCsvHeader> header;
-  auto stub = Registry(options);
+  auto stub = RegistryStub(options);
   CsvImportKind<v1::ImportPartyMembersRequest, v1::ImportPartyMembersResponse> kind;
   kind.name = "party-members";
   kind.parse_header = [&](const std::vector<std::string>& names, std::string* error) {
@@ -244,55 +224,35 @@ int ImportPartyMembers(const Options& options, const ImportOptions& import) {
   return RunCsvImport(options, import, kind);
 }
 
-void AddPartyCommands(CLI::App& app, CLI::App& import) {
-  PartyCommandLine& c = CommandLine();
-  c.import = import.add_subcommand(
-      "party-members", "Stream a party member list (CSV, columns: README) to ImportPartyMembers; JSON summary");
-  ImportOptions& o = c.import_options;
-  c.import->add_option("file", o.file, "The CSV file")->required()->check(CLI::ExistingFile);
-  c.import->add_option("--hash-with-key", o.hash_with_key,
-                       "The registry's NIK key file: hash the clear `nik` column here before sending")
-      ->check(CLI::ExistingFile);
-  c.import->add_option("--batch-size", o.batch_size, "Records per stream message")
-      ->capture_default_str()->check(CLI::Range(1, 10000));
-  c.import->add_option("--request-id", o.request_id, "Idempotency key (default: derived from the file's SHA-256)");
-  c.import->add_option("--max-row-errors", o.max_row_errors, "Row errors to report at most")
-      ->capture_default_str()->check(CLI::Range(1, 10000));
-  c.import->add_option("--deadline-minutes", o.deadline_minutes, "Bound on the whole import")
-      ->capture_default_str()->check(CLI::Range(1, 24 * 60));
-
+void AddPartyCommands(CLI::App& app, Commands& commands) {
+  auto shared = std::make_shared<PartyMatchFlags>();
+  PartyMatchFlags& c = *shared;
   auto* matches = app.add_subcommand("party-matches", "Matches of party member lists with employees");
   matches->require_subcommand(1);
-  c.list = matches->add_subcommand("list", "Matches, oldest first");
-  c.list->add_option("--status", c.status, "open, confirmed-member or identity-misuse")
+  auto* list = matches->add_subcommand("list", "Matches, oldest first");
+  list->add_option("--status", c.status, "open, confirmed-member or identity-misuse")
       ->check(CLI::IsMember({"open", "confirmed-member", "identity-misuse"}));
-  c.list->add_option("--region", c.region, "The employee's work region: province NN or kab/kota NN.NN");
-  c.list->add_option("--agency", c.agency, "The employee's agency code");
-  c.list->add_option("--party", c.party, "Party code");
-  c.list->add_option("--page-size", c.page_size, "Matches per page");
-  c.list->add_option("--page-token", c.page_token, "Token of the page to fetch");
-  c.list->add_flag("--all", c.all_pages, "Fetch every page");
+  list->add_option("--region", c.region, "The employee's work region: province NN or kab/kota NN.NN");
+  list->add_option("--agency", c.agency, "The employee's agency code");
+  list->add_option("--party", c.party, "Party code");
+  list->add_option("--page-size", c.page_size, "Matches per page");
+  list->add_option("--page-token", c.page_token, "Token of the page to fetch");
+  list->add_flag("--all", c.all_pages, "Fetch every page");
 
-  c.resolve = matches->add_subcommand("resolve", "Resolve an open match");
-  c.resolve->add_option("match_id", c.match_id, "The match (pm-N)")->required();
-  c.resolve->add_option("--as", c.resolution, "confirmed-member or identity-misuse")
+  auto* resolve = matches->add_subcommand("resolve", "Resolve an open match");
+  resolve->add_option("match_id", c.match_id, "The match (pm-N)")->required();
+  resolve->add_option("--as", c.resolution, "confirmed-member or identity-misuse")
       ->required()->check(CLI::IsMember({"confirmed-member", "identity-misuse"}));
-  c.resolve->add_option("--statement-reference", c.statement_reference,
-                        "identity-misuse: number of the employee's signed statement");
-  c.resolve->add_option("--statement-date", c.statement_date, "identity-misuse: date of the statement, YYYY-MM-DD");
-  c.resolve->add_option("--note", c.note, "Note of the resolution");
-  c.resolve->add_option("--expected-version", c.expected_version, "The match's version as last read (0: no check)")
+  resolve->add_option("--statement-reference", c.statement_reference,
+                      "identity-misuse: number of the employee's signed statement");
+  resolve->add_option("--statement-date", c.statement_date, "identity-misuse: date of the statement, YYYY-MM-DD");
+  resolve->add_option("--note", c.note, "Note of the resolution");
+  resolve->add_option("--expected-version", c.expected_version, "The match's version as last read (0: no check)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
-  c.resolve->add_option("--request-id", c.request_id,
-                        "Idempotency key (default: derived from the match, resolution and version)");
-}
-
-std::optional<int> RunPartyCommand(const Options& options) {
-  const PartyCommandLine& c = CommandLine();
-  if (c.import && *c.import) return ImportPartyMembers(options, c.import_options);
-  if (c.list && *c.list) return ListMatches(options, c);
-  if (c.resolve && *c.resolve) return ResolveMatch(options, c);
-  return std::nullopt;
+  resolve->add_option("--request-id", c.request_id,
+                      "Idempotency key (default: derived from the match, resolution and version)");
+  commands.On(list, [shared](const Options& o) { return ListMatches(o, *shared); });
+  commands.On(resolve, [shared](const Options& o) { return ResolveMatch(o, *shared); });
 }
 
 }  // namespace netra::netractl
