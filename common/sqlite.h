@@ -34,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/idempotency.h"
 #include "common/result.h"
 
 struct sqlite3;
@@ -348,27 +349,44 @@ struct StoreUrl {
 };
 std::optional<StoreUrl> ParseStoreUrl(std::string_view url, std::string* error);
 
-// The domain error for a failed store operation: UNAVAILABLE when retrying
-// can help, else INTERNAL. The cause goes to the log, never to the client.
+// Store failures as domain errors, written once for every store (handlers
+// turn them into statuses with ToStatus; common/store_errors.h has the guard
+// for handler bodies that call throwing store reads).
+//
+// The error for a failed store operation: UNAVAILABLE when retrying can help,
+// else INTERNAL. The cause goes to the log, never to the client.
 Error StoreFailure(const StoreError& error, std::string_view operation);
-// Runs a store method's body (returning a Result), turning a StoreError into StoreFailure.
-template <class Fn>
+// The error for a stored record that does not decode (a bug or a damaged
+// file): INTERNAL, the cause logged.
+Error CorruptRecord(std::string_view cause, std::string_view operation);
+
+// Never thrown: the default of RunStoreOperation's DecodeError.
+struct NothingToDecode final : std::exception {};
+// Runs a store method's body (returning a Result): a StoreError becomes
+// StoreFailure, a `DecodeError` (e.g. nlohmann::json::exception, for a store
+// keeping JSON bodies) CorruptRecord.
+template <class DecodeError = NothingToDecode, class Fn>
 auto RunStoreOperation(std::string_view operation, Fn&& fn) -> decltype(fn()) {
   try {
     return fn();
   } catch (const StoreError& e) {
     return StoreFailure(e, operation);
+  } catch (const DecodeError& e) {
+    return CorruptRecord(e.what(), operation);
   }
 }
 
-// Idempotency records (the request_ids table of store_schema.h), read and
-// written inside the caller's transaction: {request_hash, response} of
-// `method` and `request_id`, if recorded.
-std::optional<std::pair<std::string, std::string>> FindRequestRecord(Connection& c, std::string_view method,
-                                                                     std::string_view request_id);
-// Records a request; one already recorded under the same key stays (the first
-// response is the one retries get).
-void RecordRequest(Connection& c, std::string_view method, std::string_view request_id,
-                   std::string_view request_hash, std::string_view response);
+// Idempotency records (common/idempotency.h; the request_ids table of
+// store_schema.h), read and written inside the caller's transaction, so that
+// a response is recorded with the change it answers.
+// The record of `method` and `request_id`, if any.
+std::optional<RequestRecord> FindRequestRecord(Connection& c, std::string_view method, std::string_view request_id);
+// For a request about to run: nullopt when its request_id is new (go ahead),
+// the first response when it is a retry, ReusedRequestId() when the id was
+// used for other content.
+Result<std::optional<std::string>> ReplayRequest(Connection& c, const RequestKey& key);
+// Records a request's response; one already recorded under the same key stays
+// (the first response is the one retries get).
+void RecordRequest(Connection& c, const RequestKey& key, std::string_view response);
 
 }  // namespace netra
