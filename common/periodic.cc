@@ -7,9 +7,6 @@
 
 namespace netra {
 
-PeriodicWorker::PeriodicWorker(std::string name, std::chrono::milliseconds period, std::function<Next()> round, int)
-    : name_(std::move(name)), period_(period), round_(std::move(round)) {}
-
 PeriodicWorker::~PeriodicWorker() { Stop(); }
 
 void PeriodicWorker::Start(First first) {

@@ -29,15 +29,7 @@ class PeriodicWorker {
   // next round comes as usual).
   template <class Round>
   PeriodicWorker(std::string name, std::chrono::milliseconds period, Round round)
-      : PeriodicWorker(std::move(name), period, std::function<Next()>([round = std::move(round)]() mutable {
-                         if constexpr (std::is_void_v<std::invoke_result_t<Round&>>) {
-                           round();
-                           return Next::kWait;
-                         } else {
-                           return round();
-                         }
-                       }),
-                       0) {}
+      : name_(std::move(name)), period_(period), round_(AsRound(std::move(round))) {}
   ~PeriodicWorker();  // stops
   PeriodicWorker(const PeriodicWorker&) = delete;
   PeriodicWorker& operator=(const PeriodicWorker&) = delete;
@@ -55,7 +47,17 @@ class PeriodicWorker {
   const std::string& name() const { return name_; }
 
  private:
-  PeriodicWorker(std::string name, std::chrono::milliseconds period, std::function<Next()> round, int);
+  template <class Round>
+  static std::function<Next()> AsRound(Round round) {
+    if constexpr (std::is_void_v<std::invoke_result_t<Round&>>) {
+      return [round = std::move(round)]() mutable {
+        round();
+        return Next::kWait;
+      };
+    } else {
+      return round;
+    }
+  }
   void Loop(First first);
   Next RunRound() noexcept;
 
