@@ -74,7 +74,10 @@ bool RetryOutbox(Connection& conn, int64_t id) {
 }
 
 OutboxDispatcher::OutboxDispatcher(Database& db, prometheus::Registry* metrics, OutboxOptions options)
-    : db_(db), options_(options), metrics_(metrics) {
+    : db_(db),
+      options_(options),
+      metrics_(metrics),
+      worker_("outbox", options.poll_interval, [this] { return Round(); }) {
   if (metrics_ != nullptr) {
     family_.reset(new Family{
         prometheus::BuildGauge()
@@ -104,48 +107,19 @@ void OutboxDispatcher::Handle(std::string kind, Handler handler) {
   handlers_[std::move(kind)] = std::move(handler);
 }
 
-void OutboxDispatcher::Start() {
-  std::lock_guard lock(mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
-}
+void OutboxDispatcher::Start() { worker_.Start(); }
 
-void OutboxDispatcher::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void OutboxDispatcher::Stop() { worker_.Stop(); }
 
-void OutboxDispatcher::Wake() {
-  {
-    std::lock_guard lock(mu_);
-    woken_ = true;
-  }
-  cv_.notify_all();
-}
+void OutboxDispatcher::Wake() { worker_.Wake(); }
 
-void OutboxDispatcher::Loop() {
-  while (true) {
-    int delivered = 0;
-    try {
-      delivered = DeliverDue();
-      RefreshPending();
-    } catch (const StoreError& e) {
-      // The store is briefly unavailable (busy, I/O): try again next round.
-      log::Warn("outbox pass failed", {{"error", e.what()}});
-    }
-    std::unique_lock lock(mu_);
-    if (stop_) return;
-    // A full batch means more may be due: go again at once.
-    if (delivered >= options_.batch) continue;
-    cv_.wait_for(lock, options_.poll_interval, [this] { return stop_ || woken_; });
-    woken_ = false;
-    if (stop_) return;
-  }
+// A failing pass (the store briefly busy) is logged by the worker and tried
+// again next period.
+PeriodicWorker::Next OutboxDispatcher::Round() {
+  const int delivered = DeliverDue();
+  RefreshPending();
+  // A full batch means more may be due: go again at once.
+  return delivered >= options_.batch ? PeriodicWorker::Next::kAgain : PeriodicWorker::Next::kWait;
 }
 
 int OutboxDispatcher::DeliverDue() {

@@ -15,7 +15,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -23,8 +22,9 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
+
+#include "common/periodic.h"
 
 namespace prometheus {
 class Registry;
@@ -142,7 +142,7 @@ class OutboxDispatcher {
 
  private:
   struct Family;
-  void Loop();
+  PeriodicWorker::Next Round();
 
   Database& db_;
   OutboxOptions options_;
@@ -150,11 +150,7 @@ class OutboxDispatcher {
   prometheus::Registry* metrics_;
   std::unique_ptr<Family> family_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  bool woken_ = false;
-  std::thread thread_;
+  PeriodicWorker worker_;  // last: its thread uses the members above
 };
 
 }  // namespace netra

@@ -30,18 +30,6 @@ void ToProto(const FailedDelivery& f, v1::FailedDelivery* out) {
   *out->mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(f.created_us);
 }
 
-// Store failures are not the operator's fault: UNAVAILABLE when retrying can help.
-template <class Fn>
-grpc::Status Guard(Fn&& fn) {
-  try {
-    return fn();
-  } catch (const StoreError& e) {
-    if (e.IsUnavailable()) return Unavailable("the outbox store is unavailable; retry later");
-    log::Error("store error", {{"error", e.what()}});
-    return InternalError("internal error; the operators have the details in the service log");
-  }
-}
-
 }  // namespace
 
 grpc::Status OutboxAdminHandler::ListFailedDeliveries(grpc::ServerContext* context,
@@ -62,7 +50,7 @@ grpc::Status OutboxAdminHandler::ListFailedDeliveries(grpc::ServerContext* conte
     }
   }
   if (!v.empty()) return InvalidArgument(v);
-  return Guard([&] {
+  return GuardStore("list failed deliveries", [&] {
     auto page = db_.Read([&](Connection& conn) {
       return netra::ListFailedDeliveries(conn, request->kind(), request->refused_only(), after_id, size + 1);
     });
@@ -80,7 +68,7 @@ grpc::Status OutboxAdminHandler::RetryDelivery(grpc::ServerContext* context, con
   if (request->delivery_id() <= 0) {
     return InvalidArgument("delivery_id", ViolationReason::kRequired, "a delivery id from ListFailedDeliveries");
   }
-  return Guard([&] {
+  return GuardStore("retry delivery", [&] {
     auto retried = db_.Write([&](Connection& conn) -> std::optional<FailedDelivery> {
       if (!RetryOutbox(conn, request->delivery_id())) return std::nullopt;
       auto stmt = conn.Prepare(

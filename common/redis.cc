@@ -207,7 +207,8 @@ RedisClient::RedisClient(RedisOptions options, prometheus::Registry& metrics)
         o.health_interval = std::max(o.health_interval, std::chrono::milliseconds{10});
         o.breaker_cooldown = std::max(o.breaker_cooldown, std::chrono::milliseconds{0});
         return o;
-      }()) {
+      }()),
+      health_("redis health", options_.health_interval, [this] { CheckHealth(); }) {
   up_gauge_ = &prometheus::BuildGauge()
                    .Name("netra_redis_up")
                    .Help("1 while Redis answers (circuit breaker closed), 0 while it is treated as down")
@@ -231,16 +232,11 @@ RedisClient::RedisClient(RedisOptions options, prometheus::Registry& metrics)
   std::string error;
   if (!Ping(&error)) RecordFailure(error, /*force_open=*/true);
 
-  health_thread_ = std::thread([this] { HealthLoop(); });
+  health_.Start(PeriodicWorker::First::kAfterPeriod);  // the first check was the PING above
 }
 
 RedisClient::~RedisClient() {
-  {
-    std::lock_guard<std::mutex> lock(stop_mu_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
-  if (health_thread_.joinable()) health_thread_.join();
+  health_.Stop();
   if (health_ctx_ != nullptr) redisFree(health_ctx_);
   std::lock_guard<std::mutex> lock(pool_mu_);
   for (Slot& slot : idle_) {
@@ -419,30 +415,24 @@ void RedisClient::RecordFailure(const std::string& error, bool force_open) {
   log::Warn("redis down", {{"error", error}, {"address", Address()}});
 }
 
-void RedisClient::HealthLoop() {
-  std::unique_lock<std::mutex> lock(stop_mu_);
-  while (true) {
-    if (stop_cv_.wait_for(lock, options_.health_interval, [this] { return stopping_; })) return;
-    lock.unlock();
-    std::string error;
-    if (Ping(&error)) {
-      bool recovered = false;
-      {
-        std::lock_guard<std::mutex> state_lock(state_mu_);
-        consecutive_failures_ = 0;
-        if (open_.load(std::memory_order_relaxed) && Clock::now() - opened_at_ >= options_.breaker_cooldown) {
-          generation_.fetch_add(1, std::memory_order_acq_rel);
-          open_.store(false, std::memory_order_release);
-          up_gauge_->Set(1);
-          recovered = true;
-        }
-      }
-      if (recovered) log::Info("redis up again", {{"address", Address()}});
-    } else {
-      RecordFailure("health check: " + error, /*force_open=*/false);
-    }
-    lock.lock();
+void RedisClient::CheckHealth() {
+  std::string error;
+  if (!Ping(&error)) {
+    RecordFailure("health check: " + error, /*force_open=*/false);
+    return;
   }
+  bool recovered = false;
+  {
+    std::lock_guard<std::mutex> state_lock(state_mu_);
+    consecutive_failures_ = 0;
+    if (open_.load(std::memory_order_relaxed) && Clock::now() - opened_at_ >= options_.breaker_cooldown) {
+      generation_.fetch_add(1, std::memory_order_acq_rel);
+      open_.store(false, std::memory_order_release);
+      up_gauge_->Set(1);
+      recovered = true;
+    }
+  }
+  if (recovered) log::Info("redis up again", {{"address", Address()}});
 }
 
 std::optional<std::string> RedisClient::Get(std::string_view key, CacheLookup* lookup) {
@@ -537,18 +527,15 @@ bool Cache::Invalidate(std::string_view key) { return redis_.Del(key); }
 
 RedisSubscription::RedisSubscription(const RedisClient& redis, std::string_view channel,
                                      std::function<void(std::string_view)> on_message, std::function<void()> on_gap)
-    : redis_(redis), channel_(redis.Key(channel)), on_message_(std::move(on_message)), on_gap_(std::move(on_gap)) {
-  thread_ = std::thread([this] { Run(); });
+    : redis_(redis),
+      channel_(redis.Key(channel)),
+      on_message_(std::move(on_message)),
+      on_gap_(std::move(on_gap)),
+      worker_("redis subscription " + channel_, redis.options().health_interval, [this] { Subscribe(); }) {
+  worker_.Start();
 }
 
-RedisSubscription::~RedisSubscription() {
-  {
-    std::lock_guard<std::mutex> lock(stop_mu_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
-  thread_.join();
-}
+RedisSubscription::~RedisSubscription() { worker_.Stop(); }
 
 void RedisSubscription::SetLive(bool live) {
   if (live == live_.load()) return;
@@ -557,19 +544,14 @@ void RedisSubscription::SetLive(bool live) {
   if (live) live_.store(true, std::memory_order_release);
 }
 
-void RedisSubscription::Run() {
-  const auto interval = redis_.options().health_interval;
-  while (!stopping_) {
-    std::string error;
-    redisContext* ctx = redis_.Connect(&error);
-    if (ctx != nullptr) {
-      Listen(ctx);
-      redisFree(ctx);
-    }
-    SetLive(false);
-    std::unique_lock<std::mutex> lock(stop_mu_);
-    stop_cv_.wait_for(lock, interval, [this] { return stopping_.load(); });
+void RedisSubscription::Subscribe() {
+  std::string error;
+  redisContext* ctx = redis_.Connect(&error);
+  if (ctx != nullptr) {
+    Listen(ctx);
+    redisFree(ctx);
   }
+  SetLive(false);
 }
 
 void RedisSubscription::Listen(redisContext* ctx) {
@@ -591,7 +573,7 @@ void RedisSubscription::Listen(redisContext* ctx) {
   };
   if (!send({"SUBSCRIBE", channel_})) return;
   auto heard = Clock::now(), pinged = heard;
-  while (!stopping_) {
+  while (!worker_.stopping()) {
     pollfd fd{ctx->fd, POLLIN, 0};
     const int ready = poll(&fd, 1, 100);  // wakes to notice stop and to PING
     if (ready < 0 && errno != EINTR) return;

@@ -36,6 +36,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/periodic.h"
+
 struct redisContext;
 
 namespace prometheus {
@@ -146,7 +148,7 @@ class RedisClient {
   bool Ping(std::string* error);
   void RecordSuccess();
   void RecordFailure(const std::string& error, bool force_open);
-  void HealthLoop();
+  void CheckHealth();
   std::string Address() const;
 
   const RedisOptions options_;
@@ -168,12 +170,9 @@ class RedisClient {
   int consecutive_failures_ = 0;
   std::string last_error_;
 
-  // Health thread (owns health_ctx_).
+  // Health checks (the worker's thread owns health_ctx_).
   redisContext* health_ctx_ = nullptr;
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;
-  std::thread health_thread_;
+  PeriodicWorker health_;  // last: its thread uses the members above
 };
 
 // Cache-aside over a RedisClient. The loader reads the store; nullopt from the loader means
@@ -220,7 +219,7 @@ class RedisSubscription {
   bool live() const { return live_.load(std::memory_order_acquire); }
 
  private:
-  void Run();
+  void Subscribe();                // one connection's life: connect, listen, mark the gap
   void Listen(redisContext* ctx);  // returns on stop or when the connection is lost
   void SetLive(bool live);
 
@@ -229,10 +228,7 @@ class RedisSubscription {
   const std::function<void(std::string_view)> on_message_;
   const std::function<void()> on_gap_;
   std::atomic<bool> live_{false};
-  std::atomic<bool> stopping_{false};
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  std::thread thread_;
+  PeriodicWorker worker_;  // last: reconnects every health_interval after a lost connection
 };
 
 }  // namespace netra

@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/result.h"
+#include "common/store_error.h"
 #include "common/validation.h"
 #include "common/digest.h"
 #include "netra/v1/errors.pb.h"
@@ -59,6 +60,18 @@ grpc::Status CheckRequestText(const google::protobuf::Message& request, const st
 
 // The status for a domain error; INVALID_ARGUMENT and FAILED_PRECONDITION carry details.
 grpc::Status ToStatus(const Error& error);
+
+// Runs a handler body that calls a store read which throws (rather than
+// returning a Result): a StoreError becomes ToStatus(StoreFailure(...)),
+// UNAVAILABLE when retrying can help, else INTERNAL with the cause in the log only.
+template <class Fn>
+grpc::Status GuardStore(std::string_view operation, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const StoreError& e) {
+    return ToStatus(StoreFailure(e, operation));
+  }
+}
 
 // Status constructors. Messages are for people; details are for programs.
 grpc::Status InvalidArgument(const Violations& violations);

@@ -644,22 +644,28 @@ void Database::Observe(int op, std::chrono::steady_clock::duration elapsed) noex
 
 // ---------------------------------------------------------------- ParseStoreUrl
 
-std::optional<std::pair<std::string, std::string>> FindRequestRecord(Connection& c, std::string_view method,
-                                                                     std::string_view request_id) {
+std::optional<RequestRecord> FindRequestRecord(Connection& c, std::string_view method, std::string_view request_id) {
   auto s = c.Prepare("SELECT request_hash, response FROM request_ids WHERE method = ?1 AND request_id = ?2");
   s.Bind(1, method).Bind(2, request_id);
   if (!s.Step()) return std::nullopt;
-  return std::pair{s.ColumnBlob(0), s.ColumnBlob(1)};
+  return RequestRecord{s.ColumnBlob(0), s.ColumnBlob(1)};
 }
 
-void RecordRequest(Connection& c, std::string_view method, std::string_view request_id,
-                   std::string_view request_hash, std::string_view response) {
+Result<std::optional<std::string>> ReplayRequest(Connection& c, const RequestKey& key) {
+  auto recorded = FindRequestRecord(c, key.method, key.request_id);
+  if (!recorded) return std::optional<std::string>();
+  auto first = ReplayOf(std::move(*recorded), key.request_hash);
+  if (!first.ok()) return first.error();
+  return std::optional<std::string>(std::move(first.value()));
+}
+
+void RecordRequest(Connection& c, const RequestKey& key, std::string_view response) {
   auto s = c.Prepare(
       "INSERT OR IGNORE INTO request_ids(request_id, method, request_hash, response, created_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5)");
-  s.Bind(1, request_id)
-      .Bind(2, method)
-      .BindBlob(3, request_hash)
+  s.Bind(1, key.request_id)
+      .Bind(2, key.method)
+      .BindBlob(3, key.request_hash)
       .BindBlob(4, response)
       .Bind(5, std::chrono::duration_cast<std::chrono::microseconds>(
                    std::chrono::system_clock::now().time_since_epoch())

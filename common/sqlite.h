@@ -34,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/idempotency.h"
 #include "common/result.h"
 #include "common/store_error.h"
 
@@ -333,14 +334,17 @@ struct StoreUrl {
 };
 std::optional<StoreUrl> ParseStoreUrl(std::string_view url, std::string* error);
 
-// Idempotency records (the request_ids table of store_schema.h), read and
-// written inside the caller's transaction: {request_hash, response} of
-// `method` and `request_id`, if recorded.
-std::optional<std::pair<std::string, std::string>> FindRequestRecord(Connection& c, std::string_view method,
-                                                                     std::string_view request_id);
-// Records a request; one already recorded under the same key stays (the first
-// response is the one retries get).
-void RecordRequest(Connection& c, std::string_view method, std::string_view request_id,
-                   std::string_view request_hash, std::string_view response);
+// Idempotency records (common/idempotency.h; the request_ids table of
+// store_schema.h), read and written inside the caller's transaction, so that
+// a response is recorded with the change it answers.
+// The record of `method` and `request_id`, if any.
+std::optional<RequestRecord> FindRequestRecord(Connection& c, std::string_view method, std::string_view request_id);
+// For a request about to run: nullopt when its request_id is new (go ahead),
+// the first response when it is a retry, ReusedRequestId() when the id was
+// used for other content.
+Result<std::optional<std::string>> ReplayRequest(Connection& c, const RequestKey& key);
+// Records a request's response; one already recorded under the same key stays
+// (the first response is the one retries get).
+void RecordRequest(Connection& c, const RequestKey& key, std::string_view response);
 
 }  // namespace netra

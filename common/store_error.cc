@@ -10,4 +10,9 @@ Error StoreFailure(const StoreError& error, std::string_view operation) {
   return Error::Internal("store failure; see the service log");
 }
 
+Error CorruptRecord(std::string_view cause, std::string_view operation) {
+  log::Error("corrupt stored record", {{"operation", std::string(operation)}, {"error", std::string(cause)}});
+  return Error::Internal("corrupt stored record; see the service log");
+}
+
 }  // namespace netra

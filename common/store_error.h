@@ -46,13 +46,23 @@ class StoreError : public std::runtime_error {
 // The domain error for a failed store operation: UNAVAILABLE when retrying
 // can help, else INTERNAL. The cause goes to the log, never to the client.
 Error StoreFailure(const StoreError& error, std::string_view operation);
-// Runs a store method's body (returning a Result), turning a StoreError into StoreFailure.
-template <class Fn>
+// The error for a stored record that does not decode (a bug or a damaged
+// file): INTERNAL, the cause logged.
+Error CorruptRecord(std::string_view cause, std::string_view operation);
+
+// Never thrown: the default of RunStoreOperation's DecodeError.
+struct NothingToDecode final : std::exception {};
+// Runs a store method's body (returning a Result): a StoreError becomes
+// StoreFailure, a `DecodeError` (e.g. nlohmann::json::exception, for a store
+// keeping JSON bodies) CorruptRecord.
+template <class DecodeError = NothingToDecode, class Fn>
 auto RunStoreOperation(std::string_view operation, Fn&& fn) -> decltype(fn()) {
   try {
     return fn();
   } catch (const StoreError& e) {
     return StoreFailure(e, operation);
+  } catch (const DecodeError& e) {
+    return CorruptRecord(e.what(), operation);
   }
 }
 

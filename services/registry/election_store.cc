@@ -142,36 +142,18 @@ std::optional<Election> FindIn(Connection& c, const std::string& election_id) {
   return RowToElection(select);
 }
 
-// Store failures as domain errors; the cause goes to the log, not the client.
-template <class Fn>
-auto Guarded(const char* what, Fn&& fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const StoreError& e) {
-    log::Error("election store failed", {{"operation", what}, {"error", e.what()}});
-    if (e.IsUnavailable()) return Error::Unavailable("the election store is unavailable; retry later");
-    return Error::Internal("election store failure; see the service log");
-  } catch (const json::exception& e) {
-    log::Error("corrupt election record", {{"operation", what}, {"error", e.what()}});
-    return Error::Internal("corrupt election record; see the service log");
-  }
-}
 
 }  // namespace
 
 Result<ElectionUpsert> ElectionStore::Upsert(const std::string& request_id, const Election& input,
                                             int64_t expected_version, const UpsertDecision& decide) {
   const std::string fingerprint = RequestFingerprint(input, expected_version);
-  return Guarded("upsert", [&]() -> Result<ElectionUpsert> {
+  return RunStoreOperation<json::exception>("upsert election", [&]() -> Result<ElectionUpsert> {
     return db_.Write([&](Connection& c) -> Result<ElectionUpsert> {
-      if (auto recorded = FindRequestRecord(c, kUpsertMethod, request_id)) {
-        if (recorded->first != fingerprint) {
-          Violations v;
-          v.Add("request_id", ViolationReason::kInconsistent, "was already used for a different request");
-          return Error::Invalid(std::move(v));
-        }
-        return OutcomeFrom(recorded->second);
-      }
+      const RequestKey key{std::string(kUpsertMethod), request_id, fingerprint};
+      auto replayed = ReplayRequest(c, key);
+      if (!replayed.ok()) return replayed.error();
+      if (replayed.value()) return OutcomeFrom(*replayed.value());
 
       auto decided = decide(FindIn(c, input.election_id));
       if (!decided.ok()) return decided;  // nothing written
@@ -194,20 +176,20 @@ Result<ElectionUpsert> ElectionStore::Upsert(const std::string& request_id, cons
             .Bind(8, ContentJson(e).dump());
         write.Run();
       }
-      RecordRequest(c, kUpsertMethod, request_id, fingerprint, OutcomeJson(outcome));
+      RecordRequest(c, key, OutcomeJson(outcome));
       return decided;
     });
   });
 }
 
 Result<std::optional<Election>> ElectionStore::Find(const std::string& election_id) {
-  return Guarded("find", [&]() -> Result<std::optional<Election>> {
+  return RunStoreOperation<json::exception>("find election", [&]() -> Result<std::optional<Election>> {
     return db_.Read([&](Connection& c) { return FindIn(c, election_id); });
   });
 }
 
 Result<std::vector<Election>> ElectionStore::List(const ElectionListFilter& filter) {
-  return Guarded("list", [&]() -> Result<std::vector<Election>> {
+  return RunStoreOperation<json::exception>("list elections", [&]() -> Result<std::vector<Election>> {
     return db_.Read([&](Connection& c) {
       // Scopes are at most national + province + kab/kota + kecamatan.
       std::string sql(kSelectColumns);

@@ -28,7 +28,7 @@ grpc::Status RegistryHandler::GetEmployee(grpc::ServerContext* context, const ne
                                           netra::v1::GetEmployeeResponse* response) {
   CallScope scope(*context, "GetEmployee");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  return GuardStore([&] {
+  return GuardStore("GetEmployee", [&] {
     auto employee = employees_.Get(request->employee_id());
     if (!employee.ok()) return ToStatus(employee.error());
     registry::ToProto(employee.value(), response->mutable_employee());
@@ -41,7 +41,7 @@ grpc::Status RegistryHandler::BatchGetEmployees(grpc::ServerContext* context,
                                                 netra::v1::BatchGetEmployeesResponse* response) {
   CallScope scope(*context, "BatchGetEmployees");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  return GuardStore([&] {
+  return GuardStore("BatchGetEmployees", [&] {
     std::vector<std::string> ids(request->employee_ids().begin(), request->employee_ids().end());
     auto result = employees_.BatchGet(ids);
     if (!result.ok()) return ToStatus(result.error());
@@ -56,7 +56,7 @@ grpc::Status RegistryHandler::SearchEmployees(grpc::ServerContext* context,
                                               netra::v1::SearchEmployeesResponse* response) {
   CallScope scope(*context, "SearchEmployees");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  return GuardStore([&] {
+  return GuardStore("SearchEmployees", [&] {
     EmployeeSearch search{request->name_query(), request->region_code(), request->agency_code(),
                           request->employee_type(), request->page_size(), request->page_token()};
     auto page = employees_.Search(search);
@@ -72,14 +72,15 @@ grpc::Status RegistryHandler::UpsertEmployee(grpc::ServerContext* context,
                                              netra::v1::UpsertEmployeeResponse* response) {
   CallScope scope(*context, "UpsertEmployee");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  return GuardStore([&] {
+  return GuardStore("UpsertEmployee", [&] {
     UpsertRequest upsert{FromProto(request->employee()), request->nik(), request->expected_version()};
     netra::v1::UpsertEmployeeRequest hashed = *request;
     hashed.clear_nik();
     RequestHash hash;
     hash.Add(DeterministicBytes(hashed));
     hash.Add(NikPiece(nik_hasher_, request->nik()));
-    Idempotency idempotency{request->request_id(), hash.Finish(), [](const Employee& e, UpsertResult result) {
+    Idempotency idempotency{{"UpsertEmployee", request->request_id(), hash.Finish()},
+                            [](const Employee& e, UpsertResult result) {
                               netra::v1::UpsertEmployeeResponse stored;
                               registry::ToProto(e, stored.mutable_employee());
                               stored.set_result(ToProto(result));
@@ -103,7 +104,7 @@ grpc::Status RegistryHandler::ImportEmployeesStream(grpc::ServerContext* context
                                                     RequestStream<netra::v1::ImportEmployeesRequest>* reader,
                                                     netra::v1::ImportEmployeesResponse* response) {
   CallScope scope(*context, "ImportEmployees");
-  return GuardStore([&]() -> grpc::Status {
+  return GuardStore("ImportEmployees", [&]() -> grpc::Status {
     netra::v1::ImportEmployeesRequest message;
     std::unique_ptr<EmployeeImport> import;
     std::optional<std::pair<std::string, std::string>> earlier;  // a completed import with this request_id
@@ -202,7 +203,7 @@ grpc::Status RegistryHandler::SetDisciplinaryStatus(grpc::ServerContext* context
                                                     netra::v1::SetDisciplinaryStatusResponse* response) {
   CallScope scope(*context, "SetDisciplinaryStatus");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  return GuardStore([&] {
+  return GuardStore("SetDisciplinaryStatus", [&] {
     DisciplinaryUpdate update;
     update.request_id = request->request_id();
     update.employee_id = request->employee_id();

@@ -301,29 +301,6 @@ StoredWrite Apply(WriteStatements& statements, const EmployeeWrite& w, std::opti
   return out;
 }
 
-std::optional<std::pair<std::string, std::string>> FindRequestIn(Connection& c, const std::string& method,
-                                                                 const std::string& request_id) {
-  auto s = c.Prepare("SELECT request_hash, response FROM request_ids WHERE method = ?1 AND request_id = ?2");
-  s.Bind(1, method).Bind(2, request_id);
-  if (!s.Step()) return std::nullopt;
-  return std::make_pair(s.ColumnBlob(0), s.ColumnBlob(1));
-}
-
-void RecordRequestIn(Connection& c, const std::string& method, const std::string& request_id,
-                     const std::string& request_hash, const std::string& response) {
-  auto s = c.Prepare(
-      "INSERT INTO request_ids(request_id, method, request_hash, response, created_at) VALUES(?1, ?2, ?3, ?4, ?5) "
-      "ON CONFLICT(method, request_id) DO NOTHING");
-  s.Bind(1, request_id).Bind(2, method).BindBlob(3, request_hash).BindBlob(4, response).Bind(5, NowMicros());
-  s.Run();
-}
-
-Error ReusedRequestId() {
-  Violations v;
-  v.Add("request_id", ViolationReason::kInconsistent, "was used before with different request content");
-  return Error::Invalid(std::move(v));
-}
-
 }  // namespace
 
 std::optional<Employee> EmployeeStore::Find(const std::string& employee_id) {
@@ -497,12 +474,12 @@ std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
 
 Result<UpsertOutcome> EmployeeStore::Upsert(const EmployeeWrite& w, int64_t expected_version,
                                             const Idempotency& idempotency) {
-  static const std::string kMethod = "UpsertEmployee";
   return db_.Write([&](Connection& c) -> Result<UpsertOutcome> {
-    if (auto earlier = FindRequestIn(c, kMethod, idempotency.request_id)) {
-      if (earlier->first != idempotency.request_hash) return ReusedRequestId();
+    auto replayed = ReplayRequest(c, idempotency);
+    if (!replayed.ok()) return replayed.error();
+    if (replayed.value()) {
       UpsertOutcome replay;
-      replay.replayed = std::move(earlier->second);
+      replay.replayed = std::move(replayed.value());
       return replay;
     }
     const std::string& id = w.employee.employee_id;
@@ -519,10 +496,7 @@ Result<UpsertOutcome> EmployeeStore::Upsert(const EmployeeWrite& w, int64_t expe
     outcome.result = stored.result;
     if (stored.result == UpsertResult::kUnchanged) outcome.employee = *FindIn(c, id);
     else outcome.employee = std::move(stored.employee);
-    if (idempotency.encode_response) {
-      RecordRequestIn(c, kMethod, idempotency.request_id, idempotency.request_hash,
-                      idempotency.encode_response(outcome.employee, outcome.result));
-    }
+    if (idempotency.encode) netra::RecordRequest(c, idempotency, idempotency.encode(outcome.employee, outcome.result));
     return outcome;
   });
 }
@@ -719,12 +693,16 @@ Result<DisciplinaryOutcome> EmployeeStore::SetDisciplinary(const DisciplinaryUpd
 
 std::optional<std::pair<std::string, std::string>> EmployeeStore::FindRequest(const std::string& method,
                                                                              const std::string& request_id) {
-  return db_.Read([&](Connection& c) { return FindRequestIn(c, method, request_id); });
+  return db_.Read([&](Connection& c) -> std::optional<std::pair<std::string, std::string>> {
+    auto recorded = FindRequestRecord(c, method, request_id);
+    if (!recorded) return std::nullopt;
+    return std::pair{std::move(recorded->request_hash), std::move(recorded->response)};
+  });
 }
 
 void EmployeeStore::RecordRequest(const std::string& method, const std::string& request_id,
                                   const std::string& request_hash, const std::string& response) {
-  db_.Write([&](Connection& c) { RecordRequestIn(c, method, request_id, request_hash, response); });
+  db_.Write([&](Connection& c) { netra::RecordRequest(c, {method, request_id, request_hash}, response); });
 }
 
 }  // namespace netra::registry

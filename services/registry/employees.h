@@ -17,6 +17,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/civil_time.h"
+#include "common/idempotency.h"
 #include "common/identifiers.h"
 #include "common/names.h"
 #include "common/nik.h"
@@ -91,14 +92,9 @@ class EmployeeSnapshots {
 // Which one of insert/update/no-op an upsert was.
 enum class UpsertResult { kCreated = 1, kUpdated = 2, kUnchanged = 3 };
 
-// The idempotency record of a mutating call: the request_id, a hash of the
-// request (with any NIK replaced by its HMAC), and how to encode the response
-// for storing it. A retry gets the stored bytes back.
-struct Idempotency {
-  std::string request_id;
-  std::string request_hash;
-  std::function<std::string(const Employee&, UpsertResult)> encode_response;
-};
+// The idempotency record of an upsert (its hash with any NIK replaced by its
+// HMAC). A retry gets the stored bytes back.
+using Idempotency = netra::Idempotency<Employee, UpsertResult>;
 
 struct UpsertRequest {
   Employee employee;

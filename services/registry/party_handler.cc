@@ -60,7 +60,7 @@ grpc::Status RegistryHandler::ImportPartyMembersStream(grpc::ServerContext* cont
                                                        RequestStream<netra::v1::ImportPartyMembersRequest>* reader,
                                                        netra::v1::ImportPartyMembersResponse* response) {
   CallScope scope(*context, "ImportPartyMembers");
-  return GuardStore([&]() -> grpc::Status {
+  return GuardStore("ImportPartyMembers", [&]() -> grpc::Status {
     netra::v1::ImportPartyMembersRequest message;
     std::unique_ptr<PartyImport> import;
     std::optional<std::pair<std::string, std::string>> earlier;  // a completed import with this request_id
@@ -138,7 +138,7 @@ grpc::Status RegistryHandler::ListPartyMembershipMatches(grpc::ServerContext* co
                                                          netra::v1::ListPartyMembershipMatchesResponse* response) {
   CallScope scope(*context, "ListPartyMembershipMatches");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  return GuardStore([&] {
+  return GuardStore("ListPartyMembershipMatches", [&] {
     MatchQuery query{static_cast<MatchStatus>(request->status()), request->region_code(), request->agency_code(),
                      request->party_code(), request->page_size(), request->page_token()};
     auto page = party_screening_.List(query);
@@ -154,7 +154,7 @@ grpc::Status RegistryHandler::ResolvePartyMembershipMatch(grpc::ServerContext* c
                                                           netra::v1::ResolvePartyMembershipMatchResponse* response) {
   CallScope scope(*context, "ResolvePartyMembershipMatch");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  return GuardStore([&] {
+  return GuardStore("ResolvePartyMembershipMatch", [&] {
     ResolveMatchCommand command;
     command.request_id = request->request_id();
     command.match_id = request->match_id();

@@ -148,15 +148,13 @@ Result<MatchResolution> PartyScreeningStore::Resolve(const std::string& request_
                                                 int64_t match_seq, const Decide& decide) {
   return RunStoreOperation("resolve match", [&]() -> Result<MatchResolution> {
     return db_.Write([&](Connection& c) -> Result<MatchResolution> {
-      if (auto recorded = FindRequestRecord(c, kResolveMethod, request_id)) {
-        if (recorded->first != fingerprint) {
-          Violations v;
-          v.Add("request_id", ViolationReason::kInconsistent, "was already used for a different request");
-          return Error::Invalid(std::move(v));
-        }
+      const RequestKey key{std::string(kResolveMethod), request_id, fingerprint};
+      auto replayed = ReplayRequest(c, key);
+      if (!replayed.ok()) return replayed.error();
+      if (replayed.value()) {
         // A resolved match never changes again, so the match as it is now is
         // the first response.
-        auto first = LoadMatch(c, std::stoll(recorded->second));
+        auto first = LoadMatch(c, std::stoll(*replayed.value()));
         if (!first) return Error::Internal("a resolved match is missing; see the service log");
         return MatchResolution{*first, true};
       }
@@ -177,7 +175,7 @@ Result<MatchResolution> PartyScreeningStore::Resolve(const std::string& request_
           .Bind(7, absl::ToUnixMicros(m.resolve_time))
           .Bind(8, m.version);
       update.Run();
-      netra::RecordRequest(c, kResolveMethod, request_id, fingerprint, std::to_string(m.match_seq));
+      netra::RecordRequest(c, key, std::to_string(m.match_seq));
       return MatchResolution{m, false};
     });
   });
@@ -187,7 +185,11 @@ Result<std::optional<std::pair<std::string, std::string>>> PartyScreeningStore::
     std::string_view method, const std::string& request_id) {
   using Found = std::optional<std::pair<std::string, std::string>>;
   return RunStoreOperation("find request", [&]() -> Result<Found> {
-    return db_.Read([&](Connection& c) -> Found { return FindRequestRecord(c, method, request_id); });
+    return db_.Read([&](Connection& c) -> Found {
+      auto recorded = FindRequestRecord(c, method, request_id);
+      if (!recorded) return std::nullopt;
+      return std::pair{std::move(recorded->request_hash), std::move(recorded->response)};
+    });
   });
 }
 
@@ -195,7 +197,9 @@ Result<bool> PartyScreeningStore::RecordRequest(std::string_view method, const s
                                                 const std::string& request_hash, const std::string& response) {
   return RunStoreOperation("record request", [&]() -> Result<bool> {
     // A concurrent twin of the same import may have recorded it first; the first stays.
-    db_.Write([&](Connection& c) { netra::RecordRequest(c, method, request_id, request_hash, response); });
+    db_.Write([&](Connection& c) {
+      netra::RecordRequest(c, {std::string(method), request_id, request_hash}, response);
+    });
     return true;
   });
 }

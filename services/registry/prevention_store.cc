@@ -58,35 +58,17 @@ Pledge PledgeFrom(const std::string& text) {
   return p;
 }
 
-// Store failures as domain errors; the cause goes to the log, not the client.
-template <class Fn>
-auto Guarded(const char* what, Fn&& fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const StoreError& e) {
-    log::Error("prevention store failed", {{"operation", what}, {"error", e.what()}});
-    if (e.IsUnavailable()) return Error::Unavailable("the prevention store is unavailable; retry later");
-    return Error::Internal("prevention store failure; see the service log");
-  } catch (const json::exception& e) {
-    log::Error("corrupt prevention record", {{"operation", what}, {"error", e.what()}});
-    return Error::Internal("corrupt prevention record; see the service log");
-  }
-}
 
 }  // namespace
 
 Result<Pledge> PreventionStore::RecordPledge(const std::string& request_id, const std::string& fingerprint,
                                              const Pledge& pledge) {
-  return Guarded("record pledge", [&]() -> Result<Pledge> {
+  return RunStoreOperation<json::exception>("record pledge", [&]() -> Result<Pledge> {
     return db_.Write([&](Connection& c) -> Result<Pledge> {
-      if (auto recorded = FindRequestRecord(c, kRecordPledgeMethod, request_id)) {
-        if (recorded->first != fingerprint) {
-          Violations v;
-          v.Add("request_id", ViolationReason::kInconsistent, "was already used for a different request");
-          return Error::Invalid(std::move(v));
-        }
-        return PledgeFrom(recorded->second);
-      }
+      const RequestKey key{std::string(kRecordPledgeMethod), request_id, fingerprint};
+      auto replayed = ReplayRequest(c, key);
+      if (!replayed.ok()) return replayed.error();
+      if (replayed.value()) return PledgeFrom(*replayed.value());
       auto employee = c.Prepare("SELECT 1 FROM employees WHERE employee_id = ?1");
       employee.Bind(1, pledge.employee_id);
       if (!employee.Step()) return Error::NotFound("employee", pledge.employee_id);
@@ -110,14 +92,14 @@ Result<Pledge> PreventionStore::RecordPledge(const std::string& request_id, cons
           .Bind(8, pledge.recorded_by)
           .Bind(9, absl::ToUnixMicros(pledge.record_time));
       insert.Run();
-      RecordRequest(c, kRecordPledgeMethod, request_id, fingerprint, PledgeJson(pledge));
+      RecordRequest(c, key, PledgeJson(pledge));
       return pledge;
     });
   });
 }
 
 Result<CoverageReport> PreventionStore::Coverage(const CoverageFilter& filter) {
-  return Guarded("coverage", [&]() -> Result<CoverageReport> {
+  return RunStoreOperation<json::exception>("coverage", [&]() -> Result<CoverageReport> {
     return db_.Read([&](Connection& c) {
       // ?1 election, ?2 kind (0 = any), ?3 region, ?4 agency, ?5 unit.
       const std::string pledged =

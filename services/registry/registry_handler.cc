@@ -35,12 +35,6 @@ RegistryHandler::RegistryHandler(const Registry& registry, Elections& elections,
                         .Register(metrics);
 }
 
-grpc::Status RegistryHandler::StoreFailure(const StoreError& error) {
-  if (error.IsUnavailable()) return Unavailable("the registry store is unavailable; retry later");
-  log::Error("store error", {{"error", error.what()}});
-  return InternalError("internal error; the operators have the details in the service log");
-}
-
 std::optional<grpc::Status> RegistryHandler::EndOfImportStream(
     const grpc::ServerContext& context, bool empty, int64_t received,
     const std::optional<std::pair<std::string, std::string>>& earlier, const std::string& request_hash,

@@ -4,6 +4,7 @@
 #include "common/nik.h"
 #include "common/request_stream.h"
 #include "common/sqlite.h"
+#include "common/rpc.h"
 #include "netra/v1/registry.grpc.pb.h"
 #include "services/registry/elections.h"
 #include "services/registry/employees.h"
@@ -72,18 +73,6 @@ class RegistryHandler final : public netra::v1::RegistryService::Service {
                                            netra::v1::ResolvePartyMembershipMatchResponse* response) override;
 
  private:
-  // Runs a handler body; a StoreError that escapes the domain (employee reads
-  // throw) becomes UNAVAILABLE when retrying can help, else INTERNAL with the
-  // cause in the log only.
-  template <class Fn>
-  static grpc::Status GuardStore(Fn&& fn) {
-    try {
-      return fn();
-    } catch (const StoreError& e) {
-      return StoreFailure(e);
-    }
-  }
-  static grpc::Status StoreFailure(const StoreError& error);
   // How a client-streamed import (ImportEmployees, ImportPartyMembers) ends
   // before its own result, if it does: INVALID_ARGUMENT for an empty stream,
   // CANCELLED for one the client broke off (what was committed stays), and

@@ -302,44 +302,6 @@ void Record(Connection& conn, Case& c, const Actor& actor, int64_t now_us, const
   }
 }
 
-std::optional<std::string> ReplayIn(Connection& conn, const Idempotency& idem, std::optional<Error>* error) {
-  auto recorded = conn.Prepare("SELECT request_hash, response FROM request_ids WHERE method = ?1 AND request_id = ?2");
-  recorded.Bind(1, idem.method).Bind(2, idem.request_id);
-  if (!recorded.Step()) return std::nullopt;
-  if (recorded.ColumnBlob(0) != idem.request_hash) {
-    Violations v;
-    v.Add("request_id", ViolationReason::kInconsistent, "was already used for a different request");
-    *error = Error::Invalid(std::move(v));
-    return std::nullopt;
-  }
-  return recorded.ColumnBlob(1);
-}
-
-void RecordRequest(Connection& conn, const Idempotency& idem, const Case& c) {
-  conn.Prepare(
-          "INSERT INTO request_ids(request_id, method, request_hash, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
-      .Bind(1, idem.request_id)
-      .Bind(2, idem.method)
-      .BindBlob(3, idem.request_hash)
-      .BindBlob(4, idem.encode(c))
-      .Bind(5, absl::ToUnixMicros(absl::Now()))
-      .Run();
-}
-
-// Store failures as domain errors; the cause goes to the log, not the client.
-template <class Fn>
-auto Guarded(const char* what, Fn&& fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const StoreError& e) {
-    log::Error("case store failed", {{"operation", what}, {"error", e.what()}});
-    if (e.IsUnavailable()) return Error::Unavailable("the case store is unavailable; retry later");
-    return Error::Internal("case store failure; see the service log");
-  } catch (const json::exception& e) {
-    log::Error("corrupt case record", {{"operation", what}, {"error", e.what()}});
-    return Error::Internal("corrupt case record; see the service log");
-  }
-}
 
 // Applies `change` to the case in `c` and writes it: version, history, outbox, row.
 std::optional<Error> ChangeIn(Connection& conn, Case& c, const Actor& actor, int64_t now_us, const CaseChange& change,
@@ -373,37 +335,33 @@ const std::string& HistoryInWriteOrderSql() {
 }
 
 Result<std::optional<Case>> CaseStore::Find(const std::string& case_id) {
-  return Guarded("find", [&]() -> Result<std::optional<Case>> {
+  return RunStoreOperation<json::exception>("find case", [&]() -> Result<std::optional<Case>> {
     return db_.Read([&](Connection& c) { return FindWhere(c, "case_id", case_id); });
   });
 }
 
 Result<std::optional<Case>> CaseStore::FindByComplaint(const std::string& complaint_id) {
-  return Guarded("find", [&]() -> Result<std::optional<Case>> {
+  return RunStoreOperation<json::exception>("find case", [&]() -> Result<std::optional<Case>> {
     return db_.Read([&](Connection& c) { return FindWhere(c, "complaint_id", complaint_id); });
   });
 }
 
 Result<std::optional<std::string>> CaseStore::Replay(const Idempotency& idem) {
-  return Guarded("replay", [&]() -> Result<std::optional<std::string>> {
+  return RunStoreOperation<json::exception>("replay case request", [&]() -> Result<std::optional<std::string>> {
     return db_.Read([&](Connection& c) -> Result<std::optional<std::string>> {
-      std::optional<Error> error;
-      auto replayed = ReplayIn(c, idem, &error);
-      if (error) return *error;
-      return replayed;
+      return ReplayRequest(c, idem);
     });
   });
 }
 
 Result<Mutation> CaseStore::Create(const Idempotency& idem, const std::string& complaint_id, const Actor& actor,
                                    const std::function<Case(CaseEffects&)>& make) {
-  return Guarded("create", [&]() -> Result<Mutation> {
+  return RunStoreOperation<json::exception>("create case", [&]() -> Result<Mutation> {
     return db_.Write([&](Connection& conn) -> Result<Mutation> {
       Mutation m;
-      std::optional<Error> error;
-      m.replayed = ReplayIn(conn, idem, &error);
-      if (error) return *error;
-      if (m.replayed) return m;
+      auto replayed = ReplayRequest(conn, idem);
+      if (!replayed.ok()) return replayed.error();
+      if ((m.replayed = std::move(replayed.value()))) return m;
       if (auto existing = FindWhere(conn, "complaint_id", complaint_id)) {
         m.case_record = std::move(*existing);
         return m;
@@ -412,7 +370,7 @@ Result<Mutation> CaseStore::Create(const Idempotency& idem, const std::string& c
       m.created = true;
       Record(conn, m.case_record, actor, m.case_record.open_us, m.effects);
       WriteRow(conn, m.case_record, /*insert=*/true);
-      RecordRequest(conn, idem, m.case_record);
+      RecordRequest(conn, idem, idem.encode(m.case_record));
       return m;
     });
   });
@@ -420,20 +378,19 @@ Result<Mutation> CaseStore::Create(const Idempotency& idem, const std::string& c
 
 Result<Mutation> CaseStore::Update(const std::string& case_id, const Idempotency* idem, const Actor& actor,
                                    int64_t now_us, const CaseChange& change) {
-  return Guarded("update", [&]() -> Result<Mutation> {
+  return RunStoreOperation<json::exception>("update case", [&]() -> Result<Mutation> {
     return db_.Write([&](Connection& conn) -> Result<Mutation> {
       Mutation m;
       if (idem) {
-        std::optional<Error> error;
-        m.replayed = ReplayIn(conn, *idem, &error);
-        if (error) return *error;
-        if (m.replayed) return m;
+        auto replayed = ReplayRequest(conn, *idem);
+        if (!replayed.ok()) return replayed.error();
+        if ((m.replayed = std::move(replayed.value()))) return m;
       }
       auto found = FindWhere(conn, "case_id", case_id);
       if (!found) return Error::NotFound("case", case_id);
       m.case_record = std::move(*found);
       if (auto e = ChangeIn(conn, m.case_record, actor, now_us, change, m.effects)) return *e;
-      if (idem) RecordRequest(conn, *idem, m.case_record);
+      if (idem) RecordRequest(conn, *idem, idem->encode(m.case_record));
       return m;
     });
   });
@@ -443,7 +400,7 @@ Result<std::vector<StepTaken>> CaseStore::EscalateDue(int64_t now_us, int64_t fe
                                                       const CaseChange& change, bool* fenced) {
   *fenced = false;
   static const Actor kSweeper{"system:sweeper", Actor::Kind::kSystem, "escalation sweeper", ""};
-  return Guarded("escalate", [&]() -> Result<std::vector<StepTaken>> {
+  return RunStoreOperation<json::exception>("escalate cases", [&]() -> Result<std::vector<StepTaken>> {
     return db_.Write([&](Connection& conn) -> Result<std::vector<StepTaken>> {
       std::vector<StepTaken> done;
       // A pass touches many pages: a page cache of 64 MiB on this connection
@@ -517,7 +474,7 @@ Result<std::vector<StepTaken>> CaseStore::EscalateDue(int64_t now_us, int64_t fe
 }
 
 Result<int64_t> CaseStore::FenceToken() {
-  return Guarded("fence", [&]() -> Result<int64_t> {
+  return RunStoreOperation<json::exception>("read sweeper fence", [&]() -> Result<int64_t> {
     return db_.Read([&](Connection& c) {
       auto s = c.Prepare("SELECT token FROM sweeper_fence WHERE id = 1");
       return s.Step() ? s.ColumnInt64(0) : int64_t{0};
@@ -526,7 +483,7 @@ Result<int64_t> CaseStore::FenceToken() {
 }
 
 Result<std::vector<Case>> CaseStore::List(const CaseFilter& f) {
-  return Guarded("list", [&]() -> Result<std::vector<Case>> {
+  return RunStoreOperation<json::exception>("list cases", [&]() -> Result<std::vector<Case>> {
     return db_.Read([&](Connection& conn) {
       std::string sql(kColumns);
       sql += "WHERE (?1 = '' OR region_code = ?1 OR region_code LIKE ?1 || '.%') "
@@ -562,7 +519,7 @@ Result<std::vector<Case>> CaseStore::List(const CaseFilter& f) {
 }
 
 Result<std::vector<ComplianceFact>> CaseStore::Compliance(const ComplianceFilter& f) {
-  return Guarded("compliance", [&]() -> Result<std::vector<ComplianceFact>> {
+  return RunStoreOperation<json::exception>("compliance facts", [&]() -> Result<std::vector<ComplianceFact>> {
     return db_.Read([&](Connection& conn) {
       auto s = conn.Prepare(
           "SELECT ppk_code, ppk_name, region_code, status, escalation_level, due_us, decree_date IS NOT NULL, "
@@ -593,7 +550,8 @@ Result<std::vector<ComplianceFact>> CaseStore::Compliance(const ComplianceFilter
 }
 
 Result<std::pair<std::vector<HistoryEntry>, HistoryHead>> CaseStore::History(const std::string& case_id) {
-  return Guarded("history", [&]() -> Result<std::pair<std::vector<HistoryEntry>, HistoryHead>> {
+  using Page = std::pair<std::vector<HistoryEntry>, HistoryHead>;
+  return RunStoreOperation<json::exception>("case history", [&]() -> Result<Page> {
     return db_.Read([&](Connection& conn) -> Result<std::pair<std::vector<HistoryEntry>, HistoryHead>> {
       auto head = conn.Prepare("SELECT head_sequence, head_hash FROM cases WHERE case_id = ?1");
       head.Bind(1, case_id);
@@ -605,7 +563,8 @@ Result<std::pair<std::vector<HistoryEntry>, HistoryHead>> CaseStore::History(con
 }
 
 Result<std::vector<std::optional<QueuedNotice>>> CaseStore::Queued(const std::vector<Notification>& notifications) {
-  return Guarded("queued", [&]() -> Result<std::vector<std::optional<QueuedNotice>>> {
+  using Queued = std::vector<std::optional<QueuedNotice>>;
+  return RunStoreOperation<json::exception>("queued notices", [&]() -> Result<Queued> {
     return db_.Read([&](Connection& conn) {
       std::vector<std::optional<QueuedNotice>> out;
       auto s = conn.Prepare(
@@ -626,7 +585,7 @@ Result<std::vector<std::optional<QueuedNotice>>> CaseStore::Queued(const std::ve
 }
 
 Result<CaseStore::Counts> CaseStore::CountOpen(int64_t now_us) {
-  return Guarded("count", [&]() -> Result<Counts> {
+  return RunStoreOperation<json::exception>("count cases", [&]() -> Result<Counts> {
     return db_.Read([&](Connection& conn) {
       Counts counts;
       auto by_status = conn.Prepare(

@@ -90,10 +90,7 @@ inline constexpr std::string_view kOutcomeKind = "sanction.record_outcome";
 inline constexpr std::string_view kStatusKind = "sanction.set_disciplinary_status";
 
 // A request_id's record: a retry returns `encode`'s bytes of the first outcome.
-struct Idempotency {
-  std::string method, request_id, request_hash;
-  std::function<std::string(const Case&)> encode;
-};
+using Idempotency = netra::Idempotency<Case>;
 
 struct Mutation {
   Case case_record;

@@ -4,6 +4,7 @@
 
 #include "common/client.h"
 #include "common/peer_status.h"
+#include "common/redis.h"
 
 namespace netra::sanction {
 namespace {
@@ -114,6 +115,31 @@ void HandleNotifications(OutboxDispatcher& dispatcher, RegistryClient& registry,
     return DeliveryOf(registry.stub().SetDisciplinaryStatus(context.get(), request, &response),
                       "SetDisciplinaryStatus");
   });
+}
+
+bool ConnectPeers(const ServiceEnvironment& env, ServiceParts& parts, Peers* peers, std::string* error) {
+  if (env.config.registry_target.empty()) {
+    *error = "--registry is required (cases look up employees and elections)";
+    return false;
+  }
+  auto* employees = parts.Keep(std::make_unique<Cache>(env.redis, "employee", env.metrics.registry()));
+  peers->registry = parts.Keep(
+      std::make_unique<RegistryClient>(*employees, MakeChannel(env.config.registry_target, &env.metrics)));
+  peers->directory = parts.Keep(std::make_unique<RegistryDirectory>(*peers->registry));
+  if (!env.config.complaint_target.empty()) {
+    peers->complaint = netra::v1::ComplaintService::NewStub(MakeChannel(env.config.complaint_target, &env.metrics));
+  }
+  return true;
+}
+
+OutboxDispatcher* NotificationOutbox(const ServiceEnvironment& env, ServiceParts& parts, const Peers& peers) {
+  // A claim outlives the longest delivery (kPeerDeadline) with room to spare,
+  // and no more: a replica killed mid-delivery delays the retry by it.
+  OutboxOptions options;
+  options.claim_lease = 2 * kPeerDeadline;
+  auto* outbox = parts.Keep(std::make_unique<OutboxDispatcher>(env.store, &env.metrics.registry(), options));
+  HandleNotifications(*outbox, *peers.registry, peers.complaint);
+  return outbox;
 }
 
 }  // namespace netra::sanction

@@ -9,6 +9,7 @@
 
 #include "common/outbox.h"
 #include "common/registry_client.h"
+#include "common/server.h"
 #include "netra/v1/complaint.grpc.pb.h"
 #include "services/sanction/case_store.h"
 #include "services/sanction/cases.h"
@@ -24,6 +25,18 @@ class RegistryDirectory final : public Directory {
  private:
   RegistryClient& registry_;
 };
+
+// The peers, connected at start and kept alive by the service's parts.
+struct Peers {
+  RegistryClient* registry = nullptr;    // employees (Redis first) and elections
+  Directory* directory = nullptr;        // the registry as the domain sees it
+  std::shared_ptr<netra::v1::ComplaintService::Stub> complaint;  // null without --complaint
+};
+// False with *error set when a required peer is not configured.
+bool ConnectPeers(const ServiceEnvironment& env, ServiceParts& parts, Peers* peers, std::string* error);
+// The outbox dispatcher that delivers the domain's notifications to the peers
+// (kept by `parts`, not started).
+OutboxDispatcher* NotificationOutbox(const ServiceEnvironment& env, ServiceParts& parts, const Peers& peers);
 
 // Registers the delivery of both notification kinds on `dispatcher`.
 // `complaint` may be null (no complaint service configured: outcomes wait).

@@ -1,5 +1,7 @@
 #include "services/sanction/sweeper.h"
 
+#include <algorithm>
+
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
@@ -24,7 +26,15 @@ constexpr std::string_view kRaiseScript =
 }  // namespace
 
 Sweeper::Sweeper(RedisClient& redis, Sanctions& sanctions, SweeperOptions options, prometheus::Registry* metrics)
-    : redis_(redis), sanctions_(sanctions), options_(options) {
+    : redis_(redis),
+      sanctions_(sanctions),
+      options_(options),
+      // Renewals come often enough that two may fail (a Redis hiccup) before
+      // the lease runs out, and passes come every interval; the lease never
+      // depends on the interval.
+      worker_("escalation sweeper",
+              std::max(std::chrono::milliseconds(1), std::min(options_.interval, options_.lease / 3)),
+              [this] { Round(); }) {
   if (metrics) {
     leader_gauge_ = &prometheus::BuildGauge()
                          .Name("netra_sweeper_leader")
@@ -41,36 +51,23 @@ Sweeper::Sweeper(RedisClient& redis, Sanctions& sanctions, SweeperOptions option
 
 Sweeper::~Sweeper() { Stop(); }
 
-void Sweeper::Start() { thread_ = std::thread([this] { Loop(); }); }
+void Sweeper::Start() {
+  next_pass_ = std::chrono::steady_clock::now();
+  worker_.Start();
+}
 
 void Sweeper::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  worker_.Stop();
   if (leader_) Release();
 }
 
-void Sweeper::Loop() {
-  // Renewals come often enough that two may fail (a Redis hiccup) before the
-  // lease runs out, and passes come every interval; the lease never depends
-  // on the interval.
-  const auto renew_every = std::max(std::chrono::milliseconds(1), std::min(options_.interval, options_.lease / 3));
-  auto next_pass = std::chrono::steady_clock::now();
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    lock.unlock();
-    if (std::chrono::steady_clock::now() >= next_pass) {
-      Tick();
-      next_pass = std::chrono::steady_clock::now() + options_.interval;
-    } else {
-      KeepLease();
-    }
-    lock.lock();
-    cv_.wait_until(lock, std::min(next_pass, std::chrono::steady_clock::now() + renew_every), [&] { return stop_; });
+void Sweeper::Round() {
+  if (std::chrono::steady_clock::now() < next_pass_) {
+    KeepLease();
+    return;
   }
+  Tick();
+  next_pass_ = std::chrono::steady_clock::now() + options_.interval;
 }
 
 Sweeper::Renewal Sweeper::Renew() {

@@ -13,11 +13,9 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <thread>
 
+#include "common/periodic.h"
 #include "common/redis.h"
 #include "services/sanction/sanctions.h"
 
@@ -62,7 +60,7 @@ class Sweeper {
   Renewal Renew();
   bool HoldLease();  // renews our lease or takes a free one
   void Release();
-  void Loop();
+  void Round();  // a pass when one is due, else a lease renewal
 
   RedisClient& redis_;
   Sanctions& sanctions_;
@@ -74,11 +72,9 @@ class Sweeper {
   int64_t token_ = 0;
   bool redis_down_logged_ = false;
   bool renewal_failure_logged_ = false;
+  std::chrono::steady_clock::time_point next_pass_{};  // the worker's thread only
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  PeriodicWorker worker_;  // last: its thread uses the members above
 };
 
 }  // namespace netra::sanction

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/store_schema.h"
+
 namespace netra {
 namespace {
 
@@ -640,6 +642,57 @@ TEST(SqliteGroupCommit, ADeferredCheckpointHappensAtTheNextOrdinaryCommit) {
   db->Write([&](Connection& c) { InsertItem(c, 2, "small"); });
   EXPECT_GT(db_file_size(), before + blob.size()) << "the next commit did not checkpoint";
   EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items"), 2);
+}
+
+// Idempotency records, as every store keeps them (common/idempotency.h).
+TEST(SqliteRequestRecords, ARetryGetsTheFirstResponseAndOtherContentIsRefused) {
+  TempDir dir;
+  const Migration migrations[] = {{1, "request ids", kRequestIdsSql}};
+  auto db = MustOpen(dir.File("requests.db"), migrations);
+  const RequestKey key{"UpsertThing", "req-1", "hash-a"};
+
+  auto fresh = db->Write([&](Connection& c) { return ReplayRequest(c, key); });
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_FALSE(fresh.value());  // a new request_id: go ahead
+  db->Write([&](Connection& c) { RecordRequest(c, key, "first"); });
+  db->Write([&](Connection& c) { RecordRequest(c, key, "second"); });  // the first response stays
+
+  auto retry = db->Read([&](Connection& c) { return ReplayRequest(c, key); });
+  ASSERT_TRUE(retry.ok());
+  EXPECT_EQ(retry.value(), std::optional<std::string>("first"));
+
+  auto reused = db->Read([&](Connection& c) { return ReplayRequest(c, {"UpsertThing", "req-1", "hash-b"}); });
+  ASSERT_FALSE(reused.ok());
+  EXPECT_EQ(reused.error().kind, Error::Kind::kInvalidArgument);
+  EXPECT_EQ(reused.error().violations.list()[0].field, "request_id");
+
+  // The same request_id under another method is another request.
+  auto other = db->Read([&](Connection& c) { return ReplayRequest(c, {"OtherThing", "req-1", "hash-b"}); });
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other.value());
+  auto record = db->Read([&](Connection& c) { return FindRequestRecord(c, "UpsertThing", "req-1"); });
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->request_hash, "hash-a");
+  EXPECT_EQ(record->response, "first");
+}
+
+// Store failures: UNAVAILABLE when retrying can help, INTERNAL otherwise, and
+// a record that does not decode INTERNAL too; the cause never reaches the error.
+TEST(SqliteStoreFailures, MapToUnavailableOrInternalWithoutTheCause) {
+  auto busy = RunStoreOperation("op", []() -> Result<int> { throw SqliteError(SQLITE_BUSY, "database is locked"); });
+  ASSERT_FALSE(busy.ok());
+  EXPECT_EQ(busy.error().kind, Error::Kind::kUnavailable);
+  auto broken =
+      RunStoreOperation("op", []() -> Result<int> { throw SqliteError(SQLITE_CONSTRAINT_CHECK, "CHECK failed"); });
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.error().kind, Error::Kind::kInternal);
+  EXPECT_EQ(broken.error().message.find("CHECK"), std::string::npos);
+  auto corrupt = RunStoreOperation<std::invalid_argument>(
+      "op", []() -> Result<int> { throw std::invalid_argument("bad json at byte 3"); });
+  ASSERT_FALSE(corrupt.ok());
+  EXPECT_EQ(corrupt.error().kind, Error::Kind::kInternal);
+  EXPECT_EQ(corrupt.error().message.find("byte 3"), std::string::npos);
+  EXPECT_EQ(RunStoreOperation("op", []() -> Result<int> { return 7; }).value(), 7);
 }
 
 }  // namespace

@@ -74,7 +74,7 @@ class EmployeesTest : public ::testing::Test {
   }
 
   Idempotency Once(std::string request_id) {
-    return Idempotency{std::move(request_id), "hash-" + std::to_string(++requests_),
+    return Idempotency{{"UpsertEmployee", std::move(request_id), "hash-" + std::to_string(++requests_)},
                        [](const Employee& e, UpsertResult r) { return e.employee_id + "/" + std::to_string(static_cast<int>(r)); }};
   }
 
@@ -272,14 +272,15 @@ TEST_F(EmployeesTest, ExpectedVersionDecidesBetweenCreateUpdateAndConflict) {
 }
 
 TEST_F(EmployeesTest, ARetriedRequestIdReturnsTheFirstResponseAndRefusesOtherContent) {
-  Idempotency first{"req-1", "hash-a", [](const Employee& e, UpsertResult) { return "first:" + e.employee_id; }};
+  Idempotency first{{"UpsertEmployee", "req-1", "hash-a"},
+                    [](const Employee& e, UpsertResult) { return "first:" + e.employee_id; }};
   ASSERT_TRUE(directory_->Upsert({Pns(), "", 0}, first).ok());
   auto retry = directory_->Upsert({Pns(), "", 0}, first);
   ASSERT_TRUE(retry.ok());  // not ALREADY_EXISTS: the same call again
   ASSERT_TRUE(retry.value().replayed);
   EXPECT_EQ(*retry.value().replayed, std::string("first:") + kNipMale);
 
-  Idempotency other{"req-1", "hash-b", first.encode_response};
+  Idempotency other{{"UpsertEmployee", "req-1", "hash-b"}, first.encode};
   auto reused = directory_->Upsert({Pns(kNipMale, "Other"), "", 1}, other);
   ASSERT_FALSE(reused.ok());
   ASSERT_EQ(reused.error().kind, Error::Kind::kInvalidArgument);

@@ -65,7 +65,7 @@ class RegistryStoreTest : public ::testing::Test {
     ++upserts_;
     auto r = employees_->Upsert(
         UpsertRequest{e, nik, expected_version},
-        Idempotency{"emp-" + std::to_string(upserts_), "h" + std::to_string(upserts_),
+        Idempotency{{"UpsertEmployee", "emp-" + std::to_string(upserts_), "h" + std::to_string(upserts_)},
                     [](const Employee& stored, UpsertResult) { return stored.employee_id; }});
     ASSERT_TRUE(r.ok()) << r.error().message;
   }

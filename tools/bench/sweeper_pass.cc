@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < cases; ++i) {
     std::string n = std::to_string(i);
     OpenCaseCommand open{"open-" + n, "complaint-" + n, {}, "employee-" + n, "pemilu-2024", {"B2"}, "", ""};
-    auto opened = sanctions.OpenCase(open, {}, Idempotency{"OpenCase", open.request_id, "h", [](const Case&) {
+    auto opened = sanctions.OpenCase(open, {}, sanction::Idempotency{"OpenCase", open.request_id, "h", [](const Case&) {
                                                              return std::string();
                                                            }});
     if (!opened.ok()) {
@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
     RecommendCommand rec{"rec-" + n, opened.value().case_record.case_id, 0, "BKN", "R-" + n,
                          Date{static_cast<int>(today.year()), today.month(), today.day()}, 1, 4, {9}, ""};
     auto recommended = sanctions.IssueRecommendation(
-        rec, {}, Idempotency{"IssueRecommendation", rec.request_id, "h", [](const Case&) { return std::string(); }});
+        rec, {}, sanction::Idempotency{"IssueRecommendation", rec.request_id, "h", [](const Case&) { return std::string(); }});
     if (!recommended.ok()) {
       std::cerr << "recommend failed: " << recommended.error().message << "\n";
       return 1;
