@@ -15,7 +15,7 @@
 #include "services/registry/employees.h"
 #include "services/registry/prevention_store.h"
 #include "services/registry/registry_store.h"
-#include "tests/services/registry_fixture.h"
+#include "tests/services/registry/registry_fixture.h"
 #include "tests/support/test_support.h"
 
 namespace netra::registry {

@@ -12,7 +12,7 @@
 #include "services/registry/employee_store.h"
 #include "services/registry/party_screening_store.h"
 #include "services/registry/registry_store.h"
-#include "tests/services/registry_fixture.h"
+#include "tests/services/registry/registry_fixture.h"
 #include "tests/support/test_support.h"
 
 namespace netra::registry {
