@@ -104,6 +104,11 @@ TEST_F(EmployeeHandlerTest, BadEmployeeIsRefusedWithFieldPathsAndNothingIsStored
   for (const char* path : {"employee.nip", "employee.name", "employee.work_region_code"}) {
     EXPECT_NE(std::find(paths.begin(), paths.end(), path), paths.end()) << path << " in " << ::testing::PrintToString(paths);
   }
+  // Text that is not UTF-8 is refused on its path before the domain sees it.
+  auto not_utf8 = Upsert(Pns(12, "Siti \xff"), "not-utf8");
+  EXPECT_EQ(not_utf8.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldPaths(not_utf8), std::vector<std::string>{"employee.name"});
+
   auto missing_id = Upsert(Pns(12), "");
   EXPECT_EQ(missing_id.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(FieldPaths(missing_id), std::vector<std::string>{"request_id"});

@@ -246,6 +246,12 @@ TEST_F(SanctionHandlerTest, OpenCaseIsIdempotentAndRefusesBadOrUnknownInput) {
   ASSERT_EQ(invalid.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(FieldPaths(invalid), (std::vector<std::string>{"complaint_id", "violation_codes[1]"}));
 
+  v1::OpenCaseRequest not_utf8 = OpenRequest("c-2");
+  not_utf8.set_review_summary("Ikut kampanye \xc3\x28");
+  auto text = stub_->OpenCase(CallContext().get(), not_utf8, &response);
+  EXPECT_EQ(text.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldPaths(text), std::vector<std::string>{"review_summary"});
+
   // An employee the registry does not know is the client's mistake, on its field.
   v1::OpenCaseRequest stranger = OpenRequest("c-3");
   stranger.set_employee_id("198001012005011002");
