@@ -1,7 +1,7 @@
-// Test fixtures shared by the complaint domain tests: a valid submission, an
-// election with its deadline rules, the shipped catalog's codes and an
-// in-memory registry (the domain's RegistryPort; the real one is a gRPC
-// client, exercised by the integration tests).
+// Test fixtures shared by the complaint tests: a valid submission (as the API
+// request and as the domain's command), an election with its deadline rules,
+// the shipped catalog's codes and an in-memory registry (the domain's
+// Directory; the real one is a gRPC client, exercised by the integration tests).
 #pragma once
 
 #include <google/protobuf/util/time_util.h>
@@ -12,7 +12,8 @@
 #include <vector>
 
 #include "common/rpc.h"
-#include "services/complaint/complaints.h"
+#include "services/complaint/complaint_proto.h"
+#include "services/complaint/intake.h"
 #include "tests/support/test_support.h"
 
 namespace netra::complaint::testing {
@@ -22,7 +23,8 @@ using google::protobuf::util::TimeUtil;
 
 inline const ViolationCodes& Codes() {
   static const ViolationCodes codes = [] {
-    auto parsed = ViolationCodes::FromCatalogJson(netra::testing::ReadFile(std::string(NETRA_SOURCE_DIR) + "/data/violation_catalog.json"));
+    auto parsed = ViolationCodes::FromCatalogJson(
+        netra::testing::ReadFile(std::string(NETRA_SOURCE_DIR) + "/data/violation_catalog.json"));
     EXPECT_TRUE(parsed.ok());
     return parsed.value();
   }();
@@ -57,61 +59,57 @@ inline v1::SubmitComplaintRequest ValidRequest(absl::Time now = kNow) {
   return r;
 }
 
-inline v1::Election Pemilu() {
-  v1::Election e;
-  e.set_election_id("pemilu-2024");
-  e.mutable_voting_date()->set_year(2024), e.mutable_voting_date()->set_month(2), e.mutable_voting_date()->set_day(14);
-  auto* q = e.mutable_quiet_period_start_date();
-  q->set_year(2024), q->set_month(2), q->set_day(11);
-  auto* rules = e.mutable_rules();
-  auto rule = [](v1::DeadlineRule* r, int days, v1::DayCounting counting) {
-    r->set_days(days);
-    r->set_counting(counting);
-  };
-  rule(rules->mutable_report_window(), 7, v1::DAY_COUNTING_WORKING_DAYS);
-  rules->set_quiet_period_report_window_hours(24);
-  rule(rules->mutable_finding_window(), 7, v1::DAY_COUNTING_CALENDAR_DAYS);
-  rule(rules->mutable_completion(), 2, v1::DAY_COUNTING_CALENDAR_DAYS);
-  rule(rules->mutable_initial_review(), 2, v1::DAY_COUNTING_CALENDAR_DAYS);
-  rule(rules->mutable_handling(), 7, v1::DAY_COUNTING_CALENDAR_DAYS);
-  rule(rules->mutable_handling_extended(), 14, v1::DAY_COUNTING_WORKING_DAYS);
-  auto* holiday = e.add_holidays();
-  holiday->mutable_date()->set_year(2024), holiday->mutable_date()->set_month(2), holiday->mutable_date()->set_day(8);
+// The same submission as the domain's command.
+inline SubmitCommand ValidCommand(absl::Time now = kNow) { return ToCommand(ValidRequest(now)); }
+
+// Pemilu 2024: voting 14 Feb, quiet period from 11 Feb, a holiday on 8 Feb.
+inline ElectionTerms Pemilu() {
+  ElectionTerms e;
+  e.election_id = "pemilu-2024";
+  e.voting_day = absl::CivilDay(2024, 2, 14);
+  e.quiet_period_start = absl::CivilDay(2024, 2, 11);
+  e.report_window = {7, DayCounting::kWorkingDays};
+  e.quiet_period_report_window_hours = 24;
+  e.finding_window = {7, DayCounting::kCalendarDays};
+  e.completion = {2, DayCounting::kCalendarDays};
+  e.initial_review = {2, DayCounting::kCalendarDays};
+  e.handling = {7, DayCounting::kCalendarDays};
+  e.handling_extended = {14, DayCounting::kWorkingDays};
+  e.holidays.push_back({absl::CivilDay(2024, 2, 8), ""});
   return e;
 }
 
-class FakeRegistry : public RegistryPort {
+class FakeRegistry : public Directory {
  public:
-  std::map<std::string, v1::Employee> employees;
+  std::map<std::string, EmployeeRef> employees;
   bool down = false;
-  Result<v1::Employee> FindEmployee(std::string_view id) override {
+  Result<EmployeeRef> FindEmployee(std::string_view id) override {
     if (down) return Error::Unavailable("down");
     auto it = employees.find(std::string(id));
     if (it == employees.end()) return Error::NotFound("employee", std::string(id));
     return it->second;
   }
-  Result<std::vector<v1::Employee>> SearchEmployees(std::string_view name, std::string_view, int) override {
+  Result<std::vector<EmployeeRef>> SearchEmployees(std::string_view name, std::string_view, int) override {
     if (down) return Error::Unavailable("down");
-    std::vector<v1::Employee> out;
+    std::vector<EmployeeRef> out;
     for (const auto& [id, e] : employees) {
-      if (FoldName(e.name()).find(FoldName(name)) != std::string::npos) out.push_back(e);
+      if (FoldName(e.name).find(FoldName(name)) != std::string::npos) out.push_back(e);
     }
     return out;
   }
-  Result<v1::Election> FindElection(std::string_view id) override {
+  Result<ElectionTerms> FindElection(std::string_view id) override {
     if (down) return Error::Unavailable("down");
     if (id != "pemilu-2024") return Error::NotFound("election", std::string(id));
     return Pemilu();
   }
   void Add(const std::string& id, const std::string& name, const std::string& agency, const std::string& region) {
-    v1::Employee e;
-    e.set_employee_id(id);
-    e.set_name(name);
-    e.set_agency_name(agency);
-    e.set_work_region_code(region);
+    EmployeeRef e;
+    e.employee_id = id;
+    e.name = name;
+    e.agency_name = agency;
+    e.work_region_code = region;
     employees[id] = e;
   }
 };
-
 
 }  // namespace netra::complaint::testing
