@@ -165,7 +165,7 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
   return db_.Write([&](Connection& c) -> Result<Submission> {
     if (auto earlier = FindRequestIn(c, kMethod, request_id)) {
       if (earlier->request_hash != request_hash) return ReusedRequestId();
-      return Submission{std::move(earlier->answer), true};
+      return Submission{std::move(earlier->answer), true, ""};
     }
     const NewReport& report = in.report;
     Complaint record = report.complaint;
@@ -270,7 +270,8 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
     record.history_head_sequence = first.sequence;
     record.cluster = {cluster_id, primary_id, static_cast<int32_t>(member_count), primary_id == id};
     out.answer.complaint = std::move(record);
-    RecordRequest(c, kMethod, request_id, request_hash, EncodeAnswer(out.answer));
+    out.encoded_answer = EncodeAnswer(out.answer);
+    RecordRequest(c, kMethod, request_id, request_hash, out.encoded_answer);
     return out;
   });
 }

@@ -151,6 +151,7 @@ struct NewComplaint {
 struct Submission {
   RecordedAnswer answer;  // as stored (replayed: the first one)
   bool replayed = false;  // an earlier submission under this request_id
+  std::string encoded_answer;  // EncodeAnswer(answer), as recorded (not set on a replay)
 };
 
 // One workflow change (Effects) of one complaint, applied atomically with its

@@ -175,8 +175,7 @@ Result<SubmitResult> Complaints::Submit(const SubmitCommand& command, const std:
   Submission& s = stored.value();
   SubmitResult out{std::move(s.answer.complaint), s.answer.joined_existing_cluster};
   if (s.replayed) return out;
-  ports_.request_cache.Set(request_key, request_hash + EncodeAnswer({out.complaint, out.joined_existing_cluster}),
-                           kRequestCacheTtl);
+  ports_.request_cache.Set(request_key, request_hash + s.encoded_answer, kRequestCacheTtl);
   ports_.metrics.Received(province, category, !out.joined_existing_cluster);
   return out;
 }

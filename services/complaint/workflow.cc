@@ -30,7 +30,7 @@ std::string WorkflowMarkdown() {
   std::string out =
       "# Complaint workflow\n"
       "\n"
-      "Generated from `services/complaint/workflow.cc` (`WorkflowTable`); a unit test\n"
+      "Generated from `services/complaint/workflow.h` (`kWorkflowRows`); a unit test\n"
       "(`ComplaintWorkflowTest.DocumentMatchesTheTable`) fails when this file and the table differ.\n"
       "Every action not listed for a state is refused with FAILED_PRECONDITION naming the allowed ones.\n"
       "Actions are taken on a cluster's primary complaint and apply to the whole cluster; on another\n"

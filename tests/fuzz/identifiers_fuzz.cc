@@ -10,7 +10,7 @@
 
 #include "absl/time/civil_time.h"
 #include "common/identifiers.h"
-#include "services/complaint/complaints.h"
+#include "services/complaint/intake.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

@@ -34,7 +34,7 @@ TEST(ComplaintWorkflowTest, DocumentMatchesTheTable) {
   const std::string expected = WorkflowMarkdown();
   if (ReadFile(path) != expected) {
     std::ofstream(path + ".expected") << expected;
-    FAIL() << path << " differs from WorkflowTable(); the rendered table is in " << path << ".expected";
+    FAIL() << path << " differs from kWorkflowRows; the rendered table is in " << path << ".expected";
   }
 }
 
