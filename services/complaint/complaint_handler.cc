@@ -3,12 +3,11 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/time/clock.h"
-#include "common/client.h"
-#include "common/peer_status.h"
+#include "common/log.h"
 #include "common/rpc.h"
 #include "common/sqlite.h"
 #include "netra/v1/errors.pb.h"
-#include "netra/v1/sanction.grpc.pb.h"
+#include "services/complaint/complaint_proto.h"
 
 namespace netra::complaint {
 namespace {
@@ -63,6 +62,17 @@ grpc::Status RateLimitedStatus(const RateLimited& limited) {
   return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, message, status.SerializeAsString());
 }
 
+// The complaint as the caller may see it.
+void Answer(Complaint complaint, bool reveal_hidden_identity, v1::Complaint* out) {
+  RedactReporter(complaint, reveal_hidden_identity);
+  ToProto(complaint, out);
+}
+
+void Answer(SubmitResult result, bool reveal_hidden_identity, v1::SubmitComplaintResponse* out) {
+  Answer(std::move(result.complaint), reveal_hidden_identity, out->mutable_complaint());
+  out->set_joined_existing_cluster(result.joined_existing_cluster);
+}
+
 }  // namespace
 
 grpc::Status ComplaintHandler::SubmitComplaint(grpc::ServerContext* context, const v1::SubmitComplaintRequest* request,
@@ -85,8 +95,7 @@ grpc::Status ComplaintHandler::SubmitComplaint(grpc::ServerContext* context, con
       // A retry gets its first answer before the limits count it.
       if (auto earlier = complaints_.EarlierSubmission(request->request_id(), request_hash)) {
         if (!earlier->ok()) return ToStatus(earlier->error());
-        *response = std::move(earlier->value());
-        RedactReporter(*response->mutable_complaint(), MaySeeHiddenIdentity(scope.caller()));
+        Answer(std::move(earlier->value()), MaySeeHiddenIdentity(scope.caller()), response);
         return grpc::Status::OK;
       }
       if (auto limited = complaints_.CheckIntakeLimits(request->reporter().contact().substr(0, 256),
@@ -94,11 +103,10 @@ grpc::Status ComplaintHandler::SubmitComplaint(grpc::ServerContext* context, con
         return RateLimitedStatus(*limited);
       }
     }
-    auto result =
-        complaints_.Submit(*request, request_hash, ActorOf(scope.caller(), Actor::Kind::kPerson), absl::Now());
+    auto result = complaints_.Submit(ToCommand(*request), request_hash, ActorOf(scope.caller(), Actor::Kind::kPerson),
+                                     absl::Now());
     if (!result.ok()) return ToStatus(result.error());
-    *response = std::move(result.value());
-    RedactReporter(*response->mutable_complaint(), MaySeeHiddenIdentity(scope.caller()));
+    Answer(std::move(result.value()), MaySeeHiddenIdentity(scope.caller()), response);
     return grpc::Status::OK;
   });
 }
@@ -143,8 +151,7 @@ grpc::Status ComplaintHandler::GetComplaint(grpc::ServerContext* context, const 
   return Guard([&] {
     auto result = complaints_.Get(request->complaint_id());
     if (!result.ok()) return ToStatus(result.error());
-    *response->mutable_complaint() = std::move(result.value());
-    RedactReporter(*response->mutable_complaint(), MaySeeHiddenIdentity(scope.caller()));
+    Answer(std::move(result.value()), MaySeeHiddenIdentity(scope.caller()), response->mutable_complaint());
     return grpc::Status::OK;
   });
 }
@@ -158,13 +165,7 @@ grpc::Status ComplaintHandler::GetComplaintStatus(grpc::ServerContext* context,
     if (auto limited = complaints_.CheckStatusLimit(PeerAddress(context->peer()))) return RateLimitedStatus(*limited);
     auto view = complaints_.GetPublicView(request->tracking_code());
     if (!view.ok()) return ToStatus(view.error());
-    const PublicStatus& status = view.value().status;
-    response->set_tracking_code(status.tracking_code);
-    response->set_status(status.status);
-    *response->mutable_received_time() = TimeUtil::MicrosecondsToTimestamp(status.received_micros);
-    *response->mutable_last_update_time() = TimeUtil::MicrosecondsToTimestamp(status.updated_micros);
-    if (view.value().completion) *response->mutable_completion_deadline() = *view.value().completion;
-    for (auto m : view.value().missing) response->add_missing_requirements(m);
+    ToProto(view.value(), response);
     return grpc::Status::OK;
   });
 }
@@ -174,11 +175,11 @@ grpc::Status ComplaintHandler::ListComplaints(grpc::ServerContext* context, cons
   CallScope scope(*context, "ListComplaints");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return Guard([&] {
-    auto result = complaints_.List(*request);
+    auto result = complaints_.List(ToQuery(*request));
     if (!result.ok()) return ToStatus(result.error());
-    *response = std::move(result.value());
     const bool reveal = MaySeeHiddenIdentity(scope.caller());
-    for (auto& c : *response->mutable_complaints()) RedactReporter(c, reveal);
+    for (Complaint& c : result.value().complaints) RedactReporter(c, reveal);
+    ToProto(result.value(), response);
     return grpc::Status::OK;
   });
 }
@@ -189,11 +190,10 @@ grpc::Status ComplaintHandler::TransitionComplaint(grpc::ServerContext* context,
   CallScope scope(*context, "TransitionComplaint");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return Guard([&] {
-    auto result = complaints_.Transition(*request, RequestHashOf(*request), ActorOf(scope.caller(), Actor::Kind::kPerson),
-                                         absl::Now());
+    auto result = complaints_.Transition(ToCommand(*request), RequestHashOf(*request),
+                                         ActorOf(scope.caller(), Actor::Kind::kPerson), absl::Now());
     if (!result.ok()) return ToStatus(result.error());
-    *response->mutable_complaint() = std::move(result.value());
-    RedactReporter(*response->mutable_complaint(), MaySeeHiddenIdentity(scope.caller()));
+    Answer(std::move(result.value()), MaySeeHiddenIdentity(scope.caller()), response->mutable_complaint());
     return grpc::Status::OK;
   });
 }
@@ -204,9 +204,9 @@ grpc::Status ComplaintHandler::GetComplaintHistory(grpc::ServerContext* context,
   CallScope scope(*context, "GetComplaintHistory");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return Guard([&] {
-    auto result = complaints_.History(*request);
+    auto result = complaints_.History(ToQuery(*request));
     if (!result.ok()) return ToStatus(result.error());
-    *response = std::move(result.value());
+    ToProto(result.value(), response);
     return grpc::Status::OK;
   });
 }
@@ -230,12 +230,11 @@ grpc::Status ComplaintHandler::RecordOutcome(grpc::ServerContext* context, const
   CallScope scope(*context, "RecordOutcome");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return Guard([&] {
-    auto result = complaints_.RecordOutcome(*request, RequestHashOf(*request),
+    auto result = complaints_.RecordOutcome(ToCommand(*request), RequestHashOf(*request),
                                             ActorOf(scope.caller(), Actor::Kind::kService), absl::Now());
     if (!result.ok()) return ToStatus(result.error());
-    *response->mutable_complaint() = std::move(result.value());
     // The sanction service is the reported side's channel: never the hidden reporter.
-    RedactReporter(*response->mutable_complaint(), false);
+    Answer(std::move(result.value()), false, response->mutable_complaint());
     return grpc::Status::OK;
   });
 }
@@ -246,82 +245,11 @@ grpc::Status ComplaintHandler::GetComplaintStats(grpc::ServerContext* context,
   CallScope scope(*context, "GetComplaintStats");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return Guard([&] {
-    auto result = complaints_.Stats(*request, absl::Now());
+    auto result = complaints_.Stats(ToQuery(*request), absl::Now());
     if (!result.ok()) return ToStatus(result.error());
-    *response = std::move(result.value());
+    ToProto(result.value(), response);
     return grpc::Status::OK;
   });
-}
-
-// ---------------------------------------------------------------------------
-
-Result<v1::Employee> RegistryAdapter::FindEmployee(std::string_view employee_id) {
-  return client_.FindEmployee(employee_id);
-}
-
-Result<v1::Election> RegistryAdapter::FindElection(std::string_view election_id) {
-  return client_.FindElection(election_id);
-}
-
-Result<std::vector<v1::Employee>> RegistryAdapter::SearchEmployees(std::string_view name, std::string_view region_code,
-                                                                   int limit) {
-  v1::SearchEmployeesRequest request;
-  request.set_name_query(std::string(name));
-  request.set_region_code(std::string(region_code));
-  request.set_page_size(limit);
-  v1::SearchEmployeesResponse response;
-  auto context = MakeClientContext(std::chrono::milliseconds(2000));
-  grpc::Status status = client_.stub().SearchEmployees(context.get(), request, &response);
-  if (!status.ok()) return FromPeerStatus(status, {"registry", "employee search", name, "subject.name"});
-  return std::vector<v1::Employee>(response.employees().begin(), response.employees().end());
-}
-
-OutboxDispatcher::Handler ForwardingDelivery(Complaints& complaints, std::shared_ptr<grpc::Channel> sanction) {
-  auto stub = std::shared_ptr<v1::SanctionService::Stub>(v1::SanctionService::NewStub(std::move(sanction)));
-  return [&complaints, stub](const OutboxMessage& message) {
-    v1::OpenCaseRequest request;
-    if (!request.ParseFromString(message.payload)) return OutboxDispatcher::Delivery::Refused("unreadable payload");
-    v1::OpenCaseResponse response;
-    auto context = MakeClientContext(std::chrono::milliseconds(5000), request.request_id());
-    context->AddMetadata("x-netra-actor", "svc:netra-complaint");
-    grpc::Status status = stub->OpenCase(context.get(), request, &response);
-    if (!status.ok()) return DeliveryOf(status, "OpenCase");  // an outage is retried, a refusal parked
-    auto marked = complaints.MarkForwarded(request.complaint_id(), response.case_record().case_id(), absl::Now());
-    if (!marked.ok()) return OutboxDispatcher::Delivery::Failed("recording the case: " + marked.error().message);
-    return OutboxDispatcher::Delivery::Ok();
-  };
-}
-
-ViolationCatalogSource::Fetch SanctionCatalogFetch(RedisClient& redis, std::shared_ptr<grpc::Channel> sanction) {
-  auto stub = std::shared_ptr<v1::SanctionService::Stub>(v1::SanctionService::NewStub(std::move(sanction)));
-  return [&redis, stub]() -> std::optional<ViolationCodes> {
-    if (auto json = redis.Get(kViolationCatalogKey)) {
-      auto codes = ViolationCodes::FromCatalogJson(*json);
-      if (codes.ok()) return std::move(codes.value());
-      log::Warn("unreadable violation catalog in redis; asking the sanction service",
-                {{"error", codes.error().message}});
-    }
-    std::map<std::string, std::string, std::less<>> categories;
-    v1::ListViolationTypesRequest request;
-    request.set_page_size(1000);
-    std::string version;
-    for (int page = 0; page < 100; ++page) {
-      v1::ListViolationTypesResponse response;
-      auto context = MakeClientContext(std::chrono::milliseconds(1000));
-      if (!stub->ListViolationTypes(context.get(), request, &response).ok()) return std::nullopt;
-      if (page > 0 && response.catalog_version() != version) return std::nullopt;  // replaced while paging
-      version = response.catalog_version();
-      for (const auto& type : response.violation_types()) {
-        categories[type.code()] = type.category() == v1::VIOLATION_CATEGORY_ETHICS       ? "ethics"
-                                  : type.category() == v1::VIOLATION_CATEGORY_DISCIPLINE ? "discipline"
-                                                                                          : "unknown";
-      }
-      if (response.next_page_token().empty()) break;
-      request.set_page_token(response.next_page_token());
-    }
-    if (categories.empty()) return std::nullopt;
-    return ViolationCodes(std::move(categories));
-  };
 }
 
 }  // namespace netra::complaint

@@ -1,13 +1,12 @@
-// gRPC face of the complaint service: translates netra.v1 messages to the
-// domain and back, and the two gRPC adapters the domain is given (the
-// registry, the forwarding delivery to the sanction service).
+// gRPC face of the complaint service: each RPC maps its netra.v1 request to
+// a command or query (complaint_proto.h), calls Complaints and maps the answer
+// back, or the error to its status. The peers are in peers.h.
 #pragma once
 
 #include <memory>
 
-#include "common/outbox.h"
+#include "common/nik.h"
 #include "common/request_stream.h"
-#include "common/registry_client.h"
 #include "netra/v1/complaint.grpc.pb.h"
 #include "services/complaint/complaints.h"
 #include "services/complaint/evidence.h"
@@ -50,25 +49,5 @@ class ComplaintHandler final : public netra::v1::ComplaintService::Service {
   EvidenceStore& evidence_;
   const NikHasher& nik_hasher_;
 };
-
-// The registry as the domain sees it.
-class RegistryAdapter final : public RegistryPort {
- public:
-  explicit RegistryAdapter(RegistryClient& client) : client_(client) {}
-  Result<netra::v1::Employee> FindEmployee(std::string_view employee_id) override;
-  Result<std::vector<netra::v1::Employee>> SearchEmployees(std::string_view name, std::string_view region_code,
-                                                           int limit) override;
-  Result<netra::v1::Election> FindElection(std::string_view election_id) override;
-
- private:
-  RegistryClient& client_;
-};
-
-// The violation catalog the sanction service publishes: its copy in Redis,
-// else SanctionService.ListViolationTypes; nullopt when neither answers.
-ViolationCatalogSource::Fetch SanctionCatalogFetch(RedisClient& redis, std::shared_ptr<grpc::Channel> sanction);
-
-// Delivers a queued forwarding: SanctionService.OpenCase, then records the case id.
-OutboxDispatcher::Handler ForwardingDelivery(Complaints& complaints, std::shared_ptr<grpc::Channel> sanction);
 
 }  // namespace netra::complaint

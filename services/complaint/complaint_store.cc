@@ -1,45 +1,39 @@
 #include "services/complaint/complaint_store.h"
 
-#include <google/protobuf/util/time_util.h>
-
-#include "services/complaint/workflow.h"
+#include "services/complaint/clustering.h"
 
 namespace netra::complaint {
 namespace {
 
-namespace v1 = netra::v1;
-using google::protobuf::util::TimeUtil;
-
 constexpr const char* kRowColumns =
     "id, tracking_code, status, received_at, updated_at, version, status_since, registered_at, subject_key, "
-    "province, category, cluster_id, is_primary, history_sequence, history_hash, record, "
+    "province, category, cluster_id, is_primary, history_sequence, history_hash, body, "
     "(SELECT primary_id FROM clusters WHERE id = complaints.cluster_id), "
     "(SELECT member_count FROM clusters WHERE id = complaints.cluster_id)";
 
-// The record with the columns laid over it (the columns are what changes atomically).
+// The body with the columns laid over it (the columns are what changes atomically).
 ComplaintRow ReadRow(Statement& s) {
   ComplaintRow row;
-  row.record.ParseFromString(s.ColumnBlob(15));
-  auto& r = row.record;
-  r.set_complaint_id(s.ColumnText(0));
-  r.set_tracking_code(s.ColumnText(1));
-  r.set_status(static_cast<Status>(s.ColumnInt64(2)));
-  *r.mutable_received_time() = TimeUtil::MicrosecondsToTimestamp(s.ColumnInt64(3));
-  *r.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(s.ColumnInt64(4));
-  r.set_version(s.ColumnInt64(5));
+  row.complaint = DecodeComplaint(s.ColumnText(15));
+  Complaint& r = row.complaint;
+  r.complaint_id = s.ColumnText(0);
+  r.tracking_code = s.ColumnText(1);
+  r.status = static_cast<Status>(s.ColumnInt64(2));
+  r.received_time = absl::FromUnixMicros(s.ColumnInt64(3));
+  r.update_time = absl::FromUnixMicros(s.ColumnInt64(4));
+  r.version = s.ColumnInt64(5);
   row.status_since_us = s.ColumnInt64(6);
   row.registered_us = s.ColumnInt64(7);
   row.subject_key = s.ColumnText(8);
   row.province = s.ColumnText(9);
   row.category = s.ColumnText(10);
-  auto* cluster = r.mutable_cluster();
-  cluster->set_cluster_id(s.ColumnText(11));
-  cluster->set_is_primary(s.ColumnInt64(12) != 0);
-  cluster->set_primary_complaint_id(s.ColumnIsNull(16) ? r.complaint_id() : s.ColumnText(16));
-  cluster->set_member_count(s.ColumnIsNull(17) ? 1 : static_cast<int32_t>(s.ColumnInt64(17)));
+  r.cluster.cluster_id = s.ColumnText(11);
+  r.cluster.is_primary = s.ColumnInt64(12) != 0;
+  r.cluster.primary_complaint_id = s.ColumnIsNull(16) ? r.complaint_id : s.ColumnText(16);
+  r.cluster.member_count = s.ColumnIsNull(17) ? 1 : static_cast<int32_t>(s.ColumnInt64(17));
   row.head.sequence = s.ColumnInt64(13);
   row.head.hash = s.ColumnBlob(14);
-  r.set_history_head_sequence(row.head.sequence);
+  r.history_head_sequence = row.head.sequence;
   return row;
 }
 
@@ -51,40 +45,21 @@ std::optional<ComplaintRow> FindIn(Connection& c, const std::string& id) {
 }
 
 std::optional<RecordedRequest> FindRequestIn(Connection& c, std::string_view method, std::string_view request_id) {
-  auto s = c.Prepare("SELECT request_hash, response FROM request_ids WHERE method = ?1 AND request_id = ?2");
-  s.Bind(1, method).Bind(2, request_id);
-  if (!s.Step()) return std::nullopt;
-  return RecordedRequest{s.ColumnBlob(0), s.ColumnBlob(1)};
+  auto recorded = FindRequestRecord(c, method, request_id);
+  if (!recorded) return std::nullopt;
+  return RecordedRequest{recorded->request_hash, DecodeAnswer(recorded->response)};
 }
 
-void RecordRequestIn(Connection& c, std::string_view method, std::string_view request_id, std::string_view hash,
-                     std::string_view response, int64_t now_us) {
-  c.Prepare(
-       "INSERT INTO request_ids (request_id, method, request_hash, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
-      .Bind(1, request_id)
-      .Bind(2, method)
-      .BindBlob(3, hash)
-      .BindBlob(4, response)
-      .Bind(5, now_us)
-      .Run();
+// The body as stored: the column-backed cluster is left out so that the body
+// never disagrees silently with it.
+std::string Body(Complaint complaint) {
+  complaint.cluster = ClusterInfo{};
+  return EncodeComplaint(complaint);
 }
 
-Error ReusedRequestId() {
-  Violations v;
-  v.Add("request_id", ViolationReason::kInconsistent, "was used before with different request content");
-  return Error::Invalid(std::move(v));
-}
-
-// The record as stored in the blob: the column-backed fields are cleared so
-// that the blob never disagrees silently with them.
-std::string RecordBlob(v1::Complaint record) {
-  record.clear_cluster();
-  return record.SerializeAsString();
-}
-
-std::string CodesColumn(const v1::Complaint& record) {
+std::string CodesColumn(const Complaint& complaint) {
   std::string out = ",";
-  for (const auto& code : record.act().violation_codes()) out += code + ",";
+  for (const auto& code : complaint.act.violation_codes) out += code + ",";
   return out;
 }
 
@@ -136,21 +111,23 @@ void AppendHistory(Connection& c, const std::string& id, const HistoryHead& head
 }
 
 void RecordStageLeft(Connection& c, const ComplaintRow& row, int64_t now_us, std::vector<StageLeft>* out) {
-  const auto& r = row.record;
+  const Complaint& r = row.complaint;
   c.Prepare(
        "INSERT INTO stage_times (complaint_id, region_code, election_id, stage, entered_at, left_at) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-      .Bind(1, r.complaint_id())
-      .Bind(2, r.act().region_code())
-      .Bind(3, r.act().election_id())
-      .Bind(4, static_cast<int64_t>(r.status()))
+      .Bind(1, r.complaint_id)
+      .Bind(2, r.act.region_code)
+      .Bind(3, r.act.election_id)
+      .Bind(4, static_cast<int64_t>(r.status))
       .Bind(5, row.status_since_us)
       .Bind(6, now_us)
       .Run();
-  out->push_back({r.status(), row.province, static_cast<double>(now_us - row.status_since_us) / 1e6});
+  out->push_back({r.status, row.province, static_cast<double>(now_us - row.status_since_us) / 1e6});
 }
 
 }  // namespace
+
+ComplaintStore::ComplaintStore(Database& db) : db_(db) { UpgradeReleaseRecords(db_); }
 
 std::optional<PublicStatus> ComplaintStore::FindPublicStatus(const std::string& tracking_code) {
   return db_.Read([&](Connection& c) -> std::optional<PublicStatus> {
@@ -162,12 +139,12 @@ std::optional<PublicStatus> ComplaintStore::FindPublicStatus(const std::string& 
   });
 }
 
-std::optional<v1::Complaint> ComplaintStore::FindByTrackingCode(const std::string& tracking_code) {
-  return db_.Read([&](Connection& c) -> std::optional<v1::Complaint> {
+std::optional<Complaint> ComplaintStore::FindByTrackingCode(const std::string& tracking_code) {
+  return db_.Read([&](Connection& c) -> std::optional<Complaint> {
     auto s = c.Prepare(std::string("SELECT ") + kRowColumns + " FROM complaints WHERE tracking_code = ?1");
     s.Bind(1, tracking_code);
     if (!s.Step()) return std::nullopt;
-    return ReadRow(s).record;
+    return ReadRow(s).complaint;
   });
 }
 
@@ -176,45 +153,45 @@ std::optional<RecordedRequest> ComplaintStore::FindRequest(std::string_view meth
 }
 
 Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_id, const std::string& request_hash,
-                                                    NewComplaint in, int64_t cluster_since_us, const Actor& actor,
+                                                    NewComplaint in, int64_t window_start_us, const Actor& actor,
                                                     int64_t now_us) {
   constexpr std::string_view kMethod = "SubmitComplaint";
   return db_.Write([&](Connection& c) -> Result<Submission> {
     if (auto earlier = FindRequestIn(c, kMethod, request_id)) {
       if (earlier->request_hash != request_hash) return ReusedRequestId();
-      Submission replay;
-      v1::SubmitComplaintResponse response;
-      response.ParseFromString(earlier->response);
-      replay.complaint = response.complaint();
-      replay.joined_existing_cluster = response.joined_existing_cluster();
-      replay.replayed = true;
-      replay.response = earlier->response;
-      return replay;
+      return Submission{std::move(earlier->answer), true, ""};
     }
-    v1::Complaint& record = in.record;
-    const std::string& id = record.complaint_id();
+    const NewReport& report = in.report;
+    Complaint record = report.complaint;
+    const std::string& id = record.complaint_id;
 
-    // The cluster: the latest open cluster sharing the subject and a violation
-    // code within the window, with its primary and that primary's status (a
-    // member shows the cluster's status).
+    // The cluster: among the clusters sharing the subject and a violation code
+    // whose latest report is within the window, the one ChooseCluster picks
+    // (a member shows the cluster's status).
     std::string cluster_id, primary_id = id;
     int64_t member_count = 1;
-    if (!in.subject_key.empty() && !in.violation_codes.empty()) {
+    if (Clusterable(report.subject_key, report.violation_codes)) {
       std::string sql =
-          "SELECT k.cluster_id, c.primary_id, c.member_count, p.status FROM cluster_keys k "
+          "SELECT DISTINCT k.cluster_id, c.primary_id, c.member_count, p.status, c.last_member_at FROM cluster_keys k "
           "JOIN clusters c ON c.id = k.cluster_id JOIN complaints p ON p.id = c.primary_id "
-          "WHERE k.subject_key = ?1 AND c.last_member_at >= ?2 AND p.status NOT IN (7, 8, 9, 10) "
-          "AND k.violation_code IN (";
-      for (size_t i = 0; i < in.violation_codes.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(i + 3);
-      sql += ") ORDER BY c.last_member_at DESC LIMIT 1";
+          "WHERE k.subject_key = ?1 AND c.last_member_at >= ?2 AND k.violation_code IN (";
+      for (size_t i = 0; i < report.violation_codes.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(i + 3);
+      sql += ")";
       auto find = c.Prepare(sql);
-      find.Bind(1, in.subject_key).Bind(2, cluster_since_us);
-      for (size_t i = 0; i < in.violation_codes.size(); ++i) find.Bind(static_cast<int>(i + 3), in.violation_codes[i]);
-      if (find.Step()) {
-        cluster_id = find.ColumnText(0);
-        primary_id = find.ColumnText(1);
-        member_count = find.ColumnInt64(2) + 1;
-        record.set_status(static_cast<Status>(find.ColumnInt64(3)));
+      find.Bind(1, report.subject_key).Bind(2, window_start_us);
+      for (size_t i = 0; i < report.violation_codes.size(); ++i) {
+        find.Bind(static_cast<int>(i + 3), report.violation_codes[i]);
+      }
+      std::vector<ClusterCandidate> candidates;
+      while (find.Step()) {
+        candidates.push_back({find.ColumnText(0), find.ColumnText(1), find.ColumnInt64(2),
+                              static_cast<Status>(find.ColumnInt64(3)), find.ColumnInt64(4)});
+      }
+      if (auto chosen = ChooseCluster(candidates, window_start_us)) {
+        cluster_id = chosen->cluster_id;
+        primary_id = chosen->primary_id;
+        member_count = chosen->member_count + 1;
+        record.status = chosen->primary_status;
       }
     }
     Submission out;
@@ -225,52 +202,54 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
           .Bind(2, now_us)
           .Run();
     } else {
-      out.joined_existing_cluster = true;
+      out.answer.joined_existing_cluster = true;
       c.Prepare("UPDATE clusters SET member_count = member_count + 1, last_member_at = ?2 WHERE id = ?1")
           .Bind(1, cluster_id)
           .Bind(2, now_us)
           .Run();
     }
-    if (!in.subject_key.empty()) {
+    if (!report.subject_key.empty()) {
       auto key = c.Prepare(
           "INSERT OR IGNORE INTO cluster_keys (subject_key, violation_code, cluster_id) VALUES (?1, ?2, ?3)");
-      for (const auto& code : in.violation_codes) key.Bind(1, in.subject_key).Bind(2, code).Bind(3, cluster_id).Run();
+      for (const auto& code : report.violation_codes) {
+        key.Bind(1, report.subject_key).Bind(2, code).Bind(3, cluster_id).Run();
+      }
     }
 
     // The first history entry goes in before the row so that the row is
     // written once, with its head. Joining a cluster adds nothing to the
     // primary's chain: this entry names the cluster.
-    nlohmann::json payload = {{"status", StatusLabel(record.status())},
+    nlohmann::json payload = {{"status", StatusLabel(record.status)},
                               {"cluster_id", cluster_id},
-                              {"late", record.late()},
-                              {"subject_resolution", v1::SubjectResolutionStatus_Name(record.subject_resolution().status())},
-                              {"violation_codes", record.act().violation_codes()}};
+                              {"late", record.late},
+                              {"subject_resolution", std::string(Name(record.subject_resolution.status))},
+                              {"violation_codes", record.act.violation_codes}};
     nlohmann::json missing = nlohmann::json::array();
-    for (int m : record.missing_requirements()) missing.push_back(v1::ComplaintRequirement_Name(m));
+    for (Requirement m : record.missing_requirements) missing.push_back(std::string(Name(m)));
     payload["missing_requirements"] = missing;
     const HistoryEntry first = HistoryLog::Append(c, id, HistoryHead{}, "complaint.submitted", actor, now_us, payload);
 
     auto insert = c.Prepare(
         "INSERT INTO complaints (id, tracking_code, status, received_at, updated_at, version, status_since, "
         "region_code, province, election_id, violation_codes, category, subject_key, needs_subject_review, "
-        "cluster_id, is_primary, reporter_nik_hash, history_sequence, history_hash, record, subject_retry_at) "
+        "cluster_id, is_primary, reporter_nik_hash, history_sequence, history_hash, body, subject_retry_at) "
         "VALUES (?1, ?2, ?3, ?4, ?4, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
     insert.Bind(1, id)
-        .Bind(2, record.tracking_code())
-        .Bind(3, static_cast<int64_t>(record.status()))
+        .Bind(2, record.tracking_code)
+        .Bind(3, static_cast<int64_t>(record.status))
         .Bind(4, now_us)
-        .Bind(5, record.act().region_code())
-        .Bind(6, in.province)
-        .Bind(7, record.act().election_id())
+        .Bind(5, record.act.region_code)
+        .Bind(6, report.province)
+        .Bind(7, record.act.election_id)
         .Bind(8, CodesColumn(record))
-        .Bind(9, in.category)
-        .Bind(10, in.subject_key)
-        .Bind(11, int64_t{record.subject_resolution().needs_review()})
+        .Bind(9, report.category)
+        .Bind(10, report.subject_key)
+        .Bind(11, int64_t{record.subject_resolution.needs_review})
         .Bind(12, cluster_id)
         .Bind(13, int64_t{primary_id == id})
         .Bind(15, first.sequence)
         .BindBlob(16, first.hash)
-        .BindBlob(17, RecordBlob(record))
+        .Bind(17, Body(record))
         .Bind(18, in.subject_retry_us);
     if (in.reporter_nik_hash.empty()) {
       insert.BindNull(14);
@@ -279,21 +258,14 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
     }
     insert.Run();
 
-    // The record as a read would return it (ReadRow), without reading it back.
-    record.set_version(1);
-    *record.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(now_us);
-    record.set_history_head_sequence(first.sequence);
-    auto* cluster = record.mutable_cluster();
-    cluster->set_cluster_id(cluster_id);
-    cluster->set_is_primary(primary_id == id);
-    cluster->set_primary_complaint_id(primary_id);
-    cluster->set_member_count(static_cast<int32_t>(member_count));
-    v1::SubmitComplaintResponse response;
-    *response.mutable_complaint() = record;
-    response.set_joined_existing_cluster(out.joined_existing_cluster);
-    out.response = response.SerializeAsString();
-    out.complaint = std::move(record);
-    RecordRequestIn(c, kMethod, request_id, request_hash, out.response, now_us);
+    // The complaint as a read would return it (ReadRow), without reading it back.
+    record.version = 1;
+    record.update_time = absl::FromUnixMicros(now_us);
+    record.history_head_sequence = first.sequence;
+    record.cluster = {cluster_id, primary_id, static_cast<int32_t>(member_count), primary_id == id};
+    out.answer.complaint = std::move(record);
+    out.encoded_answer = EncodeAnswer(out.answer);
+    RecordRequest(c, {std::string(kMethod), request_id, request_hash}, out.encoded_answer);
     return out;
   });
 }
@@ -321,30 +293,31 @@ void ComplaintStore::ScheduleSubjectRetry(const std::string& complaint_id, int64
 }
 
 Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
+  const Effects& fx = ch.effects;
   return db_.Write([&](Connection& c) -> Result<AppliedChange> {
     if (!ch.request_id.empty()) {
       if (auto earlier = FindRequestIn(c, ch.method, ch.request_id)) {
         if (earlier->request_hash != ch.request_hash) return ReusedRequestId();
         AppliedChange replay;
-        v1::TransitionComplaintResponse response;  // RecordOutcomeResponse has the same shape
-        response.ParseFromString(earlier->response);
-        replay.complaint = response.complaint();
+        replay.complaint = std::move(earlier->answer.complaint);
+        replay.replayed = true;
         return replay;
       }
     }
     auto row = FindIn(c, ch.complaint_id);
     if (!row) return Error::NotFound("complaint", ch.complaint_id);
-    if (row->record.version() != ch.expected_version) {
-      return Error::Aborted("complaint", ch.complaint_id, ch.expected_version, row->record.version());
+    const Complaint& before = row->complaint;
+    if (before.version != ch.expected_version) {
+      return Error::Aborted("complaint", ch.complaint_id, ch.expected_version, before.version);
     }
     AppliedChange out;
-    const v1::Complaint& u = ch.updated;
-    const int64_t status_since = ch.status_changed ? ch.now_us : row->status_since_us;
-    if (ch.status_changed) RecordStageLeft(c, *row, ch.now_us, &out.stages_left);
+    const Complaint& u = fx.updated;
+    const int64_t status_since = fx.status_changed ? ch.now_us : row->status_since_us;
+    if (fx.status_changed) RecordStageLeft(c, *row, ch.now_us, &out.stages_left);
 
-    std::string cluster_id = row->record.cluster().cluster_id();
-    bool is_primary = row->record.cluster().is_primary();
-    if (ch.leave_cluster && row->record.cluster().member_count() > 1) {
+    std::string cluster_id = before.cluster.cluster_id;
+    bool is_primary = before.cluster.is_primary;
+    if (fx.leave_cluster && before.cluster.member_count > 1) {
       // The report leaves its cluster; if it led the cluster, the next oldest member leads it.
       c.Prepare("UPDATE clusters SET member_count = member_count - 1 WHERE id = ?1").Bind(1, cluster_id).Run();
       if (is_primary) {
@@ -367,24 +340,24 @@ Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
     c.Prepare(
          "UPDATE complaints SET status = ?2, updated_at = ?3, version = version + 1, status_since = ?4, "
          "registered_at = CASE WHEN ?5 >= 0 THEN ?5 ELSE registered_at END, needs_subject_review = ?6, "
-         "subject_key = ?7, cluster_id = ?8, is_primary = ?9, record = ?10, "
+         "subject_key = ?7, cluster_id = ?8, is_primary = ?9, body = ?10, "
          "subject_retry_at = CASE WHEN ?11 >= 0 THEN ?11 ELSE subject_retry_at END WHERE id = ?1")
         .Bind(1, ch.complaint_id)
-        .Bind(2, static_cast<int64_t>(u.status()))
+        .Bind(2, static_cast<int64_t>(u.status))
         .Bind(3, ch.now_us)
         .Bind(4, status_since)
-        .Bind(5, ch.registered_us)
-        .Bind(6, int64_t{u.subject_resolution().needs_review()})
+        .Bind(5, fx.registered_us)
+        .Bind(6, int64_t{u.subject_resolution.needs_review})
         .Bind(7, row->subject_key)
         .Bind(8, cluster_id)
         .Bind(9, int64_t{is_primary})
-        .BindBlob(10, RecordBlob(u))
-        .Bind(11, ch.subject_retry_us)
+        .Bind(10, Body(u))
+        .Bind(11, fx.subject_retry_us)
         .Run();
-    AppendHistory(c, ch.complaint_id, row->head, ch.event_type, ch.actor, ch.now_us, ch.payload);
-    out.tracking_codes.push_back(row->record.tracking_code());
+    AppendHistory(c, ch.complaint_id, row->head, fx.event_type, ch.actor, ch.now_us, fx.payload);
+    out.tracking_codes.push_back(before.tracking_code);
 
-    if (ch.cascade_to_cluster && ch.status_changed && row->record.cluster().member_count() > 1) {
+    if (fx.cascade_to_cluster && fx.status_changed && before.cluster.member_count > 1) {
       // The cluster is handled once: its other members follow the primary's status.
       std::vector<ComplaintRow> members;
       auto select = c.Prepare(std::string("SELECT ") + kRowColumns + " FROM complaints WHERE cluster_id = ?1 AND id != ?2");
@@ -392,75 +365,58 @@ Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
       while (select.Step()) members.push_back(ReadRow(select));
       auto update = c.Prepare(
           "UPDATE complaints SET status = ?2, updated_at = ?3, version = version + 1, status_since = ?3 WHERE id = ?1");
-      nlohmann::json payload = ch.payload;
+      nlohmann::json payload = fx.payload;
       payload["primary_complaint_id"] = ch.complaint_id;
       for (const ComplaintRow& m : members) {
-        if (m.record.status() != u.status()) RecordStageLeft(c, m, ch.now_us, &out.stages_left);
-        update.Bind(1, m.record.complaint_id()).Bind(2, static_cast<int64_t>(u.status())).Bind(3, ch.now_us).Run();
-        AppendHistory(c, m.record.complaint_id(), m.head, "complaint.cluster_transitioned", ch.actor, ch.now_us,
+        if (m.complaint.status != u.status) RecordStageLeft(c, m, ch.now_us, &out.stages_left);
+        update.Bind(1, m.complaint.complaint_id).Bind(2, static_cast<int64_t>(u.status)).Bind(3, ch.now_us).Run();
+        AppendHistory(c, m.complaint.complaint_id, m.head, "complaint.cluster_transitioned", ch.actor, ch.now_us,
                       payload);
-        out.tracking_codes.push_back(m.record.tracking_code());
+        out.tracking_codes.push_back(m.complaint.tracking_code);
       }
     }
-    if (!ch.outbox_kind.empty()) EnqueueOutbox(c, ch.outbox_kind, ch.outbox_key, ch.outbox_payload);
+    if (fx.forwarding) EnqueueOutbox(c, kForwardingOutboxKind, ch.complaint_id, ch.outbox_payload);
 
-    out.complaint = FindIn(c, ch.complaint_id)->record;
+    out.complaint = FindIn(c, ch.complaint_id)->complaint;
     if (!ch.request_id.empty()) {
-      v1::TransitionComplaintResponse response;
-      *response.mutable_complaint() = out.complaint;
-      RecordRequestIn(c, ch.method, ch.request_id, ch.request_hash, response.SerializeAsString(), ch.now_us);
+      RecordRequest(c, {ch.method, ch.request_id, ch.request_hash}, EncodeAnswer({out.complaint, false}));
     }
     return out;
   });
 }
 
-std::vector<size_t> ComplaintStore::MissingEvidence(const std::vector<std::string>& ids) {
-  return db_.Read([&](Connection& c) {
-    std::vector<size_t> missing;
-    auto s = c.Prepare("SELECT 1 FROM evidence WHERE id = ?1");
-    for (size_t i = 0; i < ids.size(); ++i) {
-      s.Bind(1, ids[i]);
-      if (!s.Step()) missing.push_back(i);
-    }
-    return missing;
-  });
-}
-
-std::optional<v1::Evidence> ComplaintStore::FindEvidence(const std::string& id) {
-  return db_.Read([&](Connection& c) -> std::optional<v1::Evidence> {
+std::optional<Evidence> ComplaintStore::FindEvidence(const std::string& id) {
+  return db_.Read([&](Connection& c) -> std::optional<Evidence> {
     auto s = c.Prepare("SELECT size_bytes, media_type, file_name, uploaded_at FROM evidence WHERE id = ?1");
     s.Bind(1, id);
     if (!s.Step()) return std::nullopt;
-    v1::Evidence e;
-    e.set_evidence_id(id);
-    std::string raw;
-    for (size_t i = 0; i + 1 < id.size(); i += 2) raw += static_cast<char>(std::stoi(id.substr(i, 2), nullptr, 16));
-    e.set_sha256(raw);
-    e.set_size_bytes(s.ColumnInt64(0));
-    e.set_media_type(s.ColumnText(1));
-    e.set_file_name(s.ColumnText(2));
-    *e.mutable_upload_time() = TimeUtil::MicrosecondsToTimestamp(s.ColumnInt64(3));
+    Evidence e;
+    e.evidence_id = id;
+    for (size_t i = 0; i + 1 < id.size(); i += 2) e.sha256 += static_cast<char>(std::stoi(id.substr(i, 2), nullptr, 16));
+    e.size_bytes = s.ColumnInt64(0);
+    e.media_type = s.ColumnText(1);
+    e.file_name = s.ColumnText(2);
+    e.upload_time = absl::FromUnixMicros(s.ColumnInt64(3));
     return e;
   });
 }
 
-bool ComplaintStore::InsertEvidence(const v1::Evidence& e) {
+bool ComplaintStore::InsertEvidence(const Evidence& e) {
   return db_.Write([&](Connection& c) {
     c.Prepare(
          "INSERT INTO evidence (id, size_bytes, media_type, file_name, uploaded_at) VALUES (?1, ?2, ?3, ?4, ?5) "
          "ON CONFLICT(id) DO NOTHING")
-        .Bind(1, e.evidence_id())
-        .Bind(2, e.size_bytes())
-        .Bind(3, e.media_type())
-        .Bind(4, e.file_name())
-        .Bind(5, TimeUtil::TimestampToMicroseconds(e.upload_time()))
+        .Bind(1, e.evidence_id)
+        .Bind(2, e.size_bytes)
+        .Bind(3, e.media_type)
+        .Bind(4, e.file_name)
+        .Bind(5, absl::ToUnixMicros(e.upload_time))
         .Run();
     return c.Changes() > 0;
   });
 }
 
-std::vector<v1::Complaint> ComplaintStore::List(const ComplaintFilter& filter, const std::string& after_key,
-                                                int limit) {
+std::vector<Complaint> ComplaintStore::List(const ComplaintFilter& filter, const std::string& after_key, int limit) {
   std::vector<std::string> texts;
   std::vector<int64_t> ints;
   std::string where = WhereClause(filter, &texts, &ints);
@@ -475,11 +431,21 @@ std::vector<v1::Complaint> ComplaintStore::List(const ComplaintFilter& filter, c
   std::string sql = std::string("SELECT ") + kRowColumns + " FROM complaints" + where +
                     " ORDER BY received_at DESC, id DESC LIMIT " + std::to_string(limit);
   return db_.Read([&](Connection& c) {
-    std::vector<v1::Complaint> out;
+    std::vector<Complaint> out;
     auto s = c.Prepare(sql);
     BindAll(s, texts, ints);
-    while (s.Step()) out.push_back(ReadRow(s).record);
+    while (s.Step()) out.push_back(ReadRow(s).complaint);
     return out;
+  });
+}
+
+std::vector<std::string> ComplaintStore::ClusterMembers(const std::string& cluster_id) {
+  return db_.Read([&](Connection& c) {
+    auto s = c.Prepare("SELECT id FROM complaints WHERE cluster_id = ?1 ORDER BY received_at DESC, id DESC");
+    s.Bind(1, cluster_id);
+    std::vector<std::string> ids;
+    while (s.Step()) ids.push_back(s.ColumnText(0));
+    return ids;
   });
 }
 

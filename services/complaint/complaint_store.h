@@ -1,15 +1,16 @@
 // The complaint service's storage: schema migrations and the queries the
 // domain needs, behind a small interface so the domain never sees SQL.
 //
-// A complaint is kept as its netra.v1.Complaint record (a serialized blob)
-// plus the columns the service queries and changes atomically (status,
-// version, cluster, history head, filters). The columns win over the blob
-// when a record is read back.
+// A complaint is kept as its own JSON body (complaint_json.h), never the API
+// message, plus the columns the service queries and changes atomically
+// (status, version, cluster, history head, filters). The columns win over
+// the body when a complaint is read back.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -19,18 +20,13 @@
 #include "common/result.h"
 #include "common/sqlite.h"
 #include "common/store_schema.h"
-#include "netra/v1/complaint.pb.h"
+#include "services/complaint/complaint.h"
+#include "services/complaint/complaint_json.h"
+#include "services/complaint/intake.h"
+#include "services/complaint/queries.h"
+#include "services/complaint/workflow.h"
 
 namespace netra::complaint {
-
-using Status = netra::v1::ComplaintStatus;
-
-struct PublicStatus {
-  std::string tracking_code;
-  Status status;
-  int64_t received_micros;  // unix microseconds
-  int64_t updated_micros;
-};
 
 inline constexpr std::string_view kComplaintsSql = R"sql(
 -- Migration 2 created a placeholder table that no release could fill
@@ -114,6 +110,12 @@ UPDATE complaints SET subject_retry_at = 1 WHERE needs_subject_review = 1 AND st
 CREATE INDEX complaints_subject_retry ON complaints (subject_retry_at) WHERE subject_retry_at > 0;
 )sql"},
     {7, "outbox refusals parked", kOutboxRefusalSql},
+    // The body replaces the release's `record` (a serialized netra.v1.Complaint);
+    // ComplaintStore converts the rows and answers of that release in C++
+    // (UpgradeReleaseRecords) and then drops `record`.
+    {8, "complaint bodies", R"sql(
+ALTER TABLE complaints ADD COLUMN body TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 // A queued forwarding's delivery state (its outbox row).
@@ -123,15 +125,15 @@ struct QueuedForwarding {
   int64_t refused_us = 0;  // when the sanction service refused it for good; 0 = still retried
 };
 
-// A recorded idempotent request: the hash of its content and its response.
+// A recorded idempotent request: the hash of its content and its first answer.
 struct RecordedRequest {
   std::string request_hash;
-  std::string response;
+  RecordedAnswer answer;
 };
 
-// What the store keeps beside the record, for queries.
+// What the store keeps beside the complaint, for queries.
 struct ComplaintRow {
-  netra::v1::Complaint record;  // status, version, times, cluster and head filled from the columns
+  Complaint complaint;  // status, version, times, cluster and head filled from the columns
   std::string subject_key;
   std::string province;
   std::string category;
@@ -141,39 +143,28 @@ struct ComplaintRow {
 };
 
 struct NewComplaint {
-  netra::v1::Complaint record;  // everything but cluster (decided in the transaction)
-  std::string subject_key;      // empty: never clustered
-  std::vector<std::string> violation_codes;
-  std::string province, category;
+  NewReport report;              // everything but the cluster (decided in the transaction)
   std::string reporter_nik_hash;  // empty: none
   int64_t subject_retry_us = 0;   // > 0: when to look the subject up again
 };
 
 struct Submission {
-  netra::v1::Complaint complaint;  // as stored
-  bool joined_existing_cluster = false;
+  RecordedAnswer answer;  // as stored (replayed: the first one)
   bool replayed = false;  // an earlier submission under this request_id
-  std::string response;   // serialized SubmitComplaintResponse (replayed: the first one)
+  std::string encoded_answer;  // EncodeAnswer(answer), as recorded (not set on a replay)
 };
 
-// One workflow change, applied atomically with its history, the cluster
-// cascade, an optional outbox message and the idempotency record.
+// One workflow change (Effects) of one complaint, applied atomically with its
+// history, the cluster cascade, an optional outbox message and the
+// idempotency record.
 struct ComplaintChange {
   std::string complaint_id;
   int64_t expected_version = 0;
-  netra::v1::Complaint updated;  // the primary's new record (version already +1)
-  std::string event_type;
-  nlohmann::json payload;
+  Effects effects;
   Actor actor;
   int64_t now_us = 0;
-  bool status_changed = false;
-  bool cascade_to_cluster = false;  // the new status applies to the cluster's other members
-  bool leave_cluster = false;       // a report withdrawn from its cluster
-  int64_t registered_us = -1;       // >= 0: set registered_at
-  int64_t subject_retry_us = -1;    // >= 0: set subject_retry_at (0: no more retries)
-  std::string outbox_kind, outbox_key, outbox_payload;  // kind empty: none
-  std::string method, request_id, request_hash;         // request_id empty: not recorded
-  std::string response;                                 // stored under request_id
+  std::string outbox_payload;  // the encoded effects.forwarding, if any
+  std::string method, request_id, request_hash;  // request_id empty: not recorded
 };
 
 struct StageLeft {
@@ -183,9 +174,10 @@ struct StageLeft {
 };
 
 struct AppliedChange {
-  netra::v1::Complaint complaint;
-  std::vector<std::string> tracking_codes;  // every record whose public status changed
+  Complaint complaint;
+  std::vector<std::string> tracking_codes;  // every record whose public status changed (cache invalidations)
   std::vector<StageLeft> stages_left;
+  bool replayed = false;
 };
 
 struct ComplaintFilter {
@@ -196,37 +188,26 @@ struct ComplaintFilter {
   bool primaries_only = false, needs_subject_review = false;
 };
 
-struct StatRow {
-  std::string region_code;
-  Status status;
-  std::string violation_codes;  // ",A2,B6,"
-};
-
-struct StageRow {
-  std::string region_code;
-  Status stage;
-  int64_t seconds;
-};
-
 class ComplaintStore {
  public:
-  explicit ComplaintStore(Database& db) : db_(db) {}
+  // Converts what the previous release stored (UpgradeReleaseRecords) before first use.
+  explicit ComplaintStore(Database& db);
   Database& db() { return db_; }
 
   std::optional<PublicStatus> FindPublicStatus(const std::string& tracking_code);
-  // The record (for the public completion deadline and missing list).
-  std::optional<netra::v1::Complaint> FindByTrackingCode(const std::string& tracking_code);
+  // The complaint (for the public completion deadline and missing list).
+  std::optional<Complaint> FindByTrackingCode(const std::string& tracking_code);
 
   std::optional<RecordedRequest> FindRequest(std::string_view method, std::string_view request_id);
 
   // In one transaction: an earlier submission under request_id is returned
   // (INVALID_ARGUMENT on request_id if its hash differs); otherwise the
-  // complaint joins the open cluster of its subject and violation within the
-  // window (cluster_since_us: the oldest last-member time that still counts)
-  // or opens one, and is stored with its first history entry and the
-  // idempotency record (built by `respond`).
+  // complaint joins the cluster ChooseCluster picks among those of its subject
+  // and violations (window_start_us: the oldest last-member time that still
+  // counts) or opens one, and is stored with its first history entry and the
+  // idempotency record.
   Result<Submission> InsertSubmission(const std::string& request_id, const std::string& request_hash,
-                                      NewComplaint complaint, int64_t cluster_since_us, const Actor& actor,
+                                      NewComplaint complaint, int64_t window_start_us, const Actor& actor,
                                       int64_t now_us);
 
   std::optional<ComplaintRow> Find(const std::string& complaint_id);
@@ -237,15 +218,15 @@ class ComplaintStore {
   // ABORTED when the stored version is not change.expected_version.
   Result<AppliedChange> Apply(const ComplaintChange& change);
 
-  // The evidence ids (of `ids`) that are not stored.
-  std::vector<size_t> MissingEvidence(const std::vector<std::string>& ids);
-  std::optional<netra::v1::Evidence> FindEvidence(const std::string& id);
+  std::optional<Evidence> FindEvidence(const std::string& id);
   // False when it was already stored (the first upload's row stays).
-  bool InsertEvidence(const netra::v1::Evidence& evidence);
+  bool InsertEvidence(const Evidence& evidence);
 
   // Complaints newest received first, then by id descending; after_key is
   // "<received_us>:<id>" of the last one returned (empty: from the start).
-  std::vector<netra::v1::Complaint> List(const ComplaintFilter& filter, const std::string& after_key, int limit);
+  std::vector<Complaint> List(const ComplaintFilter& filter, const std::string& after_key, int limit);
+  // The ids of a cluster's members.
+  std::vector<std::string> ClusterMembers(const std::string& cluster_id);
 
   std::vector<HistoryEntry> History(const std::string& complaint_id, int64_t after_sequence, int limit);
   // Delivery state of a queued forwarding (none when delivered).
@@ -261,6 +242,13 @@ class ComplaintStore {
  private:
   Database& db_;
 };
+
+// Converts, in one transaction, the complaints and idempotency answers the
+// previous release stored as netra.v1 messages into bodies of our own, then
+// drops the `record` column; nothing to do on a store already converted.
+// History entries are left as they are (they are hashed; their payloads were
+// JSON already). Returns how many complaints were converted.
+int UpgradeReleaseRecords(Database& db);
 
 inline constexpr std::string_view kForwardingOutboxKind = "sanction.open_case";
 

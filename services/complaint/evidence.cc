@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "common/validation.h"
+#include "services/complaint/complaint_proto.h"
 
 namespace netra::complaint {
 namespace {
@@ -157,7 +158,7 @@ Result<v1::UploadEvidenceResponse> EvidenceUpload::Finish(int64_t now_us) {
   v1::UploadEvidenceResponse response;
   if (auto existing = store_.store_.FindEvidence(id); existing && std::filesystem::exists(final_path)) {
     Discard();
-    *response.mutable_evidence() = *existing;
+    ToProto(*existing, response.mutable_evidence());
     response.set_already_stored(true);
     return response;
   }
@@ -175,20 +176,14 @@ Result<v1::UploadEvidenceResponse> EvidenceUpload::Finish(int64_t now_us) {
   }
   temp_path_.clear();  // in place: nothing to clean up any more
 
-  v1::Evidence evidence;
-  evidence.set_evidence_id(id);
-  evidence.set_sha256(sha);
-  evidence.set_size_bytes(size_);
-  evidence.set_media_type(DetectMediaType(head_));
-  evidence.set_file_name(file_name_);
-  *evidence.mutable_upload_time() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(now_us);
+  Evidence evidence{id, sha, size_, DetectMediaType(head_), file_name_, absl::FromUnixMicros(now_us)};
   // The row comes after the file: a row always has its file; a file without a
   // row (crash in between) is taken over by the next upload of that content.
   bool inserted = store_.store_.InsertEvidence(evidence);
   if (!inserted) {
     if (auto existing = store_.store_.FindEvidence(id)) evidence = *existing;
   }
-  *response.mutable_evidence() = evidence;
+  ToProto(evidence, response.mutable_evidence());
   response.set_already_stored(!inserted);
   return response;
 }

@@ -16,10 +16,12 @@
 #include "common/registry_client.h"
 #include "common/server.h"
 #include "common/sqlite.h"
+#include "services/complaint/adapters.h"
 #include "services/complaint/complaint_handler.h"
 #include "services/complaint/complaint_store.h"
 #include "services/complaint/complaints.h"
 #include "services/complaint/evidence.h"
+#include "services/complaint/peers.h"
 
 namespace {
 
@@ -144,7 +146,7 @@ int main(int argc, char** argv) {
             parts.Keep(std::make_unique<Cache>(env.redis, "registry_employee", env.metrics.registry()));
         auto* registry_client = parts.Keep(std::make_unique<RegistryClient>(
             *employee_cache, MakeChannel(env.config.registry_target, &env.metrics)));
-        auto* registry = parts.Keep(std::make_unique<complaint::RegistryAdapter>(*registry_client));
+        auto* registry = parts.Keep(std::make_unique<complaint::RegistryDirectory>(*registry_client));
         complaint::ComplaintSettings settings;
         settings.cluster_window = std::chrono::hours(flags.cluster_window_hours);
         settings.stats_min_count = flags.stats_min_count;
@@ -152,9 +154,14 @@ int main(int argc, char** argv) {
         settings.peer_limit = flags.peer_limit;
         settings.status_peer_limit = flags.status_peer_limit;
         settings.subject_retry_interval = std::chrono::seconds(flags.subject_retry_seconds);
+        auto* status_texts = parts.Keep(std::make_unique<complaint::RedisTextCache>(env.redis, *status_cache));
+        auto* limiter = parts.Keep(std::make_unique<complaint::RedisRateLimiter>(env.redis));
+        auto* metrics = parts.Keep(std::make_unique<complaint::PrometheusComplaintMetrics>(env.metrics.registry()));
         auto* complaints = parts.Keep(std::make_unique<complaint::Complaints>(
-            *store, *status_cache, env.redis, *registry, *directory, *catalog, *nik_hasher, settings,
-            &env.metrics.registry()));
+            *store,
+            complaint::ComplaintPorts{*registry, *status_texts, *status_texts, *limiter, *metrics,
+                                      complaint::OpenCaseMessage},
+            *directory, *catalog, *nik_hasher, settings));
         auto* evidence =
             parts.Keep(std::make_unique<complaint::EvidenceStore>(*store, evidence_dir, flags.evidence_max_bytes));
         if (!evidence->Prepare(error)) return false;

@@ -11,7 +11,7 @@
 #include "absl/time/civil_time.h"
 #include "common/dates.h"
 #include "common/identifiers.h"
-#include "services/complaint/complaints.h"
+#include "services/complaint/intake.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

@@ -10,10 +10,11 @@
 
 #include "absl/time/civil_time.h"
 #include "common/regions.h"
-#include "services/complaint/complaints.h"
+#include "services/complaint/intake.h"
 #include "services/complaint/evidence.h"
+#include "services/complaint/clustering.h"
 #include "services/complaint/workflow.h"
-#include "tests/services/complaint_test_support.h"
+#include "tests/services/complaint/complaint_test_support.h"
 #include "tests/support/test_support.h"
 
 namespace netra::complaint {
@@ -33,20 +34,20 @@ TEST(ComplaintWorkflowTest, DocumentMatchesTheTable) {
   const std::string expected = WorkflowMarkdown();
   if (ReadFile(path) != expected) {
     std::ofstream(path + ".expected") << expected;
-    FAIL() << path << " differs from WorkflowTable(); the rendered table is in " << path << ".expected";
+    FAIL() << path << " differs from kWorkflowRows; the rendered table is in " << path << ".expected";
   }
 }
 
 TEST(ComplaintWorkflowTest, TheIssuesPathIsAllowed) {
   using S = Status;
   const std::vector<std::tuple<S, Action, S>> path = {
-      {v1::COMPLAINT_STATUS_RECEIVED, Action::kRequestCompletion, v1::COMPLAINT_STATUS_INCOMPLETE},
-      {v1::COMPLAINT_STATUS_INCOMPLETE, Action::kComplete, v1::COMPLAINT_STATUS_COMPLETED},
-      {v1::COMPLAINT_STATUS_COMPLETED, Action::kRegister, v1::COMPLAINT_STATUS_REGISTERED},
-      {v1::COMPLAINT_STATUS_REGISTERED, Action::kStartReview, v1::COMPLAINT_STATUS_UNDER_REVIEW},
-      {v1::COMPLAINT_STATUS_UNDER_REVIEW, Action::kExtendHandling, v1::COMPLAINT_STATUS_UNDER_REVIEW},
-      {v1::COMPLAINT_STATUS_UNDER_REVIEW, Action::kForward, v1::COMPLAINT_STATUS_FORWARDED},
-      {v1::COMPLAINT_STATUS_FORWARDED, Action::kRecordOutcome, v1::COMPLAINT_STATUS_CLOSED},
+      {S::kReceived, Action::kRequestCompletion, S::kIncomplete},
+      {S::kIncomplete, Action::kComplete, S::kCompleted},
+      {S::kCompleted, Action::kRegister, S::kRegistered},
+      {S::kRegistered, Action::kStartReview, S::kUnderReview},
+      {S::kUnderReview, Action::kExtendHandling, S::kUnderReview},
+      {S::kUnderReview, Action::kForward, S::kForwarded},
+      {S::kForwarded, Action::kRecordOutcome, S::kClosed},
   };
   for (const auto& [from, action, to] : path) {
     SCOPED_TRACE(ActionName(action));
@@ -55,43 +56,51 @@ TEST(ComplaintWorkflowTest, TheIssuesPathIsAllowed) {
 }
 
 TEST(ComplaintWorkflowTest, WithdrawOnlyBeforeRegistration) {
-  for (int s = v1::COMPLAINT_STATUS_RECEIVED; s <= v1::COMPLAINT_STATUS_DISMISSED; ++s) {
+  for (int s = static_cast<int>(Status::kReceived); s <= static_cast<int>(Status::kDismissed); ++s) {
     auto status = static_cast<Status>(s);
-    const bool before_registration = status == v1::COMPLAINT_STATUS_RECEIVED ||
-                                     status == v1::COMPLAINT_STATUS_INCOMPLETE ||
-                                     status == v1::COMPLAINT_STATUS_COMPLETED;
-    EXPECT_EQ(NextStatus(status, Action::kWithdraw).has_value(), before_registration) << StatusName(status);
+    const bool before_registration =
+        status == Status::kReceived || status == Status::kIncomplete || status == Status::kCompleted;
+    EXPECT_EQ(NextStatus(status, Action::kWithdraw).has_value(), before_registration) << Name(status);
   }
 }
 
 TEST(ComplaintWorkflowTest, TerminalStatesAllowNothingButALaterOutcome) {
-  for (Status s : {v1::COMPLAINT_STATUS_REJECTED, v1::COMPLAINT_STATUS_WITHDRAWN, v1::COMPLAINT_STATUS_DISMISSED}) {
+  for (Status s : {Status::kRejected, Status::kWithdrawn, Status::kDismissed}) {
     EXPECT_TRUE(IsTerminal(s));
-    EXPECT_TRUE(AllowedActions(s).empty()) << StatusName(s);
+    EXPECT_TRUE(kWorkflow.IsTerminal(s));
+    EXPECT_TRUE(AllowedActions(s).empty()) << Name(s);
   }
-  EXPECT_EQ(AllowedActions(v1::COMPLAINT_STATUS_CLOSED), std::vector<std::string>{"RecordOutcome"});
+  EXPECT_TRUE(IsTerminal(Status::kClosed));
+  EXPECT_EQ(AllowedActions(Status::kClosed), std::vector<std::string>{"RecordOutcome"});
 }
 
 TEST(ComplaintWorkflowTest, EachStateActionPairAppearsOnceAndActionsNameTheApi) {
   std::set<std::pair<int, int>> seen;
-  for (const Transition& t : WorkflowTable()) {
-    EXPECT_TRUE(seen.insert({t.from, static_cast<int>(t.action)}).second) << StatusName(t.from);
+  for (const WorkflowTransition& t : kWorkflow.rows()) {
+    EXPECT_TRUE(seen.insert({static_cast<int>(t.from), static_cast<int>(t.action)}).second) << Name(t.from);
     if (t.action != Action::kRecordOutcome) {
       EXPECT_TRUE(v1::ComplaintAction_IsValid(static_cast<int>(t.action)));
-      EXPECT_EQ(ActionName(t.action).rfind("COMPLAINT_ACTION_", 0), 0u);
+      EXPECT_EQ(ActionName(t.action), v1::ComplaintAction_Name(static_cast<v1::ComplaintAction>(t.action)));
     }
+    EXPECT_EQ(Name(t.from), v1::ComplaintStatus_Name(static_cast<v1::ComplaintStatus>(t.from)));
   }
   // Every API action is used somewhere.
   for (int a = 1; a <= v1::COMPLAINT_ACTION_RESOLVE_SUBJECT; ++a) {
     bool used = false;
-    for (const Transition& t : WorkflowTable()) used = used || static_cast<int>(t.action) == a;
+    for (const WorkflowTransition& t : kWorkflow.rows()) used = used || static_cast<int>(t.action) == a;
     EXPECT_TRUE(used) << v1::ComplaintAction_Name(static_cast<v1::ComplaintAction>(a));
   }
-  EXPECT_EQ(StatusLabel(v1::COMPLAINT_STATUS_UNDER_REVIEW), "under_review");
+  EXPECT_EQ(StatusLabel(Status::kUnderReview), "under_review");
 }
 
 // ---------------------------------------------------------------------------
 // Validation and the formal / material check
+
+EmployeeRef EmployeeWithId(const std::string& id) {
+  EmployeeRef e;
+  e.employee_id = id;
+  return e;
+}
 
 std::vector<std::string> Fields(const Violations& v) {
   std::vector<std::string> out;
@@ -100,7 +109,7 @@ std::vector<std::string> Fields(const Violations& v) {
 }
 
 TEST(ComplaintValidationTest, AValidRequestHasNoViolations) {
-  EXPECT_TRUE(ValidateSubmission(ValidRequest(), ShippedRegions(), Codes(), kNow).empty());
+  EXPECT_TRUE(ValidateSubmission(ValidCommand(), ShippedRegions(), Codes(), kNow).empty());
 }
 
 TEST(ComplaintValidationTest, EachBadFieldIsReportedWithItsPath) {
@@ -158,7 +167,7 @@ TEST(ComplaintValidationTest, EachBadFieldIsReportedWithItsPath) {
     SCOPED_TRACE(c.name);
     auto request = ValidRequest();
     c.mutate(request);
-    Violations v = ValidateSubmission(request, ShippedRegions(), Codes(), kNow);
+    Violations v = ValidateSubmission(ToCommand(request), ShippedRegions(), Codes(), kNow);
     ASSERT_EQ(v.size(), 1u) << ::testing::PrintToString(Fields(v));
     EXPECT_EQ(v.list()[0].field, c.field);
     EXPECT_EQ(v.list()[0].reason, c.reason);
@@ -171,32 +180,32 @@ TEST(ComplaintValidationTest, EveryProblemIsReportedAtOnce) {
   request.clear_request_id();
   request.mutable_act()->set_region_code("99.99");
   request.mutable_act()->add_violation_codes("Z9");
-  Violations v = ValidateSubmission(request, ShippedRegions(), Codes(), kNow);
+  Violations v = ValidateSubmission(ToCommand(request), ShippedRegions(), Codes(), kNow);
   EXPECT_EQ(Fields(v), (std::vector<std::string>{"request_id", "act.violation_codes[1]", "act.region_code"}));
 }
 
 TEST(ComplaintRequirementsTest, ACompleteReportLacksNothing) {
-  v1::Complaint c;
-  auto r = ValidRequest();
-  *c.mutable_reporter() = r.reporter();
-  *c.mutable_subject() = r.subject();
-  *c.mutable_act() = r.act();
-  c.add_evidence()->set_evidence_id(std::string(64, 'a'));
+  Complaint c;
+  const SubmitCommand r = ValidCommand();
+  c.reporter = r.reporter;
+  c.subject = r.subject;
+  c.act = r.act;
+  Evidence evidence;
+  evidence.evidence_id = std::string(64, 'a');
+  c.evidence.push_back(evidence);
   EXPECT_TRUE(MissingRequirements(c).empty());
 
-  v1::Complaint empty;
+  Complaint empty;
   EXPECT_EQ(MissingRequirements(empty),
-            (std::vector<v1::ComplaintRequirement>{
-                v1::COMPLAINT_REQUIREMENT_REPORTER_NAME, v1::COMPLAINT_REQUIREMENT_REPORTER_ADDRESS,
-                v1::COMPLAINT_REQUIREMENT_SUBJECT, v1::COMPLAINT_REQUIREMENT_OCCURRED_TIME,
-                v1::COMPLAINT_REQUIREMENT_PLACE, v1::COMPLAINT_REQUIREMENT_DESCRIPTION,
-                v1::COMPLAINT_REQUIREMENT_EVIDENCE}));
+            (std::vector<Requirement>{Requirement::kReporterName, Requirement::kReporterAddress, Requirement::kSubject,
+                                      Requirement::kOccurredTime, Requirement::kPlace, Requirement::kDescription,
+                                      Requirement::kEvidence}));
   // A Bawaslu finding comes from its office: no address needed.
-  empty.mutable_reporter()->set_kind(v1::REPORTER_KIND_BAWASLU_FINDING);
+  empty.reporter.kind = ReporterKind::kBawasluFinding;
   EXPECT_EQ(MissingRequirements(empty).size(), 6u);
   // A subject by name only is enough.
-  c.mutable_subject()->clear_employee_number();
-  c.mutable_subject()->set_name("Siti Aminah");
+  c.subject.employee_number.clear();
+  c.subject.name = "Siti Aminah";
   EXPECT_TRUE(MissingRequirements(c).empty());
 }
 
@@ -204,42 +213,41 @@ TEST(ComplaintRequirementsTest, ACompleteReportLacksNothing) {
 // Deadlines
 
 TEST(ComplaintDeadlineTest, ReportWindowCountsWorkingDaysInTheRegionsTimeZoneWithHolidays) {
-  v1::Complaint c;
-  c.mutable_reporter()->set_kind(v1::REPORTER_KIND_VOTER);
+  Complaint c;
+  c.reporter.kind = ReporterKind::kVoter;
   // Known on Thursday 1 Feb 2024 at 10:00 WIT (Maluku Tengah, UTC+9).
   const absl::Time known = absl::FromCivil(absl::CivilSecond(2024, 2, 1, 1, 0, 0), absl::UTCTimeZone());
-  *c.mutable_act()->mutable_known_time() = At(known);
+  c.act.known_time = known;
   const Region* maluku = ShippedRegions().Find("81.01");
   ASSERT_NE(maluku, nullptr);
   auto d = ReportDeadline(c, Pemilu(), maluku);
   ASSERT_TRUE(d.has_value());
   // Working days after 1 Feb: 2, 5, 6, 7, (8 holiday), 9, 12, 13 -> due 13 Feb.
-  EXPECT_EQ(d->due_date().day(), 13);
-  EXPECT_EQ(d->time_zone(), maluku->time_zone);
-  EXPECT_EQ(d->rule().counting(), v1::DAY_COUNTING_WORKING_DAYS);
+  EXPECT_EQ(d->due_date.day(), 13);
+  EXPECT_EQ(d->time_zone, maluku->time_zone);
+  EXPECT_EQ(d->rule.counting, DayCounting::kWorkingDays);
   // Due at local midnight ending 13 Feb in UTC+9: 13 Feb 15:00 UTC.
-  EXPECT_EQ(TimeUtil::TimestampToSeconds(d->due_time()),
-            absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(2024, 2, 13, 15, 0, 0), absl::UTCTimeZone())));
+  EXPECT_EQ(d->due_time, absl::FromCivil(absl::CivilSecond(2024, 2, 13, 15, 0, 0), absl::UTCTimeZone()));
 }
 
 TEST(ComplaintDeadlineTest, QuietPeriodGivesTwentyFourHoursAndFindingsTheirOwnWindow) {
-  v1::Complaint c;
-  c.mutable_reporter()->set_kind(v1::REPORTER_KIND_VOTER);
+  Complaint c;
+  c.reporter.kind = ReporterKind::kVoter;
   const absl::Time known = absl::FromCivil(absl::CivilSecond(2024, 2, 12, 3, 0, 0), absl::UTCTimeZone());
-  *c.mutable_act()->mutable_known_time() = At(known);
+  c.act.known_time = known;
   auto d = ReportDeadline(c, Pemilu(), ShippedRegions().Find("33.74"));
   ASSERT_TRUE(d.has_value());
-  EXPECT_EQ(TimeUtil::TimestampToSeconds(d->due_time()), absl::ToUnixSeconds(known + absl::Hours(24)));
+  EXPECT_EQ(d->due_time, known + absl::Hours(24));
+  EXPECT_FALSE(ToProto(*d).has_rule());  // an hour window, not a day rule
 
-  c.mutable_reporter()->set_kind(v1::REPORTER_KIND_BAWASLU_FINDING);
+  c.reporter.kind = ReporterKind::kBawasluFinding;
   d = ReportDeadline(c, Pemilu(), ShippedRegions().Find("33.74"));
   ASSERT_TRUE(d.has_value());
-  EXPECT_EQ(d->due_date().day(), 19);  // 7 calendar days after 12 Feb
+  EXPECT_EQ(d->due_date.day(), 19);  // 7 calendar days after 12 Feb
 }
 
 TEST(ComplaintDeadlineTest, AnUnusedRuleGivesNoDeadline) {
-  v1::DeadlineRule none;
-  EXPECT_FALSE(RuleDeadline(kNow, none, Pemilu(), nullptr).has_value());
+  EXPECT_FALSE(RuleDeadline(kNow, DeadlineRule{0, DayCounting::kUnspecified}, Pemilu(), nullptr).has_value());
 }
 
 // ---------------------------------------------------------------------------
@@ -250,50 +258,152 @@ TEST(SubjectResolutionTest, ByNumberByUniqueNameAmbiguousUnknownAndRegistryDown)
   registry.Add("198503142010011001", "Siti Aminah", "Dinas Pendidikan Kota Semarang", "33.74");
   registry.Add("198602152011012002", "Siti Aminah Putri", "Dinas Kesehatan Kota Semarang", "33.74");
 
-  v1::Subject by_number;
-  by_number.set_employee_number("198503142010011001");
+  Subject by_number;
+  by_number.employee_number = "198503142010011001";
   auto r = ResolveSubject(by_number, registry, kNow);
-  EXPECT_EQ(r.status(), v1::SUBJECT_RESOLUTION_STATUS_RESOLVED_BY_NUMBER);
-  EXPECT_EQ(r.employee().employee_id(), "198503142010011001");
-  EXPECT_FALSE(r.needs_review());
+  EXPECT_EQ(r.status, ResolutionStatus::kResolvedByNumber);
+  ASSERT_TRUE(r.employee);
+  EXPECT_EQ(r.employee->employee_id, "198503142010011001");
+  EXPECT_FALSE(r.needs_review);
 
-  v1::Subject by_name;
-  by_name.set_name("siti  aminah");
-  by_name.set_agency_name("Dinas Pendidikan");
-  by_name.set_region_code("33.74");
+  Subject by_name;
+  by_name.name = "siti  aminah";
+  by_name.agency_name = "Dinas Pendidikan";
+  by_name.region_code = "33.74";
   r = ResolveSubject(by_name, registry, kNow);
-  EXPECT_EQ(r.status(), v1::SUBJECT_RESOLUTION_STATUS_RESOLVED_BY_NAME);
-  EXPECT_EQ(r.employee().employee_id(), "198503142010011001");
-  EXPECT_EQ(r.candidates_size(), 2);  // the candidates considered are recorded
+  EXPECT_EQ(r.status, ResolutionStatus::kResolvedByName);
+  ASSERT_TRUE(r.employee);
+  EXPECT_EQ(r.employee->employee_id, "198503142010011001");
+  EXPECT_EQ(r.candidates.size(), 2u);  // the candidates considered are recorded
 
   registry.Add("198701012012011003", "Siti Aminah", "Dinas Pendidikan Kota Semarang", "33.74");  // a namesake
   r = ResolveSubject(by_name, registry, kNow);
-  EXPECT_EQ(r.status(), v1::SUBJECT_RESOLUTION_STATUS_AMBIGUOUS);
-  EXPECT_TRUE(r.needs_review());
-  EXPECT_FALSE(r.has_employee());
+  EXPECT_EQ(r.status, ResolutionStatus::kAmbiguous);
+  EXPECT_TRUE(r.needs_review);
+  EXPECT_FALSE(r.employee);
 
-  by_name.set_name("Joko Widodo");
+  by_name.name = "Joko Widodo";
   r = ResolveSubject(by_name, registry, kNow);
-  EXPECT_EQ(r.status(), v1::SUBJECT_RESOLUTION_STATUS_NOT_FOUND);
-  EXPECT_TRUE(r.needs_review());
+  EXPECT_EQ(r.status, ResolutionStatus::kNotFound);
+  EXPECT_TRUE(r.needs_review);
 
-  by_number.set_employee_number("199001012015011001");
-  EXPECT_EQ(ResolveSubject(by_number, registry, kNow).status(), v1::SUBJECT_RESOLUTION_STATUS_NOT_FOUND);
+  by_number.employee_number = "199001012015011001";
+  EXPECT_EQ(ResolveSubject(by_number, registry, kNow).status, ResolutionStatus::kNotFound);
   registry.down = true;
   r = ResolveSubject(by_number, registry, kNow);
-  EXPECT_EQ(r.status(), v1::SUBJECT_RESOLUTION_STATUS_PENDING);
-  EXPECT_TRUE(r.needs_review());
+  EXPECT_EQ(r.status, ResolutionStatus::kPending);
+  EXPECT_TRUE(r.needs_review);
 }
 
 TEST(SubjectResolutionTest, ClusterKeysNameWhoTheReportIsAbout) {
-  v1::Subject s;
-  v1::SubjectResolution none;
+  Subject s;
+  SubjectResolution none;
   EXPECT_EQ(SubjectKey(s, none), "");
-  s.set_name("  Siti   AMINAH ");
-  s.set_region_code("33.74");
+  s.name = "  Siti   AMINAH ";
+  s.region_code = "33.74";
   EXPECT_EQ(SubjectKey(s, none), "n:siti aminah|33.74");
-  none.mutable_employee()->set_employee_id("198503142010011001");
+  none.employee = EmployeeWithId("198503142010011001");
   EXPECT_EQ(SubjectKey(s, none), "e:198503142010011001");
+}
+
+// ---------------------------------------------------------------------------
+// Clustering
+
+TEST(ClusteringTest, TheOpenClusterWithTheLatestReportInTheWindowIsJoined) {
+  const std::vector<ClusterCandidate> candidates = {
+      {"old", "old", 2, Status::kReceived, 100},
+      {"latest", "latest", 1, Status::kRegistered, 300},
+      {"closed", "closed", 3, Status::kClosed, 400},  // handled: a new report starts over
+      {"stale", "stale", 1, Status::kReceived, 50},
+  };
+  auto chosen = ChooseCluster(candidates, 80);
+  ASSERT_TRUE(chosen);
+  EXPECT_EQ(chosen->cluster_id, "latest");
+  EXPECT_FALSE(ChooseCluster(candidates, 350));
+  EXPECT_FALSE(ChooseCluster({}, 0));
+  EXPECT_FALSE(Clusterable("", {"B2"}));
+  EXPECT_FALSE(Clusterable("e:1", {}));
+}
+
+// ---------------------------------------------------------------------------
+// Transitions as data
+
+TEST(ComplaintApplyTest, ForwardingIsAnEffectNamingTheClustersOtherMembers) {
+  Complaint c;
+  c.complaint_id = "c-1";
+  c.status = Status::kUnderReview;
+  c.version = 4;
+  c.act.election_id = "pemilu-2024";
+  c.act.violation_codes = {"B2"};
+  c.subject_resolution.employee = EmployeeWithId("198503142010011001");
+  TransitionCommand command;
+  command.action = Action::kForward;
+  command.forward.review_summary = "Kajian: terbukti.";
+  TransitionInputs inputs;
+  inputs.cluster_members = {"c-2", "c-1", "c-3"};
+  auto effects = ApplyTransition(c, command, inputs, kNow);
+  ASSERT_TRUE(effects.ok()) << effects.error().message;
+  const Effects& fx = effects.value();
+  EXPECT_EQ(fx.updated.status, Status::kForwarded);
+  EXPECT_EQ(fx.updated.version, 5);
+  EXPECT_EQ(fx.updated.forwarding.status, ForwardingStatus::kPending);
+  EXPECT_TRUE(fx.status_changed && fx.cascade_to_cluster);
+  EXPECT_EQ(fx.event_type, "complaint.transitioned");
+  EXPECT_EQ(fx.payload["action"], "COMPLAINT_ACTION_FORWARD");
+  ASSERT_TRUE(fx.forwarding);
+  EXPECT_EQ(fx.forwarding->employee_id, "198503142010011001");
+  EXPECT_EQ(fx.forwarding->related_complaint_ids, (std::vector<std::string>{"c-2", "c-3"}));
+  EXPECT_EQ(fx.forwarding->violation_codes, std::vector<std::string>{"B2"});
+
+  c.subject_resolution.employee.reset();
+  auto refused = ApplyTransition(c, command, inputs, kNow);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, Error::Kind::kFailedPrecondition);
+}
+
+TEST(ComplaintApplyTest, AMemberMayOnlyLeaveOrHaveItsSubjectResolved) {
+  Complaint c;
+  c.complaint_id = "c-2";
+  c.status = Status::kReceived;
+  c.cluster = {"c-1", "c-1", 2, false};
+  TransitionCommand command;
+  command.action = Action::kRegister;
+  auto refused = ApplyTransition(c, command, TransitionInputs{}, kNow);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().allowed,
+            (std::vector<std::string>{"COMPLAINT_ACTION_WITHDRAW", "COMPLAINT_ACTION_RESOLVE_SUBJECT"}));
+  command.action = Action::kWithdraw;
+  auto left = ApplyTransition(c, command, TransitionInputs{}, kNow);
+  ASSERT_TRUE(left.ok());
+  EXPECT_TRUE(left.value().leave_cluster);
+  EXPECT_FALSE(left.value().cascade_to_cluster);
+}
+
+TEST(ComplaintApplyTest, AnOlderCaseVersionChangesNothingAndAnotherCaseIsRefused) {
+  Complaint c;
+  c.complaint_id = "c-1";
+  c.status = Status::kClosed;
+  c.forwarding.case_id = "case-1";
+  c.outcome = Outcome{};
+  c.outcome->case_id = "case-1";
+  c.outcome->case_version = 3;
+  OutcomeCommand command;
+  command.case_id = "case-1";
+  command.outcome = kSanctionedOutcome;
+  command.decree_date = CalendarDate{2024, 3, 1};
+  command.case_version = 2;
+  auto older = ApplyOutcome(c, command, kNow);
+  ASSERT_TRUE(older.ok());
+  EXPECT_FALSE(older.value());
+  command.case_version = 4;
+  auto newer = ApplyOutcome(c, command, kNow);
+  ASSERT_TRUE(newer.ok() && newer.value());
+  EXPECT_EQ(newer.value()->updated.outcome->case_version, 4);
+  EXPECT_FALSE(newer.value()->status_changed);
+  command.case_id = "case-2";
+  auto other = ApplyOutcome(c, command, kNow);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().violations.list()[0].field, "case_id");
 }
 
 // ---------------------------------------------------------------------------

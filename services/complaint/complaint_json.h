@@ -1,0 +1,26 @@
+// The stored form of a complaint: our own JSON, not the API message, so the
+// API can change without touching stored rows and the rows can move to
+// another store as they are. Times are unix microseconds, days "YYYY-MM-DD".
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "services/complaint/complaint.h"
+
+namespace netra::complaint {
+
+std::string EncodeComplaint(const Complaint& complaint);
+// Throws StoreError (SQLITE_CORRUPT) on a body this code did not write.
+Complaint DecodeComplaint(std::string_view body);
+
+// An idempotency record's response: the complaint as first answered, and
+// (SubmitComplaint) whether it joined an existing cluster.
+struct RecordedAnswer {
+  Complaint complaint;
+  bool joined_existing_cluster = false;
+};
+std::string EncodeAnswer(const RecordedAnswer& answer);
+RecordedAnswer DecodeAnswer(std::string_view text);
+
+}  // namespace netra::complaint

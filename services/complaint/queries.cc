@@ -1,0 +1,140 @@
+#include "services/complaint/queries.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "services/complaint/intake.h"
+
+namespace netra::complaint {
+
+std::string EncodePublicStatus(const PublicStatus& s) {
+  return nlohmann::json{{"s", static_cast<int>(s.status)}, {"r", s.received_micros}, {"u", s.updated_micros}}.dump();
+}
+
+std::optional<PublicStatus> DecodePublicStatus(const std::string& code, const std::string& text) {
+  // Whatever is in the cache is checked before use: get<>() on a value of the wrong type would throw.
+  auto json = nlohmann::json::parse(text, nullptr, false);
+  auto integer = [&json](const char* key) { return json.contains(key) && json[key].is_number_integer(); };
+  if (json.is_discarded() || !json.is_object() || !integer("s") || !integer("r") || !integer("u")) return std::nullopt;
+  int64_t status = json["s"].get<int64_t>();
+  if (status < 1 || status > static_cast<int64_t>(Status::kDismissed)) return std::nullopt;
+  return PublicStatus{code, static_cast<Status>(status), json["r"].get<int64_t>(), json["u"].get<int64_t>()};
+}
+
+Result<std::string> CheckedTrackingCode(std::string_view tracking_code) {
+  std::string code(tracking_code.substr(0, 64));
+  std::transform(code.begin(), code.end(), code.begin(), [](unsigned char c) { return std::toupper(c); });
+  Violations v;
+  if (code.empty()) {
+    v.Add("tracking_code", ViolationReason::kRequired, "is required");
+  } else if (!IsWellFormedTrackingCode(code)) {
+    v.Add("tracking_code", ViolationReason::kInvalidFormat, "must be 10 characters from " + std::string(kTrackingAlphabet));
+  }
+  if (!v.empty()) return Error::Invalid(std::move(v));
+  return code;
+}
+
+Result<CheckedStatsQuery> CheckStatsQuery(const StatsQuery& r, const RegionDirectory& regions, int floor) {
+  Violations v;
+  std::optional<RegionLevel> scope_level;
+  if (!r.region_code.empty()) {
+    Violations format;
+    scope_level = ParseRegionCode(r.region_code, "region_code", format);
+    if (!scope_level) {
+      v.Append(format);
+    } else if (*scope_level == RegionLevel::kDistrict) {
+      v.Add("region_code", ViolationReason::kOutOfRange, "must be a province or a kab/kota");
+    } else if (!regions.Find(r.region_code)) {
+      v.Add("region_code", ViolationReason::kNotFound, "region " + r.region_code + " does not exist");
+    }
+  }
+  CheckedStatsQuery out;
+  if (r.group_by == static_cast<int>(RegionLevel::kRegency)) out.group = RegionLevel::kRegency;
+  if (r.group_by == static_cast<int>(RegionLevel::kDistrict) || r.group_by < 0 || r.group_by > 3) {
+    v.Add("group_by", ViolationReason::kUnsupported, "must be PROVINCE or REGENCY");
+  } else if (r.group_by == 0 && scope_level) {
+    out.group = RegionLevel::kRegency;  // the level below a province; a kab/kota is its own only group
+  }
+  CheckId(r.election_id, "election_id", false, v);
+  CheckInstant(r.received_after, "received_after", absl::InfiniteFuture(), v);
+  CheckInstant(r.received_before, "received_before", absl::InfiniteFuture(), v);
+  if (r.min_count < 0) v.Add("min_count", ViolationReason::kOutOfRange, "must not be negative");
+  if (!v.empty()) return Error::Invalid(std::move(v));
+  out.min_count = std::max(r.min_count, floor);
+  return out;
+}
+
+ComplaintStats TallyStats(const std::vector<StatRow>& rows, const std::vector<StageRow>& stage_rows, RegionLevel group,
+                          int min_count, const RegionDirectory& regions, absl::Time now) {
+  const size_t key_length = group == RegionLevel::kProvince ? 2 : 5;
+  struct Tally {
+    int64_t total = 0;
+    std::map<int, int64_t> by_status;
+    std::map<std::string, int64_t> by_violation;
+    std::map<int, std::vector<int64_t>> stages;
+  };
+  std::map<std::string, Tally> tallies;
+  Tally total;
+  for (const StatRow& row : rows) {
+    Tally& t = tallies[row.region_code.substr(0, key_length)];
+    for (Tally* x : {&t, &total}) {
+      ++x->total;
+      ++x->by_status[static_cast<int>(row.status)];
+      size_t start = 1;
+      for (size_t comma; (comma = row.violation_codes.find(',', start)) != std::string::npos; start = comma + 1) {
+        ++x->by_violation[row.violation_codes.substr(start, comma - start)];
+      }
+    }
+  }
+  for (const StageRow& row : stage_rows) {
+    tallies[row.region_code.substr(0, key_length)].stages[static_cast<int>(row.stage)].push_back(row.seconds);
+    total.stages[static_cast<int>(row.stage)].push_back(row.seconds);
+  }
+  auto count = [min_count](std::string key, int64_t n) {
+    const bool suppressed = n > 0 && n < min_count;
+    return StatCount{std::move(key), suppressed ? 0 : n, suppressed};
+  };
+  auto fill = [&](Tally& t, RegionStats& out) {
+    const bool suppressed = t.total > 0 && t.total < min_count;
+    out.total = suppressed ? 0 : t.total;
+    out.total_suppressed = suppressed;
+    for (const auto& [status, n] : t.by_status) out.by_status.push_back(count(std::string(Name(static_cast<Status>(status))), n));
+    for (const auto& [code, n] : t.by_violation) out.by_violation.push_back(count(code, n));
+    for (auto& [stage, seconds] : t.stages) {
+      StageTime s{static_cast<Status>(stage)};
+      const int64_t n = static_cast<int64_t>(seconds.size());
+      if (n < min_count) {
+        s.suppressed = true;
+        out.stage_times.push_back(s);
+        continue;
+      }
+      std::sort(seconds.begin(), seconds.end());
+      // A named reference: clang before 16 cannot capture a structured binding.
+      const auto& sorted = seconds;
+      auto pct = [&](double p) {
+        return sorted[std::min<size_t>(sorted.size() - 1, static_cast<size_t>(p * (n - 1) + 0.5))];
+      };
+      s.sample_count = n;
+      s.p50_seconds = pct(0.5);
+      s.p90_seconds = pct(0.9);
+      s.p99_seconds = pct(0.99);
+      out.stage_times.push_back(s);
+    }
+  };
+  ComplaintStats out;
+  fill(total, out.total);
+  for (auto& [code, tally] : tallies) {
+    RegionStats region;
+    region.region_code = code;
+    if (const Region* known = regions.Find(code)) region.region_name = known->name;
+    fill(tally, region);
+    out.regions.push_back(std::move(region));
+  }
+  out.min_count = min_count;
+  out.compute_time = now;
+  return out;
+}
+
+}  // namespace netra::complaint

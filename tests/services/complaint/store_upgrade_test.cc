@@ -1,0 +1,164 @@
+// A store written by the previous release (complaints kept as netra.v1
+// messages) opened by this one: every complaint reads back as the release
+// answered it, every history chain still verifies, recorded answers still
+// replay, and the store keeps working. data/release-store.sql is the
+// `sqlite3 .dump` of a store the release's own code wrote (four complaints:
+// a forwarded and closed cluster of two, an incomplete one with a hidden
+// reporter, a rejected one); data/release-complaints.txtpb holds what its
+// GetComplaint answered for each, in text format.
+#include <google/protobuf/text_format.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/sqlite.h"
+#include "services/complaint/complaint_proto.h"
+#include "services/complaint/complaint_store.h"
+#include "services/complaint/complaints.h"
+#include "tests/services/complaint/complaint_test_support.h"
+#include "tests/support/test_support.h"
+
+namespace netra::complaint {
+namespace {
+
+namespace v1 = netra::v1;
+
+const std::string kData = std::string(NETRA_SOURCE_DIR) + "/tests/services/complaint/data/";
+
+class MemoryCache final : public TextCache {
+ public:
+  std::optional<std::string> GetOrLoad(const std::string& key, std::chrono::seconds,
+                                       const std::function<std::optional<std::string>()>& load) override {
+    if (auto it = texts_.find(key); it != texts_.end()) return it->second;
+    auto loaded = load();
+    if (loaded) texts_[key] = *loaded;
+    return loaded;
+  }
+  std::optional<std::string> Get(const std::string& key) override {
+    auto it = texts_.find(key);
+    return it == texts_.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+  void Set(const std::string& key, const std::string& value, std::chrono::seconds) override { texts_[key] = value; }
+  void Invalidate(const std::string& key) override { texts_.erase(key); }
+
+ private:
+  std::map<std::string, std::string> texts_;
+};
+
+class NoLimits final : public RateLimiter {
+ public:
+  std::optional<int64_t> Increment(const std::string&, std::chrono::seconds) override { return 1; }
+  std::chrono::milliseconds ResetsIn(const std::string&) override { return std::chrono::milliseconds(0); }
+};
+
+// The release's dump loaded into a fresh file, as the release left it.
+void LoadDump(const std::string& path) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  const std::string dump = netra::testing::ReadFile(kData + "release-store.sql");
+  ASSERT_FALSE(dump.empty());
+  const int rc = sqlite3_exec(db, dump.c_str(), nullptr, nullptr, &error);
+  const std::string message = error ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << message;
+}
+
+std::vector<v1::Complaint> ReleaseAnswers() {
+  std::vector<v1::Complaint> out;
+  const std::string text = netra::testing::ReadFile(kData + "release-complaints.txtpb");
+  size_t start = 0;
+  for (size_t end; (end = text.find("----\n", start)) != std::string::npos; start = end + 5) {
+    v1::Complaint c;
+    EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text.substr(start, end - start), &c));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+int64_t Count(Database& db, const std::string& sql) {
+  return db.Read([&](Connection& c) {
+    auto s = c.Prepare(sql);
+    s.Step();
+    return s.ColumnInt64(0);
+  });
+}
+
+TEST(ComplaintStoreUpgradeTest, AReleaseStoreIsConvertedInPlaceAndStillVerifies) {
+  netra::testing::TempDir dir;
+  const std::string path = dir.File("complaint.db");
+  LoadDump(path);
+  std::string error;
+  auto db = Database::Open(path, kMigrations, &error);
+  ASSERT_TRUE(db) << error;
+  ComplaintStore store(*db);  // converts
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM pragma_table_info('complaints') WHERE name = 'record'"), 0);
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM complaints WHERE body = ''"), 0);
+  EXPECT_EQ(UpgradeReleaseRecords(*db), 0);  // once only
+
+  testing::FakeRegistry registry;
+  registry.Add("198503142010011001", "Siti Aminah", "Dinas Pendidikan Kota Semarang", "33.74");
+  MemoryCache cache;
+  NoLimits limits;
+  NoMetrics metrics;
+  ViolationCatalogSource catalog(testing::Codes(), nullptr, std::chrono::milliseconds(0));
+  NikHasher hasher(std::string(32, 'k'));
+  Complaints complaints(store, ComplaintPorts{registry, cache, cache, limits, metrics, [](const ForwardingRequest&) {
+                                                return std::string("open");
+                                              }},
+                        netra::testing::ShippedRegions(), catalog, hasher, ComplaintSettings{});
+
+  const std::vector<v1::Complaint> expected = ReleaseAnswers();
+  ASSERT_EQ(expected.size(), 4u);
+  ASSERT_EQ(Count(*db, "SELECT COUNT(*) FROM complaints"), 4);
+  for (const v1::Complaint& before : expected) {
+    SCOPED_TRACE(before.complaint_id());
+    auto read = complaints.Get(before.complaint_id());
+    ASSERT_TRUE(read.ok()) << read.error().message;
+    v1::Complaint after;
+    ToProto(read.value(), &after);
+    std::string differences;
+    google::protobuf::util::MessageDifferencer differ;
+    differ.set_message_field_comparison(google::protobuf::util::MessageDifferencer::EQUIVALENT);
+    differ.ReportDifferencesToString(&differences);
+    EXPECT_TRUE(differ.Compare(before, after)) << differences;
+    auto verified = complaints.Verify(before.complaint_id());
+    ASSERT_TRUE(verified.ok());
+    EXPECT_TRUE(verified.value().intact) << before.complaint_id();
+  }
+
+  // The release's recorded answers replay as ours.
+  auto first = store.FindRequest("SubmitComplaint", "gen-a");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->answer.complaint.complaint_id, expected[0].complaint_id());
+  auto joined = store.FindRequest("SubmitComplaint", "gen-b");
+  ASSERT_TRUE(joined);
+  EXPECT_TRUE(joined->answer.joined_existing_cluster);
+  auto outcome = store.FindRequest("RecordOutcome", "case-1/outcome/3");
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(outcome->answer.complaint.status, Status::kClosed);
+
+  // And the store carries on: the incomplete report is rejected, its chain still intact.
+  const v1::Complaint& incomplete = expected[2];
+  ASSERT_EQ(incomplete.status(), v1::COMPLAINT_STATUS_INCOMPLETE);
+  TransitionCommand reject;
+  reject.request_id = "after-upgrade";
+  reject.complaint_id = incomplete.complaint_id();
+  reject.action = Action::kReject;
+  reject.reason = "out of scope";
+  reject.expected_version = incomplete.version();
+  auto rejected = complaints.Transition(reject, std::string(32, 'h'), Actor{"officer", Actor::Kind::kPerson, "", ""},
+                                        absl::Now());
+  ASSERT_TRUE(rejected.ok()) << rejected.error().message;
+  EXPECT_EQ(rejected.value().status, Status::kRejected);
+  EXPECT_TRUE(rejected.value().reporter.identity_hidden);
+  EXPECT_TRUE(complaints.Verify(incomplete.complaint_id()).value().intact);
+}
+
+}  // namespace
+}  // namespace netra::complaint
