@@ -253,15 +253,13 @@ std::optional<Error> EmployeeImport::FinishBulkLoad() {
   // The owner finishes its load; any import also finishes one a failed
   // finish or a crash left behind that no running import owns.
   auto& store = directory_.store_;
-  try {
+  return RunStoreOperation("finish bulk load", [&]() -> std::optional<Error> {
     if (owns_bulk_load_ || (!store.BulkLoadOwned() && store.BulkLoadOpen())) {
       owns_bulk_load_ = false;
       FinishBulkLoadTimed(store);
     }
-  } catch (const StoreError& e) {
-    return StoreFailure(e, "finish bulk load");
-  }
-  return std::nullopt;
+    return std::nullopt;
+  });
 }
 
 std::optional<Error> EmployeeImport::Collect() {
@@ -284,15 +282,12 @@ std::optional<Error> EmployeeImport::Flush() {
   const std::span<const EmployeeWrite> batch(writing_.data(), batch_rows_in_use_);
   batch_rows_in_use_ = 0;
   in_flight_ = std::async(std::launch::async, [this, large, batch]() -> Result<ImportSummary> {
-    std::vector<UpsertResult> stored;
-    try {
-      auto written = directory_.store_.UpsertBatch(batch, large);
-      stored = std::move(written.results);
-      if (written.bulk_opened) owns_bulk_load_ = true;
-    } catch (const StoreError& e) {
-      if (e.IsUnavailable()) return Error::Unavailable(std::string("store unavailable: ") + e.what());
-      return Error::Internal(std::string("import batch failed: ") + e.what());
-    }
+    auto written = RunStoreOperation("import batch", [&]() -> Result<EmployeeRecords::BatchResult> {
+      return directory_.store_.UpsertBatch(batch, large);
+    });
+    if (!written.ok()) return written.error();
+    const std::vector<UpsertResult>& stored = written.value().results;
+    if (written.value().bulk_opened) owns_bulk_load_ = true;
     ImportSummary counts;
     std::vector<std::string> changed;
     for (size_t i = 0; i < stored.size(); ++i) {
