@@ -6,9 +6,6 @@
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/time.h>
 
 #include <algorithm>
@@ -17,6 +14,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "common/redis_detail.h"
 
 namespace netra {
 namespace {
@@ -32,43 +30,7 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
   return tv;
 }
 
-// hiredis writes with write(2): a write to a connection the server has closed would raise
-// SIGPIPE and kill the process. Block SIGPIPE on this thread for the duration of a call and
-// swallow one that became pending, leaving the process-wide disposition alone.
-class SigpipeGuard {
- public:
-  SigpipeGuard() {
-    sigset_t pending;
-    sigemptyset(&pending);
-    if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) return;  // already blocked
-    sigset_t block;
-    sigemptyset(&block);
-    sigaddset(&block, SIGPIPE);
-    blocked_ = pthread_sigmask(SIG_BLOCK, &block, &old_) == 0;
-  }
-  ~SigpipeGuard() {
-    if (!blocked_) return;
-    const int saved_errno = errno;
-    sigset_t pending;
-    sigemptyset(&pending);
-    if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
-      sigset_t pipe_only;
-      sigemptyset(&pipe_only);
-      sigaddset(&pipe_only, SIGPIPE);
-      const timespec zero{0, 0};
-      while (sigtimedwait(&pipe_only, nullptr, &zero) == -1 && errno == EINTR) {
-      }
-    }
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-    errno = saved_errno;
-  }
-  SigpipeGuard(const SigpipeGuard&) = delete;
-  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
-
- private:
-  bool blocked_ = false;
-  sigset_t old_{};
-};
+using redis_detail::SigpipeGuard;
 
 RedisResult FromReply(const redisReply* reply) {
   RedisResult result;
@@ -482,127 +444,6 @@ std::optional<long long> RedisClient::Incr(std::string_view key, long long delta
                                        : Command({"INCRBY", Key(key), std::to_string(delta)});
   if (!result.is_integer()) return std::nullopt;
   return result.integer;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cache
-
-Cache::Cache(RedisClient& redis, std::string name, prometheus::Registry& metrics)
-    : redis_(redis), name_(std::move(name)) {
-  auto& family = prometheus::BuildCounter()
-                     .Name("netra_cache_requests_total")
-                     .Help("Cache-aside lookups by cache and result (hit, miss, error = Redis unusable)")
-                     .Register(metrics);
-  hits_ = &family.Add({{"cache", name_}, {"result", "hit"}});
-  misses_ = &family.Add({{"cache", name_}, {"result", "miss"}});
-  errors_ = &family.Add({{"cache", name_}, {"result", "error"}});
-}
-
-std::optional<std::string> Cache::GetOrLoad(std::string_view key, std::chrono::milliseconds ttl,
-                                            const Loader& loader) {
-  CacheLookup lookup = CacheLookup::kError;
-  std::optional<std::string> cached = redis_.Get(key, &lookup);
-  switch (lookup) {
-    case CacheLookup::kHit:
-      hits_->Increment();
-      return cached;
-    case CacheLookup::kMiss: {
-      misses_->Increment();
-      std::optional<std::string> loaded = loader();
-      if (loaded.has_value()) redis_.Set(key, *loaded, ttl);  // best-effort write-back
-      return loaded;
-    }
-    case CacheLookup::kError:
-      break;
-  }
-  errors_->Increment();
-  return loader();
-}
-
-bool Cache::Put(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) {
-  return redis_.Set(key, value, ttl);
-}
-
-bool Cache::Invalidate(std::string_view key) { return redis_.Del(key); }
-
-RedisSubscription::RedisSubscription(const RedisClient& redis, std::string_view channel,
-                                     std::function<void(std::string_view)> on_message, std::function<void()> on_gap)
-    : redis_(redis),
-      channel_(redis.Key(channel)),
-      on_message_(std::move(on_message)),
-      on_gap_(std::move(on_gap)),
-      worker_("redis subscription " + channel_, redis.options().health_interval, [this] { Subscribe(); }) {
-  worker_.Start();
-}
-
-RedisSubscription::~RedisSubscription() { worker_.Stop(); }
-
-void RedisSubscription::SetLive(bool live) {
-  if (live == live_.load()) return;
-  if (!live) live_.store(false, std::memory_order_release);
-  on_gap_();  // after turning false, before turning true: nothing missed is kept either way
-  if (live) live_.store(true, std::memory_order_release);
-}
-
-void RedisSubscription::Subscribe() {
-  std::string error;
-  redisContext* ctx = redis_.Connect(&error);
-  if (ctx != nullptr) {
-    Listen(ctx);
-    redisFree(ctx);
-  }
-  SetLive(false);
-}
-
-void RedisSubscription::Listen(redisContext* ctx) {
-  const auto interval = redis_.options().health_interval;
-  // Queues a command and writes it out (small: one write normally suffices).
-  auto send = [ctx](std::initializer_list<std::string_view> argv) {
-    std::vector<const char*> pointers;
-    std::vector<size_t> lengths;
-    for (auto arg : argv) pointers.push_back(arg.data()), lengths.push_back(arg.size());
-    if (redisAppendCommandArgv(ctx, static_cast<int>(argv.size()), pointers.data(), lengths.data()) != REDIS_OK) {
-      return false;
-    }
-    SigpipeGuard guard;
-    int done = 0;
-    while (!done) {
-      if (redisBufferWrite(ctx, &done) != REDIS_OK) return false;
-    }
-    return true;
-  };
-  if (!send({"SUBSCRIBE", channel_})) return;
-  auto heard = Clock::now(), pinged = heard;
-  while (!worker_.stopping()) {
-    pollfd fd{ctx->fd, POLLIN, 0};
-    const int ready = poll(&fd, 1, 100);  // wakes to notice stop and to PING
-    if (ready < 0 && errno != EINTR) return;
-    if (ready > 0) {
-      if (redisBufferRead(ctx) != REDIS_OK) return;
-      void* raw = nullptr;
-      while (redisGetReplyFromReader(ctx, &raw) == REDIS_OK && raw != nullptr) {
-        auto* reply = static_cast<redisReply*>(raw);
-        heard = Clock::now();
-        if (reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2 && reply->element[0]->type == REDIS_REPLY_STRING) {
-          const std::string_view kind(reply->element[0]->str, reply->element[0]->len);
-          if (kind == "subscribe") {
-            SetLive(true);
-          } else if (kind == "message" && reply->elements == 3 && reply->element[2]->type == REDIS_REPLY_STRING) {
-            on_message_(std::string_view(reply->element[2]->str, reply->element[2]->len));
-          }
-        }
-        freeReplyObject(reply);
-        raw = nullptr;
-      }
-      if (ctx->err != 0) return;
-    }
-    const auto now = Clock::now();
-    if (now - heard > 3 * interval) return;  // silent: the connection is gone
-    if (now - pinged >= interval) {
-      if (!send({"PING"})) return;
-      pinged = now;
-    }
-  }
 }
 
 }  // namespace netra

@@ -7,29 +7,10 @@
 
 #include "common/identifiers.h"
 #include "common/paging.h"
+#include "services/registry/employee_validation.h"
 
 namespace netra::registry {
 namespace {
-
-// Employee ids are NIPs, NI PPPKs or "<agency_code>:<agency_staff_id>"; the
-// store decides whether one exists, this only bounds what reaches it.
-bool CheckEmployeeId(std::string_view id, const std::string& field, Violations& out) {
-  if (id.empty()) {
-    out.Add(field, ViolationReason::kRequired, "is required");
-    return false;
-  }
-  if (id.size() > static_cast<size_t>(kMaxEmployeeIdLength)) {
-    out.Add(field, ViolationReason::kTooLong, "is longer than 64 characters");
-    return false;
-  }
-  for (char c : id) {
-    if (c <= ' ' || c > '~') {
-      out.Add(field, ViolationReason::kInvalidFormat, "may hold only printable ASCII without spaces");
-      return false;
-    }
-  }
-  return true;
-}
 
 // Agency and unit codes: short printable ASCII.
 void CheckCode(std::string_view code, const std::string& field, Violations& out) {
@@ -82,7 +63,7 @@ Result<Pledge> Prevention::RecordPledge(const RecordPledgeCommand& command, cons
   const Pledge& in = command.pledge;
   Violations violations;
   CheckRequestId(command.request_id, "request_id", violations);
-  CheckEmployeeId(in.employee_id, "employee_id", violations);
+  CheckEmployeeId(violations, "employee_id", in.employee_id);  // whether it exists is the store's to say
   bool election_id_ok = ValidElectionId(in.election_id, "election_id", violations);
   if (in.kind != PledgeKind::kIkrar && in.kind != PledgeKind::kIntegrityPact) {
     violations.Add("kind", in.kind == PledgeKind::kUnspecified ? ViolationReason::kRequired

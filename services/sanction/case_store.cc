@@ -5,78 +5,13 @@
 #include "absl/strings/escaping.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
-
-// JSON of the case body: optional values and calendar days.
-namespace nlohmann {
-template <class T>
-struct adl_serializer<std::optional<T>> {
-  static void to_json(json& j, const std::optional<T>& value) {
-    if (value) {
-      j = *value;
-    } else {
-      j = nullptr;
-    }
-  }
-  static void from_json(const json& j, std::optional<T>& value) {
-    if (j.is_null()) {
-      value.reset();
-    } else {
-      value = j.get<T>();
-    }
-  }
-};
-template <>
-struct adl_serializer<absl::CivilDay> {
-  static void to_json(json& j, const absl::CivilDay& day) { j = absl::FormatCivilTime(day); }
-  static void from_json(const json& j, absl::CivilDay& day) { absl::ParseCivilTime(j.get<std::string>(), &day); }
-};
-}  // namespace nlohmann
-
-namespace netra {
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeadlineRule, days, counting)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Actor, id, kind, display_name, organization)
-}  // namespace netra
+#include "services/sanction/case_rows.h"
 
 namespace netra::sanction {
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StaffingAuthority, code, name, region_code)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RecommendingAuthority, code, name)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EmployeeSnapshot, employee_id, employee_type, name, agency_code,
-                                                agency_name, unit_name, position, work_region_code, ppk,
-                                                registry_version)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ElectionTerms::Holiday, day, region_code)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ElectionTerms, election_id, authority, ppk_decision, escalation,
-                                                holidays)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ProposedSanction, level, forms, basis_code, certainty,
-                                                needs_decision, rationale)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Recommendation, authority_code, letter_number, letter_date, verdict,
-                                                level, forms, summary, recorded_by, record_us)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PpkDeadline, due_date, due_us, time_zone, rule)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Decision, decree_number, decree_date, outcome, level, forms,
-                                                matches_recommendation, on_time, decided_by, effective_date,
-                                                end_date, note, recorded_by, record_us, days_to_decision,
-                                                working_days_to_decision)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AppealFiling, kind, filed_date, filed_with, reference_number, grounds)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AppealResult, decision, decision_date, document_number, level, forms,
-                                                note)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Appeal, appeal_id, filing, result, file_us, result_us)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EffectiveSanction, outcome, level, forms)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Escalation, level, escalate_us, working_days_overdue,
-                                                notice_reference)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Notification, target, case_version, source_sequence, dedupe_key)
-// The history head lives in its own columns (raw hash bytes are not JSON text).
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Case, case_id, complaint_id, related_complaint_ids, election_id,
-                                                employee, ppk, region_code, violation_codes, catalog_version,
-                                                proposed, authority, status, review_summary, review_document_number,
-                                                recommendation, ppk_deadline, decision, appeals, effective_sanction,
-                                                escalation_level, escalations, escalation_due_us, notifications,
-                                                terms, ppk_time_zone, allowed_forms, version, open_us, update_us,
-                                                stage_since_us)
+
+using namespace case_rows;
 
 namespace {
-
-using nlohmann::json;
-
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 constexpr std::string_view kColumns =
     "SELECT body, head_sequence, head_hash, version, escalation_level, update_us, escalations "
@@ -89,29 +24,37 @@ std::string DedupeKey(const std::string& case_id, const Notification& n) {
                                                                  : ":status:" + std::to_string(n.source_sequence));
 }
 
-// The escalations column: the steps reached, each with the notification it
-// queued.
-std::string StepsJson(const Case& c, const std::vector<const Notification*>& notices) {
-  json steps = json::array();
-  for (size_t i = 0; i < c.escalations.size(); ++i) {
-    json step = c.escalations[i];
-    if (i < notices.size() && notices[i]) step["notice"] = *notices[i];
-    steps.push_back(std::move(step));
-  }
-  return Dump(steps);
+
+// A case from a kColumns row: the body, overridden by the columns the sweeper
+// changes without it, and the steps reached.
+Case RowToCase(Statement& row) {
+  Case c = json::parse(row.ColumnText(0)).get<Case>();
+  c.history_head = HistoryHead{row.ColumnInt64(1), row.ColumnBlob(2)};
+  c.version = row.ColumnInt64(3);
+  c.escalation_level = static_cast<EscalationLevel>(row.ColumnInt64(4));
+  if (!row.ColumnIsNull(5)) c.update_us = row.ColumnInt64(5);
+  if (!row.ColumnIsNull(6)) LoadSteps(row.ColumnText(6), c);
+  return c;
 }
 
-// The escalations column with one step appended: the steps already there are
-// kept as written, so a sweeper step neither parses nor re-serialises them.
-std::string AppendStep(const std::optional<std::string>& steps, const Escalation& step, const Notification* notice) {
-  json added = step;
-  if (notice) added["notice"] = *notice;
-  std::string text = steps ? *steps : std::string();
-  size_t end = text.rfind(']');
-  if (end == std::string::npos || text.find_first_not_of("[ ", 0) == end) return "[" + Dump(added) + "]";
-  text.resize(end);
-  return text + "," + Dump(added) + "]";
+// What a sweeper step needs from the body of a case with a step to come.
+std::string SweepPlanOf(const Case& c) {
+  json days_off = json::array();
+  for (absl::CivilDay day : c.terms.DaysOffIn(c.ppk.region_code)) days_off.push_back(absl::FormatCivilTime(day));
+  return Dump(json{{"employee_id", c.employee.employee_id},
+                   {"time_zone", c.ppk_time_zone},
+                   {"due_date", absl::FormatCivilTime(c.ppk_deadline->due_date)},
+                   {"due_us", c.ppk_deadline->due_us},
+                   {"steps_us", c.escalation_due_us},
+                   {"days_off", days_off}});
 }
+
+}  // namespace
+
+namespace case_rows {
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 
 // Reads the escalations column into `c`, with the steps' notifications (one
 // the body already lists is not repeated); returns each step's notification.
@@ -139,74 +82,6 @@ std::vector<std::optional<Notification>> LoadSteps(const std::string& text, Case
                      [](const Notification& a, const Notification& b) { return a.source_sequence < b.source_sequence; });
   }
   return notices;
-}
-
-// A case from a kColumns row: the body, overridden by the columns the sweeper
-// changes without it, and the steps reached.
-Case RowToCase(Statement& row) {
-  Case c = json::parse(row.ColumnText(0)).get<Case>();
-  c.history_head = HistoryHead{row.ColumnInt64(1), row.ColumnBlob(2)};
-  c.version = row.ColumnInt64(3);
-  c.escalation_level = static_cast<EscalationLevel>(row.ColumnInt64(4));
-  if (!row.ColumnIsNull(5)) c.update_us = row.ColumnInt64(5);
-  if (!row.ColumnIsNull(6)) LoadSteps(row.ColumnText(6), c);
-  return c;
-}
-
-// What a sweeper step needs from the body of a case with a step to come.
-std::string SweepPlanOf(const Case& c) {
-  json days_off = json::array();
-  for (absl::CivilDay day : c.terms.DaysOffIn(c.ppk.region_code)) days_off.push_back(absl::FormatCivilTime(day));
-  return Dump(json{{"employee_id", c.employee.employee_id},
-                   {"time_zone", c.ppk_time_zone},
-                   {"due_date", absl::FormatCivilTime(c.ppk_deadline->due_date)},
-                   {"due_us", c.ppk_deadline->due_us},
-                   {"steps_us", c.escalation_due_us},
-                   {"days_off", days_off}});
-}
-
-// The due-case query: the columns and plan a step reads.
-constexpr std::string_view kDueSql =
-    "SELECT rowid, case_id, complaint_id, region_code, status, escalation_level, version, head_sequence, head_hash, "
-    "sweep_plan, escalations FROM cases WHERE next_escalation_us IS NOT NULL AND next_escalation_us <= ?1 "
-    "ORDER BY next_escalation_us LIMIT ?2";
-
-// A kDueSql row: what a step reads (no body).
-struct DueRow {
-  int64_t rowid = 0;
-  std::string case_id, complaint_id, region_code;
-  int64_t status = 0, escalation_level = 0, version = 0;
-  HistoryHead head;
-  std::optional<std::string> plan, steps;  // sweep_plan (NULL before migration 6), escalations
-};
-
-DueRow ReadDueRow(Statement& row) {
-  DueRow d{row.ColumnInt64(0), row.ColumnText(1), row.ColumnText(2), row.ColumnText(3), row.ColumnInt64(4),
-           row.ColumnInt64(5), row.ColumnInt64(6), HistoryHead{row.ColumnInt64(7), row.ColumnBlob(8)}, {}, {}};
-  if (!row.ColumnIsNull(9)) d.plan = row.ColumnText(9);
-  if (!row.ColumnIsNull(10)) d.steps = row.ColumnText(10);
-  return d;
-}
-
-// The case as a step sees it, from a due row with a plan: no body.
-Case PlannedCase(DueRow& row) {
-  Case c;
-  c.case_id = std::move(row.case_id);
-  c.complaint_id = std::move(row.complaint_id);
-  c.region_code = std::move(row.region_code);
-  c.status = static_cast<CaseStatus>(row.status);
-  c.escalation_level = static_cast<EscalationLevel>(row.escalation_level);
-  c.version = row.version;
-  c.history_head = std::move(row.head);
-  json plan = json::parse(*row.plan);
-  c.employee.employee_id = plan.at("employee_id").get<std::string>();
-  c.ppk_time_zone = plan.at("time_zone").get<std::string>();
-  c.ppk_deadline = PpkDeadline{plan.at("due_date").get<absl::CivilDay>(), plan.at("due_us").get<int64_t>(),
-                               c.ppk_time_zone, {}};
-  c.escalation_due_us = plan.at("steps_us").get<std::array<int64_t, 3>>();
-  // The plan's days off are the PPK region's already: nationwide for this view.
-  for (const auto& day : plan.at("days_off")) c.terms.holidays.push_back({day.get<absl::CivilDay>(), ""});
-  return c;
 }
 
 std::optional<Case> FindWhere(Connection& conn, std::string_view column, const std::string& value) {
@@ -302,6 +177,11 @@ void Record(Connection& conn, Case& c, const Actor& actor, int64_t now_us, const
   }
 }
 
+}  // namespace case_rows
+
+namespace {
+
+
 
 // Applies `change` to the case in `c` and writes it: version, history, outbox, row.
 std::optional<Error> ChangeIn(Connection& conn, Case& c, const Actor& actor, int64_t now_us, const CaseChange& change,
@@ -315,24 +195,6 @@ std::optional<Error> ChangeIn(Connection& conn, Case& c, const Actor& actor, int
 }
 
 }  // namespace
-
-const std::string& HistoryInWriteOrderSql() {
-  static const std::string sql = [] {
-    std::string table(kHistorySql);
-    const std::string_view create = "CREATE TABLE history (", key = ",\n  PRIMARY KEY (resource_id, sequence)";
-    if (table.find(create) == std::string::npos || table.find(key) == std::string::npos) {
-      throw std::logic_error("kHistorySql changed: revise HistoryInWriteOrderSql");
-    }
-    table.replace(table.find(create), create.size(), "CREATE TABLE history_in_write_order (");
-    table = table.substr(0, table.find(key)) + "\n);\n";
-    return table +
-           "INSERT INTO history_in_write_order SELECT * FROM history ORDER BY event_time_us, resource_id, sequence;\n"
-           "DROP TABLE history;\n"
-           "ALTER TABLE history_in_write_order RENAME TO history;\n"
-           "CREATE UNIQUE INDEX history_key ON history(resource_id, sequence);\n";
-  }();
-  return sql;
-}
 
 Result<std::optional<Case>> CaseStore::Find(const std::string& case_id) {
   return RunStoreOperation<json::exception>("find case", [&]() -> Result<std::optional<Case>> {
@@ -392,92 +254,6 @@ Result<Mutation> CaseStore::Update(const std::string& case_id, const Idempotency
       if (auto e = ChangeIn(conn, m.case_record, actor, now_us, change, m.effects)) return *e;
       if (idem) RecordRequest(conn, *idem, idem->encode(m.case_record));
       return m;
-    });
-  });
-}
-
-Result<std::vector<StepTaken>> CaseStore::EscalateDue(int64_t now_us, int64_t fence, int limit,
-                                                      const CaseChange& change, bool* fenced) {
-  *fenced = false;
-  static const Actor kSweeper{"system:sweeper", Actor::Kind::kSystem, "escalation sweeper", ""};
-  return RunStoreOperation<json::exception>("escalate cases", [&]() -> Result<std::vector<StepTaken>> {
-    return db_.Write([&](Connection& conn) -> Result<std::vector<StepTaken>> {
-      std::vector<StepTaken> done;
-      // A pass touches many pages: a page cache of 64 MiB on this connection
-      // (SQLite's default is 2 MiB) saves re-reading them, and pages read
-      // from the database file come through a mapping instead of a copy.
-      conn.Exec("PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824");
-      // Fencing: only a token not older than any seen may write.
-      conn.Prepare("UPDATE sweeper_fence SET token = ?1 WHERE id = 1 AND token <= ?1").Bind(1, fence).Run();
-      if (conn.Changes() == 0) {
-        *fenced = true;
-        return done;
-      }
-      // The rows first (a row's own update must not move it under a running
-      // scan), each slim: a step builds its case from the row alone.
-      auto due = conn.Prepare(kDueSql);
-      due.Bind(1, now_us).Bind(2, static_cast<int64_t>(limit));
-      std::vector<DueRow> rows;
-      while (due.Step()) rows.push_back(ReadDueRow(due));
-      due.Reset();
-      // A full batch means more follow in this pass: the pass's last commit
-      // checkpoints once for all of them (on disk ~1 s less per 100,000 steps).
-      if (static_cast<int>(rows.size()) >= limit) conn.DeferCheckpoint();
-      auto small = conn.Prepare(
-          "UPDATE cases SET escalation_level = ?1, next_escalation_us = ?2, version = ?3, update_us = ?4, "
-          "head_sequence = ?5, head_hash = ?6, escalations = ?7 WHERE rowid = ?8");
-      for (auto& row : rows) {
-        Case c;
-        if (row.plan) {
-          c = PlannedCase(row);
-        } else {  // last written before migration 6: loaded and written whole, once
-          auto found = FindWhere(conn, "case_id", row.case_id);
-          if (!found) continue;
-          c = std::move(*found);
-        }
-        CaseEffects effects;
-        // A planned step needs none of the steps taken (the level and the plan
-        // say what is due): they stay as text, and the new one is appended.
-        std::vector<std::optional<Notification>> step_notices;
-        if (!row.plan && row.steps) step_notices = LoadSteps(*row.steps, c);
-        if (change(c, effects)) continue;  // not due after all
-        c.version += 1;
-        c.update_us = now_us;
-        size_t listed = c.notifications.size();
-        Record(conn, c, kSweeper, now_us, effects);
-        const Notification* queued = c.notifications.size() > listed ? &c.notifications.back() : nullptr;
-        std::string steps;
-        if (row.plan) {
-          steps = AppendStep(row.steps, c.escalations.back(), queued);
-        } else {
-          WriteRow(conn, c, /*insert=*/false);
-          std::vector<const Notification*> notices;
-          for (const auto& n : step_notices) notices.push_back(n ? &*n : nullptr);
-          notices.push_back(queued);
-          steps = StepsJson(c, notices);
-        }
-        int64_t next = c.NextEscalationUs();
-        small.Bind(1, static_cast<int64_t>(c.escalation_level));
-        BindOptional(small, 2, next ? std::optional<int64_t>(next) : std::nullopt);
-        small.Bind(3, c.version)
-            .Bind(4, c.update_us)
-            .Bind(5, c.history_head.sequence)
-            .BindBlob(6, c.history_head.hash)
-            .Bind(7, steps)
-            .Bind(8, row.rowid)
-            .Run();
-        done.push_back(StepTaken{c.province(), c.escalation_level, !effects.notices.empty()});
-      }
-      return done;
-    });
-  });
-}
-
-Result<int64_t> CaseStore::FenceToken() {
-  return RunStoreOperation<json::exception>("read sweeper fence", [&]() -> Result<int64_t> {
-    return db_.Read([&](Connection& c) {
-      auto s = c.Prepare("SELECT token FROM sweeper_fence WHERE id = 1");
-      return s.Step() ? s.ColumnInt64(0) : int64_t{0};
     });
   });
 }
@@ -543,41 +319,6 @@ Result<std::vector<ComplianceFact>> CaseStore::Compliance(const ComplianceFilter
         fact.days_to_decision = static_cast<int>(s.ColumnInt64(9));
         fact.working_days_to_decision = static_cast<int>(s.ColumnInt64(10));
         out.push_back(std::move(fact));
-      }
-      return out;
-    });
-  });
-}
-
-Result<std::pair<std::vector<HistoryEntry>, HistoryHead>> CaseStore::History(const std::string& case_id) {
-  using Page = std::pair<std::vector<HistoryEntry>, HistoryHead>;
-  return RunStoreOperation<json::exception>("case history", [&]() -> Result<Page> {
-    return db_.Read([&](Connection& conn) -> Result<std::pair<std::vector<HistoryEntry>, HistoryHead>> {
-      auto head = conn.Prepare("SELECT head_sequence, head_hash FROM cases WHERE case_id = ?1");
-      head.Bind(1, case_id);
-      if (!head.Step()) return Error::NotFound("case", case_id);
-      HistoryHead recorded{head.ColumnInt64(0), head.ColumnBlob(1)};
-      return std::pair(HistoryLog::Load(conn, case_id), recorded);
-    });
-  });
-}
-
-Result<std::vector<std::optional<QueuedNotice>>> CaseStore::Queued(const std::vector<Notification>& notifications) {
-  using Queued = std::vector<std::optional<QueuedNotice>>;
-  return RunStoreOperation<json::exception>("queued notices", [&]() -> Result<Queued> {
-    return db_.Read([&](Connection& conn) {
-      std::vector<std::optional<QueuedNotice>> out;
-      auto s = conn.Prepare(
-          "SELECT attempts, next_attempt_us, last_error, refused_us FROM outbox WHERE kind = ?1 AND dedupe_key = ?2");
-      for (const auto& n : notifications) {
-        s.Bind(1, n.target == NotifyTarget::kComplaintOutcome ? kOutcomeKind : kStatusKind).Bind(2, n.dedupe_key);
-        if (s.Step()) {
-          out.push_back(
-              QueuedNotice{static_cast<int>(s.ColumnInt64(0)), s.ColumnInt64(1), s.ColumnText(2), s.ColumnInt64(3)});
-        } else {
-          out.push_back(std::nullopt);
-        }
-        s.Reset();
       }
       return out;
     });

@@ -186,14 +186,11 @@ Result<CatalogPut> Sanctions::PutCatalog(const PutCatalogCommand& command) {
   if (!v.empty()) return Error::Invalid(std::move(v));
   CatalogPut out{version, static_cast<int>(parsed.value().violation_types.size()), 0};
   if (command.validate_only) return out;
-  SanctionStore::Put put;
-  try {
-    put = store_.PutCatalog(version, command.json, command.expected_catalog_version);
-  } catch (const StoreError& e) {
-    log::Error("catalog store failed", {{"error", e.what()}});
-    if (e.IsUnavailable()) return Error::Unavailable("the catalog store is unavailable; retry later");
-    return Error::Internal("catalog store failure; see the service log");
-  }
+  auto stored = RunStoreOperation("put catalog", [&]() -> Result<SanctionStore::Put> {
+    return store_.PutCatalog(version, command.json, command.expected_catalog_version);
+  });
+  if (!stored.ok()) return stored.error();
+  const SanctionStore::Put& put = stored.value();
   using Outcome = SanctionStore::Put::Outcome;
   if (put.outcome == Outcome::kStale) {
     Error e = Error::Aborted("violation_catalog", put.current_version, 0, 0);

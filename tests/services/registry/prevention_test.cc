@@ -161,6 +161,18 @@ TEST_F(PreventionTest, EveryProblemIsReportedWithItsFieldPathAndNothingIsStored)
   EXPECT_EQ(PledgeRows(), 0);
 }
 
+TEST_F(PreventionTest, AnIdTheRegistryCannotHoldIsInvalidNotUnknown) {
+  // The registry derives every id as an 18-digit NIP / NI PPPK or
+  // <agency_code>:<agency_staff_id> (employee_validation.h); anything else is
+  // the client's mistake, as for GetEmployee.
+  for (const char* id : {"12345", "PEMKOT-SMG:", ":S1", "PEMKOT-SMG:S1:x", "1234567890123456789"}) {
+    EXPECT_EQ(Problems(Record(Command("p-1", id, PledgeKind::kIkrar)).error()),
+              (std::set<std::string>{"employee_id:INVALID_FORMAT"}))
+        << id;
+  }
+  EXPECT_EQ(PledgeRows(), 0);
+}
+
 TEST_F(PreventionTest, UnknownEmployeeOrElectionIsNotFound) {
   auto no_employee = Record(Command("p-1", "PEMKOT-SMG:NOBODY", PledgeKind::kIkrar));
   ASSERT_FALSE(no_employee.ok());
