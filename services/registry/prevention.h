@@ -21,7 +21,6 @@ enum class PledgeKind { kUnspecified = 0, kIkrar = 1, kIntegrityPact = 2 };
 enum class CoverageGrouping { kNone = 0, kRegion = 1, kAgency = 2, kUnit = 3 };
 
 inline constexpr int kMaxDocumentReferenceLength = 200;  // code points
-inline constexpr int kMaxEmployeeIdLength = 64;
 
 struct Pledge {
   std::string pledge_id;  // server-assigned
