@@ -1,7 +1,5 @@
 #include "services/complaint/intake.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -10,6 +8,7 @@
 
 #include "common/digest.h"
 #include "common/log.h"
+#include "common/random.h"
 
 namespace netra::complaint {
 namespace {
@@ -188,9 +187,7 @@ std::string NewTrackingCode() {
   // characters with probability > 0.9999; the loop covers the rest).
   const unsigned limit = 256 - 256 % kTrackingAlphabet.size();
   while (code.size() < kTrackingCodeLength) {
-    unsigned char bytes[16];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();  // no randomness: nothing safe to hand out
-    for (unsigned char b : bytes) {
+    for (unsigned char b : RandomBytes(16)) {
       if (b < limit && code.size() < kTrackingCodeLength) code += kTrackingAlphabet[b % kTrackingAlphabet.size()];
     }
   }
@@ -198,9 +195,7 @@ std::string NewTrackingCode() {
 }
 
 std::string NewComplaintId() {
-  unsigned char bytes[12];  // 96 random bits: no collision to guard against
-  if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();
-  return "c-" + HexOf(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+  return "c-" + RandomHex(12);  // 96 random bits: no collision to guard against
 }
 
 // ---------------------------------------------------------------------------
