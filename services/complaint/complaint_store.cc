@@ -127,7 +127,10 @@ void RecordStageLeft(Connection& c, const ComplaintRow& row, int64_t now_us, std
 
 }  // namespace
 
-ComplaintStore::ComplaintStore(Database& db) : db_(db) { UpgradeReleaseRecords(db_); }
+ComplaintStore::ComplaintStore(Database& db) : db_(db) {
+  UpgradeReleaseRecords(db_);
+  RefoldSubjectKeys(db_);
+}
 
 std::optional<PublicStatus> ComplaintStore::FindPublicStatus(const std::string& tracking_code) {
   return db_.Read([&](Connection& c) -> std::optional<PublicStatus> {

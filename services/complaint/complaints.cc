@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "common/digest.h"
+#include "common/names.h"
 #include "common/log.h"
 #include "common/paging.h"
 #include "common/sqlite.h"

@@ -8,6 +8,7 @@
 
 #include "common/digest.h"
 #include "common/log.h"
+#include "common/names.h"
 #include "common/random.h"
 
 namespace netra::complaint {
@@ -406,19 +407,10 @@ std::optional<Deadline> ReportDeadline(const Complaint& c, const ElectionTerms& 
   return RuleDeadline(known, finding ? election.finding_window : election.report_window, election, region);
 }
 
-std::string FoldName(std::string_view name) {
-  std::string out;
-  bool space = false;
-  for (unsigned char c : name) {
-    if (std::isspace(c) || c == '.' || c == ',') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += static_cast<char>(std::tolower(c));
-  }
-  return out;
+std::string SubjectName(std::string_view name) {
+  std::string spaced(name);
+  std::replace_if(spaced.begin(), spaced.end(), [](char c) { return c == '.' || c == ','; }, ' ');
+  return FoldName(spaced);
 }
 
 SubjectResolution ResolveSubject(const Subject& subject, Directory& directory, absl::Time now) {
@@ -447,14 +439,14 @@ SubjectResolution ResolveSubject(const Subject& subject, Directory& directory, a
     out.needs_review = true;
     return out;
   }
-  const std::string name = FoldName(subject.name);
-  const std::string agency = FoldName(subject.agency_name);
+  const std::string name = SubjectName(subject.name);
+  const std::string agency = SubjectName(subject.agency_name);
   std::vector<SubjectCandidate> candidates;
   for (const EmployeeRef& e : found.value()) {
     // Name 0.6 (exact) or 0.3 (token prefixes, as the registry matched);
     // agency 0.3 when the names contain one another; region 0.1.
-    double score = FoldName(e.name) == name ? 0.6 : 0.3;
-    const std::string their_agency = FoldName(e.agency_name);
+    double score = SubjectName(e.name) == name ? 0.6 : 0.3;
+    const std::string their_agency = SubjectName(e.agency_name);
     if (!agency.empty() &&
         (their_agency.find(agency) != std::string::npos || agency.find(their_agency) != std::string::npos)) {
       score += 0.3;
@@ -489,8 +481,15 @@ bool Unresolved(const SubjectResolution& r) {
 std::string SubjectKey(const Subject& subject, const SubjectResolution& resolution) {
   if (resolution.employee && !resolution.employee->employee_id.empty()) return "e:" + resolution.employee->employee_id;
   if (!subject.employee_number.empty()) return "e:" + subject.employee_number;
-  if (!subject.name.empty()) return "n:" + FoldName(subject.name) + "|" + subject.region_code;
+  if (!subject.name.empty()) return "n:" + SubjectName(subject.name) + "|" + subject.region_code;
   return "";
+}
+
+std::string RefoldedSubjectKey(std::string_view stored_key) {
+  // "n:<folded name>|<region code>"; region codes hold no '|'.
+  const size_t bar = stored_key.rfind('|');
+  if (stored_key.substr(0, 2) != "n:" || bar == std::string_view::npos) return std::string(stored_key);
+  return "n:" + SubjectName(stored_key.substr(2, bar - 2)) + std::string(stored_key.substr(bar));
 }
 
 void RedactReporter(Complaint& c, bool reveal_hidden_identity) {

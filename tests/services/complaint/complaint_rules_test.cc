@@ -302,8 +302,23 @@ TEST(SubjectResolutionTest, ClusterKeysNameWhoTheReportIsAbout) {
   s.name = "  Siti   AMINAH ";
   s.region_code = "33.74";
   EXPECT_EQ(SubjectKey(s, none), "n:siti aminah|33.74");
+  s.name = "SÍTI Aminah, S.Pd.";  // the tree's fold: diacritics too; titles' dots and commas as spaces
+  EXPECT_EQ(SubjectKey(s, none), "n:siti aminah s pd|33.74");
   none.employee = EmployeeWithId("198503142010011001");
   EXPECT_EQ(SubjectKey(s, none), "e:198503142010011001");
+}
+
+TEST(SubjectResolutionTest, KeysOfTheAsciiOnlyFoldAreRefoldedExactly) {
+  // What the previous fold stored (ASCII lowered, dots and commas as spaces) ...
+  EXPECT_EQ(RefoldedSubjectKey("n:sÍti aminah s pd|33.74"), "n:siti aminah s pd|33.74");
+  EXPECT_EQ(RefoldedSubjectKey("n:joko widodo|"), "n:joko widodo|");
+  // ... and what needs no refold.
+  EXPECT_EQ(RefoldedSubjectKey("e:198503142010011001"), "e:198503142010011001");
+  EXPECT_EQ(RefoldedSubjectKey(""), "");
+  Subject s;
+  s.name = "Sîti  Aminah";
+  s.region_code = "33";
+  EXPECT_EQ(RefoldedSubjectKey(SubjectKey(s, SubjectResolution{})), SubjectKey(s, SubjectResolution{}));
 }
 
 // ---------------------------------------------------------------------------
