@@ -353,11 +353,8 @@ Violations ValidateOutcome(const OutcomeCommand& r) {
   CheckText(r.decided_by, "decided_by", false, kMaxNameChars, v);
   if (!r.decree_date) {
     v.Add("decree_date", ViolationReason::kRequired, "is required");
-  } else if (const auto& d = *r.decree_date; [&] {
-               const absl::CivilDay day(d.year, d.month, d.day);
-               return d.year < 1900 || d.year > 9999 || day.year() != d.year || day.month() != d.month ||
-                      day.day() != d.day;
-             }()) {
+  } else if (Violations date_problems; !CheckDate(*r.decree_date, "decree_date", date_problems)) {
+    // One violation on the field, as this RPC has always reported it.
     v.Add("decree_date", ViolationReason::kInvalidFormat, "is not a calendar day");
   }
   if (r.case_version < 0) v.Add("case_version", ViolationReason::kOutOfRange, "must not be negative");

@@ -405,7 +405,7 @@ TEST(ComplaintApplyTest, AnOlderCaseVersionChangesNothingAndAnotherCaseIsRefused
   OutcomeCommand command;
   command.case_id = "case-1";
   command.outcome = kSanctionedOutcome;
-  command.decree_date = CalendarDate{2024, 3, 1};
+  command.decree_date = Date{2024, 3, 1};
   command.case_version = 2;
   auto older = ApplyOutcome(c, command, kNow);
   ASSERT_TRUE(older.ok());
