@@ -16,6 +16,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/dates.h"
 #include "common/deadlines.h"
 #include "common/identifiers.h"
 #include "common/result.h"
@@ -99,12 +100,6 @@ std::string ActionName(Action action);
 std::string StatusLabel(Status status);
 
 // ------------------------------------------------------------------ the data
-
-// A calendar day as a client sent it (netra.v1.Date), checked where it is used.
-struct CalendarDate {
-  int year = 0, month = 0, day = 0;
-  friend bool operator==(const CalendarDate&, const CalendarDate&) = default;
-};
 
 struct StaffingAuthority {
   std::string code, name, region_code;
@@ -215,7 +210,7 @@ struct Outcome {
   int level = 0;    // netra.v1.SanctionLevel
   std::vector<int> forms;  // netra.v1.SanctionForm
   std::string decree_number;
-  CalendarDate decree_date;
+  Date decree_date;
   std::string decided_by;
   int64_t case_version = 0;
   absl::Time record_time;
@@ -283,7 +278,7 @@ struct OutcomeCommand {
   int outcome = 0, level = 0;
   std::vector<int> forms;
   std::string decree_number;
-  std::optional<CalendarDate> decree_date;
+  std::optional<Date> decree_date;
   std::string decided_by;
   int64_t case_version = 0, expected_version = 0;
 };

@@ -3,9 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/time/clock.h"
-#include "common/log.h"
 #include "common/rpc.h"
-#include "common/sqlite.h"
 #include "netra/v1/errors.pb.h"
 #include "services/complaint/complaint_proto.h"
 
@@ -14,19 +12,6 @@ namespace {
 
 namespace v1 = netra::v1;
 using google::protobuf::util::TimeUtil;
-
-// Store failures are not the client's fault: UNAVAILABLE when retrying can
-// help, INTERNAL (details in the log only) otherwise.
-template <class Fn>
-grpc::Status Guard(Fn&& fn) {
-  try {
-    return fn();
-  } catch (const StoreError& e) {
-    if (e.IsUnavailable()) return Unavailable("the complaint store is unavailable; retry later");
-    log::Error("store error", {{"error", e.what()}});
-    return InternalError("internal error; the operators have the details in the service log");
-  }
-}
 
 Actor ActorOf(const Caller& caller, Actor::Kind kind) {
   Actor actor;
@@ -79,7 +64,7 @@ grpc::Status ComplaintHandler::SubmitComplaint(grpc::ServerContext* context, con
                                                v1::SubmitComplaintResponse* response) {
   CallScope scope(*context, "SubmitComplaint");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  return Guard([&] {
+  return GuardStore("SubmitComplaint", [&] {
     const bool public_intake = request->channel() == v1::INTAKE_CHANNEL_UNSPECIFIED ||
                                request->channel() == v1::INTAKE_CHANNEL_PUBLIC_PORTAL;
     // The hash covers the NIK's HMAC, never the NIK.
@@ -115,7 +100,7 @@ grpc::Status ComplaintHandler::UploadEvidenceStream(grpc::ServerContext* context
                                                     RequestStream<v1::UploadEvidenceRequest>* reader,
                                                     v1::UploadEvidenceResponse* response) {
   CallScope scope(*context, "UploadEvidence");
-  return Guard([&] {
+  return GuardStore("UploadEvidenceStream", [&] {
     v1::UploadEvidenceRequest message;
     if (!reader->Read(&message)) {
       if (!reader->status().ok()) return reader->status();
@@ -148,7 +133,7 @@ grpc::Status ComplaintHandler::GetComplaint(grpc::ServerContext* context, const 
                                             v1::GetComplaintResponse* response) {
   CallScope scope(*context, "GetComplaint");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  return Guard([&] {
+  return GuardStore("GetComplaint", [&] {
     auto result = complaints_.Get(request->complaint_id());
     if (!result.ok()) return ToStatus(result.error());
     Answer(std::move(result.value()), MaySeeHiddenIdentity(scope.caller()), response->mutable_complaint());
@@ -161,7 +146,7 @@ grpc::Status ComplaintHandler::GetComplaintStatus(grpc::ServerContext* context,
                                                   v1::GetComplaintStatusResponse* response) {
   CallScope scope(*context, "GetComplaintStatus");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  return Guard([&] {
+  return GuardStore("GetComplaintStatus", [&] {
     if (auto limited = complaints_.CheckStatusLimit(PeerAddress(context->peer()))) return RateLimitedStatus(*limited);
     auto view = complaints_.GetPublicView(request->tracking_code());
     if (!view.ok()) return ToStatus(view.error());
@@ -174,7 +159,7 @@ grpc::Status ComplaintHandler::ListComplaints(grpc::ServerContext* context, cons
                                               v1::ListComplaintsResponse* response) {
   CallScope scope(*context, "ListComplaints");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  return Guard([&] {
+  return GuardStore("ListComplaints", [&] {
     auto result = complaints_.List(ToQuery(*request));
     if (!result.ok()) return ToStatus(result.error());
     const bool reveal = MaySeeHiddenIdentity(scope.caller());
@@ -189,7 +174,7 @@ grpc::Status ComplaintHandler::TransitionComplaint(grpc::ServerContext* context,
                                                    v1::TransitionComplaintResponse* response) {
   CallScope scope(*context, "TransitionComplaint");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  return Guard([&] {
+  return GuardStore("TransitionComplaint", [&] {
     auto result = complaints_.Transition(ToCommand(*request), RequestHashOf(*request),
                                          ActorOf(scope.caller(), Actor::Kind::kPerson), absl::Now());
     if (!result.ok()) return ToStatus(result.error());
@@ -203,7 +188,7 @@ grpc::Status ComplaintHandler::GetComplaintHistory(grpc::ServerContext* context,
                                                    v1::GetComplaintHistoryResponse* response) {
   CallScope scope(*context, "GetComplaintHistory");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  return Guard([&] {
+  return GuardStore("GetComplaintHistory", [&] {
     auto result = complaints_.History(ToQuery(*request));
     if (!result.ok()) return ToStatus(result.error());
     ToProto(result.value(), response);
@@ -216,7 +201,7 @@ grpc::Status ComplaintHandler::VerifyComplaintHistory(grpc::ServerContext* conte
                                                       v1::VerifyComplaintHistoryResponse* response) {
   CallScope scope(*context, "VerifyComplaintHistory");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  return Guard([&] {
+  return GuardStore("VerifyComplaintHistory", [&] {
     auto result = complaints_.Verify(request->complaint_id());
     if (!result.ok()) return ToStatus(result.error());
     ToProto(result.value(), TimeUtil::TimestampToMicroseconds(TimeUtil::GetCurrentTime()),
@@ -229,7 +214,7 @@ grpc::Status ComplaintHandler::RecordOutcome(grpc::ServerContext* context, const
                                              v1::RecordOutcomeResponse* response) {
   CallScope scope(*context, "RecordOutcome");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  return Guard([&] {
+  return GuardStore("RecordOutcome", [&] {
     auto result = complaints_.RecordOutcome(ToCommand(*request), RequestHashOf(*request),
                                             ActorOf(scope.caller(), Actor::Kind::kService), absl::Now());
     if (!result.ok()) return ToStatus(result.error());
@@ -244,7 +229,7 @@ grpc::Status ComplaintHandler::GetComplaintStats(grpc::ServerContext* context,
                                                  v1::GetComplaintStatsResponse* response) {
   CallScope scope(*context, "GetComplaintStats");
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  return Guard([&] {
+  return GuardStore("GetComplaintStats", [&] {
     auto result = complaints_.Stats(ToQuery(*request), absl::Now());
     if (!result.ok()) return ToStatus(result.error());
     ToProto(result.value(), response);

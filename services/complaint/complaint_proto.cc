@@ -362,7 +362,7 @@ OutcomeCommand ToCommand(const v1::RecordOutcomeRequest& r) {
   out.forms.assign(r.forms().begin(), r.forms().end());
   out.decree_number = r.decree_number();
   if (r.has_decree_date()) {
-    out.decree_date = CalendarDate{r.decree_date().year(), r.decree_date().month(), r.decree_date().day()};
+    out.decree_date = Date{r.decree_date().year(), r.decree_date().month(), r.decree_date().day()};
   }
   out.decided_by = r.decided_by();
   out.case_version = r.case_version();

@@ -127,7 +127,10 @@ void RecordStageLeft(Connection& c, const ComplaintRow& row, int64_t now_us, std
 
 }  // namespace
 
-ComplaintStore::ComplaintStore(Database& db) : db_(db) { UpgradeReleaseRecords(db_); }
+ComplaintStore::ComplaintStore(Database& db) : db_(db) {
+  UpgradeReleaseRecords(db_);
+  RefoldSubjectKeys(db_);
+}
 
 std::optional<PublicStatus> ComplaintStore::FindPublicStatus(const std::string& tracking_code) {
   return db_.Read([&](Connection& c) -> std::optional<PublicStatus> {
@@ -157,10 +160,9 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
                                                     int64_t now_us) {
   constexpr std::string_view kMethod = "SubmitComplaint";
   return db_.Write([&](Connection& c) -> Result<Submission> {
-    if (auto earlier = FindRequestIn(c, kMethod, request_id)) {
-      if (earlier->request_hash != request_hash) return ReusedRequestId();
-      return Submission{std::move(earlier->answer), true, ""};
-    }
+    auto replayed = ReplayRequest(c, {std::string(kMethod), request_id, request_hash});
+    if (!replayed.ok()) return replayed.error();
+    if (replayed.value()) return Submission{DecodeAnswer(*replayed.value()), true, ""};
     const NewReport& report = in.report;
     Complaint record = report.complaint;
     const std::string& id = record.complaint_id;
@@ -295,11 +297,13 @@ void ComplaintStore::ScheduleSubjectRetry(const std::string& complaint_id, int64
 Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
   const Effects& fx = ch.effects;
   return db_.Write([&](Connection& c) -> Result<AppliedChange> {
+    const RequestKey key{ch.method, ch.request_id, ch.request_hash};
     if (!ch.request_id.empty()) {
-      if (auto earlier = FindRequestIn(c, ch.method, ch.request_id)) {
-        if (earlier->request_hash != ch.request_hash) return ReusedRequestId();
+      auto replayed = ReplayRequest(c, key);
+      if (!replayed.ok()) return replayed.error();
+      if (replayed.value()) {
         AppliedChange replay;
-        replay.complaint = std::move(earlier->answer.complaint);
+        replay.complaint = DecodeAnswer(*replayed.value()).complaint;
         replay.replayed = true;
         return replay;
       }
@@ -379,7 +383,7 @@ Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
 
     out.complaint = FindIn(c, ch.complaint_id)->complaint;
     if (!ch.request_id.empty()) {
-      RecordRequest(c, {ch.method, ch.request_id, ch.request_hash}, EncodeAnswer({out.complaint, false}));
+      RecordRequest(c, key, EncodeAnswer({out.complaint, false}));
     }
     return out;
   });

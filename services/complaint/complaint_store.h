@@ -116,6 +116,12 @@ CREATE INDEX complaints_subject_retry ON complaints (subject_retry_at) WHERE sub
     {8, "complaint bodies", R"sql(
 ALTER TABLE complaints ADD COLUMN body TEXT NOT NULL DEFAULT '';
 )sql"},
+    // Names in subject keys are folded diacritic-aware now (common/names.h);
+    // ComplaintStore rebuilds the stored keys in C++ (RefoldSubjectKeys) and
+    // then drops this marker, so that a store keeps clustering the same people.
+    {9, "subject keys refolded", R"sql(
+CREATE TABLE subject_keys_to_refold (pending INTEGER);
+)sql"},
 };
 
 // A queued forwarding's delivery state (its outbox row).
@@ -249,6 +255,11 @@ class ComplaintStore {
 // History entries are left as they are (they are hashed; their payloads were
 // JSON already). Returns how many complaints were converted.
 int UpgradeReleaseRecords(Database& db);
+// Rebuilds, in one transaction, the name-based subject keys (complaints and
+// cluster_keys) stored before migration 9 with RefoldedSubjectKey, then drops
+// migration 9's marker; nothing to do once it is gone. Returns how many
+// complaints' keys changed.
+int RefoldSubjectKeys(Database& db);
 
 inline constexpr std::string_view kForwardingOutboxKind = "sanction.open_case";
 

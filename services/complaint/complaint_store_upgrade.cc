@@ -1,11 +1,12 @@
-// The one-time conversion of what the previous release stored as netra.v1
-// messages (complaint_store.h, migration 8).
+// One-time conversions of what earlier releases stored (complaint_store.h):
+// netra.v1 messages (migration 8), subject keys folded ASCII-only (migration 9).
 #include <sqlite3.h>
 
 #include "common/log.h"
 #include "netra/v1/complaint.pb.h"
 #include "services/complaint/complaint_proto.h"
 #include "services/complaint/complaint_store.h"
+#include "services/complaint/intake.h"
 
 namespace netra::complaint {
 namespace {
@@ -72,6 +73,42 @@ int UpgradeReleaseRecords(Database& db) {
                 {{"complaints", std::to_string(converted)}, {"answers", std::to_string(answers.size())}});
     }
     return converted;
+  });
+}
+
+int RefoldSubjectKeys(Database& db) {
+  return db.Write([&](Connection& c) {
+    {
+      auto marker = c.Prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'subject_keys_to_refold'");
+      marker.Step();
+      if (marker.ColumnInt64(0) == 0) return 0;
+    }
+    std::vector<std::pair<std::string, std::string>> complaints;  // id, new key
+    {
+      auto select = c.Prepare("SELECT id, subject_key FROM complaints WHERE subject_key LIKE 'n:%'");
+      while (select.Step()) {
+        const std::string stored = select.ColumnText(1);
+        std::string refolded = RefoldedSubjectKey(stored);
+        if (refolded != stored) complaints.emplace_back(select.ColumnText(0), std::move(refolded));
+      }
+    }
+    auto update = c.Prepare("UPDATE complaints SET subject_key = ?2 WHERE id = ?1");
+    for (const auto& [id, key] : complaints) update.Bind(1, id).Bind(2, key).Run();
+    // Two old keys may fold into one (e.g. "É" and "é"): the rows are put back
+    // under their new key, duplicates merged.
+    std::vector<std::tuple<std::string, std::string, std::string>> keys;
+    {
+      auto select = c.Prepare("SELECT subject_key, violation_code, cluster_id FROM cluster_keys WHERE subject_key LIKE 'n:%'");
+      while (select.Step()) keys.emplace_back(RefoldedSubjectKey(select.ColumnText(0)), select.ColumnText(1), select.ColumnText(2));
+    }
+    c.Exec("DELETE FROM cluster_keys WHERE subject_key LIKE 'n:%'");
+    auto insert = c.Prepare("INSERT OR IGNORE INTO cluster_keys (subject_key, violation_code, cluster_id) VALUES (?1, ?2, ?3)");
+    for (const auto& [key, code, cluster] : keys) insert.Bind(1, key).Bind(2, code).Bind(3, cluster).Run();
+    c.Exec("DROP TABLE subject_keys_to_refold");
+    if (!complaints.empty()) {
+      log::Info("complaint store upgraded: subject keys refolded", {{"complaints", std::to_string(complaints.size())}});
+    }
+    return static_cast<int>(complaints.size());
   });
 }
 

@@ -5,6 +5,8 @@
 
 #include "absl/strings/numbers.h"
 #include "common/digest.h"
+#include "common/idempotency.h"
+#include "common/names.h"
 #include "common/log.h"
 #include "common/paging.h"
 #include "common/sqlite.h"
@@ -16,12 +18,6 @@ constexpr std::chrono::seconds kStatusCacheTtl{30};
 constexpr std::chrono::hours kRequestCacheTtl{24};
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
-
-Error ReusedRequestId() {
-  Violations v;
-  v.Add("request_id", ViolationReason::kInconsistent, "was used before with different request content");
-  return Error::Invalid(std::move(v));
-}
 
 // The first answer to a submission under the same request_id, if its content
 // (request_hash) was the same; INVALID_ARGUMENT on request_id if not.

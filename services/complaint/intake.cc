@@ -1,7 +1,5 @@
 #include "services/complaint/intake.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -10,6 +8,8 @@
 
 #include "common/digest.h"
 #include "common/log.h"
+#include "common/names.h"
+#include "common/random.h"
 
 namespace netra::complaint {
 namespace {
@@ -188,9 +188,7 @@ std::string NewTrackingCode() {
   // characters with probability > 0.9999; the loop covers the rest).
   const unsigned limit = 256 - 256 % kTrackingAlphabet.size();
   while (code.size() < kTrackingCodeLength) {
-    unsigned char bytes[16];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();  // no randomness: nothing safe to hand out
-    for (unsigned char b : bytes) {
+    for (unsigned char b : RandomBytes(16)) {
       if (b < limit && code.size() < kTrackingCodeLength) code += kTrackingAlphabet[b % kTrackingAlphabet.size()];
     }
   }
@@ -198,9 +196,7 @@ std::string NewTrackingCode() {
 }
 
 std::string NewComplaintId() {
-  unsigned char bytes[12];  // 96 random bits: no collision to guard against
-  if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();
-  return "c-" + HexOf(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+  return "c-" + RandomHex(12);  // 96 random bits: no collision to guard against
 }
 
 // ---------------------------------------------------------------------------
@@ -357,11 +353,8 @@ Violations ValidateOutcome(const OutcomeCommand& r) {
   CheckText(r.decided_by, "decided_by", false, kMaxNameChars, v);
   if (!r.decree_date) {
     v.Add("decree_date", ViolationReason::kRequired, "is required");
-  } else if (const auto& d = *r.decree_date; [&] {
-               const absl::CivilDay day(d.year, d.month, d.day);
-               return d.year < 1900 || d.year > 9999 || day.year() != d.year || day.month() != d.month ||
-                      day.day() != d.day;
-             }()) {
+  } else if (Violations date_problems; !CheckDate(*r.decree_date, "decree_date", date_problems)) {
+    // One violation on the field, as this RPC has always reported it.
     v.Add("decree_date", ViolationReason::kInvalidFormat, "is not a calendar day");
   }
   if (r.case_version < 0) v.Add("case_version", ViolationReason::kOutOfRange, "must not be negative");
@@ -411,19 +404,10 @@ std::optional<Deadline> ReportDeadline(const Complaint& c, const ElectionTerms& 
   return RuleDeadline(known, finding ? election.finding_window : election.report_window, election, region);
 }
 
-std::string FoldName(std::string_view name) {
-  std::string out;
-  bool space = false;
-  for (unsigned char c : name) {
-    if (std::isspace(c) || c == '.' || c == ',') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += static_cast<char>(std::tolower(c));
-  }
-  return out;
+std::string SubjectName(std::string_view name) {
+  std::string spaced(name);
+  std::replace_if(spaced.begin(), spaced.end(), [](char c) { return c == '.' || c == ','; }, ' ');
+  return FoldName(spaced);
 }
 
 SubjectResolution ResolveSubject(const Subject& subject, Directory& directory, absl::Time now) {
@@ -452,14 +436,14 @@ SubjectResolution ResolveSubject(const Subject& subject, Directory& directory, a
     out.needs_review = true;
     return out;
   }
-  const std::string name = FoldName(subject.name);
-  const std::string agency = FoldName(subject.agency_name);
+  const std::string name = SubjectName(subject.name);
+  const std::string agency = SubjectName(subject.agency_name);
   std::vector<SubjectCandidate> candidates;
   for (const EmployeeRef& e : found.value()) {
     // Name 0.6 (exact) or 0.3 (token prefixes, as the registry matched);
     // agency 0.3 when the names contain one another; region 0.1.
-    double score = FoldName(e.name) == name ? 0.6 : 0.3;
-    const std::string their_agency = FoldName(e.agency_name);
+    double score = SubjectName(e.name) == name ? 0.6 : 0.3;
+    const std::string their_agency = SubjectName(e.agency_name);
     if (!agency.empty() &&
         (their_agency.find(agency) != std::string::npos || agency.find(their_agency) != std::string::npos)) {
       score += 0.3;
@@ -494,8 +478,15 @@ bool Unresolved(const SubjectResolution& r) {
 std::string SubjectKey(const Subject& subject, const SubjectResolution& resolution) {
   if (resolution.employee && !resolution.employee->employee_id.empty()) return "e:" + resolution.employee->employee_id;
   if (!subject.employee_number.empty()) return "e:" + subject.employee_number;
-  if (!subject.name.empty()) return "n:" + FoldName(subject.name) + "|" + subject.region_code;
+  if (!subject.name.empty()) return "n:" + SubjectName(subject.name) + "|" + subject.region_code;
   return "";
+}
+
+std::string RefoldedSubjectKey(std::string_view stored_key) {
+  // "n:<folded name>|<region code>"; region codes hold no '|'.
+  const size_t bar = stored_key.rfind('|');
+  if (stored_key.substr(0, 2) != "n:" || bar == std::string_view::npos) return std::string(stored_key);
+  return "n:" + SubjectName(stored_key.substr(2, bar - 2)) + std::string(stored_key.substr(bar));
 }
 
 void RedactReporter(Complaint& c, bool reveal_hidden_identity) {

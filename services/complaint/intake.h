@@ -102,8 +102,10 @@ std::optional<Deadline> RuleDeadline(absl::Time event, const DeadlineRule& rule,
 // during the quiet period and on voting day the election's hour-based window).
 std::optional<Deadline> ReportDeadline(const Complaint& complaint, const ElectionTerms& election, const Region* region);
 
-// Case- and space-folded name, for matching and clustering keys.
-std::string FoldName(std::string_view name);
+// A person's name as reports are matched and clustered on: the tree's
+// FoldName (common/names.h: case, diacritics, spaces), with the dots and
+// commas of titles and initials read as spaces ("S.Pd." meets "S Pd").
+std::string SubjectName(std::string_view name);
 // Resolves the reported person through the registry (never fails: an
 // unresolved subject keeps the complaint valid and is flagged for a person).
 SubjectResolution ResolveSubject(const Subject& subject, Directory& directory, absl::Time now);
@@ -111,6 +113,10 @@ SubjectResolution ResolveSubject(const Subject& subject, Directory& directory, a
 bool Unresolved(const SubjectResolution& resolution);
 // Who a complaint is about, for near-duplicate clustering; empty when unknown.
 std::string SubjectKey(const Subject& subject, const SubjectResolution& resolution);
+// A subject key stored before names were folded diacritic-aware (ASCII case
+// only) as SubjectKey gives it now; keys that are no names come back as they
+// are. The old fold kept nothing SubjectName drops, so this is exact.
+std::string RefoldedSubjectKey(std::string_view stored_key);
 
 // Removes what a caller who may not see a hidden reporter must not see.
 void RedactReporter(Complaint& complaint, bool reveal_hidden_identity);

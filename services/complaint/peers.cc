@@ -102,4 +102,20 @@ ViolationCatalogSource::Fetch SanctionCatalogFetch(RedisClient& redis, std::shar
   };
 }
 
+bool ConnectPeers(const ServiceEnvironment& env, ServiceParts& parts, Peers* peers, std::string* /*error*/) {
+  auto* employees = parts.Keep(std::make_unique<Cache>(env.redis, "registry_employee", env.metrics.registry()));
+  peers->registry = parts.Keep(
+      std::make_unique<RegistryClient>(*employees, MakeChannel(env.config.registry_target, &env.metrics)));
+  peers->directory = parts.Keep(std::make_unique<RegistryDirectory>(*peers->registry));
+  peers->sanction = MakeChannel(env.config.sanction_target, &env.metrics);
+  return true;
+}
+
+OutboxDispatcher* ForwardingOutbox(const ServiceEnvironment& env, ServiceParts& parts, const Peers& peers,
+                                   Complaints& complaints) {
+  auto* outbox = parts.Keep(std::make_unique<OutboxDispatcher>(env.store, &env.metrics.registry()));
+  outbox->Handle(std::string(kForwardingOutboxKind), ForwardingDelivery(complaints, peers.sanction));
+  return outbox;
+}
+
 }  // namespace netra::complaint

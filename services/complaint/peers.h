@@ -11,6 +11,7 @@
 #include "common/outbox.h"
 #include "common/redis.h"
 #include "common/registry_client.h"
+#include "common/server.h"
 #include "services/complaint/complaint.h"
 #include "services/complaint/complaints.h"
 #include "services/complaint/intake.h"
@@ -40,5 +41,20 @@ std::string OpenCaseMessage(const ForwardingRequest& forwarding);
 
 // Delivers a queued forwarding: SanctionService.OpenCase, then records the case id.
 OutboxDispatcher::Handler ForwardingDelivery(Complaints& complaints, std::shared_ptr<grpc::Channel> sanction);
+
+// The peers, connected at start and kept alive by the service's parts.
+struct Peers {
+  RegistryClient* registry = nullptr;       // employees (Redis first) and elections
+  Directory* directory = nullptr;           // the registry as the domain sees it
+  std::shared_ptr<grpc::Channel> sanction;  // the catalog and forwarding
+};
+// Never fails today (the peers are reached lazily); the signature matches the
+// other services' ConnectPeers.
+bool ConnectPeers(const ServiceEnvironment& env, ServiceParts& parts, Peers* peers, std::string* error);
+// The outbox dispatcher that forwards complaints to the sanction service
+// (kept by `parts`, not started); retried while it is out of reach, parked
+// when it refuses (operators: OutboxAdminService).
+OutboxDispatcher* ForwardingOutbox(const ServiceEnvironment& env, ServiceParts& parts, const Peers& peers,
+                                   Complaints& complaints);
 
 }  // namespace netra::complaint

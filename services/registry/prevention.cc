@@ -1,11 +1,11 @@
 #include "services/registry/prevention.h"
 
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include <nlohmann/json.hpp>
 
 #include "common/identifiers.h"
+#include "common/random.h"
 #include "common/paging.h"
 #include "services/registry/employee_validation.h"
 
@@ -51,9 +51,7 @@ std::string Hex(const std::string& bytes) {
 }
 
 std::string NewPledgeId() {
-  unsigned char bytes[12];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) return {};
-  return "pl-" + Hex(bytes, sizeof bytes);
+  return "pl-" + RandomHex(12);
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "services/sanction/sanctions.h"
 
-#include <openssl/rand.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -13,6 +12,7 @@
 #include "common/digest.h"
 #include "common/log.h"
 #include "common/paging.h"
+#include "common/random.h"
 
 namespace netra::sanction {
 
@@ -86,9 +86,7 @@ class CaseMetrics {
 namespace {
 
 std::string NewCaseId() {
-  unsigned char bytes[10];
-  RAND_bytes(bytes, sizeof bytes);
-  return "case-" + HexOf(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+  return "case-" + RandomHex(10);
 }
 
 // NOT_FOUND from the registry is the client's mistake in `field`.

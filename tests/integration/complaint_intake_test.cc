@@ -19,7 +19,7 @@
 #include "netra/v1/sanction.grpc.pb.h"
 #include "services/complaint/complaint_store.h"
 #include "tests/integration/netra_stack.h"
-#include "tests/services/complaint_test_support.h"
+#include "tests/services/complaint/complaint_test_support.h"
 #include "absl/time/clock.h"
 
 namespace netra::testing {

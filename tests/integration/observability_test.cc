@@ -21,7 +21,7 @@
 #include "netra/v1/registry.grpc.pb.h"
 #include "netra/v1/sanction.grpc.pb.h"
 #include "tests/integration/netra_stack.h"
-#include "tests/services/complaint_test_support.h"
+#include "tests/services/complaint/complaint_test_support.h"
 
 namespace netra::testing {
 namespace {

@@ -112,62 +112,63 @@ TEST(ComplaintValidationTest, AValidRequestHasNoViolations) {
   EXPECT_TRUE(ValidateSubmission(ValidCommand(), ShippedRegions(), Codes(), kNow).empty());
 }
 
+// Pure domain: the commands are mutated directly (the proto mapping has its
+// own cases in complaint_handler_test).
 TEST(ComplaintValidationTest, EachBadFieldIsReportedWithItsPath) {
   struct Case {
     std::string name;
-    std::function<void(v1::SubmitComplaintRequest&)> mutate;
+    std::function<void(SubmitCommand&)> mutate;
     std::string field;
     ViolationReason reason;
   };
   const std::vector<Case> cases = {
-      {"no request id", [](auto& r) { r.clear_request_id(); }, "request_id", ViolationReason::kRequired},
-      {"no reporter kind", [](auto& r) { r.mutable_reporter()->clear_kind(); }, "reporter.kind", ViolationReason::kRequired},
-      {"bad NIK", [](auto& r) { r.mutable_reporter()->set_nik("12345"); }, "reporter.nik", ViolationReason::kInvalidFormat},
-      {"long name", [](auto& r) { r.mutable_reporter()->set_name(std::string(201, 'x')); }, "reporter.name",
-       ViolationReason::kTooLong},
-      {"bad utf-8", [](auto& r) { r.mutable_reporter()->set_address("\xC3\x28"); }, "reporter.address",
-       ViolationReason::kInvalidFormat},
-      {"bad NIP", [](auto& r) { r.mutable_subject()->set_employee_number("198513142010011001"); },
-       "subject.employee_number", ViolationReason::kInvalidFormat},
-      {"unknown subject region", [](auto& r) { r.mutable_subject()->set_region_code("33.98"); }, "subject.region_code",
-       ViolationReason::kNotFound},
-      {"no election", [](auto& r) { r.mutable_act()->clear_election_id(); }, "act.election_id", ViolationReason::kRequired},
-      {"no codes", [](auto& r) { r.mutable_act()->clear_violation_codes(); }, "act.violation_codes",
+      {"no request id", [](auto& r) { r.request_id.clear(); }, "request_id", ViolationReason::kRequired},
+      {"no reporter kind", [](auto& r) { r.reporter.kind = ReporterKind::kUnspecified; }, "reporter.kind",
        ViolationReason::kRequired},
-      {"unknown code", [](auto& r) { r.mutable_act()->add_violation_codes("Z9"); }, "act.violation_codes[1]",
+      {"bad NIK", [](auto& r) { r.reporter.nik = "12345"; }, "reporter.nik", ViolationReason::kInvalidFormat},
+      {"long name", [](auto& r) { r.reporter.name = std::string(201, 'x'); }, "reporter.name",
+       ViolationReason::kTooLong},
+      {"bad utf-8", [](auto& r) { r.reporter.address = "\xC3\x28"; }, "reporter.address",
+       ViolationReason::kInvalidFormat},
+      {"bad NIP", [](auto& r) { r.subject.employee_number = "198513142010011001"; }, "subject.employee_number",
+       ViolationReason::kInvalidFormat},
+      {"unknown subject region", [](auto& r) { r.subject.region_code = "33.98"; }, "subject.region_code",
        ViolationReason::kNotFound},
-      {"repeated code", [](auto& r) { r.mutable_act()->add_violation_codes("B2"); }, "act.violation_codes[1]",
+      {"no election", [](auto& r) { r.act.election_id.clear(); }, "act.election_id", ViolationReason::kRequired},
+      {"no codes", [](auto& r) { r.act.violation_codes.clear(); }, "act.violation_codes", ViolationReason::kRequired},
+      {"unknown code", [](auto& r) { r.act.violation_codes.push_back("Z9"); }, "act.violation_codes[1]",
+       ViolationReason::kNotFound},
+      {"repeated code", [](auto& r) { r.act.violation_codes.push_back("B2"); }, "act.violation_codes[1]",
        ViolationReason::kInconsistent},
-      {"future occurrence", [](auto& r) { *r.mutable_act()->mutable_occurred_time() = At(kNow + absl::Hours(2)); },
-       "act.occurred_time", ViolationReason::kOutOfRange},
-      {"known before occurred", [](auto& r) { *r.mutable_act()->mutable_known_time() = At(kNow - absl::Hours(40)); },
-       "act.known_time", ViolationReason::kInconsistent},
-      {"unknown region", [](auto& r) { r.mutable_act()->set_region_code("33.98"); }, "act.region_code",
-       ViolationReason::kNotFound},
-      {"province as act region", [](auto& r) { r.mutable_act()->set_region_code("33"); }, "act.region_code",
+      {"future occurrence", [](auto& r) { r.act.occurred_time = kNow + absl::Hours(2); }, "act.occurred_time",
        ViolationReason::kOutOfRange},
-      {"long description", [](auto& r) { r.mutable_act()->set_description(std::string(10001, 'd')); },
-       "act.description", ViolationReason::kTooLong},
+      {"known before occurred", [](auto& r) { r.act.known_time = kNow - absl::Hours(40); }, "act.known_time",
+       ViolationReason::kInconsistent},
+      {"unknown region", [](auto& r) { r.act.region_code = "33.98"; }, "act.region_code", ViolationReason::kNotFound},
+      {"province as act region", [](auto& r) { r.act.region_code = "33"; }, "act.region_code",
+       ViolationReason::kOutOfRange},
+      {"long description", [](auto& r) { r.act.description = std::string(10001, 'd'); }, "act.description",
+       ViolationReason::kTooLong},
       {"too many urls",
        [](auto& r) {
-         for (int i = 0; i < 21; ++i) r.mutable_act()->add_source_urls("https://x.example/" + std::to_string(i));
+         for (int i = 0; i < 21; ++i) r.act.source_urls.push_back("https://x.example/" + std::to_string(i));
        },
        "act.source_urls", ViolationReason::kTooLong},
-      {"not a url", [](auto& r) { r.mutable_act()->add_source_urls("javascript:alert(1)"); }, "act.source_urls[0]",
+      {"not a url", [](auto& r) { r.act.source_urls.push_back("javascript:alert(1)"); }, "act.source_urls[0]",
        ViolationReason::kInvalidFormat},
-      {"bad evidence id", [](auto& r) { r.set_evidence_ids(0, "not-hex"); }, "evidence_ids[0]",
+      {"bad evidence id", [](auto& r) { r.evidence_ids.at(0) = "not-hex"; }, "evidence_ids[0]",
        ViolationReason::kInvalidFormat},
       {"too much evidence",
        [](auto& r) {
-         for (int i = 0; i < 50; ++i) r.add_evidence_ids(std::string(64, 'b'));
+         for (int i = 0; i < 50; ++i) r.evidence_ids.push_back(std::string(64, 'b'));
        },
        "evidence_ids", ViolationReason::kTooLong},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    auto request = ValidRequest();
-    c.mutate(request);
-    Violations v = ValidateSubmission(ToCommand(request), ShippedRegions(), Codes(), kNow);
+    SubmitCommand command = ValidCommand();
+    c.mutate(command);
+    Violations v = ValidateSubmission(command, ShippedRegions(), Codes(), kNow);
     ASSERT_EQ(v.size(), 1u) << ::testing::PrintToString(Fields(v));
     EXPECT_EQ(v.list()[0].field, c.field);
     EXPECT_EQ(v.list()[0].reason, c.reason);
@@ -176,11 +177,11 @@ TEST(ComplaintValidationTest, EachBadFieldIsReportedWithItsPath) {
 }
 
 TEST(ComplaintValidationTest, EveryProblemIsReportedAtOnce) {
-  auto request = ValidRequest();
-  request.clear_request_id();
-  request.mutable_act()->set_region_code("99.99");
-  request.mutable_act()->add_violation_codes("Z9");
-  Violations v = ValidateSubmission(ToCommand(request), ShippedRegions(), Codes(), kNow);
+  SubmitCommand command = ValidCommand();
+  command.request_id.clear();
+  command.act.region_code = "99.99";
+  command.act.violation_codes.push_back("Z9");
+  Violations v = ValidateSubmission(command, ShippedRegions(), Codes(), kNow);
   EXPECT_EQ(Fields(v), (std::vector<std::string>{"request_id", "act.violation_codes[1]", "act.region_code"}));
 }
 
@@ -302,8 +303,23 @@ TEST(SubjectResolutionTest, ClusterKeysNameWhoTheReportIsAbout) {
   s.name = "  Siti   AMINAH ";
   s.region_code = "33.74";
   EXPECT_EQ(SubjectKey(s, none), "n:siti aminah|33.74");
+  s.name = "SÍTI Aminah, S.Pd.";  // the tree's fold: diacritics too; titles' dots and commas as spaces
+  EXPECT_EQ(SubjectKey(s, none), "n:siti aminah s pd|33.74");
   none.employee = EmployeeWithId("198503142010011001");
   EXPECT_EQ(SubjectKey(s, none), "e:198503142010011001");
+}
+
+TEST(SubjectResolutionTest, KeysOfTheAsciiOnlyFoldAreRefoldedExactly) {
+  // What the previous fold stored (ASCII lowered, dots and commas as spaces) ...
+  EXPECT_EQ(RefoldedSubjectKey("n:sÍti aminah s pd|33.74"), "n:siti aminah s pd|33.74");
+  EXPECT_EQ(RefoldedSubjectKey("n:joko widodo|"), "n:joko widodo|");
+  // ... and what needs no refold.
+  EXPECT_EQ(RefoldedSubjectKey("e:198503142010011001"), "e:198503142010011001");
+  EXPECT_EQ(RefoldedSubjectKey(""), "");
+  Subject s;
+  s.name = "Sîti  Aminah";
+  s.region_code = "33";
+  EXPECT_EQ(RefoldedSubjectKey(SubjectKey(s, SubjectResolution{})), SubjectKey(s, SubjectResolution{}));
 }
 
 // ---------------------------------------------------------------------------
@@ -390,7 +406,7 @@ TEST(ComplaintApplyTest, AnOlderCaseVersionChangesNothingAndAnotherCaseIsRefused
   OutcomeCommand command;
   command.case_id = "case-1";
   command.outcome = kSanctionedOutcome;
-  command.decree_date = CalendarDate{2024, 3, 1};
+  command.decree_date = Date{2024, 3, 1};
   command.case_version = 2;
   auto older = ApplyOutcome(c, command, kNow);
   ASSERT_TRUE(older.ok());

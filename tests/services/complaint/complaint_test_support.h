@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/names.h"
 #include "common/rpc.h"
 #include "services/complaint/complaint_proto.h"
 #include "services/complaint/intake.h"

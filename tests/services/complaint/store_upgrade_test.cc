@@ -160,5 +160,40 @@ TEST(ComplaintStoreUpgradeTest, AReleaseStoreIsConvertedInPlaceAndStillVerifies)
   EXPECT_TRUE(complaints.Verify(incomplete.complaint_id()).value().intact);
 }
 
+// A store whose subject keys were folded ASCII-only (a reporter wrote
+// "JÖKO Widodo": the release kept "jÖko widodo") is refolded on open, so that
+// a report naming "Joko Widodo" finds the same clusters.
+TEST(ComplaintStoreUpgradeTest, StoredSubjectKeysAreRefoldedDiacriticAware) {
+  netra::testing::TempDir dir;
+  const std::string path = dir.File("complaint.db");
+  LoadDump(path);
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw,
+                           "UPDATE complaints SET subject_key = 'n:jÖko widodo|' WHERE subject_key = 'n:joko widodo|';"
+                           "UPDATE cluster_keys SET subject_key = 'n:jÖko widodo|' WHERE subject_key = 'n:joko widodo|';",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  std::string error;
+  auto db = Database::Open(path, kMigrations, &error);
+  ASSERT_TRUE(db) << error;
+  const int64_t named = Count(*db, "SELECT COUNT(*) FROM complaints WHERE subject_key = 'n:jÖko widodo|'");
+  ASSERT_GT(named, 0);
+  ComplaintStore store(*db);  // refolds
+
+  Subject subject;
+  subject.name = "Joko Widodo";
+  const std::string key = SubjectKey(subject, SubjectResolution{});
+  ASSERT_EQ(key, "n:joko widodo|");
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM complaints WHERE subject_key = '" + key + "'"), named);
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM cluster_keys WHERE subject_key = '" + key + "' AND violation_code = 'B2'"), 1);
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM cluster_keys WHERE subject_key = 'n:jÖko widodo|'"), 0);
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'subject_keys_to_refold'"), 0);
+  EXPECT_EQ(RefoldSubjectKeys(*db), 0);  // once only
+}
+
 }  // namespace
 }  // namespace netra::complaint
