@@ -273,13 +273,39 @@ Complaint DecodeComplaint(std::string_view body) {
 }
 
 std::string EncodeAnswer(const RecordedAnswer& answer) {
-  return json{{"complaint", ToJson(answer.complaint)}, {"joined", answer.joined_existing_cluster}}.dump();
+  return EncodeAnswer(EncodeComplaint(answer.complaint), answer.complaint.status, answer.complaint.cluster,
+                      answer.joined_existing_cluster);
+}
+
+std::string EncodeAnswer(std::string_view complaint_json, Status status, const ClusterInfo& cluster, bool joined) {
+  const json cluster_json = {{"id", cluster.cluster_id},
+                             {"primary", cluster.primary_complaint_id},
+                             {"members", cluster.member_count},
+                             {"is_primary", cluster.is_primary}};
+  std::string out = R"({"joined":)";
+  out += joined ? "true" : "false";
+  out += R"(,"status":)";
+  out += std::to_string(static_cast<int>(status));
+  out += R"(,"cluster":)";
+  out += cluster_json.dump();
+  out += R"(,"complaint":)";
+  out += complaint_json;
+  out += '}';
+  return out;
 }
 
 RecordedAnswer DecodeAnswer(std::string_view text) {
   return Decoding("answer", [&] {
     json j = json::parse(text);
-    return RecordedAnswer{FromJson(j["complaint"]), j["joined"].get<bool>()};
+    RecordedAnswer answer{FromJson(j["complaint"]), j["joined"].get<bool>()};
+    // The answer's status and cluster; the complaint's own are a stored body's.
+    if (j.contains("status")) answer.complaint.status = static_cast<Status>(j["status"].get<int>());
+    if (j.contains("cluster")) {
+      const json& cl = j["cluster"];
+      answer.complaint.cluster = {S(cl, "id"), S(cl, "primary"), cl["members"].get<int32_t>(),
+                                  cl["is_primary"].get<bool>()};
+    }
+    return answer;
   });
 }
 

@@ -21,6 +21,10 @@ struct RecordedAnswer {
   bool joined_existing_cluster = false;
 };
 std::string EncodeAnswer(const RecordedAnswer& answer);
+// The same around a complaint already encoded (EncodeComplaint's text) with
+// the status and cluster that replace the encoded ones, so that a submission
+// encodes its complaint once, for the stored body and the recorded answer.
+std::string EncodeAnswer(std::string_view complaint_json, Status status, const ClusterInfo& cluster, bool joined);
 RecordedAnswer DecodeAnswer(std::string_view text);
 
 }  // namespace netra::complaint

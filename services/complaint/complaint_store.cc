@@ -1,5 +1,7 @@
 #include "services/complaint/complaint_store.h"
 
+#include <cassert>
+
 #include "services/complaint/clustering.h"
 
 namespace netra::complaint {
@@ -52,9 +54,11 @@ std::optional<RecordedRequest> FindRequestIn(Connection& c, std::string_view met
 
 // The body as stored: the column-backed cluster is left out so that the body
 // never disagrees silently with it.
-std::string Body(Complaint complaint) {
-  complaint.cluster = ClusterInfo{};
-  return EncodeComplaint(complaint);
+std::string Body(const Complaint& complaint) {
+  if (complaint.cluster.cluster_id.empty()) return EncodeComplaint(complaint);
+  Complaint without_cluster = complaint;
+  without_cluster.cluster = ClusterInfo{};
+  return EncodeComplaint(without_cluster);
 }
 
 std::string CodesColumn(const Complaint& complaint) {
@@ -159,6 +163,15 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
                                                     NewComplaint in, int64_t window_start_us, const Actor& actor,
                                                     int64_t now_us) {
   constexpr std::string_view kMethod = "SubmitComplaint";
+  // The complaint as a read will return it, encoded before the write lock is
+  // taken (one writer at a time is what bounds intake). What the transaction
+  // decides (the status of a cluster joined, the cluster) lives in columns,
+  // which reads lay over the body, and next to the body in the answer.
+  Complaint& draft = in.report.complaint;
+  draft.version = 1;
+  draft.update_time = absl::FromUnixMicros(now_us);
+  draft.history_head_sequence = 1;  // its first history entry
+  const std::string body = Body(draft);
   return db_.Write([&](Connection& c) -> Result<Submission> {
     auto replayed = ReplayRequest(c, {std::string(kMethod), request_id, request_hash});
     if (!replayed.ok()) return replayed.error();
@@ -231,6 +244,9 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
     payload["missing_requirements"] = missing;
     const HistoryEntry first = HistoryLog::Append(c, id, HistoryHead{}, "complaint.submitted", actor, now_us, payload);
 
+    assert(first.sequence == record.history_head_sequence);
+    record.cluster = {cluster_id, primary_id, static_cast<int32_t>(member_count), primary_id == id};
+
     auto insert = c.Prepare(
         "INSERT INTO complaints (id, tracking_code, status, received_at, updated_at, version, status_since, "
         "region_code, province, election_id, violation_codes, category, subject_key, needs_subject_review, "
@@ -251,7 +267,7 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
         .Bind(13, int64_t{primary_id == id})
         .Bind(15, first.sequence)
         .BindBlob(16, first.hash)
-        .Bind(17, Body(record))
+        .Bind(17, body)
         .Bind(18, in.subject_retry_us);
     if (in.reporter_nik_hash.empty()) {
       insert.BindNull(14);
@@ -260,13 +276,8 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
     }
     insert.Run();
 
-    // The complaint as a read would return it (ReadRow), without reading it back.
-    record.version = 1;
-    record.update_time = absl::FromUnixMicros(now_us);
-    record.history_head_sequence = first.sequence;
-    record.cluster = {cluster_id, primary_id, static_cast<int32_t>(member_count), primary_id == id};
+    out.encoded_answer = EncodeAnswer(body, record.status, record.cluster, out.answer.joined_existing_cluster);
     out.answer.complaint = std::move(record);
-    out.encoded_answer = EncodeAnswer(out.answer);
     RecordRequest(c, {std::string(kMethod), request_id, request_hash}, out.encoded_answer);
     return out;
   });
