@@ -97,7 +97,6 @@ Result<Pledge> Prevention::RecordPledge(const RecordPledgeCommand& command, cons
 
   Pledge pledge = in;
   pledge.pledge_id = NewPledgeId();
-  if (pledge.pledge_id.empty()) return Error::Internal("no randomness for a pledge id");
   pledge.recorded_by = actor;
   pledge.record_time = now;
   // A retry must carry the same request; who sends it and when does not matter.

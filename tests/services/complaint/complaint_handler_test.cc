@@ -6,9 +6,7 @@
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
-#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
-#include <grpcpp/server_builder.h>
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
@@ -25,6 +23,7 @@
 #include "services/complaint/evidence.h"
 #include "services/complaint/peers.h"
 #include "tests/services/complaint/complaint_test_support.h"
+#include "tests/support/grpc_test_server.h"
 #include "tests/support/test_support.h"
 
 namespace netra::complaint {
@@ -61,18 +60,8 @@ class ComplaintHandlerTest : public ::testing::Test {
     handler_ = std::make_unique<ComplaintHandler>(*complaints_, *evidence_, hasher_);
     registry_.Add(kSubject, "Siti Aminah", "Dinas Pendidikan Kota Semarang", "33.74");
 
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(handler_.get());
-    server_ = builder.BuildAndStart();
-    ASSERT_TRUE(server_ && port > 0);
-    stub_ = v1::ComplaintService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
-  }
-
-  void TearDown() override {
-    if (server_) server_->Shutdown(std::chrono::system_clock::now() + 2s);
+    server_ = std::make_unique<netra::testing::InProcessServer>(std::initializer_list<grpc::Service*>{handler_.get()});
+    stub_ = v1::ComplaintService::NewStub(server_->channel());
   }
 
   // A call context as Bawaslu staff (who may see a hidden reporter), or as the public.
@@ -125,11 +114,6 @@ class ComplaintHandlerTest : public ::testing::Test {
     return status;
   }
 
-  static v1::ErrorStatus Details(const grpc::Status& status) {
-    v1::ErrorStatus details;
-    details.ParseFromString(status.error_details());
-    return details;
-  }
 
   netra::testing::TempDir dir_;
   netra::testing::RedisServer redis_server_;
@@ -147,7 +131,7 @@ class ComplaintHandlerTest : public ::testing::Test {
   std::unique_ptr<Complaints> complaints_;
   std::unique_ptr<EvidenceStore> evidence_;
   std::unique_ptr<ComplaintHandler> handler_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<netra::testing::InProcessServer> server_;  // after the handler it serves
   std::unique_ptr<v1::ComplaintService::Stub> stub_;
   std::string evidence_id_;
   int transitions_ = 0;
