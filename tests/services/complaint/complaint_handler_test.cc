@@ -22,7 +22,7 @@
 #include "services/complaint/complaints.h"
 #include "services/complaint/evidence.h"
 #include "services/complaint/peers.h"
-#include "tests/services/complaint/complaint_test_support.h"
+#include "tests/services/complaint/complaint_fixture.h"
 #include "tests/support/grpc_test_server.h"
 #include "tests/support/test_support.h"
 
@@ -35,26 +35,13 @@ using testing::ValidRequest;
 
 const std::string kSubject = "198503142010011001";
 
-class ComplaintHandlerTest : public ::testing::Test {
+class ComplaintHandlerTest : public testing::ComplaintFixture {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(redis_server_.Start()) << redis_server_.log();
-    std::string error;
-    auto options = ParseRedisUrl(redis_server_.url(), &error);
-    ASSERT_TRUE(options) << error;
-    redis_ = std::make_unique<RedisClient>(*options, metrics_);
-    cache_ = std::make_unique<Cache>(*redis_, "complaint_status", metrics_);
-    db_ = Database::Open(dir_.File("complaint.db"), kMigrations, &error);
-    ASSERT_TRUE(db_) << error;
-    store_ = std::make_unique<ComplaintStore>(*db_);
-    texts_ = std::make_unique<RedisTextCache>(*redis_, *cache_);
-    limiter_ = std::make_unique<RedisRateLimiter>(*redis_);
-    complaint_metrics_ = std::make_unique<PrometheusComplaintMetrics>(metrics_);
     ComplaintSettings settings;
     settings.status_peer_limit = 2;
-    complaints_ = std::make_unique<Complaints>(
-        *store_, ComplaintPorts{registry_, *texts_, *texts_, *limiter_, *complaint_metrics_, OpenCaseMessage},
-        netra::testing::ShippedRegions(), catalog_, hasher_, settings);
+    ASSERT_NO_FATAL_FAILURE(StartComplaints(settings));
+    std::string error;
     evidence_ = std::make_unique<EvidenceStore>(*store_, dir_.File("evidence"), 1 << 20);
     ASSERT_TRUE(evidence_->Prepare(&error)) << error;
     handler_ = std::make_unique<ComplaintHandler>(*complaints_, *evidence_, hasher_);
@@ -115,20 +102,6 @@ class ComplaintHandlerTest : public ::testing::Test {
   }
 
 
-  netra::testing::TempDir dir_;
-  netra::testing::RedisServer redis_server_;
-  prometheus::Registry metrics_;
-  std::unique_ptr<RedisClient> redis_;
-  std::unique_ptr<Cache> cache_;
-  std::unique_ptr<Database> db_;
-  std::unique_ptr<ComplaintStore> store_;
-  std::unique_ptr<RedisTextCache> texts_;
-  std::unique_ptr<RedisRateLimiter> limiter_;
-  std::unique_ptr<PrometheusComplaintMetrics> complaint_metrics_;
-  testing::FakeRegistry registry_;
-  NikHasher hasher_{std::string(32, 'k')};
-  ViolationCatalogSource catalog_{testing::Codes(), nullptr, std::chrono::milliseconds(0)};
-  std::unique_ptr<Complaints> complaints_;
   std::unique_ptr<EvidenceStore> evidence_;
   std::unique_ptr<ComplaintHandler> handler_;
   std::unique_ptr<netra::testing::InProcessServer> server_;  // after the handler it serves

@@ -28,7 +28,7 @@
 #include "services/complaint/adapters.h"
 #include "services/complaint/evidence.h"
 #include "services/complaint/peers.h"
-#include "tests/services/complaint/complaint_test_support.h"
+#include "tests/services/complaint/complaint_fixture.h"
 #include "tests/support/test_support.h"
 
 namespace netra::complaint {
@@ -127,25 +127,10 @@ class ProtoFace {
   Complaints*& target_;
 };
 
-class PublicStatusTest : public ::testing::Test {
+class PublicStatusTest : public testing::ComplaintFixture {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(redis_server_.Start()) << redis_server_.log();
-    std::string error;
-    auto options = ParseRedisUrl(redis_server_.url(), &error);
-    ASSERT_TRUE(options) << error;
-    options->key_prefix = "netra:test:";
-    redis_ = std::make_unique<RedisClient>(*options, metrics_);
-    cache_ = std::make_unique<Cache>(*redis_, "complaint_status", metrics_);
-    db_ = Database::Open(dir_.File("complaint.db"), kMigrations, &error);
-    ASSERT_TRUE(db_) << error;
-    store_ = std::make_unique<ComplaintStore>(*db_);
-    texts_ = std::make_unique<RedisTextCache>(*redis_, *cache_);
-    limiter_ = std::make_unique<RedisRateLimiter>(*redis_);
-    complaint_metrics_ = std::make_unique<PrometheusComplaintMetrics>(metrics_);
-    complaints_ = std::make_unique<Complaints>(
-        *store_, ComplaintPorts{registry_, *texts_, *texts_, *limiter_, *complaint_metrics_, OpenCaseMessage},
-        netra::testing::ShippedRegions(), catalog_, hasher_, ComplaintSettings{});
+    ASSERT_NO_FATAL_FAILURE(StartComplaints());
     complaints_ptr_ = complaints_.get();
   }
 
@@ -189,29 +174,6 @@ class PublicStatusTest : public ::testing::Test {
     EXPECT_EQ(result.error().violations.list()[0].reason, reason);
   }
 
-  TempDir dir_;
-  RedisServer redis_server_;
-  prometheus::Registry metrics_;
-  std::unique_ptr<RedisClient> redis_;
-  std::unique_ptr<Cache> cache_;
-  std::unique_ptr<Database> db_;
-  std::unique_ptr<ComplaintStore> store_;
-  testing::FakeRegistry registry_;
-  NikHasher hasher_{std::string(32, 'k')};
-  // The catalog JSON the sanction service publishes; nullopt: it cannot be fetched.
-  std::optional<std::string> published_catalog_;
-  ViolationCatalogSource catalog_{testing::Codes(),
-                                  [this]() -> std::optional<ViolationCodes> {
-                                    if (!published_catalog_) return std::nullopt;
-                                    auto codes = ViolationCodes::FromCatalogJson(*published_catalog_);
-                                    if (!codes.ok()) return std::nullopt;
-                                    return codes.value();
-                                  },
-                                  std::chrono::milliseconds(0)};
-  std::unique_ptr<RedisTextCache> texts_;
-  std::unique_ptr<RedisRateLimiter> limiter_;
-  std::unique_ptr<PrometheusComplaintMetrics> complaint_metrics_;
-  std::unique_ptr<Complaints> complaints_;
   Complaints* complaints_ptr_ = nullptr;
   ProtoFace api_{complaints_ptr_};
 };
