@@ -49,6 +49,7 @@ struct Deadline {
   absl::Time due_time;      // the instant it passes: the local midnight that ends due_date
   std::string time_zone;    // IANA name, e.g. "Asia/Jayapura"
   DeadlineRule rule;
+  friend bool operator==(const Deadline&, const Deadline&) = default;
 };
 
 // The local calendar day an instant falls on in `zone`.

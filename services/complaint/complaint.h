@@ -184,6 +184,7 @@ struct Evidence {
 struct ComplaintDeadlines {
   std::optional<Deadline> report, completion, initial_review, handling;
   bool handling_extended = false;
+  friend bool operator==(const ComplaintDeadlines&, const ComplaintDeadlines&) = default;
 };
 
 struct ClusterInfo {
@@ -236,6 +237,7 @@ struct Complaint {
   int64_t version = 0;
   absl::Time received_time, update_time;
   int64_t history_head_sequence = 0;
+  friend bool operator==(const Complaint&, const Complaint&) = default;
 };
 
 // ------------------------------------------------------------------ commands

@@ -16,7 +16,7 @@ constexpr const char* kRowColumns =
 // The body with the columns laid over it (the columns are what changes atomically).
 ComplaintRow ReadRow(Statement& s) {
   ComplaintRow row;
-  row.complaint = DecodeComplaint(s.ColumnText(15));
+  row.complaint = DecodeComplaint(s.ColumnBlob(15));
   Complaint& r = row.complaint;
   r.complaint_id = s.ColumnText(0);
   r.tracking_code = s.ColumnText(1);
@@ -267,7 +267,7 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
         .Bind(13, int64_t{primary_id == id})
         .Bind(15, first.sequence)
         .BindBlob(16, first.hash)
-        .Bind(17, body)
+        .BindBlob(17, body)
         .Bind(18, in.subject_retry_us);
     if (in.reporter_nik_hash.empty()) {
       insert.BindNull(14);
@@ -366,7 +366,7 @@ Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
         .Bind(7, row->subject_key)
         .Bind(8, cluster_id)
         .Bind(9, int64_t{is_primary})
-        .Bind(10, Body(u))
+        .BindBlob(10, Body(u))
         .Bind(11, fx.subject_retry_us)
         .Run();
     AppendHistory(c, ch.complaint_id, row->head, fx.event_type, ch.actor, ch.now_us, fx.payload);

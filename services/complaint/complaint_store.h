@@ -1,7 +1,7 @@
 // The complaint service's storage: schema migrations and the queries the
 // domain needs, behind a small interface so the domain never sees SQL.
 //
-// A complaint is kept as its own JSON body (complaint_json.h), never the API
+// A complaint is kept as its own record (complaint_record.h), never the API
 // message, plus the columns the service queries and changes atomically
 // (status, version, cluster, history head, filters). The columns win over
 // the body when a complaint is read back.
@@ -21,7 +21,7 @@
 #include "common/sqlite.h"
 #include "common/store_schema.h"
 #include "services/complaint/complaint.h"
-#include "services/complaint/complaint_json.h"
+#include "services/complaint/complaint_record.h"
 #include "services/complaint/intake.h"
 #include "services/complaint/queries.h"
 #include "services/complaint/workflow.h"
@@ -114,7 +114,7 @@ CREATE INDEX complaints_subject_retry ON complaints (subject_retry_at) WHERE sub
     // ComplaintStore converts the rows and answers of that release in C++
     // (UpgradeReleaseRecords) and then drops `record`.
     {8, "complaint bodies", R"sql(
-ALTER TABLE complaints ADD COLUMN body TEXT NOT NULL DEFAULT '';
+ALTER TABLE complaints ADD COLUMN body BLOB NOT NULL DEFAULT x'';
 )sql"},
     // Names in subject keys are folded diacritic-aware now (common/names.h);
     // ComplaintStore rebuilds the stored keys in C++ (RefoldSubjectKeys) and

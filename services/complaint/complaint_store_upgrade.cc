@@ -33,11 +33,22 @@ std::string ConvertedAnswer(std::string_view method, const std::string& response
 
 int UpgradeReleaseRecords(Database& db) {
   return db.Write([&](Connection& c) {
+    {
+      // Development builds between the release and this one (8e3b557 to
+      // 8170918, never released) kept bodies as JSON text; they are not
+      // converted. Refuse such a store rather than fail on every read.
+      auto json = c.Prepare("SELECT COUNT(*) FROM complaints WHERE substr(body, 1, 1) = '{'");
+      json.Step();
+      if (json.ColumnInt64(0) > 0) {
+        throw SqliteError(SQLITE_CORRUPT,
+                          "complaint store written by an unreleased development build (JSON bodies); re-create it");
+      }
+    }
     if (!HasRecordColumn(c)) return 0;
     int converted = 0;
     std::vector<std::pair<std::string, std::string>> bodies;
     {
-      auto select = c.Prepare("SELECT id, record FROM complaints WHERE body = ''");
+      auto select = c.Prepare("SELECT id, record FROM complaints WHERE length(body) = 0");
       while (select.Step()) {
         v1::Complaint record;
         if (!record.ParseFromString(select.ColumnBlob(1))) {
@@ -50,7 +61,7 @@ int UpgradeReleaseRecords(Database& db) {
     }
     auto update = c.Prepare("UPDATE complaints SET body = ?2 WHERE id = ?1");
     for (const auto& [id, body] : bodies) {
-      update.Bind(1, id).Bind(2, body).Run();
+      update.Bind(1, id).BindBlob(2, body).Run();
       ++converted;
     }
     std::vector<std::tuple<std::string, std::string, std::string>> answers;

@@ -49,8 +49,8 @@ std::optional<std::pair<std::string, RecordedAnswer>> CachedAnswer(const std::op
 }
 
 std::string RequestCacheKey(const std::string& request_id) {
-  // v2: the answer is a body of ours (complaint_json.h), no longer the API message.
-  return "complaint:request:v2:SubmitComplaint:" + request_id;
+  // v3: the answer is a record of ours (complaint_record.h), no longer the API message.
+  return "complaint:request:v3:SubmitComplaint:" + request_id;
 }
 
 // A change the service makes itself.

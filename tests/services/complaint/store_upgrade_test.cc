@@ -98,7 +98,7 @@ TEST(ComplaintStoreUpgradeTest, AReleaseStoreIsConvertedInPlaceAndStillVerifies)
   ASSERT_TRUE(db) << error;
   ComplaintStore store(*db);  // converts
   EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM pragma_table_info('complaints') WHERE name = 'record'"), 0);
-  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM complaints WHERE body = ''"), 0);
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM complaints WHERE length(body) = 0"), 0);
   EXPECT_EQ(UpgradeReleaseRecords(*db), 0);  // once only
 
   testing::FakeRegistry registry;

@@ -1,6 +1,7 @@
-// The stored form of a complaint: our own JSON, not the API message, so the
+// The stored form of a complaint: our own record (netra.storage.v1, in
+// proto/netra/storage/v1/complaint_record.proto), not the API message, so the
 // API can change without touching stored rows and the rows can move to
-// another store as they are. Times are unix microseconds, days "YYYY-MM-DD".
+// another store as they are.
 #pragma once
 
 #include <string>
@@ -11,8 +12,8 @@
 namespace netra::complaint {
 
 std::string EncodeComplaint(const Complaint& complaint);
-// Throws StoreError (SQLITE_CORRUPT) on a body this code did not write.
-Complaint DecodeComplaint(std::string_view body);
+// Throws StoreError (SQLITE_CORRUPT) on a record this code did not write.
+Complaint DecodeComplaint(std::string_view record);
 
 // An idempotency record's response: the complaint as first answered, and
 // (SubmitComplaint) whether it joined an existing cluster.
@@ -21,10 +22,10 @@ struct RecordedAnswer {
   bool joined_existing_cluster = false;
 };
 std::string EncodeAnswer(const RecordedAnswer& answer);
-// The same around a complaint already encoded (EncodeComplaint's text) with
+// The same around a complaint already encoded (EncodeComplaint's bytes) with
 // the status and cluster that replace the encoded ones, so that a submission
-// encodes its complaint once, for the stored body and the recorded answer.
-std::string EncodeAnswer(std::string_view complaint_json, Status status, const ClusterInfo& cluster, bool joined);
-RecordedAnswer DecodeAnswer(std::string_view text);
+// encodes its complaint once, for the stored row and the recorded answer.
+std::string EncodeAnswer(std::string_view encoded_complaint, Status status, const ClusterInfo& cluster, bool joined);
+RecordedAnswer DecodeAnswer(std::string_view bytes);
 
 }  // namespace netra::complaint
