@@ -6,6 +6,8 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include <mutex>
+
 #include "common/config.h"
 
 namespace netra {
@@ -86,7 +88,27 @@ std::string TargetUri(const std::string& target) {
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, Metrics* metrics, int max_message_bytes) {
+namespace {
+std::mutex credentials_mutex;
+std::shared_ptr<grpc::ChannelCredentials>& ProcessCredentials() {
+  static auto* credentials = new std::shared_ptr<grpc::ChannelCredentials>(grpc::InsecureChannelCredentials());
+  return *credentials;
+}
+}  // namespace
+
+void SetChannelCredentials(std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  std::lock_guard lock(credentials_mutex);
+  ProcessCredentials() = std::move(credentials);
+}
+
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials() {
+  std::lock_guard lock(credentials_mutex);
+  return ProcessCredentials();
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, Metrics* metrics, int max_message_bytes,
+                                           std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  if (!credentials) credentials = ChannelCredentials();
   grpc::ChannelArguments args;
   args.SetServiceConfigJSON(kServiceConfig);
   args.SetMaxReceiveMessageSize(max_message_bytes);
@@ -99,7 +121,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, Metrics* m
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
   if (metrics) interceptors.push_back(metrics->ClientInterceptorFactory());
-  return grpc::experimental::CreateCustomChannelWithInterceptors(TargetUri(target), grpc::InsecureChannelCredentials(),
+  return grpc::experimental::CreateCustomChannelWithInterceptors(TargetUri(target), credentials,
                                                                  args, std::move(interceptors));
 }
 

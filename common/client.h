@@ -4,6 +4,7 @@
 
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
+#include <grpcpp/security/credentials.h>
 
 #include <chrono>
 #include <optional>
@@ -18,8 +19,15 @@ namespace netra {
 // `target` is "host:port[,host:port...]". A single host name is resolved by DNS
 // and every address it returns is used (Kubernetes headless services); several
 // addresses are balanced round-robin. Metrics may be null (e.g. in netractl).
+// `credentials` null: the process's own (SetChannelCredentials).
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, Metrics* metrics,
-                                           int max_message_bytes = 8 << 20);
+                                           int max_message_bytes = 8 << 20,
+                                           std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+
+// The credentials channels present unless told otherwise: a process has one
+// identity, set once at start (common/tls.h). Plaintext until set.
+void SetChannelCredentials(std::shared_ptr<grpc::ChannelCredentials> credentials);
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials();
 
 // A context whose deadline is `timeout` from now; every outgoing call gets one,
 // so a slow peer never holds a handler thread forever.

@@ -8,6 +8,7 @@
 #include "common/nik.h"
 #include "common/redis.h"
 #include "common/sqlite.h"
+#include "common/tls.h"
 
 #ifndef NETRA_DEFAULT_DATA_DIR
 #define NETRA_DEFAULT_DATA_DIR "/usr/share/netra"
@@ -70,6 +71,30 @@ std::vector<std::string> SplitList(std::string_view text) {
     start = comma + 1;
   }
   return out;
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+void AddTlsFlags(CLI::App& app, TlsFiles& tls, bool& plaintext) {
+  app.add_option("--tls-cert", tls.cert, "PEM certificate chain this process presents (its SPIFFE ID names it)")
+      ->envname("NETRA_TLS_CERT");
+  app.add_option("--tls-key", tls.key, "PEM private key of --tls-cert")->envname("NETRA_TLS_KEY");
+  app.add_option("--tls-ca", tls.ca, "PEM CA bundle of the deployment; peers are verified against it")
+      ->envname("NETRA_TLS_CA");
+  app.add_option("--tls-crl-dir", tls.crl_dir, "Directory of CRLs (hashed names, `openssl rehash DIR`)")
+      ->envname("NETRA_TLS_CRL_DIR");
+  app.add_option("--tls-refresh-seconds", tls.refresh_seconds,
+                 "How often the certificate, key and CA files are re-read (rotation without a restart)")
+      ->envname("NETRA_TLS_REFRESH_SECONDS")
+      ->capture_default_str();
+  app.add_option("--trust-domain", tls.trust_domain, "SPIFFE trust domain of the deployment's identities")
+      ->envname("NETRA_TRUST_DOMAIN")
+      ->capture_default_str();
+  app.add_flag("--plaintext-for-development", plaintext,
+               "No TLS and no identities: for development on loopback addresses only")
+      ->envname("NETRA_PLAINTEXT_FOR_DEVELOPMENT");
 }
 
 namespace {
@@ -143,6 +168,22 @@ std::vector<std::string> Validate(ServiceConfig& c, const std::string& listen, c
     for (const auto& part : SplitList(target)) {
       if (!ParseHostPort(part, &ignored, &error)) problems.push_back(std::string("--") + PeerFlag(peer) + ": " + error);
     }
+  }
+  if (c.plaintext) {
+    HostPort listen_at;
+    if (!c.tls.empty()) problems.push_back("--plaintext-for-development: not with --tls-cert, --tls-key or --tls-ca");
+    if (ParseHostPort(listen, &listen_at, &error) && !IsLoopbackHost(listen_at.host)) {
+      problems.push_back("--plaintext-for-development: refused, --listen " + listen + " is not a loopback address");
+    }
+  } else if (c.tls.cert.empty() || c.tls.key.empty() || c.tls.ca.empty()) {
+    problems.push_back("--tls-cert, --tls-key and --tls-ca: required (or --plaintext-for-development on loopback)");
+  } else if (c.tls.refresh_seconds < 1 || c.tls.refresh_seconds > 86400) {
+    problems.push_back("--tls-refresh-seconds: expected 1 to 86400");
+  } else if (!CheckTlsFiles(c.tls, &c.spiffe_id, &error)) {
+    problems.push_back("--tls-cert: " + error);
+  } else if (c.spiffe_id != "spiffe://" + c.tls.trust_domain + "/svc/" + definition.name) {
+    problems.push_back("--tls-cert: names " + c.spiffe_id + ", not this service (spiffe://" + c.tls.trust_domain +
+                       "/svc/" + definition.name + ")");
   }
   if (definition.needs_nik_key) {
     if (auto key = NikHasher::LoadKey(c.nik_key_file, &error)) c.nik_key = std::move(*key);
@@ -226,6 +267,7 @@ std::optional<int> ParseServiceConfig(int argc, const char* const* argv, const S
                    "File holding the key (at least 32 bytes) under which NIKs are kept as HMAC-SHA256")
         ->envname("NETRA_NIK_KEY_FILE");
   }
+  AddTlsFlags(app, c.tls, c.plaintext);
   if (definition.extra_flags) definition.extra_flags(app);
   if (extra) extra(app);
 

@@ -29,6 +29,25 @@ std::vector<std::string> SplitList(std::string_view text);
 // Which peer services a binary calls.
 enum class Peer { kRegistry, kComplaint, kSanction };
 
+// The PEM files a process presents and trusts (common/tls.h uses them).
+struct TlsFiles {
+  std::string cert;     // this process's certificate chain (leaf first)
+  std::string key;      // its private key
+  std::string ca;       // the deployment's CA bundle: peers are verified against it
+  std::string crl_dir;  // optional: a directory of CRLs (OpenSSL hashed names, `openssl rehash`)
+  int refresh_seconds = 60;                  // how often the files are re-read
+  std::string trust_domain = "netra.local";  // SPIFFE trust domain of every identity
+  bool empty() const { return cert.empty() && key.empty() && ca.empty(); }
+};
+
+// A host that only this machine can reach: 127.0.0.0/8, ::1 or localhost.
+bool IsLoopbackHost(std::string_view host);
+
+// --tls-cert, --tls-key, --tls-ca, --tls-crl-dir, --tls-refresh-seconds,
+// --trust-domain and --plaintext-for-development (each with its NETRA_*
+// variable), for the services and the tools alike.
+void AddTlsFlags(CLI::App& app, TlsFiles& tls, bool& plaintext);
+
 struct ServiceDefinition {
   std::string name;  // "registry" -> binary "netra-registry"
   int default_port;
@@ -63,6 +82,11 @@ struct ServiceConfig {
   int max_connection_age_grace_seconds = 30;  // in-flight calls' time to finish after that
   // Peers, "host:port[,host:port...]"; empty for peers the service does not call.
   std::string registry_target, complaint_target, sanction_target;
+  // Transport security (common/tls.h). Plaintext only with
+  // --plaintext-for-development, and only on a loopback --listen.
+  TlsFiles tls;
+  bool plaintext = false;
+  std::string spiffe_id;  // this service's identity, from its certificate
   // --nik-key-file and the key read from it (only when the definition needs_nik_key).
   // Never logged.
   std::string nik_key_file, nik_key;

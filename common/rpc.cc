@@ -3,6 +3,7 @@
 #include <google/protobuf/any.pb.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <grpc/grpc_security_constants.h>
 
 #include <atomic>
 #include <charconv>
@@ -23,6 +24,16 @@ std::string Metadata(const grpc::ServerContext& context, const char* key, size_t
   if (it == md.end()) return {};
   // Metadata comes from outside: bound it before it reaches logs.
   return std::string(it->second.data(), std::min(it->second.size(), max_length));
+}
+
+std::mutex trust_domain_mutex;
+std::string& TrustDomainRef() {
+  static auto* trust_domain = new std::string("netra.local");
+  return *trust_domain;
+}
+std::string TrustDomain() {
+  std::lock_guard lock(trust_domain_mutex);
+  return TrustDomainRef();
 }
 
 std::map<std::string, int>& FaultDelays() {
@@ -59,10 +70,25 @@ grpc::Status WithDetail(grpc::StatusCode code, std::string message, const google
 
 Caller IdentifyCaller(const grpc::ServerContext& context) {
   Caller caller;
+  // gRPC sets peer_spiffe_id only for a verified certificate with exactly one
+  // URI SAN that is a well-formed SPIFFE ID.
+  if (auto auth = context.auth_context(); auth && auth->IsPeerAuthenticated()) {
+    const auto ids = auth->FindPropertyValues(GRPC_PEER_SPIFFE_ID_PROPERTY_NAME);
+    const std::string prefix = "spiffe://" + TrustDomain() + "/";
+    if (ids.size() == 1 && ids[0].starts_with(prefix) && ids[0].size() <= 256) {
+      caller.spiffe_id.assign(ids[0].data(), ids[0].size());
+      caller.agency = caller.spiffe_id.substr(prefix.size());
+      caller.authenticated = true;
+    }
+  }
   caller.actor = Metadata(context, "x-netra-actor", 128);
-  caller.agency = Metadata(context, "x-netra-agency", 64);
-  if (caller.actor.empty()) caller.actor = "anonymous";
+  if (caller.actor.empty()) caller.actor = caller.agency.empty() ? "anonymous" : caller.agency;
   return caller;
+}
+
+void SetTrustDomain(const std::string& trust_domain) {
+  std::lock_guard lock(trust_domain_mutex);
+  TrustDomainRef() = trust_domain;
 }
 
 CallScope::CallScope(const grpc::ServerContext& context, std::string_view method)

@@ -19,15 +19,19 @@
 
 namespace netra {
 
-// The caller of an RPC. Today it is what the client asserts in metadata
-// (x-netra-actor, x-netra-agency); authentication replaces this one function
-// later without touching handlers.
+// The caller of an RPC. The agency or service comes only from the client
+// certificate that TLS verified (its SPIFFE ID, docs/security.md); metadata
+// never grants anything. The person is what the agency's system asserts.
 struct Caller {
-  std::string actor;   // person or system acting, e.g. "bawaslu-jateng/operator-7"; "anonymous" if absent
-  std::string agency;  // agency code the actor acts for; empty if absent
-  bool authenticated = false;
+  std::string spiffe_id;  // the certificate's identity; empty without one
+  std::string agency;     // that identity within the trust domain, e.g. "bawaslu/33.74"; empty without one
+  std::string actor;      // the person acting (x-netra-actor, as the agency asserts it), else the agency,
+                          // else "anonymous"
+  bool authenticated = false;  // a verified certificate named the agency
 };
 Caller IdentifyCaller(const grpc::ServerContext& context);
+// The trust domain whose SPIFFE IDs name callers (set once at start).
+void SetTrustDomain(const std::string& trust_domain);
 
 // Lives for the duration of a handler: stamps log lines with the method and the
 // request id (x-request-id metadata), and applies any configured fault delay.

@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "common/rpc.h"
+#include "common/tls.h"
 
 namespace netra {
 namespace {
@@ -106,6 +107,7 @@ ServiceRunner::ServiceRunner(const ServiceConfig& config, Metrics& metrics) : co
   }
   SetFaultDelays(delays);
   SetMaxFieldViolations(config.max_field_violations);
+  SetTrustDomain(config.tls.trust_domain);
 }
 
 ServiceRunner::~ServiceRunner() = default;
@@ -118,7 +120,12 @@ bool ServiceRunner::Start(std::string* error) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config_.listen.ToString(), grpc::InsecureServerCredentials(), &grpc_port_);
+  // Every caller of this listener proves who it is with a certificate of the
+  // deployment's CA (the public intake listener is the only one without).
+  builder.AddListeningPort(config_.listen.ToString(),
+                           config_.plaintext ? grpc::InsecureServerCredentials()
+                                             : ServerTlsCredentials(config_.tls, ClientCertificates::kRequired),
+                           &grpc_port_);
   builder.SetMaxReceiveMessageSize(config_.max_message_bytes);
   builder.SetMaxSendMessageSize(config_.max_message_bytes);
   // Keepalive: find dead peers behind NATs and load balancers within a minute,
@@ -159,7 +166,10 @@ bool ServiceRunner::Start(std::string* error) {
   }
   server_->GetHealthCheckService()->SetServingStatus(true);
   log::Info("serving", {{"grpc", config_.listen.host + ":" + std::to_string(grpc_port_)},
+                        {"transport", config_.plaintext ? "plaintext" : "mtls"},
+                        {"identity", config_.spiffe_id},
                         {"metrics", config_.metrics_listen.host + ":" + std::to_string(metrics_.bound_port())}});
+  if (config_.plaintext) log::Warn("plaintext for development: no caller is authenticated", {});
   return true;
 }
 
@@ -186,6 +196,7 @@ int ServiceRunner::WaitForShutdown() {
 
 #include <filesystem>
 
+#include "common/client.h"
 #include "common/redis.h"
 #include "common/sqlite.h"
 
@@ -205,6 +216,8 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition, std::
   log::ParseLevel(config.log_level, &level);
   log::Init(config.service, level);
   log::Info("starting", {{"version", NETRA_VERSION}});
+  // Peers are called as this service, with its certificate.
+  SetChannelCredentials(config.plaintext ? grpc::InsecureChannelCredentials() : ChannelTlsCredentials(config.tls));
 
   Metrics metrics(config.service, NETRA_VERSION);
   std::string error;

@@ -43,6 +43,15 @@ declare -A METRICS_BASE=([registry]=$REGISTRY_METRICS [complaint]=$COMPLAINT_MET
 
 mkdir -p "$state/redis" "$state/stores" "$state/logs"
 
+# Certificates: a local CA, one per service and one per demo identity
+# (deploy/local/pki.sh). Every call is mutual TLS; netractl acts as
+# --identity NAME (NETRA_IDENTITY), by default the operator "admin".
+"$root/deploy/local/pki.sh" "$state/pki"
+pki="$state/pki"
+export NETRA_TLS_CA="$pki/ca.pem" NETRA_IDENTITY_DIR="$pki" NETRA_IDENTITY=${NETRA_IDENTITY:-admin}
+# The load generator and the benches present the operator's certificate.
+export NETRA_TLS_CERT="$pki/admin.pem" NETRA_TLS_KEY="$pki/admin.key"
+
 # The key NIKs are kept under (HMAC-SHA256): made once, random, readable by the owner only.
 if [ ! -s "$state/nik.key" ]; then
   (umask 077 && head -c 32 /dev/urandom >"$state/nik.key")
@@ -102,7 +111,7 @@ start() {  # service replica
   local log="$state/logs/$1.log"
   if [ "$REPLICAS" -gt 1 ]; then log="$state/logs/$1-$2.log"; fi
   "$bin/netra-$1" --listen "127.0.0.1:$grpc" --metrics-listen "127.0.0.1:$metrics" \
-    --store "sqlite://$state/stores/$1.db" >"$log" 2>&1 &
+    --store "sqlite://$state/stores/$1.db" --tls-cert "$pki/svc-$1.pem" --tls-key "$pki/svc-$1.key" >"$log" 2>&1 &
   pids+=($!); what[$!]="netra-$1 replica $2"
 }
 # Replica 0 of each service first: it creates or migrates the shared store, the
@@ -154,6 +163,11 @@ NETRA_REDIS=$NETRA_REDIS
 NETRA_REGISTRY=$NETRA_REGISTRY
 NETRA_COMPLAINT=$NETRA_COMPLAINT
 NETRA_SANCTION=$NETRA_SANCTION
+NETRA_TLS_CA=$NETRA_TLS_CA
+NETRA_TLS_CERT=$NETRA_TLS_CERT
+NETRA_TLS_KEY=$NETRA_TLS_KEY
+NETRA_IDENTITY_DIR=$NETRA_IDENTITY_DIR
+NETRA_IDENTITY=$NETRA_IDENTITY
 ENV
 
 NETRACTL="$bin/netractl" NETRA_GEN="$bin/netra-gen-employees" METRICS_PORTS="$REGISTRY_METRICS $COMPLAINT_METRICS $SANCTION_METRICS" \
@@ -169,7 +183,10 @@ cat <<INFO
 $prometheus_line
   stores            $state/stores/
   logs              $state/logs/
-  try               $bin/netractl regions list --parent 33
+  certificates      $pki/ (CA ca.pem; netractl --identity NAME: $(cd "$pki" && ls *.pem | grep -v '^ca.pem$' | sed 's/\.pem$//' | tr '\n' ' '))
+  try               $bin/netractl --identity bawaslu-jateng regions list --parent 33
+  grpcurl-style     buf curl --cacert $pki/ca.pem --cert $pki/admin.pem --key $pki/admin.key \\
+                      --protocol grpc https://127.0.0.1:$REGISTRY_PORT/netra.v1.RegistryService/ListRegions
   traffic run       ./dev traffic (every dashboard panel gets data; see docs/operations.md)
 INFO
 if [ "$REPLICAS" -gt 1 ]; then

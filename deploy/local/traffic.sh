@@ -95,7 +95,8 @@ drill_metrics="127.0.0.1:$((SANCTION_METRICS + 90))"
 targets="$state/prometheus/targets/sanction.json"
 cp "$targets" "$flow/sanction-targets.json"
 NETRA_DEPLOYMENT=local NETRA_DATA_DIR="$root/data" "$bin/netra-sanction" --listen "$drill_grpc" --metrics-listen "$drill_metrics" \
-  --store "sqlite://$state/stores/sanction.db" --clock-offset-hours "$AHEAD_HOURS" --sweep-interval-ms 1000 \
+  --store "sqlite://$state/stores/sanction.db" --tls-cert "$NETRA_IDENTITY_DIR/svc-sanction.pem" \
+  --tls-key "$NETRA_IDENTITY_DIR/svc-sanction.key" --clock-offset-hours "$AHEAD_HOURS" --sweep-interval-ms 1000 \
   >"$state/logs/sanction-drill.log" 2>&1 &
 drill=$!
 end_drill() {

@@ -23,7 +23,7 @@ Actor ActorOf(const Caller& caller, Actor::Kind kind) {
 
 // Bawaslu staff handle reports and may see a protected reporter; nobody else
 // (the reported side, other agencies, the public) does.
-bool MaySeeHiddenIdentity(const Caller& caller) { return caller.agency.rfind("bawaslu", 0) == 0; }
+bool MaySeeHiddenIdentity(const Caller& caller) { return caller.agency.starts_with("bawaslu/"); }
 
 // "ipv4:127.0.0.1:5555" -> "127.0.0.1"; "ipv6:[::1]:5555" -> "::1".
 std::string PeerAddress(const std::string& peer) {

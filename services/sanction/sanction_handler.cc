@@ -37,7 +37,7 @@ void AddForms(const std::vector<SanctionForm>& forms, Repeated* out) {
 Actor ActorOf(const Caller& caller) {
   Actor actor;
   actor.id = caller.actor;
-  actor.kind = caller.actor.rfind("svc:", 0) == 0 ? Actor::Kind::kService : Actor::Kind::kPerson;
+  actor.kind = caller.agency.starts_with("svc/") ? Actor::Kind::kService : Actor::Kind::kPerson;
   actor.organization = caller.agency;
   return actor;
 }

@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/test_pki.h"
+#include "tests/support/test_support.h"
+
 namespace netra {
 namespace {
 
@@ -83,7 +86,9 @@ TEST(SplitListTest, TrimsSpacesAndDropsEmptyItems) {
 const char* const kEnvNames[] = {
     "NETRA_LISTEN",      "NETRA_METRICS_LISTEN",    "NETRA_REDIS",       "NETRA_STORE",    "NETRA_DEPLOYMENT",
     "NETRA_DATA_DIR",    "NETRA_LOG_LEVEL",         "NETRA_DRAIN_SECONDS", "NETRA_MAX_MESSAGE_BYTES",
-    "NETRA_FAULT_DELAY", "NETRA_REGISTRY",          "NETRA_COMPLAINT",   "NETRA_SANCTION"};
+    "NETRA_FAULT_DELAY", "NETRA_REGISTRY",          "NETRA_COMPLAINT",   "NETRA_SANCTION",  "NETRA_TLS_CERT",
+    "NETRA_TLS_KEY",     "NETRA_TLS_CA",            "NETRA_TLS_CRL_DIR", "NETRA_TLS_REFRESH_SECONDS",
+    "NETRA_TRUST_DOMAIN", "NETRA_PLAINTEXT_FOR_DEVELOPMENT"};
 
 const ServiceDefinition kRegistry{"registry", 50051, 9451, {}};
 const ServiceDefinition kComplaint{"complaint", 50052, 9452, {Peer::kRegistry, Peer::kSanction}};
@@ -116,7 +121,24 @@ class ServiceConfigTest : public ::testing::Test {
     }
   }
 
+  // The service's own certificate of the test CA.
+  static TlsFiles Certificate(const ServiceDefinition& definition) { return Pki().Issue("svc/" + definition.name); }
+  static testing::TestPki& Pki() {
+    static auto* dir = new testing::TempDir();
+    static auto* pki = new testing::TestPki(dir->path());
+    return *pki;
+  }
+
+  // With the service's certificate unless the arguments or the environment
+  // choose the transport.
   static Parsed Parse(const ServiceDefinition& definition, std::vector<std::string> args) {
+    bool transport_chosen = std::getenv("NETRA_TLS_CERT") || std::getenv("NETRA_PLAINTEXT_FOR_DEVELOPMENT");
+    for (const auto& a : args) transport_chosen |= a.starts_with("--tls-") || a == "--plaintext-for-development";
+    if (!transport_chosen) {
+      const TlsFiles files = Certificate(definition);
+      args.insert(args.end(), {"--tls-cert", files.cert, "--tls-key", files.key, "--tls-ca", files.ca,
+                               "--trust-domain", files.trust_domain});
+    }
     args.insert(args.begin(), "netra-" + definition.name);
     std::vector<const char*> argv;
     for (const auto& a : args) argv.push_back(a.c_str());
@@ -208,6 +230,13 @@ TEST_F(ServiceConfigTest, EveryEnvironmentVariableIsHonoured) {
       {"NETRA_REGISTRY", "127.0.0.1:1,127.0.0.1:2"},
       {"NETRA_COMPLAINT", "complaint:50052"},
       {"NETRA_SANCTION", "127.0.0.1:9"},  // not a peer of sanction: ignored
+      {"NETRA_TLS_CERT", Certificate(kSanction).cert},
+      {"NETRA_TLS_KEY", Certificate(kSanction).key},
+      {"NETRA_TLS_CA", Pki().ca_file()},
+      {"NETRA_TLS_CRL_DIR", Pki().crl_dir()},
+      {"NETRA_TLS_REFRESH_SECONDS", "7"},
+      {"NETRA_TRUST_DOMAIN", testing::kTestTrustDomain},
+      {"NETRA_PLAINTEXT_FOR_DEVELOPMENT", "false"},
   };
   for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
   // Every name the tests clear is exercised here.
@@ -229,9 +258,14 @@ TEST_F(ServiceConfigTest, EveryEnvironmentVariableIsHonoured) {
   EXPECT_EQ(c.registry_target, "127.0.0.1:1,127.0.0.1:2");
   EXPECT_EQ(c.complaint_target, "complaint:50052");
   EXPECT_TRUE(c.sanction_target.empty());
+  EXPECT_EQ(c.tls.crl_dir, Pki().crl_dir());
+  EXPECT_EQ(c.tls.refresh_seconds, 7);
+  EXPECT_FALSE(c.plaintext);
+  EXPECT_EQ(c.spiffe_id, std::string("spiffe://") + testing::kTestTrustDomain + "/svc/sanction");
 
   // NETRA_SANCTION reaches a service that calls sanction.
-  auto complaint = Parse(kComplaint, {});
+  const TlsFiles own = Certificate(kComplaint);
+  auto complaint = Parse(kComplaint, {"--tls-cert", own.cert, "--tls-key", own.key});
   ASSERT_FALSE(complaint.exit_code.has_value()) << complaint.err;
   EXPECT_EQ(complaint.config.sanction_target, "127.0.0.1:9");
 }
@@ -320,6 +354,50 @@ TEST_F(ServiceConfigTest, UnknownFlagExitsWithCodeTwo) {
   auto parsed = Parse(kRegistry, {"--no-such-flag"});
   ASSERT_EQ(parsed.exit_code, std::optional<int>(2));
   EXPECT_FALSE(parsed.err.empty());
+}
+
+// ---------------------------------------------------------------------------
+// Transport security (common/tls.h): TLS unless plaintext is asked for on loopback.
+
+TEST_F(ServiceConfigTest, TransportIsMutualTlsWithTheServicesOwnCertificate) {
+  auto parsed = Parse(kRegistry, {});
+  ASSERT_FALSE(parsed.exit_code.has_value()) << parsed.err;
+  EXPECT_FALSE(parsed.config.plaintext);
+  EXPECT_EQ(parsed.config.spiffe_id, std::string("spiffe://") + testing::kTestTrustDomain + "/svc/registry");
+}
+
+TEST_F(ServiceConfigTest, NoTransportChosenIsRefused) {
+  ExpectRejected(kRegistry, {"--tls-ca", Pki().ca_file()}, "--tls-cert, --tls-key and --tls-ca: required");
+}
+
+TEST_F(ServiceConfigTest, PlaintextOnlyOnLoopbackAndNeverBesideTls) {
+  auto parsed = Parse(kRegistry, {"--plaintext-for-development", "--listen", "127.0.0.1:7001"});
+  ASSERT_FALSE(parsed.exit_code.has_value()) << parsed.err;
+  EXPECT_TRUE(parsed.config.plaintext);
+  EXPECT_TRUE(Parse(kRegistry, {"--plaintext-for-development", "--listen", "[::1]:7001"}).config.plaintext);
+  ExpectRejected(kRegistry, {"--plaintext-for-development", "--listen", "0.0.0.0:7001"}, "is not a loopback address");
+  ExpectRejected(kRegistry, {"--plaintext-for-development", "--listen", "10.1.2.3:7001"}, "is not a loopback address");
+  const TlsFiles own = Certificate(kRegistry);
+  ExpectRejected(kRegistry, {"--plaintext-for-development", "--tls-cert", own.cert}, "not with --tls-cert");
+}
+
+TEST_F(ServiceConfigTest, ACertificateThatCannotServeIsRefusedAtStart) {
+  const TlsFiles other = Certificate(kSanction);
+  ExpectRejected(kRegistry, {"--tls-cert", other.cert, "--tls-key", other.key, "--tls-ca", other.ca, "--trust-domain",
+                             other.trust_domain},
+                 "not this service");
+  const TlsFiles expired = Pki().Issue("svc/registry", {.from_days = -3, .to_days = -1}, "expired-registry");
+  ExpectRejected(kRegistry, {"--tls-cert", expired.cert, "--tls-key", expired.key, "--tls-ca", expired.ca,
+                             "--trust-domain", expired.trust_domain},
+                 "is not valid now");
+  const TlsFiles own = Certificate(kRegistry);
+  ExpectRejected(kRegistry, {"--tls-cert", own.cert, "--tls-key", other.key, "--tls-ca", own.ca, "--trust-domain",
+                             own.trust_domain},
+                 "does not belong to certificate");
+  ExpectRejected(kRegistry, {"--tls-cert", own.cert, "--tls-key", own.key, "--tls-ca", own.ca},
+                 "a SPIFFE ID spiffe://netra.local/");  // another trust domain
+  ExpectRejected(kRegistry, {"--tls-cert", "/nonexistent.pem", "--tls-key", own.key, "--tls-ca", own.ca},
+                 "is not readable");
 }
 
 }  // namespace

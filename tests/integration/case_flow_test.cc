@@ -384,6 +384,7 @@ TEST_F(CaseFlowTest, AForwardingRefusedForGoodIsParkedShownAndDeliveredAfterAnOp
   const std::string netractl = std::string(NETRA_BINARY_DIR) + "/netractl";
   auto run = [&](std::vector<std::string> args) {
     std::vector<std::string> argv = {netractl, "--complaint", stack_.address(Service::kComplaint)};
+    for (const auto& flag : stack_.ToolTlsFlags("ops")) argv.push_back(flag);
     argv.insert(argv.end(), args.begin(), args.end());
     Subprocess process(argv, stack_.dir().File("netractl.out"));
     auto status = process.Wait(20s);

@@ -66,12 +66,14 @@ class ComplaintIntakeTest : public ::testing::Test {
     ASSERT_TRUE(stack_.Start(Service::kComplaint));
   }
 
-  std::unique_ptr<v1::ComplaintService::Stub> Stub() { return v1::ComplaintService::NewStub(stack_.channel(Service::kComplaint)); }
+  // As Bawaslu Kota Semarang (its certificate), the person "officer-1".
+  std::unique_ptr<v1::ComplaintService::Stub> Stub() {
+    return v1::ComplaintService::NewStub(stack_.channel(Service::kComplaint, "bawaslu/33.74"));
+  }
 
-  std::unique_ptr<grpc::ClientContext> Context(const std::string& agency = "bawaslu-33.74") {
+  std::unique_ptr<grpc::ClientContext> Context() {
     auto context = MakeClientContext(10s);
     context->AddMetadata("x-netra-actor", "officer-1");
-    if (!agency.empty()) context->AddMetadata("x-netra-agency", agency);
     return context;
   }
 
@@ -116,11 +118,13 @@ class ComplaintIntakeTest : public ::testing::Test {
     return Stub()->SubmitComplaint(Context().get(), request, response);
   }
 
-  v1::Complaint Get(const std::string& id, const std::string& agency = "bawaslu-33.74") {
+  // As `identity` (its certificate), by default Bawaslu Kota Semarang.
+  v1::Complaint Get(const std::string& id, const std::string& identity = "bawaslu/33.74") {
     v1::GetComplaintRequest request;
     request.set_complaint_id(id);
     v1::GetComplaintResponse response;
-    auto status = Stub()->GetComplaint(Context(agency).get(), request, &response);
+    auto status = v1::ComplaintService::NewStub(stack_.channel(Service::kComplaint, identity))
+                      ->GetComplaint(Context().get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.complaint();
   }
@@ -165,14 +169,14 @@ TEST_F(ComplaintIntakeTest, SubmitsResolvesRetriesAndProtectsAHiddenReporter) {
 
   // Staff of Bawaslu see the protected reporter; the reported side and the public do not.
   EXPECT_EQ(Get(c.complaint_id()).reporter().name(), "Budi Santoso");
-  v1::Complaint for_ppk = Get(c.complaint_id(), "pemkot-semarang");
+  v1::Complaint for_ppk = Get(c.complaint_id(), "ppk/walikota:33.74");
   EXPECT_TRUE(for_ppk.reporter().redacted());
   EXPECT_TRUE(for_ppk.reporter().name().empty());
   EXPECT_TRUE(for_ppk.reporter().contact().empty());
   v1::GetComplaintStatusRequest status_request;
   status_request.set_tracking_code(c.tracking_code());
   v1::GetComplaintStatusResponse status_response;
-  ASSERT_TRUE(Stub()->GetComplaintStatus(Context("").get(), status_request, &status_response).ok());
+  ASSERT_TRUE(Stub()->GetComplaintStatus(Context().get(), status_request, &status_response).ok());
   EXPECT_EQ(status_response.status(), v1::COMPLAINT_STATUS_RECEIVED);
   EXPECT_EQ(status_response.SerializeAsString().find("Budi"), std::string::npos);
 }
@@ -231,7 +235,7 @@ TEST_F(ComplaintIntakeTest, IntakeRetriesAndReadsWorkWithRedisStopped) {
   v1::GetComplaintStatusRequest status_request;
   status_request.set_tracking_code(first.complaint().tracking_code());
   v1::GetComplaintStatusResponse status_response;
-  EXPECT_TRUE(Stub()->GetComplaintStatus(Context("").get(), status_request, &status_response).ok());
+  EXPECT_TRUE(Stub()->GetComplaintStatus(Context().get(), status_request, &status_response).ok());
   EXPECT_EQ(MetricValue(stack_.metrics(Service::kComplaint), "netra_redis_up"), 0);
 }
 

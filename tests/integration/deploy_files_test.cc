@@ -144,11 +144,15 @@ TEST(DeployFiles, NetractlHealthChecksOneServer) {
   NetraStack stack;
   ASSERT_TRUE(stack.Start(Service::kRegistry));
   std::string netractl = std::string(NETRA_BINARY_DIR) + "/netractl";
-  auto [status, out] = RunProgram({netractl, "health", "--address", stack.address(Service::kRegistry)});
+  std::vector<std::string> argv = {netractl};
+  for (const auto& flag : stack.ToolTlsFlags()) argv.push_back(flag);
+  argv.insert(argv.end(), {"health", "--address", stack.address(Service::kRegistry)});
+  auto [status, out] = RunProgram(argv);
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find(R"("server": "SERVING")"), std::string::npos) << out;
   auto [down_status, down_out] =
-      RunProgram({netractl, "--timeout-ms", "500", "health", "--address", "127.0.0.1:" + std::to_string(FreeLoopbackPort())});
+      RunProgram({netractl, "--timeout-ms", "500", "--plaintext-for-development", "health", "--address",
+                  "127.0.0.1:" + std::to_string(FreeLoopbackPort())});
   EXPECT_EQ(down_status, 1) << down_out;
   EXPECT_NE(down_out.find("UNREACHABLE"), std::string::npos) << down_out;
 }
@@ -179,7 +183,7 @@ TEST(DeployFiles, ComposeSetsOnlyVariablesItsServicesRead) {
   }
 }
 
-TEST(DeployFiles, KubernetesDeploymentsProbeGrpcAndReadTheirConfigFromEnvAndSecrets) {
+TEST(DeployFiles, KubernetesDeploymentsProbeHealthOverTlsAndReadTheirConfigFromEnvAndSecrets) {
   std::vector<Json> docs;
   Json kustomization = LoadYaml("k8s/kustomization.yaml").at(0);
   for (const auto& file : kustomization["resources"]) {
@@ -212,9 +216,23 @@ TEST(DeployFiles, KubernetesDeploymentsProbeGrpcAndReadTheirConfigFromEnvAndSecr
         for (const auto& key : NetraKeys(config_maps[config_map])) vars.insert(key);
       }
       ExpectAccepted(where, binary, vars);
+      // grpc.health.v1 through netractl, which presents the pod's own certificate
+      // (NETRA_TLS_* of the container): kubelet's gRPC probe speaks plaintext only.
       for (const char* probe : {"startupProbe", "readinessProbe", "livenessProbe"}) {
-        EXPECT_EQ(container[probe]["grpc"]["port"], 50051) << where << " " << probe;
+        const Json& command = container[probe]["exec"]["command"];
+        ASSERT_TRUE(command.is_array()) << where << " " << probe;
+        EXPECT_EQ(command[0], "netractl") << where << " " << probe;
+        EXPECT_NE(command.dump().find("\"health\",\"--address\",\"127.0.0.1:50051\""), std::string::npos)
+            << where << " " << probe << ": " << command.dump();
       }
+      for (const char* tls : {"NETRA_TLS_CERT", "NETRA_TLS_KEY", "NETRA_TLS_CA"}) {
+        EXPECT_TRUE(vars.count(tls)) << where << " lacks " << tls;
+      }
+      bool tls_secret = false;
+      for (const auto& volume : pod["volumes"]) {
+        tls_secret |= volume.contains("secret") && volume["secret"]["secretName"] == doc["metadata"]["name"].get<std::string>() + "-tls";
+      }
+      EXPECT_TRUE(tls_secret) << where << ": its certificate from the Secret " << doc["metadata"]["name"] << "-tls";
       EXPECT_TRUE(container["resources"]["requests"].contains("cpu")) << where;
       EXPECT_TRUE(container["resources"]["requests"].contains("memory")) << where;
       EXPECT_EQ(pod["securityContext"]["runAsNonRoot"], true) << where;

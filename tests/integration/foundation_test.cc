@@ -326,7 +326,11 @@ TEST(Configuration, EnvironmentVariablesConfigureTheService) {
                       {"NETRA_REDIS", stack.redis().url()},
                       {"NETRA_STORE", "sqlite://" + stack.dir().File("env.db")},
                       {"NETRA_DATA_DIR", NETRA_SOURCE_DIR "/data"},
-                      {"NETRA_NIK_KEY_FILE", stack.nik_key_file()}});
+                      {"NETRA_NIK_KEY_FILE", stack.nik_key_file()},
+                      {"NETRA_TLS_CERT", stack.pki().Issue("svc/registry").cert},
+                      {"NETRA_TLS_KEY", stack.dir().File("svc_registry.key")},
+                      {"NETRA_TLS_CA", stack.pki().ca_file()},
+                      {"NETRA_TRUST_DOMAIN", kTestTrustDomain}});
   auto channel = MakeChannel("127.0.0.1:" + std::to_string(port), nullptr);
   EXPECT_TRUE(WaitUntil([&] { return CheckHealth(*channel, "", 500ms) == HealthStatus::kServing; }, 20s))
       << ReadFile(stack.dir().File("env.log"));

@@ -165,7 +165,7 @@ std::shared_ptr<grpc::Channel> HostileChannel(const std::string& address) {
   args.SetInt("grpc.absolute_max_metadata_size", 16 << 20);
   args.SetMaxReceiveMessageSize(-1);
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(address, ChannelCredentials(), args);  // the stack's default identity
 }
 
 // Failures grouped by (method, input class, what went wrong), so thousands of

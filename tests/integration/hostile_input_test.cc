@@ -28,7 +28,6 @@ constexpr char kNotUtf8[] = "Sit\xC3\x28 Aminah";  // a lead byte followed by no
 std::unique_ptr<grpc::ClientContext> Context(std::chrono::milliseconds deadline = 10s) {
   auto context = MakeClientContext(deadline);
   context->AddMetadata("x-netra-actor", "officer-1");
-  context->AddMetadata("x-netra-agency", "bawaslu-33.74");
   return context;
 }
 
@@ -201,7 +200,7 @@ TEST(ServerLimits, CallsPastTheHandlerThreadQuotaAreRefusedAndTheServerStaysUp) 
 TEST(ServerLimits, OneConnectionRunsAtMostItsStreamLimitAtOnce) {
   NetraStack stack;
   ASSERT_TRUE(stack.Start(Service::kRegistry, {"--max-concurrent-streams=2", "--fault-delay=ListRegions=600"}));
-  auto channel = grpc::CreateChannel(stack.address(Service::kRegistry), grpc::InsecureChannelCredentials());
+  auto channel = MakeChannel(stack.address(Service::kRegistry), nullptr);
   const auto start = std::chrono::steady_clock::now();
   for (const auto& s : ConcurrentListRegions(channel, 4)) EXPECT_TRUE(s.ok()) << s.error_message();
   // Four calls, two at a time, each held 600 ms: at least two rounds.
@@ -212,7 +211,7 @@ TEST(ServerLimits, ConnectionsAreClosedAtTheirMaximumAgeAndClientsReconnect) {
   NetraStack stack;
   ASSERT_TRUE(stack.Start(Service::kRegistry,
                           {"--max-connection-age-seconds=1", "--max-connection-age-grace-seconds=1"}));
-  auto channel = grpc::CreateChannel(stack.address(Service::kRegistry), grpc::InsecureChannelCredentials());
+  auto channel = MakeChannel(stack.address(Service::kRegistry), nullptr);
   auto stub = v1::RegistryService::NewStub(channel);
   v1::ListRegionsRequest request;
   v1::ListRegionsResponse response;

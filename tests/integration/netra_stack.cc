@@ -21,11 +21,14 @@ std::string NetraStack::Name(Service service) {
 
 std::string NetraStack::BinaryPath(Service service) { return std::string(NETRA_BINARY_DIR) + "/netra-" + Name(service); }
 
-NetraStack::NetraStack() {
+NetraStack::NetraStack() : pki_(dir_.path()) {
   for (size_t i = 0; i < 3; ++i) {
     ports_[i] = FreeLoopbackPort();
     metrics_ports_[i] = FreeLoopbackPort();
+    service_tls_[i] = pki_.Issue("svc/" + Name(static_cast<Service>(i)));
   }
+  // Channels made with MakeChannel in the test (and the stack's own) present this identity.
+  SetChannelCredentials(pki_.Credentials(kDefaultIdentity));
   EXPECT_TRUE(redis_.Start()) << redis_.log();
   // The key NIKs are hashed under (32 fixed bytes are as good as random for tests).
   std::ofstream(nik_key_file(), std::ios::binary) << std::string(32, 'k');
@@ -47,6 +50,24 @@ std::shared_ptr<grpc::Channel> NetraStack::channel(Service service) {
   return channel;
 }
 
+std::shared_ptr<grpc::Channel> NetraStack::channel(Service service, const std::string& identity) {
+  auto& channel = identity_channels_[{service, identity}];
+  if (!channel) channel = MakeChannel(address(service), nullptr, 8 << 20, pki_.Credentials(identity));
+  return channel;
+}
+
+std::vector<std::string> NetraStack::ToolTlsFlags(const std::string& identity) {
+  const TlsFiles files = pki_.Issue(identity);
+  return {"--tls-cert=" + files.cert, "--tls-key=" + files.key, "--tls-ca=" + files.ca,
+          std::string("--trust-domain=") + kTestTrustDomain};
+}
+
+std::vector<std::string> NetraStack::ServiceTlsFlags(Service service) const {
+  return {"--tls-cert=" + service_tls_[Index(service)].cert, "--tls-key=" + service_tls_[Index(service)].key,
+          "--tls-ca=" + pki_.ca_file(), "--tls-crl-dir=" + pki_.crl_dir(), "--tls-refresh-seconds=1",
+          std::string("--trust-domain=") + kTestTrustDomain};
+}
+
 std::string NetraStack::log(Service service) const {
   return ReadFile(dir_.File(Name(service) + ".log"));
 }
@@ -63,6 +84,7 @@ std::vector<std::string> NetraStack::CommandLine(Service service, const std::str
       "--deployment=test",
       "--drain-seconds=5",
   };
+  for (auto& flag : ServiceTlsFlags(service)) argv.push_back(std::move(flag));
   // Each service is given the peers it calls (the registry calls none).
   auto peer = [&](Service p) {
     auto it = peers.find(p);

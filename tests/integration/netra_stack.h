@@ -1,6 +1,6 @@
 // A real Netra stack for integration tests: redis-server and the three
-// service binaries as processes on free loopback ports, with SQLite stores in a
-// temp dir. Everything is stopped when the stack is destroyed, also when a test
+// service binaries as processes on free loopback ports, over mutual TLS with a
+// CA of the stack's own, with SQLite stores in a temp dir. Everything is stopped when the stack is destroyed, also when a test
 // fails half-way.
 #pragma once
 
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "netra/v1/registry.pb.h"
+#include "tests/support/test_pki.h"
 #include "tests/support/test_support.h"
 
 namespace netra::testing {
@@ -35,7 +36,18 @@ class NetraStack {
   Subprocess& process(Service service) { return *processes_[Index(service)]; }
   std::string address(Service service) const { return "127.0.0.1:" + std::to_string(ports_[Index(service)]); }
   int metrics_port(Service service) const { return metrics_ports_[Index(service)]; }
+  // A channel over mutual TLS as kDefaultIdentity, or as `identity` (a SPIFFE
+  // path such as "bawaslu/33.74"; see TestPki).
   std::shared_ptr<grpc::Channel> channel(Service service);
+  std::shared_ptr<grpc::Channel> channel(Service service, const std::string& identity);
+  // The deployment's CA: services and callers get their certificates here.
+  TestPki& pki() { return pki_; }
+  static constexpr char kDefaultIdentity[] = "admin";
+  // The flags that make a tool (netractl, the load generator) call this
+  // stack as `identity`.
+  std::vector<std::string> ToolTlsFlags(const std::string& identity = kDefaultIdentity);
+  // The flags that give `service` its certificate (CommandLine has them).
+  std::vector<std::string> ServiceTlsFlags(Service service) const;
   std::string metrics(Service service) const { return HttpGet(metrics_port(service), "/metrics"); }
   std::string log(Service service) const;
   RedisServer& redis() { return redis_; }
@@ -56,10 +68,13 @@ class NetraStack {
   static size_t Index(Service s) { return static_cast<size_t>(s); }
 
   TempDir dir_;
+  TestPki pki_;
+  std::array<TlsFiles, 3> service_tls_;
   RedisServer redis_;
   std::array<int, 3> ports_{}, metrics_ports_{};
   std::array<std::unique_ptr<Subprocess>, 3> processes_;
   std::array<std::shared_ptr<grpc::Channel>, 3> channels_;
+  std::map<std::pair<Service, std::string>, std::shared_ptr<grpc::Channel>> identity_channels_;
 };
 
 // The value of one Prometheus sample in an exposition text: the line that

@@ -37,6 +37,8 @@ class NetractlDataTest : public ::testing::Test {
   }
   ToolRun Netractl(std::vector<std::string> args) {
     args.insert(args.begin(), "--registry=" + stack_.address(Service::kRegistry));
+    const auto tls = stack_.ToolTlsFlags();
+    args.insert(args.begin(), tls.begin(), tls.end());
     return Tool("netractl", std::move(args));
   }
   std::string Write(const std::string& name, const std::string& content) {

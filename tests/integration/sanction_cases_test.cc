@@ -133,16 +133,16 @@ class SanctionCasesTest : public ::testing::Test {
     }
   };
   void StartReplica(Replica& r, int64_t offset_hours, int lease_ms, const std::string& log) {
-    r.process = std::make_unique<Subprocess>(
-        std::vector<std::string>{NetraStack::BinaryPath(Service::kSanction), "--listen=127.0.0.1:" + std::to_string(r.port),
+    std::vector<std::string> argv{NetraStack::BinaryPath(Service::kSanction), "--listen=127.0.0.1:" + std::to_string(r.port),
                                  "--metrics-listen=127.0.0.1:" + std::to_string(r.metrics_port),
                                  "--redis=" + stack_.redis().url(), "--store=sqlite://" + stack_.dir().File("sanction.db"),
                                  "--data-dir=" NETRA_SOURCE_DIR "/data", "--deployment=test",
                                  "--registry=" + stack_.address(Service::kRegistry),
                                  "--complaint=" + stack_.address(Service::kComplaint),
                                  "--clock-offset-hours=" + std::to_string(offset_hours), "--sweep-interval-ms=50",
-                                 "--sweep-lease-ms=" + std::to_string(lease_ms)},
-        stack_.dir().File(log));
+                                 "--sweep-lease-ms=" + std::to_string(lease_ms)};
+    for (auto& flag : stack_.ServiceTlsFlags(Service::kSanction)) argv.push_back(std::move(flag));
+    r.process = std::make_unique<Subprocess>(argv, stack_.dir().File(log));
     ASSERT_TRUE(r.process->started());
     auto channel = MakeChannel("127.0.0.1:" + std::to_string(r.port), nullptr);
     ASSERT_TRUE(WaitUntil([&] { return CheckHealth(*channel, "", 500ms) == HealthStatus::kServing; }, 20s, 50ms))

@@ -1,13 +1,10 @@
 // Handler tests in-process: a gRPC server inside the test process, serving
-// the handler classes under test on 127.0.0.1:0 (a real HTTP/2 channel, so
-// requests and statuses are encoded as between processes), and readers of
+// the handler classes under test on 127.0.0.1:0 (a real HTTP/2 channel over
+// mutual TLS, so requests, statuses and callers are as between processes), and readers of
 // the typed details that Netra's error statuses carry (netra/v1/errors.proto).
 #pragma once
 
 #include <google/protobuf/util/message_differencer.h>
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
-#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 #include <gtest/gtest.h>
@@ -20,20 +17,27 @@
 #include <vector>
 
 #include "common/client.h"
+#include "common/rpc.h"
+#include "common/tls.h"
 #include "netra/v1/errors.pb.h"
+#include "tests/support/test_pki.h"
+#include "tests/support/test_support.h"
 
 namespace netra::testing {
 
 class InProcessServer {
  public:
-  // The services must outlive the server.
-  explicit InProcessServer(std::initializer_list<grpc::Service*> services) {
+  // The services must outlive the server. It listens over mutual TLS with a
+  // CA of its own (TestPki), as the services do.
+  explicit InProcessServer(std::initializer_list<grpc::Service*> services) : pki_(dir_.path()) {
     grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort("127.0.0.1:0",
+                             ServerTlsCredentials(pki_.Issue("svc/test"), ClientCertificates::kRequired), &port_);
     for (auto* service : services) builder.RegisterService(service);
     server_ = builder.BuildAndStart();
     EXPECT_TRUE(server_ && port_ > 0) << "the in-process gRPC server did not start";
-    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials());
+    SetTrustDomain(kTestTrustDomain);
+    channel_ = channel(kDefaultIdentity);
   }
   ~InProcessServer() {
     if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
@@ -41,9 +45,17 @@ class InProcessServer {
   InProcessServer(const InProcessServer&) = delete;
   InProcessServer& operator=(const InProcessServer&) = delete;
 
+  static constexpr char kDefaultIdentity[] = "admin";
+  // A channel presenting kDefaultIdentity's certificate, or `identity`'s
+  // (a SPIFFE path such as "bawaslu/33.74").
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  std::shared_ptr<grpc::Channel> channel(const std::string& identity) {
+    return MakeChannel("127.0.0.1:" + std::to_string(port_), nullptr, 8 << 20, pki_.Credentials(identity));
+  }
 
  private:
+  TempDir dir_;
+  TestPki pki_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;

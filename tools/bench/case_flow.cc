@@ -24,6 +24,7 @@
 
 #include "absl/time/clock.h"
 #include "common/client.h"
+#include "common/tls.h"
 #include "netra/v1/registry.grpc.pb.h"
 #include "netra/v1/sanction.grpc.pb.h"
 #include "tools/loadgen/driver.h"
@@ -106,7 +107,13 @@ int main(int argc, char** argv) {
   app.add_option("--employees", employees, "Employees the cases are spread over")->check(CLI::Range(1, 100000));
   app.add_option("--channels", channels, "Connections to netra-sanction")->check(CLI::Range(1, 64));
   app.add_option("--run-id", run, "Prefix of complaint ids (use a new one per run on one store)");
+  netra::ClientTlsFlags tls;
+  tls.Add(app);
   CLI11_PARSE(app, argc, argv);
+  if (std::string tls_error; !tls.Apply(&tls_error)) {
+    std::cerr << "netra-bench-case-flow: " << tls_error << "\n";
+    return 2;
+  }
 
   auto registry = v1::RegistryService::NewStub(netra::MakeChannel(registry_target, nullptr));
   std::vector<std::string> ids;

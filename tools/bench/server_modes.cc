@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/tls.h"
 #include "common/metrics.h"
 #include "common/sqlite.h"
 #include "echo.grpc.pb.h"
@@ -264,6 +265,8 @@ struct ServerOptions {
   int sync_max_threads = 0;  // 0 = gRPC's default (no limit)
   // When set, the services' RED metrics interceptor (common/metrics.h) is installed.
   netra::Metrics* metrics = nullptr;
+  // When set, --serve listens over mutual TLS (the echo baseline of docs/performance.md).
+  netra::TlsFiles tls;
 };
 
 // One running server of `mode` over `work`.
@@ -282,7 +285,11 @@ class BenchServer {
       return false;
     }
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort(listen,
+                             options.tls.empty()
+                                 ? grpc::InsecureServerCredentials()
+                                 : netra::ServerTlsCredentials(options.tls, netra::ClientCertificates::kRequired),
+                             &port_);
     if (mode == "sync" && options.sync_max_threads > 0) {
       grpc::ResourceQuota quota("netra-bench");
       quota.SetMaxThreads(options.sync_max_threads);
@@ -442,6 +449,8 @@ int main(int argc, char** argv) {
                "Install the services' gRPC metrics interceptor (common/metrics.h) in every server");
   app.add_option("--serve", serve, "Only serve MODE[:WORKLOAD] on --listen until SIGINT/SIGTERM (a loadgen target)");
   app.add_option("--listen", listen, "Address for --serve")->default_val(listen);
+  bool plaintext_ignored = false;  // --serve is plaintext unless TLS files are given
+  netra::AddTlsFlags(app, server_options.tls, plaintext_ignored);
   CLI11_PARSE(app, argc, argv);
 
   netra::log::Init("netra-bench-server-modes", netra::log::Level::kWarn);

@@ -29,6 +29,7 @@
 
 #include "absl/time/civil_time.h"
 #include "common/client.h"
+#include "common/tls.h"
 #include "netra/v1/complaint.grpc.pb.h"
 #include "netra/v1/registry.grpc.pb.h"
 #include "tools/loadgen/driver.h"
@@ -148,7 +149,13 @@ int main(int argc, char** argv) {
   app.add_option("--duration", options.duration_seconds, "Measured seconds (submit)")->check(CLI::Range(1.0, 3600.0));
   app.add_option("--upload-mib", upload_mib, "Size of each uploaded file")->check(CLI::Range(1, 1024));
   app.add_option("--repeat", repeat, "Uploads (distinct content)")->check(CLI::Range(1, 100));
+  netra::ClientTlsFlags tls;
+  tls.Add(app);
   CLI11_PARSE(app, argc, argv);
+  if (std::string tls_error; !tls.Apply(&tls_error)) {
+    std::cerr << "netra-complaint-bench: " << tls_error << "\n";
+    return 2;
+  }
 
   std::string error;
   if (!Seed(registry, election_file, scenario == "submit" ? subjects : 1, &error)) {

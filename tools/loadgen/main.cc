@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "common/tls.h"
 #include "echo.grpc.pb.h"
 #include "netra/v1/complaint.grpc.pb.h"
 #include "netra/v1/registry.grpc.pb.h"
@@ -176,7 +177,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 3600.0));
   app.add_option("--deadline-ms", deadline_ms, "Deadline of each call")->default_val(5000)->check(CLI::Range(1, 600000));
   app.add_flag("--allow-remote", allow_remote, "Allow a non-loopback --target");
+  netra::ClientTlsFlags tls;
+  tls.Add(app);
   CLI11_PARSE(app, argc, argv);
+  if (std::string tls_error; !tls.Apply(&tls_error)) {
+    std::cerr << "netra-loadgen: " << tls_error << "\n";
+    return 2;
+  }
 
   if (options.duration_seconds <= 0 && options.requests <= 0) options.duration_seconds = 10;
   options.deadline = std::chrono::milliseconds(deadline_ms);

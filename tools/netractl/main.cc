@@ -3,6 +3,9 @@
 // (exit codes: netractl.h). Each group of commands wires itself (netractl.h:
 // Commands); this file lists them.
 #include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "common/tls.h"
 
 #include "tools/netractl/netractl.h"
 
@@ -22,6 +25,13 @@ int main(int argc, char** argv) {
   app.add_option("--sanction", o.sanction, "Sanction service HOST:PORT[,...]")->envname("NETRA_SANCTION")->capture_default_str();
   app.add_option("--actor", o.actor, "Who is acting (sent as x-netra-actor)")->envname("NETRA_ACTOR");
   app.add_option("--timeout-ms", o.timeout_ms, "Deadline of each call")->capture_default_str()->check(CLI::Range(1, 3600000));
+  netra::AddTlsFlags(app, o.tls, o.plaintext);
+  app.add_option("--identity", o.identity,
+                 "Act as NAME: the certificate --identity-dir/NAME.pem with NAME.key, and the CA ca.pem there")
+      ->envname("NETRA_IDENTITY");
+  app.add_option("--identity-dir", o.identity_dir, "Where --identity finds certificates (./dev stack writes them)")
+      ->envname("NETRA_IDENTITY_DIR")
+      ->capture_default_str();
 
   AddServerCommands(app, commands);
   AddRegionCommands(app, commands);
@@ -36,5 +46,15 @@ int main(int argc, char** argv) {
   AddElectionCommands(app, commands);
 
   CLI11_PARSE(app, argc, argv);
+  if (!o.identity.empty()) {
+    o.tls.cert = o.identity_dir + "/" + o.identity + ".pem";
+    o.tls.key = o.identity_dir + "/" + o.identity + ".key";
+    if (o.tls.ca.empty()) o.tls.ca = o.identity_dir + "/ca.pem";
+  }
+  // hash-niks is the one command that calls no service.
+  if (std::string error; !app.got_subcommand("hash-niks") && !netra::UseClientTls(o.tls, o.plaintext, &error)) {
+    std::cerr << "netractl: " << error << "\n";
+    return kExitUsage;
+  }
   return commands.RunChosen();
 }

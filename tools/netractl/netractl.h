@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/config.h"
+
 namespace CLI {
 class App;
 }  // namespace CLI
@@ -34,6 +36,10 @@ struct Options {
   std::string sanction = "127.0.0.1:50053";
   std::string actor;
   int timeout_ms = 10000;
+  // Who netractl is: a certificate of the deployment's CA (common/tls.h).
+  TlsFiles tls;
+  bool plaintext = false;
+  std::string identity, identity_dir = ".netra/pki";  // --identity NAME: DIR/NAME.pem, .key, DIR/ca.pem
 };
 
 // Exit codes: 0 success, 1 failure (printed on stderr as JSON), 2 usage,

@@ -48,18 +48,18 @@ class ComplaintHandlerTest : public testing::ComplaintFixture {
     registry_.Add(kSubject, "Siti Aminah", "Dinas Pendidikan Kota Semarang", "33.74");
 
     server_ = std::make_unique<netra::testing::InProcessServer>(std::initializer_list<grpc::Service*>{handler_.get()});
-    stub_ = v1::ComplaintService::NewStub(server_->channel());
+    stub_ = v1::ComplaintService::NewStub(server_->channel("bawaslu/33.74"));
   }
 
-  // A call context as Bawaslu staff (who may see a hidden reporter), or as the public.
-  static std::unique_ptr<grpc::ClientContext> As(const std::string& actor, const std::string& agency = "") {
+  // A call context naming the person acting (stub_'s certificate is Bawaslu
+  // Kota Semarang's, who may see a hidden reporter).
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& actor) {
     auto context = std::make_unique<grpc::ClientContext>();
     context->set_deadline(std::chrono::system_clock::now() + 10s);
     if (!actor.empty()) context->AddMetadata("x-netra-actor", actor);
-    if (!agency.empty()) context->AddMetadata("x-netra-agency", agency);
     return context;
   }
-  static std::unique_ptr<grpc::ClientContext> Staff() { return As("bawaslu-33.74/officer-1", "bawaslu-33.74"); }
+  static std::unique_ptr<grpc::ClientContext> Staff() { return As("officer-1"); }
 
   std::string UploadEvidence(const std::string& content) {
     auto context = Staff();
@@ -169,7 +169,8 @@ TEST_F(ComplaintHandlerTest, GetRedactsAHiddenReporterForAnyoneButBawaslu) {
   ASSERT_TRUE(stub_->GetComplaint(Staff().get(), request, &staff).ok());
   EXPECT_EQ(staff.complaint().reporter().name(), "Budi Santoso");
   EXPECT_FALSE(staff.complaint().reporter().redacted());
-  ASSERT_TRUE(stub_->GetComplaint(As("bkn/analyst-1", "bkn").get(), request, &outsider).ok());
+  auto bkn = v1::ComplaintService::NewStub(server_->channel("authority/bkn"));
+  ASSERT_TRUE(bkn->GetComplaint(As("analyst-1").get(), request, &outsider).ok());
   EXPECT_TRUE(outsider.complaint().reporter().name().empty());
   EXPECT_TRUE(outsider.complaint().reporter().redacted());
 

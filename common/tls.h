@@ -1,0 +1,51 @@
+// Transport security for every listener and every channel: TLS with
+// certificates that gRPC reloads from disk (a rotated certificate, key, CA
+// bundle or CRL is used for new connections without a restart), mutual on the
+// internal listener. Who a peer is comes from its certificate's SPIFFE ID
+// (docs/security.md); this file only sets up the transport.
+#pragma once
+
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
+
+#include <memory>
+#include <string>
+
+#include "common/config.h"
+
+namespace netra {
+
+// Checks what the files hold before a listener or channel depends on them:
+// readable PEM, a key that matches the certificate, a certificate valid now,
+// one SPIFFE ID in `trust_domain` (returned in *spiffe_id). `ca` only must be
+// readable when `cert` and `key` are empty (a client without a certificate).
+bool CheckTlsFiles(const TlsFiles& files, std::string* spiffe_id, std::string* error);
+
+enum class ClientCertificates { kRequired, kNone };
+
+// Server credentials: the certificate from `files`; with kRequired, a client
+// must present a certificate that chains to the CA (and is not revoked).
+std::shared_ptr<grpc::ServerCredentials> ServerTlsCredentials(const TlsFiles& files, ClientCertificates clients);
+
+// Channel credentials presenting `files`' certificate (when given). The
+// server is verified against the CA and must carry a Netra service identity
+// (spiffe://<trust domain>/svc/...) instead of a host name: replicas are
+// reached by address lists, and a name proves less than the identity does.
+std::shared_ptr<grpc::ChannelCredentials> ChannelTlsCredentials(const TlsFiles& files);
+
+// For a tool (netractl, the load generator, the benches): sets the
+// credentials every channel of the process presents (SetChannelCredentials):
+// `files` checked with CheckTlsFiles, or plaintext when `plaintext` (the
+// targets must then be loopback addresses, which the services also insist on).
+bool UseClientTls(const TlsFiles& files, bool plaintext, std::string* error);
+
+// The flags of a tool that only calls services (AddTlsFlags), applied with
+// UseClientTls once the command line is parsed.
+struct ClientTlsFlags {
+  TlsFiles files;
+  bool plaintext = false;
+  void Add(CLI::App& app) { AddTlsFlags(app, files, plaintext); }
+  bool Apply(std::string* error) const { return UseClientTls(files, plaintext, error); }
+};
+
+}  // namespace netra
