@@ -26,11 +26,13 @@ RUN apt-get update \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/netra --create-home --shell /usr/sbin/nologin netra
 COPY --from=build /build/netra-registry /build/netra-complaint /build/netra-sanction /build/netractl /usr/local/bin/
 COPY --from=build /src/data /usr/share/netra/data
+COPY --from=build /src/deploy/access-policy.json /etc/netra/access-policy.json
 # Defaults every service accepts; a deployment sets the rest (NETRA_REDIS, the
 # peers, NETRA_NIK_KEY_FILE for the registry). The store lives on the volume.
 ENV NETRA_LISTEN=0.0.0.0:50051 \
     NETRA_METRICS_LISTEN=0.0.0.0:9400 \
     NETRA_DATA_DIR=/usr/share/netra/data \
+    NETRA_ACCESS_POLICY=/etc/netra/access-policy.json \
     NETRA_STORE=sqlite:///var/lib/netra/store.db
 USER netra
 WORKDIR /var/lib/netra

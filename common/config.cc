@@ -13,6 +13,9 @@
 #ifndef NETRA_DEFAULT_DATA_DIR
 #define NETRA_DEFAULT_DATA_DIR "/usr/share/netra"
 #endif
+#ifndef NETRA_DEFAULT_ACCESS_POLICY
+#define NETRA_DEFAULT_ACCESS_POLICY "/etc/netra/access-policy.json"
+#endif
 #ifndef NETRA_VERSION
 #define NETRA_VERSION "0.0.0-dev"
 #endif
@@ -203,6 +206,7 @@ std::optional<int> ParseServiceConfig(int argc, const char* const* argv, const S
   c.redis_url = "redis://127.0.0.1:6379";
   c.store_url = "sqlite:///var/lib/netra/" + definition.name + ".db";
   c.data_dir = NETRA_DEFAULT_DATA_DIR;
+  c.access_policy = NETRA_DEFAULT_ACCESS_POLICY;
 
   CLI::App app{c.service + " " NETRA_VERSION ": Netra " + definition.name +
                " service. Every flag can also be set with the environment variable shown."};
@@ -268,6 +272,10 @@ std::optional<int> ParseServiceConfig(int argc, const char* const* argv, const S
         ->envname("NETRA_NIK_KEY_FILE");
   }
   AddTlsFlags(app, c.tls, c.plaintext);
+  app.add_option("--access-policy", c.access_policy,
+                 "Who may call each method (JSON, deploy/access-policy.json); re-read when it changes")
+      ->envname("NETRA_ACCESS_POLICY")
+      ->capture_default_str();
   if (definition.extra_flags) definition.extra_flags(app);
   if (extra) extra(app);
 

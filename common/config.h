@@ -87,6 +87,8 @@ struct ServiceConfig {
   TlsFiles tls;
   bool plaintext = false;
   std::string spiffe_id;  // this service's identity, from its certificate
+  // Who may call each method (common/access_policy.h); enforced unless plaintext.
+  std::string access_policy;
   // --nik-key-file and the key read from it (only when the definition needs_nik_key).
   // Never logged.
   std::string nik_key_file, nik_key;

@@ -12,6 +12,7 @@
 
 #include <chrono>
 
+#include "common/access_control.h"
 #include "common/log.h"
 #include "common/rpc.h"
 #include "common/tls.h"
@@ -121,11 +122,18 @@ bool ServiceRunner::Start(std::string* error) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   // Every caller of this listener proves who it is with a certificate of the
-  // deployment's CA (the public intake listener is the only one without).
-  builder.AddListeningPort(config_.listen.ToString(),
-                           config_.plaintext ? grpc::InsecureServerCredentials()
-                                             : ServerTlsCredentials(config_.tls, ClientCertificates::kRequired),
-                           &grpc_port_);
+  // deployment's CA, and each call is checked against the access policy
+  // before its handler runs.
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!config_.plaintext) {
+    credentials = ServerTlsCredentials(config_.tls, ClientCertificates::kRequired);
+    auto control = AccessControl::Load(config_.access_policy, config_.tls.trust_domain, config_.service,
+                                       metrics_.registry(), error);
+    if (!control) return false;
+    credentials->SetAuthMetadataProcessor(control);
+    access_control_ = std::move(control);
+  }
+  builder.AddListeningPort(config_.listen.ToString(), credentials, &grpc_port_);
   builder.SetMaxReceiveMessageSize(config_.max_message_bytes);
   builder.SetMaxSendMessageSize(config_.max_message_bytes);
   // Keepalive: find dead peers behind NATs and load balancers within a minute,
@@ -169,7 +177,9 @@ bool ServiceRunner::Start(std::string* error) {
                         {"transport", config_.plaintext ? "plaintext" : "mtls"},
                         {"identity", config_.spiffe_id},
                         {"metrics", config_.metrics_listen.host + ":" + std::to_string(metrics_.bound_port())}});
-  if (config_.plaintext) log::Warn("plaintext for development: no caller is authenticated", {});
+  if (config_.plaintext) {
+    log::Warn("plaintext for development: no caller is authenticated and the access policy is not enforced", {});
+  }
   return true;
 }
 

@@ -3,6 +3,7 @@
 // graceful shutdown on SIGTERM/SIGINT.
 #pragma once
 
+#include <grpcpp/security/auth_metadata_processor.h>
 #include <grpcpp/server.h>
 #include <grpcpp/support/server_interceptor.h>
 
@@ -55,6 +56,7 @@ class ServiceRunner {
   Metrics& metrics_;
   std::vector<grpc::Service*> services_;
   std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::AuthMetadataProcessor> access_control_;
   int grpc_port_ = 0;
 };
 

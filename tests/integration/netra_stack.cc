@@ -44,11 +44,12 @@ NetraStack::~NetraStack() {
   }
 }
 
-std::shared_ptr<grpc::Channel> NetraStack::channel(Service service) {
-  auto& channel = channels_[Index(service)];
-  if (!channel) channel = MakeChannel(address(service), nullptr);
-  return channel;
+std::string NetraStack::DefaultCaller(Service service) {
+  static const char* const kCallers[] = {"bkd/33.74", "bawaslu/33.74", "authority/bkn"};
+  return kCallers[Index(service)];
 }
+
+std::shared_ptr<grpc::Channel> NetraStack::channel(Service service) { return channel(service, DefaultCaller(service)); }
 
 std::shared_ptr<grpc::Channel> NetraStack::channel(Service service, const std::string& identity) {
   auto& channel = identity_channels_[{service, identity}];

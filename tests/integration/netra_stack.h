@@ -36,13 +36,18 @@ class NetraStack {
   Subprocess& process(Service service) { return *processes_[Index(service)]; }
   std::string address(Service service) const { return "127.0.0.1:" + std::to_string(ports_[Index(service)]); }
   int metrics_port(Service service) const { return metrics_ports_[Index(service)]; }
-  // A channel over mutual TLS as kDefaultIdentity, or as `identity` (a SPIFFE
-  // path such as "bawaslu/33.74"; see TestPki).
+  // A channel over mutual TLS as the service's usual caller (DefaultCaller), or
+  // as `identity` (a SPIFFE path such as "ppk/walikota:33.74"; see TestPki).
+  // The services enforce deploy/access-policy.json.
   std::shared_ptr<grpc::Channel> channel(Service service);
   std::shared_ptr<grpc::Channel> channel(Service service, const std::string& identity);
   // The deployment's CA: services and callers get their certificates here.
   TestPki& pki() { return pki_; }
   static constexpr char kDefaultIdentity[] = "admin";
+  // Who usually calls `service` in these tests: the registry a BKD
+  // (Kota Semarang's), the complaint service Bawaslu Kota Semarang, the
+  // sanction service the recommending authority (BKN).
+  static std::string DefaultCaller(Service service);
   // The flags that make a tool (netractl, the load generator) call this
   // stack as `identity`.
   std::vector<std::string> ToolTlsFlags(const std::string& identity = kDefaultIdentity);
@@ -73,7 +78,6 @@ class NetraStack {
   RedisServer redis_;
   std::array<int, 3> ports_{}, metrics_ports_{};
   std::array<std::unique_ptr<Subprocess>, 3> processes_;
-  std::array<std::shared_ptr<grpc::Channel>, 3> channels_;
   std::map<std::pair<Service, std::string>, std::shared_ptr<grpc::Channel>> identity_channels_;
 };
 
