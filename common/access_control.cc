@@ -1,7 +1,6 @@
 #include "common/access_control.h"
 
-#include <grpc/grpc_security_constants.h>
-
+#include <atomic>
 #include <fstream>
 #include <sstream>
 
@@ -10,24 +9,16 @@
 namespace netra {
 namespace {
 
-// Methods every authenticated caller may use: they say nothing about data.
-bool IsInfrastructure(std::string_view path) {
-  return path.starts_with("/grpc.health.v1.Health/") || path.starts_with("/grpc.reflection.v1alpha.ServerReflection/");
-}
-
-std::string_view PeerSpiffeId(const grpc::AuthContext& context) {
-  if (!context.IsPeerAuthenticated()) return {};
-  const auto ids = context.FindPropertyValues(GRPC_PEER_SPIFFE_ID_PROPERTY_NAME);
-  if (ids.size() != 1) return {};
-  return std::string_view(ids[0].data(), ids[0].size());
-}
+std::atomic<AccessControl*> current{nullptr};
 
 }  // namespace
 
-std::shared_ptr<AccessControl> AccessControl::Load(const std::string& policy_file, const std::string& trust_domain,
-                                                   const std::string& service, prometheus::Registry& metrics,
-                                                   std::string* error) {
-  std::shared_ptr<AccessControl> control(new AccessControl(policy_file, trust_domain, service, metrics));
+void SetAccessControl(AccessControl* control) { current.store(control, std::memory_order_release); }
+AccessControl* CurrentAccessControl() { return current.load(std::memory_order_acquire); }
+
+std::unique_ptr<AccessControl> AccessControl::Load(const std::string& policy_file, const std::string& service,
+                                                   prometheus::Registry& metrics, std::string* error) {
+  std::unique_ptr<AccessControl> control(new AccessControl(policy_file, service, metrics));
   if (!control->Reload(error)) return nullptr;
   control->watcher_ = std::make_unique<PeriodicWorker>("access policy reload", std::chrono::seconds(2), [raw = control.get()] {
     std::error_code ec;
@@ -43,10 +34,8 @@ std::shared_ptr<AccessControl> AccessControl::Load(const std::string& policy_fil
   return control;
 }
 
-AccessControl::AccessControl(std::string policy_file, std::string trust_domain, std::string service,
-                             prometheus::Registry& metrics)
+AccessControl::AccessControl(std::string policy_file, std::string service, prometheus::Registry& metrics)
     : policy_file_(std::move(policy_file)),
-      trust_domain_(std::move(trust_domain)),
       service_(std::move(service)),
       denied_(prometheus::BuildCounter()
                   .Name("netra_authz_denied_total")
@@ -82,46 +71,21 @@ bool AccessControl::Reload(std::string* error) {
   return true;
 }
 
-std::shared_ptr<const AccessPolicy> AccessControl::policy() const {
-  std::lock_guard lock(mutex_);
-  return policy_;
-}
-
-AccessDecision AccessControl::Decide(std::string_view path, const grpc::AuthContext& context) const {
-  std::optional<Identity> identity;
-  if (std::string_view id = PeerSpiffeId(context); !id.empty()) {
-    std::string why;
-    identity = ParseIdentity(id, trust_domain_, &why);
+AccessDecision AccessControl::Check(std::string_view method, const Identity* caller) {
+  std::shared_ptr<const AccessPolicy> policy;
+  {
+    std::lock_guard lock(mutex_);
+    policy = policy_;
   }
-  if (IsInfrastructure(path)) {
-    return identity ? AccessDecision{true, ""} : AccessDecision{false, std::string(kDenyUnauthenticated)};
-  }
-  return policy()->Check(path, identity ? &*identity : nullptr);
-}
-
-grpc::Status AccessControl::Process(const InputMetadata& metadata, grpc::AuthContext* context, OutputMetadata*,
-                                    OutputMetadata*) {
-  auto path_entry = metadata.find(":path");
-  std::string_view path = path_entry == metadata.end()
-                              ? std::string_view()
-                              : std::string_view(path_entry->second.data(), path_entry->second.size());
-  const AccessDecision decision = Decide(path, *context);
-  if (decision.allowed) return grpc::Status::OK;
-  // A method the policy does not know is labelled as such: the label set stays bounded whatever is sent.
-  const std::string method =
-      decision.reason == kDenyNoRule ? "unknown" : std::string(path.substr(path.rfind('/') + 1));
-  denied_.Add({{"service", service_}, {"method", method}, {"reason", decision.reason}}).Increment();
-  const std::string caller = std::string(PeerSpiffeId(*context));
-  log::Warn("call refused by the access policy",
-            {{"method", std::string(path.substr(0, 200))}, {"caller", caller.empty() ? "none" : caller},
-             {"reason", decision.reason}});
-  if (decision.reason == kDenyUnauthenticated) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "UNAUTHENTICATED: this method needs a client certificate of the deployment");
-  }
-  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                      decision.reason + ": " + (caller.empty() ? std::string("this caller") : caller) +
-                          " may not call " + std::string(path.substr(0, 200)));
+  AccessDecision decision = policy->Check(method, caller);
+  if (decision.allowed) return decision;
+  denied_.Add({{"service", service_}, {"method", std::string(method.substr(method.rfind('/') + 1))},
+               {"reason", decision.reason}})
+      .Increment();
+  log::Warn("call refused by the access policy", {{"method", std::string(method)},
+                                                  {"caller", caller ? caller->spiffe_id : "none"},
+                                                  {"reason", decision.reason}});
+  return decision;
 }
 
 }  // namespace netra

@@ -35,7 +35,8 @@ void ToProto(const FailedDelivery& f, v1::FailedDelivery* out) {
 grpc::Status OutboxAdminHandler::ListFailedDeliveries(grpc::ServerContext* context,
                                                       const v1::ListFailedDeliveriesRequest* request,
                                                       v1::ListFailedDeliveriesResponse* response) {
-  CallScope scope(*context, "ListFailedDeliveries");
+  CallScope scope(*context, netra::v1::OutboxAdminService::service_full_name(), "ListFailedDeliveries");
+  if (!scope.access().ok()) return scope.access();
   Violations v;
   CheckText(request->kind(), "kind", false, kMaxKindChars, v);
   const int size = PageSize(request->page_size(), kPageLimits, "page_size", v);
@@ -64,7 +65,8 @@ grpc::Status OutboxAdminHandler::ListFailedDeliveries(grpc::ServerContext* conte
 
 grpc::Status OutboxAdminHandler::RetryDelivery(grpc::ServerContext* context, const v1::RetryDeliveryRequest* request,
                                                v1::RetryDeliveryResponse* response) {
-  CallScope scope(*context, "RetryDelivery");
+  CallScope scope(*context, netra::v1::OutboxAdminService::service_full_name(), "RetryDelivery");
+  if (!scope.access().ok()) return scope.access();
   if (request->delivery_id() <= 0) {
     return InvalidArgument("delivery_id", ViolationReason::kRequired, "a delivery id from ListFailedDeliveries");
   }

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/access_control.h"
 #include "common/proto_text.h"
 #include "netra/v1/errors.pb.h"
 
@@ -66,6 +67,21 @@ grpc::Status WithDetail(grpc::StatusCode code, std::string message, const google
   return grpc::Status(code, std::move(message), status.SerializeAsString());
 }
 
+// UNAUTHENTICATED without an identity, else PERMISSION_DENIED; an ErrorInfo says why.
+grpc::Status AccessDenied(const std::string& reason, const std::string& method, const Caller& caller) {
+  netra::v1::ErrorInfo info;
+  info.set_reason(reason);
+  info.set_domain("netra.access");
+  (*info.mutable_metadata())["method"] = method;
+  if (!caller.agency.empty()) (*info.mutable_metadata())["caller"] = caller.agency;
+  if (!caller.identity) {
+    return WithDetail(grpc::StatusCode::UNAUTHENTICATED,
+                      reason + ": " + method + " needs a client certificate of the deployment", info);
+  }
+  return WithDetail(grpc::StatusCode::PERMISSION_DENIED, reason + ": " + caller.agency + " may not call " + method,
+                    info);
+}
+
 }  // namespace
 
 Caller IdentifyCaller(const grpc::ServerContext& context) {
@@ -74,10 +90,12 @@ Caller IdentifyCaller(const grpc::ServerContext& context) {
   // URI SAN that is a well-formed SPIFFE ID.
   if (auto auth = context.auth_context(); auth && auth->IsPeerAuthenticated()) {
     const auto ids = auth->FindPropertyValues(GRPC_PEER_SPIFFE_ID_PROPERTY_NAME);
-    const std::string prefix = "spiffe://" + TrustDomain() + "/";
-    if (ids.size() == 1 && ids[0].starts_with(prefix) && ids[0].size() <= 256) {
-      caller.spiffe_id.assign(ids[0].data(), ids[0].size());
-      caller.agency = caller.spiffe_id.substr(prefix.size());
+    std::string why;
+    if (ids.size() == 1) {
+      caller.identity = ParseIdentity(std::string_view(ids[0].data(), ids[0].size()), TrustDomain(), &why);
+    }
+    if (caller.identity) {
+      caller.agency = caller.identity->Label();
       caller.authenticated = true;
     }
   }
@@ -91,8 +109,13 @@ void SetTrustDomain(const std::string& trust_domain) {
   TrustDomainRef() = trust_domain;
 }
 
-CallScope::CallScope(const grpc::ServerContext& context, std::string_view method)
+CallScope::CallScope(const grpc::ServerContext& context, std::string_view service, std::string_view method)
     : caller_(IdentifyCaller(context)), log_scope_(std::string(method), Metadata(context, "x-request-id", 64)) {
+  if (AccessControl* control = CurrentAccessControl()) {
+    const std::string full_method = std::string(service) + "/" + std::string(method);
+    const AccessDecision decision = control->Check(full_method, caller_.identity ? &*caller_.identity : nullptr);
+    if (!decision.allowed) access_ = AccessDenied(decision.reason, full_method, caller_);
+  }
   const auto& delays = FaultDelays();
   if (!delays.empty()) {
     auto it = delays.find(std::string(method));

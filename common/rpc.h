@@ -6,6 +6,7 @@
 #include <grpcpp/support/status.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "common/store_error.h"
 #include "common/validation.h"
 #include "common/digest.h"
+#include "common/identity.h"
 #include "netra/v1/errors.pb.h"
 
 namespace netra {
@@ -23,8 +25,8 @@ namespace netra {
 // certificate that TLS verified (its SPIFFE ID, docs/security.md); metadata
 // never grants anything. The person is what the agency's system asserts.
 struct Caller {
-  std::string spiffe_id;  // the certificate's identity; empty without one
-  std::string agency;     // that identity within the trust domain, e.g. "bawaslu/33.74"; empty without one
+  std::optional<Identity> identity;  // from the certificate; none without one (or in plaintext development)
+  std::string agency;     // identity->Label(), e.g. "bawaslu/33.74"; empty without one
   std::string actor;      // the person acting (x-netra-actor, as the agency asserts it), else the agency,
                           // else "anonymous"
   bool authenticated = false;  // a verified certificate named the agency
@@ -33,16 +35,25 @@ Caller IdentifyCaller(const grpc::ServerContext& context);
 // The trust domain whose SPIFFE IDs name callers (set once at start).
 void SetTrustDomain(const std::string& trust_domain);
 
-// Lives for the duration of a handler: stamps log lines with the method and the
-// request id (x-request-id metadata), and applies any configured fault delay.
+// Lives for the duration of a handler: who is calling, whether the access
+// policy lets them (common/access_control.h), log lines stamped with the
+// method and the request id (x-request-id metadata), and any configured fault
+// delay. Every handler starts with
+//
+//   CallScope scope(*context, v1::RegistryService::service_full_name(), "GetEmployee");
+//   if (!scope.access().ok()) return scope.access();
 class CallScope {
  public:
-  CallScope(const grpc::ServerContext& context, std::string_view method);
+  // `service`: the full service name ("netra.v1.RegistryService"); `method`: the RPC's name.
+  CallScope(const grpc::ServerContext& context, std::string_view service, std::string_view method);
   const Caller& caller() const { return caller_; }
+  // OK, or UNAUTHENTICATED / PERMISSION_DENIED with an ErrorInfo naming the reason.
+  const grpc::Status& access() const { return access_; }
 
  private:
   Caller caller_;
   log::CallLogScope log_scope_;
+  grpc::Status access_;
 };
 
 // Fault injection for drills and tests (--fault-delay METHOD=MS). Set once at start.

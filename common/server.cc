@@ -111,7 +111,7 @@ ServiceRunner::ServiceRunner(const ServiceConfig& config, Metrics& metrics) : co
   SetTrustDomain(config.tls.trust_domain);
 }
 
-ServiceRunner::~ServiceRunner() = default;
+ServiceRunner::~ServiceRunner() { SetAccessControl(nullptr); }
 
 void ServiceRunner::AddService(grpc::Service* service) { services_.push_back(service); }
 
@@ -121,17 +121,17 @@ bool ServiceRunner::Start(std::string* error) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  // Every caller of this listener proves who it is with a certificate of the
-  // deployment's CA, and each call is checked against the access policy
-  // before its handler runs.
+  // A caller proves who it is with a certificate of the deployment's CA, and
+  // each handler asks the access policy first (CallScope):
+  // without a certificate only the public methods answer (the rest
+  // UNAUTHENTICATED), with a certificate the CA did not sign (or revoked, or
+  // expired) there is no connection.
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (!config_.plaintext) {
-    credentials = ServerTlsCredentials(config_.tls, ClientCertificates::kRequired);
-    auto control = AccessControl::Load(config_.access_policy, config_.tls.trust_domain, config_.service,
-                                       metrics_.registry(), error);
-    if (!control) return false;
-    credentials->SetAuthMetadataProcessor(control);
-    access_control_ = std::move(control);
+    credentials = ServerTlsCredentials(config_.tls, ClientCertificates::kVerifiedIfPresented);
+    access_control_ = AccessControl::Load(config_.access_policy, config_.service, metrics_.registry(), error);
+    if (!access_control_) return false;
+    SetAccessControl(access_control_.get());
   }
   builder.AddListeningPort(config_.listen.ToString(), credentials, &grpc_port_);
   builder.SetMaxReceiveMessageSize(config_.max_message_bytes);

@@ -3,7 +3,6 @@
 // graceful shutdown on SIGTERM/SIGINT.
 #pragma once
 
-#include <grpcpp/security/auth_metadata_processor.h>
 #include <grpcpp/server.h>
 #include <grpcpp/support/server_interceptor.h>
 
@@ -21,6 +20,8 @@ class Service;
 }
 
 namespace netra {
+
+class AccessControl;
 
 // Fills in a message naming the method (and saying it is not implemented in
 // this release yet) where a generated base class answers UNIMPLEMENTED with
@@ -56,7 +57,7 @@ class ServiceRunner {
   Metrics& metrics_;
   std::vector<grpc::Service*> services_;
   std::unique_ptr<grpc::Server> server_;
-  std::shared_ptr<grpc::AuthMetadataProcessor> access_control_;
+  std::unique_ptr<AccessControl> access_control_;
   int grpc_port_ = 0;
 };
 

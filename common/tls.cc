@@ -126,9 +126,17 @@ std::shared_ptr<grpc::ServerCredentials> ServerTlsCredentials(const TlsFiles& fi
   tls::TlsServerCredentialsOptions options(Provider(files));
   options.watch_root_certs();
   options.watch_identity_key_cert_pairs();
-  options.set_cert_request_type(clients == ClientCertificates::kRequired
-                                    ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
-                                    : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  switch (clients) {
+    case ClientCertificates::kRequired:
+      options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+      break;
+    case ClientCertificates::kVerifiedIfPresented:
+      options.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+      break;
+    case ClientCertificates::kNone:
+      options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+      break;
+  }
   if (!files.crl_dir.empty()) options.set_crl_directory(files.crl_dir);
   return tls::TlsServerCredentials(options);
 }

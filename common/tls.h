@@ -21,10 +21,14 @@ namespace netra {
 // readable when `cert` and `key` are empty (a client without a certificate).
 bool CheckTlsFiles(const TlsFiles& files, std::string* spiffe_id, std::string* error);
 
-enum class ClientCertificates { kRequired, kNone };
+// kRequired: the handshake fails without a valid client certificate.
+// kVerifiedIfPresented: a certificate presented must chain to the CA (and not
+// be revoked), else the handshake fails; a caller without one connects, and
+// the access policy answers UNAUTHENTICATED for any method that is not public.
+// kNone: none is asked for (the public intake listener).
+enum class ClientCertificates { kRequired, kVerifiedIfPresented, kNone };
 
-// Server credentials: the certificate from `files`; with kRequired, a client
-// must present a certificate that chains to the CA (and is not revoked).
+// Server credentials: the certificate from `files`, and client certificates as `clients` says.
 std::shared_ptr<grpc::ServerCredentials> ServerTlsCredentials(const TlsFiles& files, ClientCertificates clients);
 
 // Channel credentials presenting `files`' certificate (when given). The

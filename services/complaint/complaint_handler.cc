@@ -62,7 +62,8 @@ void Answer(SubmitResult result, bool reveal_hidden_identity, v1::SubmitComplain
 
 grpc::Status ComplaintHandler::SubmitComplaint(grpc::ServerContext* context, const v1::SubmitComplaintRequest* request,
                                                v1::SubmitComplaintResponse* response) {
-  CallScope scope(*context, "SubmitComplaint");
+  CallScope scope(*context, v1::ComplaintService::service_full_name(), "SubmitComplaint");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("SubmitComplaint", [&] {
     const bool public_intake = request->channel() == v1::INTAKE_CHANNEL_UNSPECIFIED ||
@@ -99,7 +100,8 @@ grpc::Status ComplaintHandler::SubmitComplaint(grpc::ServerContext* context, con
 grpc::Status ComplaintHandler::UploadEvidenceStream(grpc::ServerContext* context,
                                                     RequestStream<v1::UploadEvidenceRequest>* reader,
                                                     v1::UploadEvidenceResponse* response) {
-  CallScope scope(*context, "UploadEvidence");
+  CallScope scope(*context, v1::ComplaintService::service_full_name(), "UploadEvidence");
+  if (!scope.access().ok()) return scope.access();
   return GuardStore("UploadEvidenceStream", [&] {
     v1::UploadEvidenceRequest message;
     if (!reader->Read(&message)) {
@@ -131,7 +133,8 @@ grpc::Status ComplaintHandler::UploadEvidenceStream(grpc::ServerContext* context
 
 grpc::Status ComplaintHandler::GetComplaint(grpc::ServerContext* context, const v1::GetComplaintRequest* request,
                                             v1::GetComplaintResponse* response) {
-  CallScope scope(*context, "GetComplaint");
+  CallScope scope(*context, v1::ComplaintService::service_full_name(), "GetComplaint");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("GetComplaint", [&] {
     auto result = complaints_.Get(request->complaint_id());
@@ -144,7 +147,8 @@ grpc::Status ComplaintHandler::GetComplaint(grpc::ServerContext* context, const 
 grpc::Status ComplaintHandler::GetComplaintStatus(grpc::ServerContext* context,
                                                   const v1::GetComplaintStatusRequest* request,
                                                   v1::GetComplaintStatusResponse* response) {
-  CallScope scope(*context, "GetComplaintStatus");
+  CallScope scope(*context, v1::ComplaintService::service_full_name(), "GetComplaintStatus");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("GetComplaintStatus", [&] {
     if (auto limited = complaints_.CheckStatusLimit(PeerAddress(context->peer()))) return RateLimitedStatus(*limited);
@@ -157,7 +161,8 @@ grpc::Status ComplaintHandler::GetComplaintStatus(grpc::ServerContext* context,
 
 grpc::Status ComplaintHandler::ListComplaints(grpc::ServerContext* context, const v1::ListComplaintsRequest* request,
                                               v1::ListComplaintsResponse* response) {
-  CallScope scope(*context, "ListComplaints");
+  CallScope scope(*context, v1::ComplaintService::service_full_name(), "ListComplaints");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("ListComplaints", [&] {
     auto result = complaints_.List(ToQuery(*request));
@@ -172,7 +177,8 @@ grpc::Status ComplaintHandler::ListComplaints(grpc::ServerContext* context, cons
 grpc::Status ComplaintHandler::TransitionComplaint(grpc::ServerContext* context,
                                                    const v1::TransitionComplaintRequest* request,
                                                    v1::TransitionComplaintResponse* response) {
-  CallScope scope(*context, "TransitionComplaint");
+  CallScope scope(*context, v1::ComplaintService::service_full_name(), "TransitionComplaint");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("TransitionComplaint", [&] {
     auto result = complaints_.Transition(ToCommand(*request), RequestHashOf(*request),
@@ -186,7 +192,8 @@ grpc::Status ComplaintHandler::TransitionComplaint(grpc::ServerContext* context,
 grpc::Status ComplaintHandler::GetComplaintHistory(grpc::ServerContext* context,
                                                    const v1::GetComplaintHistoryRequest* request,
                                                    v1::GetComplaintHistoryResponse* response) {
-  CallScope scope(*context, "GetComplaintHistory");
+  CallScope scope(*context, v1::ComplaintService::service_full_name(), "GetComplaintHistory");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("GetComplaintHistory", [&] {
     auto result = complaints_.History(ToQuery(*request));
@@ -199,7 +206,8 @@ grpc::Status ComplaintHandler::GetComplaintHistory(grpc::ServerContext* context,
 grpc::Status ComplaintHandler::VerifyComplaintHistory(grpc::ServerContext* context,
                                                       const v1::VerifyComplaintHistoryRequest* request,
                                                       v1::VerifyComplaintHistoryResponse* response) {
-  CallScope scope(*context, "VerifyComplaintHistory");
+  CallScope scope(*context, v1::ComplaintService::service_full_name(), "VerifyComplaintHistory");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("VerifyComplaintHistory", [&] {
     auto result = complaints_.Verify(request->complaint_id());
@@ -212,7 +220,8 @@ grpc::Status ComplaintHandler::VerifyComplaintHistory(grpc::ServerContext* conte
 
 grpc::Status ComplaintHandler::RecordOutcome(grpc::ServerContext* context, const v1::RecordOutcomeRequest* request,
                                              v1::RecordOutcomeResponse* response) {
-  CallScope scope(*context, "RecordOutcome");
+  CallScope scope(*context, v1::ComplaintService::service_full_name(), "RecordOutcome");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("RecordOutcome", [&] {
     auto result = complaints_.RecordOutcome(ToCommand(*request), RequestHashOf(*request),
@@ -227,7 +236,8 @@ grpc::Status ComplaintHandler::RecordOutcome(grpc::ServerContext* context, const
 grpc::Status ComplaintHandler::GetComplaintStats(grpc::ServerContext* context,
                                                  const v1::GetComplaintStatsRequest* request,
                                                  v1::GetComplaintStatsResponse* response) {
-  CallScope scope(*context, "GetComplaintStats");
+  CallScope scope(*context, v1::ComplaintService::service_full_name(), "GetComplaintStats");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("GetComplaintStats", [&] {
     auto result = complaints_.Stats(ToQuery(*request), absl::Now());

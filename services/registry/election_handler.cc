@@ -119,7 +119,8 @@ void ToProto(const Election& e, netra::v1::Election* out) {
 grpc::Status RegistryHandler::UpsertElection(grpc::ServerContext* context,
                                              const netra::v1::UpsertElectionRequest* request,
                                              netra::v1::UpsertElectionResponse* response) {
-  CallScope scope(*context, "UpsertElection");
+  CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "UpsertElection");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   if (!request->has_election()) {
     Violations violations;
@@ -141,7 +142,8 @@ grpc::Status RegistryHandler::UpsertElection(grpc::ServerContext* context,
 
 grpc::Status RegistryHandler::GetElection(grpc::ServerContext* context, const netra::v1::GetElectionRequest* request,
                                           netra::v1::GetElectionResponse* response) {
-  CallScope scope(*context, "GetElection");
+  CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "GetElection");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   auto election = elections_.Get(request->election_id());
   if (!election.ok()) return ToStatus(election.error());
@@ -152,7 +154,8 @@ grpc::Status RegistryHandler::GetElection(grpc::ServerContext* context, const ne
 grpc::Status RegistryHandler::ListElections(grpc::ServerContext* context,
                                             const netra::v1::ListElectionsRequest* request,
                                             netra::v1::ListElectionsResponse* response) {
-  CallScope scope(*context, "ListElections");
+  CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "ListElections");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   ElectionQuery query{static_cast<ElectionType>(request->type()), request->region_code(), request->page_size(),
                       request->page_token()};

@@ -26,7 +26,8 @@ void ToProto(const RowError& error, netra::v1::RowError* out) {
 
 grpc::Status RegistryHandler::GetEmployee(grpc::ServerContext* context, const netra::v1::GetEmployeeRequest* request,
                                           netra::v1::GetEmployeeResponse* response) {
-  CallScope scope(*context, "GetEmployee");
+  CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "GetEmployee");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("GetEmployee", [&] {
     auto employee = employees_.Get(request->employee_id());
@@ -39,7 +40,8 @@ grpc::Status RegistryHandler::GetEmployee(grpc::ServerContext* context, const ne
 grpc::Status RegistryHandler::BatchGetEmployees(grpc::ServerContext* context,
                                                 const netra::v1::BatchGetEmployeesRequest* request,
                                                 netra::v1::BatchGetEmployeesResponse* response) {
-  CallScope scope(*context, "BatchGetEmployees");
+  CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "BatchGetEmployees");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("BatchGetEmployees", [&] {
     std::vector<std::string> ids(request->employee_ids().begin(), request->employee_ids().end());
@@ -54,7 +56,8 @@ grpc::Status RegistryHandler::BatchGetEmployees(grpc::ServerContext* context,
 grpc::Status RegistryHandler::SearchEmployees(grpc::ServerContext* context,
                                               const netra::v1::SearchEmployeesRequest* request,
                                               netra::v1::SearchEmployeesResponse* response) {
-  CallScope scope(*context, "SearchEmployees");
+  CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "SearchEmployees");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("SearchEmployees", [&] {
     EmployeeSearch search{request->name_query(), request->region_code(), request->agency_code(),
@@ -70,7 +73,8 @@ grpc::Status RegistryHandler::SearchEmployees(grpc::ServerContext* context,
 grpc::Status RegistryHandler::UpsertEmployee(grpc::ServerContext* context,
                                              const netra::v1::UpsertEmployeeRequest* request,
                                              netra::v1::UpsertEmployeeResponse* response) {
-  CallScope scope(*context, "UpsertEmployee");
+  CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "UpsertEmployee");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("UpsertEmployee", [&] {
     UpsertRequest upsert{FromProto(request->employee()), request->nik(), request->expected_version()};
@@ -103,7 +107,8 @@ grpc::Status RegistryHandler::UpsertEmployee(grpc::ServerContext* context,
 grpc::Status RegistryHandler::ImportEmployeesStream(grpc::ServerContext* context,
                                                     RequestStream<netra::v1::ImportEmployeesRequest>* reader,
                                                     netra::v1::ImportEmployeesResponse* response) {
-  CallScope scope(*context, "ImportEmployees");
+  CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "ImportEmployees");
+  if (!scope.access().ok()) return scope.access();
   return GuardStore("ImportEmployees", [&]() -> grpc::Status {
     netra::v1::ImportEmployeesRequest message;
     std::unique_ptr<EmployeeImport> import;
@@ -201,7 +206,8 @@ grpc::Status RegistryHandler::ImportEmployeesStream(grpc::ServerContext* context
 grpc::Status RegistryHandler::SetDisciplinaryStatus(grpc::ServerContext* context,
                                                     const netra::v1::SetDisciplinaryStatusRequest* request,
                                                     netra::v1::SetDisciplinaryStatusResponse* response) {
-  CallScope scope(*context, "SetDisciplinaryStatus");
+  CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "SetDisciplinaryStatus");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("SetDisciplinaryStatus", [&] {
     DisciplinaryUpdate update;

@@ -59,7 +59,8 @@ void ToProto(const PartyMatch& m, netra::v1::PartyMembershipMatch* out) {
 grpc::Status RegistryHandler::ImportPartyMembersStream(grpc::ServerContext* context,
                                                        RequestStream<netra::v1::ImportPartyMembersRequest>* reader,
                                                        netra::v1::ImportPartyMembersResponse* response) {
-  CallScope scope(*context, "ImportPartyMembers");
+  CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "ImportPartyMembers");
+  if (!scope.access().ok()) return scope.access();
   return GuardStore("ImportPartyMembers", [&]() -> grpc::Status {
     netra::v1::ImportPartyMembersRequest message;
     std::unique_ptr<PartyImport> import;
@@ -136,7 +137,8 @@ grpc::Status RegistryHandler::ImportPartyMembersStream(grpc::ServerContext* cont
 grpc::Status RegistryHandler::ListPartyMembershipMatches(grpc::ServerContext* context,
                                                          const netra::v1::ListPartyMembershipMatchesRequest* request,
                                                          netra::v1::ListPartyMembershipMatchesResponse* response) {
-  CallScope scope(*context, "ListPartyMembershipMatches");
+  CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "ListPartyMembershipMatches");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("ListPartyMembershipMatches", [&] {
     MatchQuery query{static_cast<MatchStatus>(request->status()), request->region_code(), request->agency_code(),
@@ -152,7 +154,8 @@ grpc::Status RegistryHandler::ListPartyMembershipMatches(grpc::ServerContext* co
 grpc::Status RegistryHandler::ResolvePartyMembershipMatch(grpc::ServerContext* context,
                                                           const netra::v1::ResolvePartyMembershipMatchRequest* request,
                                                           netra::v1::ResolvePartyMembershipMatchResponse* response) {
-  CallScope scope(*context, "ResolvePartyMembershipMatch");
+  CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "ResolvePartyMembershipMatch");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("ResolvePartyMembershipMatch", [&] {
     ResolveMatchCommand command;

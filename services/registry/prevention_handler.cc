@@ -39,7 +39,8 @@ void ToProto(const Coverage& c, netra::v1::PledgeCoverage* out) {
 
 grpc::Status RegistryHandler::RecordPledge(grpc::ServerContext* context, const netra::v1::RecordPledgeRequest* request,
                                            netra::v1::RecordPledgeResponse* response) {
-  CallScope scope(*context, "RecordPledge");
+  CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "RecordPledge");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   RecordPledgeCommand command;
   command.request_id = request->request_id();
@@ -61,7 +62,8 @@ grpc::Status RegistryHandler::RecordPledge(grpc::ServerContext* context, const n
 grpc::Status RegistryHandler::GetPledgeCoverage(grpc::ServerContext* context,
                                                 const netra::v1::GetPledgeCoverageRequest* request,
                                                 netra::v1::GetPledgeCoverageResponse* response) {
-  CallScope scope(*context, "GetPledgeCoverage");
+  CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "GetPledgeCoverage");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   CoverageQuery query{request->election_id(),
                       request->region_code(),

@@ -54,7 +54,8 @@ std::optional<grpc::Status> RegistryHandler::EndOfImportStream(
 
 grpc::Status RegistryHandler::ListRegions(grpc::ServerContext* context, const netra::v1::ListRegionsRequest* request,
                                           netra::v1::ListRegionsResponse* response) {
-  CallScope scope(*context, "ListRegions");
+  CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "ListRegions");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   RegionQuery query;
   query.parent_code = request->parent_code();

@@ -315,7 +315,8 @@ void ToProto(const Case& c, const std::vector<std::optional<QueuedNotice>>* queu
 grpc::Status SanctionHandler::ListViolationTypes(grpc::ServerContext* context,
                                                  const netra::v1::ListViolationTypesRequest* request,
                                                  netra::v1::ListViolationTypesResponse* response) {
-  CallScope scope(*context, "ListViolationTypes");
+  CallScope scope(*context, netra::v1::SanctionService::service_full_name(), "ListViolationTypes");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   ViolationTypeFilter filter;
   Violations violations;
@@ -349,7 +350,8 @@ grpc::Status SanctionHandler::ListViolationTypes(grpc::ServerContext* context,
 grpc::Status SanctionHandler::PutViolationCatalog(grpc::ServerContext* context,
                                                   const netra::v1::PutViolationCatalogRequest* request,
                                                   netra::v1::PutViolationCatalogResponse* response) {
-  CallScope scope(*context, "PutViolationCatalog");
+  CallScope scope(*context, netra::v1::SanctionService::service_full_name(), "PutViolationCatalog");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   PutCatalogCommand command{request->request_id(), request->catalog_version(), request->expected_catalog_version(),
                             CatalogJson(*request), request->validate_only()};
@@ -363,7 +365,8 @@ grpc::Status SanctionHandler::PutViolationCatalog(grpc::ServerContext* context,
 
 grpc::Status SanctionHandler::OpenCase(grpc::ServerContext* context, const netra::v1::OpenCaseRequest* request,
                                        netra::v1::OpenCaseResponse* response) {
-  CallScope scope(*context, "OpenCase");
+  CallScope scope(*context, netra::v1::SanctionService::service_full_name(), "OpenCase");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   OpenCaseCommand command = ToCommand(*request);
   int64_t now = sanctions_.NowUs();
@@ -381,7 +384,8 @@ grpc::Status SanctionHandler::OpenCase(grpc::ServerContext* context, const netra
 grpc::Status SanctionHandler::IssueRecommendation(grpc::ServerContext* context,
                                                   const netra::v1::IssueRecommendationRequest* request,
                                                   netra::v1::IssueRecommendationResponse* response) {
-  CallScope scope(*context, "IssueRecommendation");
+  CallScope scope(*context, netra::v1::SanctionService::service_full_name(), "IssueRecommendation");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   RecommendCommand command = ToCommand(*request);
   int64_t now = sanctions_.NowUs();
@@ -394,7 +398,8 @@ grpc::Status SanctionHandler::IssueRecommendation(grpc::ServerContext* context,
 grpc::Status SanctionHandler::RecordDecision(grpc::ServerContext* context,
                                              const netra::v1::RecordDecisionRequest* request,
                                              netra::v1::RecordDecisionResponse* response) {
-  CallScope scope(*context, "RecordDecision");
+  CallScope scope(*context, netra::v1::SanctionService::service_full_name(), "RecordDecision");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   DecisionCommand command = ToCommand(*request);
   int64_t now = sanctions_.NowUs();
@@ -406,7 +411,8 @@ grpc::Status SanctionHandler::RecordDecision(grpc::ServerContext* context,
 
 grpc::Status SanctionHandler::RecordAppeal(grpc::ServerContext* context, const netra::v1::RecordAppealRequest* request,
                                            netra::v1::RecordAppealResponse* response) {
-  CallScope scope(*context, "RecordAppeal");
+  CallScope scope(*context, netra::v1::SanctionService::service_full_name(), "RecordAppeal");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   AppealCommand command = ToCommand(*request);
   std::string appeal_id;
@@ -423,7 +429,8 @@ grpc::Status SanctionHandler::RecordAppeal(grpc::ServerContext* context, const n
 
 grpc::Status SanctionHandler::GetCase(grpc::ServerContext* context, const netra::v1::GetCaseRequest* request,
                                       netra::v1::GetCaseResponse* response) {
-  CallScope scope(*context, "GetCase");
+  CallScope scope(*context, netra::v1::SanctionService::service_full_name(), "GetCase");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   auto view = sanctions_.GetCase(request->case_id(), request->complaint_id());
   if (!view.ok()) return ToStatus(view.error());
@@ -436,7 +443,8 @@ grpc::Status SanctionHandler::GetCase(grpc::ServerContext* context, const netra:
 
 grpc::Status SanctionHandler::ListCases(grpc::ServerContext* context, const netra::v1::ListCasesRequest* request,
                                         netra::v1::ListCasesResponse* response) {
-  CallScope scope(*context, "ListCases");
+  CallScope scope(*context, netra::v1::SanctionService::service_full_name(), "ListCases");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   CaseQuery query{request->region_code(),
                   Ints(request->statuses()),
@@ -461,7 +469,8 @@ grpc::Status SanctionHandler::ListCases(grpc::ServerContext* context, const netr
 grpc::Status SanctionHandler::GetComplianceReport(grpc::ServerContext* context,
                                                   const netra::v1::GetComplianceReportRequest* request,
                                                   netra::v1::GetComplianceReportResponse* response) {
-  CallScope scope(*context, "GetComplianceReport");
+  CallScope scope(*context, netra::v1::SanctionService::service_full_name(), "GetComplianceReport");
+  if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   ComplianceQuery query{request->region_code(),
                         request->election_id(),

@@ -35,6 +35,8 @@ NetraStack::NetraStack() : pki_(dir_.path()) {
 }
 
 NetraStack::~NetraStack() {
+  // The default credentials watch this stack's files, which go with it.
+  SetChannelCredentials(grpc::InsecureChannelCredentials());
   // Signal all first so the three drain in parallel.
   for (auto& process : processes_) {
     if (process && process->Running()) process->Signal(SIGTERM);
