@@ -52,7 +52,12 @@ class CaseFlowTest : public ::testing::TestWithParam<Disturbance> {
     SeedElectionAndEmployee();
   }
 
-  void ConnectSanction() { sanction_ = v1::SanctionService::NewStub(stack_.channel(Service::kSanction)); }
+  // sanction_ is the recommending authority the election names (BKN, the stack's default
+  // caller), ppk_ the employee's PPK.
+  void ConnectSanction() {
+    sanction_ = v1::SanctionService::NewStub(stack_.channel(Service::kSanction));
+    ppk_ = v1::SanctionService::NewStub(stack_.channel(Service::kSanction, kSemarangPpk));
+  }
 
   // An election under way (voting in a month) so that a report about
   // yesterday is on time, and one PNS of Kota Semarang.
@@ -73,7 +78,8 @@ class CaseFlowTest : public ::testing::TestWithParam<Disturbance> {
     *e.mutable_voting_date() = WibDate(31);
     e.clear_holidays();
     v1::UpsertElectionResponse upserted;
-    auto status = registry_->UpsertElection(Context().get(), election, &upserted);
+    auto status = v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, kAdmin))
+                      ->UpsertElection(Context().get(), election, &upserted);
     ASSERT_TRUE(status.ok()) << status.error_message();
 
     v1::UpsertEmployeeRequest request;
@@ -199,7 +205,7 @@ class CaseFlowTest : public ::testing::TestWithParam<Disturbance> {
   NetraStack stack_;
   std::unique_ptr<v1::RegistryService::Stub> registry_;
   std::unique_ptr<v1::ComplaintService::Stub> complaint_;
-  std::unique_ptr<v1::SanctionService::Stub> sanction_;
+  std::unique_ptr<v1::SanctionService::Stub> sanction_, ppk_;
   std::string employee_id_;
 };
 
@@ -272,7 +278,7 @@ TEST_P(CaseFlowTest, AComplaintEndsAsADecisionOnTheEmployeeExactlyOnce) {
     *request.mutable_forms() = c.recommendation().forms();
     request.set_decided_by("Walikota Semarang");
     v1::RecordDecisionResponse response;
-    auto status = sanction_->RecordDecision(Context().get(), request, &response);
+    auto status = ppk_->RecordDecision(Context().get(), request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
     c = response.case_record();
   }

@@ -5,7 +5,11 @@
 // requests are raw wire bytes (tests/integration/hostile_requests.h) sent with
 // grpc::GenericStub, unary or as a client stream.
 //
-// Asserted for every call: no INTERNAL or UNKNOWN; no call slower than a bound;
+// Each method is called as an identity the access policy (deploy/access-policy.json)
+// allows for it, so that every case reaches the request parsing.
+//
+// Asserted for every call: no INTERNAL or UNKNOWN; no refusal by the access
+// policy; no call slower than a bound;
 // an error answer stays small (grpc-message under 1 KiB, details under 16 KiB);
 // a request protobuf cannot parse is never accepted, and invalid UTF-8 is
 // INVALID_ARGUMENT naming its field. After the run: every process alive and
@@ -31,7 +35,9 @@
 #include <random>
 #include <sstream>
 
+#include "common/access_policy.h"
 #include "common/client.h"
+#include "common/identity.h"
 #include "netra/v1/registry.grpc.pb.h"
 #include "tests/integration/hostile_requests.h"
 #include "tests/integration/netra_stack.h"
@@ -110,7 +116,7 @@ Answer Send(grpc::GenericStub& stub, const MethodDescriptor& method, const Hosti
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        (c.ending == HostileCase::Ending::kStall ? kStalledDeadline : kCallDeadline));
-  // Callers as the services see them: anonymous, an officer, a peer service, an agency.
+  // Who the caller claims to be in headers (the person acting; they grant nothing).
   static const char* const kActors[] = {"", "officer-1", "svc:netra-sanction", "admin"};
   static const char* const kAgencies[] = {"", "bawaslu-33.74", "bkn", "bkd-33.74"};
   if (const char* actor = kActors[rng() % 4]; *actor) context.AddMetadata("x-netra-actor", actor);
@@ -159,13 +165,39 @@ Answer Send(grpc::GenericStub& stub, const MethodDescriptor& method, const Hosti
 
 // A channel that lets through whatever the server answers, so that an
 // oversize error is measured here rather than refused by the client library.
-std::shared_ptr<grpc::Channel> HostileChannel(const std::string& address) {
+std::shared_ptr<grpc::Channel> HostileChannel(const std::string& address,
+                                              std::shared_ptr<grpc::ChannelCredentials> credentials) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_MAX_METADATA_SIZE, 16 << 20);
   args.SetInt("grpc.absolute_max_metadata_size", 16 << 20);
   args.SetMaxReceiveMessageSize(-1);
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  return grpc::CreateCustomChannel(address, ChannelCredentials(), args);  // the stack's default identity
+  return grpc::CreateCustomChannel(address, std::move(credentials), args);
+}
+
+// Who calls `method` in the cases: the first of these identities (one of each kind) that
+// the access policy allows to, or "" if it allows none of them.
+std::string AllowedCaller(const AccessPolicy& policy, const MethodDescriptor& method) {
+  static const char* const kCandidates[] = {
+      "bawaslu/33.74", "bkd/33.74", "authority/bkn", "ppk/walikota:33.74", "kpu/ri",       "ministry/kemenpanrb",
+      "admin",         "ops",       "svc/complaint", "svc/sanction",        "svc/registry"};
+  const std::string full_method = method.service()->full_name() + "/" + method.name();
+  for (const char* path : kCandidates) {
+    std::string why;
+    const std::optional<Identity> identity = ParseIdentityPath(path, &why);
+    EXPECT_TRUE(identity) << path << ": " << why;
+    if (identity && policy.Check(full_method, &*identity).allowed) return path;
+  }
+  return "";
+}
+
+// The refusal of the access policy (common/access_control.cc), rather than a handler's.
+bool RefusedByPolicy(const grpc::Status& status) {
+  const auto code = status.error_code();
+  if (code == grpc::StatusCode::UNAUTHENTICATED) return true;
+  if (code != grpc::StatusCode::PERMISSION_DENIED) return false;
+  const std::string& message = status.error_message();
+  return message.starts_with(kDenyNoRule) || message.starts_with(kDenyIdentityNotAllowed);
 }
 
 // Failures grouped by (method, input class, what went wrong), so thousands of
@@ -244,6 +276,7 @@ void Check(const MethodDescriptor& method, const HostileCase& c, int index, cons
   const std::string message = Printable(status.error_message());
   const bool internal = code == grpc::StatusCode::INTERNAL || code == grpc::StatusCode::UNKNOWN;
   if (internal) fail(std::string("answered ") + CodeName(code), message);
+  if (RefusedByPolicy(status)) fail("refused by the access policy", message);
   if (answer.elapsed > settings.slow) {
     fail("slower than " + std::to_string(settings.slow.count()) + " ms (" + CodeName(code) + ")",
          std::to_string(answer.elapsed.count()) + " ms: " + message);
@@ -294,7 +327,8 @@ class HostileClientTest : public ::testing::Test {
     auto json = ReadFile(NETRA_SOURCE_DIR "/deploy/local/elections/pemilu-2024.json");
     ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, election.mutable_election()).ok());
     v1::UpsertElectionResponse election_response;
-    auto status = registry->UpsertElection(MakeClientContext(10s).get(), election, &election_response);
+    auto status = v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, kAdmin))
+                      ->UpsertElection(MakeClientContext(10s).get(), election, &election_response);
     ASSERT_TRUE(status.ok()) << status.error_message();
     known_ids_.push_back(election.election().election_id());
     v1::UpsertEmployeeRequest employee;
@@ -326,6 +360,10 @@ TEST_F(HostileClientTest, EveryRpcAnswersMalformedRequestsPromptlyAndCorrectly) 
   const Settings settings;
   const auto services = NetraServices();
   ASSERT_GE(services.size(), 3u);
+  // The file the services enforce (the stack starts them with its default, this one).
+  const auto policy = AccessPolicy::Parse(ReadFile(NETRA_SOURCE_DIR "/deploy/access-policy.json"));
+  ASSERT_TRUE(policy.ok()) << policy.error().message;
+  std::map<std::string, std::string> callers;  // method -> the identity that called it
   Findings findings;
   // Calls by status code: in all, by method, by input class.
   std::map<std::string, std::map<std::string, int>> codes_by_method, codes_by_class;
@@ -340,11 +378,17 @@ TEST_F(HostileClientTest, EveryRpcAnswersMalformedRequestsPromptlyAndCorrectly) 
       ADD_FAILURE() << service->full_name() << " is served by none of the three processes";
       continue;
     }
-    grpc::GenericStub stub(HostileChannel(stack_.address(*process)));
     for (int m = 0; m < service->method_count() && !died; ++m) {
       const MethodDescriptor& method = *service->method(m);
       const auto classes = hostile::ClassesFor(method);
       ++methods;
+      const std::string caller = AllowedCaller(policy.value(), method);
+      if (caller.empty()) {
+        ADD_FAILURE() << "no identity the access policy allows to call " << method.full_name();
+        continue;
+      }
+      callers[service->name() + "/" + method.name()] = caller;
+      grpc::GenericStub stub(HostileChannel(stack_.address(*process), stack_.pki().Credentials(caller)));
       for (int i = 0; i < settings.cases_per_method; ++i) {
         const std::string case_name = method.full_name() + "#" + std::to_string(i);
         if (!settings.only.empty() && settings.only != case_name) continue;
@@ -385,7 +429,9 @@ TEST_F(HostileClientTest, EveryRpcAnswersMalformedRequestsPromptlyAndCorrectly) 
   summary << "\n";
   for (const auto* table : {&codes_by_class, &codes_by_method}) {
     for (const auto& [name, by_code] : *table) {
-      summary << "  " << name << ":";
+      summary << "  " << name;
+      if (auto caller = callers.find(name); caller != callers.end()) summary << " (as " << caller->second << ")";
+      summary << ":";
       for (const auto& [code, n] : by_code) summary << " " << code << "=" << n;
       summary << "\n";
     }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
 #include "common/client.h"
 #include "netra/v1/errors.pb.h"
@@ -126,6 +127,8 @@ std::optional<int> NetraStack::Stop(Service service) {
   process->Signal(SIGTERM);
   return process->Wait(15s);
 }
+
+std::string AuthorityIdentity(const std::string& code) { return "authority/" + absl::AsciiStrToLower(code); }
 
 std::optional<double> MetricValue(const std::string& text, const std::string& name,
                                   const std::map<std::string, std::string>& labels) {

@@ -81,6 +81,18 @@ class NetraStack {
   std::map<std::pair<Service, std::string>, std::shared_ptr<grpc::Channel>> identity_channels_;
 };
 
+// Identities the tests act as, besides each service's DefaultCaller
+// (deploy/access-policy.json says who may call what).
+inline constexpr char kAdmin[] = "admin";                     // elections, the initial data
+inline constexpr char kSemarangPpk[] = "ppk/walikota:33.74";  // SemarangEmployee's PPK, who decides its cases
+inline constexpr char kNationalKpu[] = "kpu/ri";              // uploads the party-membership register (SIPOL)
+// A test that makes a service-only call stands in for the peer service that makes it.
+inline constexpr char kComplaintService[] = "svc/complaint";  // OpenCase
+inline constexpr char kSanctionService[] = "svc/sanction";    // SetDisciplinaryStatus, RecordOutcome
+
+// The identity of the recommending authority an election names ("KASN" -> "authority/kasn").
+std::string AuthorityIdentity(const std::string& code);
+
 // The value of one Prometheus sample in an exposition text: the line that
 // starts with `name` and contains every `label="value"` given; nullopt if none.
 std::optional<double> MetricValue(const std::string& text, const std::string& name,

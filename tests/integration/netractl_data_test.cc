@@ -35,9 +35,10 @@ class NetractlDataTest : public ::testing::Test {
     run.output = ReadFile(log);
     return run;
   }
-  ToolRun Netractl(std::vector<std::string> args) {
+  // As `identity`: by default the administrator, who loads employees and elections.
+  ToolRun Netractl(std::vector<std::string> args, const std::string& identity = kAdmin) {
     args.insert(args.begin(), "--registry=" + stack_.address(Service::kRegistry));
-    const auto tls = stack_.ToolTlsFlags();
+    const auto tls = stack_.ToolTlsFlags(identity);
     args.insert(args.begin(), tls.begin(), tls.end());
     return Tool("netractl", std::move(args));
   }
@@ -191,13 +192,17 @@ TEST_F(NetractlDataTest, HashNiksNeverPrintsAClearNik) {
 }
 
 TEST_F(NetractlDataTest, PartyMembersAreImportedWithoutAClearNikAndMatchesResolved) {
+  // Banyumas's BKD keeps its staff's records and follows their matches up; KPU RI uploads
+  // the party-membership register.
+  const std::string bkd = "bkd/33.02";
   const std::string agency = ",pemkab-33.02,Pemerintah Kabupaten Banyumas,33.02\n";
   auto employees = Netractl({"import", "employees",
                              Write("staff.csv",
                                    "employee_type,nip,nik,name,gender,birth_date,agency_code,agency_name,"
                                    "work_region_code\n"
                                    "PNS,198702132013051010,3302011302870001,Ahmad,M,1987-02-13" + agency +
-                                   "PNS,198702132013051012,3302011302870002,Bagus,M,1987-02-13" + agency)});
+                                   "PNS,198702132013051012,3302011302870002,Bagus,M,1987-02-13" + agency)},
+                            bkd);
   ASSERT_EQ(employees.exit_code, 0) << employees.output;
 
   const std::string members = Write("members.csv",
@@ -206,11 +211,12 @@ TEST_F(NetractlDataTest, PartyMembersAreImportedWithoutAClearNikAndMatchesResolv
                                     "3302011302870009,GOLKAR,Partai Golongan Karya,33.02,PENGURUS\n"
                                     "3302019902870003,PKB,Partai Kebangkitan Bangsa,33.02,\n"
                                     "3302011302870002,PKB,Partai Kebangkitan Bangsa,33.02,treasurer\n");
-  auto refused = Netractl({"import", "party-members", members});
+  auto refused = Netractl({"import", "party-members", members}, kNationalKpu);
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_NE(refused.output.find("hash it first"), std::string::npos) << refused.output;
 
-  auto hashed_here = Netractl({"import", "party-members", members, "--hash-with-key=" + stack_.nik_key_file()});
+  auto hashed_here =
+      Netractl({"import", "party-members", members, "--hash-with-key=" + stack_.nik_key_file()}, kNationalKpu);
   ASSERT_EQ(hashed_here.exit_code, 3) << hashed_here.output;
   auto summary = nlohmann::json::parse(hashed_here.output);
   EXPECT_EQ(Count(summary, "records_received"), 2);
@@ -229,7 +235,7 @@ TEST_F(NetractlDataTest, PartyMembersAreImportedWithoutAClearNikAndMatchesResolv
   auto hash = Tool("netractl", {"hash-niks", members, "--nik-key-file=" + stack_.nik_key_file(), "--out=" + hashed});
   ASSERT_EQ(hash.exit_code, 3) << hash.output;  // the invalid NIK is skipped
   std::ofstream(hashed, std::ios::app) << "abcdef,PAN,Partai Amanat Nasional,33.02,\r\nxyz,PAN,,,\r\n";
-  auto from_hashes = Netractl({"import", "party-members", hashed});
+  auto from_hashes = Netractl({"import", "party-members", hashed}, kNationalKpu);
   ASSERT_EQ(from_hashes.exit_code, 3) << from_hashes.output;
   summary = nlohmann::json::parse(from_hashes.output);
   EXPECT_EQ(Count(summary, "records_received"), 3);
@@ -242,7 +248,7 @@ TEST_F(NetractlDataTest, PartyMembersAreImportedWithoutAClearNikAndMatchesResolv
   EXPECT_EQ(summary.at("client_row_errors")[0].at("violations")[0].at("field"), "role");
   EXPECT_EQ(summary.at("client_row_errors")[1].at("violations")[0].at("field"), "nik_hmac");
 
-  auto listed = Netractl({"party-matches", "list", "--status=open", "--party=PDIP"});
+  auto listed = Netractl({"party-matches", "list", "--status=open", "--party=PDIP"}, bkd);
   ASSERT_EQ(listed.exit_code, 0) << listed.output;
   auto matches = nlohmann::json::parse(listed.output).at("matches");
   ASSERT_EQ(matches.size(), 1u);
@@ -250,11 +256,12 @@ TEST_F(NetractlDataTest, PartyMembersAreImportedWithoutAClearNikAndMatchesResolv
   EXPECT_EQ(matches[0].at("employee").at("employee_id"), "198702132013051010");
 
   auto misuse = Netractl({"party-matches", "resolve", match_id, "--as=identity-misuse",
-                          "--statement-reference=800/3/2024", "--statement-date=2024-01-15", "--expected-version=1"});
+                          "--statement-reference=800/3/2024", "--statement-date=2024-01-15", "--expected-version=1"},
+                         bkd);
   ASSERT_EQ(misuse.exit_code, 0) << misuse.output;
   EXPECT_EQ(nlohmann::json::parse(misuse.output).at("match").at("status"),
             "PARTY_MEMBERSHIP_MATCH_STATUS_IDENTITY_MISUSE");
-  auto again = Netractl({"party-matches", "resolve", match_id, "--as=confirmed-member"});
+  auto again = Netractl({"party-matches", "resolve", match_id, "--as=confirmed-member"}, bkd);
   EXPECT_EQ(again.exit_code, 1) << again.output;
   EXPECT_NE(again.output.find("\"FailedPrecondition\""), std::string::npos) << again.output;
   EXPECT_NE(again.output.find("PARTY_MEMBERSHIP_MATCH_STATUS_IDENTITY_MISUSE"), std::string::npos) << again.output;

@@ -45,8 +45,10 @@ class RegistryElectionsTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(stack_.Start(Service::kRegistry)); }
 
-  std::unique_ptr<netra::v1::RegistryService::Stub> Stub() {
-    return netra::v1::RegistryService::NewStub(stack_.channel(Service::kRegistry));
+  // As the registry's usual caller, a BKD, who reads elections; the administrator writes them.
+  std::unique_ptr<netra::v1::RegistryService::Stub> Stub(
+      const std::string& identity = NetraStack::DefaultCaller(Service::kRegistry)) {
+    return netra::v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, identity));
   }
 
   grpc::Status Upsert(const netra::v1::Election& election, int64_t expected_version, const std::string& request_id,
@@ -55,7 +57,7 @@ class RegistryElectionsTest : public ::testing::Test {
     request.set_request_id(request_id);
     *request.mutable_election() = election;
     request.set_expected_version(expected_version);
-    return Stub()->UpsertElection(MakeClientContext(10s).get(), request, response);
+    return Stub(kAdmin)->UpsertElection(MakeClientContext(10s).get(), request, response);
   }
 
   netra::v1::Election Get(const std::string& id, grpc::Status* status_out = nullptr) {
@@ -178,7 +180,7 @@ TEST_F(RegistryElectionsTest, BadInputIsRejectedWithFieldPathsAndStoresNothing) 
   EXPECT_EQ(violations["election.holidays[1].date.month"], netra::v1::FieldViolation::REASON_OUT_OF_RANGE);
 
   netra::v1::UpsertElectionRequest empty;
-  auto missing = Stub()->UpsertElection(MakeClientContext(10s).get(), empty, &response);
+  auto missing = Stub(kAdmin)->UpsertElection(MakeClientContext(10s).get(), empty, &response);
   ASSERT_EQ(missing.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Violations(missing)["election"], netra::v1::FieldViolation::REASON_REQUIRED);
   EXPECT_EQ(Violations(missing)["request_id"], netra::v1::FieldViolation::REASON_REQUIRED);

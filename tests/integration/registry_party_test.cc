@@ -81,11 +81,13 @@ class RegistryPartyTest : public ::testing::Test {
 
   std::string Hash(const std::string& nik) const { return hasher_->Hash(nik); }
 
-  // One import in messages of `per_message` records.
+  // One import in messages of `per_message` records, as KPU RI uploads its register; a BKD
+  // (stub_) follows the matches up.
   grpc::Status Import(const std::string& request_id, const std::vector<netra::v1::PartyMemberRecord>& records,
                       netra::v1::ImportPartyMembersResponse* response, size_t per_message = 2) {
     auto context = Context();
-    auto writer = stub_->ImportPartyMembers(context.get(), response);
+    auto kpu = netra::v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, kNationalKpu));
+    auto writer = kpu->ImportPartyMembers(context.get(), response);
     netra::v1::ImportPartyMembersRequest message;
     message.set_request_id(request_id);
     message.set_source_name("SIPOL 2024-01-05");

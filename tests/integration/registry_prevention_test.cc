@@ -49,7 +49,8 @@ class RegistryPreventionTest : public ::testing::Test {
         election.mutable_election());
     ASSERT_TRUE(status.ok()) << status.ToString();
     netra::v1::UpsertElectionResponse created;
-    ASSERT_TRUE(stub_->UpsertElection(Context().get(), election, &created).ok());
+    auto admin = netra::v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, kAdmin));
+    ASSERT_TRUE(admin->UpsertElection(Context().get(), election, &created).ok());
     for (auto [n, region, agency] : {std::tuple{1, "33.74", "PEMKOT-SMG"}, std::tuple{2, "33.74", "PEMKOT-SMG"},
                                      std::tuple{3, "33.01", "PEMKAB-CLP"}}) {
       netra::v1::UpsertEmployeeRequest request;

@@ -33,7 +33,8 @@ class SanctionCasesTest : public ::testing::Test {
     std::string json = ReadFile(std::string(NETRA_SOURCE_DIR) + "/deploy/local/elections/pemilu-2024.json");
     ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, election.mutable_election()).ok());
     v1::UpsertElectionResponse upserted;
-    auto status = registry_->UpsertElection(Context().get(), election, &upserted);
+    auto status = v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, kAdmin))
+                      ->UpsertElection(Context().get(), election, &upserted);
     ASSERT_TRUE(status.ok()) << status.error_message();
     authority_ = upserted.election().recommending_authority().code();
     for (int n = 0; n < kEmployees; ++n) {
@@ -49,7 +50,14 @@ class SanctionCasesTest : public ::testing::Test {
 
   void StartSanction(std::vector<std::string> extra = {}) {
     ASSERT_TRUE(stack_.Start(Service::kSanction, std::move(extra)));
-    sanction_ = v1::SanctionService::NewStub(stack_.channel(Service::kSanction));
+    sanction_ = Sanction(AuthorityIdentity(authority_));
+  }
+
+  // The sanction service as one of its callers. sanction_ is the recommending authority the
+  // election names (KASN), who follows and recommends; the employees' PPK (kSemarangPpk)
+  // decides; cases are opened by the complaint service, which these tests stand in for.
+  std::unique_ptr<v1::SanctionService::Stub> Sanction(const std::string& identity) {
+    return v1::SanctionService::NewStub(stack_.channel(Service::kSanction, identity));
   }
 
   v1::OpenCaseRequest OpenRequest(int n) {
@@ -65,7 +73,7 @@ class SanctionCasesTest : public ::testing::Test {
 
   v1::Case Open(int n) {
     v1::OpenCaseResponse response;
-    auto status = sanction_->OpenCase(Context().get(), OpenRequest(n), &response);
+    auto status = Sanction(kComplaintService)->OpenCase(Context().get(), OpenRequest(n), &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.case_record();
   }
@@ -144,7 +152,8 @@ class SanctionCasesTest : public ::testing::Test {
     for (auto& flag : stack_.ServiceTlsFlags(Service::kSanction)) argv.push_back(std::move(flag));
     r.process = std::make_unique<Subprocess>(argv, stack_.dir().File(log));
     ASSERT_TRUE(r.process->started());
-    auto channel = MakeChannel("127.0.0.1:" + std::to_string(r.port), nullptr);
+    auto channel = MakeChannel("127.0.0.1:" + std::to_string(r.port), nullptr, 8 << 20,
+                               stack_.pki().Credentials(AuthorityIdentity(authority_)));
     ASSERT_TRUE(WaitUntil([&] { return CheckHealth(*channel, "", 500ms) == HealthStatus::kServing; }, 20s, 50ms))
         << ReadFile(stack_.dir().File(log));
     r.stub = v1::SanctionService::NewStub(channel);
@@ -160,22 +169,23 @@ class SanctionCasesTest : public ::testing::Test {
 
 TEST_F(SanctionCasesTest, OpenCaseIsValidatedAndIdempotentOnTheComplaint) {
   StartSanction();
+  auto complaint_service = Sanction(kComplaintService);
   v1::OpenCaseRequest bad;
   bad.set_request_id("bad");
   bad.set_employee_id("199001012020011999");  // well-formed, not in the registry
   bad.set_election_id("pemilu-2024");
   bad.add_violation_codes("B99");
   v1::OpenCaseResponse response;
-  auto status = sanction_->OpenCase(Context().get(), bad, &response);
+  auto status = complaint_service->OpenCase(Context().get(), bad, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(ViolatedFields(status), (std::vector<std::string>{"complaint_id", "violation_codes[0]"}));
   bad.set_complaint_id("complaint-x");
   bad.set_violation_codes(0, "B2");
-  status = sanction_->OpenCase(Context().get(), bad, &response);
+  status = complaint_service->OpenCase(Context().get(), bad, &response);
   EXPECT_EQ(ViolatedFields(status), std::vector<std::string>{"employee_id"});
 
   v1::OpenCaseResponse first, again, other;
-  status = sanction_->OpenCase(Context().get(), OpenRequest(1), &first);
+  status = complaint_service->OpenCase(Context().get(), OpenRequest(1), &first);
   ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message() << stack_.log(Service::kSanction);
   EXPECT_TRUE(first.created());
   EXPECT_EQ(first.case_record().status(), v1::CASE_STATUS_OPEN);
@@ -183,11 +193,11 @@ TEST_F(SanctionCasesTest, OpenCaseIsValidatedAndIdempotentOnTheComplaint) {
   EXPECT_EQ(first.case_record().recommending_authority().code(), authority_);
   EXPECT_EQ(first.case_record().ppk().code(), "walikota:33.74");
   EXPECT_FALSE(first.case_record().catalog_version().empty());
-  ASSERT_TRUE(sanction_->OpenCase(Context().get(), OpenRequest(1), &again).ok());  // the same request, retried
+  ASSERT_TRUE(complaint_service->OpenCase(Context().get(), OpenRequest(1), &again).ok());  // the same request, retried
   EXPECT_EQ(again.case_record().case_id(), first.case_record().case_id());
   auto forwarded_again = OpenRequest(1);
   forwarded_again.set_request_id("another-forwarding");
-  ASSERT_TRUE(sanction_->OpenCase(Context().get(), forwarded_again, &other).ok());
+  ASSERT_TRUE(complaint_service->OpenCase(Context().get(), forwarded_again, &other).ok());
   EXPECT_FALSE(other.created());
   EXPECT_EQ(other.case_record().case_id(), first.case_record().case_id());
   EXPECT_EQ(Get(first.case_record().case_id()).history_size(), 1);
@@ -203,7 +213,7 @@ TEST_F(SanctionCasesTest, TheRegistrysAnswerKeepsItsMeaningThroughOpenCase) {
     auto request = OpenRequest(n);
     request.set_employee_id(employee_id);
     v1::OpenCaseResponse response;
-    return sanction_->OpenCase(Context().get(), request, &response);
+    return Sanction(kComplaintService)->OpenCase(Context().get(), request, &response);
   };
   auto rejected = open("12345", 40);  // the registry: not a NIP, NI PPPK or AGENCY:STAFF_ID
   EXPECT_EQ(rejected.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << rejected.error_message();
@@ -225,6 +235,8 @@ TEST_F(SanctionCasesTest, PutViolationCatalogIsValidatedVersionedAndCasesKeepThe
   ASSERT_TRUE(sanction_->ListViolationTypes(Context().get(), v1::ListViolationTypesRequest(), &listed).ok());
   const std::string shipped = listed.catalog_version();
 
+  // BKN, a signatory of the joint decree still in office, replaces the catalog.
+  auto bkn = Sanction("authority/bkn");
   v1::PutViolationCatalogRequest put;
   put.set_request_id("catalog-2");
   put.set_catalog_version("skb-2022.2");
@@ -235,7 +247,7 @@ TEST_F(SanctionCasesTest, PutViolationCatalogIsValidatedVersionedAndCasesKeepThe
   bad.mutable_violation_types(2)->mutable_sanctions()->RemoveLast();
   bad.mutable_violation_types(3)->set_code("A1");
   v1::PutViolationCatalogResponse response;
-  auto status = sanction_->PutViolationCatalog(Context().get(), bad, &response);
+  auto status = bkn->PutViolationCatalog(Context().get(), bad, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(ViolatedFields(status), (std::vector<std::string>{"violation_types[1].sanctions[0].level",
                                                               "violation_types[2].sanctions",
@@ -244,13 +256,13 @@ TEST_F(SanctionCasesTest, PutViolationCatalogIsValidatedVersionedAndCasesKeepThe
   for (auto& t : *put.mutable_violation_types()) {
     if (t.code() == "B3") t.mutable_sanctions(0)->set_level(v1::SANCTION_LEVEL_SEVERE);
   }
-  status = sanction_->PutViolationCatalog(Context().get(), put, &response);
+  status = bkn->PutViolationCatalog(Context().get(), put, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.catalog_version(), "skb-2022.2");
-  EXPECT_TRUE(sanction_->PutViolationCatalog(Context().get(), put, &response).ok());  // a retry
+  EXPECT_TRUE(bkn->PutViolationCatalog(Context().get(), put, &response).ok());  // a retry
   auto stale = put;
   stale.set_catalog_version("skb-2022.3");
-  EXPECT_EQ(sanction_->PutViolationCatalog(Context().get(), stale, &response).error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(bkn->PutViolationCatalog(Context().get(), stale, &response).error_code(), grpc::StatusCode::ABORTED);
 
   EXPECT_EQ(Get(before.case_id()).case_record().catalog_version(), shipped);
   EXPECT_EQ(Open(6).catalog_version(), "skb-2022.2");
@@ -277,10 +289,11 @@ TEST_F(SanctionCasesTest, BadDecisionsChangeNothingAndTheDecisionReachesTheRegis
   EXPECT_TRUE(c.has_ppk_deadline());
   EXPECT_EQ(c.ppk_deadline().time_zone(), "Asia/Jakarta");
 
+  auto ppk = Sanction(kSemarangPpk);
   v1::RecordDecisionResponse decided;
   auto unknown = DecisionRequest(c);
   unknown.set_case_id("case-unknown");
-  EXPECT_EQ(sanction_->RecordDecision(Context().get(), unknown, &decided).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(ppk->RecordDecision(Context().get(), unknown, &decided).error_code(), grpc::StatusCode::NOT_FOUND);
 
   auto early = DecisionRequest(c);
   absl::CivilDay before = absl::CivilDay(c.recommendation().letter_date().year(), c.recommendation().letter_date().month(),
@@ -288,20 +301,20 @@ TEST_F(SanctionCasesTest, BadDecisionsChangeNothingAndTheDecisionReachesTheRegis
   early.mutable_decree_date()->set_year(static_cast<int>(before.year()));
   early.mutable_decree_date()->set_month(before.month());
   early.mutable_decree_date()->set_day(before.day());
-  status = sanction_->RecordDecision(Context().get(), early, &decided);
+  status = ppk->RecordDecision(Context().get(), early, &decided);
   EXPECT_EQ(ViolatedFields(status), std::vector<std::string>{"decree_date"});
 
   auto wrong_form = DecisionRequest(c);
   wrong_form.add_forms(v1::SANCTION_FORM_CONTRACT_DISHONOURABLE_TERMINATION);  // PPPK only
-  status = sanction_->RecordDecision(Context().get(), wrong_form, &decided);
+  status = ppk->RecordDecision(Context().get(), wrong_form, &decided);
   EXPECT_EQ(ViolatedFields(status), std::vector<std::string>{"forms[1]"});
 
   auto stale = DecisionRequest(c);
   stale.set_expected_version(1);
-  EXPECT_EQ(sanction_->RecordDecision(Context().get(), stale, &decided).error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(ppk->RecordDecision(Context().get(), stale, &decided).error_code(), grpc::StatusCode::ABORTED);
   EXPECT_EQ(Get(c.case_id()).case_record().version(), c.version());  // nothing changed
 
-  status = sanction_->RecordDecision(Context().get(), DecisionRequest(c), &decided);
+  status = ppk->RecordDecision(Context().get(), DecisionRequest(c), &decided);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(decided.case_record().status(), v1::CASE_STATUS_DECIDED);
   EXPECT_TRUE(decided.case_record().decision().matches_recommendation());
@@ -309,7 +322,7 @@ TEST_F(SanctionCasesTest, BadDecisionsChangeNothingAndTheDecisionReachesTheRegis
 
   auto twice = DecisionRequest(decided.case_record());
   twice.set_request_id("decide-again");
-  status = sanction_->RecordDecision(Context().get(), twice, &decided);
+  status = ppk->RecordDecision(Context().get(), twice, &decided);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 
   // The registry hears of it through the outbox.
