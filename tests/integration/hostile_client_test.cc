@@ -41,6 +41,7 @@
 #include "netra/v1/registry.grpc.pb.h"
 #include "tests/integration/hostile_requests.h"
 #include "tests/integration/netra_stack.h"
+#include "tests/support/netra_services.h"
 
 namespace netra::testing {
 namespace {
@@ -79,25 +80,6 @@ const char* CodeName(grpc::StatusCode code) {
       "DATA_LOSS", "UNAUTHENTICATED"};
   int i = static_cast<int>(code);
   return i >= 0 && i <= 16 ? kNames[i] : "?";
-}
-
-// Every service of every file in proto/netra/v1, as the linked-in generated pool has it.
-std::vector<const ServiceDescriptor*> NetraServices() {
-  std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(NETRA_SOURCE_DIR "/proto/netra/v1")) {
-    if (entry.path().extension() == ".proto") files.push_back("netra/v1/" + entry.path().filename().string());
-  }
-  std::sort(files.begin(), files.end());
-  std::vector<const ServiceDescriptor*> services;
-  for (const auto& name : files) {
-    const auto* file = google::protobuf::DescriptorPool::generated_pool()->FindFileByName(name);
-    if (!file) {
-      ADD_FAILURE() << name << " is not in the generated descriptor pool (not linked into the test?)";
-      continue;
-    }
-    for (int i = 0; i < file->service_count(); ++i) services.push_back(file->service(i));
-  }
-  return services;
 }
 
 // What one call came back with.

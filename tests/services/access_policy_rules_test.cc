@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "common/access_policy.h"
+#include "tests/support/netra_services.h"
 #include "tests/support/test_support.h"
 
 namespace netra {
@@ -34,23 +35,10 @@ const AccessPolicy& ShippedPolicy() {
 // "netra.v1.Service/Method" of every RPC of every proto/netra/v1 file, as the
 // generated descriptor pool has it.
 std::set<std::string> ApiMethods() {
-  std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(NETRA_SOURCE_DIR "/proto/netra/v1")) {
-    if (entry.path().extension() == ".proto") files.push_back("netra/v1/" + entry.path().filename().string());
-  }
-  std::sort(files.begin(), files.end());
   std::set<std::string> methods;
-  for (const auto& name : files) {
-    const auto* file = google::protobuf::DescriptorPool::generated_pool()->FindFileByName(name);
-    if (!file) {
-      ADD_FAILURE() << name << " is not in the generated descriptor pool (not linked into unit_tests?)";
-      continue;
-    }
-    for (int s = 0; s < file->service_count(); ++s) {
-      const auto* service = file->service(s);
-      for (int m = 0; m < service->method_count(); ++m) {
-        methods.insert(service->full_name() + "/" + service->method(m)->name());
-      }
+  for (const auto* service : netra::testing::NetraServices()) {
+    for (int m = 0; m < service->method_count(); ++m) {
+      methods.insert(service->full_name() + "/" + service->method(m)->name());
     }
   }
   return methods;
