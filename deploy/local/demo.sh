@@ -7,6 +7,12 @@ gen=${NETRA_GEN:-$root/build/netra-gen-employees}
 DEMO_PROVINCE=${DEMO_PROVINCE:-33}     # Jawa Tengah
 DEMO_EMPLOYEES=${DEMO_EMPLOYEES:-20000}
 
+# Steps run as the operator "admin" (NETRA_IDENTITY) unless `as IDENTITY` says otherwise (flow.sh).
+flow="$root/.local/demo-flow"
+mkdir -p "$flow"
+run_id=$(date +%s)
+. "$root/deploy/local/flow.sh"
+
 echo "== health"
 "$ctl" health
 
@@ -30,14 +36,10 @@ csv="$root/.local/demo-employees-$DEMO_PROVINCE.csv"
 "$ctl" import employees "$csv"
 
 echo "== search: employees named 'siti' in Kabupaten Cilacap (33.01), first 2"
-"$ctl" employees search --name siti --region 33.01 --page-size 2
+as bawaslu-jateng employees search --name siti --region 33.01 --page-size 2
 
 # The case flow across the three services: a report about a civil servant's
 # post, through Bawaslu's handling, to the PPK's decision (steps in flow.sh).
-flow="$root/.local/demo-flow"
-mkdir -p "$flow"
-run_id=$(date +%s)
-. "$root/deploy/local/flow.sh"
 
 echo "== the case flow: an election under way (voting in a month), so that a report about yesterday is on time"
 cat >"$flow/election.json" <<JSON
@@ -55,7 +57,7 @@ cat >"$flow/election.json" <<JSON
 JSON
 "$ctl" elections upsert "$flow/election.json" | grep -E '^  "(election_id|version)"' || true
 
-candidates=$("$ctl" employees search --name siti --region 33.74 --page-size 50 | grep '"employee_id"' |
+candidates=$(as bawaslu-semarang employees search --name siti --region 33.74 --page-size 50 | grep '"employee_id"' |
   sed -E 's/.*": "([^"]*)".*/\1/')
 head -c 200000 /dev/urandom >"$flow/screenshot.bin"
 printf '\xff\xd8\xff\xe0' | cat - "$flow/screenshot.bin" >"$flow/screenshot.jpg"
@@ -83,16 +85,16 @@ cat >"$flow/decide.json" <<JSON
  "decree_number": "800/$run_id/2026", "decree_date": $(ymd today), "outcome": "CASE_OUTCOME_SANCTIONED",
  "level": "SANCTION_LEVEL_MORAL", "forms": ["SANCTION_FORM_MORAL_OPEN_STATEMENT"], "decided_by": "Walikota Semarang"}
 JSON
-"$ctl" cases act RecordDecision "$flow/decide.json" >/dev/null
+as walikota-semarang cases act RecordDecision "$flow/decide.json" >/dev/null
 echo "== 6. the PPK decides; the complaint service and the registry are told"
 for _ in $(seq 1 50); do
   closed=$("$ctl" complaint status "$tracking" | field status)
-  disciplinary=$("$ctl" employees get "$employee" | field disciplinary_state)
+  disciplinary=$(as bkn employees get "$employee" | field disciplinary_state)
   [ "$closed" = COMPLAINT_STATUS_CLOSED ] && [ "$disciplinary" = DISCIPLINARY_STATE_UNDER_SANCTION ] && break
   sleep 0.2
 done
 echo "   public status of $tracking: $closed; employee $employee: $disciplinary"
-echo "   complaint history intact: $("$ctl" complaint history "$complaint" | sed -n '/"verification"/,$p' | field intact)"
+echo "   complaint history intact: $(as bawaslu-semarang complaint history "$complaint" | sed -n '/"verification"/,$p' | field intact)"
 
 echo "== public status of an unknown tracking code (expect NOT_FOUND)"
 if "$ctl" complaint status 23456789AB; then echo "unexpected: found"; exit 1; fi

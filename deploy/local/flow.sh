@@ -2,6 +2,12 @@
 # The case flow through netractl, shared by demo.sh and traffic.sh (sourced, not run).
 # Needs $ctl (netractl), $flow (a directory for request files) and $run_id (unique per run).
 # Requests are protobuf JSON (see proto/netra/v1); values come back out of the JSON replies.
+# Each step is taken by the identity that would really take it (deploy/local/pki.sh,
+# deploy/access-policy.json): the public reports, Bawaslu Kota Semarang handles the report,
+# BKN recommends, the Wali Kota of Semarang (the employee's PPK) decides.
+
+# as IDENTITY ARGS...: netractl acting as IDENTITY.
+as() { local who=$1; shift; "$ctl" --identity "$who" "$@"; }
 
 field() { grep -m1 "\"$1\"" | sed -E 's/.*": "?([^",]*)"?,?$/\1/'; }
 ymd() { date -d "$1" +'{"year": %Y, "month": %-m, "day": %-d}'; }
@@ -44,19 +50,19 @@ submit_fresh() {
 # transition COMPLAINT ACTION [extra JSON members]: prints the new status.
 transition() {
   local version
-  version=$("$ctl" complaint get "$1" | field version)
+  version=$(as bawaslu-semarang complaint get "$1" | field version)
   cat >"$flow/transition.json" <<JSON
 {"request_id": "$2-$1-$run_id", "complaint_id": "$1", "action": "COMPLAINT_ACTION_$2",
  "reason": "demo", "expected_version": "$version" ${3:-}}
 JSON
-  "$ctl" complaint act TransitionComplaint "$flow/transition.json" | field status
+  as bawaslu-semarang complaint act TransitionComplaint "$flow/transition.json" | field status
 }
 
 # forwarded_case COMPLAINT: the id of the case the forwarding opened, once it did (empty after 10 s).
 forwarded_case() {
   local case_id=""
   for _ in $(seq 1 50); do
-    case_id=$("$ctl" complaint get "$1" | sed -n '/"forwarding"/,/}/p' | field case_id || true)
+    case_id=$(as bawaslu-semarang complaint get "$1" | sed -n '/"forwarding"/,/}/p' | field case_id || true)
     [ -n "$case_id" ] && break
     sleep 0.2
   done
@@ -65,12 +71,12 @@ forwarded_case() {
 
 # recommend CASE NAME: the recommending authority's letter of today (moral sanction), the reply in $flow/NAME.json.
 recommend() {
-  "$ctl" cases get "$1" >"$flow/$2-case.json"
+  as bkn cases get "$1" >"$flow/$2-case.json"
   cat >"$flow/$2-request.json" <<JSON
 {"request_id": "$2-$run_id", "case_id": "$1", "expected_version": "$(field version <"$flow/$2-case.json")",
  "authority_code": "$(sed -n '/"recommending_authority"/,/}/p' "$flow/$2-case.json" | field code)",
  "letter_number": "B-101/BKN/$run_id", "letter_date": $(ymd today), "verdict": "RECOMMENDATION_VERDICT_VIOLATION",
  "level": "SANCTION_LEVEL_MORAL", "forms": ["SANCTION_FORM_MORAL_OPEN_STATEMENT"], "summary": "Pelanggaran netralitas."}
 JSON
-  "$ctl" cases act IssueRecommendation "$flow/$2-request.json" >"$flow/$2.json"
+  as bkn cases act IssueRecommendation "$flow/$2-request.json" >"$flow/$2.json"
 }

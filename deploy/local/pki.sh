@@ -44,8 +44,10 @@ issue svc-sanction svc/sanction ",DNS:localhost,IP:127.0.0.1"
 # The demo's identities: netractl --identity NAME.
 issue bawaslu-jateng bawaslu/33
 issue bawaslu-purworejo bawaslu/33.06
+issue bawaslu-semarang bawaslu/33.74
 issue bkn authority/bkn
 issue bupati-purworejo ppk/bupati:33.06
+issue walikota-semarang ppk/walikota:33.74
 issue bkd-purworejo bkd/33.06
 issue kpu-jateng kpu/33
 issue kemenpanrb ministry/kemenpanrb

@@ -48,7 +48,7 @@ for target in ${NETRA_SANCTION//,/ }; do
   "$bin/netra-loadgen" --target "$target" --rpc ListViolationTypes --duration 2 --warmup 0.2 -c 4 >/dev/null
 done
 
-employees=$("$ctl" employees search --name siti --region 33.74 --type pns --page-size 50 | grep '"employee_id"' |
+employees=$(as bawaslu-semarang employees search --name siti --region 33.74 --type pns --page-size 50 | grep '"employee_id"' |
   sed -E 's/.*": "([^"]*)".*/\1/')
 burst_employee=$(echo "$employees" | sed -n 2p)
 head -c 50000 /dev/urandom >"$flow/screenshot.bin"
@@ -109,7 +109,7 @@ sed -E "s/\"targets\": \[/\"targets\": [\"$drill_metrics\", /" "$flow/sanction-t
 # The drill takes the sweeper's lease once the stack's replicas let it expire (up to a minute).
 level=""
 for _ in $(seq 1 120); do
-  level=$("$ctl" cases get "$case_id" | field escalation_level || true)
+  level=$(as bkn cases get "$case_id" | field escalation_level || true)
   [ "$level" = ESCALATION_LEVEL_DATA_BLOCK ] && break
   sleep 1
 done
