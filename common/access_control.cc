@@ -78,14 +78,17 @@ AccessDecision AccessControl::Check(std::string_view method, const Identity* cal
     policy = policy_;
   }
   AccessDecision decision = policy->Check(method, caller);
-  if (decision.allowed) return decision;
-  denied_.Add({{"service", service_}, {"method", std::string(method.substr(method.rfind('/') + 1))},
-               {"reason", decision.reason}})
-      .Increment();
-  log::Warn("call refused by the access policy", {{"method", std::string(method)},
-                                                  {"caller", caller ? caller->spiffe_id : "none"},
-                                                  {"reason", decision.reason}});
+  if (!decision.allowed) Refused(method, decision.reason, caller);
   return decision;
+}
+
+void AccessControl::Refused(std::string_view method, std::string_view reason, const Identity* caller) {
+  denied_.Add({{"service", service_}, {"method", std::string(method.substr(method.rfind('/') + 1))},
+               {"reason", std::string(reason)}})
+      .Increment();
+  log::Warn("call refused", {{"method", std::string(method)},
+                             {"caller", caller ? caller->spiffe_id : "none"},
+                             {"reason", std::string(reason)}});
 }
 
 }  // namespace netra

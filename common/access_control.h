@@ -39,6 +39,8 @@ class AccessControl {
   // Whether `caller` (null: no certificate) may call `method`
   // ("netra.v1.RegistryService/GetEmployee"); a refusal is counted and logged.
   AccessDecision Check(std::string_view method, const Identity* caller);
+  // Counts and logs a refusal decided elsewhere (per object: common/authorize.h).
+  void Refused(std::string_view method, std::string_view reason, const Identity* caller);
 
  private:
   AccessControl(std::string policy_file, std::string service, prometheus::Registry& metrics);

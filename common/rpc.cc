@@ -111,16 +111,35 @@ void SetTrustDomain(const std::string& trust_domain) {
 
 CallScope::CallScope(const grpc::ServerContext& context, std::string_view service, std::string_view method)
     : caller_(IdentifyCaller(context)), log_scope_(std::string(method), Metadata(context, "x-request-id", 64)) {
+  method_ = std::string(service) + "/" + std::string(method);
   if (AccessControl* control = CurrentAccessControl()) {
-    const std::string full_method = std::string(service) + "/" + std::string(method);
-    const AccessDecision decision = control->Check(full_method, caller_.identity ? &*caller_.identity : nullptr);
-    if (!decision.allowed) access_ = AccessDenied(decision.reason, full_method, caller_);
+    const AccessDecision decision = control->Check(method_, caller_.identity ? &*caller_.identity : nullptr);
+    if (!decision.allowed) access_ = AccessDenied(decision.reason, method_, caller_);
   }
   const auto& delays = FaultDelays();
   if (!delays.empty()) {
     auto it = delays.find(std::string(method));
     if (it != delays.end()) std::this_thread::sleep_for(std::chrono::milliseconds(it->second));
   }
+}
+
+grpc::Status CallScope::Refuse(const AccessDecision& decision) const {
+  if (AccessControl* control = CurrentAccessControl()) {
+    control->Refused(method_, decision.reason, caller_.identity ? &*caller_.identity : nullptr);
+  }
+  return AccessDenied(decision.reason, method_, caller_);
+}
+
+grpc::Status CallScope::Authorize(const Resource& resource) const {
+  if (!CurrentAccessControl() || !caller_.identity) return grpc::Status::OK;  // nothing enforced, or a public method
+  const AccessDecision decision = netra::Authorize(*caller_.identity, resource);
+  return decision.allowed ? grpc::Status::OK : Refuse(decision);
+}
+
+grpc::Status CallScope::NarrowToScope(Filter* filter) const {
+  if (!CurrentAccessControl() || !caller_.identity) return grpc::Status::OK;
+  const AccessDecision decision = netra::NarrowToScope(*caller_.identity, filter);
+  return decision.allowed ? grpc::Status::OK : Refuse(decision);
 }
 
 void SetFaultDelays(const std::map<std::string, int>& delays_ms) { FaultDelays() = delays_ms; }

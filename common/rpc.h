@@ -16,6 +16,7 @@
 #include "common/store_error.h"
 #include "common/validation.h"
 #include "common/digest.h"
+#include "common/authorize.h"
 #include "common/identity.h"
 #include "netra/v1/errors.pb.h"
 
@@ -50,7 +51,18 @@ class CallScope {
   // OK, or UNAUTHENTICATED / PERMISSION_DENIED with an ErrorInfo naming the reason.
   const grpc::Status& access() const { return access_; }
 
+  // The caller's right to act on `resource` (common/authorize.h): OK, or
+  // PERMISSION_DENIED, counted and logged like the policy's refusals. OK
+  // when nothing is enforced (plaintext development).
+  grpc::Status Authorize(const Resource& resource) const;
+  // Narrows a list or statistics call's filter to the caller's scope
+  // (NarrowToScope in common/authorize.h); PERMISSION_DENIED when it reaches outside.
+  grpc::Status NarrowToScope(Filter* filter) const;
+
  private:
+  grpc::Status Refuse(const AccessDecision& decision) const;
+
+  std::string method_;  // "netra.v1.Service/Method"
   Caller caller_;
   log::CallLogScope log_scope_;
   grpc::Status access_;

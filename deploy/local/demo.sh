@@ -85,8 +85,13 @@ cat >"$flow/decide.json" <<JSON
  "decree_number": "800/$run_id/2026", "decree_date": $(ymd today), "outcome": "CASE_OUTCOME_SANCTIONED",
  "level": "SANCTION_LEVEL_MORAL", "forms": ["SANCTION_FORM_MORAL_OPEN_STATEMENT"], "decided_by": "Walikota Semarang"}
 JSON
-as walikota-semarang cases act RecordDecision "$flow/decide.json" >/dev/null
-echo "== 6. the PPK decides; the complaint service and the registry are told"
+# The decision is the employee's own PPK's (the Wali Kota, or the Gubernur for a provincial
+# agency's staff): a certificate for it, as its system would hold one.
+ppk_code=$(sed -n '/"ppk"/,/}/p' "$flow/demo-recommend-case.json" | field code)
+ppk_name="ppk-${ppk_code//[:\/]/-}"
+"$root/deploy/local/pki.sh" "${NETRA_IDENTITY_DIR:-$root/.local/pki}" "$ppk_name" "ppk/$ppk_code"
+as "$ppk_name" cases act RecordDecision "$flow/decide.json" >/dev/null
+echo "== 6. the PPK ($ppk_code) decides; the complaint service and the registry are told"
 for _ in $(seq 1 50); do
   closed=$("$ctl" complaint status "$tracking" | field status)
   disciplinary=$(as bkn employees get "$employee" | field disciplinary_state)

@@ -4,7 +4,8 @@
 # its SPIFFE ID (docs/security.md) as its only URI SAN. Made once under DIR
 # (default .local/pki); a certificate that expires within a day is made again.
 #
-#   deploy/local/pki.sh [DIR]
+#   deploy/local/pki.sh [DIR]                 the CA and the standing identities
+#   deploy/local/pki.sh DIR NAME SPIFFE-PATH  one more, e.g. a case's PPK: pki.sh DIR ppk-x ppk/walikota:33.74
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${1:-$root/.local/pki}
@@ -35,6 +36,12 @@ issue() {  # file-name spiffe-path [extra SANs]
       "extendedKeyUsage=serverAuth,clientAuth") 2>/dev/null
   rm -f "$dir/$name.csr"
 }
+
+if [ $# -ge 3 ]; then
+  issue "$2" "$3"
+  chmod 644 "$dir/$2.pem"
+  exit 0
+fi
 
 # The services, as servers and as each other's clients. Netra's own clients
 # check a server's SPIFFE ID; the host names are for grpcurl-style tools.

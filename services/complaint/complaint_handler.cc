@@ -25,6 +25,19 @@ Actor ActorOf(const Caller& caller, Actor::Kind kind) {
 // (the reported side, other agencies, the public) does.
 bool MaySeeHiddenIdentity(const Caller& caller) { return caller.agency.starts_with("bawaslu/"); }
 
+// Bawaslu acts on the complaints of its region: a complaint is where the act was.
+grpc::Status AuthorizeOn(const CallScope& scope, const Complaint& complaint) {
+  return scope.Authorize(Resource{.region_code = complaint.act.region_code});
+}
+
+// Lists and statistics stay in the caller's region; one reaching outside it is refused.
+grpc::Status NarrowToRegion(const CallScope& scope, std::string* region_code) {
+  Filter filter{*region_code, {}, {}};
+  auto denied = scope.NarrowToScope(&filter);
+  *region_code = std::move(filter.region_code);
+  return denied;
+}
+
 // "ipv4:127.0.0.1:5555" -> "127.0.0.1"; "ipv6:[::1]:5555" -> "::1".
 std::string PeerAddress(const std::string& peer) {
   std::string address = peer.substr(peer.find(':') + 1);
@@ -131,6 +144,11 @@ grpc::Status ComplaintHandler::UploadEvidenceStream(grpc::ServerContext* context
   });
 }
 
+grpc::Status ComplaintHandler::AuthorizeComplaint(const CallScope& scope, const std::string& complaint_id) {
+  auto complaint = complaints_.Get(complaint_id);
+  return complaint.ok() ? AuthorizeOn(scope, complaint.value()) : grpc::Status::OK;
+}
+
 grpc::Status ComplaintHandler::GetComplaint(grpc::ServerContext* context, const v1::GetComplaintRequest* request,
                                             v1::GetComplaintResponse* response) {
   CallScope scope(*context, v1::ComplaintService::service_full_name(), "GetComplaint");
@@ -139,6 +157,7 @@ grpc::Status ComplaintHandler::GetComplaint(grpc::ServerContext* context, const 
   return GuardStore("GetComplaint", [&] {
     auto result = complaints_.Get(request->complaint_id());
     if (!result.ok()) return ToStatus(result.error());
+    if (auto denied = AuthorizeOn(scope, result.value()); !denied.ok()) return denied;
     Answer(std::move(result.value()), MaySeeHiddenIdentity(scope.caller()), response->mutable_complaint());
     return grpc::Status::OK;
   });
@@ -165,7 +184,9 @@ grpc::Status ComplaintHandler::ListComplaints(grpc::ServerContext* context, cons
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("ListComplaints", [&] {
-    auto result = complaints_.List(ToQuery(*request));
+    ListQuery query = ToQuery(*request);
+    if (auto denied = NarrowToRegion(scope, &query.region_code); !denied.ok()) return denied;
+    auto result = complaints_.List(query);
     if (!result.ok()) return ToStatus(result.error());
     const bool reveal = MaySeeHiddenIdentity(scope.caller());
     for (Complaint& c : result.value().complaints) RedactReporter(c, reveal);
@@ -181,6 +202,7 @@ grpc::Status ComplaintHandler::TransitionComplaint(grpc::ServerContext* context,
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("TransitionComplaint", [&] {
+    if (auto denied = AuthorizeComplaint(scope, request->complaint_id()); !denied.ok()) return denied;
     auto result = complaints_.Transition(ToCommand(*request), RequestHashOf(*request),
                                          ActorOf(scope.caller(), Actor::Kind::kPerson), absl::Now());
     if (!result.ok()) return ToStatus(result.error());
@@ -196,6 +218,7 @@ grpc::Status ComplaintHandler::GetComplaintHistory(grpc::ServerContext* context,
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("GetComplaintHistory", [&] {
+    if (auto denied = AuthorizeComplaint(scope, request->complaint_id()); !denied.ok()) return denied;
     auto result = complaints_.History(ToQuery(*request));
     if (!result.ok()) return ToStatus(result.error());
     ToProto(result.value(), response);
@@ -210,6 +233,7 @@ grpc::Status ComplaintHandler::VerifyComplaintHistory(grpc::ServerContext* conte
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("VerifyComplaintHistory", [&] {
+    if (auto denied = AuthorizeComplaint(scope, request->complaint_id()); !denied.ok()) return denied;
     auto result = complaints_.Verify(request->complaint_id());
     if (!result.ok()) return ToStatus(result.error());
     ToProto(result.value(), TimeUtil::TimestampToMicroseconds(TimeUtil::GetCurrentTime()),
@@ -240,7 +264,9 @@ grpc::Status ComplaintHandler::GetComplaintStats(grpc::ServerContext* context,
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("GetComplaintStats", [&] {
-    auto result = complaints_.Stats(ToQuery(*request), absl::Now());
+    StatsQuery query = ToQuery(*request);
+    if (auto denied = NarrowToRegion(scope, &query.region_code); !denied.ok()) return denied;
+    auto result = complaints_.Stats(query, absl::Now());
     if (!result.ok()) return ToStatus(result.error());
     ToProto(result.value(), response);
     return grpc::Status::OK;

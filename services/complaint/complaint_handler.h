@@ -7,6 +7,7 @@
 
 #include "common/nik.h"
 #include "common/request_stream.h"
+#include "common/rpc.h"
 #include "netra/v1/complaint.grpc.pb.h"
 #include "services/complaint/complaints.h"
 #include "services/complaint/evidence.h"
@@ -45,6 +46,10 @@ class ComplaintHandler final : public netra::v1::ComplaintService::Service {
                                  netra::v1::GetComplaintStatsResponse* response) override;
 
  private:
+  // PERMISSION_DENIED when the complaint is outside the caller's region; OK
+  // when it is inside, or cannot be read (the call itself then says why).
+  grpc::Status AuthorizeComplaint(const CallScope& scope, const std::string& complaint_id);
+
   Complaints& complaints_;
   EvidenceStore& evidence_;
   const NikHasher& nik_hasher_;

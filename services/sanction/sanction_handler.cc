@@ -34,6 +34,22 @@ void AddForms(const std::vector<SanctionForm>& forms, Repeated* out) {
   for (auto f : forms) out->Add(static_cast<Enum>(f));
 }
 
+// A case is where its employee works, under its PPK and its recommending authority.
+Resource ResourceOf(const Case& c) {
+  return Resource{.region_code = c.region_code, .ppk_code = c.ppk.code, .authority_code = c.authority.code};
+}
+
+// A list's filter narrowed to the caller's scope (common/authorize.h), back into the query's fields.
+template <class Query>
+grpc::Status NarrowCases(const CallScope& scope, Query* query, std::string* authority_code) {
+  Filter filter{query->region_code, query->ppk_code, authority_code ? *authority_code : std::string()};
+  auto denied = scope.NarrowToScope(&filter);
+  query->region_code = std::move(filter.region_code);
+  query->ppk_code = std::move(filter.ppk_code);
+  if (authority_code) *authority_code = std::move(filter.authority_code);
+  return denied;
+}
+
 Actor ActorOf(const Caller& caller) {
   Actor actor;
   actor.id = caller.actor;
@@ -381,12 +397,18 @@ grpc::Status SanctionHandler::OpenCase(grpc::ServerContext* context, const netra
                                              [&](netra::v1::OpenCaseResponse* r) { r->set_created(created); });
 }
 
+grpc::Status SanctionHandler::AuthorizeCase(const CallScope& scope, const std::string& case_id) {
+  auto view = sanctions_.GetCase(case_id, "");
+  return view.ok() ? scope.Authorize(ResourceOf(view.value().case_record)) : grpc::Status::OK;
+}
+
 grpc::Status SanctionHandler::IssueRecommendation(grpc::ServerContext* context,
                                                   const netra::v1::IssueRecommendationRequest* request,
                                                   netra::v1::IssueRecommendationResponse* response) {
   CallScope scope(*context, netra::v1::SanctionService::service_full_name(), "IssueRecommendation");
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
+  if (auto denied = AuthorizeCase(scope, request->case_id()); !denied.ok()) return denied;
   RecommendCommand command = ToCommand(*request);
   int64_t now = sanctions_.NowUs();
   auto idempotency = MakeIdempotency<netra::v1::IssueRecommendationResponse>(
@@ -401,6 +423,7 @@ grpc::Status SanctionHandler::RecordDecision(grpc::ServerContext* context,
   CallScope scope(*context, netra::v1::SanctionService::service_full_name(), "RecordDecision");
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
+  if (auto denied = AuthorizeCase(scope, request->case_id()); !denied.ok()) return denied;
   DecisionCommand command = ToCommand(*request);
   int64_t now = sanctions_.NowUs();
   auto idempotency = MakeIdempotency<netra::v1::RecordDecisionResponse>(
@@ -414,6 +437,7 @@ grpc::Status SanctionHandler::RecordAppeal(grpc::ServerContext* context, const n
   CallScope scope(*context, netra::v1::SanctionService::service_full_name(), "RecordAppeal");
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
+  if (auto denied = AuthorizeCase(scope, request->case_id()); !denied.ok()) return denied;
   AppealCommand command = ToCommand(*request);
   std::string appeal_id;
   int64_t now = sanctions_.NowUs();
@@ -434,6 +458,7 @@ grpc::Status SanctionHandler::GetCase(grpc::ServerContext* context, const netra:
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   auto view = sanctions_.GetCase(request->case_id(), request->complaint_id());
   if (!view.ok()) return ToStatus(view.error());
+  if (auto denied = scope.Authorize(ResourceOf(view.value().case_record)); !denied.ok()) return denied;
   int64_t now = sanctions_.NowUs();
   ToProto(view.value().case_record, &view.value().queued, now, response->mutable_case_record());
   for (const auto& entry : view.value().history) netra::ToProto(entry, response->add_history());
@@ -455,6 +480,7 @@ grpc::Status SanctionHandler::ListCases(grpc::ServerContext* context, const netr
                   request->min_escalation_level(),
                   request->page_size(),
                   request->page_token()};
+  if (auto denied = NarrowCases(scope, &query, &query.authority_code); !denied.ok()) return denied;
   auto page = sanctions_.ListCases(query);
   if (!page.ok()) return ToStatus(page.error());
   int64_t now = sanctions_.NowUs();
@@ -480,6 +506,7 @@ grpc::Status SanctionHandler::GetComplianceReport(grpc::ServerContext* context,
                         DateOf(request->has_to_date(), request->to_date()),
                         request->page_size(),
                         request->page_token()};
+  if (auto denied = NarrowCases(scope, &query, nullptr); !denied.ok()) return denied;
   auto report = sanctions_.Compliance(query);
   if (!report.ok()) return ToStatus(report.error());
   auto fill = [](const ComplianceRow& row, netra::v1::ComplianceRow* out) {

@@ -1,6 +1,7 @@
 // gRPC face of the sanction service: translates netra.v1 messages to the domain and back.
 #pragma once
 
+#include "common/rpc.h"
 #include "netra/v1/sanction.grpc.pb.h"
 #include "services/sanction/sanctions.h"
 
@@ -30,6 +31,11 @@ class SanctionHandler final : public netra::v1::SanctionService::Service {
                                    netra::v1::GetComplianceReportResponse* response) override;
 
  private:
+  // PERMISSION_DENIED when the case is not the caller's to act on (its
+  // region, PPK or authority); OK when it is, or cannot be read (the call
+  // itself then says why).
+  grpc::Status AuthorizeCase(const CallScope& scope, const std::string& case_id);
+
   Sanctions& sanctions_;
 };
 

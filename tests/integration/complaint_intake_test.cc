@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "common/access_policy.h"
+#include "common/authorize.h"
 #include "common/client.h"
 #include "common/digest.h"
 #include "common/sqlite.h"
@@ -186,6 +187,68 @@ TEST_F(ComplaintIntakeTest, SubmitsResolvesRetriesAndProtectsAHiddenReporter) {
   ASSERT_TRUE(Stub()->GetComplaintStatus(Context().get(), status_request, &status_response).ok());
   EXPECT_EQ(status_response.status(), v1::COMPLAINT_STATUS_RECEIVED);
   EXPECT_EQ(status_response.SerializeAsString().find("Budi"), std::string::npos);
+}
+
+// Bawaslu acts on the complaints of its own region (docs/security.md): Purworejo's office can
+// neither read, list, handle nor count a Kota Semarang complaint; Jawa Tengah's can.
+TEST_F(ComplaintIntakeTest, BawasluActsOnTheComplaintsOfItsRegionOnly) {
+  v1::SubmitComplaintResponse submitted;
+  ASSERT_TRUE(Submit(Request("region-1", Evidence()), &submitted).ok());
+  const v1::Complaint& c = submitted.complaint();
+  ASSERT_EQ(c.act().region_code(), "33.74");
+  auto as = [&](const std::string& identity) {
+    return v1::ComplaintService::NewStub(stack_.channel(Service::kComplaint, identity));
+  };
+  auto outside_region = [](const grpc::Status& status) {
+    return status.error_code() == grpc::StatusCode::PERMISSION_DENIED &&
+           status.error_message().starts_with(kDenyOutsideRegion);
+  };
+  const auto purworejo = as("bawaslu/33.06");
+  v1::GetComplaintRequest get;
+  get.set_complaint_id(c.complaint_id());
+  v1::GetComplaintResponse got;
+  auto status = purworejo->GetComplaint(Context().get(), get, &got);
+  EXPECT_TRUE(outside_region(status)) << status.error_message();
+  EXPECT_FALSE(got.has_complaint());
+  v1::GetComplaintHistoryRequest history;
+  history.set_complaint_id(c.complaint_id());
+  v1::GetComplaintHistoryResponse entries;
+  status = purworejo->GetComplaintHistory(Context().get(), history, &entries);
+  EXPECT_TRUE(outside_region(status)) << status.error_message();
+  v1::TransitionComplaintRequest reject;
+  reject.set_request_id("region-reject");
+  reject.set_complaint_id(c.complaint_id());
+  reject.set_action(v1::COMPLAINT_ACTION_REJECT);
+  reject.set_reason("not ours to reject");
+  v1::TransitionComplaintResponse transitioned;
+  status = purworejo->TransitionComplaint(Context().get(), reject, &transitioned);
+  EXPECT_TRUE(outside_region(status)) << status.error_message();
+  EXPECT_EQ(Get(c.complaint_id()).status(), v1::COMPLAINT_STATUS_RECEIVED);  // unchanged
+
+  // A list outside the region is refused, not answered empty; without a filter it is Purworejo's alone.
+  v1::ListComplaintsRequest list;
+  v1::ListComplaintsResponse listed;
+  list.set_region_code("33.74");
+  status = purworejo->ListComplaints(Context().get(), list, &listed);
+  EXPECT_TRUE(outside_region(status)) << status.error_message();
+  list.clear_region_code();
+  ASSERT_TRUE(purworejo->ListComplaints(Context().get(), list, &listed).ok());
+  EXPECT_EQ(listed.complaints_size(), 0);
+  v1::GetComplaintStatsRequest stats;
+  stats.set_region_code("33");
+  v1::GetComplaintStatsResponse counted;
+  status = purworejo->GetComplaintStats(Context().get(), stats, &counted);
+  EXPECT_TRUE(outside_region(status)) << status.error_message();
+
+  // The province's office covers its kab/kota.
+  const auto jateng = as("bawaslu/33");
+  ASSERT_TRUE(jateng->GetComplaint(Context().get(), get, &got).ok());
+  ASSERT_TRUE(jateng->ListComplaints(Context().get(), list, &listed).ok());
+  EXPECT_EQ(listed.complaints_size(), 1);
+  EXPECT_GE(MetricValue(stack_.metrics(Service::kComplaint), "netra_authz_denied_total",
+                        {{"method", "GetComplaint"}, {"reason", std::string(kDenyOutsideRegion)}})
+                .value_or(0),
+            1);
 }
 
 TEST_F(ComplaintIntakeTest, BadInputIsRefusedWithFieldPathsAndNothingIsStored) {

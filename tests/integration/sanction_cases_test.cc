@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/time/clock.h"
+#include "common/authorize.h"
 #include "common/client.h"
 #include "netra/v1/errors.pb.h"
 #include "netra/v1/registry.grpc.pb.h"
@@ -271,6 +272,48 @@ TEST_F(SanctionCasesTest, PutViolationCatalogIsValidatedVersionedAndCasesKeepThe
   StartSanction();
   ASSERT_TRUE(sanction_->ListViolationTypes(Context().get(), v1::ListViolationTypesRequest(), &listed).ok());
   EXPECT_EQ(listed.catalog_version(), "skb-2022.2");
+}
+
+// A PPK acts on its own employees' cases, an authority on the cases under it, Bawaslu on its
+// region's (docs/security.md): another regency's Bupati can neither decide, read nor list a
+// Kota Semarang case, and another authority cannot recommend on it.
+TEST_F(SanctionCasesTest, OnlyTheCasesPpkAndAuthorityActOnIt) {
+  StartSanction();
+  v1::Case c = Recommend(Open(0));
+  auto refused = [](const grpc::Status& status, std::string_view reason) {
+    return status.error_code() == grpc::StatusCode::PERMISSION_DENIED && status.error_message().starts_with(reason);
+  };
+  auto purworejo = Sanction("ppk/bupati:33.06");
+  v1::RecordDecisionResponse decided;
+  auto status = purworejo->RecordDecision(Context().get(), DecisionRequest(c), &decided);
+  EXPECT_TRUE(refused(status, kDenyNotItsPpk)) << status.error_message();
+  v1::GetCaseRequest get;
+  get.set_case_id(c.case_id());
+  v1::GetCaseResponse got;
+  status = purworejo->GetCase(Context().get(), get, &got);
+  EXPECT_TRUE(refused(status, kDenyNotItsPpk)) << status.error_message();
+  v1::ListCasesRequest list;
+  v1::ListCasesResponse listed;
+  ASSERT_TRUE(purworejo->ListCases(Context().get(), list, &listed).ok());
+  EXPECT_EQ(listed.cases_size(), 0);  // its own cases only
+  list.set_ppk_code("walikota:33.74");  // Kota Semarang's
+  status = purworejo->ListCases(Context().get(), list, &listed);
+  EXPECT_TRUE(refused(status, kDenyNotItsPpk)) << status.error_message();
+
+  const std::string other_authority = authority_ == "BKN" ? "authority/kasn" : "authority/bkn";
+  v1::IssueRecommendationResponse recommended;
+  status = Sanction(other_authority)->IssueRecommendation(Context().get(), RecommendRequest(c), &recommended);
+  EXPECT_TRUE(refused(status, kDenyNotItsAuthority)) << status.error_message();
+  status = Sanction("bawaslu/33.06")->GetCase(Context().get(), get, &got);
+  EXPECT_TRUE(refused(status, kDenyOutsideRegion)) << status.error_message();
+
+  // The case's own PPK reads it and finds it in its list; nothing above changed it.
+  auto semarang = Sanction(kSemarangPpk);
+  ASSERT_TRUE(semarang->GetCase(Context().get(), get, &got).ok());
+  EXPECT_EQ(got.case_record().status(), v1::CASE_STATUS_RECOMMENDED);
+  list.Clear();
+  ASSERT_TRUE(semarang->ListCases(Context().get(), list, &listed).ok());
+  EXPECT_EQ(listed.cases_size(), 1);
 }
 
 TEST_F(SanctionCasesTest, BadDecisionsChangeNothingAndTheDecisionReachesTheRegistry) {
