@@ -130,8 +130,10 @@ grpc::Status CallScope::Refuse(const AccessDecision& decision) const {
   return AccessDenied(decision.reason, method_, caller_);
 }
 
+bool CallScope::Enforced() const { return CurrentAccessControl() && caller_.identity; }
+
 grpc::Status CallScope::Authorize(const Resource& resource) const {
-  if (!CurrentAccessControl() || !caller_.identity) return grpc::Status::OK;  // nothing enforced, or a public method
+  if (!Enforced()) return grpc::Status::OK;  // plaintext development, or a public method
   const AccessDecision decision = netra::Authorize(*caller_.identity, resource);
   return decision.allowed ? grpc::Status::OK : Refuse(decision);
 }

@@ -55,6 +55,9 @@ class CallScope {
   // PERMISSION_DENIED, counted and logged like the policy's refusals. OK
   // when nothing is enforced (plaintext development).
   grpc::Status Authorize(const Resource& resource) const;
+  // Whether Authorize can refuse anything: a handler reads an object to ask
+  // about only then.
+  bool Enforced() const;
   // Narrows a list or statistics call's filter to the caller's scope
   // (NarrowToScope in common/authorize.h); PERMISSION_DENIED when it reaches outside.
   grpc::Status NarrowToScope(Filter* filter) const;

@@ -398,8 +398,9 @@ grpc::Status SanctionHandler::OpenCase(grpc::ServerContext* context, const netra
 }
 
 grpc::Status SanctionHandler::AuthorizeCase(const CallScope& scope, const std::string& case_id) {
-  auto view = sanctions_.GetCase(case_id, "");
-  return view.ok() ? scope.Authorize(ResourceOf(view.value().case_record)) : grpc::Status::OK;
+  if (!scope.Enforced()) return grpc::Status::OK;
+  auto found = sanctions_.FindCase(case_id);
+  return found.ok() && found.value() ? scope.Authorize(ResourceOf(*found.value())) : grpc::Status::OK;
 }
 
 grpc::Status SanctionHandler::IssueRecommendation(grpc::ServerContext* context,

@@ -288,6 +288,8 @@ Result<Mutation> Sanctions::RecordAppeal(const AppealCommand& command, const Act
   });
 }
 
+Result<std::optional<Case>> Sanctions::FindCase(const std::string& case_id) { return cases_.Find(case_id); }
+
 Result<CaseView> Sanctions::GetCase(const std::string& case_id, const std::string& complaint_id) {
   if (case_id.empty() == complaint_id.empty()) {
     Violations v;

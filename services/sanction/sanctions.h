@@ -120,6 +120,9 @@ class Sanctions {
   Result<std::vector<std::optional<QueuedNotice>>> Queued(const Case& c) { return cases_.Queued(c.notifications); }
   // By case id, or by complaint id when case_id is empty.
   Result<CaseView> GetCase(const std::string& case_id, const std::string& complaint_id);
+  // The case alone (no history, no verification), or nullopt: enough to
+  // decide who may act on it.
+  Result<std::optional<Case>> FindCase(const std::string& case_id);
   Result<CasePage> ListCases(const CaseQuery& query);
   Result<ComplianceReport> Compliance(const ComplianceQuery& query);
 
