@@ -18,6 +18,7 @@
 #include "services/sanction/cases.h"
 #include "services/sanction/sanction_store.h"
 #include "services/sanction/sanctions.h"
+#include "tests/services/sanction/sanction_test_support.h"
 #include "tests/support/test_support.h"
 
 namespace netra::sanction {
@@ -114,23 +115,9 @@ TEST(ProposeSanctionTest, DisputedOrCaseByCaseNeedsAPerson) {
 
 constexpr int64_t kDay = int64_t{86400} * 1000000;
 
-EmployeeSnapshot Pns() {
-  EmployeeSnapshot e;
-  e.employee_id = "198503122010011001";
-  e.employee_type = EmployeeType::kPns;
-  e.name = "Budi";
-  e.agency_code = "pemkab-cilacap";
-  e.agency_name = "Pemerintah Kabupaten Cilacap";
-  e.work_region_code = "33.01";
-  e.ppk = {"bupati:33.01", "Bupati Cilacap", "33.01"};
-  return e;
-}
-
+// Pemilu 2024 with days off: nationwide, in Jawa Tengah (33) and elsewhere (34).
 ElectionTerms Pemilu() {
-  ElectionTerms t;
-  t.election_id = "pemilu-2024";
-  t.authority = {"BKN", "Badan Kepegawaian Negara"};
-  t.ppk_decision = {14, DayCounting::kWorkingDays};
+  ElectionTerms t = Pemilu2024();
   t.holidays = {{absl::CivilDay(2024, 3, 11), ""}, {absl::CivilDay(2024, 3, 12), "33"},
                 {absl::CivilDay(2024, 3, 13), "34"}};
   return t;
@@ -141,7 +128,7 @@ int64_t Us(absl::CivilDay day, int hour = 10) {
                                             ZoneNamed("Asia/Jakarta")));
 }
 
-Case Opened(const std::vector<std::string>& codes = {"B2"}, EmployeeSnapshot e = Pns()) {
+Case Opened(const std::vector<std::string>& codes = {"B2"}, EmployeeSnapshot e = CilacapTeacher()) {
   OpenCaseCommand open{"r1", "complaint-1", {}, e.employee_id, "pemilu-2024", codes, "", ""};
   CaseEffects effects;
   return NewCase(open, e, Pemilu(), Shipped(), "Asia/Jakarta", "case-1", Us(absl::CivilDay(2024, 3, 1)), effects);
@@ -240,7 +227,7 @@ TEST_F(DecisionTest, DecreeBeforeTheLetterIsInconsistent) {
 
 TEST_F(DecisionTest, FormThatTheEmployeeTypeDoesNotHaveIsUnsupported) {
   Case pppk = Opened({"B2"}, [] {
-    auto e = Pns();
+    auto e = CilacapTeacher();
     e.employee_type = EmployeeType::kPppk;
     return e;
   }());
@@ -316,8 +303,8 @@ TEST(CaseRulesTest, OpenCaseRequestIsValidatedFieldByField) {
 class FakeDirectory : public Directory {
  public:
   Result<EmployeeSnapshot> FindEmployee(const std::string& id) override {
-    if (id != Pns().employee_id) return Error::NotFound("employee", id);
-    return Pns();
+    if (id != CilacapTeacher().employee_id) return Error::NotFound("employee", id);
+    return CilacapTeacher();
   }
   Result<ElectionTerms> FindElection(const std::string& id) override {
     if (id != "pemilu-2024") return Error::NotFound("election", id);
@@ -346,7 +333,8 @@ class SanctionsStoreTest : public ::testing::Test {
     return Idempotency{method, id, hash, [](const Case& c) { return c.case_id; }};
   }
   std::string Open(const std::string& complaint) {
-    OpenCaseCommand cmd{complaint + "-open", complaint, {}, Pns().employee_id, "pemilu-2024", {"B2"}, "", ""};
+    OpenCaseCommand cmd{complaint + "-open", complaint, {}, CilacapTeacher().employee_id,
+                        "pemilu-2024", {"B2"}, "", ""};
     auto m = sanctions_->OpenCase(cmd, Actor{"svc:complaint", Actor::Kind::kService, "", ""},
                                   Idem("OpenCase", cmd.request_id));
     EXPECT_TRUE(m.ok());
@@ -368,7 +356,8 @@ class SanctionsStoreTest : public ::testing::Test {
 
 TEST_F(SanctionsStoreTest, OpenCaseIsIdempotentOnTheComplaint) {
   std::string first = Open("complaint-1");
-  OpenCaseCommand again{"another-request", "complaint-1", {}, Pns().employee_id, "pemilu-2024", {"B5"}, "", ""};
+  OpenCaseCommand again{"another-request", "complaint-1", {}, CilacapTeacher().employee_id,
+                        "pemilu-2024", {"B5"}, "", ""};
   auto m = sanctions_->OpenCase(again, {}, Idem("OpenCase", again.request_id));
   ASSERT_TRUE(m.ok());
   EXPECT_FALSE(m.value().created);

@@ -18,6 +18,7 @@
 #include "services/sanction/sanction_handler.h"
 #include "services/sanction/sanction_store.h"
 #include "services/sanction/sanctions.h"
+#include "tests/services/sanction/sanction_test_support.h"
 #include "tests/support/grpc_test_server.h"
 #include "tests/support/test_support.h"
 
@@ -31,39 +32,16 @@ using netra::testing::SameMessage;
 
 constexpr char kNip[] = "198503122010011001";
 
-EmployeeSnapshot Budi() {
-  EmployeeSnapshot e;
-  e.employee_id = kNip;
-  e.employee_type = EmployeeType::kPns;
-  e.name = "Budi Santoso";
-  e.agency_code = "PEMKAB-CLP";
-  e.agency_name = "Pemerintah Kabupaten Cilacap";
-  e.unit_name = "Dinas Pendidikan";
-  e.position = "Guru Ahli Muda";
-  e.work_region_code = "33.01";
-  e.ppk = {"bupati:33.01", "Bupati Cilacap", "33.01"};
-  e.registry_version = 3;
-  return e;
-}
-
-ElectionTerms Pemilu() {
-  ElectionTerms t;
-  t.election_id = "pemilu-2024";
-  t.authority = {"BKN", "Badan Kepegawaian Negara"};
-  t.ppk_decision = {14, DayCounting::kWorkingDays};
-  return t;
-}
-
 // The registry, as the domain's port.
 class OneEmployeeDirectory final : public Directory {
  public:
   Result<EmployeeSnapshot> FindEmployee(const std::string& id) override {
     if (id != kNip) return Error::NotFound("employee", id);
-    return Budi();
+    return CilacapTeacher();
   }
   Result<ElectionTerms> FindElection(const std::string& id) override {
     if (id != "pemilu-2024") return Error::NotFound("election", id);
-    return Pemilu();
+    return Pemilu2024();
   }
 };
 
