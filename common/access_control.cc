@@ -82,13 +82,15 @@ AccessDecision AccessControl::Check(std::string_view method, const Identity* cal
   return decision;
 }
 
-void AccessControl::Refused(std::string_view method, std::string_view reason, const Identity* caller) {
+void AccessControl::Refused(std::string_view method, std::string_view reason, const Identity* caller,
+                            std::string_view detail) {
   denied_.Add({{"service", service_}, {"method", std::string(method.substr(method.rfind('/') + 1))},
                {"reason", std::string(reason)}})
       .Increment();
   log::Warn("call refused", {{"method", std::string(method)},
                              {"caller", caller ? caller->spiffe_id : "none"},
-                             {"reason", std::string(reason)}});
+                             {"reason", std::string(reason)},
+                             {"detail", std::string(detail)}});
 }
 
 }  // namespace netra

@@ -40,7 +40,8 @@ class AccessControl {
   // ("netra.v1.RegistryService/GetEmployee"); a refusal is counted and logged.
   AccessDecision Check(std::string_view method, const Identity* caller);
   // Counts and logs a refusal decided elsewhere (per object: common/authorize.h).
-  void Refused(std::string_view method, std::string_view reason, const Identity* caller);
+  // `detail` says more for the log line (never personal data).
+  void Refused(std::string_view method, std::string_view reason, const Identity* caller, std::string_view detail = {});
 
  private:
   AccessControl(std::string policy_file, std::string service, prometheus::Registry& metrics);

@@ -276,6 +276,10 @@ std::optional<int> ParseServiceConfig(int argc, const char* const* argv, const S
                  "Who may call each method (JSON, deploy/access-policy.json); re-read when it changes")
       ->envname("NETRA_ACCESS_POLICY")
       ->capture_default_str();
+  app.add_option("--token-issuers", c.token_issuers,
+                 "Issuers whose signed tokens name the person acting for an agency (JSON, docs/security.md); "
+                 "re-read with their key files when they change. None: the person is the agency's assertion")
+      ->envname("NETRA_TOKEN_ISSUERS");
   if (definition.extra_flags) definition.extra_flags(app);
   if (extra) extra(app);
 

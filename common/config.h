@@ -89,6 +89,9 @@ struct ServiceConfig {
   std::string spiffe_id;  // this service's identity, from its certificate
   // Who may call each method (common/access_policy.h); enforced unless plaintext.
   std::string access_policy;
+  // Who vouches for the person acting (common/person_token.h); none: the
+  // person is the agency's unverified assertion.
+  std::string token_issuers;
   // --nik-key-file and the key read from it (only when the definition needs_nik_key).
   // Never logged.
   std::string nik_key_file, nik_key;

@@ -25,7 +25,9 @@ namespace netra {
 
 // Who caused an event (proto netra.v1.Actor).
 struct Actor {
-  enum class Kind { kUnspecified = 0, kPerson = 1, kService = 2, kSystem = 3, kPublic = 4 };
+  // As netra.v1.ActorKind: kPerson is verified by a token, kAssertedPerson
+  // only named by the calling agency, kAgency is the agency's system itself.
+  enum class Kind { kUnspecified = 0, kPerson = 1, kService = 2, kSystem = 3, kPublic = 4, kAssertedPerson = 5, kAgency = 6 };
   std::string id;  // "bawaslu-33.74/officer-12", "svc:netra-sanction", "system:sweeper"; never a NIK
   Kind kind = Kind::kUnspecified;
   std::string display_name;

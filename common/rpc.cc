@@ -10,7 +10,10 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
 #include "common/access_control.h"
+#include "common/person_token.h"
 #include "common/proto_text.h"
 #include "netra/v1/errors.pb.h"
 
@@ -67,7 +70,8 @@ grpc::Status WithDetail(grpc::StatusCode code, std::string message, const google
   return grpc::Status(code, std::move(message), status.SerializeAsString());
 }
 
-// UNAUTHENTICATED without an identity, else PERMISSION_DENIED; an ErrorInfo says why.
+// UNAUTHENTICATED without an identity or without a valid person token, else
+// PERMISSION_DENIED; an ErrorInfo says why.
 grpc::Status AccessDenied(const std::string& reason, const std::string& method, const Caller& caller) {
   netra::v1::ErrorInfo info;
   info.set_reason(reason);
@@ -77,6 +81,11 @@ grpc::Status AccessDenied(const std::string& reason, const std::string& method, 
   if (!caller.identity) {
     return WithDetail(grpc::StatusCode::UNAUTHENTICATED,
                       reason + ": " + method + " needs a client certificate of the deployment", info);
+  }
+  if (!caller.token_refusal.empty()) {
+    return WithDetail(grpc::StatusCode::UNAUTHENTICATED,
+                      reason + ": " + caller.agency + " must name its person with a valid token of an issuer bound to it",
+                      info);
   }
   return WithDetail(grpc::StatusCode::PERMISSION_DENIED, reason + ": " + caller.agency + " may not call " + method,
                     info);
@@ -99,9 +108,51 @@ Caller IdentifyCaller(const grpc::ServerContext& context) {
       caller.authenticated = true;
     }
   }
-  caller.actor = Metadata(context, "x-netra-actor", 128);
+  const PersonTokens* tokens = CurrentPersonTokens();
+  const std::string bearer = Metadata(context, "authorization", kMaxTokenBytes + 16);
+  if (tokens && caller.identity && (!bearer.empty() || tokens->SpeaksFor(*caller.identity))) {
+    // An issuer speaks for this agency, or the caller sent a token: the person
+    // is the one it names, or nobody and the call is refused.
+    static constexpr char kScheme[] = "Bearer ";  // the scheme is case-insensitive (RFC 9110)
+    TokenCheck check;
+    if (bearer.empty()) {
+      check = {std::nullopt, std::string(kTokenRequired), "no authorization: Bearer token"};
+    } else if (bearer.size() <= sizeof kScheme - 1 || !absl::EqualsIgnoreCase(bearer.substr(0, sizeof kScheme - 1), kScheme)) {
+      check = {std::nullopt, std::string(kTokenInvalid), "authorization is not a Bearer token"};
+    } else {
+      check = tokens->Verify(std::string_view(bearer).substr(sizeof kScheme - 1), *caller.identity, absl::Now());
+    }
+    if (check.person) {
+      caller.actor = std::move(check.person->id);
+      caller.actor_name = std::move(check.person->name);
+      caller.person = Caller::Person::kVerified;
+    } else {
+      caller.token_refusal = std::move(check.reason);
+      caller.token_detail = std::move(check.detail);
+    }
+  } else if (std::string asserted = Metadata(context, "x-netra-actor", 128); !asserted.empty()) {
+    caller.actor = std::move(asserted);
+    caller.person = Caller::Person::kAsserted;
+  }
   if (caller.actor.empty()) caller.actor = caller.agency.empty() ? "anonymous" : caller.agency;
   return caller;
+}
+
+Actor ActorOf(const Caller& caller) {
+  Actor actor;
+  actor.id = caller.actor;
+  actor.display_name = caller.actor_name;
+  actor.organization = caller.agency;
+  if (caller.identity && caller.identity->kind == IdentityKind::kService) {
+    actor.kind = Actor::Kind::kService;
+  } else if (caller.person == Caller::Person::kVerified) {
+    actor.kind = Actor::Kind::kPerson;
+  } else if (caller.person == Caller::Person::kAsserted) {
+    actor.kind = Actor::Kind::kAssertedPerson;
+  } else {
+    actor.kind = caller.identity ? Actor::Kind::kAgency : Actor::Kind::kPublic;
+  }
+  return actor;
 }
 
 void SetTrustDomain(const std::string& trust_domain) {
@@ -114,7 +165,12 @@ CallScope::CallScope(const grpc::ServerContext& context, std::string_view servic
   method_ = std::string(service) + "/" + std::string(method);
   if (AccessControl* control = CurrentAccessControl()) {
     const AccessDecision decision = control->Check(method_, caller_.identity ? &*caller_.identity : nullptr);
-    if (!decision.allowed) access_ = AccessDenied(decision.reason, method_, caller_);
+    if (!decision.allowed) {
+      access_ = AccessDenied(decision.reason, method_, caller_);
+    } else if (!caller_.token_refusal.empty()) {
+      control->Refused(method_, caller_.token_refusal, &*caller_.identity, caller_.token_detail);
+      access_ = AccessDenied(caller_.token_refusal, method_, caller_);
+    }
   }
   const auto& delays = FaultDelays();
   if (!delays.empty()) {

@@ -17,6 +17,7 @@
 #include "common/validation.h"
 #include "common/digest.h"
 #include "common/authorize.h"
+#include "common/history_chain.h"
 #include "common/identity.h"
 #include "netra/v1/errors.pb.h"
 
@@ -24,15 +25,29 @@ namespace netra {
 
 // The caller of an RPC. The agency or service comes only from the client
 // certificate that TLS verified (its SPIFFE ID, docs/security.md); metadata
-// never grants anything. The person is what the agency's system asserts.
+// never grants anything. The person acting comes from a token an issuer bound
+// to the agency signed (common/person_token.h), or else is what the agency's
+// system asserts in x-netra-actor, and is recorded as such.
 struct Caller {
+  enum class Person {
+    kNone,      // nobody named: the agency's system itself, or the public
+    kVerified,  // a token Netra verified names the person
+    kAsserted,  // the agency's system names the person (x-netra-actor), unverified
+  };
   std::optional<Identity> identity;  // from the certificate; none without one (or in plaintext development)
-  std::string agency;     // identity->Label(), e.g. "bawaslu/33.74"; empty without one
-  std::string actor;      // the person acting (x-netra-actor, as the agency asserts it), else the agency,
-                          // else "anonymous"
+  std::string agency;       // identity->Label(), e.g. "bawaslu/33.74"; empty without one
+  std::string actor;        // the person's id ("bawaslu-sso:officer-12", or as asserted), else the
+                            // agency, else "anonymous"
+  std::string actor_name;   // a verified person's name, if the token gives one
+  Person person = Person::kNone;
   bool authenticated = false;  // a verified certificate named the agency
+  std::string token_refusal;   // a kToken reason (common/person_token.h): the call is UNAUTHENTICATED
+  std::string token_detail;    // why, for the log line only
 };
 Caller IdentifyCaller(const grpc::ServerContext& context);
+// Who a history entry, a decision or an access log records for `caller`: the
+// person and the agency they act for, with the kind saying how Netra knows.
+Actor ActorOf(const Caller& caller);
 // The trust domain whose SPIFFE IDs name callers (set once at start).
 void SetTrustDomain(const std::string& trust_domain);
 

@@ -111,7 +111,10 @@ ServiceRunner::ServiceRunner(const ServiceConfig& config, Metrics& metrics) : co
   SetTrustDomain(config.tls.trust_domain);
 }
 
-ServiceRunner::~ServiceRunner() { SetAccessControl(nullptr); }
+ServiceRunner::~ServiceRunner() {
+  SetAccessControl(nullptr);
+  SetPersonTokens(nullptr);
+}
 
 void ServiceRunner::AddService(grpc::Service* service) { services_.push_back(service); }
 
@@ -132,6 +135,11 @@ bool ServiceRunner::Start(std::string* error) {
     access_control_ = AccessControl::Load(config_.access_policy, config_.service, metrics_.registry(), error);
     if (!access_control_) return false;
     SetAccessControl(access_control_.get());
+    if (!config_.token_issuers.empty()) {
+      person_tokens_ = PersonTokens::Load(config_.token_issuers, error);
+      if (!person_tokens_) return false;
+      SetPersonTokens(person_tokens_.get());
+    }
   }
   builder.AddListeningPort(config_.listen.ToString(), credentials, &grpc_port_);
   builder.SetMaxReceiveMessageSize(config_.max_message_bytes);

@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "common/access_control.h"
 #include "common/config.h"
+#include "common/person_token.h"
 #include "common/metrics.h"
 
 namespace grpc {
@@ -58,6 +60,7 @@ class ServiceRunner {
   std::vector<grpc::Service*> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<AccessControl> access_control_;
+  std::unique_ptr<PersonTokens> person_tokens_;
   int grpc_port_ = 0;
 };
 

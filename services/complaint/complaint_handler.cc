@@ -13,14 +13,6 @@ namespace {
 namespace v1 = netra::v1;
 using google::protobuf::util::TimeUtil;
 
-Actor ActorOf(const Caller& caller, Actor::Kind kind) {
-  Actor actor;
-  actor.id = caller.actor;
-  actor.kind = caller.actor == "anonymous" ? Actor::Kind::kPublic : kind;
-  actor.organization = caller.agency;
-  return actor;
-}
-
 // Bawaslu staff handle reports and may see a protected reporter; nobody else
 // (the reported side, other agencies, the public) does.
 bool MaySeeHiddenIdentity(const Caller& caller) { return caller.agency.starts_with("bawaslu/"); }
@@ -102,7 +94,7 @@ grpc::Status ComplaintHandler::SubmitComplaint(grpc::ServerContext* context, con
         return RateLimitedStatus(*limited);
       }
     }
-    auto result = complaints_.Submit(ToCommand(*request), request_hash, ActorOf(scope.caller(), Actor::Kind::kPerson),
+    auto result = complaints_.Submit(ToCommand(*request), request_hash, ActorOf(scope.caller()),
                                      absl::Now());
     if (!result.ok()) return ToStatus(result.error());
     Answer(std::move(result.value()), MaySeeHiddenIdentity(scope.caller()), response);
@@ -205,7 +197,7 @@ grpc::Status ComplaintHandler::TransitionComplaint(grpc::ServerContext* context,
   return GuardStore("TransitionComplaint", [&] {
     if (auto denied = AuthorizeComplaint(scope, request->complaint_id()); !denied.ok()) return denied;
     auto result = complaints_.Transition(ToCommand(*request), RequestHashOf(*request),
-                                         ActorOf(scope.caller(), Actor::Kind::kPerson), absl::Now());
+                                         ActorOf(scope.caller()), absl::Now());
     if (!result.ok()) return ToStatus(result.error());
     Answer(std::move(result.value()), MaySeeHiddenIdentity(scope.caller()), response->mutable_complaint());
     return grpc::Status::OK;
@@ -250,7 +242,7 @@ grpc::Status ComplaintHandler::RecordOutcome(grpc::ServerContext* context, const
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("RecordOutcome", [&] {
     auto result = complaints_.RecordOutcome(ToCommand(*request), RequestHashOf(*request),
-                                            ActorOf(scope.caller(), Actor::Kind::kService), absl::Now());
+                                            ActorOf(scope.caller()), absl::Now());
     if (!result.ok()) return ToStatus(result.error());
     // The sanction service is the reported side's channel: never the hidden reporter.
     Answer(std::move(result.value()), false, response->mutable_complaint());

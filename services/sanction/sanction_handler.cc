@@ -50,14 +50,6 @@ grpc::Status NarrowCases(const CallScope& scope, Query* query, std::string* auth
   return denied;
 }
 
-Actor ActorOf(const Caller& caller) {
-  Actor actor;
-  actor.id = caller.actor;
-  actor.kind = caller.agency.starts_with("svc/") ? Actor::Kind::kService : Actor::Kind::kPerson;
-  actor.organization = caller.agency;
-  return actor;
-}
-
 // The idempotency record of a request: its hash and how to encode the response.
 template <class Response>
 Idempotency MakeIdempotency(std::string method, const std::string& request_id,

@@ -247,5 +247,38 @@ TEST(CheckRequestTextTest, NamesEveryStringFieldThatIsNotUtf8) {
   EXPECT_TRUE(CheckRequestText(request).ok());
 }
 
+// Histories record how Netra knows who acted: the kind follows the caller.
+TEST(ActorOfTest, TheKindSaysHowThePersonIsKnown) {
+  std::string why;
+  Caller office;
+  office.identity = ParseIdentityPath("bawaslu/33.74", &why), office.agency = "bawaslu/33.74";
+
+  Caller verified = office;
+  verified.actor = "bawaslu-sso:officer-12", verified.actor_name = "Sri Rahayu", verified.person = Caller::Person::kVerified;
+  Actor actor = ActorOf(verified);
+  EXPECT_EQ(actor.kind, Actor::Kind::kPerson);
+  EXPECT_EQ(actor.id, "bawaslu-sso:officer-12");
+  EXPECT_EQ(actor.display_name, "Sri Rahayu");
+  EXPECT_EQ(actor.organization, "bawaslu/33.74");
+
+  Caller asserted = office;
+  asserted.actor = "officer-12", asserted.person = Caller::Person::kAsserted;
+  EXPECT_EQ(ActorOf(asserted).kind, Actor::Kind::kAssertedPerson);
+
+  Caller agency = office;
+  agency.actor = "bawaslu/33.74";
+  EXPECT_EQ(ActorOf(agency).kind, Actor::Kind::kAgency);
+
+  Caller service;
+  service.identity = ParseIdentityPath("svc/complaint", &why), service.agency = "svc/complaint";
+  service.actor = "svc:netra-complaint", service.person = Caller::Person::kAsserted;
+  EXPECT_EQ(ActorOf(service).kind, Actor::Kind::kService);
+
+  Caller anonymous;
+  anonymous.actor = "anonymous";
+  EXPECT_EQ(ActorOf(anonymous).kind, Actor::Kind::kPublic);
+  EXPECT_EQ(ActorOf(anonymous).organization, "");
+}
+
 }  // namespace
 }  // namespace netra

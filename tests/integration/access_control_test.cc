@@ -3,7 +3,9 @@
 // a caller without a certificate, as every kind of identity, against what
 // deploy/access-policy.json says. And the certificates themselves: an
 // expired one, one from another CA and a revoked one get no connection, and a
-// service's certificate rotated on disk is served without a restart.
+// service's certificate rotated on disk is served without a restart. And the
+// person acting: named by a token of an issuer bound to the agency, or
+// recorded as the agency's assertion.
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -11,12 +13,18 @@
 #include <fstream>
 #include <sstream>
 
+#include <google/protobuf/util/json_util.h>
+
+#include <ctime>
+
 #include "common/access_policy.h"
 #include "common/client.h"
 #include "common/tls.h"
+#include "netra/v1/errors.pb.h"
 #include "netra/v1/registry.grpc.pb.h"
 #include "tests/integration/netra_stack.h"
 #include "tests/support/netra_services.h"
+#include "tests/support/test_tokens.h"
 
 namespace netra::testing {
 namespace {
@@ -266,5 +274,129 @@ TEST(Certificates, AServiceCertificateRotatedOnDiskIsServedWithoutARestart) {
   EXPECT_TRUE(stack.process(Service::kRegistry).Running());
 }
 
+// ---------------------------------------------------------------------------
+// The person acting
+
+// Kota Semarang's BKD records a pledge; the registry answers with who recorded it.
+class PersonTokens : public ::testing::Test {
+ protected:
+  PersonTokens() : bkd_sso_("https://sso.semarangkota.go.id", "k1"), bawaslu_sso_("https://sso.bawaslu.go.id", "b1") {}
+
+  void StartRegistry(bool with_issuers) {
+    std::vector<std::string> args;
+    if (with_issuers) {
+      std::ofstream(stack_.dir().File("bkd.json")) << bkd_sso_.Jwks();
+      std::ofstream(stack_.dir().File("bawaslu.json")) << bawaslu_sso_.Jwks();
+      std::ofstream(stack_.dir().File("issuers.json")) << R"({"version": 1, "issuers": [
+          {"name": "smg-sso", "issuer": "https://sso.semarangkota.go.id", "audience": "netra",
+           "jwks_file": "bkd.json", "agencies": ["bkd/33.74"]},
+          {"name": "bawaslu-sso", "issuer": "https://sso.bawaslu.go.id", "audience": "netra",
+           "jwks_file": "bawaslu.json", "agencies": ["bawaslu"]}]})";
+      args.push_back("--token-issuers=" + stack_.dir().File("issuers.json"));
+    }
+    ASSERT_TRUE(stack_.Start(Service::kRegistry, args));
+    v1::UpsertElectionRequest election;
+    election.set_request_id("election");
+    auto* e = election.mutable_election();
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                    ReadFile(NETRA_SOURCE_DIR "/deploy/local/elections/pemilu-2024.json"), e)
+                    .ok());
+    v1::UpsertElectionResponse created;
+    ASSERT_TRUE(v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, kAdmin))
+                    ->UpsertElection(MakeClientContext(10s).get(), election, &created)
+                    .ok());
+  }
+
+  // RecordPledge as Kota Semarang's BKD with these headers; the first call
+  // also creates the employee (as the administrator: no token needed).
+  grpc::Status Pledge(const std::map<std::string, std::string>& headers, v1::RecordPledgeResponse* response,
+                      v1::PledgeKind kind = v1::PLEDGE_KIND_IKRAR) {
+    if (employee_id_.empty()) {
+      v1::UpsertEmployeeRequest upsert;
+      upsert.set_request_id("employee");
+      auto* e = upsert.mutable_employee();
+      e->set_employee_type(v1::EMPLOYEE_TYPE_PNS);
+      e->set_nip("198503142010011001");
+      e->set_name("Siti Aminah");
+      e->set_gender(v1::GENDER_MALE);
+      e->mutable_birth_date()->set_year(1985), e->mutable_birth_date()->set_month(3), e->mutable_birth_date()->set_day(14);
+      e->set_agency_code("PEMKOT-SMG");
+      e->set_agency_name("Pemerintah Kota Semarang");
+      e->set_work_region_code("33.74");
+      e->set_rank("III/b");
+      v1::UpsertEmployeeResponse upserted;
+      auto status = v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, kAdmin))
+                        ->UpsertEmployee(MakeClientContext(10s).get(), upsert, &upserted);
+      if (!status.ok()) return status;
+      employee_id_ = upserted.employee().employee_id();
+    }
+    v1::RecordPledgeRequest request;
+    request.set_request_id("pledge-" + std::to_string(++requests_));
+    request.set_employee_id(employee_id_);
+    request.set_election_id("pemilu-2024");
+    request.set_kind(kind);
+    request.mutable_signed_date()->set_year(2024);
+    request.mutable_signed_date()->set_month(1);
+    request.mutable_signed_date()->set_day(8);
+    request.set_document_sha256(std::string(32, '\x11'));
+    auto context = MakeClientContext(10s);
+    for (const auto& [key, value] : headers) context->AddMetadata(key, value);
+    return v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, "bkd/33.74"))
+        ->RecordPledge(context.get(), request, response);
+  }
+
+  static std::string Reason(const grpc::Status& status) {
+    v1::ErrorStatus details;
+    v1::ErrorInfo info;
+    if (details.ParseFromString(status.error_details()) && details.details_size() > 0 &&
+        details.details(0).UnpackTo(&info)) {
+      return info.reason();
+    }
+    return "";
+  }
+
+  TestIssuer bkd_sso_, bawaslu_sso_;
+  NetraStack stack_;
+  std::string employee_id_;
+  int requests_ = 0;
+};
+
+TEST_F(PersonTokens, ThePersonComesFromATokenOfAnIssuerBoundToTheAgency) {
+  StartRegistry(/*with_issuers=*/true);
+  v1::RecordPledgeResponse response;
+  const std::string token = bkd_sso_.Mint(bkd_sso_.Claims("staf-7", "netra"));
+  auto status = Pledge({{"authorization", "Bearer " + token}, {"x-netra-actor", "someone-else"}}, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.pledge().recorded_by().id(), "smg-sso:staf-7");  // the header names nobody
+
+  // No token, a token of Bawaslu's sign-on, a token past its expiry: refused, nothing recorded.
+  status = Pledge({{"x-netra-actor", "staf-7"}}, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Reason(status), "TOKEN_REQUIRED");
+  status = Pledge({{"authorization", "Bearer " + bawaslu_sso_.Mint(bawaslu_sso_.Claims("officer-1", "netra"))}}, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Reason(status), "TOKEN_ISSUER_NOT_BOUND");
+  auto expired = bkd_sso_.Claims("staf-7", "netra");
+  expired["exp"] = std::time(nullptr) - 3600;
+  status = Pledge({{"authorization", "Bearer " + bkd_sso_.Mint(expired)}}, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Reason(status), "TOKEN_EXPIRED");
+  EXPECT_NE(stack_.metrics(Service::kRegistry).find(R"(reason="TOKEN_ISSUER_NOT_BOUND")"), std::string::npos);
+}
+
+TEST_F(PersonTokens, WithoutIssuersThePersonIsTheAgencysAssertion) {
+  StartRegistry(/*with_issuers=*/false);
+  v1::RecordPledgeResponse response;
+  auto status = Pledge({{"x-netra-actor", "staf-7"}}, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.pledge().recorded_by().id(), "staf-7");
+  // A token is not taken on trust when no issuer is configured: it is ignored.
+  status = Pledge({{"authorization", "Bearer " + bkd_sso_.Mint(bkd_sso_.Claims("boss", "netra"))}}, &response,
+                  v1::PLEDGE_KIND_INTEGRITY_PACT);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.pledge().recorded_by().id(), "bkd/33.74");
+}
+
 }  // namespace
 }  // namespace netra::testing
+

@@ -79,7 +79,7 @@ int RunCsvImport(const Options& options, const ImportOptions& import, const CsvI
   }
 
   auto context = MakeClientContext(std::chrono::minutes(import.deadline_minutes));
-  if (!options.actor.empty()) context->AddMetadata("x-netra-actor", options.actor);
+  NamePerson(options, context.get());
   Response response;
   auto writer = kind.open(context.get(), &response);
 

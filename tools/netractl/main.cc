@@ -3,6 +3,7 @@
 // (exit codes: netractl.h). Each group of commands wires itself (netractl.h:
 // Commands); this file lists them.
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
 
 #include "common/tls.h"
@@ -23,7 +24,12 @@ int main(int argc, char** argv) {
   app.add_option("--registry", o.registry, "Registry service HOST:PORT[,...]")->envname("NETRA_REGISTRY")->capture_default_str();
   app.add_option("--complaint", o.complaint, "Complaint service HOST:PORT[,...]")->envname("NETRA_COMPLAINT")->capture_default_str();
   app.add_option("--sanction", o.sanction, "Sanction service HOST:PORT[,...]")->envname("NETRA_SANCTION")->capture_default_str();
-  app.add_option("--actor", o.actor, "Who is acting (sent as x-netra-actor)")->envname("NETRA_ACTOR");
+  app.add_option("--actor", o.actor, "Who is acting, as the agency asserts it (sent as x-netra-actor)")
+      ->envname("NETRA_ACTOR");
+  app.add_option("--token-file", o.token_file,
+                 "A signed token (JWT) naming who is acting, from the agency's sign-on (docs/security.md)")
+      ->envname("NETRA_TOKEN_FILE")
+      ->check(CLI::ExistingFile);
   app.add_option("--timeout-ms", o.timeout_ms, "Deadline of each call")->capture_default_str()->check(CLI::Range(1, 3600000));
   netra::AddTlsFlags(app, o.tls, o.plaintext);
   app.add_option("--identity", o.identity,
@@ -50,6 +56,14 @@ int main(int argc, char** argv) {
     o.tls.cert = o.identity_dir + "/" + o.identity + ".pem";
     o.tls.key = o.identity_dir + "/" + o.identity + ".key";
     if (o.tls.ca.empty()) o.tls.ca = o.identity_dir + "/ca.pem";
+  }
+  if (!o.token_file.empty()) {
+    std::ifstream in(o.token_file);
+    std::getline(in, o.token);  // one line: the compact JWT
+    if (o.token.empty()) {
+      std::cerr << "netractl: " << o.token_file << " holds no token\n";
+      return kExitUsage;
+    }
   }
   // hash-niks is the one command that calls no service.
   if (std::string error; !app.got_subcommand("hash-niks") && !netra::UseClientTls(o.tls, o.plaintext, &error)) {

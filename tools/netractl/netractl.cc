@@ -72,9 +72,14 @@ int PrintReply(const grpc::Status& status, const google::protobuf::Message& resp
   return 0;
 }
 
+void NamePerson(const Options& o, grpc::ClientContext* context) {
+  if (!o.token.empty()) context->AddMetadata("authorization", "Bearer " + o.token);
+  if (!o.actor.empty()) context->AddMetadata("x-netra-actor", o.actor);
+}
+
 std::unique_ptr<grpc::ClientContext> Context(const Options& o) {
   auto context = netra::MakeClientContext(std::chrono::milliseconds(o.timeout_ms));
-  if (!o.actor.empty()) context->AddMetadata("x-netra-actor", o.actor);
+  NamePerson(o, context.get());
   return context;
 }
 

@@ -35,6 +35,9 @@ struct Options {
   std::string complaint = "127.0.0.1:50052";
   std::string sanction = "127.0.0.1:50053";
   std::string actor;
+  // --token-file: a JWT naming the person (common/person_token.h), sent as
+  // authorization: Bearer; read once at start.
+  std::string token_file, token;
   int timeout_ms = 10000;
   // Who netractl is: a certificate of the deployment's CA (common/tls.h).
   TlsFiles tls;
@@ -53,8 +56,10 @@ std::string ToJson(const google::protobuf::Message& message, bool all_fields = f
 int Fail(const grpc::Status& status);
 // Prints a local problem (a file that cannot be used) like a failed call; returns 1.
 int FailLocal(grpc::StatusCode code, const std::string& message);
-// A client context with the --timeout-ms deadline and the actor metadata.
+// A client context with the --timeout-ms deadline and who is acting.
 std::unique_ptr<grpc::ClientContext> Context(const Options& options);
+// Who is acting, on any context: the person's token, or the person as asserted.
+void NamePerson(const Options& options, grpc::ClientContext* context);
 // Lower-case hex SHA-256 of a file's bytes, read in chunks; empty on a read error.
 std::string FileSha256(const std::string& path);
 
