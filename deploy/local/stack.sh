@@ -197,7 +197,7 @@ cat <<INFO
 $prometheus_line
   stores            $state/stores/
   logs              $state/logs/
-  certificates      $pki/ (CA ca.pem; netractl --identity NAME: $(cd "$pki" && ls *.pem | grep -v '^ca.pem$' | sed 's/\.pem$//' | tr '\n' ' '))
+  certificates      $pki/ (CA ca.pem; netractl --identity NAME: $(cd "$pki" && ls *.pem | grep -v -e '^ca.pem$' -e '^public-' | sed 's/\.pem$//' | tr '\n' ' '))
   try               $bin/netractl --identity bawaslu-jateng regions list --parent 33
   grpcurl-style     buf curl --cacert $pki/ca.pem --cert $pki/admin.pem --key $pki/admin.key \\
                       --protocol grpc https://127.0.0.1:$REGISTRY_PORT/netra.v1.RegistryService/ListRegions

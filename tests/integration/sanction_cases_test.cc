@@ -337,7 +337,12 @@ TEST_F(SanctionCasesTest, PutViolationCatalogIsValidatedVersionedAndCasesKeepThe
   // A restart keeps the catalog put through the API.
   ASSERT_EQ(stack_.Stop(Service::kSanction), 0);
   StartSanction();
-  ASSERT_TRUE(sanction_->ListViolationTypes(Context().get(), v1::ListViolationTypesRequest(), &listed).ok());
+  // The channel may still be backing off from the stopped process: wait for the new one.
+  auto after_restart = Context();
+  after_restart->set_wait_for_ready(true);
+  const grpc::Status listed_again =
+      sanction_->ListViolationTypes(after_restart.get(), v1::ListViolationTypesRequest(), &listed);
+  ASSERT_TRUE(listed_again.ok()) << listed_again.error_code() << " " << listed_again.error_message();
   EXPECT_EQ(listed.catalog_version(), "skb-2022.2");
 }
 
