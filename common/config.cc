@@ -121,8 +121,55 @@ std::string& PeerTarget(Peer peer, ServiceConfig& config) {
 }
 
 // Every problem found, so an operator fixes a bad config in one go.
+// The --public-* flags as given, checked by Validate.
+struct PublicFlags {
+  std::string listen, cert, key, edge_identity;
+};
+
+void CheckPublicListener(ServiceConfig& c, const PublicFlags& flags, std::vector<std::string>& problems) {
+  auto& out = c.public_listener;
+  if (flags.listen.empty()) {
+    if (!flags.cert.empty() || !flags.key.empty() || !flags.edge_identity.empty())
+      problems.push_back("--public-tls-cert, --public-tls-key, --public-edge-identity: only with --public-listen");
+    return;
+  }
+  std::string error;
+  HostPort at;
+  if (!ParseHostPort(flags.listen, &at, &error)) {
+    problems.push_back("--public-listen: " + error);
+    return;
+  }
+  out.listen = at;
+  if (c.plaintext) {
+    if (!IsLoopbackHost(at.host))
+      problems.push_back("--plaintext-for-development: refused, --public-listen " + flags.listen +
+                         " is not a loopback address");
+    if (!flags.cert.empty() || !flags.key.empty())
+      problems.push_back("--plaintext-for-development: not with --public-tls-cert or --public-tls-key");
+    if (!flags.edge_identity.empty())
+      problems.push_back("--public-edge-identity: needs TLS (a plaintext peer proves no identity)");
+    return;
+  }
+  out.tls = c.tls;  // the deployment's CA and CRLs verify an edge proxy's certificate
+  out.tls.cert = flags.cert;
+  out.tls.key = flags.key;
+  if (flags.cert.empty() || flags.key.empty()) {
+    problems.push_back("--public-tls-cert and --public-tls-key: required with --public-listen");
+  } else if (!c.tls.ca.empty() && !CheckServerCertificateFiles(out.tls, &error)) {
+    problems.push_back("--public-tls-cert: " + error);
+  }
+  if (!flags.edge_identity.empty()) {
+    const std::string prefix = "spiffe://" + c.tls.trust_domain + "/";
+    if (!flags.edge_identity.starts_with(prefix) || flags.edge_identity.size() == prefix.size() ||
+        flags.edge_identity.size() > 256) {
+      problems.push_back("--public-edge-identity: expected a SPIFFE ID " + prefix + "...");
+    }
+    out.edge_identity = flags.edge_identity;
+  }
+}
+
 std::vector<std::string> Validate(ServiceConfig& c, const std::string& listen, const std::string& metrics,
-                                  const ServiceDefinition& definition) {
+                                  const ServiceDefinition& definition, const PublicFlags& public_flags) {
   std::vector<std::string> problems;
   std::string error;
   HostPort ignored;
@@ -188,6 +235,7 @@ std::vector<std::string> Validate(ServiceConfig& c, const std::string& listen, c
     problems.push_back("--tls-cert: names " + c.spiffe_id + ", not this service (spiffe://" + c.tls.trust_domain +
                        "/svc/" + definition.name + ")");
   }
+  if (definition.has_public_listener) CheckPublicListener(c, public_flags, problems);
   if (definition.needs_nik_key) {
     if (auto key = NikHasher::LoadKey(c.nik_key_file, &error)) c.nik_key = std::move(*key);
     else problems.push_back("--nik-key-file: " + error);
@@ -272,6 +320,21 @@ std::optional<int> ParseServiceConfig(int argc, const char* const* argv, const S
         ->envname("NETRA_NIK_KEY_FILE");
   }
   AddTlsFlags(app, c.tls, c.plaintext);
+  PublicFlags public_flags;
+  if (definition.has_public_listener) {
+    app.add_option("--public-listen", public_flags.listen,
+                   "Public listener HOST:PORT: only the public methods, TLS without client certificates; none if unset")
+        ->envname("NETRA_PUBLIC_LISTEN");
+    app.add_option("--public-tls-cert", public_flags.cert,
+                   "PEM certificate chain of the public host name (any CA the public trusts; no SPIFFE ID needed)")
+        ->envname("NETRA_PUBLIC_TLS_CERT");
+    app.add_option("--public-tls-key", public_flags.key, "PEM private key of --public-tls-cert")
+        ->envname("NETRA_PUBLIC_TLS_KEY");
+    app.add_option("--public-edge-identity", public_flags.edge_identity,
+                   "SPIFFE ID of the edge proxy in front of the public listener: only its x-forwarded-for "
+                   "(last entry) names the client address used for rate limits")
+        ->envname("NETRA_PUBLIC_EDGE_IDENTITY");
+  }
   app.add_option("--access-policy", c.access_policy,
                  "Who may call each method (JSON, deploy/access-policy.json); re-read when it changes")
       ->envname("NETRA_ACCESS_POLICY")
@@ -289,7 +352,7 @@ std::optional<int> ParseServiceConfig(int argc, const char* const* argv, const S
     app.exit(e);  // prints help, version or the parse error
     return e.get_exit_code() == 0 ? 0 : 2;
   }
-  auto problems = Validate(c, listen, metrics, definition);
+  auto problems = Validate(c, listen, metrics, definition, public_flags);
   if (!problems.empty()) {
     std::cerr << c.service << ": invalid configuration:\n";
     for (const auto& p : problems) std::cerr << "  " << p << "\n";

@@ -54,6 +54,9 @@ struct ServiceDefinition {
   int default_metrics_port;
   std::vector<Peer> peers;
   bool needs_nik_key = false;  // takes --nik-key-file (services that hash NIKs)
+  // Takes the --public-* flags: a second listener for callers without a
+  // client certificate (the complaint service's public intake).
+  bool has_public_listener = false;
   // Service-specific flags, added to the parser RunService builds; bind them
   // to variables that outlive the call (each flag also gets its NETRA_* env
   // variable when declared with ->envname()).
@@ -92,6 +95,16 @@ struct ServiceConfig {
   // Who vouches for the person acting (common/person_token.h); none: the
   // person is the agency's unverified assertion.
   std::string token_issuers;
+  // The public listener (only when the definition has_public_listener and
+  // --public-listen is given): its address, the certificate of the public host
+  // name it presents (tls.ca and tls.crl_dir are the deployment's, to verify an
+  // edge proxy's client certificate), and the SPIFFE ID of that edge proxy,
+  // whose forwarding header alone is believed.
+  struct PublicListener {
+    std::optional<HostPort> listen;
+    TlsFiles tls;
+    std::string edge_identity;
+  } public_listener;
   // --nik-key-file and the key read from it (only when the definition needs_nik_key).
   // Never logged.
   std::string nik_key_file, nik_key;

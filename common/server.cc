@@ -7,6 +7,8 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/resource_quota.h>
 #include <grpcpp/server_builder.h>
+#include <grpcpp/impl/server_builder_option.h>
+#include <grpcpp/impl/server_builder_plugin.h>
 #include <grpcpp/support/server_interceptor.h>
 #include <signal.h>
 
@@ -26,14 +28,13 @@ namespace {
 // keeps every status message under kMaxStatusMessageBytes, whoever made it.
 class UnimplementedMessageInterceptor : public grpc::experimental::Interceptor {
  public:
-  explicit UnimplementedMessageInterceptor(const char* method) : method_(method ? method : "") {}
+  UnimplementedMessageInterceptor(const char* method, const std::string& unimplemented)
+      : method_(method ? method : ""), unimplemented_(unimplemented) {}
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
       grpc::Status status = methods->GetSendStatus();
       if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED && status.error_message().empty()) {
-        methods->ModifySendStatus(grpc::Status(
-            grpc::StatusCode::UNIMPLEMENTED,
-            method_ + " is part of the netra.v1 API but is not implemented in this release yet"));
+        methods->ModifySendStatus(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, method_ + unimplemented_));
       } else if (status.error_code() == grpc::StatusCode::INTERNAL && status.error_message().empty()) {
         // gRPC's answer to a request it could not parse (our own INTERNAL
         // always says where to look): the client's mistake, not ours.
@@ -49,14 +50,21 @@ class UnimplementedMessageInterceptor : public grpc::experimental::Interceptor {
 
  private:
   std::string method_;
+  const std::string& unimplemented_;
 };
 
 class UnimplementedMessageFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
+  explicit UnimplementedMessageFactory(std::string unimplemented) : unimplemented_(std::move(unimplemented)) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override {
-    return new UnimplementedMessageInterceptor(info->method());
+    return new UnimplementedMessageInterceptor(info->method(), unimplemented_);
   }
+
+ private:
+  const std::string unimplemented_;
 };
+
+constexpr char kNotImplementedYet[] = " is part of the netra.v1 API but is not implemented in this release yet";
 
 // Libraries write their own complaints as plain text on stderr; here they
 // become JSON lines like the service's own, so a log pipeline never meets a
@@ -76,6 +84,16 @@ void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line, c
              BoundedText(message), {{"library", "protobuf"}, {"source", std::string(file) + ":" + std::to_string(line)}});
 }
 
+// Takes reflection off a server: gRPC adds its plugin to every ServerBuilder
+// of the process, and a public listener must not describe the internal API.
+class WithoutReflection final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    std::erase_if(*plugins, [](const auto& plugin) { return plugin->name() == "proto_server_reflection"; });
+  }
+};
+
 sigset_t ShutdownSignals() {
   sigset_t set;
   sigemptyset(&set);
@@ -87,7 +105,7 @@ sigset_t ShutdownSignals() {
 }  // namespace
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> UnimplementedMessageInterceptorFactory() {
-  return std::make_unique<UnimplementedMessageFactory>();
+  return std::make_unique<UnimplementedMessageFactory>(kNotImplementedYet);
 }
 
 void RouteLibraryLogs() {
@@ -118,6 +136,41 @@ ServiceRunner::~ServiceRunner() {
 
 void ServiceRunner::AddService(grpc::Service* service) { services_.push_back(service); }
 
+void ServiceRunner::Configure(grpc::ServerBuilder& builder, grpc::ResourceQuota& quota,
+                              const std::string& unimplemented) const {
+  builder.SetMaxReceiveMessageSize(config_.max_message_bytes);
+  builder.SetMaxSendMessageSize(config_.max_message_bytes);
+  // Keepalive: find dead peers behind NATs and load balancers within a minute,
+  // and let clients ping us every 10 s without being told to go away.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  // Limits (docs/design.md, "Server limits"): one connection cannot hold more
+  // than its share of calls; past the thread or memory quota a call is refused
+  // with RESOURCE_EXHAUSTED instead of growing the process; and connections are
+  // recycled so that clients spread over replicas started after them.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config_.max_concurrent_streams);
+  if (config_.max_connection_age_seconds > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, config_.max_connection_age_seconds * 1000);
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, config_.max_connection_age_grace_seconds * 1000);
+  }
+  quota.SetMaxThreads(config_.max_handler_threads);
+  quota.Resize(static_cast<size_t>(config_.max_server_memory_mb) << 20);
+  builder.SetResourceQuota(quota);
+  // A handler thread that finishes goes back to polling instead of exiting
+  // (the default keeps 2 pollers), so a burst of calls that block on one group
+  // commit does not create and destroy a thread per call.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(metrics_.ServerInterceptorFactory());
+  interceptors.push_back(std::make_unique<UnimplementedMessageFactory>(unimplemented));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+}
+
+void ServiceRunner::AddListener(ExtraListener listener) { extras_.push_back(Extra{std::move(listener), nullptr, 0}); }
+
 bool ServiceRunner::Start(std::string* error) {
   if (!metrics_.Serve(config_.metrics_listen, error)) return false;
 
@@ -142,43 +195,30 @@ bool ServiceRunner::Start(std::string* error) {
     }
   }
   builder.AddListeningPort(config_.listen.ToString(), credentials, &grpc_port_);
-  builder.SetMaxReceiveMessageSize(config_.max_message_bytes);
-  builder.SetMaxSendMessageSize(config_.max_message_bytes);
-  // Keepalive: find dead peers behind NATs and load balancers within a minute,
-  // and let clients ping us every 10 s without being told to go away.
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  // Limits (docs/design.md, "Server limits"): one connection cannot hold more
-  // than its share of calls; past the thread or memory quota a call is refused
-  // with RESOURCE_EXHAUSTED instead of growing the process; and connections are
-  // recycled so that clients spread over replicas started after them.
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config_.max_concurrent_streams);
-  if (config_.max_connection_age_seconds > 0) {
-    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, config_.max_connection_age_seconds * 1000);
-    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, config_.max_connection_age_grace_seconds * 1000);
-  }
   grpc::ResourceQuota quota("netra-server");
-  quota.SetMaxThreads(config_.max_handler_threads);
-  quota.Resize(static_cast<size_t>(config_.max_server_memory_mb) << 20);
-  builder.SetResourceQuota(quota);
-  // A handler thread that finishes goes back to polling instead of exiting
-  // (the default keeps 2 pollers), so a burst of calls that block on one group
-  // commit does not create and destroy a thread per call.
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
+  Configure(builder, quota, kNotImplementedYet);
   for (auto* service : services_) builder.RegisterService(service);
-
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(metrics_.ServerInterceptorFactory());
-  interceptors.push_back(UnimplementedMessageInterceptorFactory());
-  builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   server_ = builder.BuildAndStart();
   if (!server_ || grpc_port_ == 0) {
     *error = "cannot listen for gRPC on " + config_.listen.ToString();
     return false;
+  }
+  for (Extra& extra : extras_) {
+    grpc::ServerBuilder extra_builder;
+    extra_builder.SetOption(std::make_unique<WithoutReflection>());
+    extra_builder.AddListeningPort(extra.listener.address.ToString(), extra.listener.credentials, &extra.port);
+    grpc::ResourceQuota extra_quota("netra-server-" + extra.listener.name);
+    Configure(extra_builder, extra_quota, " is not served on the " + extra.listener.name + " listener");
+    for (auto* service : extra.listener.services) extra_builder.RegisterService(service);
+    extra.server = extra_builder.BuildAndStart();
+    if (!extra.server || extra.port == 0) {
+      *error = "cannot listen for gRPC (" + extra.listener.name + ") on " + extra.listener.address.ToString();
+      return false;
+    }
+    extra.server->GetHealthCheckService()->SetServingStatus(true);
+    log::Info("serving", {{"listener", extra.listener.name},
+                          {"grpc", extra.listener.address.host + ":" + std::to_string(extra.port)}});
   }
   server_->GetHealthCheckService()->SetServingStatus(true);
   log::Info("serving", {{"grpc", config_.listen.host + ":" + std::to_string(grpc_port_)},
@@ -197,13 +237,18 @@ int ServiceRunner::WaitForShutdown() {
   sigwait(&set, &signal_number);
   log::Info("shutting down", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
                               {"drain_seconds", std::to_string(config_.drain_seconds)}});
-  if (server_) {
-    // Tell probes first so load balancers stop sending, then stop accepting and
-    // give in-flight calls the drain bound before cancelling what is left.
-    server_->GetHealthCheckService()->SetServingStatus(false);
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(config_.drain_seconds));
-    server_->Wait();
+  // Tell probes first so load balancers stop sending, then stop accepting and
+  // give in-flight calls the drain bound (one for all listeners) before
+  // cancelling what is left.
+  std::vector<grpc::Server*> servers;
+  for (auto& extra : extras_) {
+    if (extra.server) servers.push_back(extra.server.get());
   }
+  if (server_) servers.push_back(server_.get());
+  for (auto* server : servers) server->GetHealthCheckService()->SetServingStatus(false);
+  const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(config_.drain_seconds);
+  for (auto* server : servers) server->Shutdown(deadline);
+  for (auto* server : servers) server->Wait();
   log::Info("stopped");
   return 0;
 }
@@ -262,6 +307,16 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition, std::
   }
   ServiceRunner runner(config, metrics);
   for (auto* service : parts.services()) runner.AddService(service);
+  if (config.public_listener.listen && !parts.public_services().empty()) {
+    // Server-authenticated TLS; a client certificate is asked for but not
+    // required, so that an edge proxy can name itself (one the CA did not
+    // sign gets no connection).
+    runner.AddListener(ExtraListener{
+        "public", *config.public_listener.listen,
+        config.plaintext ? grpc::InsecureServerCredentials()
+                         : ServerTlsCredentials(config.public_listener.tls, ClientCertificates::kVerifiedIfPresented),
+        parts.public_services()});
+  }
   if (!runner.Start(&error)) {
     log::Error("start-up failed", {{"error", error}});
     return 1;

@@ -18,8 +18,11 @@
 #include "common/metrics.h"
 
 namespace grpc {
+class ResourceQuota;
+class ServerBuilder;
+class ServerCredentials;
 class Service;
-}
+}  // namespace grpc
 
 namespace netra {
 
@@ -37,6 +40,16 @@ void RouteLibraryLogs();
 // delivered to WaitForShutdown rather than killing the process mid-call.
 void BlockShutdownSignals();
 
+// A listener besides the main one: its own port, credentials and services
+// (the complaint service's public intake), with the main one's limits,
+// keepalive, metrics and drain. No reflection there; health, yes.
+struct ExtraListener {
+  std::string name;  // for logs: "public"
+  HostPort address;
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  std::vector<grpc::Service*> services;
+};
+
 class ServiceRunner {
  public:
   ServiceRunner(const ServiceConfig& config, Metrics& metrics);
@@ -44,11 +57,14 @@ class ServiceRunner {
 
   // Services must outlive the runner. Register all before Start.
   void AddService(grpc::Service* service);
+  void AddListener(ExtraListener listener);
 
   // Binds gRPC and /metrics and reports SERVING. Call once the store is open and
   // migrated: until then the process has no port and probes see it as not ready.
   bool Start(std::string* error);
   int grpc_port() const { return grpc_port_; }
+  // The bound port of AddListener's listener number `index`.
+  int extra_port(size_t index) const { return extras_.at(index).port; }
 
   // Blocks until SIGTERM or SIGINT, then drains: health NOT_SERVING, no new
   // calls, in-flight calls get --drain-seconds to finish. Returns the exit code.
@@ -57,7 +73,17 @@ class ServiceRunner {
  private:
   const ServiceConfig& config_;
   Metrics& metrics_;
+  // The options every listener shares; `unimplemented` ends the message of an
+  // UNIMPLEMENTED answer that has none.
+  void Configure(grpc::ServerBuilder& builder, grpc::ResourceQuota& quota, const std::string& unimplemented) const;
+
+  struct Extra {
+    ExtraListener listener;
+    std::unique_ptr<grpc::Server> server;
+    int port = 0;
+  };
   std::vector<grpc::Service*> services_;
+  std::vector<Extra> extras_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<AccessControl> access_control_;
   std::unique_ptr<PersonTokens> person_tokens_;
@@ -104,10 +130,14 @@ class ServiceParts {
   }
   void Serve(grpc::Service* service) { services_.push_back(service); }
   const std::vector<grpc::Service*>& services() const { return services_; }
+  // Served on the public listener only (when --public-listen is given): what
+  // a member of the public may call, and nothing of the internal API.
+  void ServePublic(grpc::Service* service) { public_services_.push_back(service); }
+  const std::vector<grpc::Service*>& public_services() const { return public_services_; }
 
  private:
   std::vector<std::shared_ptr<void>> kept_;
-  std::vector<grpc::Service*> services_;
+  std::vector<grpc::Service*> services_, public_services_;
 };
 
 using ServiceSetup = std::function<bool(const ServiceEnvironment& env, ServiceParts& parts, std::string* error)>;

@@ -78,7 +78,44 @@ std::shared_ptr<tls::FileWatcherCertificateProvider> Provider(const TlsFiles& fi
 
 }  // namespace
 
-bool CheckTlsFiles(const TlsFiles& files, std::string* spiffe_id, std::string* error) {
+namespace {
+
+// The certificate of `files` once it is readable, matches its key and is
+// valid now; null with *error otherwise.
+std::unique_ptr<X509, X509Free> LoadCertificate(const TlsFiles& files, std::string* error) {
+  File cert_file(std::fopen(files.cert.c_str(), "r"));
+  if (!cert_file) {
+    Readable(files.cert, "certificate", error);
+    return nullptr;
+  }
+  std::unique_ptr<X509, X509Free> cert(PEM_read_X509(cert_file.get(), nullptr, nullptr, nullptr));
+  if (!cert) {
+    *error = "certificate " + files.cert + " holds no PEM certificate";
+    return nullptr;
+  }
+  File key_file(std::fopen(files.key.c_str(), "r"));
+  if (!key_file) {
+    Readable(files.key, "key", error);
+    return nullptr;
+  }
+  std::unique_ptr<EVP_PKEY, KeyFree> key(PEM_read_PrivateKey(key_file.get(), nullptr, nullptr, nullptr));
+  if (!key) {
+    *error = "key " + files.key + " holds no PEM private key";
+    return nullptr;
+  }
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    *error = "key " + files.key + " does not belong to certificate " + files.cert;
+    return nullptr;
+  }
+  if (X509_cmp_current_time(X509_get0_notAfter(cert.get())) <= 0 ||
+      X509_cmp_current_time(X509_get0_notBefore(cert.get())) >= 0) {
+    *error = "certificate " + files.cert + " is not valid now (expired or not yet valid)";
+    return nullptr;
+  }
+  return cert;
+}
+
+bool CheckCa(const TlsFiles& files, std::string* error) {
   if (files.ca.empty()) {
     *error = "a CA bundle is required";
     return false;
@@ -88,30 +125,16 @@ bool CheckTlsFiles(const TlsFiles& files, std::string* spiffe_id, std::string* e
     *error = "a certificate and its key go together";
     return false;
   }
+  return true;
+}
+
+}  // namespace
+
+bool CheckTlsFiles(const TlsFiles& files, std::string* spiffe_id, std::string* error) {
+  if (!CheckCa(files, error)) return false;
   if (files.cert.empty()) return true;
-  File cert_file(std::fopen(files.cert.c_str(), "r"));
-  if (!cert_file) return Readable(files.cert, "certificate", error);
-  std::unique_ptr<X509, X509Free> cert(PEM_read_X509(cert_file.get(), nullptr, nullptr, nullptr));
-  if (!cert) {
-    *error = "certificate " + files.cert + " holds no PEM certificate";
-    return false;
-  }
-  File key_file(std::fopen(files.key.c_str(), "r"));
-  if (!key_file) return Readable(files.key, "key", error);
-  std::unique_ptr<EVP_PKEY, KeyFree> key(PEM_read_PrivateKey(key_file.get(), nullptr, nullptr, nullptr));
-  if (!key) {
-    *error = "key " + files.key + " holds no PEM private key";
-    return false;
-  }
-  if (X509_check_private_key(cert.get(), key.get()) != 1) {
-    *error = "key " + files.key + " does not belong to certificate " + files.cert;
-    return false;
-  }
-  if (X509_cmp_current_time(X509_get0_notAfter(cert.get())) <= 0 ||
-      X509_cmp_current_time(X509_get0_notBefore(cert.get())) >= 0) {
-    *error = "certificate " + files.cert + " is not valid now (expired or not yet valid)";
-    return false;
-  }
+  auto cert = LoadCertificate(files, error);
+  if (!cert) return false;
   const std::vector<std::string> uris = UriNames(cert.get());
   const std::string prefix = "spiffe://" + files.trust_domain + "/";
   if (uris.size() != 1 || !uris[0].starts_with(prefix)) {
@@ -120,6 +143,15 @@ bool CheckTlsFiles(const TlsFiles& files, std::string* spiffe_id, std::string* e
   }
   *spiffe_id = uris[0];
   return true;
+}
+
+bool CheckServerCertificateFiles(const TlsFiles& files, std::string* error) {
+  if (!CheckCa(files, error)) return false;
+  if (files.cert.empty()) {
+    *error = "a certificate and its key are required";
+    return false;
+  }
+  return LoadCertificate(files, error) != nullptr;
 }
 
 std::shared_ptr<grpc::ServerCredentials> ServerTlsCredentials(const TlsFiles& files, ClientCertificates clients) {
@@ -141,20 +173,35 @@ std::shared_ptr<grpc::ServerCredentials> ServerTlsCredentials(const TlsFiles& fi
   return tls::TlsServerCredentials(options);
 }
 
-std::shared_ptr<grpc::ChannelCredentials> ChannelTlsCredentials(const TlsFiles& files) {
+namespace {
+
+// A channel that presents `files`' certificate (when given) and checks the
+// server's chain against the CA, then as `verifier` says.
+std::shared_ptr<grpc::ChannelCredentials> VerifiedChannel(const TlsFiles& files, bool check_host,
+                                                          std::shared_ptr<tls::CertificateVerifier> verifier) {
   tls::TlsChannelCredentialsOptions options;
   options.set_certificate_provider(Provider(files));
   options.watch_root_certs();
   if (!files.cert.empty()) options.watch_identity_key_cert_pairs();
   options.set_verify_server_certs(true);
-  options.set_check_call_host(false);
-  options.set_certificate_verifier(
-      tls::ExternalCertificateVerifier::Create<ServiceIdentityVerifier>("spiffe://" + files.trust_domain + "/svc/"));
+  options.set_check_call_host(check_host);
+  options.set_certificate_verifier(std::move(verifier));
   if (!files.crl_dir.empty()) options.set_crl_directory(files.crl_dir);
   return tls::TlsCredentials(options);
 }
 
-bool UseClientTls(const TlsFiles& files, bool plaintext, std::string* error) {
+}  // namespace
+
+std::shared_ptr<grpc::ChannelCredentials> ChannelTlsCredentials(const TlsFiles& files) {
+  return VerifiedChannel(files, false, tls::ExternalCertificateVerifier::Create<ServiceIdentityVerifier>(
+                                           "spiffe://" + files.trust_domain + "/svc/"));
+}
+
+std::shared_ptr<grpc::ChannelCredentials> PublicChannelTlsCredentials(const TlsFiles& files) {
+  return VerifiedChannel(files, true, std::make_shared<tls::HostNameCertificateVerifier>());
+}
+
+bool UseClientTls(const TlsFiles& files, bool plaintext, std::string* error, bool public_listener) {
   if (plaintext) {
     if (!files.empty()) {
       *error = "--plaintext-for-development: not with --tls-cert, --tls-key or --tls-ca";
@@ -167,6 +214,15 @@ bool UseClientTls(const TlsFiles& files, bool plaintext, std::string* error) {
   if (files.ca.empty()) {
     *error = "--tls-ca (with --tls-cert and --tls-key, or --identity) is required, or --plaintext-for-development";
     return false;
+  }
+  if (public_listener) {
+    if (!files.cert.empty() || !files.key.empty()) {
+      *error = "--public: no client certificate (--tls-cert, --tls-key, --identity); the public listener asks for none";
+      return false;
+    }
+    if (!CheckCa(files, error)) return false;
+    SetChannelCredentials(PublicChannelTlsCredentials(files));
+    return true;
   }
   if (!CheckTlsFiles(files, &spiffe_id, error)) return false;
   SetChannelCredentials(ChannelTlsCredentials(files));

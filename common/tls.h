@@ -21,11 +21,15 @@ namespace netra {
 // readable when `cert` and `key` are empty (a client without a certificate).
 bool CheckTlsFiles(const TlsFiles& files, std::string* spiffe_id, std::string* error);
 
+// For a server certificate that is not a Netra identity (the public
+// listener's, for its host name): readable PEM, a key that matches, valid now.
+bool CheckServerCertificateFiles(const TlsFiles& files, std::string* error);
+
 // kRequired: the handshake fails without a valid client certificate.
 // kVerifiedIfPresented: a certificate presented must chain to the CA (and not
 // be revoked), else the handshake fails; a caller without one connects, and
 // the access policy answers UNAUTHENTICATED for any method that is not public.
-// kNone: none is asked for (the public intake listener).
+// kNone: none is asked for.
 enum class ClientCertificates { kRequired, kVerifiedIfPresented, kNone };
 
 // Server credentials: the certificate from `files`, and client certificates as `clients` says.
@@ -37,11 +41,19 @@ std::shared_ptr<grpc::ServerCredentials> ServerTlsCredentials(const TlsFiles& fi
 // reached by address lists, and a name proves less than the identity does.
 std::shared_ptr<grpc::ChannelCredentials> ChannelTlsCredentials(const TlsFiles& files);
 
+// Channel credentials for a public listener: the server's certificate is
+// verified against `files.ca` and must name the host called (web PKI style,
+// not a SPIFFE ID); `files`' certificate is presented when given (an edge
+// proxy identifying itself).
+std::shared_ptr<grpc::ChannelCredentials> PublicChannelTlsCredentials(const TlsFiles& files);
+
 // For a tool (netractl, the load generator, the benches): sets the
 // credentials every channel of the process presents (SetChannelCredentials):
 // `files` checked with CheckTlsFiles, or plaintext when `plaintext` (the
 // targets must then be loopback addresses, which the services also insist on).
-bool UseClientTls(const TlsFiles& files, bool plaintext, std::string* error);
+// `public_listener`: calls go to a public listener as a member of the public,
+// without a client certificate (PublicChannelTlsCredentials).
+bool UseClientTls(const TlsFiles& files, bool plaintext, std::string* error, bool public_listener = false);
 
 // The flags of a tool that only calls services (AddTlsFlags), applied with
 // UseClientTls once the command line is parsed.

@@ -61,7 +61,7 @@ candidates=$(as bawaslu-semarang employees search --name siti --region 33.74 --p
   sed -E 's/.*": "([^"]*)".*/\1/')
 head -c 200000 /dev/urandom >"$flow/screenshot.bin"
 printf '\xff\xd8\xff\xe0' | cat - "$flow/screenshot.bin" >"$flow/screenshot.jpg"
-evidence=$("$ctl" complaint upload "$flow/screenshot.jpg" | field evidence_id)
+evidence=$(as_public complaint upload "$flow/screenshot.jpg" | field evidence_id)
 echo "== 1. a voter reports, identity hidden from the reported side; evidence $evidence"
 # shellcheck disable=SC2086 # one employee number per word
 employee=$(submit_fresh demo-submit INTAKE_CHANNEL_PUBLIC_PORTAL "dewi.demo$run_id@example.org" "$evidence" $candidates)
@@ -93,7 +93,7 @@ ppk_name="ppk-${ppk_code//[:\/]/-}"
 as "$ppk_name" cases act RecordDecision "$flow/decide.json" >/dev/null
 echo "== 6. the PPK ($ppk_code) decides; the complaint service and the registry are told"
 for _ in $(seq 1 50); do
-  closed=$("$ctl" complaint status "$tracking" | field status)
+  closed=$(as_public complaint status "$tracking" | field status)
   disciplinary=$(as bkn employees get "$employee" | field disciplinary_state)
   [ "$closed" = COMPLAINT_STATUS_CLOSED ] && [ "$disciplinary" = DISCIPLINARY_STATE_UNDER_SANCTION ] && break
   sleep 0.2
@@ -102,7 +102,7 @@ echo "   public status of $tracking: $closed; employee $employee: $disciplinary"
 echo "   complaint history intact: $(as bawaslu-semarang complaint history "$complaint" | sed -n '/"verification"/,$p' | field intact)"
 
 echo "== public status of an unknown tracking code (expect NOT_FOUND)"
-if "$ctl" complaint status 23456789AB; then echo "unexpected: found"; exit 1; fi
+if as_public complaint status 23456789AB; then echo "unexpected: found"; exit 1; fi
 
 echo "== gRPC reflection"
 "$ctl" reflect

@@ -9,6 +9,14 @@
 # as IDENTITY ARGS...: netractl acting as IDENTITY.
 as() { local who=$1; shift; "$ctl" --identity "$who" "$@"; }
 
+# as_public ARGS...: netractl as a member of the public, on the complaint service's public
+# listener ($NETRA_PUBLIC_COMPLAINT, no client certificate); the internal one when there is none.
+as_public() {
+  if [ -z "${NETRA_PUBLIC_COMPLAINT:-}" ]; then "$ctl" "$@"; return; fi
+  env -u NETRA_IDENTITY -u NETRA_TLS_CERT -u NETRA_TLS_KEY \
+    "$ctl" --public --complaint "$NETRA_PUBLIC_COMPLAINT" "$@"
+}
+
 field() { grep -m1 "\"$1\"" | sed -E 's/.*": "?([^",]*)"?,?$/\1/'; }
 ymd() { date -d "$1" +'{"year": %Y, "month": %-m, "day": %-d}'; }
 
@@ -26,7 +34,7 @@ submit() {
          "description": "Menyukai dan membagikan unggahan kampanye bakal calon wali kota."},
  "evidence_ids": ["$5"]}
 JSON
-  "$ctl" complaint act SubmitComplaint "$flow/$1-request.json" >"$flow/$1.json"
+  as_public complaint act SubmitComplaint "$flow/$1-request.json" >"$flow/$1.json"
 }
 
 # submit_fresh NAME CHANNEL CONTACT EVIDENCE EMPLOYEE...: submit about the first employee with no

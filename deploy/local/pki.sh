@@ -24,13 +24,17 @@ if ! fresh "$dir/ca.pem"; then
 fi
 
 issue() {  # file-name spiffe-path [extra SANs]
-  local name=$1 path=$2 extra=${3:-}
+  sign "$1" "URI:spiffe://$trust_domain/$2${3:-}"
+}
+
+sign() {  # file-name subjectAltName
+  local name=$1 san=$2
   if fresh "$dir/$name.pem"; then return; fi
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
     -keyout "$dir/$name.key" -out "$dir/$name.csr" -subj "/O=Netra local/CN=$name" 2>/dev/null
   openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 30 \
     -out "$dir/$name.pem" -extfile <(printf '%s\n' \
-      "subjectAltName=URI:spiffe://$trust_domain/$path$extra" \
+      "subjectAltName=$san" \
       "basicConstraints=critical,CA:FALSE" \
       "keyUsage=critical,digitalSignature,keyEncipherment" \
       "extendedKeyUsage=serverAuth,clientAuth") 2>/dev/null
@@ -48,6 +52,9 @@ fi
 issue svc-registry svc/registry ",DNS:localhost,IP:127.0.0.1"
 issue svc-complaint svc/complaint ",DNS:localhost,IP:127.0.0.1"
 issue svc-sanction svc/sanction ",DNS:localhost,IP:127.0.0.1"
+# The complaint service's public listener: a certificate for the host name the
+# public calls (a web PKI one in production), no SPIFFE ID.
+sign public-localhost "DNS:localhost,IP:127.0.0.1"
 # The demo's identities: netractl --identity NAME.
 issue bawaslu-jateng bawaslu/33
 issue bawaslu-purworejo bawaslu/33.06

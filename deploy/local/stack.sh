@@ -33,6 +33,7 @@ REDIS_PORT=${REDIS_PORT:-6390}
 REGISTRY_PORT=${REGISTRY_PORT:-50051}
 COMPLAINT_PORT=${COMPLAINT_PORT:-50052}
 SANCTION_PORT=${SANCTION_PORT:-50053}
+PUBLIC_COMPLAINT_PORT=${PUBLIC_COMPLAINT_PORT:-50152}  # the complaint service's public intake listener
 REGISTRY_METRICS=${REGISTRY_METRICS:-9451}
 COMPLAINT_METRICS=${COMPLAINT_METRICS:-9452}
 SANCTION_METRICS=${SANCTION_METRICS:-9453}
@@ -105,13 +106,23 @@ NETRA_REGISTRY=$(addresses "$REGISTRY_PORT")
 NETRA_COMPLAINT=$(addresses "$COMPLAINT_PORT")
 NETRA_SANCTION=$(addresses "$SANCTION_PORT")
 export NETRA_REGISTRY NETRA_COMPLAINT NETRA_SANCTION
+# The public intake listeners, by the host name their certificate names.
+NETRA_PUBLIC_COMPLAINT=$(addresses "$PUBLIC_COMPLAINT_PORT" | sed 's/127\.0\.0\.1/localhost/g')
+export NETRA_PUBLIC_COMPLAINT
 
 start() {  # service replica
   local grpc=$((GRPC_BASE[$1] + 10 * $2)) metrics=$((METRICS_BASE[$1] + 10 * $2))
   local log="$state/logs/$1.log"
   if [ "$REPLICAS" -gt 1 ]; then log="$state/logs/$1-$2.log"; fi
+  local public=()
+  if [ "$1" = complaint ]; then
+    # Public intake: server-authenticated TLS for the host name, no client certificate.
+    public=(--public-listen "127.0.0.1:$((PUBLIC_COMPLAINT_PORT + 10 * $2))"
+            --public-tls-cert "$pki/public-localhost.pem" --public-tls-key "$pki/public-localhost.key")
+  fi
   "$bin/netra-$1" --listen "127.0.0.1:$grpc" --metrics-listen "127.0.0.1:$metrics" \
-    --store "sqlite://$state/stores/$1.db" --tls-cert "$pki/svc-$1.pem" --tls-key "$pki/svc-$1.key" >"$log" 2>&1 &
+    --store "sqlite://$state/stores/$1.db" --tls-cert "$pki/svc-$1.pem" --tls-key "$pki/svc-$1.key" \
+    "${public[@]}" >"$log" 2>&1 &
   pids+=($!); what[$!]="netra-$1 replica $2"
 }
 # Replica 0 of each service first: it creates or migrates the shared store, the
@@ -163,6 +174,7 @@ NETRA_REDIS=$NETRA_REDIS
 NETRA_REGISTRY=$NETRA_REGISTRY
 NETRA_COMPLAINT=$NETRA_COMPLAINT
 NETRA_SANCTION=$NETRA_SANCTION
+NETRA_PUBLIC_COMPLAINT=$NETRA_PUBLIC_COMPLAINT
 NETRA_TLS_CA=$NETRA_TLS_CA
 NETRA_TLS_CERT=$NETRA_TLS_CERT
 NETRA_TLS_KEY=$NETRA_TLS_KEY
@@ -180,10 +192,12 @@ cat <<INFO
   netra-registry    grpc $NETRA_REGISTRY   metrics $(addresses "$REGISTRY_METRICS")
   netra-complaint   grpc $NETRA_COMPLAINT   metrics $(addresses "$COMPLAINT_METRICS")
   netra-sanction    grpc $NETRA_SANCTION   metrics $(addresses "$SANCTION_METRICS")
+  public intake     grpc $NETRA_PUBLIC_COMPLAINT (SubmitComplaint, UploadEvidence, GetComplaintStatus;
+                    TLS without a client certificate: netractl --public --complaint $NETRA_PUBLIC_COMPLAINT)
 $prometheus_line
   stores            $state/stores/
   logs              $state/logs/
-  certificates      $pki/ (CA ca.pem; netractl --identity NAME: $(cd "$pki" && ls *.pem | grep -v '^ca.pem$' | sed 's/\.pem$//' | tr '\n' ' '))
+  certificates      $pki/ (CA ca.pem; netractl --identity NAME: $(cd "$pki" && ls *.pem | grep -v -e '^ca.pem$' -e '^public-' | sed 's/\.pem$//' | tr '\n' ' '))
   try               $bin/netractl --identity bawaslu-jateng regions list --parent 33
   grpcurl-style     buf curl --cacert $pki/ca.pem --cert $pki/admin.pem --key $pki/admin.key \\
                       --protocol grpc https://127.0.0.1:$REGISTRY_PORT/netra.v1.RegistryService/ListRegions

@@ -30,13 +30,6 @@ grpc::Status NarrowToRegion(const CallScope& scope, std::string* region_code) {
   return denied;
 }
 
-// "ipv4:127.0.0.1:5555" -> "127.0.0.1"; "ipv6:[::1]:5555" -> "::1".
-std::string PeerAddress(const std::string& peer) {
-  std::string address = peer.substr(peer.find(':') + 1);
-  if (!address.empty() && address[0] == '[') return address.substr(1, address.find(']') - 1);
-  return address.substr(0, address.rfind(':'));
-}
-
 grpc::Status RateLimitedStatus(const RateLimited& limited) {
   v1::RetryInfo retry;
   *retry.mutable_retry_delay() = TimeUtil::MillisecondsToDuration(limited.retry_after.count());
@@ -90,7 +83,7 @@ grpc::Status ComplaintHandler::SubmitComplaint(grpc::ServerContext* context, con
         return grpc::Status::OK;
       }
       if (auto limited = complaints_.CheckIntakeLimits(request->reporter().contact().substr(0, 256),
-                                                        PeerAddress(context->peer()))) {
+                                                        client_address_.Of(*context))) {
         return RateLimitedStatus(*limited);
       }
     }
@@ -163,7 +156,7 @@ grpc::Status ComplaintHandler::GetComplaintStatus(grpc::ServerContext* context,
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("GetComplaintStatus", [&] {
-    if (auto limited = complaints_.CheckStatusLimit(PeerAddress(context->peer()))) return RateLimitedStatus(*limited);
+    if (auto limited = complaints_.CheckStatusLimit(client_address_.Of(*context))) return RateLimitedStatus(*limited);
     auto view = complaints_.GetPublicView(request->tracking_code());
     if (!view.ok()) return ToStatus(view.error());
     ToProto(view.value(), response);

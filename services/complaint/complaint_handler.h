@@ -9,6 +9,7 @@
 #include "common/request_stream.h"
 #include "common/rpc.h"
 #include "netra/v1/complaint.grpc.pb.h"
+#include "services/complaint/client_address.h"
 #include "services/complaint/complaints.h"
 #include "services/complaint/evidence.h"
 
@@ -16,8 +17,11 @@ namespace netra::complaint {
 
 class ComplaintHandler final : public netra::v1::ComplaintService::Service {
  public:
-  ComplaintHandler(Complaints& complaints, EvidenceStore& evidence, const NikHasher& nik_hasher)
-      : complaints_(complaints), evidence_(evidence), nik_hasher_(nik_hasher) {
+  // `client_address` says which address the intake rate limits count a call against.
+  ComplaintHandler(Complaints& complaints, EvidenceStore& evidence, const NikHasher& nik_hasher,
+                   ClientAddress client_address = ClientAddress())
+      : complaints_(complaints), evidence_(evidence), nik_hasher_(nik_hasher),
+        client_address_(std::move(client_address)) {
     ServeClientStream(this, "netra.v1.ComplaintService.UploadEvidence", &ComplaintHandler::UploadEvidenceStream,
                       &ComplaintHandler::MarkMethodStreamed);
   }
@@ -53,6 +57,7 @@ class ComplaintHandler final : public netra::v1::ComplaintService::Service {
   Complaints& complaints_;
   EvidenceStore& evidence_;
   const NikHasher& nik_hasher_;
+  const ClientAddress client_address_;
 };
 
 }  // namespace netra::complaint

@@ -17,6 +17,7 @@
 #include "services/complaint/complaints.h"
 #include "services/complaint/evidence.h"
 #include "services/complaint/peers.h"
+#include "services/complaint/public_intake.h"
 
 namespace {
 
@@ -130,7 +131,10 @@ bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* erro
                                                                      : PeriodicWorker::Next::kWait;
       }));
 
-  parts.Serve(parts.Keep(std::make_unique<complaint::ComplaintHandler>(*complaints, *evidence, *nik_hasher)));
+  auto* handler = parts.Keep(std::make_unique<complaint::ComplaintHandler>(
+      *complaints, *evidence, *nik_hasher, complaint::ClientAddress(env.config.public_listener.edge_identity)));
+  parts.Serve(handler);
+  parts.ServePublic(parts.Keep(std::make_unique<complaint::PublicIntakeHandler>(*handler)));
   parts.Serve(parts.Keep(std::make_unique<OutboxAdminHandler>(env.store, *outbox)));
 
   outbox->Start();
@@ -145,6 +149,7 @@ bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* erro
 int main(int argc, char** argv) {
   ServiceDefinition definition{"complaint", 50052, 9452, {Peer::kRegistry, Peer::kSanction}};
   definition.needs_nik_key = true;  // the reporter's NIK is kept as its HMAC only
+  definition.has_public_listener = true;  // public intake (SubmitComplaint, UploadEvidence, GetComplaintStatus)
   definition.extra_flags = AddFlags;
   return RunService(argc, argv, definition, complaint::kMigrations, Setup);
 }

@@ -90,7 +90,7 @@ bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* erro
   auto* store = parts.Keep(std::make_unique<sanction::SanctionStore>(env.store));
   auto* cases = parts.Keep(std::make_unique<sanction::CaseStore>(env.store));
   auto* sanctions = parts.Keep(std::make_unique<sanction::Sanctions>(
-      *store, *catalog_cache, *cases, *peers.directory, *directory, RulesFromFlags(), &metrics, ClockFromFlags()));
+      *store, *catalog_cache, *cases, *peers.directory, *peers.complaints, *directory, RulesFromFlags(), &metrics, ClockFromFlags()));
   auto version = LoadCatalogFile<std::string>(
       env.config.data_dir, [&](const std::string& json) { return sanctions->LoadCatalog(json); }, error);
   if (!version) return false;

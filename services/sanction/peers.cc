@@ -71,6 +71,26 @@ Result<ElectionTerms> RegistryDirectory::FindElection(const std::string& electio
   return FromProto(found.value());
 }
 
+Result<ForwardedComplaint> ComplaintServiceRecords::FindComplaint(const std::string& complaint_id) {
+  if (!complaint_) return Error::Unavailable("no complaint service configured (--complaint)");
+  netra::v1::GetComplaintRequest request;
+  request.set_complaint_id(complaint_id);
+  netra::v1::GetComplaintResponse response;
+  auto context = MakeClientContext(kPeerDeadline);
+  const grpc::Status status = complaint_->GetComplaint(context.get(), request, &response);
+  if (!status.ok()) return FromPeerStatus(status, {"complaint", "complaint", complaint_id, "complaint_id"});
+  const netra::v1::Complaint& c = response.complaint();
+  ForwardedComplaint found;
+  found.complaint_id = c.complaint_id();
+  found.status = netra::v1::ComplaintStatus_Name(c.status());
+  found.forwarded =
+      c.status() == netra::v1::COMPLAINT_STATUS_FORWARDED || c.status() == netra::v1::COMPLAINT_STATUS_CLOSED;
+  found.employee_id = c.subject_resolution().employee().employee_id();
+  found.election_id = c.act().election_id();
+  found.violation_codes.assign(c.forwarding().violation_codes().begin(), c.forwarding().violation_codes().end());
+  return found;
+}
+
 void HandleNotifications(OutboxDispatcher& dispatcher, RegistryClient& registry,
                          std::shared_ptr<netra::v1::ComplaintService::Stub> complaint) {
   dispatcher.Handle(std::string(kOutcomeKind), [complaint](const OutboxMessage& message) {
@@ -129,6 +149,7 @@ bool ConnectPeers(const ServiceEnvironment& env, ServiceParts& parts, Peers* pee
   if (!env.config.complaint_target.empty()) {
     peers->complaint = netra::v1::ComplaintService::NewStub(MakeChannel(env.config.complaint_target, &env.metrics));
   }
+  peers->complaints = parts.Keep(std::make_unique<ComplaintServiceRecords>(peers->complaint));
   return true;
 }
 

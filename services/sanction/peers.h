@@ -13,6 +13,7 @@
 #include "netra/v1/complaint.grpc.pb.h"
 #include "services/sanction/case_store.h"
 #include "services/sanction/cases.h"
+#include "services/sanction/forwarded_complaint.h"
 
 namespace netra::sanction {
 
@@ -26,11 +27,24 @@ class RegistryDirectory final : public Directory {
   RegistryClient& registry_;
 };
 
+// The complaint service as the domain sees it: GetComplaint, as svc/sanction
+// (deploy/access-policy.json), read for what opening a case depends on.
+class ComplaintServiceRecords final : public ComplaintRecords {
+ public:
+  explicit ComplaintServiceRecords(std::shared_ptr<netra::v1::ComplaintService::Stub> complaint)
+      : complaint_(std::move(complaint)) {}
+  Result<ForwardedComplaint> FindComplaint(const std::string& complaint_id) override;
+
+ private:
+  std::shared_ptr<netra::v1::ComplaintService::Stub> complaint_;
+};
+
 // The peers, connected at start and kept alive by the service's parts.
 struct Peers {
   RegistryClient* registry = nullptr;    // employees (Redis first) and elections
   Directory* directory = nullptr;        // the registry as the domain sees it
   std::shared_ptr<netra::v1::ComplaintService::Stub> complaint;  // null without --complaint
+  ComplaintRecords* complaints = nullptr;  // the complaint service as the domain sees it
 };
 // False with *error set when a required peer is not configured.
 bool ConnectPeers(const ServiceEnvironment& env, ServiceParts& parts, Peers* peers, std::string* error);

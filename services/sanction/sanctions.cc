@@ -112,12 +112,13 @@ double Median(std::vector<int> values) {
 }  // namespace
 
 Sanctions::Sanctions(SanctionStore& store, Cache& cache, CaseStore& cases, Directory& directory,
-                     const RegionDirectory& regions, CaseRules rules, prometheus::Registry* metrics,
-                     std::function<absl::Time()> clock)
+                     ComplaintRecords& complaints, const RegionDirectory& regions, CaseRules rules,
+                     prometheus::Registry* metrics, std::function<absl::Time()> clock)
     : store_(store),
       cache_(cache),
       cases_(cases),
       directory_(directory),
+      complaints_(complaints),
       regions_(regions),
       rules_(rules),
       metrics_(metrics ? std::make_unique<CaseMetrics>(*metrics) : nullptr),
@@ -229,9 +230,6 @@ Result<Mutation> Sanctions::OpenCase(const OpenCaseCommand& command, const Actor
   auto replayed = cases_.Replay(idempotency);
   if (!replayed.ok()) return replayed.error();
   if (replayed.value()) return Mutation{{}, false, replayed.value(), {}};
-  auto existing = cases_.FindByComplaint(command.complaint_id);
-  if (!existing.ok()) return existing.error();
-  if (existing.value()) return Mutation{std::move(*existing.value()), false, std::nullopt, {}};
 
   auto employee = directory_.FindEmployee(command.employee_id);
   if (!employee.ok()) {
@@ -242,6 +240,14 @@ Result<Mutation> Sanctions::OpenCase(const OpenCaseCommand& command, const Actor
     if (auto e = LookupError(terms.error(), "election_id", v)) return *e;
   }
   if (!v.empty()) return Error::Invalid(std::move(v));
+  // Only for a complaint the complaint service forwarded, as it forwarded it
+  // (forwarded_complaint.h); also before answering with an existing case.
+  auto complaint = complaints_.FindComplaint(command.complaint_id);
+  if (!complaint.ok()) return ComplaintLookupError(command, complaint.error());
+  if (auto refused = CheckForwarded(command, complaint.value())) return *refused;
+  auto existing = cases_.FindByComplaint(command.complaint_id);
+  if (!existing.ok()) return existing.error();
+  if (existing.value()) return Mutation{std::move(*existing.value()), false, std::nullopt, {}};
   const EmployeeSnapshot& who = employee.value();
   std::string ppk_region = who.ppk.code.empty() ? "" : who.ppk.region_code;
   const Region* region = ppk_region.empty() ? nullptr : regions_.Find(ppk_region);

@@ -16,6 +16,7 @@
 #include "common/regions.h"
 #include "services/sanction/case_store.h"
 #include "services/sanction/catalog.h"
+#include "services/sanction/forwarded_complaint.h"
 #include "services/sanction/cases.h"
 #include "services/sanction/sanction_store.h"
 
@@ -91,8 +92,10 @@ class Sanctions {
  public:
   // `metrics` may be null (tests); `clock` is the service's "now" (a test or
   // drill may run it ahead).
-  Sanctions(SanctionStore& store, Cache& cache, CaseStore& cases, Directory& directory, const RegionDirectory& regions,
-            CaseRules rules, prometheus::Registry* metrics, std::function<absl::Time()> clock = absl::Now);
+  // `complaints`: the complaint service, asked before a case is opened (forwarded_complaint.h).
+  Sanctions(SanctionStore& store, Cache& cache, CaseStore& cases, Directory& directory, ComplaintRecords& complaints,
+            const RegionDirectory& regions, CaseRules rules, prometheus::Registry* metrics,
+            std::function<absl::Time()> clock = absl::Now);
   ~Sanctions();
 
   // Makes the shipped catalog known to the store (a new version becomes
@@ -151,6 +154,7 @@ class Sanctions {
   Cache& cache_;
   CaseStore& cases_;
   Directory& directory_;
+  ComplaintRecords& complaints_;
   const RegionDirectory& regions_;
   CaseRules rules_;
   std::unique_ptr<CaseMetrics> metrics_;

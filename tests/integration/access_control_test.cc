@@ -22,6 +22,7 @@
 #include "common/tls.h"
 #include "netra/v1/errors.pb.h"
 #include "netra/v1/registry.grpc.pb.h"
+#include "tests/integration/generic_call.h"
 #include "tests/integration/netra_stack.h"
 #include "tests/support/netra_services.h"
 #include "tests/support/test_tokens.h"
@@ -52,45 +53,6 @@ Service ServedBy(const google::protobuf::ServiceDescriptor& service) {
   if (service.name() == "RegistryService") return Service::kRegistry;
   if (service.name() == "SanctionService") return Service::kSanction;
   return Service::kComplaint;
-}
-
-// Calls `path` with one empty message (a half-closed stream for a streaming method).
-grpc::Status CallEmpty(const std::shared_ptr<grpc::Channel>& channel, const google::protobuf::MethodDescriptor& method) {
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + 10s);
-  const std::string path = "/" + method.service()->full_name() + "/" + method.name();
-  grpc::CompletionQueue cq;
-  void* tag = nullptr;
-  bool ok = false;
-  auto next = [&] { return cq.Next(&tag, &ok) && ok; };
-  grpc::Slice empty("");
-  grpc::ByteBuffer request(&empty, 1), response;
-  grpc::Status status;
-  if (!method.client_streaming()) {
-    auto call = stub.PrepareUnaryCall(&context, path, request, &cq);
-    call->StartCall();
-    call->Finish(&response, &status, &cq);
-    next();
-  } else {
-    auto call = stub.PrepareCall(&context, path, &cq);
-    call->StartCall(&cq);
-    if (next()) {
-      call->Write(request, &cq);
-      if (next()) {
-        call->WritesDone(&cq);
-        next();
-      }
-    }
-    call->Read(&response, &cq);
-    next();
-    call->Finish(&status, &cq);
-    next();
-  }
-  cq.Shutdown();
-  while (cq.Next(&tag, &ok)) {
-  }
-  return status;
 }
 
 class AccessControlTest : public ::testing::Test {

@@ -195,9 +195,15 @@ TEST(DeployFiles, KubernetesDeploymentsProbeHealthOverTlsAndReadTheirConfigFromE
   for (const auto& doc : docs) {
     if (doc["kind"] == "ConfigMap") config_maps[doc["metadata"]["name"].get<std::string>()] = doc["data"];
   }
-  int deployments = 0, headless = 0;
+  int deployments = 0, headless = 0, public_services = 0;
   for (const auto& doc : docs) {
-    if (doc["kind"] == "Service" && doc["metadata"]["name"].get<std::string>() != "netra-redis") {
+    const std::string name = doc["metadata"]["name"].get<std::string>();
+    if (doc["kind"] == "Service" && name.ends_with("-public")) {
+      // Public intake, for the edge proxy: the public listener's port alone, never the internal API.
+      ASSERT_EQ(doc["spec"]["ports"].size(), 1u) << name;
+      EXPECT_EQ(doc["spec"]["ports"][0]["targetPort"], "public") << name;
+      ++public_services;
+    } else if (doc["kind"] == "Service" && name != "netra-redis") {
       EXPECT_EQ(doc["spec"].value("clusterIP", ""), "None") << doc["metadata"]["name"] << ": headless, for client-side balancing";
       ++headless;
     }
@@ -261,6 +267,7 @@ TEST(DeployFiles, KubernetesDeploymentsProbeHealthOverTlsAndReadTheirConfigFromE
   }
   EXPECT_EQ(deployments, 3);
   EXPECT_EQ(headless, 3);
+  EXPECT_EQ(public_services, 1);
 }
 
 TEST(DeployFiles, GrafanaProvisioningMatchesTheDashboards) {

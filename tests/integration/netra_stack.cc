@@ -1,5 +1,6 @@
 #include "tests/integration/netra_stack.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -10,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "common/client.h"
 #include "netra/v1/errors.pb.h"
+#include "netra/v1/registry.grpc.pb.h"
 
 namespace netra::testing {
 
@@ -193,6 +195,19 @@ netra::v1::Employee SemarangEmployee(int n) {
   e.mutable_ppk()->set_name("Walikota Semarang");
   e.mutable_ppk()->set_region_code("33.74");
   return e;
+}
+
+grpc::Status NetraStack::UpsertDemoElection(const std::string& file, netra::v1::Election* stored) {
+  netra::v1::UpsertElectionRequest request;
+  request.set_request_id("seed-" + file);
+  const auto parsed = google::protobuf::util::JsonStringToMessage(
+      ReadFile(std::string(NETRA_SOURCE_DIR) + "/deploy/local/elections/" + file), request.mutable_election());
+  if (!parsed.ok()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(parsed.message()));
+  netra::v1::UpsertElectionResponse response;
+  grpc::Status status = netra::v1::RegistryService::NewStub(channel(Service::kRegistry, kAdmin))
+                            ->UpsertElection(MakeClientContext(std::chrono::seconds(20)).get(), request, &response);
+  if (status.ok() && stored) *stored = response.election();
+  return status;
 }
 
 }  // namespace netra::testing

@@ -57,6 +57,9 @@ class NetraStack {
   std::string log(Service service) const;
   RedisServer& redis() { return redis_; }
   const TempDir& dir() const { return dir_; }
+  // Upserts deploy/local/elections/`file` (e.g. "pemilu-2024.json") into the
+  // running registry as the administrator; the stored election in *stored.
+  grpc::Status UpsertDemoElection(const std::string& file, netra::v1::Election* stored = nullptr);
   // The NIK hashing key the services that need one are given.
   std::string nik_key_file() const { return dir_.File("nik.key"); }
 

@@ -4,7 +4,6 @@
 // misspelled metric.
 #include <gtest/gtest.h>
 
-#include <google/protobuf/util/json_util.h>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -102,16 +101,10 @@ void DriveTraffic(NetraStack& stack, int rounds) {
   auto registry = v1::RegistryService::NewStub(stack.channel(Service::kRegistry));
   auto complaints = v1::ComplaintService::NewStub(stack.channel(Service::kComplaint));
 
-  v1::UpsertElectionRequest election;
-  election.set_request_id("seed-election");
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
-                  ReadFile(NETRA_SOURCE_DIR "/deploy/local/elections/pemilu-2024.json"), election.mutable_election())
-                  .ok());
-  v1::UpsertElectionResponse upserted;
-  grpc::Status status = v1::RegistryService::NewStub(stack.channel(Service::kRegistry, kAdmin))
-                            ->UpsertElection(context().get(), election, &upserted);
+  v1::Election election;
+  grpc::Status status = stack.UpsertDemoElection("pemilu-2024.json", &election);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  const std::string authority = upserted.election().recommending_authority().code();
+  const std::string authority = election.recommending_authority().code();
   std::vector<std::string> nips;
   for (int n = 0; n < 3; ++n) {
     v1::UpsertEmployeeRequest request;

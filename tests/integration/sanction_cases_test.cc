@@ -1,6 +1,7 @@
-// Cases against real netra-registry and netra-sanction processes, a real
-// Redis and real SQLite files: the bad input of issue 5 is refused with
-// clear errors and changes nothing, OpenCase is idempotent, a decision
+// Cases against real netra-registry, netra-complaint and netra-sanction
+// processes, a real Redis and real SQLite files: the bad input of issue 5 is
+// refused with clear errors and changes nothing, OpenCase is idempotent and
+// opens a case only for a complaint really forwarded (issue 13), a decision
 // reaches the registry through the outbox, two sanction replicas on one
 // store escalate each overdue case exactly once per step, and when the
 // sweeper's leader is killed the other replica takes over after the lease
@@ -8,12 +9,15 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "absl/time/clock.h"
 #include "common/authorize.h"
 #include "common/client.h"
 #include "netra/v1/errors.pb.h"
 #include "netra/v1/registry.grpc.pb.h"
 #include "netra/v1/sanction.grpc.pb.h"
+#include "tests/integration/forwarding.h"
 #include "tests/integration/netra_stack.h"
 
 namespace netra::testing {
@@ -47,6 +51,8 @@ class SanctionCasesTest : public ::testing::Test {
       ASSERT_TRUE(status.ok()) << status.error_message();
       employee_ids_.push_back(response.employee().employee_id());
     }
+    // Cases open only for complaints it forwarded.
+    ASSERT_TRUE(stack_.Start(Service::kComplaint));
   }
 
   void StartSanction(std::vector<std::string> extra = {}) {
@@ -56,7 +62,8 @@ class SanctionCasesTest : public ::testing::Test {
 
   // The sanction service as one of its callers. sanction_ is the recommending authority the
   // election names (KASN), who follows and recommends; the employees' PPK (kSemarangPpk)
-  // decides; cases are opened by the complaint service, which these tests stand in for.
+  // decides; cases are opened by the complaint service, which these tests also stand in for
+  // (OpenCase as svc/complaint), for complaints it really forwarded.
   std::unique_ptr<v1::SanctionService::Stub> Sanction(const std::string& identity) {
     return v1::SanctionService::NewStub(stack_.channel(Service::kSanction, identity));
   }
@@ -72,9 +79,25 @@ class SanctionCasesTest : public ::testing::Test {
     return request;
   }
 
+  // OpenRequest(n) for a complaint about employee n that the complaint service
+  // forwarded (once per n; its outbox has opened the case by then).
+  v1::OpenCaseRequest Forwarded(int n) {
+    std::string& complaint_id = forwarded_[n];
+    if (complaint_id.empty()) {
+      complaint_id = forwarder_
+                         .Report("report-" + std::to_string(n), SemarangEmployee(n % kEmployees).nip(), "pemilu-2024",
+                                 {"B2", "A4"}, v1::COMPLAINT_STATUS_FORWARDED)
+                         .complaint_id();
+    }
+    v1::OpenCaseRequest request = OpenRequest(n);
+    request.set_request_id(complaint_id + "/open-again");
+    request.set_complaint_id(complaint_id);
+    return request;
+  }
+
   v1::Case Open(int n) {
     v1::OpenCaseResponse response;
-    auto status = Sanction(kComplaintService)->OpenCase(Context().get(), OpenRequest(n), &response);
+    auto status = Sanction(kComplaintService)->OpenCase(Context().get(), Forwarded(n), &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.case_record();
   }
@@ -160,8 +183,11 @@ class SanctionCasesTest : public ::testing::Test {
     r.stub = v1::SanctionService::NewStub(channel);
   }
 
-  static constexpr int kEmployees = 4;
+  // One per case a test opens: reports about one person and violation join one cluster.
+  static constexpr int kEmployees = 8;
   NetraStack stack_;
+  ComplaintForwarder forwarder_{stack_};
+  std::map<int, std::string> forwarded_;  // n -> complaint id
   std::unique_ptr<v1::RegistryService::Stub> registry_;
   std::unique_ptr<v1::SanctionService::Stub> sanction_;
   std::string authority_;
@@ -186,22 +212,63 @@ TEST_F(SanctionCasesTest, OpenCaseIsValidatedAndIdempotentOnTheComplaint) {
   EXPECT_EQ(ViolatedFields(status), std::vector<std::string>{"employee_id"});
 
   v1::OpenCaseResponse first, again, other;
-  status = complaint_service->OpenCase(Context().get(), OpenRequest(1), &first);
+  status = complaint_service->OpenCase(Context().get(), Forwarded(1), &first);
   ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message() << stack_.log(Service::kSanction);
-  EXPECT_TRUE(first.created());
+  EXPECT_FALSE(first.created());  // the complaint service's forwarding opened it
+  EXPECT_EQ(first.case_record().complaint_id(), Forwarded(1).complaint_id());
   EXPECT_EQ(first.case_record().status(), v1::CASE_STATUS_OPEN);
   EXPECT_EQ(first.case_record().proposed().level(), v1::SANCTION_LEVEL_SEVERE);
   EXPECT_EQ(first.case_record().recommending_authority().code(), authority_);
   EXPECT_EQ(first.case_record().ppk().code(), "walikota:33.74");
   EXPECT_FALSE(first.case_record().catalog_version().empty());
-  ASSERT_TRUE(complaint_service->OpenCase(Context().get(), OpenRequest(1), &again).ok());  // the same request, retried
+  ASSERT_TRUE(complaint_service->OpenCase(Context().get(), Forwarded(1), &again).ok());  // the same request, retried
   EXPECT_EQ(again.case_record().case_id(), first.case_record().case_id());
-  auto forwarded_again = OpenRequest(1);
+  auto forwarded_again = Forwarded(1);
   forwarded_again.set_request_id("another-forwarding");
   ASSERT_TRUE(complaint_service->OpenCase(Context().get(), forwarded_again, &other).ok());
   EXPECT_FALSE(other.created());
   EXPECT_EQ(other.case_record().case_id(), first.case_record().case_id());
   EXPECT_EQ(Get(first.case_record().case_id()).history_size(), 1);
+}
+
+// OpenCase is the complaint service's alone (the policy), and even from it
+// only for a complaint it holds and forwarded, as forwarded: a forged one is
+// FAILED_PRECONDITION with the reason and opens nothing.
+TEST_F(SanctionCasesTest, AForgedOpenCaseIsRefusedAndOpensNothing) {
+  StartSanction();
+  auto complaint_service = Sanction(kComplaintService);
+  auto refused = [&](const v1::OpenCaseRequest& request, const std::string& why) {
+    v1::OpenCaseResponse response;
+    auto status = complaint_service->OpenCase(Context().get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+    EXPECT_NE(status.error_message().find(why), std::string::npos) << status.error_message();
+  };
+  auto no_case = [&](const std::string& complaint_id) {
+    v1::GetCaseRequest get;
+    get.set_complaint_id(complaint_id);
+    v1::GetCaseResponse found;
+    return sanction_->GetCase(Context().get(), get, &found).error_code() == grpc::StatusCode::NOT_FOUND;
+  };
+  // A complaint the complaint service does not hold.
+  refused(OpenRequest(0), "is not held by the complaint service");
+  EXPECT_TRUE(no_case(OpenRequest(0).complaint_id()));
+  // One it holds, registered but not forwarded.
+  const v1::Complaint registered = forwarder_.Report("registered-only", SemarangEmployee(0).nip(), "pemilu-2024",
+                                                     {"B2", "A4"}, v1::COMPLAINT_STATUS_REGISTERED);
+  ASSERT_EQ(registered.status(), v1::COMPLAINT_STATUS_REGISTERED);
+  v1::OpenCaseRequest early = OpenRequest(0);
+  early.set_complaint_id(registered.complaint_id());
+  refused(early, "is COMPLAINT_STATUS_REGISTERED, not forwarded");
+  EXPECT_TRUE(no_case(registered.complaint_id()));
+  // One it forwarded, but about another employee and for other violations.
+  v1::OpenCaseRequest other = Forwarded(1);
+  other.set_request_id("forged-other");
+  other.set_employee_id(employee_ids_[2]);
+  other.clear_violation_codes();
+  other.add_violation_codes("B2");
+  refused(other, "was forwarded with another employee_id, violation_codes");
+  // The forwarded complaint's own case is untouched.
+  EXPECT_EQ(Get(Open(1).case_id()).case_record().employee().employee_id(), employee_ids_[1]);
 }
 
 // The registry's answer about an employee id keeps its meaning across the
@@ -270,7 +337,12 @@ TEST_F(SanctionCasesTest, PutViolationCatalogIsValidatedVersionedAndCasesKeepThe
   // A restart keeps the catalog put through the API.
   ASSERT_EQ(stack_.Stop(Service::kSanction), 0);
   StartSanction();
-  ASSERT_TRUE(sanction_->ListViolationTypes(Context().get(), v1::ListViolationTypesRequest(), &listed).ok());
+  // The channel may still be backing off from the stopped process: wait for the new one.
+  auto after_restart = Context();
+  after_restart->set_wait_for_ready(true);
+  const grpc::Status listed_again =
+      sanction_->ListViolationTypes(after_restart.get(), v1::ListViolationTypesRequest(), &listed);
+  ASSERT_TRUE(listed_again.ok()) << listed_again.error_code() << " " << listed_again.error_message();
   EXPECT_EQ(listed.catalog_version(), "skb-2022.2");
 }
 

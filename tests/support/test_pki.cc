@@ -86,6 +86,13 @@ TlsFiles TestPki::Issue(const std::string& identity, const CertificateValidity& 
       if (c == '/' || c == ':') c = '_';
     }
   }
+  return IssueNamed("URI:spiffe://" + std::string(kTestTrustDomain) + "/" + identity, validity, file);
+}
+
+TlsFiles TestPki::IssueForHost(const std::string& host) { return IssueNamed("DNS:" + host, {}, "host_" + host); }
+
+TlsFiles TestPki::IssueNamed(const std::string& subject_alt_name, const CertificateValidity& validity,
+                             const std::string& file) {
   EVP_PKEY* key = NewKey();
   X509* cert = X509_new();
   X509_set_version(cert, 2);
@@ -100,8 +107,7 @@ TlsFiles TestPki::Issue(const std::string& identity, const CertificateValidity& 
   AddExtension(cert, state_->cert, NID_key_usage, "critical,digitalSignature,keyEncipherment");
   AddExtension(cert, state_->cert, NID_ext_key_usage, "serverAuth,clientAuth");
   AddExtension(cert, state_->cert, NID_authority_key_identifier, "keyid:always");
-  AddExtension(cert, state_->cert, NID_subject_alt_name,
-               "URI:spiffe://" + std::string(kTestTrustDomain) + "/" + identity);
+  AddExtension(cert, state_->cert, NID_subject_alt_name, subject_alt_name);
   Check(X509_sign(cert, state_->key, EVP_sha256()) > 0, "sign");
   TlsFiles files;
   files.cert = dir_ + "/" + file + ".pem";

@@ -37,6 +37,10 @@ class TestPki {
   // to the identity with '/' and ':' replaced.
   TlsFiles Issue(const std::string& identity, const CertificateValidity& validity = {}, std::string file = {});
 
+  // A server certificate for the host name `host` (a DNS SAN, no SPIFFE ID),
+  // as a public listener presents it.
+  TlsFiles IssueForHost(const std::string& host);
+
   // This CA's CRL, now also revoking `serial`, written into `crl_dir()` under
   // its hashed name (replacing the earlier one).
   void Revoke(long serial);
@@ -49,6 +53,7 @@ class TestPki {
 
  private:
   void WriteCrl();
+  TlsFiles IssueNamed(const std::string& subject_alt_name, const CertificateValidity& validity, const std::string& file);
   struct State;
   std::string dir_, ca_file_;
   long next_serial_ = 100;

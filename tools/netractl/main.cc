@@ -38,6 +38,11 @@ int main(int argc, char** argv) {
   app.add_option("--identity-dir", o.identity_dir, "Where --identity finds certificates (./dev stack writes them)")
       ->envname("NETRA_IDENTITY_DIR")
       ->capture_default_str();
+  app.add_flag("--public", o.public_caller,
+               "Call a public listener (e.g. --complaint HOST:PUBLIC_PORT) as a member of the public: no client "
+               "certificate; the server's certificate must name HOST and chain to --tls-ca")
+      ->envname("NETRA_PUBLIC")
+      ->excludes("--identity");
 
   AddServerCommands(app, commands);
   AddRegionCommands(app, commands);
@@ -66,7 +71,8 @@ int main(int argc, char** argv) {
     }
   }
   // hash-niks is the one command that calls no service.
-  if (std::string error; !app.got_subcommand("hash-niks") && !netra::UseClientTls(o.tls, o.plaintext, &error)) {
+  if (std::string error;
+      !app.got_subcommand("hash-niks") && !netra::UseClientTls(o.tls, o.plaintext, &error, o.public_caller)) {
     std::cerr << "netractl: " << error << "\n";
     return kExitUsage;
   }

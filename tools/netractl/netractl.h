@@ -43,6 +43,9 @@ struct Options {
   TlsFiles tls;
   bool plaintext = false;
   std::string identity, identity_dir = ".netra/pki";  // --identity NAME: DIR/NAME.pem, .key, DIR/ca.pem
+  // --public: a member of the public on a public listener (no client
+  // certificate; the server's host name is verified against --tls-ca).
+  bool public_caller = false;
 };
 
 // Exit codes: 0 success, 1 failure (printed on stderr as JSON), 2 usage,

@@ -325,8 +325,8 @@ class SanctionsStoreTest : public ::testing::Test {
     store_ = std::make_unique<SanctionStore>(*db_);
     cases_ = std::make_unique<CaseStore>(*db_);
     regions_ = &testing::ShippedRegions();
-    sanctions_ = std::make_unique<Sanctions>(*store_, *cache_, *cases_, directory_, *regions_, CaseRules{}, &metrics_,
-                                             [this] { return now_; });
+    sanctions_ = std::make_unique<Sanctions>(*store_, *cache_, *cases_, directory_, complaints_, *regions_, CaseRules{},
+                                             &metrics_, [this] { return now_; });
     ASSERT_TRUE(sanctions_->LoadCatalog(ReadSource("data/violation_catalog.json")).ok());
   }
   Idempotency Idem(const std::string& method, const std::string& id, const std::string& hash = "h") {
@@ -350,6 +350,7 @@ class SanctionsStoreTest : public ::testing::Test {
   std::unique_ptr<CaseStore> cases_;
   const RegionDirectory* regions_ = nullptr;
   FakeDirectory directory_;
+  FakeComplaints complaints_;
   absl::Time now_ = absl::FromCivil(absl::CivilSecond(2024, 3, 4, 10, 0, 0), absl::UTCTimeZone());
   std::unique_ptr<Sanctions> sanctions_;
 };
@@ -357,7 +358,7 @@ class SanctionsStoreTest : public ::testing::Test {
 TEST_F(SanctionsStoreTest, OpenCaseIsIdempotentOnTheComplaint) {
   std::string first = Open("complaint-1");
   OpenCaseCommand again{"another-request", "complaint-1", {}, CilacapTeacher().employee_id,
-                        "pemilu-2024", {"B5"}, "", ""};
+                        "pemilu-2024", {"B2"}, "", ""};
   auto m = sanctions_->OpenCase(again, {}, Idem("OpenCase", again.request_id));
   ASSERT_TRUE(m.ok());
   EXPECT_FALSE(m.value().created);
@@ -366,6 +367,52 @@ TEST_F(SanctionsStoreTest, OpenCaseIsIdempotentOnTheComplaint) {
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view.value().history.size(), 1u);
   EXPECT_TRUE(view.value().verification.intact);
+}
+
+// A case opens only for a complaint the complaint service forwarded, and only
+// as forwarded; anything else is FAILED_PRECONDITION with the reason, and no
+// case exists. A complaint service that cannot be asked is UNAVAILABLE (the
+// forwarding is retried).
+TEST_F(SanctionsStoreTest, OpenCaseOnlyForAComplaintForwardedAsItSays) {
+  int calls = 0;
+  auto open = [&](const std::string& complaint_id, std::vector<std::string> codes = {"B2"}) {
+    OpenCaseCommand cmd{complaint_id + "-open-" + std::to_string(++calls), complaint_id, {},
+                        CilacapTeacher().employee_id, "pemilu-2024", std::move(codes), "", ""};
+    return sanctions_->OpenCase(cmd, {}, Idem("OpenCase", cmd.request_id));
+  };
+  auto refused = [&](const Result<Mutation>& m, const std::string& complaint_id, const std::string& why) {
+    ASSERT_FALSE(m.ok()) << complaint_id;
+    EXPECT_EQ(m.error().kind, Error::Kind::kFailedPrecondition) << m.error().message;
+    EXPECT_NE(m.error().state.find(why), std::string::npos) << m.error().state;
+  };
+  auto no_case = [&](const std::string& complaint_id) { return !sanctions_->GetCase("", complaint_id).ok(); };
+
+  complaints_.complaints["unknown"] = {};
+  refused(open("unknown"), "unknown", "is not held by the complaint service");
+  EXPECT_TRUE(no_case("unknown"));
+
+  ForwardedComplaint c{"c-9", "COMPLAINT_STATUS_REGISTERED", false, CilacapTeacher().employee_id, "pemilu-2024", {"B2"}};
+  complaints_.complaints["c-9"] = c;
+  refused(open("c-9"), "c-9", "is COMPLAINT_STATUS_REGISTERED, not forwarded");
+  c.status = "COMPLAINT_STATUS_FORWARDED";
+  c.forwarded = true;
+  c.employee_id = "199001012020011999";
+  complaints_.complaints["c-9"] = c;
+  refused(open("c-9", {"B5"}), "c-9", "was forwarded with another employee_id, violation_codes");
+  EXPECT_TRUE(no_case("c-9"));
+
+  complaints_.down = true;
+  auto down = open("c-9");
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.error().kind, Error::Kind::kUnavailable);
+  complaints_.down = false;
+
+  // As forwarded, the case opens; a mismatching OpenCase is refused even then.
+  c.employee_id = CilacapTeacher().employee_id;
+  complaints_.complaints["c-9"] = c;
+  ASSERT_TRUE(open("c-9").ok());
+  EXPECT_FALSE(no_case("c-9"));
+  refused(open("c-9", {"B5"}), "c-9", "was forwarded with another violation_codes");
 }
 
 TEST_F(SanctionsStoreTest, RefusedDecisionChangesNothing) {
@@ -450,7 +497,8 @@ TEST_F(SanctionsStoreTest, StoreBeforeTheSweepColumnsUpgradesAndKeepsEscalating)
   EXPECT_EQ(old_db->schema_version(), static_cast<int>(std::size(kMigrations)));
   SanctionStore old_store(*old_db);
   CaseStore old_cases(*old_db);
-  Sanctions upgraded(old_store, *cache_, old_cases, directory_, *regions_, CaseRules{}, nullptr, [this] { return now_; });
+  Sanctions upgraded(old_store, *cache_, old_cases, directory_, complaints_, *regions_, CaseRules{}, nullptr,
+                     [this] { return now_; });
   ASSERT_TRUE(upgraded.LoadCatalog(ReadSource("data/violation_catalog.json")).ok());
 
   auto before = upgraded.GetCase(old_id, "");

@@ -63,8 +63,9 @@ class SanctionHandlerTest : public ::testing::Test {
     cache_ = std::make_unique<Cache>(*redis_, "catalog", metrics_);
     store_ = std::make_unique<SanctionStore>(*db_);
     cases_ = std::make_unique<CaseStore>(*db_);
-    sanctions_ = std::make_unique<Sanctions>(*store_, *cache_, *cases_, directory_, netra::testing::ShippedRegions(),
-                                             CaseRules{}, &metrics_, [this] { return now_; });
+    sanctions_ = std::make_unique<Sanctions>(*store_, *cache_, *cases_, directory_, complaints_,
+                                             netra::testing::ShippedRegions(), CaseRules{}, &metrics_,
+                                             [this] { return now_; });
     auto loaded = sanctions_->LoadCatalog(
         netra::testing::ReadFile(std::string(NETRA_SOURCE_DIR) + "/data/violation_catalog.json"));
     ASSERT_TRUE(loaded.ok());
@@ -140,6 +141,7 @@ class SanctionHandlerTest : public ::testing::Test {
   std::unique_ptr<SanctionStore> store_;
   std::unique_ptr<CaseStore> cases_;
   OneEmployeeDirectory directory_;
+  FakeComplaints complaints_;
   absl::Time now_ = absl::FromCivil(absl::CivilSecond(2024, 3, 4, 10, 0, 0), absl::UTCTimeZone());
   std::unique_ptr<Sanctions> sanctions_;
   std::unique_ptr<SanctionHandler> handler_;

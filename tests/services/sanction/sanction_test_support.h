@@ -3,7 +3,11 @@
 // case takes from Pemilu 2024 at opening.
 #pragma once
 
+#include <map>
+#include <string>
+
 #include "services/sanction/cases.h"
+#include "services/sanction/forwarded_complaint.h"
 
 namespace netra::sanction {
 
@@ -29,5 +33,24 @@ inline ElectionTerms Pemilu2024() {
   t.ppk_decision = {14, DayCounting::kWorkingDays};
   return t;
 }
+
+// The complaint service as the domain asks it before opening a case: down
+// (UNAVAILABLE) when `down`; a complaint named in `complaints` is as given
+// there, or unknown (NOT_FOUND) when its status is empty; any other was
+// forwarded about the teacher in Pemilu 2024 for B2, as the tests' OpenCase says.
+class FakeComplaints final : public ComplaintRecords {
+ public:
+  std::map<std::string, ForwardedComplaint> complaints;
+  bool down = false;
+  Result<ForwardedComplaint> FindComplaint(const std::string& complaint_id) override {
+    if (down) return Error::Unavailable("complaint service down");
+    if (auto it = complaints.find(complaint_id); it != complaints.end()) {
+      if (it->second.status.empty()) return Error::NotFound("complaint", complaint_id);
+      return it->second;
+    }
+    return ForwardedComplaint{complaint_id, "COMPLAINT_STATUS_FORWARDED", true, CilacapTeacher().employee_id,
+                              "pemilu-2024", {"B2"}};
+  }
+};
 
 }  // namespace netra::sanction

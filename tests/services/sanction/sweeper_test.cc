@@ -17,6 +17,7 @@
 #include "common/sqlite.h"
 #include "services/sanction/case_store.h"
 #include "services/sanction/sanction_store.h"
+#include "tests/services/sanction/sanction_test_support.h"
 #include "tests/support/test_support.h"
 
 namespace netra::sanction {
@@ -60,8 +61,9 @@ class SweeperLeaseTest : public ::testing::Test {
     cache_ = std::make_unique<Cache>(*redis_, "catalog", metrics_);
     store_ = std::make_unique<SanctionStore>(*db_);
     cases_ = std::make_unique<CaseStore>(*db_);
-    sanctions_ = std::make_unique<Sanctions>(*store_, *cache_, *cases_, directory_, testing::ShippedRegions(),
-                                             CaseRules{}, &metrics_, [] { return absl::Now(); });
+    sanctions_ = std::make_unique<Sanctions>(*store_, *cache_, *cases_, directory_, complaints_,
+                                             testing::ShippedRegions(), CaseRules{}, &metrics_,
+                                             [] { return absl::Now(); });
     std::ifstream in(std::string(NETRA_SOURCE_DIR) + "/data/violation_catalog.json");
     std::stringstream json;
     json << in.rdbuf();
@@ -83,6 +85,7 @@ class SweeperLeaseTest : public ::testing::Test {
   std::unique_ptr<SanctionStore> store_;
   std::unique_ptr<CaseStore> cases_;
   NoDirectory directory_;
+  FakeComplaints complaints_;
   std::unique_ptr<Sanctions> sanctions_;
 };
 
