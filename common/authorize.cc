@@ -38,9 +38,9 @@ AccessDecision Authorize(const Identity& caller, const Resource& resource) {
 }
 
 AccessDecision NarrowToScope(const Identity& caller, Filter* filter) {
-  if (Regional(caller.kind) && caller.qualifier != "ri") {
-    if (filter->region_code.empty()) filter->region_code = caller.qualifier;
-    if (!RegionWithin(filter->region_code, caller.qualifier)) return Deny(kDenyOutsideRegion);
+  if (const std::string region = RegionScope(caller); !region.empty()) {
+    if (filter->region_code.empty()) filter->region_code = region;
+    if (!RegionWithin(filter->region_code, region)) return Deny(kDenyOutsideRegion);
   } else if (caller.kind == IdentityKind::kPpk) {
     if (filter->ppk_code.empty()) filter->ppk_code = caller.qualifier;
     if (filter->ppk_code != caller.qualifier) return Deny(kDenyNotItsPpk);
@@ -50,6 +50,10 @@ AccessDecision NarrowToScope(const Identity& caller, Filter* filter) {
     if (absl::AsciiStrToLower(filter->authority_code) != caller.qualifier) return Deny(kDenyNotItsAuthority);
   }
   return {true, ""};
+}
+
+std::string RegionScope(const Identity& caller) {
+  return Regional(caller.kind) && caller.qualifier != "ri" ? caller.qualifier : std::string();
 }
 
 }  // namespace netra

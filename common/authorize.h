@@ -48,4 +48,10 @@ struct Filter {
 // ministries, the administrator) keep the filter as it is.
 AccessDecision NarrowToScope(const Identity& caller, Filter* filter);
 
+// The region every object a caller acts on must lie in, for stores that
+// filter or check rows themselves (an import's rows, a search): a Bawaslu,
+// BKD or KPU office's own region; "" for everyone else (RI, authorities,
+// services, ministries, the administrator), whom the policy decides alone.
+std::string RegionScope(const Identity& caller);
+
 }  // namespace netra

@@ -161,7 +161,9 @@ void SetTrustDomain(const std::string& trust_domain) {
 }
 
 CallScope::CallScope(const grpc::ServerContext& context, std::string_view service, std::string_view method)
-    : caller_(IdentifyCaller(context)), log_scope_(std::string(method), Metadata(context, "x-request-id", 64)) {
+    : request_id_(Metadata(context, "x-request-id", 64)),
+      caller_(IdentifyCaller(context)),
+      log_scope_(std::string(method), request_id_) {
   method_ = std::string(service) + "/" + std::string(method);
   if (AccessControl* control = CurrentAccessControl()) {
     const AccessDecision decision = control->Check(method_, caller_.identity ? &*caller_.identity : nullptr);
@@ -180,9 +182,7 @@ CallScope::CallScope(const grpc::ServerContext& context, std::string_view servic
 }
 
 grpc::Status CallScope::Refuse(const AccessDecision& decision) const {
-  if (AccessControl* control = CurrentAccessControl()) {
-    control->Refused(method_, decision.reason, caller_.identity ? &*caller_.identity : nullptr);
-  }
+  Refused(decision.reason);
   return AccessDenied(decision.reason, method_, caller_);
 }
 
@@ -199,6 +199,21 @@ grpc::Status CallScope::NarrowToScope(Filter* filter) const {
   const AccessDecision decision = netra::NarrowToScope(*caller_.identity, filter);
   return decision.allowed ? grpc::Status::OK : Refuse(decision);
 }
+
+bool CallScope::Sees(const Resource& resource) const {
+  if (!Enforced()) return true;
+  const AccessDecision decision = netra::Authorize(*caller_.identity, resource);
+  if (!decision.allowed) (void)Refuse(decision);
+  return decision.allowed;
+}
+
+void CallScope::Refused(std::string_view reason) const {
+  if (AccessControl* control = CurrentAccessControl()) {
+    control->Refused(method_, reason, caller_.identity ? &*caller_.identity : nullptr);
+  }
+}
+
+std::string CallScope::RegionScope() const { return Enforced() ? netra::RegionScope(*caller_.identity) : ""; }
 
 void SetFaultDelays(const std::map<std::string, int>& delays_ms) { FaultDelays() = delays_ms; }
 

@@ -76,11 +76,27 @@ class CallScope {
   // Narrows a list or statistics call's filter to the caller's scope
   // (NarrowToScope in common/authorize.h); PERMISSION_DENIED when it reaches outside.
   grpc::Status NarrowToScope(Filter* filter) const;
+  // For an object asked for by id: whether the caller may see it. A refusal
+  // is counted and logged like Authorize's, but the handler answers as if
+  // the object did not exist, so that a caller cannot tell another region's
+  // objects from ids that name nothing (docs/security.md).
+  bool Sees(const Resource& resource) const;
+  // The region the caller's objects must lie in (RegionScope in
+  // common/authorize.h); "" when nothing is enforced.
+  std::string RegionScope() const;
+  // Counts and logs a refusal a store decided with RegionScope (an import's
+  // rows outside the region, each reported in the response); the call goes on.
+  void Refused(std::string_view reason) const;
+
+  // "netra.v1.RegistryService/GetEmployee", and the call's x-request-id (may be empty).
+  const std::string& method() const { return method_; }
+  const std::string& request_id() const { return request_id_; }
 
  private:
   grpc::Status Refuse(const AccessDecision& decision) const;
 
   std::string method_;  // "netra.v1.Service/Method"
+  std::string request_id_;
   Caller caller_;
   log::CallLogScope log_scope_;
   grpc::Status access_;

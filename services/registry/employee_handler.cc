@@ -1,6 +1,8 @@
 // The employee RPCs of RegistryHandler: netra.v1 messages <-> EmployeeDirectory.
 #include <prometheus/counter.h>
 
+#include <unordered_set>
+
 #include "absl/strings/escaping.h"
 #include "common/rpc.h"
 #include "common/sqlite.h"
@@ -24,6 +26,12 @@ void ToProto(const RowError& error, netra::v1::RowError* out) {
 
 }  // namespace
 
+Resource ResourceOf(const Employee& employee) {
+  return Resource{.region_code = employee.work_region_code, .ppk_code = employee.ppk.code};
+}
+
+Error EmployeeNotFound(const std::string& employee_id) { return Error::NotFound("employee", employee_id); }
+
 grpc::Status RegistryHandler::GetEmployee(grpc::ServerContext* context, const netra::v1::GetEmployeeRequest* request,
                                           netra::v1::GetEmployeeResponse* response) {
   CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "GetEmployee");
@@ -32,6 +40,10 @@ grpc::Status RegistryHandler::GetEmployee(grpc::ServerContext* context, const ne
   return GuardStore("GetEmployee", [&] {
     auto employee = employees_.Get(request->employee_id());
     if (!employee.ok()) return ToStatus(employee.error());
+    if (!scope.Sees(ResourceOf(employee.value()))) return ToStatus(EmployeeNotFound(request->employee_id()));
+    if (auto refused = access_log_.Record(scope, kSubjectEmployee, {employee.value().employee_id}); !refused.ok()) {
+      return refused;
+    }
     registry::ToProto(employee.value(), response->mutable_employee());
     return grpc::Status::OK;
   });
@@ -47,8 +59,24 @@ grpc::Status RegistryHandler::BatchGetEmployees(grpc::ServerContext* context,
     std::vector<std::string> ids(request->employee_ids().begin(), request->employee_ids().end());
     auto result = employees_.BatchGet(ids);
     if (!result.ok()) return ToStatus(result.error());
-    for (const auto& e : result.value().employees) registry::ToProto(e, response->add_employees());
-    for (const auto& id : result.value().missing_ids) response->add_missing_ids(id);
+    // Employees outside the caller's region are listed as missing, like ids
+    // that name nobody, in the request's order.
+    std::unordered_set<std::string> missing(result.value().missing_ids.begin(), result.value().missing_ids.end());
+    std::vector<const Employee*> shown;
+    std::vector<std::string> shown_ids;
+    for (const auto& e : result.value().employees) {
+      if (scope.Sees(ResourceOf(e))) {
+        shown.push_back(&e);
+        shown_ids.push_back(e.employee_id);
+      } else {
+        missing.insert(e.employee_id);
+      }
+    }
+    if (auto refused = access_log_.Record(scope, kSubjectEmployee, shown_ids); !refused.ok()) return refused;
+    for (const Employee* e : shown) registry::ToProto(*e, response->add_employees());
+    for (const auto& id : ids) {
+      if (missing.erase(id)) response->add_missing_ids(id);
+    }
     return grpc::Status::OK;
   });
 }
@@ -60,10 +88,15 @@ grpc::Status RegistryHandler::SearchEmployees(grpc::ServerContext* context,
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("SearchEmployees", [&] {
-    EmployeeSearch search{request->name_query(), request->region_code(), request->agency_code(),
+    Filter filter{.region_code = request->region_code()};
+    if (auto denied = scope.NarrowToScope(&filter); !denied.ok()) return denied;
+    EmployeeSearch search{request->name_query(), filter.region_code, request->agency_code(),
                           request->employee_type(), request->page_size(), request->page_token()};
     auto page = employees_.Search(search);
     if (!page.ok()) return ToStatus(page.error());
+    std::vector<std::string> shown_ids;
+    for (const auto& e : page.value().employees) shown_ids.push_back(e.employee_id);
+    if (auto refused = access_log_.Record(scope, kSubjectEmployee, shown_ids); !refused.ok()) return refused;
     for (const auto& e : page.value().employees) registry::ToProto(e, response->add_employees());
     response->set_next_page_token(page.value().next_page_token);
     return grpc::Status::OK;
@@ -77,6 +110,7 @@ grpc::Status RegistryHandler::UpsertEmployee(grpc::ServerContext* context,
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("UpsertEmployee", [&] {
+    if (auto denied = AuthorizeWrite(scope, request->employee()); !denied.ok()) return denied;
     UpsertRequest upsert{FromProto(request->employee()), request->nik(), request->expected_version()};
     netra::v1::UpsertEmployeeRequest hashed = *request;
     hashed.clear_nik();
@@ -139,6 +173,7 @@ grpc::Status RegistryHandler::ImportEmployeesStream(grpc::ServerContext* context
         if (!started.ok()) v.Append(started.error().violations);
         if (!v.empty()) return InvalidArgument(v);
         import = std::move(started.value());
+        import->ConfineTo(scope.RegionScope());
         earlier = employees_.FindImport(request_id);
         hash.Add(request_id);
         hash.Add(message.source_name());
@@ -186,6 +221,7 @@ grpc::Status RegistryHandler::ImportEmployeesStream(grpc::ServerContext* context
     if (!summary.ok()) return ToStatus(summary.error());
     report(summary.value());
     const auto& s = summary.value();
+    if (s.outside_region > 0) scope.Refused(kDenyOutsideRegion);
     response->set_rows_received(s.received);
     response->set_inserted(s.inserted);
     response->set_updated(s.updated);
@@ -201,6 +237,21 @@ grpc::Status RegistryHandler::ImportEmployeesStream(grpc::ServerContext* context
                                   {"rejected", std::to_string(s.rejected)}});
     return grpc::Status::OK;
   });
+}
+
+grpc::Status RegistryHandler::AuthorizeWrite(const CallScope& scope, const netra::v1::Employee& incoming) {
+  if (scope.RegionScope().empty()) return grpc::Status::OK;
+  // Where the employee is to work; an empty region is the validation's to refuse.
+  if (!incoming.work_region_code().empty()) {
+    if (auto denied = scope.Authorize({.region_code = incoming.work_region_code()}); !denied.ok()) return denied;
+  }
+  // And where the record on file says it works: an office cannot take over
+  // another region's employee (a transfer is written by the administrator).
+  auto stored = employees_.Get(EmployeeDirectory::DeriveId(FromProto(incoming)));
+  if (stored.ok()) return scope.Authorize(ResourceOf(stored.value()));
+  const auto kind = stored.error().kind;
+  if (kind == Error::Kind::kNotFound || kind == Error::Kind::kInvalidArgument) return grpc::Status::OK;
+  return ToStatus(stored.error());
 }
 
 grpc::Status RegistryHandler::SetDisciplinaryStatus(grpc::ServerContext* context,

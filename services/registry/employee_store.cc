@@ -248,6 +248,18 @@ Result<UpsertOutcome> EmployeeStore::Upsert(const EmployeeWrite& w, int64_t expe
   });
 }
 
+std::vector<std::string> EmployeeStore::StoredWorkRegions(std::span<const EmployeeWrite> writes) {
+  return db_.Read([&](Connection& c) {
+    auto s = c.Prepare("SELECT work_region_code FROM employees WHERE employee_id = ?1");
+    std::vector<std::string> out(writes.size());
+    for (size_t i = 0; i < writes.size(); ++i) {
+      s.Bind(1, writes[i].employee.employee_id);
+      if (s.Step()) out[i] = s.ColumnText(0);
+    }
+    return out;
+  });
+}
+
 EmployeeStore::BatchResult EmployeeStore::UpsertBatch(std::span<const EmployeeWrite> writes, bool may_open_bulk_load) {
   // A batch inserts into six indexes at random places:
   // with SQLite's default 2 MB page cache nearly every row reads pages back,

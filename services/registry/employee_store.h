@@ -158,6 +158,7 @@ class EmployeeStore : public EmployeeRecords {
   // mostly new or changed rows opens a bulk load first (bulk_opened), unless
   // one is open already: the caller must then FinishBulkLoad.
   BatchResult UpsertBatch(std::span<const EmployeeWrite> writes, bool may_open_bulk_load = false) override;
+  std::vector<std::string> StoredWorkRegions(std::span<const EmployeeWrite> writes) override;
   static constexpr int kImportCacheKib = 48 * 1024;  // page cache of a batch's connection
   static constexpr int kIndexCacheKib = 8 * 1024;    // ... and while a bulk load's indexes are built
   static constexpr int kImportWalPages = 32768;      // 128 MB of WAL before a batch checkpoints

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/authorize.h"
 #include "common/log.h"
 #include "common/paging.h"
 #include "services/registry/employee_validation.h"
@@ -239,7 +240,48 @@ std::optional<Error> EmployeeImport::AddNext(int64_t row_number, const std::stri
     Reject(RowError{row_number, write.employee.employee_id, std::move(v)});
     return std::nullopt;
   }
+  if (!region_.empty()) {
+    if (!RegionWithin(write.employee.work_region_code, region_)) {
+      RejectOutside(row_number, write.employee.employee_id);
+      return std::nullopt;
+    }
+    if (row_numbers_.size() <= batch_rows_in_use_) row_numbers_.resize(batch_rows_in_use_ + 1);
+    row_numbers_[batch_rows_in_use_] = row_number;
+  }
   if (++batch_rows_in_use_ >= BatchLimit()) return Flush();
+  return std::nullopt;
+}
+
+void EmployeeImport::RejectOutside(int64_t row_number, const std::string& employee_id) {
+  Violations v;
+  v.Add("employee.work_region_code", ViolationReason::kOutOfRange,
+        "the employee works, or is on file as working, outside the region of the importing office");
+  ++summary_.outside_region;
+  Reject(RowError{row_number, employee_id, std::move(v)});
+}
+
+std::optional<Error> EmployeeImport::RejectStoredOutside() {
+  std::vector<std::string> stored;
+  if (auto error = RunStoreOperation("import region check", [&]() -> std::optional<Error> {
+        stored = directory_.store_.StoredWorkRegions(std::span<const EmployeeWrite>(batch_.data(), batch_rows_in_use_));
+        return std::nullopt;
+      })) {
+    return error;
+  }
+  // Kept rows move to the front; a rejected row's slot is reused later.
+  size_t kept = 0;
+  for (size_t i = 0; i < batch_rows_in_use_; ++i) {
+    if (!stored[i].empty() && !RegionWithin(stored[i], region_)) {
+      RejectOutside(row_numbers_[i], batch_[i].employee.employee_id);
+      continue;
+    }
+    if (kept != i) {
+      std::swap(batch_[kept], batch_[i]);
+      std::swap(row_numbers_[kept], row_numbers_[i]);
+    }
+    ++kept;
+  }
+  batch_rows_in_use_ = kept;
   return std::nullopt;
 }
 
@@ -275,6 +317,9 @@ std::optional<Error> EmployeeImport::Collect() {
 
 std::optional<Error> EmployeeImport::Flush() {
   if (auto error = Collect()) return error;
+  if (!region_.empty() && batch_rows_in_use_ > 0) {
+    if (auto error = RejectStoredOutside()) return error;
+  }
   if (batch_rows_in_use_ == 0) return std::nullopt;
   const bool large = summary_.received >= bulk_min_rows_ && summary_.received * 4 >= table_rows_;
   // The writer has the slots until the next Collect; they come back to be filled again.
@@ -307,6 +352,11 @@ Result<ImportSummary> EmployeeImport::Finish() {
   if (auto error = Flush()) return *error;
   if (auto error = Collect()) return *error;
   if (auto error = FinishBulkLoad()) return *error;
+  // Rows found outside the region at a batch's write come after later rows' errors.
+  if (!region_.empty()) {
+    std::stable_sort(summary_.row_errors.begin(), summary_.row_errors.end(),
+                     [](const RowError& a, const RowError& b) { return a.row_number < b.row_number; });
+  }
   return summary_;
 }
 

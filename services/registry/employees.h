@@ -147,6 +147,7 @@ struct RowError {
 
 struct ImportSummary {
   int64_t received = 0, inserted = 0, updated = 0, unchanged = 0, rejected = 0;
+  int64_t outside_region = 0;  // of rejected: outside the region the import is confined to
   std::vector<RowError> row_errors;  // the first max_row_errors
   bool row_errors_truncated = false;
 };
@@ -203,6 +204,9 @@ class EmployeeRecords {
     bool bulk_opened = false;
   };
   virtual BatchResult UpsertBatch(std::span<const EmployeeWrite> writes, bool may_open_bulk_load = false) = 0;
+  // The stored work_region_code of each write's employee, in order; "" for
+  // one not on file. One read for the batch.
+  virtual std::vector<std::string> StoredWorkRegions(std::span<const EmployeeWrite> writes) = 0;
   // Bulk loads (see EmployeeImport): whether one is open, whether this
   // process opened it, completing it (no-op when none is open).
   virtual bool BulkLoadOpen() = 0;
@@ -251,6 +255,11 @@ class EmployeeImport {
   // their memory, so a long import allocates almost nothing per row.
   Employee& NextEmployee();
   std::optional<Error> AddNext(int64_t row_number, const std::string& nik, std::string nik_hmac = {});
+  // Confines the import to `region_code` (a province or kab/kota; "" =
+  // anywhere): a row of an employee working outside it, or on file as
+  // working outside it, is rejected like an invalid row (counted in
+  // summary().outside_region). The stored region is read once per batch.
+  void ConfineTo(std::string region_code) { region_ = std::move(region_code); }
   // Writes what is queued, waits for it; the summary of the whole import.
   Result<ImportSummary> Finish();
   // Rows received and rejected so far, and those of batches already collected.
@@ -269,6 +278,9 @@ class EmployeeImport {
   std::optional<Error> Collect();  // waits for the batch in flight and adds its counts
   std::optional<Error> FinishBulkLoad();
   void Reject(RowError error);
+  void RejectOutside(int64_t row_number, const std::string& employee_id);
+  // Rejects the queued rows of employees on file outside region_.
+  std::optional<Error> RejectStoredOutside();
 
   EmployeeDirectory& directory_;
   int max_row_errors_;
@@ -284,6 +296,8 @@ class EmployeeImport {
   size_t batch_rows_in_use_ = 0;
   std::future<Result<ImportSummary>> in_flight_;
   absl::flat_hash_set<uint64_t> seen_;  // open addressing: no allocation per row
+  std::string region_;                  // ConfineTo
+  std::vector<int64_t> row_numbers_;    // of the batch's slots, while confined
   ImportSummary summary_;
 };
 

@@ -1,6 +1,7 @@
 // netra-registry: employees, agencies, regions, elections, pledges and
 // party-membership screening. The registry calls no peer: it is the one the
 // others call.
+#include "common/access_log.h"
 #include "common/server.h"
 #include "common/sqlite.h"
 #include "services/registry/election_store.h"
@@ -46,8 +47,9 @@ bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* erro
   auto* party_screening =
       parts.Keep(std::make_unique<registry::PartyScreening>(*party_store, *employees, *directory));
 
+  auto* access_log = parts.Keep(std::make_unique<AccessLog>(env.store, metrics));
   parts.Serve(parts.Keep(std::make_unique<registry::RegistryHandler>(
-      *region_listing, *elections, *employees, *prevention, *party_screening, *nik_hasher, metrics)));
+      *region_listing, *elections, *employees, *prevention, *party_screening, *nik_hasher, *access_log, metrics)));
   return true;
 }
 

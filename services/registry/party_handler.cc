@@ -54,6 +54,15 @@ void ToProto(const PartyMatch& m, netra::v1::PartyMembershipMatch* out) {
   out->set_version(m.version);
 }
 
+// The employees whose record a list of matches shows (those still on file).
+std::vector<std::string> ShownEmployees(std::span<const PartyMatch> matches) {
+  std::vector<std::string> ids;
+  for (const PartyMatch& m : matches) {
+    if (m.employee) ids.push_back(m.employee_id);
+  }
+  return ids;
+}
+
 }  // namespace
 
 grpc::Status RegistryHandler::ImportPartyMembersStream(grpc::ServerContext* context,
@@ -78,6 +87,7 @@ grpc::Status RegistryHandler::ImportPartyMembersStream(grpc::ServerContext* cont
         if (!started.ok()) v.Append(started.error().violations);
         if (!v.empty()) return InvalidArgument(v);
         import = std::move(started.value());
+        import->ConfineTo(scope.RegionScope());  // a regional KPU's list holds its own region's records
         auto found = party_screening_.FindImport(request_id);
         if (!found.ok()) return ToStatus(found.error());
         earlier = std::move(found.value());
@@ -108,6 +118,7 @@ grpc::Status RegistryHandler::ImportPartyMembersStream(grpc::ServerContext* cont
     auto summary = import->Finish();
     if (!summary.ok()) return ToStatus(summary.error());
     const PartyImportSummary& s = summary.value();
+    if (s.outside_region > 0) scope.Refused(kDenyOutsideRegion);
     response->set_records_received(s.received);
     response->set_accepted(s.accepted);
     response->set_rejected(s.rejected);
@@ -141,10 +152,16 @@ grpc::Status RegistryHandler::ListPartyMembershipMatches(grpc::ServerContext* co
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("ListPartyMembershipMatches", [&] {
-    MatchQuery query{static_cast<MatchStatus>(request->status()), request->region_code(), request->agency_code(),
+    Filter filter{.region_code = request->region_code()};
+    if (auto denied = scope.NarrowToScope(&filter); !denied.ok()) return denied;
+    MatchQuery query{static_cast<MatchStatus>(request->status()), filter.region_code, request->agency_code(),
                      request->party_code(), request->page_size(), request->page_token()};
     auto page = party_screening_.List(query);
     if (!page.ok()) return ToStatus(page.error());
+    if (auto refused = access_log_.Record(scope, kSubjectEmployee, ShownEmployees(page.value().matches));
+        !refused.ok()) {
+      return refused;
+    }
     for (const PartyMatch& m : page.value().matches) ToProto(m, response->add_matches());
     response->set_next_page_token(page.value().next_page_token);
     return grpc::Status::OK;
@@ -158,6 +175,15 @@ grpc::Status RegistryHandler::ResolvePartyMembershipMatch(grpc::ServerContext* c
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("ResolvePartyMembershipMatch", [&] {
+    // The employee's own BKD resolves; to another, the match does not exist.
+    if (scope.Enforced()) {
+      // A malformed id is left to Resolve, which reports it with the request's other problems.
+      auto found = party_screening_.Find(request->match_id());
+      if (!found.ok() && found.error().kind != Error::Kind::kInvalidArgument) return ToStatus(found.error());
+      if (found.ok() && (!found.value().employee || !scope.Sees(ResourceOf(*found.value().employee)))) {
+        return ToStatus(Error::NotFound("party membership match", request->match_id()));
+      }
+    }
     ResolveMatchCommand command;
     command.request_id = request->request_id();
     command.match_id = request->match_id();
@@ -182,6 +208,10 @@ grpc::Status RegistryHandler::ResolvePartyMembershipMatch(grpc::ServerContext* c
       // complaint flow; until that flow takes it, this line and the match record it.
       log::Info("party membership match resolved",
                 {{"match_id", m.match_id()}, {"status", std::string(MatchStatusName(m.status))}});
+    }
+    if (auto refused = access_log_.Record(scope, kSubjectEmployee, ShownEmployees(std::span<const PartyMatch>(&m, 1)));
+        !refused.ok()) {
+      return refused;
     }
     ToProto(m, response->mutable_match());
     return grpc::Status::OK;

@@ -5,6 +5,7 @@
 
 #include "absl/time/clock.h"
 
+#include "common/authorize.h"
 #include "common/identifiers.h"
 #include "common/state_table.h"
 #include "common/paging.h"
@@ -117,6 +118,10 @@ std::optional<Error> PartyImport::Add(PartyMember member) {
   if (v.empty() && !seen_.insert(member.nik_hmac + member.party_code).second) {
     v.Add("nik_hmac", ViolationReason::kInconsistent, "repeats an earlier record of the same party in this import");
   }
+  if (v.empty() && !region_.empty() && (member.region_code.empty() || !RegionWithin(member.region_code, region_))) {
+    v.Add("region_code", ViolationReason::kOutOfRange, "is outside the region of the importing office");
+    ++summary_.outside_region;
+  }
   if (!v.empty()) {
     ++summary_.rejected;
     if (static_cast<int>(summary_.row_errors.size()) < max_row_errors_) {
@@ -224,6 +229,19 @@ Result<MatchPage> PartyScreening::List(const MatchQuery& query) {
   auto attached = AttachEmployees(page.matches);
   if (!attached.ok()) return attached.error();
   return page;
+}
+
+Result<PartyMatch> PartyScreening::Find(const std::string& match_id) {
+  Violations v;
+  auto seq = ParseMatchId(match_id, v);
+  if (!v.empty()) return Error::Invalid(std::move(v));
+  auto found = store_.FindMatch(*seq);
+  if (!found.ok()) return found.error();
+  if (!found.value()) return Error::NotFound("party membership match", match_id);
+  std::vector<PartyMatch> one{std::move(*found.value())};
+  auto attached = AttachEmployees(one);
+  if (!attached.ok()) return attached.error();
+  return std::move(one.front());
 }
 
 Result<MatchResolution> PartyScreening::Resolve(const ResolveMatchCommand& command, const std::string& actor,

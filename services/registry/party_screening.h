@@ -75,6 +75,7 @@ struct MemberBatchResult {
 
 struct PartyImportSummary {
   int64_t received = 0, accepted = 0, rejected = 0, matched = 0, new_matches = 0;
+  int64_t outside_region = 0;  // of rejected: outside the region the import is confined to
   std::map<std::string, int64_t> new_by_province;
   std::vector<RowError> row_errors;  // the first max_row_errors, in row order
   bool row_errors_truncated = false;
@@ -120,6 +121,10 @@ class PartyImport {
   // Validates and queues one record; stores a full batch. An Error means the
   // store failed (the import stops; committed batches stay).
   std::optional<Error> Add(PartyMember member);
+  // Confines the import to `region_code` (a province or kab/kota; "" =
+  // anywhere): a record whose region_code is empty or lies outside it is
+  // rejected like an invalid one (counted in summary().outside_region).
+  void ConfineTo(std::string region_code) { region_ = std::move(region_code); }
   Result<PartyImportSummary> Finish();
   const PartyImportSummary& summary() const { return summary_; }
 
@@ -135,6 +140,7 @@ class PartyImport {
   absl::Time now_;
   std::vector<PartyMember> batch_;
   std::unordered_set<std::string> seen_;  // nik_hmac + party_code of this import
+  std::string region_;                    // ConfineTo
   PartyImportSummary summary_;
 };
 
@@ -157,6 +163,7 @@ class PartyScreeningRecords {
   virtual Result<MemberBatchResult> StoreMembers(std::span<const PartyMember> members,
                                                  const std::string& source_name, absl::Time now) = 0;
   virtual Result<std::vector<PartyMatch>> ListMatches(const MatchFilter& filter) = 0;
+  virtual Result<std::optional<PartyMatch>> FindMatch(int64_t match_seq) = 0;
   // Matches the employees stored since the last call against the member
   // records; the number of new matches.
   virtual Result<int64_t> MatchNewEmployees(absl::Time now) = 0;
@@ -197,6 +204,8 @@ class PartyScreening {
                             const std::string& response);
 
   Result<MatchPage> List(const MatchQuery& query);
+  // One match with its employee's snapshot; NOT_FOUND when there is none.
+  Result<PartyMatch> Find(const std::string& match_id);
   // open -> confirmed_member | identity_misuse (kTransitions in the .cc).
   // A retry under the same request_id returns the match; other content under
   // it is INVALID_ARGUMENT; a resolved match is FAILED_PRECONDITION.

@@ -144,6 +144,12 @@ Result<std::vector<PartyMatch>> PartyScreeningStore::ListMatches(const MatchFilt
   });
 }
 
+Result<std::optional<PartyMatch>> PartyScreeningStore::FindMatch(int64_t match_seq) {
+  return RunStoreOperation("find match", [&]() -> Result<std::optional<PartyMatch>> {
+    return db_.Read([&](Connection& c) { return LoadMatch(c, match_seq); });
+  });
+}
+
 Result<MatchResolution> PartyScreeningStore::Resolve(const std::string& request_id, const std::string& fingerprint,
                                                 int64_t match_seq, const Decide& decide) {
   return RunStoreOperation("resolve match", [&]() -> Result<MatchResolution> {

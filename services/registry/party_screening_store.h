@@ -58,6 +58,7 @@ class PartyScreeningStore : public PartyScreeningRecords {
   Result<MemberBatchResult> StoreMembers(std::span<const PartyMember> members, const std::string& source_name,
                                          absl::Time now) override;
   Result<std::vector<PartyMatch>> ListMatches(const MatchFilter& filter) override;
+  Result<std::optional<PartyMatch>> FindMatch(int64_t match_seq) override;
   // Matches the employees inserted since the last call against the member
   // records (a rowid watermark, so the cost is the new employees only); the
   // number of new matches. Writes only when there are new employees.

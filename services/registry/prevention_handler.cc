@@ -42,6 +42,18 @@ grpc::Status RegistryHandler::RecordPledge(grpc::ServerContext* context, const n
   CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "RecordPledge");
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
+  // A BKD records its own region's pledges; another region's employee is
+  // answered as one that does not exist.
+  if (scope.Enforced()) {
+    auto denied = GuardStore("RecordPledge", [&] {
+      auto employee = employees_.Get(request->employee_id());
+      if (employee.ok() && !scope.Sees(ResourceOf(employee.value()))) {
+        return ToStatus(EmployeeNotFound(request->employee_id()));
+      }
+      return grpc::Status::OK;
+    });
+    if (!denied.ok()) return denied;
+  }
   RecordPledgeCommand command;
   command.request_id = request->request_id();
   Pledge& p = command.pledge;
@@ -65,8 +77,11 @@ grpc::Status RegistryHandler::GetPledgeCoverage(grpc::ServerContext* context,
   CallScope scope(*context, netra::v1::RegistryService::service_full_name(), "GetPledgeCoverage");
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
+  // Counts of a regional office's own region only.
+  Filter filter{.region_code = request->region_code()};
+  if (auto denied = scope.NarrowToScope(&filter); !denied.ok()) return denied;
   CoverageQuery query{request->election_id(),
-                      request->region_code(),
+                      filter.region_code,
                       request->agency_code(),
                       request->unit_code(),
                       static_cast<CoverageGrouping>(request->group_by()),

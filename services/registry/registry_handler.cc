@@ -9,13 +9,14 @@ namespace netra::registry {
 
 RegistryHandler::RegistryHandler(const Registry& registry, Elections& elections, EmployeeDirectory& employees,
                                  Prevention& prevention, PartyScreening& party_screening,
-                                 const NikHasher& nik_hasher, prometheus::Registry& metrics)
+                                 const NikHasher& nik_hasher, AccessLog& access_log, prometheus::Registry& metrics)
     : registry_(registry),
       elections_(elections),
       employees_(employees),
       prevention_(prevention),
       party_screening_(party_screening),
-      nik_hasher_(nik_hasher) {
+      nik_hasher_(nik_hasher),
+      access_log_(access_log) {
   ServeClientStream(this, "netra.v1.RegistryService.ImportEmployees", &RegistryHandler::ImportEmployeesStream,
                     &RegistryHandler::MarkMethodStreamed);
   ServeClientStream(this, "netra.v1.RegistryService.ImportPartyMembers", &RegistryHandler::ImportPartyMembersStream,

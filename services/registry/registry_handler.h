@@ -1,6 +1,7 @@
 // gRPC face of the registry: translates netra.v1 messages to the domain and back.
 #pragma once
 
+#include "common/access_log.h"
 #include "common/nik.h"
 #include "common/request_stream.h"
 #include "common/sqlite.h"
@@ -25,7 +26,7 @@ class RegistryHandler final : public netra::v1::RegistryService::Service {
  public:
   RegistryHandler(const Registry& registry, Elections& elections, EmployeeDirectory& employees,
                   Prevention& prevention, PartyScreening& party_screening, const NikHasher& nik_hasher,
-                  prometheus::Registry& metrics);
+                  AccessLog& access_log, prometheus::Registry& metrics);
 
   grpc::Status ListRegions(grpc::ServerContext* context, const netra::v1::ListRegionsRequest* request,
                            netra::v1::ListRegionsResponse* response) override;
@@ -46,6 +47,11 @@ class RegistryHandler final : public netra::v1::RegistryService::Service {
   grpc::Status SetDisciplinaryStatus(grpc::ServerContext* context,
                                      const netra::v1::SetDisciplinaryStatusRequest* request,
                                      netra::v1::SetDisciplinaryStatusResponse* response) override;
+
+  // The access log of personal-data reads (access_log_handler.cc).
+  grpc::Status ListPersonalDataReads(grpc::ServerContext* context,
+                                     const netra::v1::ListPersonalDataReadsRequest* request,
+                                     netra::v1::ListPersonalDataReadsResponse* response) override;
 
   // Elections (election_handler.cc).
   grpc::Status UpsertElection(grpc::ServerContext* context, const netra::v1::UpsertElectionRequest* request,
@@ -78,6 +84,8 @@ class RegistryHandler final : public netra::v1::RegistryService::Service {
   // CANCELLED for one the client broke off (what was committed stays), and
   // for a request_id of a completed import its stored response (or
   // INVALID_ARGUMENT when the content differs). nullopt: go on and finish.
+  // A BKD writes only employees that work, and are on file as working, in its region.
+  grpc::Status AuthorizeWrite(const CallScope& scope, const netra::v1::Employee& incoming);
   static std::optional<grpc::Status> EndOfImportStream(
       const grpc::ServerContext& context, bool empty, int64_t received,
       const std::optional<std::pair<std::string, std::string>>& earlier, const std::string& request_hash,
@@ -89,11 +97,19 @@ class RegistryHandler final : public netra::v1::RegistryService::Service {
   Prevention& prevention_;
   PartyScreening& party_screening_;
   const NikHasher& nik_hasher_;
+  AccessLog& access_log_;
   // netra_import_rows_total{result}: inserted, updated, unchanged, rejected.
   prometheus::Counter *import_inserted_, *import_updated_, *import_unchanged_, *import_rejected_;
   // netra_party_matches_total{province,result}, created on first use per province.
   prometheus::Family<prometheus::Counter>* party_matches_;
 };
+
+// Where an employee is and whom it is under, as Authorize (common/authorize.h)
+// reads it: the work region, and the staffing authority.
+Resource ResourceOf(const Employee& employee);
+// What a caller outside an employee's region hears of it: the same as for an
+// id that names nobody (docs/security.md).
+Error EmployeeNotFound(const std::string& employee_id);
 
 // API -> domain; enum numbers a client sent outside the domain's pass through
 // for ValidateElection to reject. Exposed for the request fuzzer (tests/fuzz).

@@ -1,6 +1,7 @@
 // The registry's SQLite schema, as numbered migrations applied at start.
 #pragma once
 
+#include "common/access_log.h"
 #include "common/sqlite.h"
 #include "common/store_schema.h"
 #include "services/registry/election_store.h"
@@ -18,6 +19,7 @@ inline const Migration kMigrations[] = {
     {5, "party-membership screening", kPartyScreeningSql},
     {6, "employee bulk loads", kEmployeeBulkLoadSql},
     {7, "employee name tokens", kEmployeeNameTokensSql},
+    {8, "personal-data reads", kAccessLogSql},
 };
 
 }  // namespace netra::registry

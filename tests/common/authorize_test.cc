@@ -69,5 +69,29 @@ TEST(AuthorizeTest, ListsAreNarrowedToTheCallersScopeAndRefusedOutsideIt) {
   EXPECT_EQ(Narrowed("ministry/kemenpanrb", {.region_code = "11"}), "11||");
 }
 
+TEST(AuthorizeTest, TheRegionScopeIsARegionalOfficesOwnRegionAndNobodyElses) {
+  // What a store filters an import's or a search's rows by (the registry's employees).
+  EXPECT_EQ(RegionScope(As("bkd/33.74")), "33.74");
+  EXPECT_EQ(RegionScope(As("bkd/33")), "33");
+  EXPECT_EQ(RegionScope(As("kpu/33")), "33");
+  EXPECT_EQ(RegionScope(As("bawaslu/33.01")), "33.01");
+  for (const char* national : {"bawaslu/ri", "kpu/ri", "authority/bkn", "ppk/walikota:33.74", "svc/complaint",
+                               "ministry/kemenpanrb", "admin", "ops"}) {
+    EXPECT_EQ(RegionScope(As(national)), "") << national;
+  }
+}
+
+TEST(AuthorizeTest, AnEmployeeIsSeenByTheOfficesOfItsRegionAndTheNationalBodies) {
+  // An employee of Kabupaten Cilacap (33.01), as the registry describes it to Authorize.
+  const Resource cilacap{.region_code = "33.01", .ppk_code = "bupati:33.01"};
+  for (const char* may : {"bkd/33.01", "bkd/33", "bawaslu/33.01", "bawaslu/33", "bawaslu/ri", "authority/bkn",
+                          "authority/kasn", "ppk/bupati:33.01", "svc/sanction"}) {
+    EXPECT_TRUE(May(may, cilacap)) << may;
+  }
+  for (const char* may_not : {"bkd/33.74", "bkd/31", "bawaslu/33.74", "kpu/33.74", "ppk/walikota:33.74"}) {
+    EXPECT_FALSE(May(may_not, cilacap)) << may_not;
+  }
+}
+
 }  // namespace
 }  // namespace netra

@@ -53,7 +53,8 @@ class RegistryServer {
         prevention_(prevention_store_, elections_, netra::testing::ShippedRegions()),
         party_store_(*store_),
         party_screening_(party_store_, employees_, netra::testing::ShippedRegions()),
-        handler_(registry_, elections_, employees_, prevention_, party_screening_, nik_hasher_,
+        access_log_(*store_, metrics_.registry()),
+        handler_(registry_, elections_, employees_, prevention_, party_screening_, nik_hasher_, access_log_,
                  metrics_.registry()) {
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -101,6 +102,7 @@ class RegistryServer {
   registry::Prevention prevention_;
   registry::PartyScreeningStore party_store_;
   registry::PartyScreening party_screening_;
+  AccessLog access_log_;
   registry::RegistryHandler handler_;
   // The generated base of a v1 service answers UNIMPLEMENTED for every method,
   // whatever the services implement by now: the subject of the interceptor test.

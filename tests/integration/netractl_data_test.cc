@@ -47,8 +47,9 @@ class NetractlDataTest : public ::testing::Test {
     std::ofstream(path, std::ios::binary) << content;
     return path;
   }
+  // Read as Jawa Tengah's Bawaslu: the employees imported here work across the province.
   grpc::Status GetEmployee(const std::string& id, v1::Employee* out) {
-    auto stub = v1::RegistryService::NewStub(stack_.channel(Service::kRegistry));
+    auto stub = v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, "bawaslu/33"));
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + 10s);
     v1::GetEmployeeRequest request;
@@ -189,6 +190,30 @@ TEST_F(NetractlDataTest, HashNiksNeverPrintsAClearNik) {
   EXPECT_NE(run.output.find("line 2: not a valid NIK"), std::string::npos) << run.output;
   EXPECT_EQ(run.output.find("3302015302870001"), std::string::npos);
   EXPECT_EQ(run.output.find("3302019902870001"), std::string::npos);
+}
+
+TEST_F(NetractlDataTest, AnOperatorAsksWhoLookedAtAnEmployee) {
+  const std::string bkd = "bkd/33.02";
+  auto imported = Netractl({"import", "employees",
+                            Write("one.csv",
+                                  "employee_type,nip,name,gender,birth_date,agency_code,agency_name,work_region_code\n"
+                                  "PNS,198702132013051010,Ahmad,M,1987-02-13,pemkab-33.02,Pemerintah Kabupaten "
+                                  "Banyumas,33.02\n")},
+                           bkd);
+  ASSERT_EQ(imported.exit_code, 0) << imported.output;
+  ASSERT_EQ(Netractl({"employees", "get", "198702132013051010"}, bkd).exit_code, 0);
+
+  auto reads = Netractl({"access-log", "--employee", "198702132013051010"}, "ops");
+  ASSERT_EQ(reads.exit_code, 0) << reads.output;
+  auto listed = nlohmann::json::parse(reads.output).at("reads");
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].at("caller"), bkd);
+  EXPECT_EQ(listed[0].at("method"), "netra.v1.RegistryService/GetEmployee");
+  auto by_caller = Netractl({"access-log", "--caller", bkd}, "ops");
+  ASSERT_EQ(by_caller.exit_code, 0) << by_caller.output;
+  EXPECT_EQ(nlohmann::json::parse(by_caller.output).at("reads").size(), 1u);
+  EXPECT_EQ(Netractl({"access-log"}, "ops").exit_code, 2);                                    // names nobody
+  EXPECT_EQ(Netractl({"access-log", "--caller", bkd}, bkd).exit_code, 1);                    // not the BKD's to ask
 }
 
 TEST_F(NetractlDataTest, PartyMembersAreImportedWithoutAClearNikAndMatchesResolved) {

@@ -19,6 +19,9 @@ using namespace std::chrono_literals;
 
 std::unique_ptr<grpc::ClientContext> Context() { return MakeClientContext(30s); }
 
+// The provincial BKD of Jawa Tengah: its region holds Semarang (33.74) and Cilacap (33.01).
+constexpr char kJatengBkd[] = "bkd/33";
+
 // NIKs of men born 1990-07-21 registered in Semarang Tengah (33.74.01).
 std::string Nik(int serial) {
   char nik[17];
@@ -58,7 +61,7 @@ class RegistryPartyTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(stack_.Start(Service::kRegistry));
-    stub_ = netra::v1::RegistryService::NewStub(stack_.channel(Service::kRegistry));
+    stub_ = netra::v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, kJatengBkd));
     std::string error;
     auto key = NikHasher::LoadKey(stack_.nik_key_file(), &error);
     ASSERT_TRUE(key) << error;
@@ -75,14 +78,18 @@ class RegistryPartyTest : public ::testing::Test {
     *request.mutable_employee() = e;
     request.set_nik(nik);
     netra::v1::UpsertEmployeeResponse response;
-    auto status = stub_->UpsertEmployee(Context().get(), request, &response);
+    auto status = As("bkd/" + e.work_region_code())->UpsertEmployee(Context().get(), request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
   std::string Hash(const std::string& nik) const { return hasher_->Hash(nik); }
 
+  std::unique_ptr<netra::v1::RegistryService::Stub> As(const std::string& identity) {
+    return netra::v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, identity));
+  }
+
   // One import in messages of `per_message` records, as KPU RI uploads its register; a BKD
-  // (stub_) follows the matches up.
+  // (stub_: Jawa Tengah's, whose region holds P1 and P2, not Jakarta's P3) follows the matches up.
   grpc::Status Import(const std::string& request_id, const std::vector<netra::v1::PartyMemberRecord>& records,
                       netra::v1::ImportPartyMembersResponse* response, size_t per_message = 2) {
     auto context = Context();
@@ -102,9 +109,10 @@ class RegistryPartyTest : public ::testing::Test {
     return writer->Finish();
   }
 
-  netra::v1::ListPartyMembershipMatchesResponse List(netra::v1::ListPartyMembershipMatchesRequest request = {}) {
+  netra::v1::ListPartyMembershipMatchesResponse List(netra::v1::ListPartyMembershipMatchesRequest request = {},
+                                                     netra::v1::RegistryService::Stub* stub = nullptr) {
     netra::v1::ListPartyMembershipMatchesResponse response;
-    auto status = stub_->ListPartyMembershipMatches(Context().get(), request, &response);
+    auto status = (stub ? stub : stub_.get())->ListPartyMembershipMatches(Context().get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response;
   }
@@ -189,12 +197,14 @@ TEST_F(RegistryPartyTest, ImportKeepsGoodRecordsReportsBadOnesAndMatchesEmployee
   EXPECT_EQ(matches.matches(1).employee().employee_id(), "PEMKAB-CLP:P2");
   ExpectNoNik(matches.SerializeAsString());
 
-  // An employee stored after the list with a listed NIK is matched as well.
+  // An employee stored after the list with a listed NIK is matched as well,
+  // and followed up by Jakarta's BKD.
   Upsert(Ppnpn("P9", "PEMPROV-DKI", "31.71"), Nik(9));
-  auto after = List();
-  ASSERT_EQ(after.matches_size(), 3);
-  EXPECT_EQ(after.matches(2).employee().employee_id(), "PEMPROV-DKI:P9");
-  EXPECT_EQ(after.matches(2).party_code(), "PKB");
+  EXPECT_EQ(List().matches_size(), 2);
+  auto after = List({}, As("bkd/31.71").get());
+  ASSERT_EQ(after.matches_size(), 1);
+  EXPECT_EQ(after.matches(0).employee().employee_id(), "PEMPROV-DKI:P9");
+  EXPECT_EQ(after.matches(0).party_code(), "PKB");
 
   const std::string metrics = stack_.metrics(Service::kRegistry);
   EXPECT_EQ(MetricValue(metrics, "netra_party_matches_total", {{"province", "33"}, {"result", "matched"}}), 2)
@@ -212,7 +222,7 @@ TEST_F(RegistryPartyTest, MatchesAreListedByFilterInPages) {
   ASSERT_EQ(response.new_matches(), 4);
 
   netra::v1::ListPartyMembershipMatchesRequest request;
-  request.set_page_size(3);
+  request.set_page_size(2);
   std::vector<std::string> seen;
   for (int page = 0; page < 5; ++page) {
     auto response = List(request);
@@ -220,7 +230,7 @@ TEST_F(RegistryPartyTest, MatchesAreListedByFilterInPages) {
     if (response.next_page_token().empty()) break;
     request.set_page_token(response.next_page_token());
   }
-  EXPECT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen.size(), 3u);  // Jawa Tengah's; Jakarta's match is not its BKD's to see
 
   netra::v1::ListPartyMembershipMatchesRequest filtered;
   filtered.set_region_code("33");
@@ -230,8 +240,12 @@ TEST_F(RegistryPartyTest, MatchesAreListedByFilterInPages) {
   ASSERT_EQ(List(filtered).matches_size(), 1);
   filtered.Clear();
   filtered.set_region_code("31.71");
-  ASSERT_EQ(List(filtered).matches_size(), 1);
-  EXPECT_EQ(List(filtered).matches(0).party_code(), "GOLKAR");
+  auto jakarta = As("bkd/31.71");
+  ASSERT_EQ(List(filtered, jakarta.get()).matches_size(), 1);
+  EXPECT_EQ(List(filtered, jakarta.get()).matches(0).party_code(), "GOLKAR");
+  netra::v1::ListPartyMembershipMatchesResponse refused;
+  EXPECT_EQ(stub_->ListPartyMembershipMatches(Context().get(), filtered, &refused).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);  // a filter outside the caller's region
 
   netra::v1::ListPartyMembershipMatchesRequest bad;
   bad.set_region_code("33.98");
@@ -287,7 +301,7 @@ TEST_F(RegistryPartyTest, AMatchIsResolvedOnceAsMemberOrAsIdentityMisuse) {
   // Committed means durable: the same states after a restart.
   ASSERT_TRUE(stack_.Stop(Service::kRegistry).has_value());
   ASSERT_TRUE(stack_.Start(Service::kRegistry));
-  stub_ = netra::v1::RegistryService::NewStub(stack_.channel(Service::kRegistry));
+  stub_ = As(kJatengBkd);
   netra::v1::ListPartyMembershipMatchesRequest open;
   open.set_status(netra::v1::PARTY_MEMBERSHIP_MATCH_STATUS_OPEN);
   EXPECT_EQ(List(open).matches_size(), 0);

@@ -57,16 +57,20 @@ class RegistryPreventionTest : public ::testing::Test {
       request.set_request_id("emp-" + std::to_string(n));
       *request.mutable_employee() = Pns(n, region, agency);
       netra::v1::UpsertEmployeeResponse response;
-      auto upserted = stub_->UpsertEmployee(Context().get(), request, &response);
+      auto upserted = As(std::string("bkd/") + region)->UpsertEmployee(Context().get(), request, &response);
       ASSERT_TRUE(upserted.ok()) << upserted.error_message();
       employee_ids_.push_back(response.employee().employee_id());
     }
   }
 
   void Connect() { stub_ = netra::v1::RegistryService::NewStub(stack_.channel(Service::kRegistry)); }
+  std::unique_ptr<netra::v1::RegistryService::Stub> As(const std::string& identity) {
+    return netra::v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, identity));
+  }
 
+  // Recorded by the employee's BKD: Semarang's (the default caller) unless `identity` says otherwise.
   grpc::Status Record(const std::string& request_id, const std::string& employee_id, netra::v1::PledgeKind kind,
-                      netra::v1::RecordPledgeResponse* response) {
+                      netra::v1::RecordPledgeResponse* response, const std::string& identity = "bkd/33.74") {
     netra::v1::RecordPledgeRequest request;
     request.set_request_id(request_id);
     request.set_employee_id(employee_id);
@@ -76,7 +80,7 @@ class RegistryPreventionTest : public ::testing::Test {
     request.mutable_signed_date()->set_month(1);
     request.mutable_signed_date()->set_day(8);
     request.set_document_sha256(std::string(32, '\x11'));
-    return stub_->RecordPledge(Context().get(), request, response);
+    return As(identity)->RecordPledge(Context().get(), request, response);
   }
 
   netra::v1::GetPledgeCoverageResponse Coverage(netra::v1::PledgeCoverageGrouping group_by) {
@@ -84,7 +88,8 @@ class RegistryPreventionTest : public ::testing::Test {
     request.set_election_id("pemilu-2024");
     request.set_group_by(group_by);
     netra::v1::GetPledgeCoverageResponse response;
-    auto status = stub_->GetPledgeCoverage(Context().get(), request, &response);
+    // Bawaslu RI watches the whole country (a regional office's coverage is its own region's).
+    auto status = As("bawaslu/ri")->GetPledgeCoverage(Context().get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response;
   }
@@ -103,7 +108,10 @@ TEST_F(RegistryPreventionTest, PledgesAreRecordedOnceAndCoverageCountsThem) {
   EXPECT_EQ(retry.pledge().pledge_id(), first.pledge().pledge_id());
   EXPECT_EQ(Record("pl-2", employee_ids_[0], netra::v1::PLEDGE_KIND_IKRAR, &ignored).error_code(),
             grpc::StatusCode::ALREADY_EXISTS);
-  ASSERT_TRUE(Record("pl-3", employee_ids_[2], netra::v1::PLEDGE_KIND_INTEGRITY_PACT, &ignored).ok());
+  // Cilacap's employee: not Semarang's BKD's to record, and to it as unknown as a NIP on no file.
+  EXPECT_EQ(Record("pl-3", employee_ids_[2], netra::v1::PLEDGE_KIND_INTEGRITY_PACT, &ignored).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(Record("pl-3", employee_ids_[2], netra::v1::PLEDGE_KIND_INTEGRITY_PACT, &ignored, "bkd/33.01").ok());
   EXPECT_EQ(Record("pl-4", "199901012020011001", netra::v1::PLEDGE_KIND_IKRAR, &ignored).error_code(),
             grpc::StatusCode::NOT_FOUND);
 

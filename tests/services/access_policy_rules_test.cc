@@ -162,5 +162,10 @@ TEST(AccessPolicyRules, OutboxAdministrationIsForOperatorsAndAdministrators) {
   }
 }
 
+// Who read whom is for the people who run the deployment, never for the agencies whose reads it records.
+TEST(AccessPolicyRules, TheAccessLogIsForOperatorsAndAdministrators) {
+  EXPECT_EQ(AllowedCallers("netra.v1.RegistryService/ListPersonalDataReads"), (std::set<std::string>{"admin", "ops"}));
+}
+
 }  // namespace
 }  // namespace netra

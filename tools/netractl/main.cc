@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   AddHashNikCommands(app, commands);
   AddEmployeeCommands(app, commands);
   AddElectionCommands(app, commands);
+  AddAccessLogCommands(app, commands);
 
   CLI11_PARSE(app, argc, argv);
   if (!o.identity.empty()) {

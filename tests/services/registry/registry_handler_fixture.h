@@ -56,8 +56,9 @@ class RegistryHandlerTest : public ::testing::Test {
     prevention_ = std::make_unique<Prevention>(*prevention_store_, *elections_, Regions());
     party_store_ = std::make_unique<PartyScreeningStore>(*db_);
     party_screening_ = std::make_unique<PartyScreening>(*party_store_, *employees_, Regions());
+    access_log_ = std::make_unique<AccessLog>(*db_, metrics_);
     handler_ = std::make_unique<RegistryHandler>(registry_, *elections_, *employees_, *prevention_, *party_screening_,
-                                                 nik_hasher_, metrics_);
+                                                 nik_hasher_, *access_log_, metrics_);
     server_ = std::make_unique<netra::testing::InProcessServer>(std::initializer_list<grpc::Service*>{handler_.get()});
     stub_ = v1::RegistryService::NewStub(server_->channel());
   }
@@ -134,6 +135,7 @@ class RegistryHandlerTest : public ::testing::Test {
   std::unique_ptr<Prevention> prevention_;
   std::unique_ptr<PartyScreeningStore> party_store_;
   std::unique_ptr<PartyScreening> party_screening_;
+  std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<RegistryHandler> handler_;
   std::unique_ptr<netra::testing::InProcessServer> server_;
   std::unique_ptr<v1::RegistryService::Stub> stub_;
