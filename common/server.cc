@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/rpc.h"
 #include "common/tls.h"
+#include "grpc/health/v1/health.pb.h"
 
 namespace netra {
 namespace {
@@ -119,7 +120,14 @@ bool ServiceRunner::Start(std::string* error) {
   if (!metrics_.Serve(config_.metrics_listen, error)) return false;
 
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  if (config_.reflection) {
+    // gRPC's health service encodes its messages without protobuf, so nothing
+    // would put grpc.health.v1 in the descriptor pool and reflection could not
+    // describe it (`buf curl --list-methods` fails on it). Our compiled copy of
+    // health.proto does, once linked in: this use keeps it linked.
+    (void)grpc::health::v1::HealthCheckRequest::descriptor();
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  }
   grpc::ServerBuilder builder;
   // A caller proves who it is with a certificate of the deployment's CA, and
   // each handler asks the access policy first (CallScope):
@@ -175,6 +183,7 @@ bool ServiceRunner::Start(std::string* error) {
   server_->GetHealthCheckService()->SetServingStatus(true);
   log::Info("serving", {{"grpc", config_.listen.host + ":" + std::to_string(grpc_port_)},
                         {"transport", config_.plaintext ? "plaintext" : "mtls"},
+                        {"reflection", config_.reflection ? "on" : "off"},
                         {"identity", config_.spiffe_id},
                         {"metrics", config_.metrics_listen.host + ":" + std::to_string(metrics_.bound_port())}});
   if (config_.plaintext) {
@@ -232,6 +241,7 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition, std::
   Metrics metrics(config.service, NETRA_VERSION);
   std::string error;
   auto redis_options = ParseRedisUrl(config.redis_url, &error);  // validated in config
+  redis_options->password = config.redis_password;
   redis_options->key_prefix = "netra:" + config.deployment + ":";
   RedisClient redis(*redis_options, metrics.registry());
 
