@@ -56,6 +56,9 @@ class NetraStack {
   std::string metrics(Service service) const { return HttpGet(metrics_port(service), "/metrics"); }
   std::string log(Service service) const;
   RedisServer& redis() { return redis_; }
+  // --redis and --redis-password-file: `service` connects as its own Redis user.
+  std::vector<std::string> RedisFlags(Service service) const;
+  static std::string RedisUser(Service service) { return "netra-" + Name(service); }
   const TempDir& dir() const { return dir_; }
   // The NIK hashing key the services that need one are given.
   std::string nik_key_file() const { return dir_.File("nik.key"); }
