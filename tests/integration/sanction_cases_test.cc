@@ -151,6 +151,7 @@ class SanctionCasesTest : public ::testing::Test {
                                  "--clock-offset-hours=" + std::to_string(offset_hours), "--sweep-interval-ms=50",
                                  "--sweep-lease-ms=" + std::to_string(lease_ms)};
     for (auto& flag : stack_.ServiceTlsFlags(Service::kSanction)) argv.push_back(std::move(flag));
+    for (auto& flag : stack_.RedisFlags(Service::kSanction)) argv.push_back(std::move(flag));
     r.process = std::make_unique<Subprocess>(argv, stack_.dir().File(log));
     ASSERT_TRUE(r.process->started());
     auto channel = MakeChannel("127.0.0.1:" + std::to_string(r.port), nullptr, 8 << 20,
