@@ -175,7 +175,14 @@ std::vector<std::string> Validate(ServiceConfig& c, const std::string& listen, c
   HostPort ignored;
   if (!ParseHostPort(listen, &ignored, &error)) problems.push_back("--listen: " + error);
   if (!ParseHostPort(metrics, &ignored, &error)) problems.push_back("--metrics-listen: " + error);
-  if (!ParseRedisUrl(c.redis_url, &error)) problems.push_back("--redis: " + error);
+  if (auto redis = ParseRedisUrl(c.redis_url, &error); !redis) {
+    problems.push_back("--redis: " + error);
+  } else if (!c.redis_password_file.empty()) {
+    if (auto password = ReadRedisPassword(c.redis_password_file, &error)) c.redis_password = std::move(*password);
+    else problems.push_back("--redis-password-file: " + error);
+  } else if (!redis->user.empty()) {
+    problems.push_back("--redis-password-file: required with a user in --redis (the user's password)");
+  }
   if (auto store = ParseStoreUrl(c.store_url, &error); !store) {
     problems.push_back("--store: " + error);
   } else if (store->scheme != "sqlite") {
@@ -263,7 +270,12 @@ std::optional<int> ParseServiceConfig(int argc, const char* const* argv, const S
   app.add_option("--metrics-listen", metrics, "Prometheus /metrics address HOST:PORT")
       ->envname("NETRA_METRICS_LISTEN")
       ->capture_default_str();
-  app.add_option("--redis", c.redis_url, "Redis cache redis://HOST:PORT[/DB]")->envname("NETRA_REDIS")->capture_default_str();
+  app.add_option("--redis", c.redis_url, "Redis cache redis://[USER@]HOST:PORT[/DB] (USER: this service's ACL user)")
+      ->envname("NETRA_REDIS")
+      ->capture_default_str();
+  app.add_option("--redis-password-file", c.redis_password_file,
+                 "File holding the Redis user's password (required with a USER in --redis)")
+      ->envname("NETRA_REDIS_PASSWORD_FILE");
   app.add_option("--store", c.store_url, "Store URL: sqlite:///path/file.db (postgresql://... later)")
       ->envname("NETRA_STORE")
       ->capture_default_str();
@@ -335,6 +347,9 @@ std::optional<int> ParseServiceConfig(int argc, const char* const* argv, const S
                    "(last entry) names the client address used for rate limits")
         ->envname("NETRA_PUBLIC_EDGE_IDENTITY");
   }
+  app.add_flag("--reflection", c.reflection,
+               "Serve gRPC reflection (buf curl, grpcurl, netractl reflect): for development, off by default")
+      ->envname("NETRA_REFLECTION");
   app.add_option("--access-policy", c.access_policy,
                  "Who may call each method (JSON, deploy/access-policy.json); re-read when it changes")
       ->envname("NETRA_ACCESS_POLICY")

@@ -67,7 +67,9 @@ struct ServiceConfig {
   std::string service;  // "netra-registry"
   HostPort listen;
   HostPort metrics_listen;
-  std::string redis_url;
+  std::string redis_url;  // redis://[USER@]HOST:PORT[/DB]
+  // --redis-password-file and the password read from it (the URL's user's). Never logged.
+  std::string redis_password_file, redis_password;
   std::string store_url;
   std::string deployment = "local";  // Redis key namespace: netra:<deployment>:
   std::string data_dir;              // region data, violation catalog
@@ -90,6 +92,10 @@ struct ServiceConfig {
   TlsFiles tls;
   bool plaintext = false;
   std::string spiffe_id;  // this service's identity, from its certificate
+  // gRPC server reflection (grpc.reflection.v1alpha, with grpc.health.v1's descriptors):
+  // for development and the local stack. Off by default: reflection and health answer
+  // outside the access policy, and a deployment has no use for a map of its API.
+  bool reflection = false;
   // Who may call each method (common/access_policy.h); enforced unless plaintext.
   std::string access_policy;
   // Who vouches for the person acting (common/person_token.h); none: the

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <fstream>
 #include <utility>
 
 #include "common/log.h"
@@ -119,13 +120,27 @@ RedisResult RedisResult::Error(std::string message, bool unavailable) {
 std::optional<RedisOptions> ParseRedisUrl(std::string_view url, std::string* error) {
   // The URL itself is never echoed: it could carry a password.
   auto fail = [error](std::string message) -> std::optional<RedisOptions> {
-    if (error != nullptr) *error = "invalid redis URL: " + message + " (expected redis://HOST:PORT[/DB])";
+    if (error != nullptr) *error = "invalid redis URL: " + message + " (expected redis://[USER@]HOST:PORT[/DB])";
     return std::nullopt;
+  };
+  auto name_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+           c == '_';
   };
   constexpr std::string_view kScheme = "redis://";
   if (url.substr(0, kScheme.size()) != kScheme) return fail("scheme must be redis://");
   std::string_view rest = url.substr(kScheme.size());
-  if (rest.find('@') != std::string_view::npos) return fail("user/password is not supported");
+  std::string_view user;
+  if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    user = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    if (user.find(':') != std::string_view::npos) {
+      return fail("a password in the URL is not supported; give it in a file (--redis-password-file)");
+    }
+    if (user.empty() || !std::all_of(user.begin(), user.end(), name_char)) {
+      return fail("user must be a non-empty name of letters, digits, '.', '-' or '_'");
+    }
+  }
   if (rest.find_first_of("?#") != std::string_view::npos) return fail("query or fragment is not supported");
   if (rest.find('[') != std::string_view::npos) return fail("IPv6 literal addresses are not supported");
 
@@ -136,15 +151,12 @@ std::optional<RedisOptions> ParseRedisUrl(std::string_view url, std::string* err
   const std::string_view host = host_port.substr(0, colon);
   const std::string_view port_text = host_port.substr(colon + 1);
   if (host.empty()) return fail("missing host");
-  for (char c : host) {
-    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                         c == '-' || c == '_';
-    if (!allowed) return fail("host contains an invalid character");
-  }
+  if (!std::all_of(host.begin(), host.end(), name_char)) return fail("host contains an invalid character");
   int port = 0;
   if (!ParseInt(port_text, &port) || port < 1 || port > 65535) return fail("port must be a number 1-65535");
 
   RedisOptions options;
+  options.user = std::string(user);
   options.host = std::string(host);
   options.port = port;
   if (slash != std::string_view::npos) {
@@ -154,6 +166,31 @@ std::optional<RedisOptions> ParseRedisUrl(std::string_view url, std::string* err
     options.db = db;
   }
   return options;
+}
+
+std::optional<std::string> ReadRedisPassword(const std::string& path, std::string* error) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    *error = "cannot read " + path;
+    return std::nullopt;
+  }
+  std::string password;
+  constexpr size_t kMaxBytes = 4096;
+  password.resize(kMaxBytes + 1);
+  file.read(password.data(), static_cast<std::streamsize>(password.size()));
+  password.resize(static_cast<size_t>(file.gcount()));
+  if (password.size() > kMaxBytes) {
+    *error = path + " is over " + std::to_string(kMaxBytes) + " bytes; expected one password";
+    return std::nullopt;
+  }
+  while (!password.empty() && (password.back() == '\n' || password.back() == '\r' || password.back() == ' ')) {
+    password.pop_back();
+  }
+  if (password.empty()) {
+    *error = path + " is empty; expected the Redis user's password";
+    return std::nullopt;
+  }
+  return password;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,23 +272,37 @@ redisContext* RedisClient::Connect(std::string* error) const {
     return nullptr;
   }
   redisEnableKeepAlive(ctx);
-  if (options_.db != 0) {
-    redisReply* reply = SendArgv(ctx, {"SELECT", std::to_string(options_.db)});
-    if (reply == nullptr) {
-      *error = "select db on " + Address() + ": " + ContextError(ctx);
-      redisFree(ctx);
-      return nullptr;
-    }
-    const bool ok = reply->type == REDIS_REPLY_STATUS;
-    std::string text = reply->str != nullptr ? std::string(reply->str, reply->len) : std::string();
-    freeReplyObject(reply);
-    if (!ok) {
-      *error = "select db " + std::to_string(options_.db) + " on " + Address() + ": " + text;
-      redisFree(ctx);
-      return nullptr;
-    }
+  // AUTH first: with ACLs on, nothing else (not even SELECT) is allowed before it.
+  if (!options_.password.empty()) {
+    std::vector<std::string> auth{"AUTH", options_.password};
+    if (!options_.user.empty()) auth.insert(auth.begin() + 1, options_.user);
+    const std::string as = options_.user.empty() ? std::string("auth") : "auth as " + options_.user;
+    if (!Handshake(ctx, auth, as, error)) return nullptr;
+  }
+  if (options_.db != 0 && !Handshake(ctx, {"SELECT", std::to_string(options_.db)},
+                                     "select db " + std::to_string(options_.db), error)) {
+    return nullptr;
   }
   return ctx;
+}
+
+bool RedisClient::Handshake(redisContext* ctx, const std::vector<std::string>& argv, const std::string& what,
+                            std::string* error) const {
+  redisReply* reply = SendArgv(ctx, argv);
+  if (reply == nullptr) {
+    *error = what + " on " + Address() + ": " + ContextError(ctx);
+    redisFree(ctx);
+    return false;
+  }
+  const bool ok = reply->type == REDIS_REPLY_STATUS;
+  // The server's own words (e.g. WRONGPASS, NOPERM): they never contain the password.
+  const std::string text = reply->str != nullptr ? std::string(reply->str, reply->len) : std::string();
+  freeReplyObject(reply);
+  if (!ok) {
+    *error = what + " on " + Address() + ": " + text;
+    redisFree(ctx);
+  }
+  return ok;
 }
 
 bool RedisClient::Borrow(Slot* slot) {

@@ -57,6 +57,11 @@ struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
   int db = 0;
+  // ACL user and password (docs/operations.md, "Redis users"): every connection, the
+  // subscriptions' too, sends AUTH before anything else when the password is set. The
+  // password is never logged; a refused AUTH counts as Redis being down.
+  std::string user;
+  std::string password;
   std::string key_prefix;  // e.g. "netra:dev:"
   std::chrono::milliseconds connect_timeout{200};
   std::chrono::milliseconds command_timeout{200};
@@ -68,10 +73,16 @@ struct RedisOptions {
   std::chrono::milliseconds health_interval{500};
 };
 
-// Parses "redis://HOST:PORT" or "redis://HOST:PORT/DB" (DB 0-15). HOST is a host name or an
-// IPv4 address. Anything else (other schemes, user/password, query, missing port) is rejected
-// with a message in *error (when error is not null). Other fields keep their defaults.
+// Parses "redis://[USER@]HOST:PORT[/DB]" (DB 0-15). HOST is a host name or an IPv4 address;
+// USER an ACL user name. Anything else (other schemes, a password in the URL, query, missing
+// port) is rejected with a message in *error (when error is not null) that never repeats the
+// URL. The password comes from a file (--redis-password-file). Other fields keep their defaults.
 std::optional<RedisOptions> ParseRedisUrl(std::string_view url, std::string* error);
+
+// The password in `path` (trailing newline and spaces dropped: files written by `echo` and
+// Kubernetes Secrets alike). nullopt with *error (naming the file, never its content) when the
+// file cannot be read, is empty, or is over 4096 bytes.
+std::optional<std::string> ReadRedisPassword(const std::string& path, std::string* error);
 
 // One reply (or failure) from Redis. Strings are binary-safe.
 struct RedisResult {
@@ -145,6 +156,10 @@ class RedisClient {
   bool Borrow(Slot* slot);
   void Return(Slot slot);
   redisContext* Connect(std::string* error) const;
+  // Sends one set-up command (AUTH, SELECT) on a new connection; on failure frees ctx and
+  // says why in *error.
+  bool Handshake(redisContext* ctx, const std::vector<std::string>& argv, const std::string& what,
+                 std::string* error) const;
   bool Ping(std::string* error);
   void RecordSuccess();
   void RecordFailure(const std::string& error, bool force_open);

@@ -30,16 +30,9 @@ Result<v1::Employee> RegistryClient::FindEmployee(std::string_view employee_id) 
   // reader cannot put back one that an update has just replaced.
   auto cached = employee_cache_.GetOrLoad(std::string(kEmployeeSnapshotKeyPrefix) + std::string(employee_id),
                                           std::chrono::hours(24), [&]() -> std::optional<std::string> {
-                                            v1::GetEmployeeRequest request;
-                                            request.set_employee_id(std::string(employee_id));
-                                            v1::GetEmployeeResponse response;
-                                            auto context = MakeClientContext(deadline_);
-                                            grpc::Status status = stub_->GetEmployee(context.get(), request, &response);
-                                            if (status.ok()) {
-                                              fetched = std::move(*response.mutable_employee());
-                                            } else {
-                                              failure = FromStatus(status, "employee", employee_id);
-                                            }
+                                            auto found = FindEmployeeInRegistry(employee_id);
+                                            if (found.ok()) fetched = std::move(found.value());
+                                            else failure = found.error();
                                             return std::nullopt;
                                           });
   if (fetched) return std::move(*fetched);
@@ -49,6 +42,10 @@ Result<v1::Employee> RegistryClient::FindEmployee(std::string_view employee_id) 
     if (employee.ParseFromString(*cached) && employee.employee_id() == employee_id) return employee;
   }
   // A corrupt snapshot: ask the registry itself.
+  return FindEmployeeInRegistry(employee_id);
+}
+
+Result<v1::Employee> RegistryClient::FindEmployeeInRegistry(std::string_view employee_id) {
   v1::GetEmployeeRequest request;
   request.set_employee_id(std::string(employee_id));
   v1::GetEmployeeResponse response;

@@ -34,6 +34,10 @@ class RegistryClient {
   // "employee_id") when it rejects the id; Unavailable only when neither Redis
   // nor the registry answers (peer_status.h: the registry's answer keeps its meaning).
   Result<v1::Employee> FindEmployee(std::string_view employee_id);
+  // The registry's own answer, never the Redis snapshot: for a read that decides
+  // who may act later (the PPK a case is opened with). Redis is a cache, and a
+  // value read from it never grants a permission (docs/security.md).
+  Result<v1::Employee> FindEmployeeInRegistry(std::string_view employee_id);
   // As above (Invalid on "election_id"). While the registry is unreachable,
   // an election read in the last election_ttl is still returned.
   Result<v1::Election> FindElection(std::string_view election_id);

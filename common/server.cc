@@ -4,6 +4,7 @@
 #include <grpc/support/log.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/impl/server_builder_option.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/resource_quota.h>
 #include <grpcpp/server_builder.h>
@@ -18,6 +19,7 @@
 #include "common/log.h"
 #include "common/rpc.h"
 #include "common/tls.h"
+#include "grpc/health/v1/health.pb.h"
 
 namespace netra {
 namespace {
@@ -84,13 +86,17 @@ void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line, c
              BoundedText(message), {{"library", "protobuf"}, {"source", std::string(file) + ":" + std::to_string(line)}});
 }
 
-// Takes reflection off a server: gRPC adds its plugin to every ServerBuilder
-// of the process, and a public listener must not describe the internal API.
+// Takes reflection off a server: gRPC's reflection library adds its plugin to
+// every ServerBuilder once it is linked (a static initializer). Without
+// --reflection it comes off the main listener; it never serves a public one,
+// which must not describe the internal API.
 class WithoutReflection final : public grpc::ServerBuilderOption {
  public:
   void UpdateArguments(grpc::ChannelArguments*) override {}
   void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
-    std::erase_if(*plugins, [](const auto& plugin) { return plugin->name() == "proto_server_reflection"; });
+    std::erase_if(*plugins, [](const std::unique_ptr<grpc::ServerBuilderPlugin>& plugin) {
+      return dynamic_cast<grpc::reflection::ProtoServerReflectionPlugin*>(plugin.get()) != nullptr;
+    });
   }
 };
 
@@ -175,7 +181,14 @@ bool ServiceRunner::Start(std::string* error) {
   if (!metrics_.Serve(config_.metrics_listen, error)) return false;
 
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  if (config_.reflection) {
+    // gRPC's health service encodes its messages without protobuf, so nothing
+    // would put grpc.health.v1 in the descriptor pool and reflection could not
+    // describe it (`buf curl --list-methods` fails on it). health.proto,
+    // compiled into netra_proto, does once linked in: this use keeps it linked.
+    (void)grpc::health::v1::HealthCheckRequest::descriptor();
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  }
   grpc::ServerBuilder builder;
   // A caller proves who it is with a certificate of the deployment's CA, and
   // each handler asks the access policy first (CallScope):
@@ -194,6 +207,7 @@ bool ServiceRunner::Start(std::string* error) {
       SetPersonTokens(person_tokens_.get());
     }
   }
+  if (!config_.reflection) builder.SetOption(std::make_unique<WithoutReflection>());
   builder.AddListeningPort(config_.listen.ToString(), credentials, &grpc_port_);
   grpc::ResourceQuota quota("netra-server");
   Configure(builder, quota, kNotImplementedYet);
@@ -223,6 +237,7 @@ bool ServiceRunner::Start(std::string* error) {
   server_->GetHealthCheckService()->SetServingStatus(true);
   log::Info("serving", {{"grpc", config_.listen.host + ":" + std::to_string(grpc_port_)},
                         {"transport", config_.plaintext ? "plaintext" : "mtls"},
+                        {"reflection", config_.reflection ? "on" : "off"},
                         {"identity", config_.spiffe_id},
                         {"metrics", config_.metrics_listen.host + ":" + std::to_string(metrics_.bound_port())}});
   if (config_.plaintext) {
@@ -285,6 +300,7 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition, std::
   Metrics metrics(config.service, NETRA_VERSION);
   std::string error;
   auto redis_options = ParseRedisUrl(config.redis_url, &error);  // validated in config
+  redis_options->password = config.redis_password;
   redis_options->key_prefix = "netra:" + config.deployment + ":";
   RedisClient redis(*redis_options, metrics.registry());
 

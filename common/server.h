@@ -1,5 +1,5 @@
 // Process bootstrap shared by the three services: gRPC server with health,
-// reflection, keepalive, message limits and metrics; /metrics endpoint;
+// reflection (only with --reflection), keepalive, message limits and metrics; /metrics endpoint;
 // graceful shutdown on SIGTERM/SIGINT.
 #pragma once
 

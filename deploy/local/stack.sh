@@ -59,6 +59,18 @@ if [ ! -s "$state/nik.key" ]; then
 fi
 export NETRA_NIK_KEY_FILE="$state/nik.key"
 
+# Redis with ACLs on, as deployed (deploy/redis/users.acl.in): a user per
+# service, its password random, made once, in .local/redis-users/<user>; the
+# aclfile holds only their hashes. The default user is off.
+mkdir -p "$state/redis-users"
+chmod 700 "$state/redis-users"
+for user in netra-registry netra-complaint netra-sanction; do
+  if [ ! -s "$state/redis-users/$user" ]; then
+    (umask 077 && head -c 24 /dev/urandom | base64 >"$state/redis-users/$user")
+  fi
+done
+"$root/deploy/redis/make-acl.sh" local "$state/redis-users" "$state/redis/users.acl"
+
 pids=()
 declare -A what  # pid -> what it is, for the message when it exits
 stop() {
@@ -95,9 +107,11 @@ for port in "${ports[@]}"; do
 done
 
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$state/redis" --save "" --appendonly no \
+  --aclfile "$state/redis/users.acl" \
   >"$state/logs/redis.log" 2>&1 &
 pids+=($!); what[$!]=redis-server
 
+# Each service connects as its own user (start below); this is the address.
 export NETRA_REDIS="redis://127.0.0.1:$REDIS_PORT"
 export NETRA_DEPLOYMENT=local
 export NETRA_DATA_DIR="$root/data"
@@ -122,7 +136,8 @@ start() {  # service replica
   fi
   "$bin/netra-$1" --listen "127.0.0.1:$grpc" --metrics-listen "127.0.0.1:$metrics" \
     --store "sqlite://$state/stores/$1.db" --tls-cert "$pki/svc-$1.pem" --tls-key "$pki/svc-$1.key" \
-    "${public[@]}" >"$log" 2>&1 &
+    --redis "redis://netra-$1@127.0.0.1:$REDIS_PORT" --redis-password-file "$state/redis-users/netra-$1" \
+    --reflection "${public[@]}" >"$log" 2>&1 &
   pids+=($!); what[$!]="netra-$1 replica $2"
 }
 # Replica 0 of each service first: it creates or migrates the shared store, the
@@ -188,7 +203,7 @@ NETRACTL="$bin/netractl" NETRA_GEN="$bin/netra-gen-employees" METRICS_PORTS="$RE
 cat <<INFO
 
 == Netra is running, $REPLICAS replica(s) of each service (Ctrl-C stops everything)
-  redis             redis://127.0.0.1:$REDIS_PORT
+  redis             redis://netra-<service>@127.0.0.1:$REDIS_PORT (ACL users; passwords in $state/redis-users/)
   netra-registry    grpc $NETRA_REGISTRY   metrics $(addresses "$REGISTRY_METRICS")
   netra-complaint   grpc $NETRA_COMPLAINT   metrics $(addresses "$COMPLAINT_METRICS")
   netra-sanction    grpc $NETRA_SANCTION   metrics $(addresses "$SANCTION_METRICS")
@@ -199,8 +214,11 @@ $prometheus_line
   logs              $state/logs/
   certificates      $pki/ (CA ca.pem; netractl --identity NAME: $(cd "$pki" && ls *.pem | grep -v -e '^ca.pem$' -e '^public-' | sed 's/\.pem$//' | tr '\n' ' '))
   try               $bin/netractl --identity bawaslu-jateng regions list --parent 33
-  grpcurl-style     buf curl --cacert $pki/ca.pem --cert $pki/admin.pem --key $pki/admin.key \\
-                      --protocol grpc https://127.0.0.1:$REGISTRY_PORT/netra.v1.RegistryService/ListRegions
+  grpcurl-style     reflection is on here (--reflection); buf is .cache/buf/node_modules/.bin/buf:
+                    buf curl --protocol grpc --cacert $pki/ca.pem --cert $pki/admin.pem --key $pki/admin.key \\
+                      --list-methods https://127.0.0.1:$REGISTRY_PORT
+                    buf curl ... https://127.0.0.1:$COMPLAINT_PORT/grpc.health.v1.Health/Check
+                    buf curl ... -d '{"parentCode": "33"}' https://127.0.0.1:$REGISTRY_PORT/netra.v1.RegistryService/ListRegions
   traffic run       ./dev traffic (every dashboard panel gets data; see docs/operations.md)
 INFO
 if [ "$REPLICAS" -gt 1 ]; then

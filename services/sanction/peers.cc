@@ -56,7 +56,9 @@ ElectionTerms FromProto(const netra::v1::Election& e) {
 }
 
 Result<EmployeeSnapshot> RegistryDirectory::FindEmployee(const std::string& employee_id) {
-  auto found = registry_.FindEmployee(employee_id);
+  // The case's PPK and authority come from this record, and they decide who may
+  // act on the case (common/authorize.h): the registry's own answer, not Redis's copy.
+  auto found = registry_.FindEmployeeInRegistry(employee_id);
   if (!found.ok()) return found.error();
   auto type = found.value().employee_type();
   if (type < netra::v1::EMPLOYEE_TYPE_PNS || type > netra::v1::EMPLOYEE_TYPE_PPNPN) {

@@ -87,9 +87,11 @@ std::uint64_t HistogramCount(const prometheus::Registry& registry, const std::st
 
 class RawRedis {
  public:
-  explicit RawRedis(int port) {
-    ctx_ = redisConnectWithTimeout("127.0.0.1", port, timeval{2, 0});
+  // As `user` (by default the tests' own, allowed everything), or unauthenticated when empty.
+  explicit RawRedis(const RedisServer& server, const std::string& user = RedisServer::kTestUser) {
+    ctx_ = redisConnectWithTimeout("127.0.0.1", server.port(), timeval{2, 0});
     if (ctx_ != nullptr && ctx_->err == 0) redisSetTimeout(ctx_, timeval{2, 0});
+    if (ok() && !user.empty()) Run({"AUTH", user, server.password(user)});
   }
   ~RawRedis() {
     if (ctx_ != nullptr) redisFree(ctx_);
@@ -214,10 +216,7 @@ class RedisClientTest : public ::testing::Test {
   void SetUp() override { ASSERT_TRUE(server_.Start()) << server_.log(); }
 
   RedisOptions Options() const {
-    auto parsed = ParseRedisUrl(server_.url(), nullptr);
-    RedisOptions options = parsed.value_or(RedisOptions{});
-    options.key_prefix = "netra:test:";
-    return options;
+    return server_.options();
   }
 
   RedisServer server_;
@@ -231,7 +230,7 @@ TEST_F(RedisClientTest, SetGetDelRoundTripAppliesPrefix) {
   EXPECT_EQ(client.Key("employee:1"), "netra:test:employee:1");
 
   ASSERT_TRUE(client.Set("employee:1", "snapshot-v1", 0ms));
-  RawRedis raw(server_.port());
+  RawRedis raw(server_);
   ASSERT_TRUE(raw.ok());
   EXPECT_EQ(raw.Run({"GET", "netra:test:employee:1"}), "snapshot-v1");
   EXPECT_EQ(raw.Run({"GET", "employee:1"}), "<nil>");
@@ -265,7 +264,7 @@ TEST_F(RedisClientTest, ValuesAndKeysAreBinarySafe) {
   auto got = client.Get(key, &lookup);
   ASSERT_EQ(lookup, CacheLookup::kHit);
   EXPECT_EQ(*got, value);
-  RawRedis raw(server_.port());
+  RawRedis raw(server_);
   EXPECT_EQ(raw.Run({"GET", "netra:test:" + key}), value);
 
   std::string big(1 << 20, '\0');
@@ -310,7 +309,7 @@ TEST_F(RedisClientTest, MissHitAndServerErrorAreDistinct) {
 
 TEST_F(RedisClientTest, SetNxIncrPublish) {
   RedisClient client(Options(), registry_);
-  RawRedis raw(server_.port());
+  RawRedis raw(server_);
 
   EXPECT_EQ(client.SetNx("lease:sweeper", "replica-a", 30s), SetNxOutcome::kSet);
   EXPECT_EQ(client.SetNx("lease:sweeper", "replica-b", 30s), SetNxOutcome::kExists);
@@ -326,7 +325,7 @@ TEST_F(RedisClientTest, SetNxIncrPublish) {
   ASSERT_TRUE(client.Set("text", "abc", 0ms));
   EXPECT_FALSE(client.Incr("text").has_value());
 
-  RawRedis subscriber(server_.port());
+  RawRedis subscriber(server_);
   ASSERT_EQ(subscriber.Run({"SUBSCRIBE", "netra:test:invalidate"}), "subscribe|netra:test:invalidate|1");
   EXPECT_TRUE(client.Publish("invalidate", "employee:7"));
   EXPECT_EQ(subscriber.ReadReply(), "message|netra:test:invalidate|employee:7");
@@ -348,7 +347,7 @@ TEST_F(RedisClientTest, ConcurrentCallersShareTheSmallPool) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(failures.load(), 0);
-  RawRedis raw(server_.port());
+  RawRedis raw(server_);
   EXPECT_EQ(raw.Run({"GET", "netra:test:shared"}), "800");
   EXPECT_TRUE(client.up());
 }
@@ -356,9 +355,10 @@ TEST_F(RedisClientTest, ConcurrentCallersShareTheSmallPool) {
 TEST_F(RedisClientTest, SelectsTheDatabaseFromTheUrl) {
   auto options = ParseRedisUrl(server_.url() + "/5", nullptr);
   ASSERT_TRUE(options.has_value());
+  options->password = server_.password(RedisServer::kTestUser);
   RedisClient client(*options, registry_);
   ASSERT_TRUE(client.Set("in-db5", "yes", 0ms));
-  RawRedis raw(server_.port());
+  RawRedis raw(server_);
   EXPECT_EQ(raw.Run({"GET", "in-db5"}), "<nil>");
   EXPECT_EQ(raw.Run({"SELECT", "5"}), "OK");
   EXPECT_EQ(raw.Run({"GET", "in-db5"}), "yes");
@@ -379,7 +379,7 @@ TEST_F(RedisClientTest, CacheGetOrLoadCallsTheLoaderOnceThenHits) {
   EXPECT_EQ(CounterValue(registry_, "netra_cache_requests_total", {{"cache", "employee"}, {"result", "miss"}}), 1);
   EXPECT_EQ(CounterValue(registry_, "netra_cache_requests_total", {{"cache", "employee"}, {"result", "hit"}}), 2);
   EXPECT_EQ(CounterValue(registry_, "netra_cache_requests_total", {{"cache", "employee"}, {"result", "error"}}), 0);
-  RawRedis raw(server_.port());
+  RawRedis raw(server_);
   EXPECT_EQ(raw.Run({"GET", "netra:test:employee:42"}), "from-store");
 
   // Not found in the store: returned as is, nothing cached.
@@ -652,7 +652,7 @@ TEST(TestSupportTest, RedisServerRestartsOnTheSamePort) {
   RedisServer server;
   ASSERT_TRUE(server.Start()) << server.log();
   const int port = server.port();
-  EXPECT_EQ(server.url(), "redis://127.0.0.1:" + std::to_string(port));
+  EXPECT_EQ(server.url(), "redis://netra-test@127.0.0.1:" + std::to_string(port));
   EXPECT_TRUE(netra::testing::RedisPing(port));
   EXPECT_TRUE(server.Stop());
   EXPECT_FALSE(netra::testing::RedisPing(port));

@@ -43,8 +43,8 @@ class RegistryClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(redis_server_.Start()) << redis_server_.log();
-    RedisOptions options = ParseRedisUrl(redis_server_.url(), nullptr).value();
-    options.key_prefix = "netra:test:";
+    // As a service that reads employee snapshots (the complaint service's user).
+    RedisOptions options = redis_server_.options("netra-complaint");
     redis_ = std::make_unique<RedisClient>(options, metrics_);
     cache_ = std::make_unique<Cache>(*redis_, "employee", metrics_);
     grpc::ServerBuilder builder;

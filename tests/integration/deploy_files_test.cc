@@ -174,7 +174,16 @@ TEST(DeployFiles, ComposeSetsOnlyVariablesItsServicesRead) {
   for (const auto& [name, service] : compose["services"].items()) {
     if (!service.contains("environment") || !service["environment"].contains("NETRA_NIK_KEY_FILE")) continue;
     EXPECT_EQ(service["environment"]["NETRA_NIK_KEY_FILE"], "/run/secrets/nik_key") << name;
-    EXPECT_EQ(service["secrets"], Json::array({"nik_key"})) << name;
+    EXPECT_TRUE(service["secrets"].dump().find("\"nik_key\"") != std::string::npos) << name;
+  }
+  // Redis with ACLs on; each service its own user, its password a secret file; no reflection.
+  EXPECT_NE(compose["services"]["redis"]["command"].dump().find("\"--aclfile\""), std::string::npos);
+  for (const std::string service : {"registry", "complaint", "sanction"}) {
+    const Json& environment = compose["services"][service]["environment"];
+    EXPECT_EQ(environment.value("NETRA_REDIS", "").rfind("redis://netra-" + service + "@", 0), 0u) << service;
+    EXPECT_EQ(environment.value("NETRA_REDIS_PASSWORD_FILE", ""), "/run/secrets/redis_" + service) << service;
+    EXPECT_NE(compose["services"][service]["secrets"].dump().find("\"redis_" + service + "\""), std::string::npos);
+    EXPECT_FALSE(environment.contains("NETRA_REFLECTION")) << service;
   }
   EXPECT_TRUE(compose["services"]["registry"]["environment"].contains("NETRA_NIK_KEY_FILE"));
   // Prometheus gets deploy/prometheus, whose targets name the compose services on the image's metrics port.
@@ -185,12 +194,29 @@ TEST(DeployFiles, ComposeSetsOnlyVariablesItsServicesRead) {
   }
 }
 
-TEST(DeployFiles, KubernetesDeploymentsProbeHealthOverTlsAndReadTheirConfigFromEnvAndSecrets) {
+// Every document kustomization.yaml applies.
+std::vector<Json> KubernetesDocs() {
   std::vector<Json> docs;
   Json kustomization = LoadYaml("k8s/kustomization.yaml").at(0);
   for (const auto& file : kustomization["resources"]) {
     for (const auto& doc : LoadYaml("k8s/" + file.get<std::string>())) docs.push_back(doc);
   }
+  return docs;
+}
+
+// True when `file` (an env value) lies in a read-only mount of a Secret volume.
+bool InReadOnlySecret(const Json& pod, const Json& container, const std::string& file) {
+  for (const auto& mount : container["volumeMounts"]) {
+    if (file.rfind(mount["mountPath"].get<std::string>() + "/", 0) != 0) continue;
+    for (const auto& volume : pod["volumes"]) {
+      if (volume["name"] == mount["name"] && volume.contains("secret")) return mount.value("readOnly", false);
+    }
+  }
+  return false;
+}
+
+TEST(DeployFiles, KubernetesDeploymentsProbeHealthOverTlsAndReadTheirConfigFromEnvAndSecrets) {
+  std::vector<Json> docs = KubernetesDocs();
   std::map<std::string, Json> config_maps;
   for (const auto& doc : docs) {
     if (doc["kind"] == "ConfigMap") config_maps[doc["metadata"]["name"].get<std::string>()] = doc["data"];
@@ -246,28 +272,128 @@ TEST(DeployFiles, KubernetesDeploymentsProbeHealthOverTlsAndReadTheirConfigFromE
       EXPECT_EQ(pod["securityContext"]["runAsNonRoot"], true) << where;
       EXPECT_TRUE(doc["spec"]["template"]["metadata"]["annotations"].contains("prometheus.io/scrape")) << where;
       // The registry (and any service that hashes NIKs) reads the key from a read-only Secret mount.
-      std::string key_file;
-      for (const auto& env : container["env"]) {
-        if (env["name"] == "NETRA_NIK_KEY_FILE") key_file = env["value"].get<std::string>();
-      }
+      std::map<std::string, std::string> env;
+      for (const auto& e : container["env"]) env[e["name"].get<std::string>()] = e.value("value", "");
       if (binary == "netra-registry") {
-        EXPECT_FALSE(key_file.empty()) << where;
+        EXPECT_TRUE(env.count("NETRA_NIK_KEY_FILE")) << where;
       }
-      if (!key_file.empty()) {
-        bool from_secret = false;
-        for (const auto& mount : container["volumeMounts"]) {
-          if (key_file.rfind(mount["mountPath"].get<std::string>() + "/", 0) != 0) continue;
-          for (const auto& volume : pod["volumes"]) {
-            if (volume["name"] == mount["name"] && volume.contains("secret")) from_secret = mount.value("readOnly", false);
-          }
-        }
-        EXPECT_TRUE(from_secret) << "NETRA_NIK_KEY_FILE=" << key_file << " is not in a read-only Secret mount";
+      // Each service is its own Redis user, its password in a Secret (deploy/redis/users.acl.in).
+      EXPECT_EQ(env["NETRA_REDIS"].rfind("redis://" + binary + "@", 0), 0u) << where << ": " << env["NETRA_REDIS"];
+      EXPECT_TRUE(env.count("NETRA_REDIS_PASSWORD_FILE")) << where;
+      for (const char* file : {"NETRA_NIK_KEY_FILE", "NETRA_REDIS_PASSWORD_FILE"}) {
+        if (env.count(file) == 0) continue;
+        EXPECT_TRUE(InReadOnlySecret(pod, container, env[file])) << where << ": " << file << "=" << env[file]
+                                                                  << " is not in a read-only Secret mount";
       }
+      EXPECT_FALSE(vars.count("NETRA_REFLECTION")) << where << ": reflection is for development";
     }
   }
   EXPECT_EQ(deployments, 3);
   EXPECT_EQ(headless, 3);
   EXPECT_EQ(public_services, 1);
+}
+
+// A NetworkPolicy peer or target as a name: the pod's app.kubernetes.io/name,
+// "dns", or "namespace:<role>" for the namespaces let in by their label.
+std::string PeerName(const Json& peer) {
+  if (peer.contains("namespaceSelector")) {
+    const Json& labels = peer["namespaceSelector"].value("matchLabels", Json::object());
+    if (labels.value("kubernetes.io/metadata.name", "") == "kube-system") return "dns";
+    return "namespace:" + labels.value("netra.example/role", "?");
+  }
+  return peer["podSelector"]["matchLabels"].value("app.kubernetes.io/name", "?");
+}
+
+// Whether a policy's podSelector selects the pods named `pod`.
+bool Selects(const Json& selector, const std::string& pod) {
+  if (selector.value("matchLabels", Json::object()).value("app.kubernetes.io/name", pod) != pod) return false;
+  for (const auto& expression : selector.value("matchExpressions", Json::array())) {
+    const auto& values = expression["values"];
+    if (std::find(values.begin(), values.end(), pod) == values.end()) return false;
+  }
+  return true;
+}
+
+// deploy/k8s/network-policies.yaml: everything denied, then exactly the flows
+// the services need (their peers as their Deployments name them, Redis, DNS,
+// agencies, the public intake, Prometheus), on ports their pods declare.
+TEST(DeployFiles, KubernetesNetworkPoliciesAllowOnlyTheFlowsTheServicesNeed) {
+  std::map<std::string, std::set<std::string>> pod_ports;  // pod -> its container ports' names
+  std::map<std::string, std::map<std::string, std::string>> pod_env;
+  std::vector<Json> policies;
+  for (const auto& doc : KubernetesDocs()) {
+    if (doc["kind"] == "NetworkPolicy") policies.push_back(doc);
+    if (doc["kind"] != "Deployment") continue;
+    const std::string pod = doc["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"];
+    for (const auto& container : doc["spec"]["template"]["spec"]["containers"]) {
+      for (const auto& port : container.value("ports", Json::array())) {
+        pod_ports[pod].insert(port["name"].get<std::string>());
+      }
+      for (const auto& env : container.value("env", Json::array())) {
+        pod_env[pod][env["name"].get<std::string>()] = env.value("value", "");
+      }
+    }
+  }
+  ASSERT_EQ(pod_ports.size(), 4u);
+
+  bool default_deny = false;
+  std::set<std::string> ingress, egress;  // "from -> to:port"
+  for (const auto& policy : policies) {
+    const Json& spec = policy["spec"];
+    const Json types = spec.value("policyTypes", Json::array());
+    if (spec["podSelector"].empty() && !spec.contains("ingress") && !spec.contains("egress")) {
+      default_deny |= types == Json::array({"Ingress", "Egress"});
+    }
+    for (const auto& [pod, ports] : pod_ports) {
+      if (!Selects(spec["podSelector"], pod)) continue;
+      for (const auto& rule : spec.value("ingress", Json::array())) {
+        for (const auto& peer : rule["from"]) {
+          for (const auto& port : rule["ports"]) {
+            const std::string name = port["port"].is_string() ? port["port"].get<std::string>() : "?";
+            ingress.insert(PeerName(peer) + " -> " + pod + ":" + name);
+            // The public listener's port is added with the public intake; until then its rule is idle.
+            if (name != "public") {
+              EXPECT_TRUE(ports.count(name)) << policy["metadata"]["name"] << ": " << pod << " has no port " << name;
+            }
+          }
+        }
+      }
+      for (const auto& rule : spec.value("egress", Json::array())) {
+        for (const auto& peer : rule["to"]) {
+          for (const auto& port : rule["ports"]) {
+            const std::string target = PeerName(peer);
+            const std::string name = port["port"].is_string() ? port["port"].get<std::string>() : port["port"].dump();
+            if (target != "dns") {
+              EXPECT_TRUE(pod_ports[target].count(name)) << target << " has no port " << name;
+            }
+            egress.insert(pod + " -> " + target + ":" + name);
+          }
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(default_deny) << "no policy denies all ingress and egress by default";
+
+  std::set<std::string> want_ingress, want_egress;
+  for (const std::string service : {"registry", "complaint", "sanction"}) {
+    const std::string pod = "netra-" + service;
+    want_ingress.insert("namespace:agency-gateway -> " + pod + ":grpc");
+    want_ingress.insert("namespace:monitoring -> " + pod + ":metrics");
+    want_ingress.insert(pod + " -> netra-redis:redis");
+    want_egress.insert(pod + " -> netra-redis:redis");
+    // The peers its Deployment names (NETRA_REGISTRY=netra-registry:50051, ...).
+    for (const std::string peer : {"registry", "complaint", "sanction"}) {
+      std::string var = "NETRA_" + peer;
+      std::transform(var.begin(), var.end(), var.begin(), ::toupper);
+      if (pod_env[pod].count(var) == 0) continue;
+      want_ingress.insert(pod + " -> netra-" + peer + ":grpc");
+      want_egress.insert(pod + " -> netra-" + peer + ":grpc");
+    }
+  }
+  want_ingress.insert("namespace:public-ingress -> netra-complaint:public");
+  for (const auto& [pod, ports] : pod_ports) want_egress.insert({pod + " -> dns:53"});
+  EXPECT_EQ(ingress, want_ingress);
+  EXPECT_EQ(egress, want_egress);
 }
 
 TEST(DeployFiles, GrafanaProvisioningMatchesTheDashboards) {

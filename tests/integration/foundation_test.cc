@@ -288,6 +288,9 @@ TEST(Configuration, BadConfigurationExitsTwoNamingTheFlag) {
   const Case cases[] = {
       {{"--listen=nonsense"}, "--listen"},
       {{"--redis=http://x"}, "--redis"},
+      {{"--redis=redis://netra-registry:secret@127.0.0.1:6379"}, "give it in a file (--redis-password-file)"},
+      {{"--redis=redis://netra-registry@127.0.0.1:6379"}, "--redis-password-file: required"},
+      {{"--redis-password-file=/nonexistent/password"}, "--redis-password-file: cannot read"},
       {{"--store=postgresql://db/netra"}, "not supported yet"},
       {{"--drain-seconds=-1"}, "--drain-seconds"},
       {{"--no-such-flag"}, "no-such-flag"},
@@ -310,7 +313,7 @@ TEST(Configuration, BadConfigurationExitsTwoNamingTheFlag) {
   Subprocess help({NetraStack::BinaryPath(Service::kSanction), "--help"}, dir.File("help.log"));
   EXPECT_EQ(help.Wait(10s), 0);
   std::string text = ReadFile(dir.File("help.log"));
-  for (const char* env : {"NETRA_LISTEN", "NETRA_METRICS_LISTEN", "NETRA_REDIS", "NETRA_STORE", "NETRA_REGISTRY",
+  for (const char* env : {"NETRA_LISTEN", "NETRA_METRICS_LISTEN", "NETRA_REDIS", "NETRA_REDIS_PASSWORD_FILE", "NETRA_STORE", "NETRA_REGISTRY",
                           "NETRA_COMPLAINT", "NETRA_DATA_DIR", "NETRA_DEPLOYMENT", "NETRA_LOG_LEVEL"}) {
     EXPECT_NE(text.find(env), std::string::npos) << env;
   }
@@ -323,7 +326,8 @@ TEST(Configuration, EnvironmentVariablesConfigureTheService) {
   Subprocess process({NetraStack::BinaryPath(Service::kRegistry)}, stack.dir().File("env.log"),
                      {{"NETRA_LISTEN", "127.0.0.1:" + std::to_string(port)},
                       {"NETRA_METRICS_LISTEN", "127.0.0.1:" + std::to_string(metrics_port)},
-                      {"NETRA_REDIS", stack.redis().url()},
+                      {"NETRA_REDIS", stack.redis().url("netra-registry")},
+                      {"NETRA_REDIS_PASSWORD_FILE", stack.redis().password_file("netra-registry")},
                       {"NETRA_STORE", "sqlite://" + stack.dir().File("env.db")},
                       {"NETRA_DATA_DIR", NETRA_SOURCE_DIR "/data"},
                       {"NETRA_NIK_KEY_FILE", stack.nik_key_file()},

@@ -74,6 +74,11 @@ std::vector<std::string> NetraStack::ServiceTlsFlags(Service service) const {
           std::string("--trust-domain=") + kTestTrustDomain};
 }
 
+std::vector<std::string> NetraStack::RedisFlags(Service service) const {
+  return {"--redis=" + redis_.url(RedisUser(service)),
+          "--redis-password-file=" + redis_.password_file(RedisUser(service))};
+}
+
 std::string NetraStack::log(Service service) const {
   return ReadFile(dir_.File(Name(service) + ".log"));
 }
@@ -84,12 +89,13 @@ std::vector<std::string> NetraStack::CommandLine(Service service, const std::str
       BinaryPath(service),
       "--listen=" + listen,
       "--metrics-listen=127.0.0.1:" + std::to_string(metrics_port),
-      "--redis=" + redis_.url(),
       "--store=sqlite://" + dir_.File(Name(service) + ".db"),
       "--data-dir=" NETRA_SOURCE_DIR "/data",
       "--deployment=test",
       "--drain-seconds=5",
+      "--reflection",  // as in the local stack (off by default: tests/integration/reflection_test.cc)
   };
+  for (auto& flag : RedisFlags(service)) argv.push_back(std::move(flag));
   for (auto& flag : ServiceTlsFlags(service)) argv.push_back(std::move(flag));
   // Each service is given the peers it calls (the registry calls none).
   auto peer = [&](Service p) {

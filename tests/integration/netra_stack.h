@@ -56,6 +56,9 @@ class NetraStack {
   std::string metrics(Service service) const { return HttpGet(metrics_port(service), "/metrics"); }
   std::string log(Service service) const;
   RedisServer& redis() { return redis_; }
+  // --redis and --redis-password-file: `service` connects as its own Redis user.
+  std::vector<std::string> RedisFlags(Service service) const;
+  static std::string RedisUser(Service service) { return "netra-" + Name(service); }
   const TempDir& dir() const { return dir_; }
   // Upserts deploy/local/elections/`file` (e.g. "pemilu-2024.json") into the
   // running registry as the administrator; the stored election in *stored.

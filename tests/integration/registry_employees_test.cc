@@ -414,9 +414,7 @@ TEST_F(RegistryEmployeesTest, SnapshotsAreWrittenThroughAndGetIsACacheHit) {
 
   // The snapshot other services read: netra:<deployment>:registry:employee:<id>.
   prometheus::Registry registry;
-  auto options = ParseRedisUrl(stack_.redis().url(), nullptr);
-  options->key_prefix = "netra:test:";
-  RedisClient redis(*options, registry);
+  RedisClient redis(stack_.redis().options(), registry);
   auto bytes = redis.Get("registry:employee:" + id);
   ASSERT_TRUE(bytes);
   Employee snapshot;

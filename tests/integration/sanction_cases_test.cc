@@ -167,13 +167,14 @@ class SanctionCasesTest : public ::testing::Test {
   void StartReplica(Replica& r, int64_t offset_hours, int lease_ms, const std::string& log) {
     std::vector<std::string> argv{NetraStack::BinaryPath(Service::kSanction), "--listen=127.0.0.1:" + std::to_string(r.port),
                                  "--metrics-listen=127.0.0.1:" + std::to_string(r.metrics_port),
-                                 "--redis=" + stack_.redis().url(), "--store=sqlite://" + stack_.dir().File("sanction.db"),
+                                 "--store=sqlite://" + stack_.dir().File("sanction.db"),
                                  "--data-dir=" NETRA_SOURCE_DIR "/data", "--deployment=test",
                                  "--registry=" + stack_.address(Service::kRegistry),
                                  "--complaint=" + stack_.address(Service::kComplaint),
                                  "--clock-offset-hours=" + std::to_string(offset_hours), "--sweep-interval-ms=50",
                                  "--sweep-lease-ms=" + std::to_string(lease_ms)};
     for (auto& flag : stack_.ServiceTlsFlags(Service::kSanction)) argv.push_back(std::move(flag));
+    for (auto& flag : stack_.RedisFlags(Service::kSanction)) argv.push_back(std::move(flag));
     r.process = std::make_unique<Subprocess>(argv, stack_.dir().File(log));
     ASSERT_TRUE(r.process->started());
     auto channel = MakeChannel("127.0.0.1:" + std::to_string(r.port), nullptr, 8 << 20,
@@ -275,6 +276,30 @@ TEST_F(SanctionCasesTest, AForgedOpenCaseIsRefusedAndOpensNothing) {
 // sanction service: an id it rejects is INVALID_ARGUMENT on employee_id with
 // its reason, one it does not know is INVALID_ARGUMENT "not in the
 // registry", and only a registry that cannot be reached is UNAVAILABLE.
+// Redis is a cache, and a value read from it never grants a permission: an
+// employee snapshot forged there (naming another regency's Bupati as PPK) does
+// not choose who decides the case opened on that employee.
+TEST_F(SanctionCasesTest, AForgedEmployeeSnapshotInRedisDoesNotChooseTheCasesPpk) {
+  StartSanction();
+  v1::GetEmployeeRequest get;
+  get.set_employee_id(employee_ids_[0]);
+  v1::GetEmployeeResponse got;
+  ASSERT_TRUE(registry_->GetEmployee(Context().get(), get, &got).ok());
+  v1::Employee forged = got.employee();
+  forged.mutable_ppk()->set_code("bupati:33.06");
+  forged.mutable_ppk()->set_region_code("33.06");
+  ASSERT_EQ(stack_.redis().RunAs(RedisServer::kTestUser, {"SET", "netra:test:registry:employee:" + employee_ids_[0],
+                                                          forged.SerializeAsString()}),
+            "OK");
+  const v1::Case opened = Open(0);
+  EXPECT_EQ(opened.ppk().code(), "walikota:33.74");
+  v1::GetCaseRequest request;
+  request.set_case_id(opened.case_id());
+  v1::GetCaseResponse response;
+  EXPECT_EQ(Sanction("ppk/bupati:33.06")->GetCase(Context().get(), request, &response).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
 TEST_F(SanctionCasesTest, TheRegistrysAnswerKeepsItsMeaningThroughOpenCase) {
   StartSanction();
   auto open = [&](const std::string& employee_id, int n) {

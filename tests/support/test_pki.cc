@@ -86,7 +86,10 @@ TlsFiles TestPki::Issue(const std::string& identity, const CertificateValidity& 
       if (c == '/' || c == ':') c = '_';
     }
   }
-  return IssueNamed("URI:spiffe://" + std::string(kTestTrustDomain) + "/" + identity, validity, file);
+  // A service's also names the loopback host, as deploy/local/pki.sh's do, so that tools
+  // that check the server's name (buf curl) reach it at 127.0.0.1.
+  const std::string host = identity.rfind("svc/", 0) == 0 ? ",DNS:localhost,IP:127.0.0.1" : "";
+  return IssueNamed("URI:spiffe://" + std::string(kTestTrustDomain) + "/" + identity + host, validity, file);
 }
 
 TlsFiles TestPki::IssueForHost(const std::string& host) { return IssueNamed("DNS:" + host, {}, "host_" + host); }

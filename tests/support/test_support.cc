@@ -64,26 +64,6 @@ void AppendToFile(const std::string& path, const std::string& text) {
   out << text;
 }
 
-// The process_id a redis server on 127.0.0.1:port reports, or -1 if it does not answer.
-long RedisServerPid(int port, milliseconds timeout) {
-  redisContext* ctx = redisConnectWithTimeout("127.0.0.1", port, ToTimeval(timeout));
-  if (ctx == nullptr) return -1;
-  long pid = -1;
-  if (ctx->err == 0 && redisSetTimeout(ctx, ToTimeval(timeout)) == REDIS_OK) {
-    auto* reply = static_cast<redisReply*>(redisCommand(ctx, "INFO server"));
-    if (reply != nullptr) {
-      if (reply->type == REDIS_REPLY_STRING) {
-        const std::string info(reply->str, reply->len);
-        const size_t at = info.find("process_id:");
-        if (at != std::string::npos) pid = std::strtol(info.c_str() + at + 11, nullptr, 10);
-      }
-      freeReplyObject(reply);
-    }
-  }
-  redisFree(ctx);
-  return pid;
-}
-
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
   return text;
@@ -340,17 +320,101 @@ std::optional<int> Subprocess::Kill() {
 // ---------------------------------------------------------------------------------------------
 // RedisServer
 
-RedisServer::RedisServer() : log_path_(dir_.File("redis-server.log")), port_(FreeLoopbackPort()) {}
+RedisServer::RedisServer() : log_path_(dir_.File("redis-server.log")), port_(FreeLoopbackPort()) {
+  std::filesystem::create_directories(dir_.File("passwords"));
+  std::random_device random;
+  for (const char* user : {"netra-registry", "netra-complaint", "netra-sanction", kTestUser}) {
+    std::ostringstream password;
+    password << std::hex << random() << random() << random() << random();
+    std::ofstream(password_file(user)) << password.str() << "\n";  // a newline, as `echo` writes it
+  }
+}
 
 RedisServer::~RedisServer() { Stop(); }
 
+std::string RedisServer::password(const std::string& user) const {
+  std::string error;
+  return ReadRedisPassword(password_file(user), &error).value_or("");
+}
+
+RedisOptions RedisServer::options(const std::string& user) const {
+  RedisOptions options = ParseRedisUrl(url(user), nullptr).value_or(RedisOptions{});
+  options.password = password(user);
+  options.key_prefix = std::string("netra:") + kDeployment + ":";
+  return options;
+}
+
+namespace {
+
+std::string ReplyText(const redisReply* reply) {
+  switch (reply->type) {
+    case REDIS_REPLY_NIL: return "<nil>";
+    case REDIS_REPLY_INTEGER: return std::to_string(reply->integer);
+    case REDIS_REPLY_ERROR: return "(error) " + std::string(reply->str, reply->len);
+    case REDIS_REPLY_ARRAY: {
+      std::string out;
+      for (size_t i = 0; i < reply->elements; ++i) out += (i > 0 ? "|" : "") + ReplyText(reply->element[i]);
+      return out;
+    }
+    default: return std::string(reply->str, reply->len);
+  }
+}
+
+redisReply* SendArgv(redisContext* ctx, const std::vector<std::string>& argv) {
+  std::vector<const char*> pointers;
+  std::vector<size_t> lengths;
+  for (const auto& arg : argv) pointers.push_back(arg.data()), lengths.push_back(arg.size());
+  return static_cast<redisReply*>(
+      redisCommandArgv(ctx, static_cast<int>(argv.size()), pointers.data(), lengths.data()));
+}
+
+}  // namespace
+
+std::string RedisServer::RunAs(const std::string& user, const std::string& password,
+                               const std::vector<std::string>& argv) const {
+  redisContext* ctx = redisConnectWithTimeout("127.0.0.1", port_, ToTimeval(milliseconds{2000}));
+  if (ctx == nullptr) return "(io error)";
+  std::string out = "(io error)";
+  if (ctx->err == 0 && redisSetTimeout(ctx, ToTimeval(milliseconds{2000})) == REDIS_OK) {
+    redisReply* auth = user.empty() ? nullptr : SendArgv(ctx, {"AUTH", user, password});
+    if (auth != nullptr && auth->type == REDIS_REPLY_ERROR) out = ReplyText(auth);
+    if (user.empty() || (auth != nullptr && auth->type != REDIS_REPLY_ERROR)) {
+      if (redisReply* reply = SendArgv(ctx, argv)) {
+        out = ReplyText(reply);
+        freeReplyObject(reply);
+      }
+    }
+    if (auth != nullptr) freeReplyObject(auth);
+  }
+  redisFree(ctx);
+  return out;
+}
+
+// The deployment's rules from the one template, as ./dev stack and deploy/ make them, plus
+// the tests' own user.
+bool RedisServer::WriteAclFile(std::string* error) {
+  const std::string acl = dir_.File("users.acl");
+  if (std::filesystem::exists(acl)) return true;
+  Subprocess make({NETRA_SOURCE_DIR "/deploy/redis/make-acl.sh", kDeployment, dir_.File("passwords"), acl},
+                  log_path_);
+  if (!make.started() || make.Wait(milliseconds{10000}) != 0) {
+    *error = "deploy/redis/make-acl.sh failed";
+    return false;
+  }
+  std::ofstream(acl, std::ios::app) << "user " << kTestUser << " on >" << password(kTestUser)
+                                    << " ~* &* +@all\n";
+  return true;
+}
+
 bool RedisServer::StartOnce(std::string* error) {
+  if (!WriteAclFile(error)) return false;
   std::vector<std::string> argv = {"redis-server", "--port",      std::to_string(port_),
                                    "--bind",       "127.0.0.1",   "--save",
                                    "",             "--appendonly", "no",
                                    "--dir",        dir_.path(),   "--daemonize",
                                    "no",           "--logfile",   "",
-                                   "--databases",  "16"};
+                                   "--databases",  "16",          "--aclfile",
+                                   dir_.File("users.acl")};
   process_ = std::make_unique<Subprocess>(argv, log_path_);
   if (!process_->started()) {
     *error = process_->error();
@@ -358,10 +422,13 @@ bool RedisServer::StartOnce(std::string* error) {
     return false;
   }
   const long our_pid = process_->pid();
-  // Ready when it answers PING and it is our process (not another server on a reused port).
-  const bool ready = WaitUntil(
-      [&] { return !process_->Running() || RedisServerPid(port_, milliseconds{200}) == our_pid; },
-      milliseconds{10000});
+  // Ready when it answers and it is our process (not another server on a reused port).
+  auto reported_pid = [this] {
+    const std::string info = RunAs(kTestUser, {"INFO", "server"});
+    const size_t at = info.find("process_id:");
+    return at == std::string::npos ? -1L : std::strtol(info.c_str() + at + 11, nullptr, 10);
+  };
+  const bool ready = WaitUntil([&] { return !process_->Running() || reported_pid() == our_pid; }, milliseconds{10000});
   if (!process_->Running()) {
     *error = "redis-server exited with status " + std::to_string(process_->Wait(milliseconds{0}).value_or(-1));
     process_.reset();
@@ -408,7 +475,9 @@ bool RedisPing(int port, milliseconds timeout) {
   if (ctx->err == 0 && redisSetTimeout(ctx, ToTimeval(timeout)) == REDIS_OK) {
     auto* reply = static_cast<redisReply*>(redisCommand(ctx, "PING"));
     if (reply != nullptr) {
-      ok = reply->type == REDIS_REPLY_STATUS && std::string(reply->str, reply->len) == "PONG";
+      const std::string text = reply->str != nullptr ? std::string(reply->str, reply->len) : std::string();
+      ok = (reply->type == REDIS_REPLY_STATUS && text == "PONG") ||
+           (reply->type == REDIS_REPLY_ERROR && text.rfind("NOAUTH", 0) == 0);
       freeReplyObject(reply);
     }
   }

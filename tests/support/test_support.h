@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/redis.h"
+
 namespace netra {
 class RegionDirectory;
 }
@@ -97,9 +99,16 @@ class Subprocess {
   std::optional<int> status_;
 };
 
-// A throwaway redis-server on 127.0.0.1 with no persistence, in its own temp directory.
+// A throwaway redis-server on 127.0.0.1 with no persistence, in its own temp directory, with
+// ACLs on as in a deployment: deploy/redis/make-acl.sh makes its aclfile from
+// deploy/redis/users.acl.in for the deployment "test" (keys netra:test:*), each service user
+// with a random password in a file of its own; the default user is off. On top of those, the
+// tests' own user (kTestUser) may run anything on any key, to set up and inspect.
 class RedisServer {
  public:
+  static constexpr char kTestUser[] = "netra-test";
+  static constexpr char kDeployment[] = "test";
+
   RedisServer();   // picks a free port; does not start
   ~RedisServer();  // stops it
 
@@ -115,7 +124,22 @@ class RedisServer {
   bool running() const { return process_ != nullptr; }
 
   int port() const { return port_; }
-  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  // redis://USER@127.0.0.1:PORT: the URL a service is given (with password_file(user)).
+  std::string url(const std::string& user = kTestUser) const {
+    return "redis://" + user + "@127.0.0.1:" + std::to_string(port_);
+  }
+  // The file holding `user`'s password (a service's --redis-password-file).
+  std::string password_file(const std::string& user) const { return dir_.File("passwords/" + user); }
+  std::string password(const std::string& user) const;
+  // url(user) parsed, with the password and the prefix netra:test:, for a RedisClient.
+  RedisOptions options(const std::string& user = kTestUser) const;
+  // One command on a connection of its own, after AUTH as `user` with `password` (no AUTH
+  // when user is empty), as redis-cli would: the reply as text ("OK", "<nil>", "7", array
+  // elements joined with '|'), or "(error) " and the server's message; "(io error)".
+  std::string RunAs(const std::string& user, const std::string& password, const std::vector<std::string>& argv) const;
+  std::string RunAs(const std::string& user, const std::vector<std::string>& argv) const {
+    return RunAs(user, password(user), argv);
+  }
   // The server's pid, or -1 when it is not running (e.g. to SIGSTOP it for hang tests).
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   const std::string& log_path() const { return log_path_; }
@@ -123,6 +147,7 @@ class RedisServer {
 
  private:
   bool StartOnce(std::string* error);
+  bool WriteAclFile(std::string* error);
 
   TempDir dir_;
   std::string log_path_;
@@ -131,7 +156,8 @@ class RedisServer {
   std::unique_ptr<Subprocess> process_;
 };
 
-// True if a redis server on 127.0.0.1:port answers PING within `timeout`.
+// True if a redis server on 127.0.0.1:port answers PING within `timeout` (with PONG, or
+// with NOAUTH when it wants a user first).
 bool RedisPing(int port, std::chrono::milliseconds timeout = std::chrono::milliseconds{200});
 
 // Minimal blocking HTTP/1.0 GET http://127.0.0.1:port<path>. Returns the body of a 2xx

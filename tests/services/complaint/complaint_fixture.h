@@ -28,10 +28,8 @@ class ComplaintFixture : public ::testing::Test {
   void StartComplaints(ComplaintSettings settings = {}) {
     ASSERT_TRUE(redis_server_.Start()) << redis_server_.log();
     std::string error;
-    auto options = ParseRedisUrl(redis_server_.url(), &error);
-    ASSERT_TRUE(options) << error;
-    options->key_prefix = "netra:test:";
-    redis_ = std::make_unique<RedisClient>(*options, metrics_);
+    // As the complaint service's Redis user: only its commands on netra:test:*.
+    redis_ = std::make_unique<RedisClient>(redis_server_.options("netra-complaint"), metrics_);
     cache_ = std::make_unique<Cache>(*redis_, "complaint_status", metrics_);
     db_ = Database::Open(dir_.File("complaint.db"), kMigrations, &error);
     ASSERT_TRUE(db_) << error;

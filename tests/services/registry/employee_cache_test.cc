@@ -34,8 +34,7 @@ class EmployeeCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(server_.Start()) << server_.log();
-    RedisOptions options = *ParseRedisUrl(server_.url(), nullptr);
-    options.key_prefix = "netra:test:";
+    RedisOptions options = server_.options("netra-registry");
     options.health_interval = 100ms;
     options.breaker_cooldown = 100ms;
     for (int i = 0; i < 2; ++i) {

@@ -54,9 +54,7 @@ class SweeperLeaseTest : public ::testing::Test {
     std::string error;
     db_ = Database::Open(dir_.File("sanction.db"), kMigrations, &error);
     ASSERT_TRUE(db_) << error;
-    RedisOptions options;
-    options.port = redis_server_.port();
-    options.key_prefix = "sweeper-test:";
+    RedisOptions options = redis_server_.options("netra-sanction");
     redis_ = std::make_unique<RedisClient>(options, metrics_);
     cache_ = std::make_unique<Cache>(*redis_, "catalog", metrics_);
     store_ = std::make_unique<SanctionStore>(*db_);
