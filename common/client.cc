@@ -140,20 +140,14 @@ std::unique_ptr<grpc::ClientContext> MakeClientContext(std::chrono::milliseconds
 
 #include <future>
 
+#include "grpc/health/v1/health.pb.h"
+
 namespace netra {
 
 HealthStatus CheckHealth(grpc::Channel& channel, const std::string& service, std::chrono::milliseconds timeout) {
-  // The health messages are two tiny protos; encoding them by hand spares a
-  // dependency on generated code for grpc/health/v1/health.proto, which Debian
-  // does not ship. Request: field 1 (service) as a string; response: field 1
-  // (status) as a varint.
-  std::string request;
-  if (!service.empty() && service.size() < 128) {
-    request.push_back(0x0a);
-    request.push_back(static_cast<char>(service.size()));
-    request += service;
-  }
-  grpc::Slice slice(request);
+  grpc::health::v1::HealthCheckRequest request;
+  if (service.size() < 128) request.set_service(service);
+  grpc::Slice slice(request.SerializeAsString());
   grpc::ByteBuffer request_buffer(&slice, 1), response_buffer;
   grpc::GenericStub stub(std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
   auto context = MakeClientContext(timeout);
@@ -167,9 +161,10 @@ HealthStatus CheckHealth(grpc::Channel& channel, const std::string& service, std
   response_buffer.Dump(&slices);
   std::string bytes;
   for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  int value = bytes.size() >= 2 && bytes[0] == 0x08 ? bytes[1] : 0;
-  if (value == 1) return HealthStatus::kServing;
-  if (value == 3) return HealthStatus::kUnknownService;
+  grpc::health::v1::HealthCheckResponse response;
+  if (!response.ParseFromString(bytes)) return HealthStatus::kNotServing;
+  if (response.status() == grpc::health::v1::HealthCheckResponse::SERVING) return HealthStatus::kServing;
+  if (response.status() == grpc::health::v1::HealthCheckResponse::SERVICE_UNKNOWN) return HealthStatus::kUnknownService;
   return HealthStatus::kNotServing;
 }
 
