@@ -98,6 +98,10 @@ class Subprocess {
 };
 
 // A throwaway redis-server on 127.0.0.1 with no persistence, in its own temp directory.
+// Every key of the Redis at 127.0.0.1:`port` and every value, of every type, as text
+// (one per line): for tests asserting that something never reached Redis.
+std::string RedisContents(int port);
+
 class RedisServer {
  public:
   RedisServer();   // picks a free port; does not start
