@@ -57,6 +57,12 @@ if [ ! -s "$state/nik.key" ]; then
   (umask 077 && head -c 32 /dev/urandom >"$state/nik.key")
 fi
 export NETRA_NIK_KEY_FILE="$state/nik.key"
+# The key reporter identities are sealed under (AES-256-GCM), separate from the NIK key;
+# made once like it. Rotation: docs/operations.md ("Reporter keys").
+if [ ! -s "$state/reporter.key" ]; then
+  (umask 077 && head -c 32 /dev/urandom >"$state/reporter.key")
+fi
+export NETRA_REPORTER_KEY_FILE="$state/reporter.key"
 
 pids=()
 declare -A what  # pid -> what it is, for the message when it exits

@@ -170,13 +170,17 @@ TEST(DeployFiles, ComposeSetsOnlyVariablesItsServicesRead) {
     EXPECT_EQ(service.value("image", ""), compose["services"]["registry"].value("image", "")) << "one image";
   }
   EXPECT_EQ(netra_services, 3);
-  // The NIK key reaches the services that read it as a secret file.
-  for (const auto& [name, service] : compose["services"].items()) {
-    if (!service.contains("environment") || !service["environment"].contains("NETRA_NIK_KEY_FILE")) continue;
-    EXPECT_EQ(service["environment"]["NETRA_NIK_KEY_FILE"], "/run/secrets/nik_key") << name;
-    EXPECT_EQ(service["secrets"], Json::array({"nik_key"})) << name;
+  // The NIK key, and the reporter key, reach the services that read them as secret files.
+  for (const auto& [variable, secret] : {std::pair{"NETRA_NIK_KEY_FILE", "nik_key"}, {"NETRA_REPORTER_KEY_FILE", "reporter_key"}}) {
+    for (const auto& [name, service] : compose["services"].items()) {
+      if (!service.contains("environment") || !service["environment"].contains(variable)) continue;
+      EXPECT_EQ(service["environment"][variable], std::string("/run/secrets/") + secret) << name;
+      EXPECT_NE(service["secrets"].dump().find(std::string("\"") + secret + "\""), std::string::npos) << name;
+    }
   }
   EXPECT_TRUE(compose["services"]["registry"]["environment"].contains("NETRA_NIK_KEY_FILE"));
+  EXPECT_TRUE(compose["services"]["complaint"]["environment"].contains("NETRA_REPORTER_KEY_FILE"));
+  EXPECT_FALSE(compose["services"]["registry"]["environment"].contains("NETRA_REPORTER_KEY_FILE"));
   // Prometheus gets deploy/prometheus, whose targets name the compose services on the image's metrics port.
   for (const auto& service : {"registry", "complaint", "sanction"}) {
     Json targets = Json::parse(ReadFile(kDeploy + "/prometheus/targets/" + service + ".json"), nullptr, false);
@@ -239,15 +243,20 @@ TEST(DeployFiles, KubernetesDeploymentsProbeHealthOverTlsAndReadTheirConfigFromE
       EXPECT_TRUE(container["resources"]["requests"].contains("memory")) << where;
       EXPECT_EQ(pod["securityContext"]["runAsNonRoot"], true) << where;
       EXPECT_TRUE(doc["spec"]["template"]["metadata"]["annotations"].contains("prometheus.io/scrape")) << where;
-      // The registry (and any service that hashes NIKs) reads the key from a read-only Secret mount.
-      std::string key_file;
-      for (const auto& env : container["env"]) {
-        if (env["name"] == "NETRA_NIK_KEY_FILE") key_file = env["value"].get<std::string>();
-      }
-      if (binary == "netra-registry") {
-        EXPECT_FALSE(key_file.empty()) << where;
-      }
-      if (!key_file.empty()) {
+      // The registry (and any service that hashes NIKs) reads the NIK key, the complaint
+      // service its reporter key, each from a read-only Secret mount.
+      for (const char* variable : {"NETRA_NIK_KEY_FILE", "NETRA_REPORTER_KEY_FILE"}) {
+        std::string key_file;
+        for (const auto& env : container["env"]) {
+          if (env["name"] == variable) key_file = env["value"].get<std::string>();
+        }
+        if (binary == "netra-registry" && std::string(variable) == "NETRA_NIK_KEY_FILE") {
+          EXPECT_FALSE(key_file.empty()) << where;
+        }
+        if (binary == "netra-complaint" && std::string(variable) == "NETRA_REPORTER_KEY_FILE") {
+          EXPECT_FALSE(key_file.empty()) << where;
+        }
+        if (key_file.empty()) continue;
         bool from_secret = false;
         for (const auto& mount : container["volumeMounts"]) {
           if (key_file.rfind(mount["mountPath"].get<std::string>() + "/", 0) != 0) continue;
@@ -255,7 +264,7 @@ TEST(DeployFiles, KubernetesDeploymentsProbeHealthOverTlsAndReadTheirConfigFromE
             if (volume["name"] == mount["name"] && volume.contains("secret")) from_secret = mount.value("readOnly", false);
           }
         }
-        EXPECT_TRUE(from_secret) << "NETRA_NIK_KEY_FILE=" << key_file << " is not in a read-only Secret mount";
+        EXPECT_TRUE(from_secret) << variable << "=" << key_file << " is not in a read-only Secret mount";
       }
     }
   }

@@ -59,6 +59,7 @@ class NetraStack {
   const TempDir& dir() const { return dir_; }
   // The NIK hashing key the services that need one are given.
   std::string nik_key_file() const { return dir_.File("nik.key"); }
+  std::string reporter_key_file() const { return dir_.File("reporter.key"); }
 
   // The command line Start runs `service` with (this stack's Redis, store file and
   // data), listening on `listen` and `metrics_port`; `peers` overrides the targets of
