@@ -141,7 +141,7 @@ void RecordStageLeft(Connection& c, const ComplaintRow& row, int64_t now_us, std
 }  // namespace
 
 ComplaintStore::ComplaintStore(Database& db, const SealedBox& box) : db_(db), box_(box) {
-  UpgradeReleaseRecords(db_);
+  UpgradeReleaseRecords(db_, box_);
   RefoldSubjectKeys(db_);
   SealReporterIdentities(db_, box_);
 }

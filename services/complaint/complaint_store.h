@@ -266,11 +266,12 @@ class ComplaintStore {
 };
 
 // Converts, in one transaction, the complaints and idempotency answers the
-// previous release stored as netra.v1 messages into bodies of our own, then
+// previous release stored as netra.v1 messages into bodies of our own (the
+// reporter's identity sealed under `box`), then
 // drops the `record` column; nothing to do on a store already converted.
 // History entries are left as they are (they are hashed; their payloads were
 // JSON already). Returns how many complaints were converted.
-int UpgradeReleaseRecords(Database& db);
+int UpgradeReleaseRecords(Database& db, const SealedBox& box);
 // Rebuilds, in one transaction, the name-based subject keys (complaints and
 // cluster_keys) stored before migration 9 with RefoldedSubjectKey, then drops
 // migration 9's marker; nothing to do once it is gone. Returns how many

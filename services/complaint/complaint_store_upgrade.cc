@@ -32,7 +32,7 @@ std::string ConvertedAnswer(std::string_view method, const std::string& response
 
 }  // namespace
 
-int UpgradeReleaseRecords(Database& db) {
+int UpgradeReleaseRecords(Database& db, const SealedBox& box) {
   return db.Write([&](Connection& c) {
     {
       // Development builds between the release and this one (8e3b557 to
@@ -57,7 +57,8 @@ int UpgradeReleaseRecords(Database& db) {
         }
         Complaint complaint = FromProto(record);
         complaint.cluster = ClusterInfo{};  // the columns hold it
-        bodies.emplace_back(select.ColumnText(0), EncodeComplaint(complaint));
+        // The identity goes in sealed (SealReporterIdentities then adds the NIK hash column's).
+        bodies.emplace_back(select.ColumnText(0), EncodeComplaint(complaint) + SealedIdentity(complaint, box));
       }
     }
     auto update = c.Prepare("UPDATE complaints SET body = ?2 WHERE id = ?1");
@@ -136,8 +137,8 @@ int SealReporterIdentities(Database& db, const SealedBox& box) {
     {
       auto select = c.Prepare("SELECT id, body, reporter_nik_hash FROM complaints");
       while (select.Step()) {
-        // Read without a box: the identity is in clear in such a body.
-        Complaint complaint = DecodeComplaint(select.ColumnBlob(1));
+        // In clear in a body of migration 8's or 9's time; sealed in one UpgradeReleaseRecords just wrote.
+        Complaint complaint = DecodeComplaint(select.ColumnBlob(1), &box);
         if (!select.ColumnIsNull(2)) complaint.reporter.nik_hash = select.ColumnBlob(2);
         bodies.emplace_back(select.ColumnText(0), EncodeComplaint(complaint) + SealedIdentity(complaint, box));
       }

@@ -100,7 +100,7 @@ TEST(ComplaintStoreUpgradeTest, AReleaseStoreIsConvertedInPlaceAndStillVerifies)
   ComplaintStore store(*db, box);  // converts, and seals the reporters
   EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM pragma_table_info('complaints') WHERE name = 'record'"), 0);
   EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM complaints WHERE length(body) = 0"), 0);
-  EXPECT_EQ(UpgradeReleaseRecords(*db), 0);  // once only
+  EXPECT_EQ(UpgradeReleaseRecords(*db, box), 0);  // once only
   EXPECT_EQ(SealReporterIdentities(*db, box), 0);
 
   testing::FakeRegistry registry;
