@@ -70,6 +70,10 @@ complaint=$(field complaint_id <"$flow/demo-submit.json")
 tracking=$(field tracking_code <"$flow/demo-submit.json")
 status=$(field status <"$flow/demo-submit.json")
 echo "   complaint $complaint, tracking code $tracking, status $status"
+echo "   the reporter keeps the receipt $(field receipt <"$flow/demo-submit.json") (to complete or withdraw the report)"
+echo "   the reporter as Bawaslu reads the complaint: sealed=$(as bawaslu-semarang complaint get "$complaint" | field sealed)"
+echo "== 1b. Bawaslu Kota Semarang unseals the reporter to clarify the report (recorded in the history)"
+echo "   reporter: $(as bawaslu-semarang complaint reveal "$complaint" --reason "klarifikasi pelapor" | field name)"
 if [ "$status" = COMPLAINT_STATUS_RECEIVED ] || [ "$status" = COMPLAINT_STATUS_COMPLETED ]; then
   echo "== 2. Bawaslu registers it: $(transition "$complaint" REGISTER)"
 fi

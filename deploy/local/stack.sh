@@ -58,6 +58,12 @@ if [ ! -s "$state/nik.key" ]; then
   (umask 077 && head -c 32 /dev/urandom >"$state/nik.key")
 fi
 export NETRA_NIK_KEY_FILE="$state/nik.key"
+# The key reporter identities are sealed under (AES-256-GCM), separate from the NIK key;
+# made once like it. Rotation: docs/operations.md ("Reporter keys").
+if [ ! -s "$state/reporter.key" ]; then
+  (umask 077 && head -c 32 /dev/urandom >"$state/reporter.key")
+fi
+export NETRA_REPORTER_KEY_FILE="$state/reporter.key"
 
 # Redis with ACLs on, as deployed (deploy/redis/users.acl.in): a user per
 # service, its password random, made once, in .local/redis-users/<user>; the

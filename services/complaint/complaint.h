@@ -129,14 +129,25 @@ struct ElectionTerms {
   std::vector<Holiday> holidays;
 };
 
+// The reporter. Their identity (name, address, contact, organization, NIK
+// hash) is sealed: encrypted at rest, never in a general answer, a recorded
+// answer, history or a log; only RevealReporter shows it.
 struct Reporter {
   ReporterKind kind = ReporterKind::kUnspecified;
   std::string name, address, contact, organization;
-  std::string nik;  // only in a submission; never stored (its keyed hash is)
+  std::string nik;       // only in a submission; never stored (its keyed hash is)
+  std::string nik_hash;  // HMAC-SHA256 of the NIK under the NIK key; stored sealed, never answered
   bool identity_hidden = false;
   bool nik_on_file = false;
-  bool redacted = false;  // output only: RedactReporter removed what the caller may not see
+  bool sealed = false;  // output only: SealReporter removed the identity from this answer
   friend bool operator==(const Reporter&, const Reporter&) = default;
+};
+
+// What proves a reporter's own actions (COMPLETE, WITHDRAW): never the
+// secret, only its hash and what derives it again under the reporter key.
+struct ReceiptOnFile {
+  std::string key_id, salt, hash;  // hash: SHA-256 of the secret; all empty: none (stored before receipts)
+  friend bool operator==(const ReceiptOnFile&, const ReceiptOnFile&) = default;
 };
 
 struct Subject {
@@ -237,6 +248,7 @@ struct Complaint {
   int64_t version = 0;
   absl::Time received_time, update_time;
   int64_t history_head_sequence = 0;
+  ReceiptOnFile receipt;
   friend bool operator==(const Complaint&, const Complaint&) = default;
 };
 
@@ -273,6 +285,12 @@ struct TransitionCommand {
   Amendment amendment;                // kComplete
   ForwardDetails forward;             // kForward
   std::string subject_employee_id;    // kResolveSubject
+  std::string receipt;                // kComplete, kWithdraw: the reporter's receipt secret
+};
+
+// RevealReporter: Bawaslu of the complaint's region unseals its reporter, saying why.
+struct RevealCommand {
+  std::string complaint_id, reason;
 };
 
 struct OutcomeCommand {

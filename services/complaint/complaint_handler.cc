@@ -13,9 +13,6 @@ namespace {
 namespace v1 = netra::v1;
 using google::protobuf::util::TimeUtil;
 
-// Bawaslu staff handle reports and may see a protected reporter; nobody else
-// (the reported side, other agencies, the public) does.
-bool MaySeeHiddenIdentity(const Caller& caller) { return caller.agency.starts_with("bawaslu/"); }
 
 // Bawaslu acts on the complaints of its region: a complaint is where the act was.
 grpc::Status AuthorizeOn(const CallScope& scope, const Complaint& complaint) {
@@ -45,15 +42,16 @@ grpc::Status RateLimitedStatus(const RateLimited& limited) {
   return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, message, status.SerializeAsString());
 }
 
-// The complaint as the caller may see it.
-void Answer(Complaint complaint, bool reveal_hidden_identity, v1::Complaint* out) {
-  RedactReporter(complaint, reveal_hidden_identity);
+// The complaint as every caller sees it: the reporter sealed (only RevealReporter unseals it).
+void Answer(Complaint complaint, v1::Complaint* out) {
+  SealReporter(complaint);
   ToProto(complaint, out);
 }
 
-void Answer(SubmitResult result, bool reveal_hidden_identity, v1::SubmitComplaintResponse* out) {
-  Answer(std::move(result.complaint), reveal_hidden_identity, out->mutable_complaint());
+void Answer(SubmitResult result, v1::SubmitComplaintResponse* out) {
+  Answer(std::move(result.complaint), out->mutable_complaint());
   out->set_joined_existing_cluster(result.joined_existing_cluster);
+  out->set_receipt(result.receipt);
 }
 
 }  // namespace
@@ -79,7 +77,7 @@ grpc::Status ComplaintHandler::SubmitComplaint(grpc::ServerContext* context, con
       // A retry gets its first answer before the limits count it.
       if (auto earlier = complaints_.EarlierSubmission(request->request_id(), request_hash)) {
         if (!earlier->ok()) return ToStatus(earlier->error());
-        Answer(std::move(earlier->value()), MaySeeHiddenIdentity(scope.caller()), response);
+        Answer(std::move(earlier->value()), response);
         return grpc::Status::OK;
       }
       if (auto limited = complaints_.CheckIntakeLimits(request->reporter().contact().substr(0, 256),
@@ -90,7 +88,7 @@ grpc::Status ComplaintHandler::SubmitComplaint(grpc::ServerContext* context, con
     auto result = complaints_.Submit(ToCommand(*request), request_hash, ActorOf(scope.caller()),
                                      absl::Now());
     if (!result.ok()) return ToStatus(result.error());
-    Answer(std::move(result.value()), MaySeeHiddenIdentity(scope.caller()), response);
+    Answer(std::move(result.value()), response);
     return grpc::Status::OK;
   });
 }
@@ -144,7 +142,7 @@ grpc::Status ComplaintHandler::GetComplaint(grpc::ServerContext* context, const 
     auto result = complaints_.Get(request->complaint_id());
     if (!result.ok()) return ToStatus(result.error());
     if (auto denied = AuthorizeOn(scope, result.value()); !denied.ok()) return denied;
-    Answer(std::move(result.value()), MaySeeHiddenIdentity(scope.caller()), response->mutable_complaint());
+    Answer(std::move(result.value()), response->mutable_complaint());
     return grpc::Status::OK;
   });
 }
@@ -174,8 +172,7 @@ grpc::Status ComplaintHandler::ListComplaints(grpc::ServerContext* context, cons
     if (auto denied = NarrowToRegion(scope, &query.region_code); !denied.ok()) return denied;
     auto result = complaints_.List(query);
     if (!result.ok()) return ToStatus(result.error());
-    const bool reveal = MaySeeHiddenIdentity(scope.caller());
-    for (Complaint& c : result.value().complaints) RedactReporter(c, reveal);
+    for (Complaint& c : result.value().complaints) SealReporter(c);
     ToProto(result.value(), response);
     return grpc::Status::OK;
   });
@@ -192,7 +189,7 @@ grpc::Status ComplaintHandler::TransitionComplaint(grpc::ServerContext* context,
     auto result = complaints_.Transition(ToCommand(*request), RequestHashOf(*request),
                                          ActorOf(scope.caller()), absl::Now());
     if (!result.ok()) return ToStatus(result.error());
-    Answer(std::move(result.value()), MaySeeHiddenIdentity(scope.caller()), response->mutable_complaint());
+    Answer(std::move(result.value()), response->mutable_complaint());
     return grpc::Status::OK;
   });
 }
@@ -237,8 +234,7 @@ grpc::Status ComplaintHandler::RecordOutcome(grpc::ServerContext* context, const
     auto result = complaints_.RecordOutcome(ToCommand(*request), RequestHashOf(*request),
                                             ActorOf(scope.caller()), absl::Now());
     if (!result.ok()) return ToStatus(result.error());
-    // The sanction service is the reported side's channel: never the hidden reporter.
-    Answer(std::move(result.value()), false, response->mutable_complaint());
+    Answer(std::move(result.value()), response->mutable_complaint());
     return grpc::Status::OK;
   });
 }
@@ -255,6 +251,23 @@ grpc::Status ComplaintHandler::GetComplaintStats(grpc::ServerContext* context,
     auto result = complaints_.Stats(query, absl::Now());
     if (!result.ok()) return ToStatus(result.error());
     ToProto(result.value(), response);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ComplaintHandler::RevealReporter(grpc::ServerContext* context, const v1::RevealReporterRequest* request,
+                                              v1::RevealReporterResponse* response) {
+  CallScope scope(*context, v1::ComplaintService::service_full_name(), "RevealReporter");
+  if (!scope.access().ok()) return scope.access();
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
+  return GuardStore("RevealReporter", [&] {
+    // Only Bawaslu of the complaint's region (the policy names the kind, Authorize the region).
+    if (auto denied = AuthorizeComplaint(scope, request->complaint_id()); !denied.ok()) return denied;
+    auto result = complaints_.RevealReporter(ToCommand(*request), ActorOf(scope.caller()),
+                                             absl::Now());
+    if (!result.ok()) return ToStatus(result.error());
+    ToProto(result.value().reporter, response->mutable_reporter());
+    response->set_history_sequence(result.value().history_sequence);
     return grpc::Status::OK;
   });
 }

@@ -48,6 +48,8 @@ class ComplaintHandler final : public netra::v1::ComplaintService::Service {
                              netra::v1::RecordOutcomeResponse* response) override;
   grpc::Status GetComplaintStats(grpc::ServerContext* context, const netra::v1::GetComplaintStatsRequest* request,
                                  netra::v1::GetComplaintStatsResponse* response) override;
+  grpc::Status RevealReporter(grpc::ServerContext* context, const netra::v1::RevealReporterRequest* request,
+                              netra::v1::RevealReporterResponse* response) override;
 
  private:
   // PERMISSION_DENIED when the complaint is outside the caller's region; OK

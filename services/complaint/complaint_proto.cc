@@ -82,7 +82,7 @@ Reporter FromProto(const v1::Reporter& r) {
   out.nik = r.nik();
   out.identity_hidden = r.identity_hidden();
   out.nik_on_file = r.nik_on_file();
-  out.redacted = r.redacted();
+  out.sealed = r.sealed();
   return out;
 }
 
@@ -164,20 +164,24 @@ Evidence FromProto(const v1::Evidence& e) {
   return Evidence{e.evidence_id(), e.sha256(), e.size_bytes(), e.media_type(), e.file_name(), InstantOf(e.upload_time())};
 }
 
+void ToProto(const Reporter& reporter, v1::Reporter* r) {
+  r->set_kind(static_cast<v1::ReporterKind>(reporter.kind));
+  r->set_name(reporter.name);
+  r->set_address(reporter.address);
+  r->set_contact(reporter.contact);
+  r->set_organization(reporter.organization);
+  r->set_identity_hidden(reporter.identity_hidden);
+  r->set_nik_on_file(reporter.nik_on_file);
+  r->set_sealed(reporter.sealed);
+  r->set_redacted(reporter.sealed);  // the older clients' name for it
+}
+
 void ToProto(const Complaint& c, v1::Complaint* out) {
   out->set_complaint_id(c.complaint_id);
   out->set_tracking_code(c.tracking_code);
   out->set_status(static_cast<v1::ComplaintStatus>(c.status));
   out->set_channel(static_cast<v1::IntakeChannel>(c.channel));
-  auto* r = out->mutable_reporter();
-  r->set_kind(static_cast<v1::ReporterKind>(c.reporter.kind));
-  r->set_name(c.reporter.name);
-  r->set_address(c.reporter.address);
-  r->set_contact(c.reporter.contact);
-  r->set_organization(c.reporter.organization);
-  r->set_identity_hidden(c.reporter.identity_hidden);
-  r->set_nik_on_file(c.reporter.nik_on_file);
-  r->set_redacted(c.reporter.redacted);
+  ToProto(c.reporter, out->mutable_reporter());
   auto* s = out->mutable_subject();
   s->set_employee_number(c.subject.employee_number);
   s->set_name(c.subject.name);
@@ -349,8 +353,11 @@ TransitionCommand ToCommand(const v1::TransitionComplaintRequest& r) {
   out.forward.review_summary = r.forward().review_summary();
   out.forward.review_document_number = r.forward().review_document_number();
   out.subject_employee_id = r.subject_employee_id();
+  out.receipt = r.receipt();
   return out;
 }
+
+RevealCommand ToCommand(const v1::RevealReporterRequest& r) { return RevealCommand{r.complaint_id(), r.reason()}; }
 
 OutcomeCommand ToCommand(const v1::RecordOutcomeRequest& r) {
   OutcomeCommand out;

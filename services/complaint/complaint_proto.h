@@ -11,6 +11,7 @@
 namespace netra::complaint {
 
 void ToProto(const Complaint& complaint, netra::v1::Complaint* out);
+void ToProto(const Reporter& reporter, netra::v1::Reporter* out);
 Complaint FromProto(const netra::v1::Complaint& complaint);
 void ToProto(const Evidence& evidence, netra::v1::Evidence* out);
 Evidence FromProto(const netra::v1::Evidence& evidence);
@@ -19,6 +20,7 @@ netra::v1::Deadline ToProto(const Deadline& deadline);
 SubmitCommand ToCommand(const netra::v1::SubmitComplaintRequest& request);
 TransitionCommand ToCommand(const netra::v1::TransitionComplaintRequest& request);
 OutcomeCommand ToCommand(const netra::v1::RecordOutcomeRequest& request);
+RevealCommand ToCommand(const netra::v1::RevealReporterRequest& request);
 ListQuery ToQuery(const netra::v1::ListComplaintsRequest& request);
 HistoryQuery ToQuery(const netra::v1::GetComplaintHistoryRequest& request);
 StatsQuery ToQuery(const netra::v1::GetComplaintStatsRequest& request);

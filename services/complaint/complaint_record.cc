@@ -86,10 +86,7 @@ void ToRecord(const Complaint& c, pb::ComplaintRecord& r) {
   r.set_channel(static_cast<int>(c.channel));
   pb::Reporter& reporter = *r.mutable_reporter();
   reporter.set_kind(static_cast<int>(c.reporter.kind));
-  reporter.set_name(c.reporter.name);
-  reporter.set_address(c.reporter.address);
-  reporter.set_contact(c.reporter.contact);
-  reporter.set_organization(c.reporter.organization);
+  // Never the identity in clear: SealedIdentity adds it, sealed, to a stored row.
   reporter.set_identity_hidden(c.reporter.identity_hidden);
   reporter.set_nik_on_file(c.reporter.nik_on_file);
   pb::Subject& subject = *r.mutable_subject();
@@ -165,6 +162,12 @@ void ToRecord(const Complaint& c, pb::ComplaintRecord& r) {
   r.set_received_us(Us(c.received_time));
   r.set_updated_us(Us(c.update_time));
   r.set_history_head_sequence(c.history_head_sequence);
+  if (!c.receipt.hash.empty()) {
+    pb::Receipt& receipt = *r.mutable_receipt();
+    receipt.set_key_id(c.receipt.key_id);
+    receipt.set_salt(c.receipt.salt);
+    receipt.set_hash(c.receipt.hash);
+  }
 }
 
 Complaint FromRecord(const pb::ComplaintRecord& r) {
@@ -175,6 +178,7 @@ Complaint FromRecord(const pb::ComplaintRecord& r) {
   c.channel = static_cast<IntakeChannel>(r.channel());
   const pb::Reporter& reporter = r.reporter();
   c.reporter.kind = static_cast<ReporterKind>(reporter.kind());
+  // In clear only in a record from before sealing (the store seals those when it opens).
   c.reporter.name = reporter.name();
   c.reporter.address = reporter.address();
   c.reporter.contact = reporter.contact();
@@ -245,16 +249,36 @@ Complaint FromRecord(const pb::ComplaintRecord& r) {
   c.received_time = AtUs(r.received_us());
   c.update_time = AtUs(r.updated_us());
   c.history_head_sequence = r.history_head_sequence();
+  if (r.has_receipt()) c.receipt = {r.receipt().key_id(), r.receipt().salt(), r.receipt().hash()};
   return c;
 }
 
-Complaint ParseComplaint(std::string_view bytes, std::string_view what) {
+void OpenIdentity(const pb::SealedValue& sealed, const SealedBox& box, Complaint& c) {
+  // The error names the complaint and the key, never anything sealed.
+  auto opened = box.Open({sealed.key_id(), sealed.nonce(), sealed.ciphertext(), sealed.tag()}, c.complaint_id);
+  pb::ReporterIdentity identity;
+  if (!opened || !identity.ParseFromString(*opened)) {
+    throw SqliteError(SQLITE_CORRUPT, "the reporter identity of complaint " + c.complaint_id +
+                                          " does not open: reporter key " + sealed.key_id() +
+                                          (box.HasKey(sealed.key_id()) ? " refuses it (altered or moved)"
+                                                                       : " is not configured (--reporter-key-file)"));
+  }
+  c.reporter.name = identity.name();
+  c.reporter.address = identity.address();
+  c.reporter.contact = identity.contact();
+  c.reporter.organization = identity.organization();
+  c.reporter.nik_hash = identity.nik_hash();
+}
+
+Complaint ParseComplaint(std::string_view bytes, std::string_view what, const SealedBox* box) {
   pb::ComplaintRecord record;
   // Every complaint we write has its id; bytes without one are not ours.
   if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || record.complaint_id().empty()) {
     Corrupt(what);
   }
-  return FromRecord(record);
+  Complaint c = FromRecord(record);
+  if (box && record.reporter().has_sealed_identity()) OpenIdentity(record.reporter().sealed_identity(), *box, c);
+  return c;
 }
 
 }  // namespace
@@ -265,7 +289,26 @@ std::string EncodeComplaint(const Complaint& complaint) {
   return record.SerializeAsString();
 }
 
-Complaint DecodeComplaint(std::string_view record) { return ParseComplaint(record, "complaint"); }
+std::string SealedIdentity(const Complaint& c, const SealedBox& box) {
+  pb::ReporterIdentity identity;
+  identity.set_name(c.reporter.name);
+  identity.set_address(c.reporter.address);
+  identity.set_contact(c.reporter.contact);
+  identity.set_organization(c.reporter.organization);
+  identity.set_nik_hash(c.reporter.nik_hash);
+  const SealedValue v = box.Seal(identity.SerializeAsString(), c.complaint_id);
+  pb::ComplaintRecord record;
+  pb::SealedValue& out = *record.mutable_reporter()->mutable_sealed_identity();
+  out.set_key_id(v.key_id);
+  out.set_nonce(v.nonce);
+  out.set_ciphertext(v.ciphertext);
+  out.set_tag(v.tag);
+  return record.SerializeAsString();
+}
+
+Complaint DecodeComplaint(std::string_view record, const SealedBox* box) {
+  return ParseComplaint(record, "complaint", box);
+}
 
 std::string EncodeAnswer(const RecordedAnswer& answer) {
   return EncodeAnswer(EncodeComplaint(answer.complaint), answer.complaint.status, answer.complaint.cluster,
@@ -284,7 +327,8 @@ std::string EncodeAnswer(std::string_view encoded_complaint, Status status, cons
 RecordedAnswer DecodeAnswer(std::string_view bytes) {
   pb::RecordedAnswer answer;
   if (!answer.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) Corrupt("answer");
-  RecordedAnswer out{ParseComplaint(answer.complaint(), "answer's complaint"), answer.joined_existing_cluster()};
+  RecordedAnswer out{ParseComplaint(answer.complaint(), "answer's complaint", nullptr),
+                     answer.joined_existing_cluster()};
   // The answer's status and cluster; the complaint's own are a stored row's.
   out.complaint.status = static_cast<Status>(answer.status());
   out.complaint.cluster = ClusterOf(answer.cluster());

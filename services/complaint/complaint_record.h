@@ -7,13 +7,24 @@
 #include <string>
 #include <string_view>
 
+#include "common/sealed_box.h"
 #include "services/complaint/complaint.h"
 
 namespace netra::complaint {
 
+// The complaint without its reporter's identity (kind, hidden, NIK on file
+// only): what a recorded answer holds, and a stored row's body before its
+// SealedIdentity.
 std::string EncodeComplaint(const Complaint& complaint);
-// Throws StoreError (SQLITE_CORRUPT) on a record this code did not write.
-Complaint DecodeComplaint(std::string_view record);
+// The reporter's identity (name, address, contact, organization, NIK hash)
+// sealed under `box` with the complaint id as associated data, as record
+// bytes that complete EncodeComplaint's (protobuf merges the two): a stored
+// row's body is EncodeComplaint(c) + SealedIdentity(c, box).
+std::string SealedIdentity(const Complaint& complaint, const SealedBox& box);
+// Throws StoreError (SQLITE_CORRUPT) on a record this code did not write,
+// and on a sealed identity `box` cannot open (its key is not configured, or
+// the value was altered or moved). Without a box the identity stays empty.
+Complaint DecodeComplaint(std::string_view record, const SealedBox* box = nullptr);
 
 // An idempotency record's response: the complaint as first answered, and
 // (SubmitComplaint) whether it joined an existing cluster.

@@ -13,10 +13,12 @@ constexpr const char* kRowColumns =
     "(SELECT primary_id FROM clusters WHERE id = complaints.cluster_id), "
     "(SELECT member_count FROM clusters WHERE id = complaints.cluster_id)";
 
-// The body with the columns laid over it (the columns are what changes atomically).
-ComplaintRow ReadRow(Statement& s) {
+// The body with the columns laid over it (the columns are what changes
+// atomically). Without a box the reporter's identity stays sealed (lists,
+// cluster cascades: nothing there needs it).
+ComplaintRow ReadRow(Statement& s, const SealedBox* box) {
   ComplaintRow row;
-  row.complaint = DecodeComplaint(s.ColumnBlob(15));
+  row.complaint = DecodeComplaint(s.ColumnBlob(15), box);
   Complaint& r = row.complaint;
   r.complaint_id = s.ColumnText(0);
   r.tracking_code = s.ColumnText(1);
@@ -39,11 +41,11 @@ ComplaintRow ReadRow(Statement& s) {
   return row;
 }
 
-std::optional<ComplaintRow> FindIn(Connection& c, const std::string& id) {
+std::optional<ComplaintRow> FindIn(Connection& c, const std::string& id, const SealedBox& box) {
   auto s = c.Prepare(std::string("SELECT ") + kRowColumns + " FROM complaints WHERE id = ?1");
   s.Bind(1, id);
   if (!s.Step()) return std::nullopt;
-  return ReadRow(s);
+  return ReadRow(s, &box);
 }
 
 std::optional<RecordedRequest> FindRequestIn(Connection& c, std::string_view method, std::string_view request_id) {
@@ -52,13 +54,18 @@ std::optional<RecordedRequest> FindRequestIn(Connection& c, std::string_view met
   return RecordedRequest{recorded->request_hash, DecodeAnswer(recorded->response)};
 }
 
-// The body as stored: the column-backed cluster is left out so that the body
-// never disagrees silently with it.
-std::string Body(const Complaint& complaint) {
+// The body as stored without the reporter's identity: the column-backed
+// cluster is left out so that the body never disagrees silently with it.
+std::string OpenBody(const Complaint& complaint) {
   if (complaint.cluster.cluster_id.empty()) return EncodeComplaint(complaint);
   Complaint without_cluster = complaint;
   without_cluster.cluster = ClusterInfo{};
   return EncodeComplaint(without_cluster);
+}
+
+// The body as stored: the open part and the sealed identity.
+std::string Body(const Complaint& complaint, const SealedBox& box) {
+  return OpenBody(complaint) + SealedIdentity(complaint, box);
 }
 
 std::string CodesColumn(const Complaint& complaint) {
@@ -104,14 +111,16 @@ void BindAll(Statement& s, const std::vector<std::string>& texts, const std::vec
 }
 
 // Appends an event to a complaint's chain and moves its recorded head.
-void AppendHistory(Connection& c, const std::string& id, const HistoryHead& head, const std::string& event_type,
-                   const Actor& actor, int64_t now_us, const nlohmann::json& payload) {
+HistoryEntry AppendHistory(Connection& c, const std::string& id, const HistoryHead& head,
+                           const std::string& event_type, const Actor& actor, int64_t now_us,
+                           const nlohmann::json& payload) {
   HistoryEntry entry = HistoryLog::Append(c, id, head, event_type, actor, now_us, payload);
   c.Prepare("UPDATE complaints SET history_sequence = ?2, history_hash = ?3 WHERE id = ?1")
       .Bind(1, id)
       .Bind(2, entry.sequence)
       .BindBlob(3, entry.hash)
       .Run();
+  return entry;
 }
 
 void RecordStageLeft(Connection& c, const ComplaintRow& row, int64_t now_us, std::vector<StageLeft>* out) {
@@ -131,9 +140,10 @@ void RecordStageLeft(Connection& c, const ComplaintRow& row, int64_t now_us, std
 
 }  // namespace
 
-ComplaintStore::ComplaintStore(Database& db) : db_(db) {
-  UpgradeReleaseRecords(db_);
+ComplaintStore::ComplaintStore(Database& db, const SealedBox& box) : db_(db), box_(box) {
+  UpgradeReleaseRecords(db_, box_);
   RefoldSubjectKeys(db_);
+  SealReporterIdentities(db_, box_);
 }
 
 std::optional<PublicStatus> ComplaintStore::FindPublicStatus(const std::string& tracking_code) {
@@ -151,7 +161,7 @@ std::optional<Complaint> ComplaintStore::FindByTrackingCode(const std::string& t
     auto s = c.Prepare(std::string("SELECT ") + kRowColumns + " FROM complaints WHERE tracking_code = ?1");
     s.Bind(1, tracking_code);
     if (!s.Step()) return std::nullopt;
-    return ReadRow(s).complaint;
+    return ReadRow(s, nullptr).complaint;
   });
 }
 
@@ -171,7 +181,10 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
   draft.version = 1;
   draft.update_time = absl::FromUnixMicros(now_us);
   draft.history_head_sequence = 1;  // its first history entry
-  const std::string body = Body(draft);
+  draft.reporter.nik_hash = in.reporter_nik_hash;
+  // The answer (recorded, cached in Redis) holds no reporter identity; the row holds it sealed.
+  const std::string open_body = OpenBody(draft);
+  const std::string body = open_body + SealedIdentity(draft, box_);
   return db_.Write([&](Connection& c) -> Result<Submission> {
     auto replayed = ReplayRequest(c, {std::string(kMethod), request_id, request_hash});
     if (!replayed.ok()) return replayed.error();
@@ -269,14 +282,10 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
         .BindBlob(16, first.hash)
         .BindBlob(17, body)
         .Bind(18, in.subject_retry_us);
-    if (in.reporter_nik_hash.empty()) {
-      insert.BindNull(14);
-    } else {
-      insert.BindBlob(14, in.reporter_nik_hash);
-    }
+    insert.BindNull(14);  // the NIK hash is sealed with the identity, in the body
     insert.Run();
 
-    out.encoded_answer = EncodeAnswer(body, record.status, record.cluster, out.answer.joined_existing_cluster);
+    out.encoded_answer = EncodeAnswer(open_body, record.status, record.cluster, out.answer.joined_existing_cluster);
     out.answer.complaint = std::move(record);
     RecordRequest(c, {std::string(kMethod), request_id, request_hash}, out.encoded_answer);
     return out;
@@ -284,7 +293,7 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
 }
 
 std::optional<ComplaintRow> ComplaintStore::Find(const std::string& complaint_id) {
-  return db_.Read([&](Connection& c) { return FindIn(c, complaint_id); });
+  return db_.Read([&](Connection& c) { return FindIn(c, complaint_id, box_); });
 }
 
 std::vector<std::string> ComplaintStore::DueSubjectRetries(int64_t now_us, int limit) {
@@ -319,7 +328,7 @@ Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
         return replay;
       }
     }
-    auto row = FindIn(c, ch.complaint_id);
+    auto row = FindIn(c, ch.complaint_id, box_);
     if (!row) return Error::NotFound("complaint", ch.complaint_id);
     const Complaint& before = row->complaint;
     if (before.version != ch.expected_version) {
@@ -366,7 +375,7 @@ Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
         .Bind(7, row->subject_key)
         .Bind(8, cluster_id)
         .Bind(9, int64_t{is_primary})
-        .BindBlob(10, Body(u))
+        .BindBlob(10, Body(u, box_))
         .Bind(11, fx.subject_retry_us)
         .Run();
     AppendHistory(c, ch.complaint_id, row->head, fx.event_type, ch.actor, ch.now_us, fx.payload);
@@ -377,7 +386,7 @@ Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
       std::vector<ComplaintRow> members;
       auto select = c.Prepare(std::string("SELECT ") + kRowColumns + " FROM complaints WHERE cluster_id = ?1 AND id != ?2");
       select.Bind(1, cluster_id).Bind(2, ch.complaint_id);
-      while (select.Step()) members.push_back(ReadRow(select));
+      while (select.Step()) members.push_back(ReadRow(select, nullptr));
       auto update = c.Prepare(
           "UPDATE complaints SET status = ?2, updated_at = ?3, version = version + 1, status_since = ?3 WHERE id = ?1");
       nlohmann::json payload = fx.payload;
@@ -392,11 +401,23 @@ Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
     }
     if (fx.forwarding) EnqueueOutbox(c, kForwardingOutboxKind, ch.complaint_id, ch.outbox_payload);
 
-    out.complaint = FindIn(c, ch.complaint_id)->complaint;
+    out.complaint = FindIn(c, ch.complaint_id, box_)->complaint;
     if (!ch.request_id.empty()) {
       RecordRequest(c, key, EncodeAnswer({out.complaint, false}));
     }
     return out;
+  });
+}
+
+std::optional<std::pair<Complaint, HistoryEntry>> ComplaintStore::RecordDisclosure(
+    const std::string& complaint_id, const std::string& event_type, const Actor& actor, int64_t now_us,
+    const nlohmann::json& payload) {
+  return db_.Write([&](Connection& c) -> std::optional<std::pair<Complaint, HistoryEntry>> {
+    auto row = FindIn(c, complaint_id, box_);
+    if (!row) return std::nullopt;
+    HistoryEntry entry = AppendHistory(c, complaint_id, row->head, event_type, actor, now_us, payload);
+    row->complaint.history_head_sequence = entry.sequence;
+    return std::pair{std::move(row->complaint), std::move(entry)};
   });
 }
 
@@ -449,7 +470,7 @@ std::vector<Complaint> ComplaintStore::List(const ComplaintFilter& filter, const
     std::vector<Complaint> out;
     auto s = c.Prepare(sql);
     BindAll(s, texts, ints);
-    while (s.Step()) out.push_back(ReadRow(s).complaint);
+    while (s.Step()) out.push_back(ReadRow(s, nullptr).complaint);
     return out;
   });
 }

@@ -122,6 +122,13 @@ ALTER TABLE complaints ADD COLUMN body BLOB NOT NULL DEFAULT x'';
     {9, "subject keys refolded", R"sql(
 CREATE TABLE subject_keys_to_refold (pending INTEGER);
 )sql"},
+    // Reporter identities are sealed (AES-256-GCM under the reporter key);
+    // ComplaintStore seals the stored ones in C++ (SealReporterIdentities),
+    // moves the NIK hash column into the sealed identity, strips identities
+    // from recorded answers, and then drops this marker.
+    {10, "reporter identities sealed", R"sql(
+CREATE TABLE reporter_identities_to_seal (pending INTEGER);
+)sql"},
 };
 
 // A queued forwarding's delivery state (its outbox row).
@@ -196,8 +203,10 @@ struct ComplaintFilter {
 
 class ComplaintStore {
  public:
-  // Converts what the previous release stored (UpgradeReleaseRecords) before first use.
-  explicit ComplaintStore(Database& db);
+  // Converts what the previous releases stored (UpgradeReleaseRecords,
+  // RefoldSubjectKeys, SealReporterIdentities) before first use. Reporter
+  // identities are sealed and opened with `box`.
+  ComplaintStore(Database& db, const SealedBox& box);
   Database& db() { return db_; }
 
   std::optional<PublicStatus> FindPublicStatus(const std::string& tracking_code);
@@ -223,6 +232,12 @@ class ComplaintStore {
   void ScheduleSubjectRetry(const std::string& complaint_id, int64_t at_us);
   // ABORTED when the stored version is not change.expected_version.
   Result<AppliedChange> Apply(const ComplaintChange& change);
+  // In one transaction: appends the disclosure to the complaint's history
+  // (its version does not change) and reads the complaint with its reporter's
+  // identity; nullopt when there is no such complaint.
+  std::optional<std::pair<Complaint, HistoryEntry>> RecordDisclosure(const std::string& complaint_id,
+                                                                     const std::string& event_type, const Actor& actor,
+                                                                     int64_t now_us, const nlohmann::json& payload);
 
   std::optional<Evidence> FindEvidence(const std::string& id);
   // False when it was already stored (the first upload's row stays).
@@ -247,19 +262,26 @@ class ComplaintStore {
 
  private:
   Database& db_;
+  const SealedBox& box_;
 };
 
 // Converts, in one transaction, the complaints and idempotency answers the
-// previous release stored as netra.v1 messages into bodies of our own, then
+// previous release stored as netra.v1 messages into bodies of our own (the
+// reporter's identity sealed under `box`), then
 // drops the `record` column; nothing to do on a store already converted.
 // History entries are left as they are (they are hashed; their payloads were
 // JSON already). Returns how many complaints were converted.
-int UpgradeReleaseRecords(Database& db);
+int UpgradeReleaseRecords(Database& db, const SealedBox& box);
 // Rebuilds, in one transaction, the name-based subject keys (complaints and
 // cluster_keys) stored before migration 9 with RefoldedSubjectKey, then drops
 // migration 9's marker; nothing to do once it is gone. Returns how many
 // complaints' keys changed.
 int RefoldSubjectKeys(Database& db);
+// Seals, in one transaction, the reporter identities stored in clear before
+// migration 10 (and the NIK hash column) under `box`, strips identities from
+// the recorded answers, then drops migration 10's marker; nothing to do once
+// it is gone. Returns how many complaints were sealed.
+int SealReporterIdentities(Database& db, const SealedBox& box);
 
 inline constexpr std::string_view kForwardingOutboxKind = "sanction.open_case";
 

@@ -1,5 +1,6 @@
 // One-time conversions of what earlier releases stored (complaint_store.h):
-// netra.v1 messages (migration 8), subject keys folded ASCII-only (migration 9).
+// netra.v1 messages (migration 8), subject keys folded ASCII-only (migration 9),
+// reporter identities in clear (migration 10).
 #include <sqlite3.h>
 
 #include "common/log.h"
@@ -31,7 +32,7 @@ std::string ConvertedAnswer(std::string_view method, const std::string& response
 
 }  // namespace
 
-int UpgradeReleaseRecords(Database& db) {
+int UpgradeReleaseRecords(Database& db, const SealedBox& box) {
   return db.Write([&](Connection& c) {
     {
       // Development builds between the release and this one (8e3b557 to
@@ -56,7 +57,8 @@ int UpgradeReleaseRecords(Database& db) {
         }
         Complaint complaint = FromProto(record);
         complaint.cluster = ClusterInfo{};  // the columns hold it
-        bodies.emplace_back(select.ColumnText(0), EncodeComplaint(complaint));
+        // The identity goes in sealed (SealReporterIdentities then adds the NIK hash column's).
+        bodies.emplace_back(select.ColumnText(0), EncodeComplaint(complaint) + SealedIdentity(complaint, box));
       }
     }
     auto update = c.Prepare("UPDATE complaints SET body = ?2 WHERE id = ?1");
@@ -120,6 +122,50 @@ int RefoldSubjectKeys(Database& db) {
       log::Info("complaint store upgraded: subject keys refolded", {{"complaints", std::to_string(complaints.size())}});
     }
     return static_cast<int>(complaints.size());
+  });
+}
+
+int SealReporterIdentities(Database& db, const SealedBox& box) {
+  return db.Write([&](Connection& c) {
+    {
+      auto marker =
+          c.Prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'reporter_identities_to_seal'");
+      marker.Step();
+      if (marker.ColumnInt64(0) == 0) return 0;
+    }
+    std::vector<std::pair<std::string, std::string>> bodies;  // id, sealed body
+    {
+      auto select = c.Prepare("SELECT id, body, reporter_nik_hash FROM complaints");
+      while (select.Step()) {
+        // In clear in a body of migration 8's or 9's time; sealed in one UpgradeReleaseRecords just wrote.
+        Complaint complaint = DecodeComplaint(select.ColumnBlob(1), &box);
+        if (!select.ColumnIsNull(2)) complaint.reporter.nik_hash = select.ColumnBlob(2);
+        bodies.emplace_back(select.ColumnText(0), EncodeComplaint(complaint) + SealedIdentity(complaint, box));
+      }
+    }
+    auto update = c.Prepare("UPDATE complaints SET body = ?2, reporter_nik_hash = NULL WHERE id = ?1");
+    for (const auto& [id, body] : bodies) update.Bind(1, id).BindBlob(2, body).Run();
+    // A recorded answer is replayed as it is (and cached in Redis): it keeps no identity.
+    std::vector<std::tuple<std::string, std::string, std::string>> answers;
+    {
+      auto select = c.Prepare(
+          "SELECT method, request_id, response FROM request_ids "
+          "WHERE method IN ('SubmitComplaint', 'TransitionComplaint', 'RecordOutcome')");
+      while (select.Step()) {
+        answers.emplace_back(select.ColumnText(0), select.ColumnText(1),
+                             EncodeAnswer(DecodeAnswer(select.ColumnBlob(2))));
+      }
+    }
+    auto rewrite = c.Prepare("UPDATE request_ids SET response = ?3 WHERE method = ?1 AND request_id = ?2");
+    for (const auto& [method, request_id, response] : answers) {
+      rewrite.Bind(1, method).Bind(2, request_id).BindBlob(3, response).Run();
+    }
+    c.Exec("DROP TABLE reporter_identities_to_seal");
+    if (!bodies.empty()) {
+      log::Info("complaint store upgraded: reporter identities sealed",
+                {{"complaints", std::to_string(bodies.size())}, {"answers", std::to_string(answers.size())}});
+    }
+    return static_cast<int>(bodies.size());
   });
 }
 

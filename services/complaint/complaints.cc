@@ -19,14 +19,6 @@ constexpr std::chrono::hours kRequestCacheTtl{24};
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 
-// The first answer to a submission under the same request_id, if its content
-// (request_hash) was the same; INVALID_ARGUMENT on request_id if not.
-Result<SubmitResult> ReplaySubmission(const std::string& recorded_hash, const RecordedAnswer& answer,
-                                      const std::string& request_hash) {
-  if (recorded_hash != request_hash) return ReusedRequestId();
-  return SubmitResult{answer.complaint, answer.joined_existing_cluster};
-}
-
 // The first answer recorded under a request id, or nullopt.
 std::optional<Result<Complaint>> Replay(ComplaintStore& store, std::string_view method, const std::string& request_id,
                                         const std::string& request_hash) {
@@ -49,8 +41,8 @@ std::optional<std::pair<std::string, RecordedAnswer>> CachedAnswer(const std::op
 }
 
 std::string RequestCacheKey(const std::string& request_id) {
-  // v3: the answer is a record of ours (complaint_record.h), no longer the API message.
-  return "complaint:request:v3:SubmitComplaint:" + request_id;
+  // v4: the answer holds no reporter identity (v3's did; they expire within a day).
+  return "complaint:request:v4:SubmitComplaint:" + request_id;
 }
 
 // A change the service makes itself.
@@ -59,12 +51,14 @@ Actor SystemActor(const std::string& id) { return Actor{id, Actor::Kind::kSystem
 }  // namespace
 
 Complaints::Complaints(ComplaintStore& store, ComplaintPorts ports, const RegionDirectory& regions,
-                       ViolationCatalogSource& catalog, const NikHasher& nik_hasher, ComplaintSettings settings)
+                       ViolationCatalogSource& catalog, const NikHasher& nik_hasher, const SealedBox& reporter_box,
+                       ComplaintSettings settings)
     : store_(store),
       ports_(std::move(ports)),
       regions_(regions),
       catalog_(catalog),
       nik_hasher_(nik_hasher),
+      reporter_box_(reporter_box),
       settings_(settings) {}
 
 // ---------------------------------------------------------------------------
@@ -78,10 +72,13 @@ std::optional<RateLimited> Complaints::CheckStatusLimit(std::string_view peer) {
 
 std::optional<RateLimited> Complaints::CheckIntakeLimits(std::string_view contact, std::string_view peer) {
   std::vector<Limit> limits;
-  // The contact is personal data: only its hash names the counter.
+  // The contact is personal data: only its keyed hash names the counter (a
+  // plain hash of a phone number is reversed by trying them all). A key
+  // rotation starts the windows afresh.
   if (!contact.empty()) {
-    limits.push_back({"contact", "complaint:rate:contact:" + HexOf(Sha256::Of({FoldName(contact)})).substr(0, 32),
-                      settings_.contact_limit, settings_.contact_window});
+    const auto keyed = reporter_box_.Mac(reporter_box_.sealing_key_id(), "contact rate limit", FoldName(contact));
+    limits.push_back({"contact", "complaint:rate:contact:" + HexOf(*keyed).substr(0, 32), settings_.contact_limit,
+                      settings_.contact_window});
   }
   if (!peer.empty()) {
     limits.push_back({"peer", "complaint:rate:peer:" + std::string(peer), settings_.peer_limit, settings_.peer_window});
@@ -107,14 +104,27 @@ std::optional<RateLimited> Complaints::CheckLimits(const std::vector<Limit>& lim
   return std::nullopt;
 }
 
+Result<SubmitResult> Complaints::Replayed(const std::string& recorded_hash, const RecordedAnswer& answer,
+                                         const std::string& request_hash) const {
+  // The first answer to a submission under the same request_id, if its
+  // content was the same (INVALID_ARGUMENT on request_id if not): the same
+  // request, so the same reporter, who may be given the receipt again.
+  if (recorded_hash != request_hash) return ReusedRequestId();
+  SubmitResult out{answer.complaint, answer.joined_existing_cluster, ""};
+  if (auto secret = ReceiptSecret(reporter_box_, answer.complaint.receipt, answer.complaint.complaint_id)) {
+    out.receipt = std::move(*secret);
+  }
+  return out;
+}
+
 std::optional<Result<SubmitResult>> Complaints::EarlierSubmission(const std::string& request_id,
                                                                  const std::string& request_hash) {
   if (request_id.empty()) return std::nullopt;
   if (auto cached = CachedAnswer(ports_.request_cache.Get(RequestCacheKey(request_id)))) {
-    return ReplaySubmission(cached->first, cached->second, request_hash);
+    return Replayed(cached->first, cached->second, request_hash);
   }
   if (auto recorded = store_.FindRequest("SubmitComplaint", request_id)) {
-    return ReplaySubmission(recorded->request_hash, recorded->answer, request_hash);
+    return Replayed(recorded->request_hash, recorded->answer, request_hash);
   }
   return std::nullopt;
 }
@@ -133,12 +143,12 @@ Result<SubmitResult> Complaints::Submit(const SubmitCommand& command, const std:
   // here only when the registry cannot answer (a retry must not fail for that).
   const std::string request_key = RequestCacheKey(command.request_id);
   if (auto cached = CachedAnswer(ports_.request_cache.Get(request_key))) {
-    return ReplaySubmission(cached->first, cached->second, request_hash);
+    return Replayed(cached->first, cached->second, request_hash);
   }
   auto election = ports_.directory.FindElection(command.act.election_id);
   if (!election.ok()) {
     if (auto recorded = store_.FindRequest("SubmitComplaint", command.request_id)) {
-      return ReplaySubmission(recorded->request_hash, recorded->answer, request_hash);
+      return Replayed(recorded->request_hash, recorded->answer, request_hash);
     }
     return RegistryFailure(election.error(), "act.election_id", "election " + command.act.election_id);
   }
@@ -160,6 +170,8 @@ Result<SubmitResult> Complaints::Submit(const SubmitCommand& command, const std:
   in.report = BuildReport(command, std::move(evidence), ResolveSubject(command.subject, ports_.directory, now),
                           election.value(), regions_, *codes, now);
   if (!command.reporter.nik.empty()) in.reporter_nik_hash = nik_hasher_.Hash(command.reporter.nik);
+  std::string receipt;
+  in.report.complaint.receipt = IssueReceipt(reporter_box_, in.report.complaint.complaint_id, &receipt);
   if (Unresolved(in.report.complaint.subject_resolution)) {
     in.subject_retry_us = Micros(now + absl::FromChrono(settings_.subject_retry_interval));
   }
@@ -169,8 +181,9 @@ Result<SubmitResult> Complaints::Submit(const SubmitCommand& command, const std:
                                         Micros(now));
   if (!stored.ok()) return stored.error();
   Submission& s = stored.value();
-  SubmitResult out{std::move(s.answer.complaint), s.answer.joined_existing_cluster};
-  if (s.replayed) return out;
+  // A replay (a concurrent retry won the transaction) is the first answer, with its own receipt.
+  if (s.replayed) return Replayed(request_hash, s.answer, request_hash);
+  SubmitResult out{std::move(s.answer.complaint), s.answer.joined_existing_cluster, std::move(receipt)};
   ports_.request_cache.Set(request_key, request_hash + s.encoded_answer, kRequestCacheTtl);
   ports_.metrics.Received(province, category, !out.joined_existing_cluster);
   return out;
@@ -330,6 +343,23 @@ Result<Complaint> Complaints::RecordOutcome(const OutcomeCommand& command, const
     if (applied.ok() || applied.error().kind != Error::Kind::kAborted || command.expected_version > 0) return applied;
   }
   return Error::Unavailable("complaint " + command.complaint_id + " kept changing; retry");
+}
+
+Result<RevealResult> Complaints::RevealReporter(const RevealCommand& command, const Actor& actor, absl::Time now) {
+  Violations v = ValidateReveal(command);
+  if (!v.empty()) return Error::Invalid(std::move(v));
+  auto row = store_.Find(command.complaint_id);
+  if (!row) return Error::NotFound("complaint", command.complaint_id);
+  const Disclosure disclosure = ApplyReveal(row->complaint, command);
+  // Recorded, durably, before anything is answered; the identity is read in the same transaction.
+  auto recorded =
+      store_.RecordDisclosure(command.complaint_id, disclosure.event_type, actor, Micros(now), disclosure.payload);
+  if (!recorded) return Error::NotFound("complaint", command.complaint_id);
+  Reporter reporter = std::move(recorded->first.reporter);
+  reporter.nik.clear();
+  reporter.nik_hash.clear();
+  reporter.sealed = false;
+  return RevealResult{std::move(reporter), recorded->second.sequence};
 }
 
 // ---------------------------------------------------------------------------

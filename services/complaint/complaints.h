@@ -26,6 +26,7 @@
 #include "services/complaint/complaint_store.h"
 #include "services/complaint/intake.h"
 #include "services/complaint/queries.h"
+#include "services/complaint/reporter.h"
 #include "services/complaint/workflow.h"
 
 namespace netra::complaint {
@@ -68,12 +69,20 @@ struct ComplaintPorts {
 struct SubmitResult {
   Complaint complaint;
   bool joined_existing_cluster = false;
+  std::string receipt;  // the reporter's receipt secret (empty: its key was retired before a retry)
+};
+
+// A reveal: the reporter in clear, and the history entry that records it.
+struct RevealResult {
+  Reporter reporter;
+  int64_t history_sequence = 0;
 };
 
 class Complaints {
  public:
   Complaints(ComplaintStore& store, ComplaintPorts ports, const RegionDirectory& regions,
-             ViolationCatalogSource& catalog, const NikHasher& nik_hasher, ComplaintSettings settings);
+             ViolationCatalogSource& catalog, const NikHasher& nik_hasher, const SealedBox& reporter_box,
+             ComplaintSettings settings);
 
   // Public intake limits (fail open, with a log line, while Redis is down).
   // Checked after EarlierSubmission, so that a retry is answered, not counted.
@@ -93,6 +102,10 @@ class Complaints {
                                absl::Time now);
   Result<Complaint> RecordOutcome(const OutcomeCommand& command, const std::string& request_hash, const Actor& actor,
                                   absl::Time now);
+  // Unseals the reporter for `actor` (the handler has authorized it: Bawaslu
+  // of the complaint's region), recording who, when and why in the history
+  // before answering.
+  Result<RevealResult> RevealReporter(const RevealCommand& command, const Actor& actor, absl::Time now);
   // Looks up again, through the registry, the subjects that are due (PENDING:
   // the registry could not be asked; NOT_FOUND: it did not know them yet).
   // A changed resolution is recorded as `complaint.subject_resolved`; one
@@ -124,6 +137,9 @@ class Complaints {
     std::chrono::seconds window;
   };
   std::optional<RateLimited> CheckLimits(const std::vector<Limit>& limits);
+  // The first answer again, with its receipt derived again.
+  Result<SubmitResult> Replayed(const std::string& recorded_hash, const RecordedAnswer& answer,
+                                const std::string& request_hash) const;
   Result<Complaint> Commit(ComplaintChange change);
   // Evidence rows never change once stored (content-addressed), so they are
   // kept in memory after the first read.
@@ -136,6 +152,7 @@ class Complaints {
   const RegionDirectory& regions_;
   ViolationCatalogSource& catalog_;
   const NikHasher& nik_hasher_;
+  const SealedBox& reporter_box_;
   ComplaintSettings settings_;
   std::function<void()> on_message_queued_;
   std::atomic<bool> limits_failing_open_{false};

@@ -105,6 +105,21 @@ EvidenceUpload::EvidenceUpload(EvidenceStore& store, std::string temp_path, int 
       declared_size_(declared_size),
       expected_sha256_(std::move(expected_sha256)) {}
 
+namespace {
+
+// Content someone else uploaded first: its address, size and type (the same
+// for this content), but this uploader's own file name and no upload time, so
+// that whoever holds a file learns nothing of who sent it first or when.
+void AnswerAlreadyStored(const Evidence& stored, const std::string& own_file_name, v1::UploadEvidenceResponse* out) {
+  Evidence answered = stored;
+  answered.file_name = own_file_name;
+  ToProto(answered, out->mutable_evidence());
+  out->mutable_evidence()->clear_upload_time();
+  out->set_already_stored(true);
+}
+
+}  // namespace
+
 EvidenceUpload::~EvidenceUpload() { Discard(); }
 
 void EvidenceUpload::Discard() {
@@ -158,8 +173,7 @@ Result<v1::UploadEvidenceResponse> EvidenceUpload::Finish(int64_t now_us) {
   v1::UploadEvidenceResponse response;
   if (auto existing = store_.store_.FindEvidence(id); existing && std::filesystem::exists(final_path)) {
     Discard();
-    ToProto(*existing, response.mutable_evidence());
-    response.set_already_stored(true);
+    AnswerAlreadyStored(*existing, file_name_, &response);
     return response;
   }
   std::error_code ec;
@@ -179,12 +193,11 @@ Result<v1::UploadEvidenceResponse> EvidenceUpload::Finish(int64_t now_us) {
   Evidence evidence{id, sha, size_, DetectMediaType(head_), file_name_, absl::FromUnixMicros(now_us)};
   // The row comes after the file: a row always has its file; a file without a
   // row (crash in between) is taken over by the next upload of that content.
-  bool inserted = store_.store_.InsertEvidence(evidence);
-  if (!inserted) {
-    if (auto existing = store_.store_.FindEvidence(id)) evidence = *existing;
+  if (store_.store_.InsertEvidence(evidence)) {
+    ToProto(evidence, response.mutable_evidence());
+  } else {
+    AnswerAlreadyStored(evidence, file_name_, &response);  // a concurrent upload of the same content won
   }
-  ToProto(evidence, response.mutable_evidence());
-  response.set_already_stored(!inserted);
   return response;
 }
 

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/names.h"
 #include "common/random.h"
+#include "services/complaint/reporter.h"
 
 namespace netra::complaint {
 namespace {
@@ -328,6 +329,18 @@ Violations ValidateTransition(const TransitionCommand& r, const RegionDirectory&
     CheckText(r.forward.review_document_number, "forward.review_document_number", false, kMaxNameChars, v);
   }
   if (action == Action::kResolveSubject) CheckId(r.subject_employee_id, "subject_employee_id", true, v);
+  if (action == Action::kComplete || action == Action::kWithdraw) {
+    // Whether it is this complaint's is the workflow's to say (ApplyTransition).
+    if (r.receipt.empty()) {
+      v.Add("receipt", ViolationReason::kRequired, "the reporter's receipt secret is required for this action");
+    } else if (r.receipt.size() != kReceiptLength ||
+               !std::all_of(r.receipt.begin(), r.receipt.end(), [](char ch) {
+                 return kTrackingAlphabet.find(static_cast<char>(std::toupper(static_cast<unsigned char>(ch)))) !=
+                        std::string_view::npos;
+               })) {
+      v.Add("receipt", ViolationReason::kInvalidFormat, "is not a receipt secret (24 characters)");
+    }
+  }
   return v;
 }
 
@@ -489,18 +502,6 @@ std::string RefoldedSubjectKey(std::string_view stored_key) {
   return "n:" + SubjectName(stored_key.substr(2, bar - 2)) + std::string(stored_key.substr(bar));
 }
 
-void RedactReporter(Complaint& c, bool reveal_hidden_identity) {
-  Reporter& r = c.reporter;
-  r.nik.clear();
-  if (r.identity_hidden && !reveal_hidden_identity) {
-    r.name.clear();
-    r.address.clear();
-    r.contact.clear();
-    r.organization.clear();
-    r.redacted = true;
-  }
-}
-
 Error RegistryFailure(const Error& error, const std::string& field, const std::string& what) {
   if (error.kind == Error::Kind::kNotFound) {
     Violations v;
@@ -525,7 +526,7 @@ NewReport BuildReport(const SubmitCommand& command, std::vector<Evidence> eviden
   c.channel = command.channel == IntakeChannel::kUnspecified ? IntakeChannel::kPublicPortal : command.channel;
   c.reporter = command.reporter;
   c.reporter.nik.clear();
-  c.reporter.redacted = false;
+  c.reporter.sealed = false;
   c.reporter.nik_on_file = !command.reporter.nik.empty();
   c.subject = command.subject;
   c.act = command.act;

@@ -118,9 +118,6 @@ std::string SubjectKey(const Subject& subject, const SubjectResolution& resoluti
 // are. The old fold kept nothing SubjectName drops, so this is exact.
 std::string RefoldedSubjectKey(std::string_view stored_key);
 
-// Removes what a caller who may not see a hidden reporter must not see.
-void RedactReporter(Complaint& complaint, bool reveal_hidden_identity);
-
 // The registry's failure to give what the caller named in `field`: an id it
 // does not know is a violation on that field, one it rejects keeps the
 // registry's reason, and anything else keeps its kind (peer_status.h), so a

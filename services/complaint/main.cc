@@ -10,6 +10,7 @@
 #include "common/outbox.h"
 #include "common/outbox_admin.h"
 #include "common/periodic.h"
+#include "common/sealed_box.h"
 #include "common/server.h"
 #include "services/complaint/adapters.h"
 #include "services/complaint/complaint_handler.h"
@@ -34,9 +35,15 @@ struct Flags {
   int status_peer_limit = 600;  // per minute
   int catalog_ttl_ms = 5000;
   int subject_retry_seconds = 60;
+  std::vector<std::string> reporter_key_files;  // the first seals; all open
 } flags;
 
 void AddFlags(CLI::App& app) {
+  app.add_option("--reporter-key-file", flags.reporter_key_files,
+                 "File of a 32-byte AES-256 key under which reporter identities are sealed (separate from the NIK "
+                 "key). Repeat (or separate with commas) to rotate: the first seals new values, every one opens")
+      ->envname("NETRA_REPORTER_KEY_FILE")
+      ->delimiter(',');
   app.add_option("--evidence-dir", flags.evidence_dir,
                  "Directory of evidence files (content-addressed); default: evidence/ beside the store")
       ->envname("NETRA_EVIDENCE_DIR");
@@ -87,6 +94,28 @@ std::string EvidenceDirFromFlags(const ServiceEnvironment& env) {
   return (std::filesystem::path(env.store.path()).parent_path() / "evidence").string();
 }
 
+// The reporter keys (--reporter-key-file), the first one sealing; nullptr with *error.
+std::unique_ptr<SealedBox> LoadReporterKeys(std::string* error) {
+  if (flags.reporter_key_files.empty()) {
+    *error = "--reporter-key-file: required: a file holding the 32-byte key reporter identities are sealed under";
+    return nullptr;
+  }
+  std::vector<std::string> keys;
+  for (const std::string& path : flags.reporter_key_files) {
+    std::string why;
+    auto key = SealedBox::LoadKey(path, &why);
+    if (!key) {
+      *error = "--reporter-key-file: " + why;
+      return nullptr;
+    }
+    keys.push_back(std::move(*key));
+  }
+  auto box = std::make_unique<SealedBox>(keys);
+  log::Info("reporter keys loaded", {{"sealing_key_id", box->sealing_key_id()},
+                                     {"keys", std::to_string(flags.reporter_key_files.size())}});
+  return box;
+}
+
 bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* error) {
   auto& metrics = env.metrics.registry();
   auto regions = RegionDirectory::Load(env.config.data_dir + "/regions.csv", error);
@@ -105,7 +134,10 @@ bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* erro
       std::move(*shipped_codes), complaint::SanctionCatalogFetch(env.redis, peers.sanction),
       std::chrono::milliseconds(flags.catalog_ttl_ms)));
   auto* nik_hasher = parts.Keep(std::make_unique<NikHasher>(env.config.nik_key));
-  auto* store = parts.Keep(std::make_unique<complaint::ComplaintStore>(env.store));
+  auto loaded_box = LoadReporterKeys(error);
+  if (!loaded_box) return false;
+  auto* reporter_box = parts.Keep(std::move(loaded_box));
+  auto* store = parts.Keep(std::make_unique<complaint::ComplaintStore>(env.store, *reporter_box));
   auto* status_cache = parts.Keep(std::make_unique<Cache>(env.redis, "complaint_status", metrics));
   auto* status_texts = parts.Keep(std::make_unique<complaint::RedisTextCache>(env.redis, *status_cache));
   auto* limiter = parts.Keep(std::make_unique<complaint::RedisRateLimiter>(env.redis));
@@ -114,7 +146,7 @@ bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* erro
       *store,
       complaint::ComplaintPorts{*peers.directory, *status_texts, *status_texts, *limiter, *complaint_metrics,
                                 complaint::OpenCaseMessage},
-      *directory, *catalog, *nik_hasher, SettingsFromFlags()));
+      *directory, *catalog, *nik_hasher, *reporter_box, SettingsFromFlags()));
   const std::string evidence_dir = EvidenceDirFromFlags(env);
   auto* evidence =
       parts.Keep(std::make_unique<complaint::EvidenceStore>(*store, evidence_dir, flags.evidence_max_bytes));

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "services/complaint/intake.h"
+#include "services/complaint/reporter.h"
 
 namespace netra::complaint {
 namespace {
@@ -59,7 +60,13 @@ std::string WorkflowMarkdown() {
       "state), `complaint.forwarded` (the sanction service opened the case),\n"
       "`complaint.outcome_recorded`, `complaint.subject_resolved` (a subject the registry could not\n"
       "answer for, or did not know, looked up again in the background and now resolved, ambiguous\n"
-      "or not found; actor `system:subject-resolver`).\n";
+      "or not found; actor `system:subject-resolver`), `complaint.reporter_revealed` (RevealReporter:\n"
+      "the actor who saw the reporter's identity and the reason; the complaint's state and version do\n"
+      "not change). No history payload holds the reporter's identity.\n"
+      "\n"
+      "`COMPLAINT_ACTION_COMPLETE` and `COMPLAINT_ACTION_WITHDRAW` are the reporter's own actions: they\n"
+      "need the receipt secret SubmitComplaint returned (`receipt`); a missing, malformed or wrong one\n"
+      "is INVALID_ARGUMENT on `receipt` and changes nothing.\n";
   return out;
 }
 
@@ -95,6 +102,14 @@ Result<Effects> ApplyTransition(const Complaint& current, const TransitionComman
   }
   auto next = NextStatus(from, action);
   if (!next) return Refused(current, action, AllowedActions(from));
+  if ((action == Action::kComplete || action == Action::kWithdraw) && !ReceiptMatches(current.receipt, command.receipt)) {
+    // The reporter's own actions: the complaint id alone proves nothing.
+    Violations v;
+    v.Add("receipt", ViolationReason::kInconsistent,
+          current.receipt.hash.empty() ? "no receipt was issued for this complaint (submitted before receipts)"
+                                       : "is not this complaint's receipt");
+    return Error::Invalid(std::move(v));
+  }
 
   Effects change = NextVersion(current, "complaint.transitioned", now);
   change.status_changed = *next != from;

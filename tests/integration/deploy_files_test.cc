@@ -170,11 +170,13 @@ TEST(DeployFiles, ComposeSetsOnlyVariablesItsServicesRead) {
     EXPECT_EQ(service.value("image", ""), compose["services"]["registry"].value("image", "")) << "one image";
   }
   EXPECT_EQ(netra_services, 3);
-  // The NIK key reaches the services that read it as a secret file.
-  for (const auto& [name, service] : compose["services"].items()) {
-    if (!service.contains("environment") || !service["environment"].contains("NETRA_NIK_KEY_FILE")) continue;
-    EXPECT_EQ(service["environment"]["NETRA_NIK_KEY_FILE"], "/run/secrets/nik_key") << name;
-    EXPECT_TRUE(service["secrets"].dump().find("\"nik_key\"") != std::string::npos) << name;
+  // The NIK key, and the reporter key, reach the services that read them as secret files.
+  for (const auto& [variable, secret] : {std::pair{"NETRA_NIK_KEY_FILE", "nik_key"}, {"NETRA_REPORTER_KEY_FILE", "reporter_key"}}) {
+    for (const auto& [name, service] : compose["services"].items()) {
+      if (!service.contains("environment") || !service["environment"].contains(variable)) continue;
+      EXPECT_EQ(service["environment"][variable], std::string("/run/secrets/") + secret) << name;
+      EXPECT_NE(service["secrets"].dump().find(std::string("\"") + secret + "\""), std::string::npos) << name;
+    }
   }
   // Redis with ACLs on; each service its own user, its password a secret file; no reflection.
   EXPECT_NE(compose["services"]["redis"]["command"].dump().find("\"--aclfile\""), std::string::npos);
@@ -186,6 +188,8 @@ TEST(DeployFiles, ComposeSetsOnlyVariablesItsServicesRead) {
     EXPECT_FALSE(environment.contains("NETRA_REFLECTION")) << service;
   }
   EXPECT_TRUE(compose["services"]["registry"]["environment"].contains("NETRA_NIK_KEY_FILE"));
+  EXPECT_TRUE(compose["services"]["complaint"]["environment"].contains("NETRA_REPORTER_KEY_FILE"));
+  EXPECT_FALSE(compose["services"]["registry"]["environment"].contains("NETRA_REPORTER_KEY_FILE"));
   // Prometheus gets deploy/prometheus, whose targets name the compose services on the image's metrics port.
   for (const auto& service : {"registry", "complaint", "sanction"}) {
     Json targets = Json::parse(ReadFile(kDeploy + "/prometheus/targets/" + service + ".json"), nullptr, false);
@@ -271,16 +275,20 @@ TEST(DeployFiles, KubernetesDeploymentsProbeHealthOverTlsAndReadTheirConfigFromE
       EXPECT_TRUE(container["resources"]["requests"].contains("memory")) << where;
       EXPECT_EQ(pod["securityContext"]["runAsNonRoot"], true) << where;
       EXPECT_TRUE(doc["spec"]["template"]["metadata"]["annotations"].contains("prometheus.io/scrape")) << where;
-      // The registry (and any service that hashes NIKs) reads the key from a read-only Secret mount.
+      // The registry (and any service that hashes NIKs) reads the NIK key, the complaint
+      // service its reporter key, each service its Redis password, each from a read-only Secret mount.
       std::map<std::string, std::string> env;
       for (const auto& e : container["env"]) env[e["name"].get<std::string>()] = e.value("value", "");
       if (binary == "netra-registry") {
         EXPECT_TRUE(env.count("NETRA_NIK_KEY_FILE")) << where;
       }
+      if (binary == "netra-complaint") {
+        EXPECT_TRUE(env.count("NETRA_REPORTER_KEY_FILE")) << where;
+      }
       // Each service is its own Redis user, its password in a Secret (deploy/redis/users.acl.in).
       EXPECT_EQ(env["NETRA_REDIS"].rfind("redis://" + binary + "@", 0), 0u) << where << ": " << env["NETRA_REDIS"];
       EXPECT_TRUE(env.count("NETRA_REDIS_PASSWORD_FILE")) << where;
-      for (const char* file : {"NETRA_NIK_KEY_FILE", "NETRA_REDIS_PASSWORD_FILE"}) {
+      for (const char* file : {"NETRA_NIK_KEY_FILE", "NETRA_REPORTER_KEY_FILE", "NETRA_REDIS_PASSWORD_FILE"}) {
         if (env.count(file) == 0) continue;
         EXPECT_TRUE(InReadOnlySecret(pod, container, env[file])) << where << ": " << file << "=" << env[file]
                                                                   << " is not in a read-only Secret mount";

@@ -35,6 +35,8 @@ NetraStack::NetraStack() : pki_(dir_.path()) {
   EXPECT_TRUE(redis_.Start()) << redis_.log();
   // The key NIKs are hashed under (32 fixed bytes are as good as random for tests).
   std::ofstream(nik_key_file(), std::ios::binary) << std::string(32, 'k');
+  // The key reporter identities are sealed under (separate from the NIK key).
+  std::ofstream(reporter_key_file(), std::ios::binary) << std::string(32, 'r');
 }
 
 NetraStack::~NetraStack() {
@@ -105,6 +107,7 @@ std::vector<std::string> NetraStack::CommandLine(Service service, const std::str
   if (service == Service::kComplaint) peer(Service::kRegistry), peer(Service::kSanction);
   if (service == Service::kSanction) peer(Service::kRegistry), peer(Service::kComplaint);
   if (service == Service::kRegistry || service == Service::kComplaint) argv.push_back("--nik-key-file=" + nik_key_file());
+  if (service == Service::kComplaint) argv.push_back("--reporter-key-file=" + reporter_key_file());
   return argv;
 }
 

@@ -140,6 +140,15 @@ TEST(AccessPolicyRules, EachServiceMayCallExactlyWhatItCalls) {
   EXPECT_EQ(NonPublicMethodsOf("svc/registry"), std::set<std::string>{});  // the registry calls no one
 }
 
+// Whistle-blower protection: only Bawaslu unseals a reporter (its region is
+// checked per complaint); never the reported side, a BKD, a service or the public.
+TEST(AccessPolicyRules, OnlyBawasluRevealsAReporter) {
+  const auto allowed = AllowedCallers("netra.v1.ComplaintService/RevealReporter");
+  EXPECT_FALSE(allowed.empty());
+  for (const auto& label : allowed) EXPECT_TRUE(label.rfind("bawaslu/", 0) == 0) << label;
+  EXPECT_FALSE(ShippedPolicy().Check("netra.v1.ComplaintService/RevealReporter", nullptr).allowed);
+}
+
 TEST(AccessPolicyRules, PartyMembersComeFromKpuAlone) {
   EXPECT_EQ(AllowedCallers("netra.v1.RegistryService/ImportPartyMembers"),
             (std::set<std::string>{"kpu/33", "kpu/33.06", "kpu/ri"}));

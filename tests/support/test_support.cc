@@ -1,5 +1,6 @@
 #include "tests/support/test_support.h"
 
+#include <functional>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -21,6 +22,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <sstream>
@@ -483,6 +485,49 @@ bool RedisPing(int port, milliseconds timeout) {
   }
   redisFree(ctx);
   return ok;
+}
+
+std::string RedisServer::Contents() const {
+  redisContext* ctx = redisConnectWithTimeout("127.0.0.1", port_, ToTimeval(milliseconds{5000}));
+  if (ctx == nullptr) return "";
+  if (ctx->err == 0) {
+    const std::string secret = password(kTestUser);
+    if (auto* auth = static_cast<redisReply*>(redisCommand(ctx, "AUTH %s %b", kTestUser, secret.data(), secret.size()))) {
+      freeReplyObject(auth);
+    }
+  }
+  std::string out;
+  // Every element of a reply, nested, one per line.
+  std::function<void(const redisReply*)> append = [&](const redisReply* r) {
+    if (r == nullptr) return;
+    if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) out.append(r->str, r->len).append("\n");
+    for (size_t i = 0; i < r->elements; ++i) append(r->element[i]);
+  };
+  std::vector<std::string> keys;
+  if (ctx->err == 0) {
+    auto* reply = static_cast<redisReply*>(redisCommand(ctx, "KEYS *"));
+    if (reply != nullptr) {
+      for (size_t i = 0; i < reply->elements; ++i) keys.emplace_back(reply->element[i]->str, reply->element[i]->len);
+      freeReplyObject(reply);
+    }
+  }
+  for (const std::string& key : keys) {
+    out += key + "\n";
+    auto* type = static_cast<redisReply*>(redisCommand(ctx, "TYPE %b", key.data(), key.size()));
+    const std::string kind = type != nullptr ? std::string(type->str, type->len) : "";
+    if (type != nullptr) freeReplyObject(type);
+    const char* command = kind == "string" ? "GET %b"
+                          : kind == "hash" ? "HGETALL %b"
+                          : kind == "list" ? "LRANGE %b 0 -1"
+                          : kind == "set"  ? "SMEMBERS %b"
+                          : kind == "zset" ? "ZRANGE %b 0 -1"
+                                           : "XRANGE %b - +";
+    auto* value = static_cast<redisReply*>(redisCommand(ctx, command, key.data(), key.size()));
+    append(value);
+    if (value != nullptr) freeReplyObject(value);
+  }
+  redisFree(ctx);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

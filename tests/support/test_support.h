@@ -140,6 +140,9 @@ class RedisServer {
   std::string RunAs(const std::string& user, const std::vector<std::string>& argv) const {
     return RunAs(user, password(user), argv);
   }
+  // Every key and every value, of every type, as text (one per line), read as
+  // kTestUser: for tests asserting that something never reached Redis.
+  std::string Contents() const;
   // The server's pid, or -1 when it is not running (e.g. to SIGSTOP it for hang tests).
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   const std::string& log_path() const { return log_path_; }

@@ -1,9 +1,11 @@
-// netractl complaint status|upload|get|history|act: the complaint service.
+// netractl complaint status|upload|get|history|reveal|act: the complaint service.
 //
 //   netractl complaint status TRACKING_CODE        -> the public view (no personal data)
 //   netractl complaint upload screenshot.jpg       -> the evidence id, hash, size, media type
 //   netractl complaint get COMPLAINT_ID
 //   netractl complaint history COMPLAINT_ID        -> the hash-chained history and its verification
+//   netractl complaint reveal COMPLAINT_ID --reason "klarifikasi pelapor"
+//                                                  -> the sealed reporter, for Bawaslu of its region (recorded)
 //   netractl complaint act SubmitComplaint complaint.json
 //
 // `act` sends SubmitComplaint, TransitionComplaint or RecordOutcome given as
@@ -21,7 +23,7 @@ namespace netra::netractl {
 namespace {
 
 struct ComplaintFlags {
-  std::string tracking_code, file, media_type, complaint_id, rpc;
+  std::string tracking_code, file, media_type, complaint_id, rpc, reason;
 };
 
 int RunStatus(const Options& o, const ComplaintFlags& c) {
@@ -90,6 +92,15 @@ int RunHistory(const Options& o, const ComplaintFlags& c) {
   return 0;
 }
 
+int RunReveal(const Options& o, const ComplaintFlags& c) {
+  v1::RevealReporterRequest request;
+  request.set_complaint_id(c.complaint_id);
+  request.set_reason(c.reason);
+  v1::RevealReporterResponse response;
+  auto context = Context(o);
+  return PrintReply(ComplaintStub(o)->RevealReporter(context.get(), request, &response), response);
+}
+
 int RunAct(const Options& o, const ComplaintFlags& c) {
   using S = v1::ComplaintService::Stub;
   auto stub = ComplaintStub(o);
@@ -120,7 +131,10 @@ void AddComplaintCommands(CLI::App& app, Commands& commands) {
   upload->add_option("--media-type", c.media_type, "Declared media type (the server detects the real one)");
   auto* get = complaint->add_subcommand("get", "One complaint, in full");
   auto* history = complaint->add_subcommand("history", "A complaint's hash-chained history and its verification");
-  for (auto* sub : {get, history}) sub->add_option("complaint_id", c.complaint_id, "The complaint id")->required();
+  auto* reveal = complaint->add_subcommand(
+      "reveal", "Unseal a complaint's reporter (Bawaslu of its region; recorded in its history with the reason)");
+  for (auto* sub : {get, history, reveal}) sub->add_option("complaint_id", c.complaint_id, "The complaint id")->required();
+  reveal->add_option("--reason", c.reason, "Why the reporter's identity is needed (recorded)")->required();
   auto* act = complaint->add_subcommand("act", "Send one request given as protobuf JSON");
   act->add_option("rpc", c.rpc, "The RPC")
       ->required()
@@ -130,6 +144,7 @@ void AddComplaintCommands(CLI::App& app, Commands& commands) {
   commands.On(upload, [shared](const Options& o) { return RunUpload(o, *shared); });
   commands.On(get, [shared](const Options& o) { return RunGet(o, *shared); });
   commands.On(history, [shared](const Options& o) { return RunHistory(o, *shared); });
+  commands.On(reveal, [shared](const Options& o) { return RunReveal(o, *shared); });
   commands.On(act, [shared](const Options& o) { return RunAct(o, *shared); });
 }
 

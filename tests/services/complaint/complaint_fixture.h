@@ -33,13 +33,13 @@ class ComplaintFixture : public ::testing::Test {
     cache_ = std::make_unique<Cache>(*redis_, "complaint_status", metrics_);
     db_ = Database::Open(dir_.File("complaint.db"), kMigrations, &error);
     ASSERT_TRUE(db_) << error;
-    store_ = std::make_unique<ComplaintStore>(*db_);
+    store_ = std::make_unique<ComplaintStore>(*db_, reporter_box_);
     texts_ = std::make_unique<RedisTextCache>(*redis_, *cache_);
     limiter_ = std::make_unique<RedisRateLimiter>(*redis_);
     complaint_metrics_ = std::make_unique<PrometheusComplaintMetrics>(metrics_);
     complaints_ = std::make_unique<Complaints>(
         *store_, ComplaintPorts{registry_, *texts_, *texts_, *limiter_, *complaint_metrics_, OpenCaseMessage},
-        netra::testing::ShippedRegions(), catalog_, hasher_, settings);
+        netra::testing::ShippedRegions(), catalog_, hasher_, reporter_box_, settings);
   }
 
   netra::testing::TempDir dir_;
@@ -51,6 +51,7 @@ class ComplaintFixture : public ::testing::Test {
   std::unique_ptr<ComplaintStore> store_;
   FakeRegistry registry_;
   NikHasher hasher_{std::string(32, 'k')};
+  SealedBox reporter_box_{{std::string(32, 'r')}};
   // The catalog JSON the sanction service publishes; nullopt: it cannot be fetched.
   std::optional<std::string> published_catalog_;
   ViolationCatalogSource catalog_{Codes(),

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <string>
 
@@ -121,9 +123,13 @@ TEST_F(ComplaintHandlerTest, SubmitMapsTheRequestAndAnswersTheStoredComplaint) {
   const v1::Complaint& c = response.complaint();
   EXPECT_EQ(c.status(), v1::COMPLAINT_STATUS_RECEIVED);
   EXPECT_EQ(c.channel(), v1::INTAKE_CHANNEL_PUBLIC_PORTAL);
-  EXPECT_EQ(c.reporter().name(), "Budi Santoso");
+  // The reporter is sealed even in the submitter's own answer; the receipt is theirs.
+  EXPECT_TRUE(c.reporter().name().empty());
+  EXPECT_TRUE(c.reporter().sealed());
+  EXPECT_EQ(c.reporter().kind(), v1::REPORTER_KIND_VOTER);
   EXPECT_TRUE(c.reporter().nik().empty());
   EXPECT_TRUE(c.reporter().nik_on_file());
+  EXPECT_EQ(response.receipt().size(), 24u);
   EXPECT_EQ(c.subject_resolution().status(), v1::SUBJECT_RESOLUTION_STATUS_RESOLVED_BY_NUMBER);
   EXPECT_EQ(c.subject_resolution().employee().employee_id(), kSubject);
   EXPECT_EQ(c.act().occurred_time().seconds(), request.act().occurred_time().seconds());
@@ -141,6 +147,8 @@ TEST_F(ComplaintHandlerTest, SubmitMapsTheRequestAndAnswersTheStoredComplaint) {
   v1::SubmitComplaintResponse again;
   ASSERT_TRUE(stub_->SubmitComplaint(As("").get(), request, &again).ok());
   EXPECT_EQ(again.complaint().complaint_id(), c.complaint_id());
+  EXPECT_EQ(again.receipt(), response.receipt());
+  EXPECT_TRUE(again.complaint().reporter().sealed());
   request.mutable_act()->set_place("Elsewhere");
   grpc::Status reused = stub_->SubmitComplaint(As("").get(), request, &again);
   EXPECT_EQ(reused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -160,24 +168,73 @@ TEST_F(ComplaintHandlerTest, SubmitReportsEachBadFieldAsInvalidArgument) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
-TEST_F(ComplaintHandlerTest, GetRedactsAHiddenReporterForAnyoneButBawaslu) {
+TEST_F(ComplaintHandlerTest, EveryAnswerSealsTheReporterAndARevealIsRecordedWithItsReason) {
   evidence_id_ = UploadEvidence("bukti");
   v1::Complaint c = Submit("hidden", true);
   v1::GetComplaintRequest request;
   request.set_complaint_id(c.complaint_id());
-  v1::GetComplaintResponse staff, outsider;
-  ASSERT_TRUE(stub_->GetComplaint(Staff().get(), request, &staff).ok());
-  EXPECT_EQ(staff.complaint().reporter().name(), "Budi Santoso");
-  EXPECT_FALSE(staff.complaint().reporter().redacted());
-  auto bkn = v1::ComplaintService::NewStub(server_->channel("authority/bkn"));
-  ASSERT_TRUE(bkn->GetComplaint(As("analyst-1").get(), request, &outsider).ok());
-  EXPECT_TRUE(outsider.complaint().reporter().name().empty());
-  EXPECT_TRUE(outsider.complaint().reporter().redacted());
+  v1::GetComplaintResponse got;
+  ASSERT_TRUE(stub_->GetComplaint(Staff().get(), request, &got).ok());
+  EXPECT_TRUE(got.complaint().reporter().name().empty());
+  EXPECT_TRUE(got.complaint().reporter().address().empty());
+  EXPECT_TRUE(got.complaint().reporter().contact().empty());
+  EXPECT_TRUE(got.complaint().reporter().sealed());
+  EXPECT_TRUE(got.complaint().reporter().redacted());
+  EXPECT_TRUE(got.complaint().reporter().identity_hidden());
+  v1::ListComplaintsRequest list;
+  v1::ListComplaintsResponse listed;
+  ASSERT_TRUE(stub_->ListComplaints(Staff().get(), list, &listed).ok());
+  ASSERT_EQ(listed.complaints_size(), 1);
+  EXPECT_TRUE(listed.complaints(0).reporter().sealed());
+  EXPECT_TRUE(listed.complaints(0).reporter().name().empty());
 
+  v1::RevealReporterRequest reveal;
+  reveal.set_complaint_id(c.complaint_id());
+  v1::RevealReporterResponse revealed;
+  grpc::Status status = stub_->RevealReporter(Staff().get(), reveal, &revealed);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("reason"), std::string::npos) << status.error_message();
+  reveal.set_reason(std::string(2001, 'x'));
+  EXPECT_EQ(stub_->RevealReporter(Staff().get(), reveal, &revealed).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  reveal.set_reason("klarifikasi pelapor");
+  status = stub_->RevealReporter(As("officer-7").get(), reveal, &revealed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(revealed.reporter().name(), "Budi Santoso");
+  EXPECT_FALSE(revealed.reporter().address().empty());
+  EXPECT_FALSE(revealed.reporter().sealed());
+  EXPECT_TRUE(revealed.reporter().nik().empty());
+
+  // The reveal is in the history (who, when, why); the complaint itself did not change.
+  v1::GetComplaintHistoryRequest history;
+  history.set_complaint_id(c.complaint_id());
+  v1::GetComplaintHistoryResponse entries;
+  ASSERT_TRUE(stub_->GetComplaintHistory(Staff().get(), history, &entries).ok());
+  ASSERT_GE(entries.entries_size(), 2);
+  const v1::HistoryEntry& last = entries.entries(entries.entries_size() - 1);
+  EXPECT_EQ(last.sequence(), revealed.history_sequence());
+  EXPECT_EQ(last.event_type(), "complaint.reporter_revealed");
+  EXPECT_EQ(last.actor().id(), "officer-7");
+  EXPECT_EQ(last.actor().organization(), "bawaslu/33.74");
+  EXPECT_TRUE(last.has_event_time());
+  EXPECT_EQ(nlohmann::json::parse(last.payload_json())["reason"], "klarifikasi pelapor");
+  for (const auto& entry : entries.entries()) {
+    EXPECT_EQ(entry.payload_json().find("Budi"), std::string::npos) << entry.event_type();
+  }
+  ASSERT_TRUE(stub_->GetComplaint(Staff().get(), request, &got).ok());
+  EXPECT_EQ(got.complaint().version(), c.version());
+  EXPECT_TRUE(got.complaint().reporter().sealed());
+  v1::VerifyComplaintHistoryRequest verify;
+  verify.set_complaint_id(c.complaint_id());
+  v1::VerifyComplaintHistoryResponse verified;
+  ASSERT_TRUE(stub_->VerifyComplaintHistory(Staff().get(), verify, &verified).ok());
+  EXPECT_TRUE(verified.verification().intact());
+
+  reveal.set_complaint_id("c-unknown");
+  EXPECT_EQ(stub_->RevealReporter(Staff().get(), reveal, &revealed).error_code(), grpc::StatusCode::NOT_FOUND);
   request.set_complaint_id("c-unknown");
-  EXPECT_EQ(stub_->GetComplaint(Staff().get(), request, &staff).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(stub_->GetComplaint(Staff().get(), request, &got).error_code(), grpc::StatusCode::NOT_FOUND);
   request.set_complaint_id("bad id!");
-  EXPECT_EQ(stub_->GetComplaint(Staff().get(), request, &staff).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(stub_->GetComplaint(Staff().get(), request, &got).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(ComplaintHandlerTest, TransitionMapsRefusalsStaleVersionsAndTheForwardingEffect) {

@@ -29,7 +29,8 @@ Complaint FullComplaint() {
   c.tracking_code = "NTR-ABCD-EFGH";
   c.status = Status::kForwarded;
   c.channel = IntakeChannel::kBawasluOffice;
-  c.reporter = {ReporterKind::kMonitor, "Budi", "Jl. Pemuda 1", "0812", "KIPP", "", true, true, false};
+  c.reporter = {ReporterKind::kMonitor, "Budi", "Jl. Pemuda 1", "0812", "KIPP", "", std::string(32, 'h'), true, true,
+                false};
   c.subject = {"198503142010011001", "Siti Aminah", "Dinas Pendidikan", "33.74", "Guru"};
   c.subject_resolution = {ResolutionStatus::kResolvedByName, Employee("e-1"),
                           {{Employee("e-2"), 0.5}, {Employee("e-3"), 0.25}}, true,
@@ -52,12 +53,55 @@ Complaint FullComplaint() {
   c.received_time = absl::FromUnixMicros(1707700000000008);
   c.update_time = absl::FromUnixMicros(1707770000000009);
   c.history_head_sequence = 11;
+  c.receipt = {"0123456789abcdef", std::string(16, 's'), std::string(32, 'r')};
   return c;
+}
+
+// The complaint as an answer holds it: no reporter identity.
+Complaint WithoutIdentity(Complaint c) {
+  c.reporter.name = c.reporter.address = c.reporter.contact = c.reporter.organization = c.reporter.nik_hash = "";
+  return c;
+}
+
+const SealedBox& Box() {
+  static const SealedBox box({std::string(32, 'r')});
+  return box;
 }
 
 TEST(ComplaintRecordTest, EveryFieldComesBack) {
   const Complaint full = FullComplaint();
-  EXPECT_TRUE(DecodeComplaint(EncodeComplaint(full)) == full);
+  EXPECT_TRUE(DecodeComplaint(EncodeComplaint(full) + SealedIdentity(full, Box()), &Box()) == full);
+}
+
+// The identity is only ever stored sealed, bound to its complaint and key.
+TEST(ComplaintRecordTest, TheReporterIdentityIsStoredSealedOnly) {
+  const Complaint full = FullComplaint();
+  const std::string open = EncodeComplaint(full), sealed = SealedIdentity(full, Box());
+  for (const std::string& text : {full.reporter.name, full.reporter.address, full.reporter.organization,
+                                  full.reporter.nik_hash}) {
+    EXPECT_EQ(open.find(text), std::string::npos) << text;
+    EXPECT_EQ(sealed.find(text), std::string::npos) << text;
+  }
+  EXPECT_TRUE(DecodeComplaint(open, &Box()) == WithoutIdentity(full));
+  EXPECT_TRUE(DecodeComplaint(open + sealed) == WithoutIdentity(full)) << "without a box it stays sealed";
+
+  Complaint other = full;
+  other.complaint_id = "cmp-9";
+  const std::string moved = EncodeComplaint(other) + sealed;  // sealed for cmp-1
+  EXPECT_THROW(DecodeComplaint(moved, &Box()), StoreError);
+  const SealedBox another({std::string(32, 'x')});
+  try {
+    DecodeComplaint(open + sealed, &another);
+    ADD_FAILURE() << "opened under another key";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.code(), SQLITE_CORRUPT);
+    EXPECT_NE(std::string(e.what()).find(SealedBox::KeyIdOf(std::string(32, 'r'))), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not configured"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("Budi"), std::string::npos) << e.what();
+  }
+  std::string tampered = sealed;
+  tampered[tampered.size() - 1] ^= 1;  // the tag's last byte
+  EXPECT_THROW(DecodeComplaint(open + tampered, &Box()), StoreError);
 }
 
 TEST(ComplaintRecordTest, AbsentOptionalsStayAbsent) {
@@ -80,8 +124,11 @@ TEST(ComplaintRecordTest, AnswerCarriesTheStatusAndClusterItGave) {
   EXPECT_EQ(answer.complaint.cluster, joined);
   EXPECT_EQ(answer.complaint.evidence, stored.evidence);
 
+  // An answer (recorded, cached in Redis) never holds the reporter's identity.
   const Complaint full = FullComplaint();
-  EXPECT_TRUE(DecodeAnswer(EncodeAnswer(RecordedAnswer{full, false})).complaint == full);
+  const std::string encoded = EncodeAnswer(RecordedAnswer{full, false});
+  EXPECT_TRUE(DecodeAnswer(encoded).complaint == WithoutIdentity(full));
+  EXPECT_EQ(encoded.find("Jl. Pemuda"), std::string::npos);
 }
 
 TEST(ComplaintRecordTest, ForeignBytesAreACorruptStore) {

@@ -13,6 +13,7 @@
 #include "services/complaint/intake.h"
 #include "services/complaint/evidence.h"
 #include "services/complaint/clustering.h"
+#include "services/complaint/reporter.h"
 #include "services/complaint/workflow.h"
 #include "tests/services/complaint/complaint_test_support.h"
 #include "tests/support/test_support.h"
@@ -389,6 +390,15 @@ TEST(ComplaintApplyTest, AMemberMayOnlyLeaveOrHaveItsSubjectResolved) {
   EXPECT_EQ(refused.error().allowed,
             (std::vector<std::string>{"COMPLAINT_ACTION_WITHDRAW", "COMPLAINT_ACTION_RESOLVE_SUBJECT"}));
   command.action = Action::kWithdraw;
+  const SealedBox box({std::string(32, 'r')});
+  std::string receipt;
+  c.receipt = IssueReceipt(box, c.complaint_id, &receipt);
+  command.receipt = std::string(kReceiptLength, 'A');  // not this complaint's: nothing changes
+  auto refused_receipt = ApplyTransition(c, command, TransitionInputs{}, kNow);
+  ASSERT_FALSE(refused_receipt.ok());
+  EXPECT_EQ(refused_receipt.error().violations.list()[0].field, "receipt");
+  EXPECT_EQ(ReceiptSecret(box, c.receipt, c.complaint_id), receipt);
+  command.receipt = receipt;
   auto left = ApplyTransition(c, command, TransitionInputs{}, kNow);
   ASSERT_TRUE(left.ok());
   EXPECT_TRUE(left.value().leave_cluster);

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 #include "common/digest.h"
+#include "common/names.h"
 #include "netra/v1/sanction.pb.h"
 
 #include "common/sqlite.h"
@@ -28,6 +29,7 @@
 #include "services/complaint/adapters.h"
 #include "services/complaint/evidence.h"
 #include "services/complaint/peers.h"
+#include "services/complaint/reporter.h"
 #include "tests/services/complaint/complaint_fixture.h"
 #include "tests/support/test_support.h"
 
@@ -85,6 +87,7 @@ class ProtoFace {
     netra::v1::SubmitComplaintResponse out;
     ToProto(result.value().complaint, out.mutable_complaint());
     out.set_joined_existing_cluster(result.value().joined_existing_cluster);
+    out.set_receipt(result.value().receipt);
     return out;
   }
   Result<netra::v1::Complaint> Transition(const netra::v1::TransitionComplaintRequest& request, const std::string& hash,
@@ -294,7 +297,9 @@ class ComplaintDomainTest : public PublicStatusTest {
     if (mutate) mutate(request);
     auto result = api_.Submit(request, RequestHashOf(request), public_, now);
     EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().message);
-    return result.ok() ? result.value().complaint() : v1::Complaint();
+    if (!result.ok()) return v1::Complaint();
+    receipts_[result.value().complaint().complaint_id()] = result.value().receipt();
+    return result.value().complaint();
   }
 
   Result<v1::Complaint> Act(const v1::Complaint& c, v1::ComplaintAction action, const std::string& reason = "",
@@ -305,6 +310,7 @@ class ComplaintDomainTest : public PublicStatusTest {
     request.set_action(action);
     request.set_reason(reason);
     request.set_expected_version(c.version());
+    request.set_receipt(receipts_[c.complaint_id()]);  // the reporter's, for COMPLETE and WITHDRAW
     if (mutate) mutate(request);
     return api_.Transition(request, RequestHashOf(request), officer_, kNow + absl::Hours(1));
   }
@@ -328,6 +334,7 @@ class ComplaintDomainTest : public PublicStatusTest {
   Actor public_{"anonymous", Actor::Kind::kPublic, "", ""};
   Actor officer_{"bawaslu-33.74/officer-1", Actor::Kind::kPerson, "", "bawaslu-33.74"};
   int transitions_ = 0;
+  std::map<std::string, std::string> receipts_;  // complaint id -> the receipt its submission returned
 };
 
 TEST_F(ComplaintDomainTest, ACompleteReportIsReceivedResolvedWithDeadlinesAndHistory) {
@@ -500,13 +507,9 @@ TEST_F(ComplaintDomainTest, TheReportersNikIsKeptOnlyAsItsKeyedHash) {
   v1::Complaint c = Submit("r1", kNow, [&](auto& r) { r.mutable_reporter()->set_nik(nik); });
   EXPECT_TRUE(c.reporter().nik_on_file());
   EXPECT_TRUE(c.reporter().nik().empty());
-  std::string stored = db_->Read([&](Connection& conn) {
-    auto s = conn.Prepare("SELECT reporter_nik_hash FROM complaints WHERE id = ?1");
-    s.Bind(1, c.complaint_id());
-    s.Step();
-    return s.ColumnBlob(0);
-  });
-  EXPECT_EQ(stored, hasher_.Hash(nik));
+  // The hash is sealed with the rest of the reporter's identity (the column stays empty).
+  EXPECT_EQ(complaints_->Get(c.complaint_id()).value().reporter.nik_hash, hasher_.Hash(nik));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM complaints WHERE reporter_nik_hash IS NOT NULL"), 0);
   db_.reset();  // checkpoint, then look at every byte on disk
   for (const char* suffix : {"", "-wal"}) {
     EXPECT_EQ(netra::testing::ReadFile(dir_.File(std::string("complaint.db") + suffix)).find(nik), std::string::npos);
@@ -615,6 +618,118 @@ TEST_F(ComplaintDomainTest, TheWorkflowRecordsActorsAndRefusesIllegalAndStaleAct
   EXPECT_EQ(payload["reason"], "witnesses to hear");
   EXPECT_EQ(payload["from"], "under_review");
   EXPECT_TRUE(complaints_->Verify(c.complaint_id()).value().intact);
+}
+
+// The reporter's own actions need the receipt their submission returned: the
+// complaint id (or another complaint's receipt) changes nothing.
+TEST_F(ComplaintDomainTest, CompletingOrWithdrawingNeedsTheReportersReceipt) {
+  // About another person, so that the two do not cluster.
+  const auto another_subject = [](v1::SubmitComplaintRequest& r) {
+    r.mutable_subject()->set_employee_number("");
+    r.mutable_subject()->set_name("Orang Lain");
+  };
+  v1::Complaint mine = Submit("mine", kNow, another_subject);
+  v1::Complaint other = Submit("other");
+  const std::string receipt = receipts_[mine.complaint_id()];
+  ASSERT_EQ(receipt.size(), kReceiptLength);
+  for (char ch : receipt) EXPECT_NE(kTrackingAlphabet.find(ch), std::string_view::npos) << receipt;
+  EXPECT_NE(receipt, receipts_[other.complaint_id()]);
+
+  auto missing = Act(mine, v1::COMPLAINT_ACTION_WITHDRAW, "not me", [](auto& r) { r.clear_receipt(); });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, Error::Kind::kInvalidArgument);
+  EXPECT_EQ(missing.error().violations.list()[0].field, "receipt");
+  EXPECT_EQ(missing.error().violations.list()[0].reason, ViolationReason::kRequired);
+  auto malformed = Act(mine, v1::COMPLAINT_ACTION_WITHDRAW, "not me", [](auto& r) { r.set_receipt("c-1"); });
+  ASSERT_FALSE(malformed.ok());
+  EXPECT_EQ(malformed.error().violations.list()[0].reason, ViolationReason::kInvalidFormat);
+  auto wrong = Act(mine, v1::COMPLAINT_ACTION_WITHDRAW, "not me",
+                   [&](auto& r) { r.set_receipt(receipts_[other.complaint_id()]); });
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().kind, Error::Kind::kInvalidArgument);
+  EXPECT_EQ(wrong.error().violations.list()[0].field, "receipt");
+  EXPECT_EQ(wrong.error().violations.list()[0].reason, ViolationReason::kInconsistent);
+  EXPECT_EQ(Reload(mine).version(), 1);
+  EXPECT_EQ(Reload(mine).status(), v1::COMPLAINT_STATUS_RECEIVED);
+
+  // A retried submission (same request id and content) gets the same receipt again.
+  auto request = ValidRequest();
+  request.set_request_id("mine");
+  another_subject(request);
+  auto again = api_.Submit(request, RequestHashOf(request), public_, kNow);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.value().complaint().complaint_id(), mine.complaint_id());
+  EXPECT_EQ(again.value().receipt(), receipt);
+
+  // Its own receipt, in any case, withdraws it.
+  std::string lower = receipt;
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  auto withdrawn = Act(mine, v1::COMPLAINT_ACTION_WITHDRAW, "not me", [&](auto& r) { r.set_receipt(lower); });
+  ASSERT_TRUE(withdrawn.ok()) << withdrawn.error().message;
+  EXPECT_EQ(withdrawn.value().status(), v1::COMPLAINT_STATUS_WITHDRAWN);
+  // Only its hash is kept.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM complaints WHERE instr(body, CAST('" + receipt + "' AS BLOB)) > 0"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM request_ids WHERE instr(response, CAST('" + receipt + "' AS BLOB)) > 0"), 0);
+}
+
+// The reporter's identity is stored sealed (AES-256-GCM) and nowhere in
+// clear: not in the row, the recorded answer, the Redis request cache, the
+// rate-limit keys or the history; the domain still reads it for the formal
+// requirements, and a reveal returns it and is recorded.
+TEST_F(ComplaintDomainTest, TheReporterIsSealedAtRestAndARevealIsRecorded) {
+  const std::string name = "Wulan Sealed-Identity", address = "Jl. Rahasia 77", contact = "wulan.sealed@example.org";
+  v1::Complaint c = Submit("sealed", kNow, [&](auto& r) {
+    r.mutable_reporter()->set_name(name);
+    r.mutable_reporter()->set_address(address);
+    r.mutable_reporter()->set_contact(contact);
+    r.mutable_reporter()->set_organization("Pemantau Rahasia");
+    r.mutable_reporter()->set_nik("3374011503850001");
+  });
+  ASSERT_FALSE(c.complaint_id().empty());
+  EXPECT_FALSE(complaints_->CheckIntakeLimits(contact, ""));
+  std::string files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    if (entry.is_regular_file()) files += netra::testing::ReadFile(entry.path().string());
+  }
+  const std::string redis = redis_server_.Contents();
+  EXPECT_NE(redis.find("complaint:rate:contact:"), std::string::npos) << redis;
+  for (const std::string& text : {name, address, contact, std::string("Pemantau Rahasia")}) {
+    EXPECT_EQ(files.find(text), std::string::npos) << text << " is in the store's files";
+    EXPECT_EQ(redis.find(text), std::string::npos) << text << " is in Redis";
+  }
+  // The contact's counter is named by a keyed hash, not a plain one anyone could recompute.
+  EXPECT_EQ(redis.find(HexOf(Sha256::Of({FoldName(contact)})).substr(0, 16)), std::string::npos) << redis;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM complaints WHERE reporter_nik_hash IS NOT NULL"), 0);
+
+  auto read = complaints_->Get(c.complaint_id());
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read.value().reporter.name, name);
+  EXPECT_EQ(read.value().reporter.nik_hash, hasher_.Hash("3374011503850001"));
+  EXPECT_TRUE(MissingRequirements(read.value()).empty());
+
+  auto refused = complaints_->RevealReporter({c.complaint_id(), ""}, officer_, kNow);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().violations.list()[0].field, "reason");
+  auto revealed = complaints_->RevealReporter({c.complaint_id(), "klarifikasi"}, officer_, kNow + absl::Hours(2));
+  ASSERT_TRUE(revealed.ok()) << revealed.error().message;
+  EXPECT_EQ(revealed.value().reporter.name, name);
+  EXPECT_EQ(revealed.value().reporter.contact, contact);
+  EXPECT_TRUE(revealed.value().reporter.nik_hash.empty());
+  EXPECT_FALSE(revealed.value().reporter.sealed);
+  auto entries = store_->History(c.complaint_id(), 0, 0);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[1].sequence, revealed.value().history_sequence);
+  EXPECT_EQ(entries[1].event_type, "complaint.reporter_revealed");
+  EXPECT_EQ(entries[1].actor.id, officer_.id);
+  EXPECT_EQ(nlohmann::json::parse(entries[1].payload_json)["reason"], "klarifikasi");
+  EXPECT_EQ(Reload(c).version(), 1);
+  EXPECT_TRUE(complaints_->Verify(c.complaint_id()).value().intact);
+  // The next change re-seals the identity (and keeps it).
+  v1::Complaint registered = MustAct(Reload(c), v1::COMPLAINT_ACTION_REGISTER);
+  EXPECT_EQ(complaints_->Get(c.complaint_id()).value().reporter.address, address);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM complaints WHERE instr(body, CAST('" + name + "' AS BLOB)) > 0"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM request_ids WHERE instr(response, CAST('" + name + "' AS BLOB)) > 0"), 0);
+  (void)registered;
 }
 
 TEST_F(ComplaintDomainTest, AClusterIsHandledOnceOnItsPrimary) {

@@ -96,10 +96,12 @@ TEST(ComplaintStoreUpgradeTest, AReleaseStoreIsConvertedInPlaceAndStillVerifies)
   std::string error;
   auto db = Database::Open(path, kMigrations, &error);
   ASSERT_TRUE(db) << error;
-  ComplaintStore store(*db);  // converts
+  SealedBox box({std::string(32, 'r')});
+  ComplaintStore store(*db, box);  // converts, and seals the reporters
   EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM pragma_table_info('complaints') WHERE name = 'record'"), 0);
   EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM complaints WHERE length(body) = 0"), 0);
-  EXPECT_EQ(UpgradeReleaseRecords(*db), 0);  // once only
+  EXPECT_EQ(UpgradeReleaseRecords(*db, box), 0);  // once only
+  EXPECT_EQ(SealReporterIdentities(*db, box), 0);
 
   testing::FakeRegistry registry;
   registry.Add("198503142010011001", "Siti Aminah", "Dinas Pendidikan Kota Semarang", "33.74");
@@ -111,11 +113,27 @@ TEST(ComplaintStoreUpgradeTest, AReleaseStoreIsConvertedInPlaceAndStillVerifies)
   Complaints complaints(store, ComplaintPorts{registry, cache, cache, limits, metrics, [](const ForwardingRequest&) {
                                                 return std::string("open");
                                               }},
-                        netra::testing::ShippedRegions(), catalog, hasher, ComplaintSettings{});
+                        netra::testing::ShippedRegions(), catalog, hasher, box, ComplaintSettings{});
 
   const std::vector<v1::Complaint> expected = ReleaseAnswers();
   ASSERT_EQ(expected.size(), 4u);
   ASSERT_EQ(Count(*db, "SELECT COUNT(*) FROM complaints"), 4);
+  // Reporter identities are sealed in place: no body, recorded answer or column holds them in clear.
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM complaints WHERE reporter_nik_hash IS NOT NULL"), 0);
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'reporter_identities_to_seal'"), 0);
+  int identities = 0;
+  for (const v1::Complaint& before : expected) {
+    for (const std::string& text : {before.reporter().name(), before.reporter().address(), before.reporter().contact()}) {
+      if (text.size() < 4) continue;
+      ++identities;
+      std::string quoted;
+      for (char ch : text) quoted += ch == '\'' ? std::string("''") : std::string(1, ch);
+      const std::string needle = "CAST('" + quoted + "' AS BLOB)";
+      EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM complaints WHERE instr(body, " + needle + ") > 0"), 0) << text;
+      EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM request_ids WHERE instr(response, " + needle + ") > 0"), 0) << text;
+    }
+  }
+  EXPECT_GT(identities, 0);
   for (const v1::Complaint& before : expected) {
     SCOPED_TRACE(before.complaint_id());
     auto read = complaints.Get(before.complaint_id());
@@ -182,7 +200,8 @@ TEST(ComplaintStoreUpgradeTest, StoredSubjectKeysAreRefoldedDiacriticAware) {
   ASSERT_TRUE(db) << error;
   const int64_t named = Count(*db, "SELECT COUNT(*) FROM complaints WHERE subject_key = 'n:jÖko widodo|'");
   ASSERT_GT(named, 0);
-  ComplaintStore store(*db);  // refolds
+  SealedBox box({std::string(32, 'r')});
+  ComplaintStore store(*db, box);  // refolds
 
   Subject subject;
   subject.name = "Joko Widodo";
