@@ -341,14 +341,17 @@ TokenCheck TokenIssuers::Verify(std::string_view token, const Identity& caller, 
 
   // Verified: the claims decoded above are the signed ones.
   const auto seconds = [&](const char* name) -> std::optional<int64_t> {
-    if (!claims.contains(name) || !claims[name].is_number()) return std::nullopt;
+    // Integers only: a float or an out-of-range number is no time (and no overflow below).
+    if (!claims.contains(name) || !claims[name].is_number_integer()) return std::nullopt;
     return claims[name].get<int64_t>();
   };
   const int64_t now_s = absl::ToUnixSeconds(now), skew = absl::ToInt64Seconds(clock_skew_);
   const auto exp = seconds("exp");
   if (!exp) return Refused(kTokenInvalid, "no exp claim");
-  if (now_s > *exp + skew) return Refused(kTokenExpired, "expired at " + std::to_string(*exp));
-  if (auto nbf = seconds("nbf"); nbf && now_s + skew < *nbf) return Refused(kTokenExpired, "not valid before " + std::to_string(*nbf));
+  if (*exp < now_s - skew) return Refused(kTokenExpired, "expired at " + std::to_string(*exp));
+  if (auto nbf = seconds("nbf"); nbf && *nbf > now_s + skew) {
+    return Refused(kTokenExpired, "not valid before " + std::to_string(*nbf));
+  }
 
   bool audience = false;
   if (claims.contains("aud")) {

@@ -109,6 +109,8 @@ TEST_F(PersonTokenTest, ExpiryNotBeforeAndAudienceAreChecked) {
   EXPECT_TRUE(issuers.Verify(bawaslu_.Mint(claims), office, now).person);
   claims.erase("exp");
   EXPECT_EQ(issuers.Verify(bawaslu_.Mint(claims), office, now).reason, kTokenInvalid);
+  claims["exp"] = 1e300;  // not a time: refused, not overflowed into the future
+  EXPECT_EQ(issuers.Verify(bawaslu_.Mint(claims), office, now).reason, kTokenInvalid);
 
   claims = OfficerClaims("bawaslu/33.74");
   claims["nbf"] = absl::ToUnixSeconds(now) + 600;
