@@ -115,6 +115,9 @@ bool NetraStack::Start(Service service, std::vector<std::string> extra_args) {
   std::string name = Name(service);
   std::vector<std::string> argv = CommandLine(service, address(service), metrics_port(service));
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  // A restart: channels that saw the old process go may sit in reconnect
+  // backoff and fail the next call fast; later calls get fresh ones.
+  std::erase_if(identity_channels_, [service](const auto& entry) { return entry.first.first == service; });
   auto& process = processes_[Index(service)];
   process = std::make_unique<Subprocess>(argv, dir_.File(name + ".log"));
   if (!process->started()) {
