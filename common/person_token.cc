@@ -103,22 +103,28 @@ Result<VerificationKey> KeyFromJwk(const json& jwk) {
       BN_free(bn_e);
     }
   } else if (kty == "EC") {
-    static const std::map<std::string, std::pair<const char*, jwt_alg_t>> curves = {
-        {"P-256", {"prime256v1", JWT_ALG_ES256}}, {"P-384", {"secp384r1", JWT_ALG_ES384}},
-        {"P-521", {"secp521r1", JWT_ALG_ES512}}};
+    struct Curve {
+      const char* group;
+      jwt_alg_t alg;
+      size_t coordinate_bytes;  // RFC 7518: x and y are always this long
+    };
+    static const std::map<std::string, Curve> curves = {{"P-256", {"prime256v1", JWT_ALG_ES256, 32}},
+                                                        {"P-384", {"secp384r1", JWT_ALG_ES384, 48}},
+                                                        {"P-521", {"secp521r1", JWT_ALG_ES512, 66}}};
     auto curve = curves.find(jwk.value("crv", ""));
     auto x = Base64Url(jwk.value("x", json())), y = Base64Url(jwk.value("y", json()));
-    if (curve == curves.end() || !x || !y || x->size() != y->size()) {
+    if (curve == curves.end() || !x || !y || x->size() != curve->second.coordinate_bytes ||
+        y->size() != curve->second.coordinate_bytes) {
       OSSL_PARAM_BLD_free(build);
       return bad("key " + key.kid + ": an EC key needs crv P-256, P-384 or P-521 and x, y");
     }
-    key.alg = curve->second.second;
+    key.alg = curve->second.alg;
     if (!alg.empty() && jwt_str_alg(alg.c_str()) != key.alg) {
       OSSL_PARAM_BLD_free(build);
       return bad("key " + key.kid + ": alg does not match its curve");
     }
     const std::string point = std::string(1, '\x04') + *x + *y;
-    if (OSSL_PARAM_BLD_push_utf8_string(build, OSSL_PKEY_PARAM_GROUP_NAME, curve->second.first, 0) == 1 &&
+    if (OSSL_PARAM_BLD_push_utf8_string(build, OSSL_PKEY_PARAM_GROUP_NAME, curve->second.group, 0) == 1 &&
         OSSL_PARAM_BLD_push_octet_string(build, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) == 1) {
       pem = PublicKeyPem("EC", build);
     }
@@ -422,6 +428,8 @@ std::map<std::string, std::filesystem::file_time_type> PersonTokens::Modificatio
 }
 
 bool PersonTokens::Reload(std::string* error) {
+  // Taken before reading: a file changed while it is read differs next time and is read again.
+  auto mtimes = ModificationTimes();
   auto text = ReadFile(issuers_file_);
   if (!text) {
     *error = "cannot read the token issuers file " + issuers_file_;
@@ -440,10 +448,6 @@ bool PersonTokens::Reload(std::string* error) {
     std::lock_guard lock(mutex_);
     first = issuers_ == nullptr;
     issuers_ = std::move(issuers);
-  }
-  auto mtimes = ModificationTimes();
-  {
-    std::lock_guard lock(mutex_);
     loaded_mtimes_ = std::move(mtimes);
   }
   if (!first) log::Info("token issuers reloaded", {{"file", issuers_file_}});

@@ -35,11 +35,13 @@ std::string Base64Url(const std::string& bytes) {
   return out;
 }
 
-std::string BignumParam(EVP_PKEY* key, const char* name) {
+// `width` 0: as few bytes as the number needs (RSA); else exactly that many,
+// zero-padded, as RFC 7518 wants EC coordinates.
+std::string BignumParam(EVP_PKEY* key, const char* name, int width = 0) {
   BIGNUM* bn = nullptr;
   if (EVP_PKEY_get_bn_param(key, name, &bn) != 1) throw std::runtime_error("no key parameter");
-  std::string bytes(static_cast<size_t>(BN_num_bytes(bn)), '\0');
-  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(bytes.data()));
+  std::string bytes(static_cast<size_t>(width ? width : BN_num_bytes(bn)), '\0');
+  BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   BN_free(bn);
   return bytes;
 }
@@ -88,8 +90,8 @@ std::string TestIssuer::Jwks() const {
   } else {
     jwk["kty"] = "EC";
     jwk["crv"] = "P-256";
-    jwk["x"] = Base64Url(BignumParam(key_->pkey, OSSL_PKEY_PARAM_EC_PUB_X));
-    jwk["y"] = Base64Url(BignumParam(key_->pkey, OSSL_PKEY_PARAM_EC_PUB_Y));
+    jwk["x"] = Base64Url(BignumParam(key_->pkey, OSSL_PKEY_PARAM_EC_PUB_X, 32));
+    jwk["y"] = Base64Url(BignumParam(key_->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, 32));
   }
   return nlohmann::json{{"keys", {jwk}}}.dump();
 }
