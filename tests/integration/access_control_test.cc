@@ -13,8 +13,6 @@
 #include <fstream>
 #include <sstream>
 
-#include <google/protobuf/util/json_util.h>
-
 #include <ctime>
 
 #include "common/access_policy.h"
@@ -257,16 +255,8 @@ class PersonTokens : public ::testing::Test {
       args.push_back("--token-issuers=" + stack_.dir().File("issuers.json"));
     }
     ASSERT_TRUE(stack_.Start(Service::kRegistry, args));
-    v1::UpsertElectionRequest election;
-    election.set_request_id("election");
-    auto* e = election.mutable_election();
-    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
-                    ReadFile(NETRA_SOURCE_DIR "/deploy/local/elections/pemilu-2024.json"), e)
-                    .ok());
-    v1::UpsertElectionResponse created;
-    ASSERT_TRUE(v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, kAdmin))
-                    ->UpsertElection(MakeClientContext(10s).get(), election, &created)
-                    .ok());
+    auto status = stack_.UpsertDemoElection("pemilu-2024.json");
+    ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
   // RecordPledge as Kota Semarang's BKD with these headers; the first call

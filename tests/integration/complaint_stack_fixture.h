@@ -3,7 +3,6 @@
 // SQLite files: the fixture of the complaint integration tests.
 #pragma once
 
-#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
@@ -37,13 +36,7 @@ class ComplaintStackTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(stack_.Start(Service::kRegistry));
     auto registry = v1::RegistryService::NewStub(stack_.channel(Service::kRegistry));
-    v1::UpsertElectionRequest election;
-    election.set_request_id("seed-election");
-    auto json = ReadFile(std::string(NETRA_SOURCE_DIR) + "/deploy/local/elections/pemilu-2024.json");
-    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, election.mutable_election()).ok());
-    v1::UpsertElectionResponse election_response;
-    auto status = v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, kAdmin))
-                      ->UpsertElection(MakeClientContext(10s).get(), election, &election_response);
+    auto status = stack_.UpsertDemoElection("pemilu-2024.json");
     ASSERT_TRUE(status.ok()) << status.error_message();
     v1::UpsertEmployeeRequest employee;
     employee.set_request_id("seed-employee");

@@ -2,7 +2,6 @@
 // RecordPledge's idempotency and errors as the API defines them, and
 // GetPledgeCoverage over employees upserted through the API, also after a
 // restart.
-#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include "common/client.h"
@@ -42,15 +41,8 @@ class RegistryPreventionTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(stack_.Start(Service::kRegistry));
     Connect();
-    netra::v1::UpsertElectionRequest election;
-    election.set_request_id("demo:pemilu-2024");
-    auto status = google::protobuf::util::JsonStringToMessage(
-        ReadFile(std::string(NETRA_SOURCE_DIR) + "/deploy/local/elections/pemilu-2024.json"),
-        election.mutable_election());
-    ASSERT_TRUE(status.ok()) << status.ToString();
-    netra::v1::UpsertElectionResponse created;
-    auto admin = netra::v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, kAdmin));
-    ASSERT_TRUE(admin->UpsertElection(Context().get(), election, &created).ok());
+    auto elected = stack_.UpsertDemoElection("pemilu-2024.json");
+    ASSERT_TRUE(elected.ok()) << elected.error_message();
     for (auto [n, region, agency] : {std::tuple{1, "33.74", "PEMKOT-SMG"}, std::tuple{2, "33.74", "PEMKOT-SMG"},
                                      std::tuple{3, "33.01", "PEMKAB-CLP"}}) {
       netra::v1::UpsertEmployeeRequest request;
