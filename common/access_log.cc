@@ -5,6 +5,7 @@
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/paging.h"
+#include "netra/v1/types.pb.h"
 
 namespace netra {
 
@@ -170,6 +171,17 @@ Result<PersonalDataReadPage> AccessLog::List(const PersonalDataReadQuery& query)
       return page;
     });
   });
+}
+
+void ToProto(const PersonalDataRead& read, v1::PersonalDataRead* out) {
+  out->mutable_read_time()->set_seconds(read.read_micros / 1000000);
+  out->mutable_read_time()->set_nanos(static_cast<int32_t>(read.read_micros % 1000000) * 1000);
+  out->set_caller(read.caller);
+  out->set_actor(read.actor);
+  out->set_method(read.method);
+  out->set_subject_type(read.subject_type);
+  out->set_subject_id(read.subject_id);
+  out->set_request_id(read.request_id);
 }
 
 }  // namespace netra

@@ -133,4 +133,31 @@ class AccessLog {
   std::thread writer_;
 };
 
+namespace v1 {
+class PersonalDataRead;
+}  // namespace v1
+void ToProto(const PersonalDataRead& read, v1::PersonalDataRead* out);
+
+// Answers a List*Reads RPC: the registry's for employees, the complaint
+// service's for reporters. Both requests have `caller`, `page_size` and
+// `page_token`, both responses `reads` and `next_page_token`; `subject_id` is
+// the request's employee or complaint id (empty: any).
+template <class Request, class Response>
+grpc::Status AnswerPersonalDataReads(AccessLog& log, std::string_view subject_type, const std::string& subject_id,
+                                     const Request& request, Response* response) {
+  PersonalDataReadQuery query;
+  if (!subject_id.empty()) {
+    query.subject_type = std::string(subject_type);
+    query.subject_id = subject_id;
+  }
+  query.caller = request.caller();
+  query.page_size = request.page_size();
+  query.page_token = request.page_token();
+  auto page = log.List(query);
+  if (!page.ok()) return ToStatus(page.error());
+  for (const PersonalDataRead& read : page.value().reads) ToProto(read, response->add_reads());
+  response->set_next_page_token(page.value().next_page_token);
+  return grpc::Status::OK;
+}
+
 }  // namespace netra

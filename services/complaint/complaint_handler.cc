@@ -266,10 +266,23 @@ grpc::Status ComplaintHandler::RevealReporter(grpc::ServerContext* context, cons
     auto result = complaints_.RevealReporter(ToCommand(*request), ActorOf(scope.caller()),
                                              absl::Now());
     if (!result.ok()) return ToStatus(result.error());
+    // The history says why; the access log answers "who was shown this reporter" beside the registry's reads.
+    if (auto refused = access_log_.Record(scope, kSubjectReporter, {request->complaint_id()}); !refused.ok()) {
+      return refused;
+    }
     ToProto(result.value().reporter, response->mutable_reporter());
     response->set_history_sequence(result.value().history_sequence);
     return grpc::Status::OK;
   });
+}
+
+grpc::Status ComplaintHandler::ListReporterReads(grpc::ServerContext* context,
+                                                 const v1::ListReporterReadsRequest* request,
+                                                 v1::ListReporterReadsResponse* response) {
+  CallScope scope(*context, v1::ComplaintService::service_full_name(), "ListReporterReads");
+  if (!scope.access().ok()) return scope.access();
+  if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
+  return AnswerPersonalDataReads(access_log_, kSubjectReporter, request->complaint_id(), *request, response);
 }
 
 }  // namespace netra::complaint

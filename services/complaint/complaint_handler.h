@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "common/access_log.h"
 #include "common/nik.h"
 #include "common/request_stream.h"
 #include "common/rpc.h"
@@ -18,9 +19,10 @@ namespace netra::complaint {
 class ComplaintHandler final : public netra::v1::ComplaintService::Service {
  public:
   // `client_address` says which address the intake rate limits count a call against.
+  // `access_log` records every reveal of a reporter (RevealReporter).
   ComplaintHandler(Complaints& complaints, EvidenceStore& evidence, const NikHasher& nik_hasher,
-                   ClientAddress client_address = ClientAddress())
-      : complaints_(complaints), evidence_(evidence), nik_hasher_(nik_hasher),
+                   AccessLog& access_log, ClientAddress client_address = ClientAddress())
+      : complaints_(complaints), evidence_(evidence), nik_hasher_(nik_hasher), access_log_(access_log),
         client_address_(std::move(client_address)) {
     ServeClientStream(this, "netra.v1.ComplaintService.UploadEvidence", &ComplaintHandler::UploadEvidenceStream,
                       &ComplaintHandler::MarkMethodStreamed);
@@ -50,6 +52,8 @@ class ComplaintHandler final : public netra::v1::ComplaintService::Service {
                                  netra::v1::GetComplaintStatsResponse* response) override;
   grpc::Status RevealReporter(grpc::ServerContext* context, const netra::v1::RevealReporterRequest* request,
                               netra::v1::RevealReporterResponse* response) override;
+  grpc::Status ListReporterReads(grpc::ServerContext* context, const netra::v1::ListReporterReadsRequest* request,
+                                 netra::v1::ListReporterReadsResponse* response) override;
 
  private:
   // PERMISSION_DENIED when the complaint is outside the caller's region; OK
@@ -59,6 +63,7 @@ class ComplaintHandler final : public netra::v1::ComplaintService::Service {
   Complaints& complaints_;
   EvidenceStore& evidence_;
   const NikHasher& nik_hasher_;
+  AccessLog& access_log_;
   const ClientAddress client_address_;
 };
 

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/history.h"
+#include "common/access_log.h"
 #include "common/outbox.h"
 #include "common/result.h"
 #include "common/sqlite.h"
@@ -129,6 +130,9 @@ CREATE TABLE subject_keys_to_refold (pending INTEGER);
     {10, "reporter identities sealed", R"sql(
 CREATE TABLE reporter_identities_to_seal (pending INTEGER);
 )sql"},
+    // Who was shown a reporter (RevealReporter), in the access log of
+    // personal-data reads (common/access_log.h).
+    {11, "personal-data reads", kAccessLogSql},
 };
 
 // A queued forwarding's delivery state (its outbox row).

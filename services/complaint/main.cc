@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "absl/time/clock.h"
+#include "common/access_log.h"
 #include "common/catalog_file.h"
 #include "common/log.h"
 #include "common/outbox.h"
@@ -163,8 +164,10 @@ bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* erro
                                                                      : PeriodicWorker::Next::kWait;
       }));
 
+  auto* access_log = parts.Keep(std::make_unique<AccessLog>(env.store, metrics));
   auto* handler = parts.Keep(std::make_unique<complaint::ComplaintHandler>(
-      *complaints, *evidence, *nik_hasher, complaint::ClientAddress(env.config.public_listener.edge_identity)));
+      *complaints, *evidence, *nik_hasher, *access_log,
+      complaint::ClientAddress(env.config.public_listener.edge_identity)));
   parts.Serve(handler);
   parts.ServePublic(parts.Keep(std::make_unique<complaint::PublicIntakeHandler>(*handler)));
   parts.Serve(parts.Keep(std::make_unique<OutboxAdminHandler>(env.store, *outbox)));

@@ -196,6 +196,21 @@ TEST(Certificates, ExpiredStrangerAndRevokedCertificatesGetNoConnection) {
   EXPECT_EQ(ListRegionsAs(address, good), grpc::StatusCode::OK);
 }
 
+TEST(Certificates, ACertificateRevokedWhileTheServiceRunsGetsNoNewConnection) {
+  NetraStack stack;
+  ASSERT_TRUE(stack.Start(Service::kRegistry));
+  const std::string address = stack.address(Service::kRegistry);
+  TlsFiles soon_revoked = stack.pki().Issue("bkd/33.74", {.serial = 4343}, "soon-revoked");
+  ASSERT_EQ(ListRegionsAs(address, soon_revoked), grpc::StatusCode::OK);
+  // A new CRL published into the running service's CRL directory (no restart) revokes it.
+  stack.pki().Revoke(4343);
+  EXPECT_TRUE(WaitUntil([&] { return ListRegionsAs(address, soon_revoked) == grpc::StatusCode::UNAVAILABLE; }, 15s,
+                        200ms))
+      << stack.log(Service::kRegistry);
+  EXPECT_EQ(ListRegionsAs(address, stack.pki().Issue("bkd/33.74")), grpc::StatusCode::OK);
+  EXPECT_TRUE(stack.process(Service::kRegistry).Running());
+}
+
 TEST(Certificates, AServerOnlyAnswersClientsThatItsCaVouchesFor) {
   // A client that trusts another CA refuses the service (no man in the middle with another CA's certificate).
   NetraStack stack;

@@ -111,6 +111,22 @@ TEST_F(SealedIdentityTest, OnlyBawasluOfTheComplaintsRegionRevealsTheReporterAnd
   v1::VerifyComplaintHistoryResponse verified;
   ASSERT_TRUE(Stub()->VerifyComplaintHistory(Context().get(), verify, &verified).ok());
   EXPECT_TRUE(verified.verification().intact());
+
+  // The operators' access log answers "who was shown this reporter": the two reveals, newest first, and
+  // no refused attempt. Bawaslu itself cannot read that log.
+  v1::ListReporterReadsRequest reads_request;
+  reads_request.set_complaint_id(c.complaint_id());
+  v1::ListReporterReadsResponse reads;
+  auto status = As("ops")->ListReporterReads(Context().get(), reads_request, &reads);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(reads.reads_size(), 2);
+  EXPECT_EQ(reads.reads(0).caller(), "bawaslu/33");
+  EXPECT_EQ(reads.reads(1).caller(), "bawaslu/33.74");
+  EXPECT_EQ(reads.reads(1).actor(), "officer-1");
+  EXPECT_EQ(reads.reads(1).subject_type(), "reporter");
+  EXPECT_EQ(reads.reads(1).method(), "netra.v1.ComplaintService/RevealReporter");
+  EXPECT_EQ(As("bawaslu/33.74")->ListReporterReads(Context().get(), reads_request, &reads).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(SealedIdentityTest, WithdrawingAReportNeedsItsReceipt) {

@@ -173,7 +173,9 @@ TEST(AccessPolicyRules, OutboxAdministrationIsForOperatorsAndAdministrators) {
 
 // Who read whom is for the people who run the deployment, never for the agencies whose reads it records.
 TEST(AccessPolicyRules, TheAccessLogIsForOperatorsAndAdministrators) {
-  EXPECT_EQ(AllowedCallers("netra.v1.RegistryService/ListPersonalDataReads"), (std::set<std::string>{"admin", "ops"}));
+  for (auto method : {"netra.v1.RegistryService/ListPersonalDataReads", "netra.v1.ComplaintService/ListReporterReads"}) {
+    EXPECT_EQ(AllowedCallers(method), (std::set<std::string>{"admin", "ops"})) << method;
+  }
 }
 
 }  // namespace

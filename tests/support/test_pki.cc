@@ -49,6 +49,7 @@ struct TestPki::State {
   EVP_PKEY* key = nullptr;
   X509* cert = nullptr;
   std::vector<long> revoked;
+  int crls_written = 0;
   ~State() {
     X509_free(cert);
     EVP_PKEY_free(key);
@@ -134,7 +135,8 @@ void TestPki::WriteCrl() {
   X509_CRL* crl = X509_CRL_new();
   X509_CRL_set_version(crl, 1);
   X509_CRL_set_issuer_name(crl, X509_get_subject_name(state_->cert));
-  ASN1_TIME* now = X509_gmtime_adj(nullptr, -60);
+  // Each CRL is newer than the last (OpenSSL prefers the latest lastUpdate of an issuer's CRLs).
+  ASN1_TIME* now = X509_gmtime_adj(nullptr, -3600 + state_->crls_written);
   ASN1_TIME* next = X509_gmtime_adj(nullptr, 86400);
   X509_CRL_set1_lastUpdate(crl, now);
   X509_CRL_set1_nextUpdate(crl, next);
@@ -152,7 +154,11 @@ void TestPki::WriteCrl() {
   X509_CRL_sort(crl);
   Check(X509_CRL_sign(crl, state_->key, EVP_sha256()) > 0, "CRL sign");
   char name[32];
-  std::snprintf(name, sizeof name, "/%08lx.r0", X509_NAME_hash_ex(X509_get_subject_name(state_->cert), nullptr, nullptr, nullptr));
+  // The next suffix, as `openssl rehash` names a second CRL of one issuer: OpenSSL's hashed directory
+  // lookup picks up a new suffix while running, never a file rewritten under a suffix it has read.
+  std::snprintf(name, sizeof name, "/%08lx.r%d",
+                X509_NAME_hash_ex(X509_get_subject_name(state_->cert), nullptr, nullptr, nullptr),
+                state_->crls_written++);
   FILE* f = std::fopen((crl_dir() + name).c_str(), "w");
   Check(f != nullptr, "open CRL");
   bool ok = PEM_write_X509_CRL(f, crl) == 1;

@@ -41,8 +41,9 @@ class TestPki {
   // as a public listener presents it.
   TlsFiles IssueForHost(const std::string& host);
 
-  // This CA's CRL, now also revoking `serial`, written into `crl_dir()` under
-  // its hashed name (replacing the earlier one).
+  // A new CRL of this CA, now also revoking `serial`, written into `crl_dir()`
+  // under its hashed name with the next suffix (.r0, .r1, ...), as an
+  // operator publishes one to running services.
   void Revoke(long serial);
 
   const std::string& ca_file() const { return ca_file_; }

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "common/access_log.h"
 #include "common/rpc.h"
 #include "common/sqlite.h"
 #include "netra/v1/errors.pb.h"
@@ -46,7 +47,8 @@ class ComplaintHandlerTest : public testing::ComplaintFixture {
     std::string error;
     evidence_ = std::make_unique<EvidenceStore>(*store_, dir_.File("evidence"), 1 << 20);
     ASSERT_TRUE(evidence_->Prepare(&error)) << error;
-    handler_ = std::make_unique<ComplaintHandler>(*complaints_, *evidence_, hasher_);
+    access_log_ = std::make_unique<AccessLog>(*db_, metrics_);
+    handler_ = std::make_unique<ComplaintHandler>(*complaints_, *evidence_, hasher_, *access_log_);
     registry_.Add(kSubject, "Siti Aminah", "Dinas Pendidikan Kota Semarang", "33.74");
 
     server_ = std::make_unique<netra::testing::InProcessServer>(std::initializer_list<grpc::Service*>{handler_.get()});
@@ -105,6 +107,7 @@ class ComplaintHandlerTest : public testing::ComplaintFixture {
 
 
   std::unique_ptr<EvidenceStore> evidence_;
+  std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<ComplaintHandler> handler_;
   std::unique_ptr<netra::testing::InProcessServer> server_;  // after the handler it serves
   std::unique_ptr<v1::ComplaintService::Stub> stub_;
@@ -228,6 +231,20 @@ TEST_F(ComplaintHandlerTest, EveryAnswerSealsTheReporterAndARevealIsRecordedWith
   v1::VerifyComplaintHistoryResponse verified;
   ASSERT_TRUE(stub_->VerifyComplaintHistory(Staff().get(), verify, &verified).ok());
   EXPECT_TRUE(verified.verification().intact());
+
+  // The reveal, and only it (the sealed reads above show nobody), is in the access log.
+  v1::ListReporterReadsRequest reads_request;
+  reads_request.set_complaint_id(c.complaint_id());
+  v1::ListReporterReadsResponse reads;
+  status = stub_->ListReporterReads(Staff().get(), reads_request, &reads);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(reads.reads_size(), 1);
+  EXPECT_EQ(reads.reads(0).caller(), "bawaslu/33.74");
+  EXPECT_EQ(reads.reads(0).actor(), "officer-7");
+  EXPECT_EQ(reads.reads(0).method(), "netra.v1.ComplaintService/RevealReporter");
+  EXPECT_EQ(reads.reads(0).subject_type(), "reporter");
+  EXPECT_EQ(reads.reads(0).subject_id(), c.complaint_id());
+  EXPECT_TRUE(reads.reads(0).has_read_time());
 
   reveal.set_complaint_id("c-unknown");
   EXPECT_EQ(stub_->RevealReporter(Staff().get(), reveal, &revealed).error_code(), grpc::StatusCode::NOT_FOUND);
