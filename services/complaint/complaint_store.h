@@ -18,7 +18,7 @@
 #include "common/history.h"
 #include "common/outbox.h"
 #include "common/result.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "common/store_schema.h"
 #include "services/complaint/complaint.h"
 #include "services/complaint/complaint_record.h"
