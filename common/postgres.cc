@@ -238,8 +238,13 @@ PgConnection::PgConnection(const std::string& url, const ConnectOptions& options
   PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
   // Durable on success: COMMIT returns once the WAL is flushed (and, with
   // synchronous standbys configured, acknowledged by them).
-  Exec("SET synchronous_commit = on; SET bytea_output = 'hex'; SET statement_timeout = " +
-       std::to_string(std::max<long long>(1, options.statement_timeout.count())));
+  try {
+    Exec("SET synchronous_commit = on; SET bytea_output = 'hex'; SET statement_timeout = " +
+         std::to_string(std::max<long long>(1, options.statement_timeout.count())));
+  } catch (...) {
+    PQfinish(conn_);  // the destructor does not run for a constructor that throws
+    throw;
+  }
 }
 
 PgConnection::~PgConnection() {

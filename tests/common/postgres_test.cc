@@ -15,6 +15,7 @@
 #include "common/postgres.h"
 #include "common/store.h"
 #include "common/store_schema.h"
+#include "tests/common/store_backends.h"
 #include "tests/support/pg_server.h"
 
 namespace netra {
@@ -22,6 +23,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using netra::testing::PgServer;
+using netra::testing::QueryInt;
 using netra::testing::SharedPgServer;
 
 const Migration kItems{1, "items", "", "CREATE TABLE items (id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE)"};
@@ -33,23 +35,12 @@ const Migration kMigrations[] = {kItems, kRequestIds, kCounter};
 
 std::unique_ptr<Database> MustOpen(const std::string& url, std::span<const Migration> migrations = kMigrations,
                                    const DatabaseOptions& options = {}) {
-  std::string error;
-  auto db = Database::Open(StoreUrl{"postgresql", url}, migrations, &error, options);
-  EXPECT_NE(db, nullptr) << error;
-  return db;
+  return testing::MustOpenStore(StoreUrl{"postgresql", url}, migrations, options);
 }
 
 std::string NewDatabase() {
   static int counter = 0;
   return SharedPgServer().CreateDatabase("replicas_" + std::to_string(++counter));
-}
-
-int64_t QueryInt(Database& db, std::string_view sql) {
-  return db.Read([&](Connection& c) {
-    Statement st = c.Prepare(sql);
-    EXPECT_TRUE(st.Step()) << sql;
-    return st.ColumnInt64(0);
-  });
 }
 
 TEST(PostgresParameters, AreRenumberedAsSqliteNumbersThem) {

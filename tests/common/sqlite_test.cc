@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "common/digest.h"
-#include "common/store_schema.h"
+#include "tests/common/store_backends.h"
 
 namespace netra {
 namespace {
@@ -58,32 +58,11 @@ const Migration kV1V2[] = {kV1, kV2};
 
 std::unique_ptr<Database> MustOpen(const std::string& path, std::span<const Migration> migrations,
                                    const DatabaseOptions& options = {}) {
-  std::string error;
-  auto db = Database::Open(path, migrations, &error, options);
-  EXPECT_NE(db, nullptr) << error;
-  EXPECT_EQ(error, "");
-  return db;
+  return testing::MustOpenStore(StoreUrl{"sqlite", path}, migrations, options);
 }
 
-int64_t QueryInt(Database& db, std::string_view sql) {
-  return db.Read([&](Connection& c) {
-    Statement st = c.Prepare(sql);
-    EXPECT_TRUE(st.Step()) << sql;
-    return st.ColumnInt64(0);
-  });
-}
-
-std::vector<std::pair<int64_t, std::string>> AppliedMigrations(Database& db) {
-  return db.Read([](Connection& c) {
-    std::vector<std::pair<int64_t, std::string>> out;
-    Statement st = c.Prepare("SELECT version, name, applied_at FROM schema_migrations ORDER BY version");
-    while (st.Step()) {
-      EXPECT_FALSE(st.ColumnText(2).empty());
-      out.emplace_back(st.ColumnInt64(0), st.ColumnText(1) + "@" + st.ColumnText(2));
-    }
-    return out;
-  });
-}
+using testing::AppliedMigrations;
+using testing::QueryInt;
 
 void InsertItem(Connection& c, int64_t id, std::string_view name) {
   c.Prepare("INSERT INTO items (id, name) VALUES (?, ?)").Bind(1, id).Bind(2, name).Run();

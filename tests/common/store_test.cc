@@ -19,6 +19,8 @@ namespace netra {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::AppliedMigrations;
+using testing::QueryInt;
 using testing::StoreBackendTest;
 
 const Migration kV1{1, "create_items",
@@ -33,30 +35,10 @@ const Migration kV2{2, "create_tags",
 const Migration kV1Only[] = {kV1};
 const Migration kV1V2[] = {kV1, kV2};
 
-int64_t QueryInt(Database& db, std::string_view sql) {
-  return db.Read([&](Connection& c) {
-    Statement st = c.Prepare(sql);
-    EXPECT_TRUE(st.Step()) << sql;
-    return st.ColumnInt64(0);
-  });
-}
-
 bool TableExists(Database& db, const std::string& table) {
   return QueryInt(db, db.dialect() == Dialect::kSqlite
                           ? "SELECT count(*) FROM sqlite_master WHERE name = '" + table + "'"
                           : "SELECT count(*) FROM information_schema.tables WHERE table_name = '" + table + "'") == 1;
-}
-
-std::vector<std::pair<int64_t, std::string>> AppliedMigrations(Database& db) {
-  return db.Read([](Connection& c) {
-    std::vector<std::pair<int64_t, std::string>> out;
-    Statement st = c.Prepare("SELECT version, name, applied_at FROM schema_migrations ORDER BY version");
-    while (st.Step()) {
-      EXPECT_FALSE(st.ColumnText(2).empty());
-      out.emplace_back(st.ColumnInt64(0), st.ColumnText(1) + "@" + st.ColumnText(2));
-    }
-    return out;
-  });
 }
 
 void InsertItem(Connection& c, int64_t id, std::string_view name) {
