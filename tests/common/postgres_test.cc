@@ -40,7 +40,7 @@ std::unique_ptr<Database> MustOpen(const std::string& url, std::span<const Migra
 
 std::string NewDatabase() {
   static int counter = 0;
-  return SharedPgServer().CreateDatabase("replicas_" + std::to_string(++counter));
+  return SharedPgServer().CreateDatabase("db_" + std::to_string(++counter));
 }
 
 TEST(PostgresParameters, AreRenumberedAsSqliteNumbersThem) {
@@ -138,6 +138,26 @@ TEST(PostgresStore, APasswordFileIsUsedAndNoPasswordIsRefused) {
   auto db = Database::Open(StoreUrl{"postgresql", bare}, kMigrations, &error, options);
   ASSERT_NE(db, nullptr) << error;
   EXPECT_EQ(db->name(), "postgresql://passworded@127.0.0.1:" + std::to_string(server.port()) + "/passworded");
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items"), 0);
+}
+
+// A statement past statement_timeout is cancelled by the server: busy (so
+// UNAVAILABLE upstream), not a hang, and the connection stays usable.
+TEST(PostgresStore, AStatementPastItsTimeoutFailsAsBusy) {
+  DatabaseOptions options;
+  options.statement_timeout = 200ms;
+  options.max_connections = 1;
+  auto db = MustOpen(NewDatabase(), kMigrations, options);
+  ASSERT_NE(db, nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    QueryInt(*db, "SELECT count(*) FROM pg_sleep(5)");
+    ADD_FAILURE() << "the statement was not cancelled";
+  } catch (const StoreError& e) {
+    EXPECT_TRUE(e.IsBusy()) << e.what();
+    EXPECT_EQ(postgres::SqlStateOf(e.code()), "57014");
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
   EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items"), 0);
 }
 

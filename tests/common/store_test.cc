@@ -3,7 +3,7 @@
 // busy timeout) is in sqlite_test.cc, PostgreSQL's (reconnection, replicas,
 // retries) in postgres_test.cc.
 #include <gtest/gtest.h>
-#include <prometheus/registry.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <optional>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/digest.h"
+#include "common/postgres.h"
 #include "common/store.h"
 #include "common/store_schema.h"
 #include "tests/common/store_backends.h"
@@ -241,13 +242,18 @@ TEST_P(StoreTransactions, ConstraintKindsAreDistinguishable) {
     }
     return std::nullopt;
   };
+  // The backend's own code is kept: SQLite's extended result code, PostgreSQL's SQLSTATE.
+  auto code_of = [&](const StoreError& e) { return pg() ? postgres::SqlStateOf(e.code()) : std::to_string(e.code()); };
+  auto code = [&](int sqlite, const char* sqlstate) { return pg() ? std::string(sqlstate) : std::to_string(sqlite); };
   auto dup_key = error_of([](Connection& c) { InsertItem(c, 1, "other"); });
   ASSERT_TRUE(dup_key.has_value());
+  EXPECT_EQ(code_of(*dup_key), code(SQLITE_CONSTRAINT_PRIMARYKEY, "23505"));
   EXPECT_TRUE(dup_key->IsUniqueViolation());
   EXPECT_FALSE(dup_key->IsUnavailable());
 
   auto dup_name = error_of([](Connection& c) { InsertItem(c, 2, "one"); });
   ASSERT_TRUE(dup_name.has_value());
+  EXPECT_EQ(code_of(*dup_name), code(SQLITE_CONSTRAINT_UNIQUE, "23505"));
   EXPECT_TRUE(dup_name->IsUniqueViolation());
   EXPECT_NE(std::string(dup_name->what()).find(pg() ? "items_name_key" : "items.name"), std::string::npos)
       << dup_name->what();
@@ -255,11 +261,13 @@ TEST_P(StoreTransactions, ConstraintKindsAreDistinguishable) {
 
   auto foreign = error_of([](Connection& c) { c.Prepare("INSERT INTO tags (item_id, tag) VALUES (99, 'x')").Run(); });
   ASSERT_TRUE(foreign.has_value());
+  EXPECT_EQ(code_of(*foreign), code(SQLITE_CONSTRAINT_FOREIGNKEY, "23503"));
   EXPECT_TRUE(foreign->IsConstraint());
   EXPECT_FALSE(foreign->IsUniqueViolation());
 
   auto not_null = error_of([](Connection& c) { c.Prepare("INSERT INTO items (id) VALUES (5)").Run(); });
   ASSERT_TRUE(not_null.has_value());
+  EXPECT_EQ(code_of(*not_null), code(SQLITE_CONSTRAINT_NOTNULL, "23502"));
   EXPECT_TRUE(not_null->IsConstraint());
   EXPECT_FALSE(not_null->IsUniqueViolation());
 
