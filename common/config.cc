@@ -7,7 +7,7 @@
 #include "common/log.h"
 #include "common/nik.h"
 #include "common/redis.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "common/tls.h"
 
 #ifndef NETRA_DEFAULT_DATA_DIR

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/sqlite.h"
+#include "common/store.h"
 
 namespace netra {
 namespace {
@@ -45,7 +45,15 @@ std::vector<HistoryEntry> HistoryLog::Load(Connection& conn, std::string_view re
   auto stmt = conn.Prepare(
       "SELECT sequence, event_type, actor_json, event_time_us, payload_json, prev_hash, hash, canonical_event "
       "FROM history WHERE resource_id = ?1 AND sequence > ?2 ORDER BY sequence LIMIT ?3");
-  stmt.Bind(1, resource_id).Bind(2, after_sequence).Bind(3, limit > 0 ? int64_t{limit} : int64_t{-1});
+  stmt.Bind(1, resource_id).Bind(2, after_sequence);
+  // No limit: -1 on SQLite, NULL on PostgreSQL (each refuses the other's).
+  if (limit > 0) {
+    stmt.Bind(3, int64_t{limit});
+  } else if (conn.dialect() == Dialect::kPostgres) {
+    stmt.BindNull(3);
+  } else {
+    stmt.Bind(3, int64_t{-1});
+  }
   std::vector<HistoryEntry> out;
   while (stmt.Step()) {
     HistoryEntry e;

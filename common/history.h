@@ -39,8 +39,9 @@ void ToProto(const Actor& actor, v1::Actor* out);
 void ToProto(const HistoryEntry& entry, v1::HistoryEntry* out);
 void ToProto(const HistoryVerification& verification, int64_t verify_time_us, v1::HistoryVerification* out);
 
-// Storage of history entries in a service's SQLite store: table `history`,
-// keyed by (resource_id, sequence). Put kHistorySql in the store's migrations.
+// Storage of history entries in a service's store: table `history`, keyed by
+// (resource_id, sequence). Put kHistorySql in the store's migrations, with
+// kHistoryPostgresSql as its PostgreSQL variant.
 inline constexpr std::string_view kHistorySql = R"sql(
 CREATE TABLE history (
   resource_id     TEXT NOT NULL,
@@ -54,6 +55,20 @@ CREATE TABLE history (
   canonical_event BLOB NOT NULL,
   PRIMARY KEY (resource_id, sequence)
 ) WITHOUT ROWID;
+)sql";
+inline constexpr std::string_view kHistoryPostgresSql = R"sql(
+CREATE TABLE history (
+  resource_id     TEXT NOT NULL,
+  sequence        BIGINT NOT NULL,
+  event_type      TEXT NOT NULL,
+  actor_json      TEXT NOT NULL,
+  event_time_us   BIGINT NOT NULL,
+  payload_json    TEXT NOT NULL,
+  prev_hash       BYTEA NOT NULL,
+  hash            BYTEA NOT NULL,
+  canonical_event BYTEA NOT NULL,
+  PRIMARY KEY (resource_id, sequence)
+);
 )sql";
 
 class HistoryLog {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/log.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 
 namespace netra {
 namespace {
@@ -129,9 +129,14 @@ int OutboxDispatcher::DeliverDue() {
   // another replica's dispatcher skips them while this one delivers.
   std::vector<OutboxMessage> claimed = db_.Write([&](Connection& conn) {
     std::vector<OutboxMessage> due;
+    // SQLite: the write transaction excludes other claims. PostgreSQL: rows
+    // another replica is claiming right now are skipped, not waited for.
     auto select = conn.Prepare(
-        "SELECT id, kind, dedupe_key, payload, attempts, created_us FROM outbox WHERE next_attempt_us <= ?1 "
-        "ORDER BY next_attempt_us LIMIT ?2");
+        conn.dialect() == Dialect::kPostgres
+            ? "SELECT id, kind, dedupe_key, payload, attempts, created_us FROM outbox WHERE next_attempt_us <= ?1 "
+              "ORDER BY next_attempt_us LIMIT ?2 FOR UPDATE SKIP LOCKED"
+            : "SELECT id, kind, dedupe_key, payload, attempts, created_us FROM outbox WHERE next_attempt_us <= ?1 "
+              "ORDER BY next_attempt_us LIMIT ?2");
     select.Bind(1, now).Bind(2, int64_t{options_.batch});
     while (select.Step()) {
       OutboxMessage m;
@@ -206,7 +211,9 @@ void OutboxDispatcher::RefreshPending() {
   std::map<std::string, std::pair<int64_t, int64_t>, std::less<>> counts;  // kind -> (pending, refused)
   for (const auto& [kind, handler] : handlers_) counts[kind] = {0, 0};
   db_.Read([&](Connection& conn) {
-    auto stmt = conn.Prepare("SELECT kind, SUM(refused_us = 0), SUM(refused_us > 0) FROM outbox GROUP BY kind");
+    auto stmt = conn.Prepare(
+        "SELECT kind, SUM(CASE WHEN refused_us = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN refused_us > 0 THEN 1 ELSE 0 END) "
+        "FROM outbox GROUP BY kind");
     while (stmt.Step()) counts[stmt.ColumnText(0)] = {stmt.ColumnInt64(1), stmt.ColumnInt64(2)};
   });
   for (const auto& [kind, count] : counts) {

@@ -6,7 +6,7 @@
 
 #include "common/paging.h"
 #include "common/rpc.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 
 namespace netra {
 namespace {

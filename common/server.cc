@@ -276,7 +276,7 @@ int ServiceRunner::WaitForShutdown() {
 
 #include "common/client.h"
 #include "common/redis.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 
 #ifndef NETRA_VERSION
 #define NETRA_VERSION "0.0.0-dev"
@@ -305,13 +305,16 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition, std::
   RedisClient redis(*redis_options, metrics.registry());
 
   auto store_url = ParseStoreUrl(config.store_url, &error);
-  std::error_code ignored;
-  std::filesystem::create_directories(std::filesystem::path(store_url->path).parent_path(), ignored);
+  if (store_url->scheme == "sqlite") {
+    std::error_code ignored;
+    std::filesystem::create_directories(std::filesystem::path(store_url->path).parent_path(), ignored);
+  }
   DatabaseOptions store_options;
   store_options.metrics = &metrics.registry();
-  auto store = Database::Open(store_url->path, migrations, &error, store_options);
+  auto store = Database::Open(*store_url, migrations, &error, store_options);
   if (!store) {
-    log::Error("cannot open store", {{"store", config.store_url}, {"error", error}});
+    // The error names the store; the URL is not logged (a PostgreSQL one may hold a password).
+    log::Error("cannot open store", {{"error", error}});
     return 1;
   }
 

@@ -1,3 +1,5 @@
+// Statements, connections and transactions of both backends: SQLite's here,
+// PostgreSQL's handed to common/postgres.cc.
 #include "common/sqlite.h"
 
 #include <sqlite3.h>
@@ -5,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/postgres.h"
 #include "common/sqlite_detail.h"
 
 namespace netra {
@@ -38,13 +41,14 @@ bool IsBlank(std::string_view s) {
   });
 }
 
-int ClassifyOp(std::string_view sql, sqlite3_stmt* stmt) {
-  if (sqlite3_stmt_readonly(stmt)) return kSelect;
+int ClassifyOp(std::string_view sql, bool read_only) {
+  if (read_only) return kSelect;
   size_t i = 0;
   while (i < sql.size() && (std::isspace(static_cast<unsigned char>(sql[i])) || sql[i] == '(')) ++i;
   size_t j = i;
   while (j < sql.size() && std::isalpha(static_cast<unsigned char>(sql[j]))) ++j;
   std::string word = Lower(sql.substr(i, j - i));
+  if (word == "select" || word == "with" || word == "values") return kSelect;
   if (word == "insert" || word == "replace") return kInsert;
   if (word == "update") return kUpdate;
   if (word == "delete") return kDelete;
@@ -84,10 +88,14 @@ StoreError SqliteError(int code, const std::string& message) {
 Statement::Statement(Connection* conn, std::string sql, sqlite3_stmt* stmt, int op)
     : conn_(conn), sql_(std::move(sql)), stmt_(stmt), op_(op) {}
 
+Statement::Statement(Connection* conn, std::string sql, postgres::PgStatement* pg, int op)
+    : conn_(conn), sql_(std::move(sql)), pg_(pg), op_(op) {}
+
 Statement::Statement(Statement&& other) noexcept
     : conn_(other.conn_),
       sql_(std::move(other.sql_)),
       stmt_(std::exchange(other.stmt_, nullptr)),
+      pg_(std::exchange(other.pg_, nullptr)),
       op_(other.op_),
       stepped_(std::exchange(other.stepped_, false)),
       elapsed_(std::exchange(other.elapsed_, {})) {}
@@ -98,6 +106,7 @@ Statement& Statement::operator=(Statement&& other) noexcept {
     conn_ = other.conn_;
     sql_ = std::move(other.sql_);
     stmt_ = std::exchange(other.stmt_, nullptr);
+    pg_ = std::exchange(other.pg_, nullptr);
     op_ = other.op_;
     stepped_ = std::exchange(other.stepped_, false);
     elapsed_ = std::exchange(other.elapsed_, {});
@@ -108,6 +117,12 @@ Statement& Statement::operator=(Statement&& other) noexcept {
 Statement::~Statement() { Release(); }
 
 void Statement::Release() noexcept {
+  if (pg_ != nullptr) {
+    if (stepped_) EndExecution();
+    stepped_ = false;
+    conn_->pg_->Return(std::unique_ptr<postgres::PgStatement>(std::exchange(pg_, nullptr)));
+    return;
+  }
   if (stmt_ == nullptr) return;
   if (stepped_) EndExecution();
   sqlite3_reset(stmt_);
@@ -126,12 +141,20 @@ void Statement::Check(int rc, const char* what) const {
 
 Statement& Statement::Bind(int index, int64_t value) {
   if (stepped_) Reset();
+  if (pg_ != nullptr) {
+    pg_->BindInt64(index, value);
+    return *this;
+  }
   Check(sqlite3_bind_int64(stmt_, index, value), "bind int64");
   return *this;
 }
 
 Statement& Statement::Bind(int index, std::string_view text) {
   if (stepped_) Reset();
+  if (pg_ != nullptr) {
+    pg_->BindText(index, text);
+    return *this;
+  }
   // A null data pointer would bind NULL; an empty string must stay a string.
   const char* data = text.data() != nullptr ? text.data() : "";
   Check(sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
@@ -141,6 +164,10 @@ Statement& Statement::Bind(int index, std::string_view text) {
 
 Statement& Statement::BindBlob(int index, std::string_view bytes) {
   if (stepped_) Reset();
+  if (pg_ != nullptr) {
+    pg_->BindBlob(index, bytes);
+    return *this;
+  }
   const char* data = bytes.data() != nullptr ? bytes.data() : "";
   Check(sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_TRANSIENT), "bind blob");
   return *this;
@@ -148,26 +175,50 @@ Statement& Statement::BindBlob(int index, std::string_view bytes) {
 
 Statement& Statement::BindDouble(int index, double value) {
   if (stepped_) Reset();
+  if (pg_ != nullptr) {
+    pg_->BindDouble(index, value);
+    return *this;
+  }
   Check(sqlite3_bind_double(stmt_, index, value), "bind double");
   return *this;
 }
 
 Statement& Statement::BindNull(int index) {
   if (stepped_) Reset();
+  if (pg_ != nullptr) {
+    pg_->BindNull(index);
+    return *this;
+  }
   Check(sqlite3_bind_null(stmt_, index), "bind null");
   return *this;
 }
 
 int Statement::ParamIndex(std::string_view name) const {
-  int index = sqlite3_bind_parameter_index(stmt_, std::string(name).c_str());
+  int index = pg_ != nullptr ? pg_->ParamIndex(name) : sqlite3_bind_parameter_index(stmt_, std::string(name).c_str());
   if (index == 0) {
-    throw SqliteError(SQLITE_RANGE, "no parameter " + std::string(name) + " in [" + sql_ + "]");
+    throw StoreError(StoreError::Kind::kOther, pg_ != nullptr ? 0 : SQLITE_RANGE,
+                     "no parameter " + std::string(name) + " in [" + sql_ + "]");
   }
   return index;
 }
 
 bool Statement::Step() {
   auto start = std::chrono::steady_clock::now();
+  if (pg_ != nullptr) {
+    bool row = false;
+    try {
+      row = pg_->Step();
+    } catch (...) {
+      elapsed_ += std::chrono::steady_clock::now() - start;
+      stepped_ = true;
+      Reset();
+      throw;
+    }
+    elapsed_ += std::chrono::steady_clock::now() - start;
+    stepped_ = true;
+    if (!row) Reset();
+    return row;
+  }
   int rc = sqlite3_step(stmt_);
   elapsed_ += std::chrono::steady_clock::now() - start;
   stepped_ = true;
@@ -189,22 +240,32 @@ void Statement::Run() {
 void Statement::Reset() {
   if (stepped_) EndExecution();
   stepped_ = false;
+  if (pg_ != nullptr) {
+    pg_->Reset();
+    return;
+  }
   sqlite3_reset(stmt_);  // returns the last step's error, already reported by Step
 }
 
-int Statement::ColumnCount() const { return sqlite3_column_count(stmt_); }
+int Statement::ColumnCount() const { return pg_ != nullptr ? pg_->ColumnCount() : sqlite3_column_count(stmt_); }
 
 bool Statement::ColumnIsNull(int col) const {
+  if (pg_ != nullptr) return pg_->ColumnIsNull(col);
   return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
 }
 
-int64_t Statement::ColumnInt64(int col) const { return sqlite3_column_int64(stmt_, col); }
+int64_t Statement::ColumnInt64(int col) const {
+  return pg_ != nullptr ? pg_->ColumnInt64(col) : sqlite3_column_int64(stmt_, col);
+}
 
-double Statement::ColumnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
+double Statement::ColumnDouble(int col) const {
+  return pg_ != nullptr ? pg_->ColumnDouble(col) : sqlite3_column_double(stmt_, col);
+}
 
 std::string Statement::ColumnText(int col) const { return std::string(ColumnTextView(col)); }
 
 std::string_view Statement::ColumnTextView(int col) const {
+  if (pg_ != nullptr) return pg_->ColumnText(col);
   const unsigned char* text = sqlite3_column_text(stmt_, col);
   int size = sqlite3_column_bytes(stmt_, col);
   if (text == nullptr) return {};
@@ -212,6 +273,7 @@ std::string_view Statement::ColumnTextView(int col) const {
 }
 
 std::string Statement::ColumnBlob(int col) const {
+  if (pg_ != nullptr) return pg_->ColumnBlob(col);
   const void* blob = sqlite3_column_blob(stmt_, col);
   int size = sqlite3_column_bytes(stmt_, col);
   if (blob == nullptr) return {};
@@ -220,16 +282,27 @@ std::string Statement::ColumnBlob(int col) const {
 
 // ---------------------------------------------------------------- Connection
 
+Connection::Connection(Database* owner, sqlite3* db) : owner_(owner), db_(db) {}
+
+Connection::Connection(Database* owner, std::unique_ptr<postgres::PgConnection> pg)
+    : owner_(owner), pg_(std::move(pg)) {}
+
 Connection::~Connection() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
-  sqlite3_close_v2(db_);
+  if (db_ != nullptr) sqlite3_close_v2(db_);
 }
+
+bool Connection::broken() const { return pg_ != nullptr && pg_->broken(); }
 
 void Connection::Throw(int rc, std::string_view what) const {
   throw SqliteError(rc, std::string(what) + ": " + Describe(rc, sqlite3_errmsg(db_)));
 }
 
 Statement Connection::Prepare(std::string_view sql) {
+  if (pg_ != nullptr) {
+    std::unique_ptr<postgres::PgStatement> statement = pg_->Borrow(sql);
+    return Statement(this, std::string(sql), statement.release(), ClassifyOp(sql, false));
+  }
   sqlite3_stmt* stmt = nullptr;
   if (auto it = cache_.find(sql); it != cache_.end()) {
     stmt = it->second;
@@ -247,7 +320,7 @@ Statement Connection::Prepare(std::string_view sql) {
                                           std::string(sql) + "]");
     }
   }
-  return Statement(this, std::string(sql), stmt, ClassifyOp(sql, stmt));
+  return Statement(this, std::string(sql), stmt, ClassifyOp(sql, sqlite3_stmt_readonly(stmt) != 0));
 }
 
 void Connection::ReturnStatement(std::string sql, sqlite3_stmt* stmt) noexcept {
@@ -263,6 +336,10 @@ void Connection::ReturnStatement(std::string sql, sqlite3_stmt* stmt) noexcept {
 }
 
 void Connection::Exec(std::string_view sql) {
+  if (pg_ != nullptr) {
+    pg_->Exec(sql);
+    return;
+  }
   std::string text(sql);
   char* message = nullptr;
   int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
@@ -273,22 +350,36 @@ void Connection::Exec(std::string_view sql) {
   }
 }
 
-int64_t Connection::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+int64_t Connection::LastInsertRowId() const {
+  if (pg_ != nullptr) {
+    throw StoreError(StoreError::Kind::kOther, 0, "LastInsertRowId on PostgreSQL: use INSERT ... RETURNING");
+  }
+  return sqlite3_last_insert_rowid(db_);
+}
 
-int64_t Connection::Changes() const { return sqlite3_changes64(db_); }
+int64_t Connection::Changes() const { return pg_ != nullptr ? pg_->changes() : sqlite3_changes64(db_); }
 
 void Connection::DeferCheckpoint() {
-  if (checkpoint_deferred_) return;
+  if (checkpoint_deferred_ || pg_ != nullptr) return;
   Exec("PRAGMA wal_autocheckpoint=0");
   checkpoint_deferred_ = true;
 }
 
-bool Connection::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+bool Connection::InTransaction() const {
+  return pg_ != nullptr ? pg_->InTransaction() : sqlite3_get_autocommit(db_) == 0;
+}
 
 // ---------------------------------------------------------------- Transaction
 
 Transaction::Transaction(Connection& conn, Mode mode) : conn_(conn), mode_(mode) {
   auto start = std::chrono::steady_clock::now();
+  if (conn_.pg_ != nullptr) {
+    conn_.pg_->BeginTransaction(mode_ == Mode::kImmediate ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                                          : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    open_ = true;
+    if (mode_ == Mode::kImmediate) conn_.owner_->Observe(kBegin, std::chrono::steady_clock::now() - start);
+    return;
+  }
   if (mode_ == Mode::kImmediate) {
     conn_.owner_->AcquireWriteGate();
     holds_write_gate_ = true;
@@ -308,9 +399,13 @@ Transaction::Transaction(Connection& conn, Mode mode) : conn_(conn), mode_(mode)
 Transaction::~Transaction() { Finish(); }
 
 void Transaction::Commit() {
-  if (!open_) throw SqliteError(SQLITE_MISUSE, "commit: transaction already finished");
+  if (!open_) throw StoreError(StoreError::Kind::kOther, 0, "commit: transaction already finished");
   auto start = std::chrono::steady_clock::now();
-  conn_.Exec("COMMIT");  // on failure the destructor rolls back
+  if (conn_.pg_ != nullptr) {
+    conn_.pg_->Commit();
+  } else {
+    conn_.Exec("COMMIT");  // on failure the destructor rolls back
+  }
   if (mode_ == Mode::kImmediate) {
     conn_.owner_->Observe(kCommit, std::chrono::steady_clock::now() - start);
   }
@@ -323,7 +418,11 @@ void Transaction::Rollback() { Finish(); }
 void Transaction::Finish() noexcept {
   if (open_) {
     // SQLite may already have rolled back on its own (I/O error, disk full).
-    if (conn_.InTransaction()) sqlite3_exec(conn_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (conn_.pg_ != nullptr) {
+      if (conn_.InTransaction()) conn_.pg_->ExecQuietly("ROLLBACK");
+    } else if (conn_.InTransaction()) {
+      sqlite3_exec(conn_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
     open_ = false;
   }
   if (holds_write_gate_) {
@@ -332,7 +431,7 @@ void Transaction::Finish() noexcept {
   }
 }
 
-// ---------------------------------------------------------------- ParseStoreUrl
+// ---------------------------------------------------------------- request records
 
 std::optional<RequestRecord> FindRequestRecord(Connection& c, std::string_view method, std::string_view request_id) {
   auto s = c.Prepare("SELECT request_hash, response FROM request_ids WHERE method = ?1 AND request_id = ?2");
@@ -351,8 +450,8 @@ Result<std::optional<std::string>> ReplayRequest(Connection& c, const RequestKey
 
 void RecordRequest(Connection& c, const RequestKey& key, std::string_view response) {
   auto s = c.Prepare(
-      "INSERT OR IGNORE INTO request_ids(request_id, method, request_hash, response, created_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)");
+      "INSERT INTO request_ids(request_id, method, request_hash, response, created_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (method, request_id) DO NOTHING");
   s.Bind(1, key.request_id)
       .Bind(2, key.method)
       .BindBlob(3, key.request_hash)
@@ -362,6 +461,8 @@ void RecordRequest(Connection& c, const RequestKey& key, std::string_view respon
                    .count());
   s.Run();
 }
+
+// ---------------------------------------------------------------- ParseStoreUrl
 
 std::optional<StoreUrl> ParseStoreUrl(std::string_view url, std::string* error) {
   // Error messages never repeat the URL: a PostgreSQL URL may carry a password.

@@ -1,6 +1,7 @@
 // Database: the connection pool, the write gate and group commit, and
-// opening a store (pragmas, migrations). Statements, connections and
-// transactions are in sqlite.cc.
+// opening a store (SQLite's pragmas here, PostgreSQL's connections in
+// postgres_database.cc, migrations of both in store_migrations.cc).
+// Statements, connections and transactions are in sqlite.cc.
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <prometheus/registry.h>
 
 #include "common/log.h"
+#include "common/postgres.h"
 #include "common/sqlite.h"
 #include "common/sqlite_detail.h"
 
@@ -28,23 +30,37 @@ Database::Lease::~Lease() {
   if (db_ != nullptr && conn_ != nullptr) db_->Release(conn_);
 }
 
-Database::Database(std::string path, const DatabaseOptions& options)
-    : path_(std::move(path)), options_(options) {}
+Database::Database(std::string path, Dialect dialect, const DatabaseOptions& options)
+    : path_(std::move(path)), name_(dialect == Dialect::kSqlite ? path_ : "postgresql"), dialect_(dialect),
+      options_(options) {}
 
 Database::~Database() = default;
 
-std::unique_ptr<Database> Database::Open(const std::string& path,
-                                         std::span<const Migration> migrations,
+std::unique_ptr<Database> Database::Open(const std::string& path, std::span<const Migration> migrations,
                                          std::string* error, const DatabaseOptions& options) {
+  return OpenStore(path, Dialect::kSqlite, migrations, error, options);
+}
+
+std::unique_ptr<Database> Database::Open(const StoreUrl& url, std::span<const Migration> migrations,
+                                         std::string* error, const DatabaseOptions& options) {
+  if (url.scheme == "postgresql") return OpenStore(url.path, Dialect::kPostgres, migrations, error, options);
+  if (url.scheme == "sqlite") return OpenStore(url.path, Dialect::kSqlite, migrations, error, options);
+  if (error != nullptr) *error = "unsupported store scheme \"" + url.scheme + "\"";
+  return nullptr;
+}
+
+std::unique_ptr<Database> Database::OpenStore(std::string path, Dialect dialect, std::span<const Migration> migrations,
+                                              std::string* error, const DatabaseOptions& options) {
   auto fail = [&](const std::string& message) -> std::unique_ptr<Database> {
     if (error != nullptr) *error = message;
     return nullptr;
   };
   if (error != nullptr) error->clear();
-  if (path.empty() || path == ":memory:") {
+  if (dialect == Dialect::kSqlite && (path.empty() || path == ":memory:")) {
     return fail("store path must name a file (in-memory databases are not shared by the pool)");
   }
   if (options.max_connections < 1) return fail("store max_connections must be at least 1");
+  if (options.max_write_attempts < 1) return fail("store max_write_attempts must be at least 1");
   for (size_t i = 0; i < migrations.size(); ++i) {
     if (migrations[i].version <= 0) {
       return fail("migration versions must be positive (got " +
@@ -57,7 +73,7 @@ std::unique_ptr<Database> Database::Open(const std::string& path,
     }
   }
 
-  std::unique_ptr<Database> db(new Database(path, options));
+  std::unique_ptr<Database> db(new Database(std::move(path), dialect, options));
   try {
     if (options.metrics != nullptr) {
       auto& family = prometheus::BuildHistogram()
@@ -76,14 +92,20 @@ std::unique_ptr<Database> Database::Open(const std::string& path,
                               .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128});
     }
     Lease lease = db->Acquire();
+    if (lease->pg_ != nullptr) db->name_ = lease->pg_->Describe();
     db->Migrate(*lease, migrations);
   } catch (const std::exception& e) {
-    return fail("store " + path + ": " + e.what());
+    // name_, never path_: a PostgreSQL URL may hold a password.
+    return fail("store " + db->name_ + ": " + e.what());
   }
   return db;
 }
 
 std::unique_ptr<Connection> Database::OpenConnection() {
+  return dialect_ == Dialect::kPostgres ? OpenPostgresConnection() : OpenSqliteConnection();
+}
+
+std::unique_ptr<Connection> Database::OpenSqliteConnection() {
   sqlite3* handle = nullptr;
   int rc = sqlite3_open_v2(path_.c_str(), &handle,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
@@ -116,78 +138,6 @@ std::unique_ptr<Connection> Database::OpenConnection() {
   return conn;
 }
 
-void Database::Migrate(Connection& conn, std::span<const Migration> migrations) {
-  conn.Exec(
-      "CREATE TABLE IF NOT EXISTS schema_migrations ("
-      " version INTEGER PRIMARY KEY,"
-      " name TEXT NOT NULL,"
-      " applied_at TEXT NOT NULL)");
-
-  std::vector<int64_t> applied;
-  {
-    Statement st = conn.Prepare("SELECT version FROM schema_migrations ORDER BY version");
-    while (st.Step()) applied.push_back(st.ColumnInt64(0));
-  }
-  const int64_t known = migrations.empty() ? 0 : migrations.back().version;
-  const int64_t current = applied.empty() ? 0 : applied.back();
-  if (current > known) {
-    throw SqliteError(SQLITE_ERROR, "database is at schema version " + std::to_string(current) +
-                                       " but this binary knows only up to " +
-                                       std::to_string(known) +
-                                       "; refusing to run an older binary on a newer schema");
-  }
-  for (int64_t version : applied) {
-    bool is_known = std::any_of(migrations.begin(), migrations.end(),
-                                [&](const Migration& m) { return m.version == version; });
-    if (!is_known) {
-      throw SqliteError(SQLITE_ERROR, "database has migration " + std::to_string(version) +
-                                         " which this binary does not know");
-    }
-  }
-  for (const Migration& m : migrations) {
-    if (m.version < current && !std::binary_search(applied.begin(), applied.end(), m.version)) {
-      throw SqliteError(SQLITE_ERROR, "migration " + std::to_string(m.version) + " (" +
-                                         std::string(m.name) + ") is not applied but " +
-                                         std::to_string(current) +
-                                         " is; new migrations go after the last one");
-    }
-  }
-
-  schema_version_ = static_cast<int>(current);
-  for (const Migration& m : migrations) {
-    if (m.version <= current) continue;
-    auto start = std::chrono::steady_clock::now();
-    Transaction tx(conn);
-    {
-      // Another process may have applied it since we looked.
-      Statement done = conn.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?");
-      done.Bind(1, int64_t{m.version});
-      if (done.Step()) {
-        schema_version_ = m.version;
-        continue;
-      }
-    }
-    try {
-      conn.Exec(m.sql);
-    } catch (const StoreError& e) {
-      throw SqliteError(e.code(), "migration " + std::to_string(m.version) + " (" +
-                                     std::string(m.name) + ") failed: " + e.what());
-    }
-    Statement record = conn.Prepare(
-        "INSERT INTO schema_migrations (version, name, applied_at)"
-        " VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
-    record.Bind(1, int64_t{m.version}).Bind(2, m.name).Run();
-    tx.Commit();
-    schema_version_ = m.version;
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - start);
-    log::Info("store migration applied", {{"store", path_},
-                                          {"version", std::to_string(m.version)},
-                                          {"name", std::string(m.name)},
-                                          {"duration_ms", std::to_string(ms.count())}});
-  }
-}
-
 Database::Lease Database::Acquire() {
   std::unique_lock lock(pool_mu_);
   pool_cv_.wait(lock, [&] {
@@ -218,7 +168,26 @@ Database::Lease Database::Acquire() {
 }
 
 void Database::Release(Connection* conn) noexcept {
-  if (conn->InTransaction()) sqlite3_exec(conn->db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  if (conn->broken()) {
+    // Lost with its server (a restart, a failover): closed, and the next
+    // Acquire opens a new one.
+    std::unique_ptr<Connection> closing;
+    {
+      std::lock_guard lock(pool_mu_);
+      auto it = std::find_if(connections_.begin(), connections_.end(), [&](const auto& c) { return c.get() == conn; });
+      if (it != connections_.end()) {
+        closing = std::move(*it);
+        connections_.erase(it);
+      }
+    }
+    pool_cv_.notify_one();
+    return;
+  }
+  if (conn->pg_ != nullptr) {
+    if (conn->InTransaction()) conn->pg_->ExecQuietly("ROLLBACK");
+  } else if (conn->InTransaction()) {
+    sqlite3_exec(conn->db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
   {
     std::lock_guard lock(pool_mu_);
     idle_.push_back(conn);

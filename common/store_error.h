@@ -1,7 +1,7 @@
 // A failed store call, in terms any store backend can report and any layer
 // can act on: the domain catches it without knowing which database is below.
-// The SQLite backend builds it from SQLite's result codes (SqliteError in
-// sqlite.h); the next backend classifies its own codes the same way.
+// SQLite's backend builds it from result codes (SqliteError, sqlite.h), the
+// PostgreSQL one from SQLSTATEs (postgres::PostgresError, postgres.h).
 #pragma once
 
 #include <stdexcept>
@@ -19,12 +19,12 @@ class StoreError : public std::runtime_error {
   enum class Kind {
     kUniqueViolation,  // UNIQUE or PRIMARY KEY constraint
     kConstraint,       // any other constraint (FOREIGN KEY, CHECK, NOT NULL)
-    kBusy,             // lock not obtained within the busy timeout
-    kUnavailable,      // I/O error, disk full, cannot open, read-only, out of memory
+    kBusy,             // lock not obtained in time; writes aborted by concurrent ones again and again
+    kUnavailable,      // I/O error, disk full, cannot open or connect, connection lost, out of memory
     kOther,            // a bug, a bad statement, a corrupt file
   };
 
-  // `code`: the backend's own code (SQLite's extended result code), for logs and tests.
+  // `code`: the backend's (SQLite's extended result code, or a packed SQLSTATE), for logs and tests.
   StoreError(Kind kind, int code, const std::string& message)
       : std::runtime_error(message), kind_(kind), code_(code) {}
 

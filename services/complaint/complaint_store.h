@@ -19,7 +19,7 @@
 #include "common/access_log.h"
 #include "common/outbox.h"
 #include "common/result.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "common/store_schema.h"
 #include "services/complaint/complaint.h"
 #include "services/complaint/complaint_record.h"

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "common/log.h"
+#include "common/sqlite.h"
 #include "netra/v1/complaint.pb.h"
 #include "services/complaint/complaint_proto.h"
 #include "services/complaint/complaint_store.h"

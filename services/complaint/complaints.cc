@@ -9,7 +9,7 @@
 #include "common/names.h"
 #include "common/log.h"
 #include "common/paging.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 
 namespace netra::complaint {
 namespace {

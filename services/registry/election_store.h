@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "services/registry/elections.h"
 
 namespace netra::registry {

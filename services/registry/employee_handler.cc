@@ -5,7 +5,7 @@
 
 #include "absl/strings/escaping.h"
 #include "common/rpc.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "services/registry/employee_cache.h"
 #include "services/registry/registry_handler.h"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "services/registry/employees.h"
 
 namespace netra::registry::employee_rows {

@@ -6,6 +6,7 @@
 #include <deque>
 
 #include "absl/time/clock.h"
+#include "common/sqlite.h"
 #include "services/registry/employee_reads.h"
 
 namespace netra::registry {

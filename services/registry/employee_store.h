@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "services/registry/employees.h"
 
 namespace netra::registry {

@@ -3,7 +3,7 @@
 // others call.
 #include "common/access_log.h"
 #include "common/server.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "services/registry/election_store.h"
 #include "services/registry/elections.h"
 #include "services/registry/employee_cache.h"

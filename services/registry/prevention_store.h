@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "services/registry/prevention.h"
 
 namespace netra::registry {

@@ -4,7 +4,7 @@
 #include "common/access_log.h"
 #include "common/nik.h"
 #include "common/request_stream.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "common/rpc.h"
 #include "netra/v1/registry.grpc.pb.h"
 #include "services/registry/elections.h"

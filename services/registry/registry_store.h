@@ -2,7 +2,7 @@
 #pragma once
 
 #include "common/access_log.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "common/store_schema.h"
 #include "services/registry/election_store.h"
 #include "services/registry/employee_store.h"

@@ -13,7 +13,7 @@
 
 #include "common/history.h"
 #include "common/outbox.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "services/sanction/cases.h"
 
 namespace netra::sanction {

@@ -8,7 +8,7 @@
 #include "common/history.h"
 #include "common/outbox.h"
 #include "common/result.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "common/store_schema.h"
 #include "services/sanction/case_store.h"
 

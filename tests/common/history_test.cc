@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/digest.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "tests/support/test_support.h"
 
 namespace netra {

@@ -9,7 +9,8 @@
 #include <set>
 #include <span>
 
-#include "common/sqlite.h"
+#include "common/store.h"
+#include "tests/common/store_backends.h"
 #include "tests/support/test_support.h"
 
 namespace netra {
@@ -17,15 +18,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const Migration kMigrations[] = {{1, "outbox", kOutboxSql}, {2, "outbox refusals parked", kOutboxRefusalSql}};
+const Migration kMigrations[] = {{1, "outbox", kOutboxSql, kOutboxPostgresSql},
+                                 {2, "outbox refusals parked", kOutboxRefusalSql, kOutboxRefusalPostgresSql}};
 
-class OutboxTest : public ::testing::Test {
+// On both backends (store_backends.h); Open opens the test's one store again.
+class OutboxTest : public netra::testing::StoreBackendTest {
  protected:
   std::unique_ptr<Database> Open(std::span<const Migration> migrations = kMigrations) {
-    std::string error;
-    auto db = Database::Open(dir_.File("outbox.db"), migrations, &error);
-    EXPECT_NE(db, nullptr) << error;
-    return db;
+    if (url_.scheme.empty()) url_ = NewStore();
+    return MustOpen(url_, migrations);
   }
   static void Enqueue(Database& db, const std::string& key, bool expect_new = true) {
     db.Write([&](Connection& conn) { EXPECT_EQ(EnqueueOutbox(conn, "peer.call", key, "payload-" + key), expect_new); });
@@ -38,10 +39,11 @@ class OutboxTest : public ::testing::Test {
     });
   }
 
-  netra::testing::TempDir dir_;
+  StoreUrl url_;
 };
+NETRA_STORE_BACKENDS(OutboxTest);
 
-TEST_F(OutboxTest, SameKeyIsQueuedOnce) {
+TEST_P(OutboxTest, SameKeyIsQueuedOnce) {
   auto db = Open();
   Enqueue(*db, "complaint-1");
   Enqueue(*db, "complaint-1", /*expect_new=*/false);
@@ -50,7 +52,7 @@ TEST_F(OutboxTest, SameKeyIsQueuedOnce) {
   EXPECT_FALSE(db->Read([](Connection& conn) { return OutboxHas(conn, "peer.call", "complaint-2"); }));
 }
 
-TEST_F(OutboxTest, DeliveredMessagesLeaveTheQueue) {
+TEST_P(OutboxTest, DeliveredMessagesLeaveTheQueue) {
   auto db = Open();
   Enqueue(*db, "a");
   Enqueue(*db, "b");
@@ -66,7 +68,7 @@ TEST_F(OutboxTest, DeliveredMessagesLeaveTheQueue) {
   EXPECT_EQ(dispatcher.DeliverDue(), 0);
 }
 
-TEST_F(OutboxTest, FailedDeliveryIsRetriedAfterBackoffAndSurvivesARestart) {
+TEST_P(OutboxTest, FailedDeliveryIsRetriedAfterBackoffAndSurvivesARestart) {
   auto db = Open();
   Enqueue(*db, "a");
   {
@@ -101,7 +103,7 @@ TEST_F(OutboxTest, FailedDeliveryIsRetriedAfterBackoffAndSurvivesARestart) {
   EXPECT_EQ(Pending(*db), 0);
 }
 
-TEST_F(OutboxTest, AMessageClaimedByOneReplicaIsNotDeliveredByAnother) {
+TEST_P(OutboxTest, AMessageClaimedByOneReplicaIsNotDeliveredByAnother) {
   auto db = Open();
   Enqueue(*db, "a");
   OutboxDispatcher first(*db, nullptr), second(*db, nullptr);
@@ -119,7 +121,7 @@ TEST_F(OutboxTest, AMessageClaimedByOneReplicaIsNotDeliveredByAnother) {
   EXPECT_EQ(second_calls, 0);
 }
 
-TEST_F(OutboxTest, UnknownKindsStayQueuedAndHandlerExceptionsAreFailures) {
+TEST_P(OutboxTest, UnknownKindsStayQueuedAndHandlerExceptionsAreFailures) {
   auto db = Open();
   db->Write([](Connection& conn) { EnqueueOutbox(conn, "other.kind", "x", ""); });
   Enqueue(*db, "a");
@@ -131,7 +133,7 @@ TEST_F(OutboxTest, UnknownKindsStayQueuedAndHandlerExceptionsAreFailures) {
   EXPECT_EQ(Pending(*db), 2);
 }
 
-TEST_F(OutboxTest, BackgroundThreadDeliversAfterWakeAndCountsInMetrics) {
+TEST_P(OutboxTest, BackgroundThreadDeliversAfterWakeAndCountsInMetrics) {
   auto db = Open();
   prometheus::Registry registry;
   OutboxOptions options;
@@ -153,7 +155,7 @@ TEST_F(OutboxTest, BackgroundThreadDeliversAfterWakeAndCountsInMetrics) {
   EXPECT_NE(text.find(R"(netra_outbox_pending{kind="peer.call"} 0)"), std::string::npos) << text;
 }
 
-TEST_F(OutboxTest, RefusedDeliveryIsParkedWithItsReasonCountedAndNotRetried) {
+TEST_P(OutboxTest, RefusedDeliveryIsParkedWithItsReasonCountedAndNotRetried) {
   auto db = Open();
   prometheus::Registry registry;
   OutboxOptions options;
@@ -185,7 +187,7 @@ TEST_F(OutboxTest, RefusedDeliveryIsParkedWithItsReasonCountedAndNotRetried) {
   EXPECT_NE(text.find(R"(netra_outbox_pending{kind="peer.call"} 0)"), std::string::npos) << text;
 }
 
-TEST_F(OutboxTest, FailedDeliveriesAreListedRefusedOrNotAndPageByKind) {
+TEST_P(OutboxTest, FailedDeliveriesAreListedRefusedOrNotAndPageByKind) {
   auto db = Open();
   OutboxOptions options;
   options.min_backoff = 1h;
@@ -210,7 +212,7 @@ TEST_F(OutboxTest, FailedDeliveriesAreListedRefusedOrNotAndPageByKind) {
   EXPECT_TRUE(db->Read([](Connection& c) { return ListFailedDeliveries(c, "other.kind", false, 0, 10); }).empty());
 }
 
-TEST_F(OutboxTest, OperatorRetryDeliversAParkedMessageOnceTheCauseIsFixed) {
+TEST_P(OutboxTest, OperatorRetryDeliversAParkedMessageOnceTheCauseIsFixed) {
   auto db = Open();
   OutboxDispatcher dispatcher(*db, nullptr);
   bool fixed = false;
@@ -230,8 +232,8 @@ TEST_F(OutboxTest, OperatorRetryDeliversAParkedMessageOnceTheCauseIsFixed) {
   EXPECT_FALSE(db->Write([&](Connection& c) { return RetryOutbox(c, failed[0].id); }));  // delivered: nothing to retry
 }
 
-TEST_F(OutboxTest, StoreFromBeforeRefusalsUpgradesInPlaceAndKeepsItsMessages) {
-  const Migration before[] = {{1, "outbox", kOutboxSql}};
+TEST_P(OutboxTest, StoreFromBeforeRefusalsUpgradesInPlaceAndKeepsItsMessages) {
+  const Migration before[] = {{1, "outbox", kOutboxSql, kOutboxPostgresSql}};
   {
     auto db = Open(before);
     Enqueue(*db, "old");

@@ -17,7 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/store_schema.h"
+#include "common/digest.h"
+#include "tests/common/store_backends.h"
 
 namespace netra {
 namespace {
@@ -57,132 +58,53 @@ const Migration kV1V2[] = {kV1, kV2};
 
 std::unique_ptr<Database> MustOpen(const std::string& path, std::span<const Migration> migrations,
                                    const DatabaseOptions& options = {}) {
-  std::string error;
-  auto db = Database::Open(path, migrations, &error, options);
-  EXPECT_NE(db, nullptr) << error;
-  EXPECT_EQ(error, "");
-  return db;
+  return testing::MustOpenStore(StoreUrl{"sqlite", path}, migrations, options);
 }
 
-int64_t QueryInt(Database& db, std::string_view sql) {
-  return db.Read([&](Connection& c) {
-    Statement st = c.Prepare(sql);
-    EXPECT_TRUE(st.Step()) << sql;
-    return st.ColumnInt64(0);
-  });
-}
-
-std::vector<std::pair<int64_t, std::string>> AppliedMigrations(Database& db) {
-  return db.Read([](Connection& c) {
-    std::vector<std::pair<int64_t, std::string>> out;
-    Statement st = c.Prepare("SELECT version, name, applied_at FROM schema_migrations ORDER BY version");
-    while (st.Step()) {
-      EXPECT_FALSE(st.ColumnText(2).empty());
-      out.emplace_back(st.ColumnInt64(0), st.ColumnText(1) + "@" + st.ColumnText(2));
-    }
-    return out;
-  });
-}
+using testing::AppliedMigrations;
+using testing::QueryInt;
 
 void InsertItem(Connection& c, int64_t id, std::string_view name) {
   c.Prepare("INSERT INTO items (id, name) VALUES (?, ?)").Bind(1, id).Bind(2, name).Run();
 }
 
-TEST(SqliteMigrations, ApplyOnceAndAreRecorded) {
+// A store made before migrations carried checksums has no checksum column:
+// it gains one at open, filled with this build's checksums (trusted on first
+// sight), and from then on a different build's migration is refused.
+TEST(SqliteMigrations, AStoreFromBeforeChecksumsUpgradesInPlace) {
   TempDir dir;
-  std::string path = dir.File("a.db");
-  std::vector<std::pair<int64_t, std::string>> first;
+  const std::string path = dir.File("old.db");
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  const std::string old_store = "PRAGMA journal_mode=WAL;"
+                                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                                " applied_at TEXT NOT NULL);"
+                                "INSERT INTO schema_migrations VALUES (1, 'create_items', '2026-01-01T00:00:00.000Z');" +
+                                std::string(kV1.sql) + "INSERT INTO items (id, name) VALUES (1, 'old');";
+  ASSERT_EQ(sqlite3_exec(raw, old_store.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(raw);
+  sqlite3_close(raw);
+
   {
     auto db = MustOpen(path, kV1V2);
     ASSERT_NE(db, nullptr);
     EXPECT_EQ(db->schema_version(), 2);
-    first = AppliedMigrations(*db);
-    ASSERT_EQ(first.size(), 2u);
-    EXPECT_EQ(first[0].first, 1);
-    EXPECT_EQ(first[0].second.substr(0, 13), "create_items@");
-    EXPECT_EQ(first[1].first, 2);
-    EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM sqlite_master WHERE name IN ('items','tags')"), 2);
+    auto sums = db->Read([](Connection& c) {
+      std::vector<std::string> out;
+      Statement st = c.Prepare("SELECT checksum FROM schema_migrations ORDER BY version");
+      while (st.Step()) out.push_back(st.ColumnText(0));
+      return out;
+    });
+    EXPECT_EQ(sums, (std::vector<std::string>{HexOf(Sha256::Of({kV1.sql})), HexOf(Sha256::Of({kV2.sql}))}));
+    EXPECT_EQ(AppliedMigrations(*db).at(0).second, "create_items@2026-01-01T00:00:00.000Z");
+    EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items WHERE name = 'old'"), 1);
   }
-  std::this_thread::sleep_for(5ms);  // applied_at has millisecond resolution
-  auto db = MustOpen(path, kV1V2);
-  ASSERT_NE(db, nullptr);
-  EXPECT_EQ(db->schema_version(), 2);
-  EXPECT_EQ(AppliedMigrations(*db), first);  // same rows, same timestamps: nothing re-run
-}
-
-TEST(SqliteMigrations, LaterMigrationAppliesOnlyItself) {
-  TempDir dir;
-  std::string path = dir.File("a.db");
-  std::string v1_record;
-  {
-    auto db = MustOpen(path, kV1Only);
-    ASSERT_NE(db, nullptr);
-    EXPECT_EQ(db->schema_version(), 1);
-    db->Write([](Connection& c) { InsertItem(c, 1, "kept"); });
-    v1_record = AppliedMigrations(*db).at(0).second;
-  }
-  std::this_thread::sleep_for(5ms);
-  auto db = MustOpen(path, kV1V2);
-  ASSERT_NE(db, nullptr);
-  EXPECT_EQ(db->schema_version(), 2);
-  auto applied = AppliedMigrations(*db);
-  ASSERT_EQ(applied.size(), 2u);
-  EXPECT_EQ(applied[0].second, v1_record);
-  EXPECT_EQ(applied[1].first, 2);
-  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items WHERE name = 'kept'"), 1);
-}
-
-TEST(SqliteMigrations, FailingMigrationRollsBackAndOpenFails) {
-  TempDir dir;
-  std::string path = dir.File("a.db");
-  { ASSERT_NE(MustOpen(path, kV1Only), nullptr); }
-  const Migration bad[] = {
-      kV1, {2, "half_done", "CREATE TABLE half (x INTEGER); INSERT INTO missing VALUES (1);"}};
+  Migration edited = kV1;
+  edited.sql = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, data BLOB, extra TEXT);";
+  const Migration other_build[] = {edited, kV2};
   std::string error;
-  EXPECT_EQ(Database::Open(path, bad, &error), nullptr);
-  EXPECT_NE(error.find("migration 2 (half_done) failed"), std::string::npos) << error;
-  EXPECT_NE(error.find("missing"), std::string::npos) << error;
-
-  auto db = MustOpen(path, kV1Only);
-  ASSERT_NE(db, nullptr);
-  EXPECT_EQ(db->schema_version(), 1);
-  EXPECT_EQ(AppliedMigrations(*db).size(), 1u);
-  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM sqlite_master WHERE name = 'half'"), 0);
-}
-
-TEST(SqliteMigrations, DowngradeRefused) {
-  TempDir dir;
-  std::string path = dir.File("a.db");
-  { ASSERT_NE(MustOpen(path, kV1V2), nullptr); }
-  std::string error;
-  EXPECT_EQ(Database::Open(path, kV1Only, &error), nullptr);
-  EXPECT_NE(error.find("schema version 2"), std::string::npos) << error;
-  EXPECT_NE(error.find("only up to 1"), std::string::npos) << error;
-}
-
-TEST(SqliteMigrations, VersionsMustBeStrictlyIncreasing) {
-  TempDir dir;
-  std::string error;
-  const Migration reversed[] = {kV2, kV1};
-  EXPECT_EQ(Database::Open(dir.File("a.db"), reversed, &error), nullptr);
-  EXPECT_NE(error.find("strictly increasing"), std::string::npos) << error;
-  const Migration duplicate[] = {kV1, {1, "again", "SELECT 1"}};
-  error.clear();
-  EXPECT_EQ(Database::Open(dir.File("a.db"), duplicate, &error), nullptr);
-  EXPECT_NE(error.find("strictly increasing"), std::string::npos) << error;
-  const Migration zero[] = {{0, "zero", "SELECT 1"}};
-  EXPECT_EQ(Database::Open(dir.File("a.db"), zero, &error), nullptr);
-}
-
-TEST(SqliteMigrations, MissingMiddleMigrationRefused) {
-  TempDir dir;
-  std::string path = dir.File("a.db");
-  const Migration v1_v3[] = {kV1, {3, "three", "CREATE TABLE three (x)"}};
-  { ASSERT_NE(MustOpen(path, v1_v3), nullptr); }
-  const Migration v1_v2_v3[] = {kV1, kV2, {3, "three", "CREATE TABLE three (x)"}};
-  std::string error;
-  EXPECT_EQ(Database::Open(path, v1_v2_v3, &error), nullptr);
-  EXPECT_NE(error.find("migration 2"), std::string::npos) << error;
+  EXPECT_EQ(Database::Open(path, other_build, &error), nullptr);
+  EXPECT_NE(error.find("store migration 1 (create_items) was applied by a different build"), std::string::npos)
+      << error;
 }
 
 TEST(SqliteOpen, BadFilesRefused) {
@@ -219,103 +141,8 @@ TEST(SqliteOpen, PragmasSetOnEveryConnection) {
   }
 }
 
-TEST(SqliteTransaction, RollbackOnDestruction) {
-  TempDir dir;
-  auto db = MustOpen(dir.File("a.db"), kV1Only);
-  ASSERT_NE(db, nullptr);
-  {
-    Database::Lease c = db->Acquire();
-    Transaction tx(*c);
-    InsertItem(*c, 1, "gone");
-    EXPECT_TRUE(c->InTransaction());
-  }
-  EXPECT_THROW(db->Write([](Connection& c) {
-    InsertItem(c, 2, "also gone");
-    throw std::runtime_error("handler failed");
-  }),
-               std::runtime_error);
-  {
-    Database::Lease c = db->Acquire();
-    Transaction tx(*c);
-    InsertItem(*c, 3, "rolled back");
-    tx.Rollback();
-    EXPECT_FALSE(c->InTransaction());
-    EXPECT_THROW(tx.Commit(), StoreError);
-  }
-  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items"), 0);
-}
-
-TEST(SqliteTransaction, CommitPersistsAcrossReopen) {
-  TempDir dir;
-  std::string path = dir.File("a.db");
-  {
-    auto db = MustOpen(path, kV1Only);
-    ASSERT_NE(db, nullptr);
-    int64_t id = db->Write([](Connection& c) {
-      c.Prepare("INSERT INTO items (name, data) VALUES (?, ?)")
-          .Bind(1, "persisted")
-          .BindBlob(2, std::string_view("\x00\x01\xff", 3))
-          .Run();
-      EXPECT_EQ(c.Changes(), 1);
-      return c.LastInsertRowId();
-    });
-    EXPECT_GT(id, 0);
-  }
-  auto db = MustOpen(path, kV1Only);
-  ASSERT_NE(db, nullptr);
-  db->Read([](Connection& c) {
-    Statement st = c.Prepare("SELECT name, data FROM items");
-    ASSERT_TRUE(st.Step());
-    EXPECT_EQ(st.ColumnText(0), "persisted");
-    EXPECT_EQ(st.ColumnBlob(1), std::string("\x00\x01\xff", 3));
-    EXPECT_FALSE(st.Step());
-  });
-}
-
-TEST(SqliteErrors, ConstraintKindsDistinguishable) {
-  TempDir dir;
-  auto db = MustOpen(dir.File("a.db"), kV1V2);
-  ASSERT_NE(db, nullptr);
-  db->Write([](Connection& c) { InsertItem(c, 1, "one"); });
-
-  auto error_of = [&](auto fn) -> std::optional<StoreError> {
-    try {
-      db->Write(fn);
-    } catch (const StoreError& e) {
-      return e;
-    }
-    return std::nullopt;
-  };
-  auto dup_key = error_of([](Connection& c) { InsertItem(c, 1, "other"); });
-  ASSERT_TRUE(dup_key.has_value());
-  EXPECT_EQ(dup_key->code(), SQLITE_CONSTRAINT_PRIMARYKEY);
-  EXPECT_TRUE(dup_key->IsUniqueViolation());
-  EXPECT_FALSE(dup_key->IsUnavailable());
-
-  auto dup_name = error_of([](Connection& c) { InsertItem(c, 2, "one"); });
-  ASSERT_TRUE(dup_name.has_value());
-  EXPECT_EQ(dup_name->code(), SQLITE_CONSTRAINT_UNIQUE);
-  EXPECT_TRUE(dup_name->IsUniqueViolation());
-  EXPECT_NE(std::string(dup_name->what()).find("items.name"), std::string::npos);
-
-  auto foreign = error_of([](Connection& c) {
-    c.Prepare("INSERT INTO tags (item_id, tag) VALUES (99, 'x')").Run();
-  });
-  ASSERT_TRUE(foreign.has_value());
-  EXPECT_EQ(foreign->code(), SQLITE_CONSTRAINT_FOREIGNKEY);
-  EXPECT_TRUE(foreign->IsConstraint());
-  EXPECT_FALSE(foreign->IsUniqueViolation());
-
-  auto not_null = error_of([](Connection& c) { c.Prepare("INSERT INTO items (id) VALUES (5)").Run(); });
-  ASSERT_TRUE(not_null.has_value());
-  EXPECT_EQ(not_null->code(), SQLITE_CONSTRAINT_NOTNULL);
-  EXPECT_FALSE(not_null->IsUniqueViolation());
-
-  auto syntax = error_of([](Connection& c) { c.Prepare("INSERT INTO nowhere VALUES (1)"); });
-  ASSERT_TRUE(syntax.has_value());
-  EXPECT_FALSE(syntax->IsConstraint());
-  EXPECT_FALSE(syntax->IsUnavailable());
-
+// The kinds of constraint failures, on both backends, are in store_test.cc.
+TEST(SqliteErrors, ResultCodesAreClassified) {
   StoreError io = SqliteError(SQLITE_IOERR_FSYNC, "fsync failed");
   EXPECT_TRUE(io.IsUnavailable());
   EXPECT_FALSE(io.IsConstraint());
@@ -324,42 +151,6 @@ TEST(SqliteErrors, ConstraintKindsDistinguishable) {
   StoreError locked = SqliteError(SQLITE_LOCKED_SHAREDCACHE, "locked");
   EXPECT_TRUE(locked.IsBusy());
   EXPECT_TRUE(locked.IsUnavailable());
-
-  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items"), 1);
-}
-
-TEST(SqliteConcurrency, FourWritersAllLand) {
-  TempDir dir;
-  auto db = MustOpen(dir.File("a.db"), kV1Only);
-  ASSERT_NE(db, nullptr);
-  std::atomic<int> failures{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 200; ++i) {
-        try {
-          if (i % 2 == 0) {
-            db->Write([&](Connection& c) {
-              InsertItem(c, t * 1000 + i, "w" + std::to_string(t) + "-" + std::to_string(i));
-            });
-          } else {  // the explicit lease + transaction spelling
-            Database::Lease c = db->Acquire();
-            Transaction tx(*c);
-            InsertItem(*c, t * 1000 + i, "w" + std::to_string(t) + "-" + std::to_string(i));
-            tx.Commit();
-          }
-          // Readers run alongside the writers.
-          QueryInt(*db, "SELECT count(*) FROM items");
-        } catch (const StoreError& e) {
-          ADD_FAILURE() << e.what();
-          ++failures;
-        }
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items"), 800);
 }
 
 // A writer outside this Database (another process, a backup tool) holds the
@@ -416,90 +207,6 @@ TEST(SqliteConcurrency, NestedWriteOnOneThreadFailsFast) {
     }
   });
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
-}
-
-TEST(SqliteConcurrency, PoolIsBounded) {
-  TempDir dir;
-  DatabaseOptions options;
-  options.max_connections = 2;
-  auto db = MustOpen(dir.File("a.db"), kV1Only, options);
-  ASSERT_NE(db, nullptr);
-  std::optional<Database::Lease> a(db->Acquire());
-  Database::Lease b = db->Acquire();
-  std::atomic<bool> got_third{false};
-  std::thread waiter([&] {
-    Database::Lease c = db->Acquire();
-    got_third = true;
-  });
-  std::this_thread::sleep_for(100ms);
-  EXPECT_FALSE(got_third.load());
-  a.reset();
-  waiter.join();
-  EXPECT_TRUE(got_third.load());
-}
-
-TEST(SqliteStatement, ReuseBindsFreshValues) {
-  TempDir dir;
-  auto db = MustOpen(dir.File("a.db"), kV1Only);
-  ASSERT_NE(db, nullptr);
-  db->Write([](Connection& c) {
-    Statement insert = c.Prepare("INSERT INTO items (id, name, data) VALUES (?1, ?2, ?3)");
-    insert.Bind(1, 1).Bind(2, "first").BindNull(3).Run();
-    insert.Bind(1, 2).Bind(2, "second").BindBlob(3, "").Run();
-    insert.Bind(1, 3).Bind(2, "").BindBlob(3, std::string_view("a\0b", 3)).Run();
-  });
-  for (int round = 0; round < 2; ++round) {  // second round uses the cached statement
-    db->Read([](Connection& c) {
-      Statement get = c.Prepare("SELECT name, data FROM items WHERE id = ?");
-      get.Bind(1, 1);
-      ASSERT_TRUE(get.Step());  // leaves the statement mid-result ...
-      EXPECT_EQ(get.ColumnText(0), "first");
-      EXPECT_TRUE(get.ColumnIsNull(1));
-      get.Bind(1, 2);  // ... and re-binding resets it
-      ASSERT_TRUE(get.Step());
-      EXPECT_EQ(get.ColumnText(0), "second");
-      EXPECT_FALSE(get.ColumnIsNull(1));
-      EXPECT_EQ(get.ColumnBlob(1), "");
-      EXPECT_FALSE(get.Step());
-      get.Bind(1, 3);
-      ASSERT_TRUE(get.Step());
-      EXPECT_EQ(get.ColumnText(0), "");
-      EXPECT_FALSE(get.ColumnIsNull(0));
-      EXPECT_EQ(get.ColumnBlob(1), std::string("a\0b", 3));
-      get.Reset();
-      ASSERT_TRUE(get.Step());  // bindings survive Reset
-      EXPECT_EQ(get.ColumnText(0), "");
-    });
-  }
-  // The same SQL twice at once (nested queries) gets two independent statements.
-  db->Read([](Connection& c) {
-    Statement outer = c.Prepare("SELECT id FROM items WHERE id >= ? ORDER BY id");
-    outer.Bind(1, 2);
-    int rows = 0;
-    while (outer.Step()) {
-      Statement inner = c.Prepare("SELECT id FROM items WHERE id >= ? ORDER BY id");
-      inner.Bind(1, 1);
-      ASSERT_TRUE(inner.Step());
-      EXPECT_EQ(inner.ColumnInt64(0), 1);
-      ++rows;
-    }
-    EXPECT_EQ(rows, 2);
-  });
-}
-
-TEST(SqliteStatement, NamedParametersAndMisuse) {
-  TempDir dir;
-  auto db = MustOpen(dir.File("a.db"), kV1Only);
-  ASSERT_NE(db, nullptr);
-  db->Write([](Connection& c) {
-    Statement st = c.Prepare("INSERT INTO items (id, name) VALUES (:id, :name)");
-    st.Bind(st.ParamIndex(":id"), 7).Bind(st.ParamIndex(":name"), "seven").Run();
-    EXPECT_THROW(st.ParamIndex(":nope"), StoreError);
-    EXPECT_THROW(c.Prepare("SELECT 1; SELECT 2"), StoreError);
-    EXPECT_THROW(c.Prepare("   "), StoreError);
-    EXPECT_NO_THROW(c.Prepare("SELECT 1;  "));
-  });
-  EXPECT_EQ(QueryInt(*db, "SELECT id FROM items WHERE name = 'seven'"), 7);
 }
 
 TEST(SqliteMetrics, LatencyHistogramRecorded) {
@@ -642,38 +349,6 @@ TEST(SqliteGroupCommit, ADeferredCheckpointHappensAtTheNextOrdinaryCommit) {
   db->Write([&](Connection& c) { InsertItem(c, 2, "small"); });
   EXPECT_GT(db_file_size(), before + blob.size()) << "the next commit did not checkpoint";
   EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items"), 2);
-}
-
-// Idempotency records, as every store keeps them (common/idempotency.h).
-TEST(SqliteRequestRecords, ARetryGetsTheFirstResponseAndOtherContentIsRefused) {
-  TempDir dir;
-  const Migration migrations[] = {{1, "request ids", kRequestIdsSql}};
-  auto db = MustOpen(dir.File("requests.db"), migrations);
-  const RequestKey key{"UpsertThing", "req-1", "hash-a"};
-
-  auto fresh = db->Write([&](Connection& c) { return ReplayRequest(c, key); });
-  ASSERT_TRUE(fresh.ok());
-  EXPECT_FALSE(fresh.value());  // a new request_id: go ahead
-  db->Write([&](Connection& c) { RecordRequest(c, key, "first"); });
-  db->Write([&](Connection& c) { RecordRequest(c, key, "second"); });  // the first response stays
-
-  auto retry = db->Read([&](Connection& c) { return ReplayRequest(c, key); });
-  ASSERT_TRUE(retry.ok());
-  EXPECT_EQ(retry.value(), std::optional<std::string>("first"));
-
-  auto reused = db->Read([&](Connection& c) { return ReplayRequest(c, {"UpsertThing", "req-1", "hash-b"}); });
-  ASSERT_FALSE(reused.ok());
-  EXPECT_EQ(reused.error().kind, Error::Kind::kInvalidArgument);
-  EXPECT_EQ(reused.error().violations.list()[0].field, "request_id");
-
-  // The same request_id under another method is another request.
-  auto other = db->Read([&](Connection& c) { return ReplayRequest(c, {"OtherThing", "req-1", "hash-b"}); });
-  ASSERT_TRUE(other.ok());
-  EXPECT_FALSE(other.value());
-  auto record = db->Read([&](Connection& c) { return FindRequestRecord(c, "UpsertThing", "req-1"); });
-  ASSERT_TRUE(record);
-  EXPECT_EQ(record->request_hash, "hash-a");
-  EXPECT_EQ(record->response, "first");
 }
 
 // Store failures: UNAVAILABLE when retrying can help, INTERNAL otherwise, and

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "common/nik.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "netra/v1/registry.pb.h"
 #include "services/registry/elections.h"
 #include "services/registry/employee_cache.h"

@@ -14,7 +14,7 @@
 #include "common/authorize.h"
 #include "common/client.h"
 #include "common/digest.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "netra/v1/complaint.grpc.pb.h"
 #include "netra/v1/errors.pb.h"
 #include "netra/v1/registry.grpc.pb.h"

@@ -47,7 +47,7 @@
 #include "common/log.h"
 #include "common/tls.h"
 #include "common/metrics.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "echo.grpc.pb.h"
 #include "tools/loadgen/driver.h"
 

@@ -25,7 +25,7 @@
 #include "common/log.h"
 #include "common/redis.h"
 #include "common/regions.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "services/sanction/sanction_store.h"
 #include "services/sanction/sanctions.h"
 

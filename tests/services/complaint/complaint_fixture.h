@@ -12,7 +12,7 @@
 #include <string>
 
 #include "common/redis.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "services/complaint/adapters.h"
 #include "services/complaint/complaint_store.h"
 #include "services/complaint/complaints.h"

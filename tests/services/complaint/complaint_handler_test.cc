@@ -17,7 +17,7 @@
 
 #include "common/access_log.h"
 #include "common/rpc.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "netra/v1/errors.pb.h"
 #include "netra/v1/sanction.pb.h"
 #include "services/complaint/adapters.h"

@@ -24,7 +24,7 @@
 #include "common/names.h"
 #include "netra/v1/sanction.pb.h"
 
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "services/complaint/complaint_store.h"
 #include "services/complaint/adapters.h"
 #include "services/complaint/evidence.h"

@@ -15,7 +15,7 @@
 #include <memory>
 #include <string>
 
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "services/complaint/complaint_proto.h"
 #include "services/complaint/complaint_store.h"
 #include "services/complaint/complaints.h"

@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "services/registry/employee_store.h"
 #include "services/registry/registry_store.h"
 #include "tests/support/test_support.h"

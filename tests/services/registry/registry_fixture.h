@@ -12,7 +12,7 @@
 #include <string>
 
 #include "common/nik.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "services/registry/employee_store.h"
 #include "services/registry/employees.h"
 #include "services/registry/registry_store.h"

@@ -13,7 +13,7 @@
 #include "common/nik.h"
 #include "common/redis.h"
 #include "common/regions.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "netra/v1/registry.grpc.pb.h"
 #include "services/registry/election_store.h"
 #include "services/registry/elections.h"

@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "common/redis.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "services/sanction/case_store.h"
 #include "services/sanction/cases.h"
 #include "services/sanction/sanction_store.h"

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "common/redis.h"
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "netra/v1/sanction.grpc.pb.h"
 #include "services/sanction/case_store.h"
 #include "services/sanction/cases.h"

@@ -14,7 +14,7 @@
 #include <functional>
 #include <sstream>
 
-#include "common/sqlite.h"
+#include "common/store.h"
 #include "services/sanction/case_store.h"
 #include "services/sanction/sanction_store.h"
 #include "tests/services/sanction/sanction_test_support.h"

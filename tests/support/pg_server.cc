@@ -1,0 +1,217 @@
+#include "tests/support/pg_server.h"
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace netra::testing {
+namespace {
+
+constexpr char kOwner[] = "postgres";  // the cluster's user when the tests run as root
+
+std::string RandomPassword() {
+  std::random_device random;
+  std::ostringstream out;
+  out << std::hex << random() << random() << random() << random();
+  return out.str();
+}
+
+// Gives `path` to the cluster's user (when root).
+bool GiveToOwner(const std::string& path) {
+  if (geteuid() != 0) return true;
+  const passwd* owner = getpwnam(kOwner);
+  return owner != nullptr && chown(path.c_str(), owner->pw_uid, owner->pw_gid) == 0;
+}
+
+}  // namespace
+
+PgServer::PgServer() : port_(FreeLoopbackPort()) {
+  cluster_dir_ = dir_.File("cluster");
+  data_dir_ = cluster_dir_ + "/data";
+}
+
+PgServer::~PgServer() { Stop(); }
+
+std::string PgServer::BinDir() {
+  if (const char* dir = std::getenv("NETRA_PG_BINDIR"); dir != nullptr && *dir != '\0') return dir;
+  // Debian's layout: /usr/lib/postgresql/<major>/bin; the newest installed.
+  std::string best;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/usr/lib/postgresql", ec)) {
+    const std::string bin = entry.path().string() + "/bin";
+    if (std::filesystem::exists(bin + "/pg_ctl") &&
+        (best.empty() || std::stoi(entry.path().filename().string()) > std::stoi(std::filesystem::path(best).parent_path().filename().string()))) {
+      best = bin;
+    }
+  }
+  return best;
+}
+
+std::vector<std::string> PgServer::AsOwner(std::vector<std::string> argv) const {
+  if (geteuid() != 0) return argv;
+  argv.insert(argv.begin(), {"runuser", "-u", kOwner, "--"});
+  return argv;
+}
+
+std::string PgServer::log() const {
+  return ReadFile(dir_.File("tools.log")) + ReadFile(cluster_dir_ + "/server.log");
+}
+
+bool PgServer::RunTool(std::vector<std::string> argv, std::chrono::milliseconds timeout, std::string* error) const {
+  Subprocess tool(AsOwner(std::move(argv)), dir_.File("tools.log"));
+  if (!tool.started()) {
+    *error = tool.error();
+    return false;
+  }
+  const auto status = tool.Wait(timeout);
+  if (!status) {
+    tool.Kill();
+    *error = "timed out";
+    return false;
+  }
+  if (*status != 0) {
+    *error = "exit status " + std::to_string(*status);
+    return false;
+  }
+  return true;
+}
+
+void PgServer::AddPassword(const std::string& role, const std::string& password) const {
+  const std::string path = password_file();
+  {
+    std::ofstream out(path, std::ios::app);
+    out << "127.0.0.1:" << port_ << ":*:" << role << ":" << password << "\n";
+  }
+  chmod(path.c_str(), 0600);  // libpq ignores a password file others can read
+}
+
+bool PgServer::Init(std::string* error) {
+  const std::string bin = BinDir();
+  if (bin.empty()) {
+    *error = "no PostgreSQL server under /usr/lib/postgresql (tools/install-deps installs postgresql)";
+    return false;
+  }
+  // The temp dir is traversable by the cluster's user; what is in it stays private.
+  chmod(dir_.path().c_str(), 0711);
+  std::filesystem::create_directories(cluster_dir_);
+  chmod(cluster_dir_.c_str(), 0700);
+  const std::string admin_password = RandomPassword();
+  const std::string pwfile = cluster_dir_ + "/initdb-password";
+  std::ofstream(pwfile) << admin_password << "\n";
+  if (!GiveToOwner(cluster_dir_) || !GiveToOwner(pwfile)) {
+    *error = "cannot give the cluster directory to the user " + std::string(kOwner);
+    return false;
+  }
+  AddPassword(kAdmin, admin_password);
+  // -N: initdb's own files need no fsync (a crashed test starts over); the server runs with fsync on.
+  const bool ok = RunTool({bin + "/initdb", "-D", data_dir_, "-U", kAdmin, "--pwfile=" + pwfile, "--auth-local=trust",
+                           "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "-N"},
+                          std::chrono::seconds(60), error);
+  std::filesystem::remove(pwfile);
+  if (!ok) *error = "initdb failed (" + *error + ")";
+  return ok;
+}
+
+bool PgServer::AcceptsConnections() const {
+  const std::string conninfo =
+      "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=postgres connect_timeout=2";
+  return PQping(conninfo.c_str()) == PQPING_OK;
+}
+
+bool PgServer::Start() {
+  if (running_) return true;
+  std::string error;
+  if (port_ <= 0) {
+    ADD_FAILURE() << "no free port for PostgreSQL";
+    return false;
+  }
+  if (!initialized_) {
+    if (!Init(&error)) {
+      ADD_FAILURE() << error << "\n" << log();
+      return false;
+    }
+    initialized_ = true;
+  }
+  const std::string options = "-p " + std::to_string(port_) +
+                              " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + cluster_dir_ +
+                              " -c fsync=on -c wal_level=replica -c max_wal_senders=4 -c max_connections=100";
+  if (!RunTool({BinDir() + "/pg_ctl", "-D", data_dir_, "-l", cluster_dir_ + "/server.log", "-o", options, "-w", "-t",
+                "30", "start"},
+               std::chrono::seconds(40), &error)) {
+    ADD_FAILURE() << "pg_ctl start failed (" << error << ")\n" << log();
+    return false;
+  }
+  running_ = true;
+  if (!WaitUntil([&] { return AcceptsConnections(); }, std::chrono::seconds(30), std::chrono::milliseconds(20))) {
+    ADD_FAILURE() << "PostgreSQL on port " << port_ << " does not accept connections\n" << log();
+    return false;
+  }
+  return true;
+}
+
+bool PgServer::Stop() {
+  if (!running_) return false;
+  std::string error;
+  if (!RunTool({BinDir() + "/pg_ctl", "-D", data_dir_, "-m", "fast", "-w", "-t", "30", "stop"},
+               std::chrono::seconds(40), &error)) {
+    ADD_FAILURE() << "pg_ctl stop failed (" << error << ")\n" << log();
+  }
+  running_ = false;
+  return true;
+}
+
+std::string PgServer::Url(const std::string& role, const std::string& database, bool with_passfile) const {
+  std::string url = "postgresql://" + role + "@127.0.0.1:" + std::to_string(port_) + "/" + database;
+  if (with_passfile) url += "?passfile=" + password_file();
+  return url;
+}
+
+std::string PgServer::AdminExec(const std::string& database, const std::string& sql) const {
+  PGconn* conn = PQconnectdb(AdminUrl(database).c_str());
+  std::string error;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    error = PQerrorMessage(conn);
+  } else {
+    PGresult* result = PQexec(conn, sql.c_str());
+    const ExecStatusType status = PQresultStatus(result);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) error = PQresultErrorMessage(result);
+    PQclear(result);
+  }
+  PQfinish(conn);
+  return error;
+}
+
+std::string PgServer::CreateDatabase(const std::string& name) {
+  const std::string password = RandomPassword();
+  AddPassword(name, password);
+  for (const std::string& sql : {"CREATE ROLE \"" + name + "\" LOGIN PASSWORD '" + password + "'",
+                                 "CREATE DATABASE \"" + name + "\" OWNER \"" + name + "\""}) {
+    if (std::string error = AdminExec("postgres", sql); !error.empty()) {
+      ADD_FAILURE() << "cannot create database " << name << ": " << error;
+      return "";
+    }
+  }
+  return Url(name, name);
+}
+
+}  // namespace netra::testing
+
+namespace netra::testing {
+
+PgServer& SharedPgServer() {
+  static PgServer* server = [] {
+    static PgServer instance;
+    instance.Start();
+    return &instance;
+  }();
+  return *server;
+}
+
+}  // namespace netra::testing
