@@ -4,17 +4,18 @@
 // comes from configuration (--nik-key-file); it is never logged.
 #pragma once
 
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "common/keyed_hash.h"
 
 namespace netra {
 
 class NikHasher {
  public:
   static constexpr size_t kMinKeyBytes = 32;
-  static constexpr size_t kHashBytes = 32;
+  static constexpr size_t kHashBytes = KeyedHash::kHashBytes;
 
   // `key` must hold at least kMinKeyBytes bytes (LoadKey checks this).
   explicit NikHasher(std::string key);
@@ -28,11 +29,7 @@ class NikHasher {
   static std::optional<std::string> LoadKey(const std::string& path, std::string* error);
 
  private:
-  // HMAC's two SHA-256 states after the key's inner and outer pad, computed
-  // once: OpenSSL's one-shot HMAC() looks SHA-256 up and builds them again on
-  // every call (an import hashes a NIK per row). Shared by copies; read-only.
-  struct Pads;
-  std::shared_ptr<const Pads> pads_;
+  KeyedHash hmac_;
 };
 
 }  // namespace netra

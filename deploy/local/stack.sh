@@ -64,6 +64,11 @@ if [ ! -s "$state/reporter.key" ]; then
   (umask 077 && head -c 32 /dev/urandom >"$state/reporter.key")
 fi
 export NETRA_REPORTER_KEY_FILE="$state/reporter.key"
+# The secret the public statistics are perturbed under (docs/statistics.md); made once like them.
+if [ ! -s "$state/stats.key" ]; then
+  (umask 077 && head -c 32 /dev/urandom >"$state/stats.key")
+fi
+export NETRA_STATS_KEY_FILE="$state/stats.key"
 
 # Redis with ACLs on, as deployed (deploy/redis/users.acl.in): a user per
 # service, its password random, made once, in .local/redis-users/<user>; the

@@ -508,19 +508,21 @@ std::vector<StatRow> ComplaintStore::StatRows(const std::string& region_prefix, 
   f.received_before_us = before_us;
   std::vector<std::string> texts;
   std::vector<int64_t> ints;
-  std::string sql = "SELECT region_code, status, violation_codes FROM complaints" + WhereClause(f, &texts, &ints);
+  std::string sql = "SELECT id, region_code, status, violation_codes FROM complaints" + WhereClause(f, &texts, &ints);
   return db_.Read([&](Connection& c) {
     std::vector<StatRow> out;
     auto s = c.Prepare(sql);
     BindAll(s, texts, ints);
-    while (s.Step()) out.push_back({s.ColumnText(0), static_cast<Status>(s.ColumnInt64(1)), s.ColumnText(2)});
+    while (s.Step()) {
+      out.push_back({s.ColumnText(0), s.ColumnText(1), static_cast<Status>(s.ColumnInt64(2)), s.ColumnText(3)});
+    }
     return out;
   });
 }
 
 std::vector<StageRow> ComplaintStore::StageRows(const std::string& region_prefix, const std::string& election_id,
                                                 int64_t after_us, int64_t before_us) {
-  std::string sql = "SELECT region_code, stage, left_at - entered_at FROM stage_times WHERE 1 = 1";
+  std::string sql = "SELECT complaint_id, region_code, stage, left_at - entered_at FROM stage_times WHERE 1 = 1";
   if (!region_prefix.empty()) sql += " AND (region_code = ?1 OR substr(region_code, 1, length(?1) + 1) = ?1 || '.')";
   if (!election_id.empty()) sql += " AND election_id = ?2";
   if (after_us) sql += " AND left_at >= ?100";
@@ -532,7 +534,10 @@ std::vector<StageRow> ComplaintStore::StageRows(const std::string& region_prefix
     if (!election_id.empty()) s.Bind(2, election_id);
     if (after_us) s.Bind(100, after_us);
     if (before_us) s.Bind(101, before_us);
-    while (s.Step()) out.push_back({s.ColumnText(0), static_cast<Status>(s.ColumnInt64(1)), s.ColumnInt64(2) / 1000000});
+    while (s.Step()) {
+      out.push_back(
+          {s.ColumnText(0), s.ColumnText(1), static_cast<Status>(s.ColumnInt64(2)), s.ColumnInt64(3) / 1000000});
+    }
     return out;
   });
 }

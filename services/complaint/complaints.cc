@@ -52,13 +52,14 @@ Actor SystemActor(const std::string& id) { return Actor{id, Actor::Kind::kSystem
 
 Complaints::Complaints(ComplaintStore& store, ComplaintPorts ports, const RegionDirectory& regions,
                        ViolationCatalogSource& catalog, const NikHasher& nik_hasher, const SealedBox& reporter_box,
-                       ComplaintSettings settings)
+                       const RecordKeys& record_keys, ComplaintSettings settings)
     : store_(store),
       ports_(std::move(ports)),
       regions_(regions),
       catalog_(catalog),
       nik_hasher_(nik_hasher),
       reporter_box_(reporter_box),
+      record_keys_(record_keys),
       settings_(settings) {}
 
 // ---------------------------------------------------------------------------
@@ -467,8 +468,8 @@ Result<ComplaintStats> Complaints::Stats(const StatsQuery& r, absl::Time now) {
   const int64_t after = r.received_after ? Micros(*r.received_after) : 0;
   const int64_t before = r.received_before ? Micros(*r.received_before) : 0;
   return TallyStats(store_.StatRows(r.region_code, r.election_id, after, before),
-                    store_.StageRows(r.region_code, r.election_id, after, before), checked.value().group,
-                    checked.value().min_count, regions_, now);
+                    store_.StageRows(r.region_code, r.election_id, after, before), checked.value(), record_keys_,
+                    regions_, now);
 }
 
 void Complaints::RefreshOpenGauge() {

@@ -82,7 +82,7 @@ class Complaints {
  public:
   Complaints(ComplaintStore& store, ComplaintPorts ports, const RegionDirectory& regions,
              ViolationCatalogSource& catalog, const NikHasher& nik_hasher, const SealedBox& reporter_box,
-             ComplaintSettings settings);
+             const RecordKeys& record_keys, ComplaintSettings settings);
 
   // Public intake limits (fail open, with a log line, while Redis is down).
   // Checked after EarlierSubmission, so that a retry is answered, not counted.
@@ -153,6 +153,7 @@ class Complaints {
   ViolationCatalogSource& catalog_;
   const NikHasher& nik_hasher_;
   const SealedBox& reporter_box_;
+  const RecordKeys& record_keys_;  // the statistics' record keys (disclosure.h)
   ComplaintSettings settings_;
   std::function<void()> on_message_queued_;
   std::atomic<bool> limits_failing_open_{false};

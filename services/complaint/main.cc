@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "common/access_log.h"
 #include "common/catalog_file.h"
+#include "common/keyed_hash.h"
 #include "common/log.h"
 #include "common/outbox.h"
 #include "common/outbox_admin.h"
@@ -37,6 +38,7 @@ struct Flags {
   int catalog_ttl_ms = 5000;
   int subject_retry_seconds = 60;
   std::vector<std::string> reporter_key_files;  // the first seals; all open
+  std::string stats_key_file;
 } flags;
 
 void AddFlags(CLI::App& app) {
@@ -55,6 +57,10 @@ void AddFlags(CLI::App& app) {
                  "Reports about the same subject and violation within this window join one cluster")
       ->envname("NETRA_CLUSTER_WINDOW_HOURS")
       ->check(CLI::Range(1, 24 * 365));
+  app.add_option("--stats-key-file", flags.stats_key_file,
+                 "File of the secret (32 bytes or more) the statistics' record keys are derived from "
+                 "(cell-key perturbation, docs/statistics.md); never published")
+      ->envname("NETRA_STATS_KEY_FILE");
   app.add_option("--stats-min-count", flags.stats_min_count, "Statistics under this count are suppressed")
       ->envname("NETRA_STATS_MIN_COUNT")
       ->check(CLI::Range(1, 1000));
@@ -138,6 +144,17 @@ bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* erro
   auto loaded_box = LoadReporterKeys(error);
   if (!loaded_box) return false;
   auto* reporter_box = parts.Keep(std::move(loaded_box));
+  if (flags.stats_key_file.empty()) {
+    *error = "--stats-key-file: required: a file holding the secret the statistics are perturbed under";
+    return false;
+  }
+  auto stats_key = KeyedHash::LoadKey(flags.stats_key_file, complaint::RecordKeys::kMinKeyBytes,
+                                      "the statistics key", error);
+  if (!stats_key) {
+    *error = "--stats-key-file: " + *error;
+    return false;
+  }
+  auto* record_keys = parts.Keep(std::make_unique<complaint::RecordKeys>(std::move(*stats_key)));
   auto* store = parts.Keep(std::make_unique<complaint::ComplaintStore>(env.store, *reporter_box));
   auto* status_cache = parts.Keep(std::make_unique<Cache>(env.redis, "complaint_status", metrics));
   auto* status_texts = parts.Keep(std::make_unique<complaint::RedisTextCache>(env.redis, *status_cache));
@@ -147,7 +164,7 @@ bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* erro
       *store,
       complaint::ComplaintPorts{*peers.directory, *status_texts, *status_texts, *limiter, *complaint_metrics,
                                 complaint::OpenCaseMessage},
-      *directory, *catalog, *nik_hasher, *reporter_box, SettingsFromFlags()));
+      *directory, *catalog, *nik_hasher, *reporter_box, *record_keys, SettingsFromFlags()));
   const std::string evidence_dir = EvidenceDirFromFlags(env);
   auto* evidence =
       parts.Keep(std::make_unique<complaint::EvidenceStore>(*store, evidence_dir, flags.evidence_max_bytes));

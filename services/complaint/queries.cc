@@ -62,61 +62,81 @@ Result<CheckedStatsQuery> CheckStatsQuery(const StatsQuery& r, const RegionDirec
   CheckInstant(r.received_before, "received_before", absl::InfiniteFuture(), v);
   if (r.min_count < 0) v.Add("min_count", ViolationReason::kOutOfRange, "must not be negative");
   if (!v.empty()) return Error::Invalid(std::move(v));
-  out.min_count = std::max(r.min_count, floor);
+  out.minimums = {floor, std::max(r.min_count, floor)};
   return out;
 }
 
-ComplaintStats TallyStats(const std::vector<StatRow>& rows, const std::vector<StageRow>& stage_rows, RegionLevel group,
-                          int min_count, const RegionDirectory& regions, absl::Time now) {
-  const size_t key_length = group == RegionLevel::kProvince ? 2 : 5;
+ComplaintStats TallyStats(const std::vector<StatRow>& rows, const std::vector<StageRow>& stage_rows,
+                          const CheckedStatsQuery& query, const RecordKeys& keys, const RegionDirectory& regions,
+                          absl::Time now) {
+  const size_t key_length = query.group == RegionLevel::kProvince ? 2 : 5;
+  struct Stage {
+    Cell cell;
+    std::vector<int64_t> seconds;
+  };
   struct Tally {
-    int64_t total = 0;
-    std::map<int, int64_t> by_status;
-    std::map<std::string, int64_t> by_violation;
-    std::map<int, std::vector<int64_t>> stages;
+    Cell total;
+    std::map<int, Cell> by_status;
+    std::map<std::string, Cell> by_violation;
+    std::map<int, Stage> stages;
   };
   std::map<std::string, Tally> tallies;
   Tally total;
+  std::map<std::string, uint32_t, std::less<>> record_keys;  // a complaint's rows share one HMAC
+  auto record_key = [&](const std::string& complaint_id) {
+    auto [it, added] = record_keys.try_emplace(complaint_id, 0);
+    if (added) it->second = keys.Of(complaint_id);
+    return it->second;
+  };
   for (const StatRow& row : rows) {
+    const uint32_t key = record_key(row.complaint_id);
     Tally& t = tallies[row.region_code.substr(0, key_length)];
     for (Tally* x : {&t, &total}) {
-      ++x->total;
-      ++x->by_status[static_cast<int>(row.status)];
+      x->total.Add(key);
+      x->by_status[static_cast<int>(row.status)].Add(key);
       size_t start = 1;
       for (size_t comma; (comma = row.violation_codes.find(',', start)) != std::string::npos; start = comma + 1) {
-        ++x->by_violation[row.violation_codes.substr(start, comma - start)];
+        x->by_violation[row.violation_codes.substr(start, comma - start)].Add(key);
       }
     }
   }
   for (const StageRow& row : stage_rows) {
-    tallies[row.region_code.substr(0, key_length)].stages[static_cast<int>(row.stage)].push_back(row.seconds);
-    total.stages[static_cast<int>(row.stage)].push_back(row.seconds);
+    const uint32_t key = record_key(row.complaint_id);
+    for (Tally* x : {&tallies[row.region_code.substr(0, key_length)], &total}) {
+      Stage& stage = x->stages[static_cast<int>(row.stage)];
+      stage.cell.Add(key);
+      stage.seconds.push_back(row.seconds);
+    }
   }
-  auto count = [min_count](std::string key, int64_t n) {
-    const bool suppressed = n > 0 && n < min_count;
-    return StatCount{std::move(key), suppressed ? 0 : n, suppressed};
+  const Minimums minimums = query.minimums;
+  auto count = [minimums](std::string key, const Cell& cell) {
+    const Disclosed d = Disclose(cell, minimums);
+    return StatCount{std::move(key), d.count, d.suppressed};
   };
   auto fill = [&](Tally& t, RegionStats& out) {
-    const bool suppressed = t.total > 0 && t.total < min_count;
-    out.total = suppressed ? 0 : t.total;
-    out.total_suppressed = suppressed;
-    for (const auto& [status, n] : t.by_status) out.by_status.push_back(count(std::string(Name(static_cast<Status>(status))), n));
-    for (const auto& [code, n] : t.by_violation) out.by_violation.push_back(count(code, n));
-    for (auto& [stage, seconds] : t.stages) {
+    const Disclosed total_count = Disclose(t.total, minimums);
+    out.total = total_count.count;
+    out.total_suppressed = total_count.suppressed;
+    for (const auto& [status, cell] : t.by_status) {
+      out.by_status.push_back(count(std::string(Name(static_cast<Status>(status))), cell));
+    }
+    for (const auto& [code, cell] : t.by_violation) out.by_violation.push_back(count(code, cell));
+    for (auto& [stage, group_of] : t.stages) {
       StageTime s{static_cast<Status>(stage)};
-      const int64_t n = static_cast<int64_t>(seconds.size());
-      if (n < min_count) {
+      const Disclosed sample = Disclose(group_of.cell, minimums);
+      if (sample.suppressed) {
         s.suppressed = true;
         out.stage_times.push_back(s);
         continue;
       }
+      // Percentiles of the true group (the service's minimum or more), not perturbed: docs/statistics.md.
+      std::vector<int64_t>& seconds = group_of.seconds;
       std::sort(seconds.begin(), seconds.end());
-      // A named reference: clang before 16 cannot capture a structured binding.
-      const auto& sorted = seconds;
-      auto pct = [&](double p) {
-        return sorted[std::min<size_t>(sorted.size() - 1, static_cast<size_t>(p * (n - 1) + 0.5))];
+      const int64_t n = static_cast<int64_t>(seconds.size());
+      auto pct = [&seconds, n](double p) {
+        return seconds[std::min<size_t>(seconds.size() - 1, static_cast<size_t>(p * (n - 1) + 0.5))];
       };
-      s.sample_count = n;
+      s.sample_count = sample.count;
       s.p50_seconds = pct(0.5);
       s.p90_seconds = pct(0.9);
       s.p99_seconds = pct(0.99);
@@ -132,7 +152,7 @@ ComplaintStats TallyStats(const std::vector<StatRow>& rows, const std::vector<St
     fill(tally, region);
     out.regions.push_back(std::move(region));
   }
-  out.min_count = min_count;
+  out.min_count = minimums.min_count;
   out.compute_time = now;
   return out;
 }

@@ -1,5 +1,6 @@
 // Reading complaints: one by id, pages by filter, the history chain, the
-// public view by tracking code and the statistics (small counts suppressed).
+// public view by tracking code and the statistics (perturbed, small counts
+// suppressed: disclosure.h).
 // The queries' shapes and the pure tallying; Complaints runs them on the store.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include "common/regions.h"
 #include "common/validation.h"
 #include "services/complaint/complaint.h"
+#include "services/complaint/disclosure.h"
 
 namespace netra::complaint {
 
@@ -102,28 +104,34 @@ struct ComplaintStats {
 
 // What the store gives the statistics: one row per complaint, one per stage left.
 struct StatRow {
+  std::string complaint_id;  // its record key (disclosure.h)
   std::string region_code;
   Status status;
   std::string violation_codes;  // ",A2,B6,"
 };
 
 struct StageRow {
+  std::string complaint_id;
   std::string region_code;
   Status stage;
   int64_t seconds;
 };
 
 // The checked query: the problems, the region level to group by and the
-// minimum count actually applied (never below the service's floor).
+// minimum counts: the service's floor and the query's (never below it).
 struct CheckedStatsQuery {
   RegionLevel group = RegionLevel::kProvince;
-  int min_count = 0;
+  Minimums minimums;
 };
 Result<CheckedStatsQuery> CheckStatsQuery(const StatsQuery& query, const RegionDirectory& regions, int floor);
 
-// Counts by region (grouped at `group`), status and violation, and stage
-// time percentiles; any count below min_count is suppressed.
-ComplaintStats TallyStats(const std::vector<StatRow>& rows, const std::vector<StageRow>& stages, RegionLevel group,
-                          int min_count, const RegionDirectory& regions, absl::Time now);
+// Counts by region (grouped at `query.group`), status and violation, and
+// stage time percentiles. Every count is disclosed from its own records
+// (disclosure.h: perturbed, small ones suppressed), so totals and breakdowns
+// need not add up. Percentiles only where their count is not suppressed, so
+// over at least the service's minimum.
+ComplaintStats TallyStats(const std::vector<StatRow>& rows, const std::vector<StageRow>& stages,
+                          const CheckedStatsQuery& query, const RecordKeys& keys, const RegionDirectory& regions,
+                          absl::Time now);
 
 }  // namespace netra::complaint

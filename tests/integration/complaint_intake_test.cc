@@ -8,6 +8,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 
 #include "common/access_policy.h"
@@ -167,6 +168,36 @@ TEST_F(ComplaintIntakeTest, BadInputIsRefusedWithFieldPathsAndNothingIsStored) {
     files += entry.is_regular_file();
   }
   EXPECT_EQ(files, 1u);  // only the one good upload
+}
+
+// People type codes from paper: either case is found; anything outside the alphabet is refused.
+TEST_F(ComplaintIntakeTest, TrackingCodesAreFoundInEitherCase) {
+  v1::SubmitComplaintResponse submitted;
+  ASSERT_TRUE(Submit(Request("tracking-case", Evidence()), &submitted).ok());
+  const std::string code = submitted.complaint().tracking_code();
+  std::string lower = code, mixed = code;
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (size_t i = 0; i < mixed.size(); i += 2) mixed[i] = lower[i];
+  for (const std::string& typed : {code, lower, mixed}) {
+    v1::GetComplaintStatusRequest request;
+    request.set_tracking_code(typed);
+    v1::GetComplaintStatusResponse response;
+    auto status = Stub()->GetComplaintStatus(MakeClientContext(10s).get(), request, &response);
+    ASSERT_TRUE(status.ok()) << typed << ": " << status.error_message();
+    EXPECT_EQ(response.tracking_code(), code);
+    EXPECT_EQ(response.status(), v1::COMPLAINT_STATUS_RECEIVED);
+  }
+  // Outside the alphabet in any case (look-alikes o, l, i, 0, 1; other characters; a wrong length).
+  for (const std::string& typed : {lower.substr(0, 9) + "o", lower.substr(0, 9) + "l", lower.substr(0, 9) + "i",
+                                   code.substr(0, 9) + "0", code.substr(0, 9) + "-", lower.substr(0, 9),
+                                   lower + "2", " " + lower.substr(1)}) {
+    v1::GetComplaintStatusRequest request;
+    request.set_tracking_code(typed);
+    v1::GetComplaintStatusResponse response;
+    auto status = Stub()->GetComplaintStatus(MakeClientContext(10s).get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << typed;
+    EXPECT_EQ(ViolatedFields(status), std::vector<std::string>{"tracking_code"}) << typed;
+  }
 }
 
 TEST_F(ComplaintIntakeTest, IntakeRetriesAndReadsWorkWithRedisStopped) {

@@ -170,8 +170,10 @@ TEST(DeployFiles, ComposeSetsOnlyVariablesItsServicesRead) {
     EXPECT_EQ(service.value("image", ""), compose["services"]["registry"].value("image", "")) << "one image";
   }
   EXPECT_EQ(netra_services, 3);
-  // The NIK key, and the reporter key, reach the services that read them as secret files.
-  for (const auto& [variable, secret] : {std::pair{"NETRA_NIK_KEY_FILE", "nik_key"}, {"NETRA_REPORTER_KEY_FILE", "reporter_key"}}) {
+  // The NIK key, the reporter key and the statistics key reach the services that read them as secret files.
+  for (const auto& [variable, secret] : {std::pair{"NETRA_NIK_KEY_FILE", "nik_key"},
+                                         {"NETRA_REPORTER_KEY_FILE", "reporter_key"},
+                                         {"NETRA_STATS_KEY_FILE", "stats_key"}}) {
     for (const auto& [name, service] : compose["services"].items()) {
       if (!service.contains("environment") || !service["environment"].contains(variable)) continue;
       EXPECT_EQ(service["environment"][variable], std::string("/run/secrets/") + secret) << name;
@@ -189,6 +191,7 @@ TEST(DeployFiles, ComposeSetsOnlyVariablesItsServicesRead) {
   }
   EXPECT_TRUE(compose["services"]["registry"]["environment"].contains("NETRA_NIK_KEY_FILE"));
   EXPECT_TRUE(compose["services"]["complaint"]["environment"].contains("NETRA_REPORTER_KEY_FILE"));
+  EXPECT_TRUE(compose["services"]["complaint"]["environment"].contains("NETRA_STATS_KEY_FILE"));
   EXPECT_FALSE(compose["services"]["registry"]["environment"].contains("NETRA_REPORTER_KEY_FILE"));
   // Prometheus gets deploy/prometheus, whose targets name the compose services on the image's metrics port.
   for (const auto& service : {"registry", "complaint", "sanction"}) {
@@ -284,11 +287,13 @@ TEST(DeployFiles, KubernetesDeploymentsProbeHealthOverTlsAndReadTheirConfigFromE
       }
       if (binary == "netra-complaint") {
         EXPECT_TRUE(env.count("NETRA_REPORTER_KEY_FILE")) << where;
+        EXPECT_TRUE(env.count("NETRA_STATS_KEY_FILE")) << where;
       }
       // Each service is its own Redis user, its password in a Secret (deploy/redis/users.acl.in).
       EXPECT_EQ(env["NETRA_REDIS"].rfind("redis://" + binary + "@", 0), 0u) << where << ": " << env["NETRA_REDIS"];
       EXPECT_TRUE(env.count("NETRA_REDIS_PASSWORD_FILE")) << where;
-      for (const char* file : {"NETRA_NIK_KEY_FILE", "NETRA_REPORTER_KEY_FILE", "NETRA_REDIS_PASSWORD_FILE"}) {
+      for (const char* file :
+           {"NETRA_NIK_KEY_FILE", "NETRA_REPORTER_KEY_FILE", "NETRA_STATS_KEY_FILE", "NETRA_REDIS_PASSWORD_FILE"}) {
         if (env.count(file) == 0) continue;
         EXPECT_TRUE(InReadOnlySecret(pod, container, env[file])) << where << ": " << file << "=" << env[file]
                                                                   << " is not in a read-only Secret mount";

@@ -37,6 +37,8 @@ NetraStack::NetraStack() : pki_(dir_.path()) {
   std::ofstream(nik_key_file(), std::ios::binary) << std::string(32, 'k');
   // The key reporter identities are sealed under (separate from the NIK key).
   std::ofstream(reporter_key_file(), std::ios::binary) << std::string(32, 'r');
+  // The secret the statistics are perturbed under.
+  std::ofstream(stats_key_file(), std::ios::binary) << std::string(32, 's');
 }
 
 NetraStack::~NetraStack() {
@@ -107,7 +109,10 @@ std::vector<std::string> NetraStack::CommandLine(Service service, const std::str
   if (service == Service::kComplaint) peer(Service::kRegistry), peer(Service::kSanction);
   if (service == Service::kSanction) peer(Service::kRegistry), peer(Service::kComplaint);
   if (service == Service::kRegistry || service == Service::kComplaint) argv.push_back("--nik-key-file=" + nik_key_file());
-  if (service == Service::kComplaint) argv.push_back("--reporter-key-file=" + reporter_key_file());
+  if (service == Service::kComplaint) {
+    argv.push_back("--reporter-key-file=" + reporter_key_file());
+    argv.push_back("--stats-key-file=" + stats_key_file());
+  }
   return argv;
 }
 

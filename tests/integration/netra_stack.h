@@ -66,6 +66,7 @@ class NetraStack {
   // The NIK hashing key the services that need one are given.
   std::string nik_key_file() const { return dir_.File("nik.key"); }
   std::string reporter_key_file() const { return dir_.File("reporter.key"); }
+  std::string stats_key_file() const { return dir_.File("stats.key"); }
 
   // The command line Start runs `service` with (this stack's Redis, store file and
   // data), listening on `listen` and `metrics_port`; `peers` overrides the targets of

@@ -39,7 +39,7 @@ class ComplaintFixture : public ::testing::Test {
     complaint_metrics_ = std::make_unique<PrometheusComplaintMetrics>(metrics_);
     complaints_ = std::make_unique<Complaints>(
         *store_, ComplaintPorts{registry_, *texts_, *texts_, *limiter_, *complaint_metrics_, OpenCaseMessage},
-        netra::testing::ShippedRegions(), catalog_, hasher_, reporter_box_, settings);
+        netra::testing::ShippedRegions(), catalog_, hasher_, reporter_box_, record_keys_, settings);
   }
 
   netra::testing::TempDir dir_;
@@ -52,6 +52,7 @@ class ComplaintFixture : public ::testing::Test {
   FakeRegistry registry_;
   NikHasher hasher_{std::string(32, 'k')};
   SealedBox reporter_box_{{std::string(32, 'r')}};
+  RecordKeys record_keys_{std::string(32, 's')};
   // The catalog JSON the sanction service publishes; nullopt: it cannot be fetched.
   std::optional<std::string> published_catalog_;
   ViolationCatalogSource catalog_{Codes(),

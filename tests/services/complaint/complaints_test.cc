@@ -870,6 +870,7 @@ TEST_F(ComplaintDomainTest, DeletedHistoryRowsAreDetected) {
   EXPECT_EQ(middle.first_broken_sequence, 2);  // the missing sequence
 }
 
+// Counts are perturbed (within 2, never under the minimum: docs/statistics.md); small ones suppressed.
 TEST_F(ComplaintDomainTest, StatisticsSuppressSmallCounts) {
   for (int i = 0; i < 6; ++i) Submit("s" + std::to_string(i));
   Submit("other", kNow, [](auto& r) { r.mutable_act()->set_violation_codes(0, "A2"); });
@@ -878,16 +879,23 @@ TEST_F(ComplaintDomainTest, StatisticsSuppressSmallCounts) {
   auto stats = api_.Stats(request, kNow);
   ASSERT_TRUE(stats.ok()) << stats.error().message;
   EXPECT_EQ(stats.value().min_count(), 5);
-  EXPECT_EQ(stats.value().total().total(), 7);
+  EXPECT_GE(stats.value().total().total(), 5);
+  EXPECT_LE(stats.value().total().total(), 9);
+  EXPECT_FALSE(stats.value().total().total_suppressed());
   std::map<std::string, std::pair<int64_t, bool>> by_violation;
   for (const auto& c : stats.value().total().by_violation()) by_violation[c.key()] = {c.count(), c.suppressed()};
-  EXPECT_EQ(by_violation["B2"], std::make_pair(int64_t{6}, false));
+  EXPECT_FALSE(by_violation["B2"].second);
+  EXPECT_GE(by_violation["B2"].first, 5);
+  EXPECT_LE(by_violation["B2"].first, 8);
   EXPECT_EQ(by_violation["A2"], std::make_pair(int64_t{0}, true));
   ASSERT_EQ(stats.value().regions_size(), 1);
   EXPECT_EQ(stats.value().regions(0).region_code(), "33.74");
   EXPECT_EQ(stats.value().regions(0).region_name(), "Kota Semarang");
-  request.set_min_count(10);
+  request.set_min_count(10);  // above anything 7 can be published as
   EXPECT_TRUE(api_.Stats(request, kNow).value().total().total_suppressed());
+  // The same question, the same answer.
+  request.clear_min_count();
+  EXPECT_EQ(api_.Stats(request, kNow).value().SerializeAsString(), stats.value().SerializeAsString());
 }
 
 TEST_F(ComplaintDomainTest, ListingFiltersAndPagesWithoutRepeats) {

@@ -110,10 +110,11 @@ TEST(ComplaintStoreUpgradeTest, AReleaseStoreIsConvertedInPlaceAndStillVerifies)
   NoMetrics metrics;
   ViolationCatalogSource catalog(testing::Codes(), nullptr, std::chrono::milliseconds(0));
   NikHasher hasher(std::string(32, 'k'));
+  RecordKeys record_keys(std::string(32, 's'));
   Complaints complaints(store, ComplaintPorts{registry, cache, cache, limits, metrics, [](const ForwardingRequest&) {
                                                 return std::string("open");
                                               }},
-                        netra::testing::ShippedRegions(), catalog, hasher, box, ComplaintSettings{});
+                        netra::testing::ShippedRegions(), catalog, hasher, box, record_keys, ComplaintSettings{});
 
   const std::vector<v1::Complaint> expected = ReleaseAnswers();
   ASSERT_EQ(expected.size(), 4u);
