@@ -54,19 +54,23 @@ std::string_view LetterWithoutDecomposition(int32_t cp) {
   return {};
 }
 
+// Calls `use` with each code point of `text`; invalid bytes are skipped.
+template <class Use>
+void ForEachCodePoint(std::string_view text, Use use) {
+  for (size_t i = 0; i < text.size();) {
+    const int32_t cp = DecodeUtf8(text, i);
+    if (cp < 0) ++i;
+    else use(cp);
+  }
+}
+
 // Valid UTF-8 of `text` (invalid bytes dropped), without apostrophes when asked.
 std::string Clean(std::string_view text, bool drop_apostrophes) {
   std::string out;
   out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    const int32_t cp = DecodeUtf8(text, i);
-    if (cp < 0) {
-      ++i;
-      continue;
-    }
-    if (drop_apostrophes && IsApostrophe(cp)) continue;
-    AppendUtf8(out, cp);
-  }
+  ForEachCodePoint(text, [&](int32_t cp) {
+    if (!drop_apostrophes || !IsApostrophe(cp)) AppendUtf8(out, cp);
+  });
   return out;
 }
 
@@ -123,19 +127,14 @@ std::string FoldText(std::string_view text) {
   const std::string normalized = Normalize(Clean(text, false));
   std::string out;
   bool space = false;
-  for (size_t i = 0; i < normalized.size();) {
-    const int32_t cp = DecodeUtf8(normalized, i);
-    if (cp < 0) {
-      ++i;
-      continue;
-    }
+  ForEachCodePoint(normalized, [&](int32_t cp) {
     if (IsSpace(cp)) {
       space = !out.empty();
-      continue;
+      return;
     }
     if (space) out += ' ', space = false;
     AppendUtf8(out, cp);
-  }
+  });
   return out;
 }
 
@@ -147,12 +146,7 @@ std::string FoldName(std::string_view name) {
     else words.back() = RawWord{};
   };
   bool in_part = false;
-  for (size_t i = 0; i < normalized.size();) {
-    const int32_t cp = DecodeUtf8(normalized, i);
-    if (cp < 0) {
-      ++i;
-      continue;
-    }
+  ForEachCodePoint(normalized, [&](int32_t cp) {
     RawWord& w = words.back();
     std::string_view letters = LetterWithoutDecomposition(cp);
     if (IsWordChar(cp) || !letters.empty()) {
@@ -165,12 +159,12 @@ std::string FoldName(std::string_view name) {
         w.parts.back() += letters;
         w.bare += letters;
       }
-      continue;
+      return;
     }
     in_part = false;
     if (IsSpace(cp) || cp == ',') end_word();
     else if (cp == '.') w.dotted = true;
-  }
+  });
   if (words.back().bare.empty()) words.pop_back();
 
   // Titles in front, degrees at the end; never the last word.
