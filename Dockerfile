@@ -21,7 +21,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libgrpc++1.51 libprotobuf32 libhiredis0.14 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 \
-      libabsl20220623 libsqlite3-0 libssl3 libjwt0 libspdlog1.10 libfmt9 libcsv3 tzdata ca-certificates \
+      libabsl20220623 libsqlite3-0 libssl3 libjwt0 libspdlog1.10 libfmt9 libcsv3 libutf8proc2 tzdata ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/netra --create-home --shell /usr/sbin/nologin netra
 COPY --from=build /build/netra-registry /build/netra-complaint /build/netra-sanction /build/netractl /usr/local/bin/

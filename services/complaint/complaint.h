@@ -155,9 +155,22 @@ struct Subject {
   friend bool operator==(const Subject&, const Subject&) = default;
 };
 
+// What a candidate matched on (netra.v1.SubjectMatch).
+enum class SubjectMatch {
+  kUnspecified = 0,
+  kFullName,      // the whole folded name (common/names.h FoldName)
+  kNameSpelling,  // the name in old or new spelling (SpellingKey)
+  kNameSpacing,   // the name with its words joined otherwise ("Nur Aini" / "Nuraini")
+  kPartialName,   // some words of the name (the registry's token-prefix search)
+  kAgency,        // the agency named in the report
+  kRegion,        // the region named in the report
+};
+inline constexpr int kLastSubjectMatch = static_cast<int>(SubjectMatch::kRegion);
+
 struct SubjectCandidate {
   EmployeeRef employee;
   double score = 0;
+  std::vector<SubjectMatch> matched;
   friend bool operator==(const SubjectCandidate&, const SubjectCandidate&) = default;
 };
 

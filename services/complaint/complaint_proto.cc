@@ -14,6 +14,7 @@ static_assert(kLastTransitionAction == v1::ComplaintAction_MAX);
 static_assert(kLastIntakeChannel == v1::IntakeChannel_MAX);
 static_assert(kLastReporterKind == v1::ReporterKind_MAX);
 static_assert(static_cast<int>(ResolutionStatus::kPending) == v1::SubjectResolutionStatus_MAX);
+static_assert(kLastSubjectMatch == v1::SubjectMatch_MAX);
 static_assert(static_cast<int>(Requirement::kEvidence) == v1::ComplaintRequirement_MAX);
 static_assert(static_cast<int>(ForwardingStatus::kRefused) == v1::ForwardingStatus_MAX);
 static_assert(kLastCaseOutcome == v1::CaseOutcome_MAX && kSanctionedOutcome == v1::CASE_OUTCOME_SANCTIONED);
@@ -196,6 +197,7 @@ void ToProto(const Complaint& c, v1::Complaint* out) {
     auto* x = res->add_candidates();
     ToProto(candidate.employee, x->mutable_employee());
     x->set_score(candidate.score);
+    for (SubjectMatch m : candidate.matched) x->add_matched(static_cast<v1::SubjectMatch>(m));
   }
   res->set_needs_review(sr.needs_review);
   if (sr.resolve_time) *res->mutable_resolve_time() = Stamp(*sr.resolve_time);
@@ -273,7 +275,11 @@ Complaint FromProto(const v1::Complaint& p) {
   c.subject_resolution.status = static_cast<ResolutionStatus>(sr.status());
   if (sr.has_employee()) c.subject_resolution.employee = FromProto(sr.employee());
   for (const auto& candidate : sr.candidates()) {
-    c.subject_resolution.candidates.push_back({FromProto(candidate.employee()), candidate.score()});
+    auto& added = c.subject_resolution.candidates.emplace_back(
+        SubjectCandidate{FromProto(candidate.employee()), candidate.score(), {}});
+    for (int m : candidate.matched()) {
+      if (m > 0 && m <= kLastSubjectMatch) added.matched.push_back(static_cast<SubjectMatch>(m));
+    }
   }
   c.subject_resolution.needs_review = sr.needs_review();
   c.subject_resolution.resolve_time = OptionalInstant(sr.has_resolve_time(), sr.resolve_time());

@@ -103,6 +103,7 @@ void ToRecord(const Complaint& c, pb::ComplaintRecord& r) {
     pb::Candidate& out = *resolution.add_candidates();
     ToRecord(candidate.employee, out.mutable_employee());
     out.set_score(candidate.score);
+    for (SubjectMatch m : candidate.matched) out.add_matched(static_cast<int>(m));
   }
   resolution.set_needs_review(res.needs_review);
   SetOptionalTime(res.resolve_time, [&](int64_t us) { resolution.set_resolve_us(us); });
@@ -191,7 +192,11 @@ Complaint FromRecord(const pb::ComplaintRecord& r) {
   c.subject_resolution.status = static_cast<ResolutionStatus>(res.status());
   if (res.has_employee()) c.subject_resolution.employee = EmployeeOf(res.employee());
   for (const auto& candidate : res.candidates()) {
-    c.subject_resolution.candidates.push_back({EmployeeOf(candidate.employee()), candidate.score()});
+    auto& added = c.subject_resolution.candidates.emplace_back(
+        SubjectCandidate{EmployeeOf(candidate.employee()), candidate.score(), {}});
+    for (int m : candidate.matched()) {
+      if (m > 0 && m <= kLastSubjectMatch) added.matched.push_back(static_cast<SubjectMatch>(m));
+    }
   }
   c.subject_resolution.needs_review = res.needs_review();
   c.subject_resolution.resolve_time = OptionalTime(res.has_resolve_us(), res.resolve_us());

@@ -142,7 +142,7 @@ void RecordStageLeft(Connection& c, const ComplaintRow& row, int64_t now_us, std
 
 ComplaintStore::ComplaintStore(Database& db, const SealedBox& box) : db_(db), box_(box) {
   UpgradeReleaseRecords(db_, box_);
-  RefoldSubjectKeys(db_);
+  RefoldSubjectKeys(db_, box_);
   SealReporterIdentities(db_, box_);
 }
 

@@ -133,6 +133,12 @@ CREATE TABLE reporter_identities_to_seal (pending INTEGER);
     // Who was shown a reporter (RevealReporter), in the access log of
     // personal-data reads (common/access_log.h).
     {11, "personal-data reads", kAccessLogSql},
+    // Names in one normal form (common/names.h: NFKC, apostrophes, titles and
+    // degrees): the name-based subject keys are rebuilt again, by the same
+    // C++ step as migration 9's and under its marker.
+    {12, "subject keys refolded in normal form", R"sql(
+CREATE TABLE IF NOT EXISTS subject_keys_to_refold (pending INTEGER);
+)sql"},
 };
 
 // A queued forwarding's delivery state (its outbox row).
@@ -277,10 +283,13 @@ class ComplaintStore {
 // JSON already). Returns how many complaints were converted.
 int UpgradeReleaseRecords(Database& db, const SealedBox& box);
 // Rebuilds, in one transaction, the name-based subject keys (complaints and
-// cluster_keys) stored before migration 9 with RefoldedSubjectKey, then drops
-// migration 9's marker; nothing to do once it is gone. Returns how many
-// complaints' keys changed.
-int RefoldSubjectKeys(Database& db);
+// cluster_keys) stored before migration 9 or 12, then drops its marker;
+// the number of complaints whose key changed, 0 (and nothing done) without
+// the marker. A key is rebuilt from its complaint's subject, as SubjectKey
+// gives it now (the old key text lost the dots that tell "H." the title
+// from "H" the initial); the key text is refolded only for a complaint that
+// no longer names a person without a number.
+int RefoldSubjectKeys(Database& db, const SealedBox& box);
 // Seals, in one transaction, the reporter identities stored in clear before
 // migration 10 (and the NIK hash column) under `box`, strips identities from
 // the recorded answers, then drops migration 10's marker; nothing to do once

@@ -1,7 +1,10 @@
 // One-time conversions of what earlier releases stored (complaint_store.h):
-// netra.v1 messages (migration 8), subject keys folded ASCII-only (migration 9),
+// netra.v1 messages (migration 8), subject keys of earlier folds (migrations 9, 12),
 // reporter identities in clear (migration 10).
 #include <sqlite3.h>
+
+#include <map>
+#include <set>
 
 #include "common/log.h"
 #include "common/sqlite.h"
@@ -90,7 +93,7 @@ int UpgradeReleaseRecords(Database& db, const SealedBox& box) {
   });
 }
 
-int RefoldSubjectKeys(Database& db) {
+int RefoldSubjectKeys(Database& db, const SealedBox& box) {
   return db.Write([&](Connection& c) {
     {
       auto marker = c.Prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'subject_keys_to_refold'");
@@ -98,25 +101,41 @@ int RefoldSubjectKeys(Database& db) {
       if (marker.ColumnInt64(0) == 0) return 0;
     }
     std::vector<std::pair<std::string, std::string>> complaints;  // id, new key
+    // (old key, cluster) -> the new keys of the cluster's complaints that had it
+    std::map<std::pair<std::string, std::string>, std::set<std::string>> renamed;
     {
-      auto select = c.Prepare("SELECT id, subject_key FROM complaints WHERE subject_key LIKE 'n:%'");
+      auto select = c.Prepare("SELECT id, subject_key, cluster_id, body FROM complaints WHERE subject_key LIKE 'n:%'");
       while (select.Step()) {
         const std::string stored = select.ColumnText(1);
-        std::string refolded = RefoldedSubjectKey(stored);
+        const Subject subject = DecodeComplaint(select.ColumnBlob(3), &box).subject;
+        std::string refolded = subject.employee_number.empty() && !subject.name.empty()
+                                   ? SubjectKey(subject, SubjectResolution{})
+                                   : RefoldedSubjectKey(stored);
+        renamed[{stored, select.ColumnText(2)}].insert(refolded);
         if (refolded != stored) complaints.emplace_back(select.ColumnText(0), std::move(refolded));
       }
     }
     auto update = c.Prepare("UPDATE complaints SET subject_key = ?2 WHERE id = ?1");
     for (const auto& [id, key] : complaints) update.Bind(1, id).Bind(2, key).Run();
-    // Two old keys may fold into one (e.g. "É" and "é"): the rows are put back
-    // under their new key, duplicates merged.
+    // Two old keys may fold into one (e.g. "É" and "é", "H. Budi" and "Budi"):
+    // the rows are put back under their new keys, duplicates merged.
     std::vector<std::tuple<std::string, std::string, std::string>> keys;
     {
       auto select = c.Prepare("SELECT subject_key, violation_code, cluster_id FROM cluster_keys WHERE subject_key LIKE 'n:%'");
-      while (select.Step()) keys.emplace_back(RefoldedSubjectKey(select.ColumnText(0)), select.ColumnText(1), select.ColumnText(2));
+      while (select.Step()) {
+        const std::string stored = select.ColumnText(0), code = select.ColumnText(1), cluster = select.ColumnText(2);
+        auto found = renamed.find({stored, cluster});
+        if (found == renamed.end()) {
+          keys.emplace_back(RefoldedSubjectKey(stored), code, cluster);
+        } else {
+          for (const auto& key : found->second) keys.emplace_back(key, code, cluster);
+        }
+      }
     }
     c.Exec("DELETE FROM cluster_keys WHERE subject_key LIKE 'n:%'");
-    auto insert = c.Prepare("INSERT OR IGNORE INTO cluster_keys (subject_key, violation_code, cluster_id) VALUES (?1, ?2, ?3)");
+    auto insert = c.Prepare(
+        "INSERT INTO cluster_keys (subject_key, violation_code, cluster_id) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT DO NOTHING");
     for (const auto& [key, code, cluster] : keys) insert.Bind(1, key).Bind(2, code).Bind(3, cluster).Run();
     c.Exec("DROP TABLE subject_keys_to_refold");
     if (!complaints.empty()) {

@@ -77,7 +77,7 @@ std::optional<RateLimited> Complaints::CheckIntakeLimits(std::string_view contac
   // plain hash of a phone number is reversed by trying them all). A key
   // rotation starts the windows afresh.
   if (!contact.empty()) {
-    const auto keyed = reporter_box_.Mac(reporter_box_.sealing_key_id(), "contact rate limit", FoldName(contact));
+    const auto keyed = reporter_box_.Mac(reporter_box_.sealing_key_id(), "contact rate limit", FoldText(contact));
     limits.push_back({"contact", "complaint:rate:contact:" + HexOf(*keyed).substr(0, 32), settings_.contact_limit,
                       settings_.contact_window});
   }
@@ -168,7 +168,7 @@ Result<SubmitResult> Complaints::Submit(const SubmitCommand& command, const std:
   if (!unknown.empty()) return Error::Invalid(std::move(unknown));
 
   NewComplaint in;
-  in.report = BuildReport(command, std::move(evidence), ResolveSubject(command.subject, ports_.directory, now),
+  in.report = BuildReport(command, std::move(evidence), ResolveSubject(command.subject, ports_.directory, now, settings_.subject_matching),
                           election.value(), regions_, *codes, now);
   if (!command.reporter.nik.empty()) in.reporter_nik_hash = nik_hasher_.Hash(command.reporter.nik);
   std::string receipt;
@@ -272,7 +272,7 @@ Result<Complaint> Complaints::Transition(const TransitionCommand& command, const
   auto inputs = InputsFor(current, *row, command);
   if (!inputs.ok()) return inputs.error();
   inputs.value().find_evidence = [this](const std::string& id) { return FindEvidence(id); };
-  inputs.value().resolve_subject = [this, now](const Subject& s) { return ResolveSubject(s, ports_.directory, now); };
+  inputs.value().resolve_subject = [this, now](const Subject& s) { return ResolveSubject(s, ports_.directory, now, settings_.subject_matching); };
   auto effects = ApplyTransition(current, command, inputs.value(), now);
   if (!effects.ok()) return effects.error();
   return Commit(ComplaintChange{current.complaint_id, current.version, std::move(effects.value()), actor, Micros(now),
@@ -289,7 +289,7 @@ int Complaints::RetryUnresolvedSubjects(absl::Time now, int limit) {
       store_.ScheduleSubjectRetry(id, 0);  // handled meanwhile (e.g. resolved by a person)
       continue;
     }
-    SubjectResolution resolution = ResolveSubject(current.subject, ports_.directory, now);
+    SubjectResolution resolution = ResolveSubject(current.subject, ports_.directory, now, settings_.subject_matching);
     // Back off with age: a report a week old is not looked up every minute.
     const absl::Duration age = now - current.received_time;
     const absl::Duration wait =

@@ -45,6 +45,8 @@ struct ComplaintSettings {
   // Public status lookups by tracking code, per peer address.
   int status_peer_limit = 600;
   std::chrono::seconds status_peer_window{60};
+  // How a reported person is matched (data/subject_matching.json).
+  SubjectMatching subject_matching;
 };
 
 struct RateLimited {

@@ -8,14 +8,12 @@
 
 #include "common/digest.h"
 #include "common/log.h"
-#include "common/names.h"
 #include "common/random.h"
 #include "services/complaint/reporter.h"
 
 namespace netra::complaint {
 namespace {
 
-constexpr int kMaxCandidates = 10;
 // The range of google.protobuf.Timestamp: 0001-01-01 to 9999-12-31.
 const absl::Time kFirstInstant = absl::FromUnixSeconds(-62135596800);
 const absl::Time kEndOfInstants = absl::FromUnixSeconds(253402300800);
@@ -415,91 +413,6 @@ std::optional<Deadline> ReportDeadline(const Complaint& c, const ElectionTerms& 
     }
   }
   return RuleDeadline(known, finding ? election.finding_window : election.report_window, election, region);
-}
-
-std::string SubjectName(std::string_view name) {
-  std::string spaced(name);
-  std::replace_if(spaced.begin(), spaced.end(), [](char c) { return c == '.' || c == ','; }, ' ');
-  return FoldName(spaced);
-}
-
-SubjectResolution ResolveSubject(const Subject& subject, Directory& directory, absl::Time now) {
-  SubjectResolution out;
-  out.resolve_time = now;
-  if (!subject.employee_number.empty()) {
-    auto found = directory.FindEmployee(subject.employee_number);
-    if (found.ok()) {
-      out.status = ResolutionStatus::kResolvedByNumber;
-      out.employee = found.value();
-    } else {
-      // An outage leaves it pending (resolved later); a number the registry
-      // does not know or rejects is not found.
-      const auto kind = found.error().kind;
-      out.status = kind == Error::Kind::kNotFound || kind == Error::Kind::kInvalidArgument
-                       ? ResolutionStatus::kNotFound
-                       : ResolutionStatus::kPending;
-      out.needs_review = true;
-    }
-    return out;
-  }
-  if (subject.name.empty()) return out;  // a missing requirement, not a resolution problem
-  auto found = directory.SearchEmployees(subject.name, subject.region_code, 50);
-  if (!found.ok()) {
-    out.status = ResolutionStatus::kPending;
-    out.needs_review = true;
-    return out;
-  }
-  const std::string name = SubjectName(subject.name);
-  const std::string agency = SubjectName(subject.agency_name);
-  std::vector<SubjectCandidate> candidates;
-  for (const EmployeeRef& e : found.value()) {
-    // Name 0.6 (exact) or 0.3 (token prefixes, as the registry matched);
-    // agency 0.3 when the names contain one another; region 0.1.
-    double score = SubjectName(e.name) == name ? 0.6 : 0.3;
-    const std::string their_agency = SubjectName(e.agency_name);
-    if (!agency.empty() &&
-        (their_agency.find(agency) != std::string::npos || agency.find(their_agency) != std::string::npos)) {
-      score += 0.3;
-    }
-    if (!subject.region_code.empty() && InRegion(e.work_region_code, subject.region_code)) score += 0.1;
-    candidates.push_back({e, score});
-  }
-  std::stable_sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
-  if (candidates.size() > static_cast<size_t>(kMaxCandidates)) candidates.resize(kMaxCandidates);
-  // Resolved only when exactly one candidate matches the name exactly and no
-  // other comes as close: a wrong person must never be picked silently.
-  const bool unique_best = !candidates.empty() && candidates[0].score >= 0.6 &&
-                           (candidates.size() == 1 || candidates[1].score < candidates[0].score);
-  out.candidates = candidates;
-  if (candidates.empty()) {
-    out.status = ResolutionStatus::kNotFound;
-    out.needs_review = true;
-  } else if (unique_best) {
-    out.status = ResolutionStatus::kResolvedByName;
-    out.employee = candidates[0].employee;
-  } else {
-    out.status = ResolutionStatus::kAmbiguous;
-    out.needs_review = true;
-  }
-  return out;
-}
-
-bool Unresolved(const SubjectResolution& r) {
-  return r.status == ResolutionStatus::kPending || r.status == ResolutionStatus::kNotFound;
-}
-
-std::string SubjectKey(const Subject& subject, const SubjectResolution& resolution) {
-  if (resolution.employee && !resolution.employee->employee_id.empty()) return "e:" + resolution.employee->employee_id;
-  if (!subject.employee_number.empty()) return "e:" + subject.employee_number;
-  if (!subject.name.empty()) return "n:" + SubjectName(subject.name) + "|" + subject.region_code;
-  return "";
-}
-
-std::string RefoldedSubjectKey(std::string_view stored_key) {
-  // "n:<folded name>|<region code>"; region codes hold no '|'.
-  const size_t bar = stored_key.rfind('|');
-  if (stored_key.substr(0, 2) != "n:" || bar == std::string_view::npos) return std::string(stored_key);
-  return "n:" + SubjectName(stored_key.substr(2, bar - 2)) + std::string(stored_key.substr(bar));
 }
 
 Error RegistryFailure(const Error& error, const std::string& field, const std::string& what) {

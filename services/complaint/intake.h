@@ -102,20 +102,41 @@ std::optional<Deadline> RuleDeadline(absl::Time event, const DeadlineRule& rule,
 // during the quiet period and on voting day the election's hour-based window).
 std::optional<Deadline> ReportDeadline(const Complaint& complaint, const ElectionTerms& election, const Region* region);
 
-// A person's name as reports are matched and clustered on: the tree's
-// FoldName (common/names.h: case, diacritics, spaces), with the dots and
-// commas of titles and initials read as spaces ("S.Pd." meets "S Pd").
-std::string SubjectName(std::string_view name);
+// How a reported person is matched against the registry: scores and the
+// rule for resolving without a person (docs/complaint-workflow.md, "Who the
+// report is about"). Shipped as data/subject_matching.json.
+struct SubjectMatching {
+  int search_limit = 50;    // employees asked of the registry per search
+  int max_candidates = 10;  // candidates kept on the complaint
+  // Scores: one of the name's, plus agency and region when they agree.
+  double full_name = 0.6, name_spelling = 0.45, name_spacing = 0.45, partial_name = 0.3;
+  double agency = 0.3, region = 0.1;
+  // Whether a name alone (no agency, no region in the report) may resolve.
+  bool name_alone_resolves = false;
+  static Result<SubjectMatching> FromJson(std::string_view json);
+};
+inline constexpr std::string_view kSubjectMatchingFile = "subject_matching.json";
+// The section of docs/complaint-workflow.md on matching names, from `rules`
+// and the tables of common/names.h.
+std::string SubjectMatchingMarkdown(const SubjectMatching& rules);
+
 // Resolves the reported person through the registry (never fails: an
 // unresolved subject keeps the complaint valid and is flagged for a person).
-SubjectResolution ResolveSubject(const Subject& subject, Directory& directory, absl::Time now);
+// By number: the employee with that number. By name: resolved only when
+// exactly one employee's whole folded name is the report's and that one is
+// in the reported agency and region; everyone else found (partial names,
+// spelling or spacing variants, other agencies or regions) is a candidate
+// with its score and what matched, and the complaint waits for a person
+// (RESOLVE_SUBJECT).
+SubjectResolution ResolveSubject(const Subject& subject, Directory& directory, absl::Time now,
+                                 const SubjectMatching& rules = {});
 // The registry could not be asked (PENDING) or did not know the person (NOT_FOUND).
 bool Unresolved(const SubjectResolution& resolution);
 // Who a complaint is about, for near-duplicate clustering; empty when unknown.
 std::string SubjectKey(const Subject& subject, const SubjectResolution& resolution);
-// A subject key stored before names were folded diacritic-aware (ASCII case
-// only) as SubjectKey gives it now; keys that are no names come back as they
-// are. The old fold kept nothing SubjectName drops, so this is exact.
+// A name-based subject key as SubjectKey gives it now, from the key text
+// alone ("n:<folded name>|<region code>"); keys that are no names come back
+// as they are. Used for keys whose complaint no longer names that subject.
 std::string RefoldedSubjectKey(std::string_view stored_key);
 
 // The registry's failure to give what the caller named in `field`: an id it

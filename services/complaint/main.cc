@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "absl/time/clock.h"
 #include "common/access_log.h"
@@ -123,6 +125,25 @@ std::unique_ptr<SealedBox> LoadReporterKeys(std::string* error) {
   return box;
 }
 
+// The rules of matching a reported person (data/subject_matching.json).
+std::optional<complaint::SubjectMatching> LoadSubjectMatching(const std::string& data_dir, std::string* error) {
+  const std::string path = data_dir + "/" + std::string(complaint::kSubjectMatchingFile);
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream text;
+  if (file) text << file.rdbuf();
+  if (!file || file.bad()) {
+    *error = "cannot read " + path;
+    return std::nullopt;
+  }
+  auto rules = complaint::SubjectMatching::FromJson(text.str());
+  if (!rules.ok()) {
+    *error = path + ": " + rules.error().message;
+    for (const auto& v : rules.error().violations.list()) *error += "; " + v.field + ": " + v.description;
+    return std::nullopt;
+  }
+  return rules.value();
+}
+
 bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* error) {
   auto& metrics = env.metrics.registry();
   auto regions = RegionDirectory::Load(env.config.data_dir + "/regions.csv", error);
@@ -132,6 +153,10 @@ bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* erro
       env.config.data_dir, [](const std::string& json) { return complaint::ViolationCodes::FromCatalogJson(json); },
       error);
   if (!shipped_codes) return false;
+  auto subject_matching = LoadSubjectMatching(env.config.data_dir, error);
+  if (!subject_matching) return false;
+  complaint::ComplaintSettings settings = SettingsFromFlags();
+  settings.subject_matching = *subject_matching;
 
   complaint::Peers peers;
   if (!complaint::ConnectPeers(env, parts, &peers, error)) return false;
@@ -164,7 +189,7 @@ bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* erro
       *store,
       complaint::ComplaintPorts{*peers.directory, *status_texts, *status_texts, *limiter, *complaint_metrics,
                                 complaint::OpenCaseMessage},
-      *directory, *catalog, *nik_hasher, *reporter_box, *record_keys, SettingsFromFlags()));
+      *directory, *catalog, *nik_hasher, *reporter_box, *record_keys, settings));
   const std::string evidence_dir = EvidenceDirFromFlags(env);
   auto* evidence =
       parts.Keep(std::make_unique<complaint::EvidenceStore>(*store, evidence_dir, flags.evidence_max_bytes));

@@ -67,6 +67,7 @@ std::string WorkflowMarkdown() {
       "`COMPLAINT_ACTION_COMPLETE` and `COMPLAINT_ACTION_WITHDRAW` are the reporter's own actions: they\n"
       "need the receipt secret SubmitComplaint returned (`receipt`); a missing, malformed or wrong one\n"
       "is INVALID_ARGUMENT on `receipt` and changes nothing.\n";
+  out += SubjectMatchingMarkdown(SubjectMatching{});
   return out;
 }
 
@@ -265,6 +266,11 @@ Result<Effects> ApplyForward(Effects change, const Complaint& current, const For
 
 Effects ApplyResolveSubject(Effects change, const EmployeeRef& employee, absl::Time now) {
   SubjectResolution& r = change.updated.subject_resolution;
+  // The history says what the person confirmed or overruled (its actor says who).
+  change.payload["from"] = std::string(Name(r.status));
+  change.payload["was_candidate"] = std::any_of(r.candidates.begin(), r.candidates.end(), [&](const SubjectCandidate& c) {
+    return c.employee.employee_id == employee.employee_id;
+  });
   r.status = ResolutionStatus::kResolvedByPerson;
   r.employee = employee;
   r.needs_review = false;

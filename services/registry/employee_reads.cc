@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "absl/strings/str_split.h"
+#include "common/names.h"
 #include "services/registry/employee_store.h"
 
 namespace netra::registry {
@@ -231,9 +232,20 @@ std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
       // The driving prefix: the one that starts the fewest distinct tokens.
       const std::string* driver = nullptr;
       std::vector<std::string> tokens;
+      // A prefix matches in its own form or its spelling key (NameKeyMatches).
+      auto starting_with = [&](const std::string& prefix, int64_t limit) {
+        auto found = TokensStartingWith(c, prefix, limit);
+        const std::string spelled = SpellingKey(prefix);
+        if (spelled != prefix && !spelled.empty()) {
+          for (auto& token : TokensStartingWith(c, spelled, limit)) found.push_back(std::move(token));
+          std::sort(found.begin(), found.end());
+          found.erase(std::unique(found.begin(), found.end()), found.end());
+        }
+        return found;
+      };
       for (const auto& prefix : q.name_prefixes) {
         if (prefix.empty()) continue;  // starts every token
-        auto found = TokensStartingWith(c, prefix, planning_.max_merge_tokens + 1);
+        auto found = starting_with(prefix, planning_.max_merge_tokens + 1);
         if (!driver || found.size() < tokens.size()) driver = &prefix, tokens = std::move(found);
       }
       if (!driver) {
@@ -241,7 +253,7 @@ std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
       } else if (static_cast<int64_t>(tokens.size()) <= planning_.max_merge_tokens) {
         merge(c, tokens);
       } else if (!walk(c, planning_.walk_budget)) {
-        merge(c, TokensStartingWith(c, *driver, kNoBudget));
+        merge(c, starting_with(*driver, kNoBudget));
       }
     }
     std::vector<Employee> out;

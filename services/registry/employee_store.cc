@@ -6,6 +6,8 @@
 #include <deque>
 
 #include "absl/time/clock.h"
+#include "common/log.h"
+#include "common/names.h"
 #include "common/sqlite.h"
 #include "services/registry/employee_reads.h"
 
@@ -219,6 +221,40 @@ StoredWrite Apply(WriteStatements& statements, const EmployeeWrite& w, std::opti
 }
 
 }  // namespace
+
+int RefoldNameKeys(Database& db) {
+  return db.Write([](Connection& c) {
+    {
+      auto marker = c.Prepare(
+          "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'employee_name_keys_to_refold'");
+      marker.Step();
+      if (marker.ColumnInt64(0) == 0) return 0;
+    }
+    std::vector<std::pair<std::string, std::string>> keys;  // employee_id, new name_key
+    {
+      auto select = c.Prepare("SELECT employee_id, name, name_key FROM employees");
+      while (select.Step()) {
+        std::string key = FoldName(select.ColumnTextView(1));
+        if (key != select.ColumnTextView(2)) keys.emplace_back(select.ColumnText(0), std::move(key));
+      }
+    }
+    auto update = c.Prepare("UPDATE employees SET name_key = ?2 WHERE employee_id = ?1");
+    for (const auto& [id, key] : keys) update.Bind(1, id).Bind(2, key).Run();
+    // Every employee's tokens change (spelling keys, joined words): all are
+    // written again, in order, by a bulk load from mark 0, as migration 7's were.
+    c.Exec("DELETE FROM employee_name_tokens");
+    c.Exec(
+        "INSERT INTO employee_bulk_load(id, tokens_rowid) SELECT 1, 0 WHERE EXISTS (SELECT 1 FROM employees) "
+        "ON CONFLICT(id) DO UPDATE SET tokens_rowid = 0");
+    c.Exec("DROP TABLE employee_name_keys_to_refold");
+    log::Info("registry store upgraded: employee name keys refolded", {{"employees", std::to_string(keys.size())}});
+    return static_cast<int>(keys.size());
+  });
+}
+
+EmployeeStore::EmployeeStore(Database& db, SearchPlanning planning) : db_(db), planning_(planning) {
+  RefoldNameKeys(db_);
+}
 
 Result<UpsertOutcome> EmployeeStore::Upsert(const EmployeeWrite& w, int64_t expected_version,
                                             const Idempotency& idempotency) {

@@ -119,6 +119,20 @@ INSERT INTO employee_bulk_load(id, tokens_rowid) SELECT 1, 0 WHERE EXISTS (SELEC
   ON CONFLICT(id) DO UPDATE SET tokens_rowid = 0;
 )sql";
 
+// Migration 9: names folded in one normal form (common/names.h: NFKC,
+// apostrophes, titles, old spellings in the tokens). EmployeeStore rebuilds
+// every name_key in C++ (RefoldNameKeys) and drops this marker; the token
+// rows are written again by the bulk load that opens (mark 0), which the
+// registry finishes before it serves (EmployeeDirectory::RecoverBulkLoad).
+inline constexpr std::string_view kEmployeeNameKeysRefoldSql = R"sql(
+CREATE TABLE employee_name_keys_to_refold (pending INTEGER);
+)sql";
+
+// Rebuilds, in one transaction, the name keys stored before migration 9 and
+// opens a bulk load that writes their tokens again; then drops the marker.
+// The number of keys changed; 0 (and nothing done) without the marker.
+int RefoldNameKeys(Database& db);
+
 // The outcome of writing one validated employee.
 struct StoredWrite {
   UpsertResult result;
@@ -140,7 +154,8 @@ struct SearchPlanning {
 
 class EmployeeStore : public EmployeeRecords {
  public:
-  explicit EmployeeStore(Database& db, SearchPlanning planning = {}) : db_(db), planning_(planning) {}
+  // Applies RefoldNameKeys (a store upgraded past migration 9) first.
+  explicit EmployeeStore(Database& db, SearchPlanning planning = {});
 
   std::optional<Employee> Find(const std::string& employee_id) override;
   // name_key of an employee (to resume a search after it).

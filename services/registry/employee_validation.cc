@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "common/digest.h"
+#include "common/names.h"
 
 namespace netra::registry {
 
@@ -167,9 +168,9 @@ std::optional<size_t> CountCodePoints(std::string_view text) {
   return static_cast<size_t>(count);
 }
 
-std::vector<std::string_view> NameTokens(std::string_view name_key) {
+std::vector<std::string> NameTokens(std::string_view name_key) {
   auto token_char = [](char c) { return static_cast<unsigned char>(c) >= 0x80 || IsCodeChar(c, ""); };
-  std::vector<std::string_view> tokens;
+  std::vector<std::string_view> words;
   for (size_t i = 0; i < name_key.size();) {
     if (!token_char(name_key[i])) {
       ++i;
@@ -177,12 +178,18 @@ std::vector<std::string_view> NameTokens(std::string_view name_key) {
     }
     size_t end = i;
     while (end < name_key.size() && token_char(name_key[end])) ++end;
-    const std::string_view token = name_key.substr(i, end - i);
-    if (std::find(tokens.begin(), tokens.end(), token) == tokens.end() && tokens.size() < kMaxNameTokens) {
-      tokens.push_back(token);
-    }
+    words.push_back(name_key.substr(i, end - i));
     i = end;
   }
+  std::vector<std::string> tokens;
+  auto add = [&](std::string token) {
+    if (tokens.size() < kMaxNameTokens && std::find(tokens.begin(), tokens.end(), token) == tokens.end()) {
+      tokens.push_back(std::move(token));
+    }
+  };
+  for (std::string_view word : words) add(std::string(word));
+  for (std::string_view word : words) add(SpellingKey(word));
+  for (size_t i = 0; i + 1 < words.size(); ++i) add(std::string(words[i]) + std::string(words[i + 1]));
   return tokens;
 }
 
@@ -190,7 +197,9 @@ bool NameKeyMatches(std::string_view name_key, std::span<const std::string> pref
   if (prefixes.empty()) return true;
   const auto tokens = NameTokens(name_key);
   return std::all_of(prefixes.begin(), prefixes.end(), [&](const std::string& prefix) {
-    return std::any_of(tokens.begin(), tokens.end(), [&](std::string_view t) { return t.starts_with(prefix); });
+    const std::string spelled = SpellingKey(prefix);
+    return std::any_of(tokens.begin(), tokens.end(),
+                       [&](const std::string& t) { return t.starts_with(prefix) || t.starts_with(spelled); });
   });
 }
 

@@ -5,9 +5,11 @@
 #include <unordered_set>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/authorize.h"
 #include "common/log.h"
+#include "common/names.h"
 #include "common/paging.h"
 #include "services/registry/employee_validation.h"
 
@@ -52,23 +54,16 @@ Result<EmployeePage> EmployeeDirectory::Search(const EmployeeSearch& s) {
   EmployeeQuery query;
   CheckLine(v, "name_query", s.name_query, kMaxName, false);
   if (v.empty() && !s.name_query.empty()) {
-    // Each token a prefix of some token of the name, both folded (case and
-    // diacritics). ASCII punctuation separates tokens as it does in names.
-    std::vector<std::string> tokens(1);
-    for (char c : s.name_query) {
-      if (static_cast<unsigned char>(c) < 0x80 && !IsCodeChar(c, "")) {
-        if (!tokens.back().empty()) tokens.emplace_back();
-      } else {
-        tokens.back() += c;
-      }
-    }
-    if (tokens.back().empty()) tokens.pop_back();
+    // Each word of the query, folded as names are (common/names.h: titles
+    // and punctuation drop out), a prefix of some index token of the name.
+    const std::string folded = FoldName(s.name_query);
+    std::vector<std::string> tokens = absl::StrSplit(folded, ' ', absl::SkipEmpty());
     if (tokens.empty()) {
       v.Add("name_query", ViolationReason::kInvalidFormat, "must contain at least one letter or digit");
     } else if (tokens.size() > kMaxQueryTokens) {
       v.Add("name_query", ViolationReason::kTooLong, "at most " + std::to_string(kMaxQueryTokens) + " words");
     }
-    for (const auto& token : tokens) query.name_prefixes.push_back(FoldName(token));
+    query.name_prefixes = std::move(tokens);
   }
   if (!s.region_code.empty()) {
     if (auto level = ParseRegionCode(s.region_code, "region_code", v)) {

@@ -360,14 +360,18 @@ class EmployeeDirectory {
 // The text checks the domain applies to every string field, exposed for tests:
 // valid UTF-8 and no control characters; the number of code points, or nullopt.
 std::optional<size_t> CountCodePoints(std::string_view text);
-// Names are sorted by and searched on their FoldName (common/names.h).
-// The distinct tokens of a folded name, in order: runs of bytes other than
-// spaces and ASCII punctuation (as a query is split; non-ASCII letters stay
-// inside a token). At most kMaxNameTokens (a 200-character name has fewer).
+// Names are sorted by their FoldName (common/names.h) and searched on its
+// tokens. The index tokens of a folded name, distinct, in order: its words
+// (runs of bytes other than spaces and ASCII punctuation), then each word's
+// SpellingKey where it differs (old spellings: "soekarno" is found as
+// "sukarno"), then each two neighbouring words joined (spacing: "nur aini"
+// is found as "nuraini"). At most kMaxNameTokens (a 200-character name has
+// fewer).
 inline constexpr size_t kMaxNameTokens = 128;
-std::vector<std::string_view> NameTokens(std::string_view name_key);
-// Whether every one of `prefixes` (query tokens folded by FoldName) starts a
-// token of `name_key` (a FoldName result): what a name search matches.
+std::vector<std::string> NameTokens(std::string_view name_key);
+// Whether every one of `prefixes` (the words of a query's FoldName), or its
+// SpellingKey, starts an index token of `name_key` (a FoldName result): what
+// a name search matches.
 bool NameKeyMatches(std::string_view name_key, std::span<const std::string> prefixes);
 
 }  // namespace netra::registry

@@ -20,6 +20,7 @@ inline const Migration kMigrations[] = {
     {6, "employee bulk loads", kEmployeeBulkLoadSql},
     {7, "employee name tokens", kEmployeeNameTokensSql},
     {8, "personal-data reads", kAccessLogSql},
+    {9, "employee name keys refolded", kEmployeeNameKeysRefoldSql},
 };
 
 }  // namespace netra::registry

@@ -33,7 +33,8 @@ Complaint FullComplaint() {
                 false};
   c.subject = {"198503142010011001", "Siti Aminah", "Dinas Pendidikan", "33.74", "Guru"};
   c.subject_resolution = {ResolutionStatus::kResolvedByName, Employee("e-1"),
-                          {{Employee("e-2"), 0.5}, {Employee("e-3"), 0.25}}, true,
+                          {{Employee("e-2"), 0.5, {SubjectMatch::kFullName, SubjectMatch::kAgency}},
+                           {Employee("e-3"), 0.25, {SubjectMatch::kPartialName}}}, true,
                           absl::FromUnixMicros(1707800000123456)};
   c.act = {"pemilu-2024", {"K1", "K2"}, absl::FromUnixMicros(1707700000000001),
            absl::FromUnixMicros(1707710000000002), "33.74.01", "Balai desa", "Kampanye", {"https://a.example/1"}};

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "absl/time/civil_time.h"
 #include "common/regions.h"
@@ -304,10 +305,116 @@ TEST(SubjectResolutionTest, ClusterKeysNameWhoTheReportIsAbout) {
   s.name = "  Siti   AMINAH ";
   s.region_code = "33.74";
   EXPECT_EQ(SubjectKey(s, none), "n:siti aminah|33.74");
-  s.name = "SÍTI Aminah, S.Pd.";  // the tree's fold: diacritics too; titles' dots and commas as spaces
-  EXPECT_EQ(SubjectKey(s, none), "n:siti aminah s pd|33.74");
+  s.name = "SÍTI Aminah, S.Pd.";  // the tree's fold (common/names.h): diacritics, titles and degrees
+  EXPECT_EQ(SubjectKey(s, none), "n:siti aminah|33.74");
+  s.name = "Si\xCC\x81ti Aminah";  // decomposed: the same person
+  EXPECT_EQ(SubjectKey(s, none), "n:siti aminah|33.74");
   none.employee = EmployeeWithId("198503142010011001");
   EXPECT_EQ(SubjectKey(s, none), "e:198503142010011001");
+}
+
+// The rules of "never the wrong person" (docs/complaint-workflow.md).
+class SubjectMatchingTest : public ::testing::Test {
+ protected:
+  Subject Named(const std::string& name, const std::string& agency = "Dinas Pendidikan",
+                const std::string& region = "33.74") {
+    Subject s;
+    s.name = name;
+    s.agency_name = agency;
+    s.region_code = region;
+    return s;
+  }
+  FakeRegistry registry;
+};
+
+TEST_F(SubjectMatchingTest, APartialNameIsACandidateNeverAResolution) {
+  registry.Add("198503142010011001", "Muhammad Rizky Fauzan Xaverius", "Dinas Pendidikan Kota Semarang", "33.74");
+  auto r = ResolveSubject(Named("Muhammad Xaverius"), registry, kNow);
+  EXPECT_EQ(r.status, ResolutionStatus::kAmbiguous);
+  EXPECT_TRUE(r.needs_review);
+  EXPECT_FALSE(r.employee);
+  ASSERT_EQ(r.candidates.size(), 1u);
+  EXPECT_EQ(r.candidates[0].employee.employee_id, "198503142010011001");
+  EXPECT_DOUBLE_EQ(r.candidates[0].score, 0.7);  // partial 0.3 + agency 0.3 + region 0.1
+  EXPECT_EQ(r.candidates[0].matched,
+            (std::vector<SubjectMatch>{SubjectMatch::kPartialName, SubjectMatch::kAgency, SubjectMatch::kRegion}));
+}
+
+TEST_F(SubjectMatchingTest, OneFullMatchWithinTheAgencyResolvesInAnotherAgencyIsACandidate) {
+  registry.Add("198503142010011001", "Siti Aminah", "Dinas Kesehatan Kota Semarang", "33.74");
+  auto r = ResolveSubject(Named("Siti Aminah"), registry, kNow);
+  EXPECT_EQ(r.status, ResolutionStatus::kAmbiguous) << "a full match in another agency";
+  ASSERT_EQ(r.candidates.size(), 1u);
+  EXPECT_EQ(r.candidates[0].matched, (std::vector<SubjectMatch>{SubjectMatch::kFullName, SubjectMatch::kRegion}));
+
+  registry.Add("198602152011012002", "Siti Aminah", "Dinas Pendidikan Kota Semarang", "33.74");
+  r = ResolveSubject(Named("Hj. Siti  Aminah, S.Pd."), registry, kNow);  // titles do not count
+  EXPECT_EQ(r.status, ResolutionStatus::kResolvedByName);
+  ASSERT_TRUE(r.employee);
+  EXPECT_EQ(r.employee->employee_id, "198602152011012002");
+  EXPECT_FALSE(r.needs_review);
+  EXPECT_EQ(r.candidates.size(), 2u);
+
+  registry.Add("198701012012011003", "SITI AMINAH", "Dinas Pendidikan Kota Semarang", "33.74");  // a namesake
+  r = ResolveSubject(Named("Siti Aminah"), registry, kNow);
+  EXPECT_EQ(r.status, ResolutionStatus::kAmbiguous);
+  EXPECT_FALSE(r.employee);
+  EXPECT_TRUE(r.needs_review);
+}
+
+TEST_F(SubjectMatchingTest, AFullMatchOutsideTheRegionOrWithoutAnyScopeIsACandidate) {
+  registry.Add("198503142010011001", "Siti Aminah", "Dinas Pendidikan Kota Semarang", "33.74");
+  EXPECT_EQ(ResolveSubject(Named("Siti Aminah", "Dinas Pendidikan", "33.01"), registry, kNow).status,
+            ResolutionStatus::kAmbiguous);
+  EXPECT_EQ(ResolveSubject(Named("Siti Aminah", "", ""), registry, kNow).status, ResolutionStatus::kAmbiguous);
+  SubjectMatching lenient;
+  lenient.name_alone_resolves = true;
+  EXPECT_EQ(ResolveSubject(Named("Siti Aminah", "", ""), registry, kNow, lenient).status,
+            ResolutionStatus::kResolvedByName);
+  // A kecamatan in the report: the registry knows the kab/kota people work in.
+  EXPECT_EQ(ResolveSubject(Named("Siti Aminah", "Dinas Pendidikan", "33.74.01"), registry, kNow).status,
+            ResolutionStatus::kResolvedByName);
+}
+
+TEST_F(SubjectMatchingTest, UnicodeFormsResolveOldSpellingsAndSpacingAreCandidates) {
+  registry.Add("198503142010011001", "D\xC3\xA9" "d\xC3\xA9 Ma'ruf", "Dinas Pendidikan Kota Semarang", "33.74");
+  auto r = ResolveSubject(Named("De\xCC\x81" "de\xCC\x81 Ma\xE2\x80\x99ruf"), registry, kNow);  // NFD, ’
+  EXPECT_EQ(r.status, ResolutionStatus::kResolvedByName);
+
+  registry.Add("198602152011012002", "Sukarno Joyo", "Dinas Pendidikan Kota Semarang", "33.74");
+  r = ResolveSubject(Named("Soekarno Djojo"), registry, kNow);
+  EXPECT_EQ(r.status, ResolutionStatus::kAmbiguous);
+  ASSERT_FALSE(r.candidates.empty());
+  EXPECT_EQ(r.candidates[0].employee.employee_id, "198602152011012002");
+  EXPECT_EQ(r.candidates[0].matched.front(), SubjectMatch::kNameSpelling);
+
+  registry.Add("198701012012011003", "Siti Nuraini", "Dinas Pendidikan Kota Semarang", "33.74");
+  for (const char* written : {"Siti Nur-Aini", "Siti Nur Aini"}) {
+    r = ResolveSubject(Named(written), registry, kNow);
+    EXPECT_EQ(r.status, ResolutionStatus::kAmbiguous) << written;
+    ASSERT_FALSE(r.candidates.empty()) << written;
+    EXPECT_EQ(r.candidates[0].employee.employee_id, "198701012012011003");
+    EXPECT_EQ(r.candidates[0].matched.front(), SubjectMatch::kNameSpacing);
+  }
+}
+
+TEST(SubjectMatchingRulesTest, TheShippedFileIsTheDefaultsAndBadRulesAreRefused) {
+  std::ifstream file(std::string(NETRA_SOURCE_DIR) + "/data/subject_matching.json");
+  std::stringstream text;
+  text << file.rdbuf();
+  auto shipped = SubjectMatching::FromJson(text.str());
+  ASSERT_TRUE(shipped.ok()) << shipped.error().message;
+  const SubjectMatching defaults;
+  EXPECT_EQ(shipped.value().full_name, defaults.full_name);
+  EXPECT_EQ(shipped.value().partial_name, defaults.partial_name);
+  EXPECT_EQ(shipped.value().agency, defaults.agency);
+  EXPECT_EQ(shipped.value().name_alone_resolves, defaults.name_alone_resolves);
+  EXPECT_EQ(shipped.value().max_candidates, defaults.max_candidates);
+
+  auto bad = SubjectMatching::FromJson(R"({"scores": {"agency": 2}, "name_alone_resolves": "yes"})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().violations.size(), 2u);
+  EXPECT_FALSE(SubjectMatching::FromJson("[").ok());
 }
 
 TEST(SubjectResolutionTest, KeysOfTheAsciiOnlyFoldAreRefoldedExactly) {

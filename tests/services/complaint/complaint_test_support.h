@@ -7,6 +7,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -92,9 +93,30 @@ class FakeRegistry : public Directory {
   }
   Result<std::vector<EmployeeRef>> SearchEmployees(std::string_view name, std::string_view, int) override {
     if (down) return Error::Unavailable("down");
+    // As the registry matches (its NameKeyMatches): every word of the query
+    // starts a word of the name, its spelling key, or two words joined.
+    auto words = [](const std::string& folded) {
+      std::vector<std::string> out;
+      for (size_t i = 0; i <= folded.size();) {
+        const size_t end = std::min(folded.find(' ', i), folded.size());
+        if (end > i) out.push_back(folded.substr(i, end - i));
+        i = end + 1;
+      }
+      return out;
+    };
+    const auto query = words(FoldName(name));
     std::vector<EmployeeRef> out;
     for (const auto& [id, e] : employees) {
-      if (FoldName(e.name).find(FoldName(name)) != std::string::npos) out.push_back(e);
+      auto tokens = words(FoldName(e.name));
+      const size_t n = tokens.size();
+      for (size_t i = 0; i < n; ++i) tokens.push_back(SpellingKey(tokens[i]));
+      for (size_t i = 0; i + 1 < n; ++i) tokens.push_back(tokens[i] + tokens[i + 1]);
+      const bool all = !query.empty() && std::all_of(query.begin(), query.end(), [&](const std::string& q) {
+        return std::any_of(tokens.begin(), tokens.end(), [&](const std::string& t) {
+          return t.starts_with(q) || t.starts_with(SpellingKey(q));
+        });
+      });
+      if (all) out.push_back(e);
     }
     return out;
   }

@@ -698,7 +698,7 @@ TEST_F(ComplaintDomainTest, TheReporterIsSealedAtRestAndARevealIsRecorded) {
     EXPECT_EQ(redis.find(text), std::string::npos) << text << " is in Redis";
   }
   // The contact's counter is named by a keyed hash, not a plain one anyone could recompute.
-  EXPECT_EQ(redis.find(HexOf(Sha256::Of({FoldName(contact)})).substr(0, 16)), std::string::npos) << redis;
+  EXPECT_EQ(redis.find(HexOf(Sha256::Of({FoldText(contact)})).substr(0, 16)), std::string::npos) << redis;
   EXPECT_EQ(Count("SELECT COUNT(*) FROM complaints WHERE reporter_nik_hash IS NOT NULL"), 0);
 
   auto read = complaints_->Get(c.complaint_id());

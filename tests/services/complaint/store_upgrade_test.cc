@@ -212,7 +212,79 @@ TEST(ComplaintStoreUpgradeTest, StoredSubjectKeysAreRefoldedDiacriticAware) {
   EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM cluster_keys WHERE subject_key = '" + key + "' AND violation_code = 'B2'"), 1);
   EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM cluster_keys WHERE subject_key = 'n:jÖko widodo|'"), 0);
   EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'subject_keys_to_refold'"), 0);
-  EXPECT_EQ(RefoldSubjectKeys(*db), 0);  // once only
+  EXPECT_EQ(RefoldSubjectKeys(*db, box), 0);  // once only
+}
+
+// A store as today's build leaves it (schema to migration 11; subject keys
+// of the fold before names had one normal form: "H. Joko Widodo, S.Pd." kept
+// as "h joko widodo s pd", "Ma'ruf" with its apostrophe) is rekeyed from its
+// complaints' subjects on open, so that later reports of the same person,
+// written any way, join the same clusters.
+TEST(ComplaintStoreUpgradeTest, SubjectKeysOfThePreviousFoldAreRebuiltFromTheSubjects) {
+  netra::testing::TempDir dir;
+  const std::string path = dir.File("complaint.db");
+  SealedBox box({std::string(32, 'r')});
+  testing::FakeRegistry registry;  // knows nobody: subjects keyed by name
+  MemoryCache cache;
+  NoLimits limits;
+  NoMetrics metrics;
+  ViolationCatalogSource catalog(testing::Codes(), nullptr, std::chrono::milliseconds(0));
+  NikHasher hasher(std::string(32, 'k'));
+  const Actor officer{"officer", Actor::Kind::kPerson, "", ""};
+  auto submit = [&](ComplaintStore& store, const std::string& request_id, const std::string& name,
+                    const std::string& region) {
+    Complaints complaints(store, ComplaintPorts{registry, cache, cache, limits, metrics, [](const ForwardingRequest&) {
+                                                  return std::string("open");
+                                                }},
+                          netra::testing::ShippedRegions(), catalog, hasher, box, ComplaintSettings{});
+    SubmitCommand command = testing::ValidCommand();
+    command.request_id = request_id;
+    command.subject = Subject{"", name, "", region, ""};
+    auto result = complaints.Submit(command, std::string(32, request_id.back()), officer, testing::kNow);
+    EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().message);
+    return result.ok() ? result.value() : SubmitResult{};
+  };
+  std::string error;
+  SubmitResult joko, maruf;
+  {
+    auto db = Database::Open(path, std::span(kMigrations).first(11), &error);
+    ASSERT_TRUE(db) << error;
+    ComplaintStore store(*db, box);
+    Evidence e;
+    e.evidence_id = std::string(64, 'a');
+    e.size_bytes = 3;
+    e.media_type = "text/plain";
+    store.InsertEvidence(e);
+    joko = submit(store, "old-1", "H. Joko Widodo, S.Pd.", "33.74");
+    maruf = submit(store, "old-2", "Ma'ruf Amin", "");
+    db->Write([&](Connection& c) {
+      for (const auto& [result, key] : {std::pair{&joko, "n:h joko widodo s pd|33.74"}, std::pair{&maruf, "n:ma'ruf amin|"}}) {
+        c.Prepare("UPDATE complaints SET subject_key = ?2 WHERE id = ?1").Bind(1, result->complaint.complaint_id).Bind(2, key).Run();
+        c.Prepare("UPDATE cluster_keys SET subject_key = ?2 WHERE cluster_id = ?1")
+            .Bind(1, result->complaint.cluster.cluster_id)
+            .Bind(2, key)
+            .Run();
+      }
+      return 0;
+    });
+  }
+  auto db = Database::Open(path, kMigrations, &error);
+  ASSERT_TRUE(db) << error;
+  ComplaintStore store(*db, box);  // rekeys
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM complaints WHERE subject_key = 'n:joko widodo|33.74'"), 1);
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM complaints WHERE subject_key = 'n:maruf amin|'"), 1);
+  EXPECT_GT(Count(*db, "SELECT COUNT(*) FROM cluster_keys WHERE subject_key = 'n:joko widodo|33.74'"), 0);
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM cluster_keys WHERE subject_key IN ('n:h joko widodo s pd|33.74', "
+                       "'n:ma''ruf amin|')"), 0);
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'subject_keys_to_refold'"), 0);
+  EXPECT_EQ(RefoldSubjectKeys(*db, box), 0);  // once only
+
+  const SubmitResult again = submit(store, "new-1", "Joko  Widodo", "33.74");
+  EXPECT_TRUE(again.joined_existing_cluster);
+  EXPECT_EQ(again.complaint.cluster.cluster_id, joko.complaint.cluster.cluster_id);
+  const SubmitResult curly = submit(store, "new-2", "MA\xE2\x80\x99RUF Amin", "");
+  EXPECT_TRUE(curly.joined_existing_cluster);
+  EXPECT_EQ(curly.complaint.cluster.cluster_id, maruf.complaint.cluster.cluster_id);
 }
 
 }  // namespace
