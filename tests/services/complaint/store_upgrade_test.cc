@@ -230,13 +230,14 @@ TEST(ComplaintStoreUpgradeTest, SubjectKeysOfThePreviousFoldAreRebuiltFromTheSub
   NoMetrics metrics;
   ViolationCatalogSource catalog(testing::Codes(), nullptr, std::chrono::milliseconds(0));
   NikHasher hasher(std::string(32, 'k'));
+  RecordKeys record_keys(std::string(32, 's'));
   const Actor officer{"officer", Actor::Kind::kPerson, "", ""};
   auto submit = [&](ComplaintStore& store, const std::string& request_id, const std::string& name,
                     const std::string& region) {
     Complaints complaints(store, ComplaintPorts{registry, cache, cache, limits, metrics, [](const ForwardingRequest&) {
                                                   return std::string("open");
                                                 }},
-                          netra::testing::ShippedRegions(), catalog, hasher, box, ComplaintSettings{});
+                          netra::testing::ShippedRegions(), catalog, hasher, box, record_keys, ComplaintSettings{});
     SubmitCommand command = testing::ValidCommand();
     command.request_id = request_id;
     command.subject = Subject{"", name, "", region, ""};
