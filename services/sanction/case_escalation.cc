@@ -43,7 +43,9 @@ std::string DueSql(Dialect dialect) {
   return std::string("SELECT ") + (dialect == Dialect::kSqlite ? "rowid" : "0") +
          ", case_id, complaint_id, region_code, status, escalation_level, version, head_sequence, head_hash, "
          "sweep_plan, escalations FROM cases WHERE next_escalation_us IS NOT NULL AND next_escalation_us <= ?1 "
-         "ORDER BY next_escalation_us LIMIT ?2";
+         "ORDER BY next_escalation_us LIMIT ?2" +
+         // PostgreSQL: the batch's rows locked, as FindWhere's for_update does for one case.
+         (dialect == Dialect::kPostgres ? " FOR UPDATE" : "");
 }
 std::string StepSql(Dialect dialect) {
   return std::string(
@@ -148,7 +150,7 @@ Result<std::vector<StepTaken>> CaseStore::EscalateDue(int64_t now_us, int64_t fe
         if (row.plan) {
           c = PlannedCase(row);
         } else {  // last written before migration 6: loaded and written whole, once
-          auto found = FindWhere(conn, "case_id", row.case_id);
+          auto found = FindWhere(conn, "case_id", row.case_id, /*for_update=*/true);
           if (!found) continue;
           c = std::move(*found);
         }

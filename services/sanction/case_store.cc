@@ -84,8 +84,10 @@ std::vector<std::optional<Notification>> LoadSteps(const std::string& text, Case
   return notices;
 }
 
-std::optional<Case> FindWhere(Connection& conn, std::string_view column, const std::string& value) {
-  auto select = conn.Prepare(std::string(kColumns) + "WHERE " + std::string(column) + " = ?1");
+std::optional<Case> FindWhere(Connection& conn, std::string_view column, const std::string& value, bool for_update) {
+  const bool lock = for_update && conn.dialect() == Dialect::kPostgres;
+  auto select = conn.Prepare(std::string(kColumns) + "WHERE " + std::string(column) + " = ?1" +
+                             (lock ? " FOR UPDATE" : ""));
   select.Bind(1, value);
   if (!select.Step()) return std::nullopt;
   return RowToCase(select);
@@ -248,7 +250,7 @@ Result<Mutation> CaseStore::Update(const std::string& case_id, const Idempotency
         if (!replayed.ok()) return replayed.error();
         if ((m.replayed = std::move(replayed.value()))) return m;
       }
-      auto found = FindWhere(conn, "case_id", case_id);
+      auto found = FindWhere(conn, "case_id", case_id, /*for_update=*/true);
       if (!found) return Error::NotFound("case", case_id);
       m.case_record = std::move(*found);
       if (auto e = ChangeIn(conn, m.case_record, actor, now_us, change, m.effects)) return *e;
@@ -266,14 +268,15 @@ Result<std::vector<Case>> CaseStore::List(const CaseFilter& f) {
              "AND (?2 = '' OR election_id = ?2) AND (?3 = '' OR ppk_code = ?3) AND (?4 = '' OR authority_code = ?4) "
              "AND escalation_level >= ?5 AND (CAST(?6 AS BIGINT) IS NULL OR open_us > ?6 OR (open_us = ?6 AND case_id > ?7))";
       if (f.overdue) {
-        sql += *f.overdue ? " AND status = 2 AND due_us <= ?8" : " AND NOT (status = 2 AND due_us <= ?8)";
+        // ?9, after the LIMIT's ?8: PostgreSQL refuses a statement whose parameter numbers have a gap.
+        sql += *f.overdue ? " AND status = 2 AND due_us <= ?9" : " AND NOT (status = 2 AND due_us <= ?9)";
       }
       if (!f.statuses.empty()) {
         sql += " AND status IN (";
         for (size_t i = 0; i < f.statuses.size(); ++i) sql += (i ? "," : "") + std::to_string(f.statuses[i]);
         sql += ")";
       }
-      sql += " ORDER BY open_us, case_id LIMIT ?9";
+      sql += " ORDER BY open_us, case_id LIMIT ?8";
       auto s = conn.Prepare(sql);
       s.Bind(1, f.region_prefix)
           .Bind(2, f.election_id)
@@ -285,8 +288,8 @@ Result<std::vector<Case>> CaseStore::List(const CaseFilter& f) {
       } else {
         s.BindNull(6).Bind(7, "");
       }
-      if (f.overdue) s.Bind(8, f.now_us);
-      s.Bind(9, static_cast<int64_t>(f.limit));
+      s.Bind(8, static_cast<int64_t>(f.limit));
+      if (f.overdue) s.Bind(9, f.now_us);
       std::vector<Case> out;
       while (s.Step()) out.push_back(RowToCase(s));
       return out;

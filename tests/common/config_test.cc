@@ -305,7 +305,8 @@ TEST_F(ServiceConfigTest, APostgresReadyServiceTakesAPostgresqlStoreAndItsPasswo
   testing::TempDir dir;
   const std::string passfile = dir.File("pgpass");
   std::ofstream(passfile) << "db:5432:sanction:netra_sanction:secret\n";
-  auto parsed = Parse(sanction, {"--store", "postgresql://netra_sanction@db:5432/sanction?sslmode=require",
+  auto parsed = Parse(sanction, {"--registry", "registry:50051", "--complaint", "complaint:50052", "--store",
+                                 "postgresql://netra_sanction@db:5432/sanction?sslmode=require",
                                  "--store-password-file", passfile});
   ASSERT_FALSE(parsed.exit_code.has_value()) << parsed.err;
   EXPECT_EQ(parsed.config.store_url, "postgresql://netra_sanction@db:5432/sanction?sslmode=require");
