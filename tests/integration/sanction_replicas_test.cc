@@ -152,7 +152,8 @@ TEST_P(SanctionReplicasTest, EachNotificationIsDeliveredOnceByOneOfTheReplicas) 
   auto all_delivered = [&] {
     queued.clear();
     for (const auto& id : ids) {
-      for (const auto& n : Get(id).case_record().notifications()) {
+      const v1::GetCaseResponse view = Get(id);  // outlives the loop over its notifications
+      for (const auto& n : view.case_record().notifications()) {
         if (n.status() != v1::DELIVERY_STATUS_DELIVERED) return false;
         ++queued[n.target()];
       }
