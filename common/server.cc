@@ -18,6 +18,7 @@
 #include "common/access_control.h"
 #include "common/log.h"
 #include "common/rpc.h"
+#include "common/store.h"
 #include "common/tls.h"
 #include "grpc/health/v1/health.pb.h"
 
@@ -246,10 +247,34 @@ bool ServiceRunner::Start(std::string* error) {
   return true;
 }
 
+void ServiceRunner::SetServing(bool serving) {
+  for (auto& extra : extras_) {
+    if (extra.server) extra.server->GetHealthCheckService()->SetServingStatus(serving);
+  }
+  if (server_) server_->GetHealthCheckService()->SetServingStatus(serving);
+}
+
+void ServiceRunner::WatchStore(Database& store) {
+  store_watch_ = std::make_unique<PeriodicWorker>("store health", std::chrono::milliseconds(1000), [this, &store] {
+    bool up = true;
+    try {
+      store.Read([](Connection& c) { c.Prepare("SELECT 1").Step(); });
+    } catch (const StoreError& e) {
+      up = false;
+      if (store_up_) log::Error("store unreachable; health NOT_SERVING until it answers", {{"error", e.what()}});
+    }
+    if (up && !store_up_) log::Info("store reachable again; health SERVING");
+    if (up != store_up_) SetServing(up);
+    store_up_ = up;
+  });
+  store_watch_->Start(PeriodicWorker::First::kAfterPeriod);
+}
+
 int ServiceRunner::WaitForShutdown() {
   sigset_t set = ShutdownSignals();
   int signal_number = 0;
   sigwait(&set, &signal_number);
+  if (store_watch_) store_watch_->Stop();  // it must not report SERVING during the drain
   log::Info("shutting down", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
                               {"drain_seconds", std::to_string(config_.drain_seconds)}});
   // Tell probes first so load balancers stop sending, then stop accepting and
@@ -311,6 +336,7 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition, std::
   }
   DatabaseOptions store_options;
   store_options.metrics = &metrics.registry();
+  store_options.password_file = config.store_password_file;
   auto store = Database::Open(*store_url, migrations, &error, store_options);
   if (!store) {
     // The error names the store; the URL is not logged (a PostgreSQL one may hold a password).
@@ -340,6 +366,7 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition, std::
     log::Error("start-up failed", {{"error", error}});
     return 1;
   }
+  if (store->dialect() == Dialect::kPostgres) runner.WatchStore(*store);
   return runner.WaitForShutdown();
 }
 

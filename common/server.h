@@ -16,6 +16,7 @@
 #include "common/config.h"
 #include "common/person_token.h"
 #include "common/metrics.h"
+#include "common/periodic.h"
 
 namespace grpc {
 class ResourceQuota;
@@ -50,6 +51,8 @@ struct ExtraListener {
   std::vector<grpc::Service*> services;
 };
 
+class Database;
+
 class ServiceRunner {
  public:
   ServiceRunner(const ServiceConfig& config, Metrics& metrics);
@@ -65,6 +68,12 @@ class ServiceRunner {
   int grpc_port() const { return grpc_port_; }
   // The bound port of AddListener's listener number `index`.
   int extra_port(size_t index) const { return extras_.at(index).port; }
+
+  // After Start, for a store on a server (PostgreSQL): asks it every second
+  // and reports NOT_SERVING while it does not answer, SERVING again once it
+  // does (the pool reconnects by itself), so probes and load balancers send
+  // calls elsewhere during an outage. `store` must outlive the runner.
+  void WatchStore(Database& store);
 
   // Blocks until SIGTERM or SIGINT, then drains: health NOT_SERVING, no new
   // calls, in-flight calls get --drain-seconds to finish. Returns the exit code.
@@ -88,6 +97,9 @@ class ServiceRunner {
   std::unique_ptr<AccessControl> access_control_;
   std::unique_ptr<PersonTokens> person_tokens_;
   int grpc_port_ = 0;
+  void SetServing(bool serving);
+  std::unique_ptr<PeriodicWorker> store_watch_;  // stopped before the drain reports NOT_SERVING
+  bool store_up_ = true;                         // the watch's thread only
 };
 
 }  // namespace netra

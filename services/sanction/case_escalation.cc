@@ -35,15 +35,28 @@ std::string AppendStep(const std::optional<std::string>& steps, const Escalation
   return text + "," + Dump(added) + "]";
 }
 
-// The due-case query: the columns and plan a step reads.
-constexpr std::string_view kDueSql =
-    "SELECT rowid, case_id, complaint_id, region_code, status, escalation_level, version, head_sequence, head_hash, "
-    "sweep_plan, escalations FROM cases WHERE next_escalation_us IS NOT NULL AND next_escalation_us <= ?1 "
-    "ORDER BY next_escalation_us LIMIT ?2";
+// The due-case query: the columns and plan a step reads. A step's update
+// finds its row by SQLite's rowid there (without the case_id index) and by
+// the case_id primary key on PostgreSQL, which has no rowid (0 in its place):
+// the one place the two dialects differ here.
+std::string DueSql(Dialect dialect) {
+  return std::string("SELECT ") + (dialect == Dialect::kSqlite ? "rowid" : "0") +
+         ", case_id, complaint_id, region_code, status, escalation_level, version, head_sequence, head_hash, "
+         "sweep_plan, escalations FROM cases WHERE next_escalation_us IS NOT NULL AND next_escalation_us <= ?1 "
+         "ORDER BY next_escalation_us LIMIT ?2" +
+         // PostgreSQL: the batch's rows locked, as FindWhere's for_update does for one case.
+         (dialect == Dialect::kPostgres ? " FOR UPDATE" : "");
+}
+std::string StepSql(Dialect dialect) {
+  return std::string(
+             "UPDATE cases SET escalation_level = ?1, next_escalation_us = ?2, version = ?3, update_us = ?4, "
+             "head_sequence = ?5, head_hash = ?6, escalations = ?7 WHERE ") +
+         (dialect == Dialect::kSqlite ? "rowid" : "case_id") + " = ?8";
+}
 
-// A kDueSql row: what a step reads (no body).
+// A DueSql row: what a step reads (no body).
 struct DueRow {
-  int64_t rowid = 0;
+  int64_t rowid = 0;  // SQLite only
   std::string case_id, complaint_id, region_code;
   int64_t status = 0, escalation_level = 0, version = 0;
   HistoryHead head;
@@ -104,20 +117,26 @@ Result<std::vector<StepTaken>> CaseStore::EscalateDue(int64_t now_us, int64_t fe
   static const Actor kSweeper{"system:sweeper", Actor::Kind::kSystem, "escalation sweeper", ""};
   return RunStoreOperation<json::exception>("escalate cases", [&]() -> Result<std::vector<StepTaken>> {
     return db_.Write([&](Connection& conn) -> Result<std::vector<StepTaken>> {
+      *fenced = false;  // PostgreSQL may run this again after a serialization failure
       std::vector<StepTaken> done;
       // A pass touches many pages: a page cache of 64 MiB on this connection
       // (SQLite's default is 2 MiB) saves re-reading them, and pages read
       // from the database file come through a mapping instead of a copy.
-      conn.Exec("PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824");
-      // Fencing: only a token not older than any seen may write.
-      conn.Prepare("UPDATE sweeper_fence SET token = ?1 WHERE id = 1 AND token <= ?1").Bind(1, fence).Run();
+      if (conn.dialect() == Dialect::kSqlite) conn.Exec("PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824");
+      // Fencing: only the lease's current token may write, and never one
+      // older than any seen (a leader that paused past its lease is refused).
+      conn.Prepare(
+              "UPDATE sweeper_fence SET token = ?1 WHERE id = 1 AND token <= ?1 "
+              "AND ?1 = (SELECT token FROM sweeper_lease WHERE id = 1)")
+          .Bind(1, fence)
+          .Run();
       if (conn.Changes() == 0) {
         *fenced = true;
         return done;
       }
       // The rows first (a row's own update must not move it under a running
       // scan), each slim: a step builds its case from the row alone.
-      auto due = conn.Prepare(kDueSql);
+      auto due = conn.Prepare(DueSql(conn.dialect()));
       due.Bind(1, now_us).Bind(2, static_cast<int64_t>(limit));
       std::vector<DueRow> rows;
       while (due.Step()) rows.push_back(ReadDueRow(due));
@@ -125,15 +144,13 @@ Result<std::vector<StepTaken>> CaseStore::EscalateDue(int64_t now_us, int64_t fe
       // A full batch means more follow in this pass: the pass's last commit
       // checkpoints once for all of them (on disk ~1 s less per 100,000 steps).
       if (static_cast<int>(rows.size()) >= limit) conn.DeferCheckpoint();
-      auto small = conn.Prepare(
-          "UPDATE cases SET escalation_level = ?1, next_escalation_us = ?2, version = ?3, update_us = ?4, "
-          "head_sequence = ?5, head_hash = ?6, escalations = ?7 WHERE rowid = ?8");
+      auto small = conn.Prepare(StepSql(conn.dialect()));
       for (auto& row : rows) {
         Case c;
         if (row.plan) {
           c = PlannedCase(row);
         } else {  // last written before migration 6: loaded and written whole, once
-          auto found = FindWhere(conn, "case_id", row.case_id);
+          auto found = FindWhere(conn, "case_id", row.case_id, /*for_update=*/true);
           if (!found) continue;
           c = std::move(*found);
         }
@@ -165,9 +182,13 @@ Result<std::vector<StepTaken>> CaseStore::EscalateDue(int64_t now_us, int64_t fe
             .Bind(4, c.update_us)
             .Bind(5, c.history_head.sequence)
             .BindBlob(6, c.history_head.hash)
-            .Bind(7, steps)
-            .Bind(8, row.rowid)
-            .Run();
+            .Bind(7, steps);
+        if (conn.dialect() == Dialect::kSqlite) {
+          small.Bind(8, row.rowid);
+        } else {
+          small.Bind(8, c.case_id);
+        }
+        small.Run();
         done.push_back(StepTaken{c.province(), c.escalation_level, !effects.notices.empty()});
       }
       return done;
@@ -180,6 +201,59 @@ Result<int64_t> CaseStore::FenceToken() {
     return db_.Read([&](Connection& c) {
       auto s = c.Prepare("SELECT token FROM sweeper_fence WHERE id = 1");
       return s.Step() ? s.ColumnInt64(0) : int64_t{0};
+    });
+  });
+}
+
+namespace {
+
+// The store's clock in unix microseconds (the server's on PostgreSQL): the
+// lease's only clock, whatever the replicas' clocks say.
+std::string StoreNowUs(Dialect dialect) {
+  return dialect == Dialect::kSqlite ? "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)"
+                                     : "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)";
+}
+
+}  // namespace
+
+Result<std::optional<int64_t>> CaseStore::TakeSweeperLease(const std::string& holder,
+                                                           std::chrono::milliseconds lease) {
+  return RunStoreOperation<json::exception>("take sweeper lease", [&]() -> Result<std::optional<int64_t>> {
+    return db_.Write([&](Connection& c) -> std::optional<int64_t> {
+      const std::string now = StoreNowUs(c.dialect());
+      auto take = c.Prepare("UPDATE sweeper_lease SET holder = ?1, token = token + 1, expires_us = " + now +
+                            " + ?2 WHERE id = 1 AND (holder = '' OR expires_us <= " + now + ") RETURNING token");
+      take.Bind(1, holder).Bind(2, static_cast<int64_t>(lease.count()) * 1000);
+      if (!take.Step()) return std::nullopt;
+      int64_t token = take.ColumnInt64(0);
+      take.Reset();
+      return token;
+    });
+  });
+}
+
+Result<bool> CaseStore::RenewSweeperLease(const std::string& holder, int64_t token, std::chrono::milliseconds lease) {
+  return RunStoreOperation<json::exception>("renew sweeper lease", [&]() -> Result<bool> {
+    return db_.Write([&](Connection& c) {
+      c.Prepare("UPDATE sweeper_lease SET expires_us = " + StoreNowUs(c.dialect()) +
+                " + ?3 WHERE id = 1 AND holder = ?1 AND token = ?2")
+          .Bind(1, holder)
+          .Bind(2, token)
+          .Bind(3, static_cast<int64_t>(lease.count()) * 1000)
+          .Run();
+      return c.Changes() == 1;
+    });
+  });
+}
+
+Result<bool> CaseStore::ReleaseSweeperLease(const std::string& holder, int64_t token) {
+  return RunStoreOperation<json::exception>("release sweeper lease", [&]() -> Result<bool> {
+    return db_.Write([&](Connection& c) {
+      c.Prepare("UPDATE sweeper_lease SET holder = '', expires_us = 0 WHERE id = 1 AND holder = ?1 AND token = ?2")
+          .Bind(1, holder)
+          .Bind(2, token)
+          .Run();
+      return c.Changes() == 1;
     });
   });
 }

@@ -92,7 +92,12 @@ std::string Dump(const json& j);
 std::vector<std::optional<Notification>> LoadSteps(const std::string& text, Case& c);
 
 // The case whose `column` is `value`, or nullopt.
-std::optional<Case> FindWhere(Connection& conn, std::string_view column, const std::string& value);
+// `for_update`: the case is about to change. On PostgreSQL its row is then
+// locked (FOR UPDATE), so that two replicas changing one case at once queue on
+// the row, and the later one is re-run on the changed case (a serialization
+// failure) instead of colliding on the next history entry's key.
+std::optional<Case> FindWhere(Connection& conn, std::string_view column, const std::string& value,
+                              bool for_update = false);
 
 void BindOptional(Statement& s, int index, const std::optional<int64_t>& value);
 void BindOptional(Statement& s, int index, const std::optional<std::string>& value);

@@ -84,8 +84,10 @@ std::vector<std::optional<Notification>> LoadSteps(const std::string& text, Case
   return notices;
 }
 
-std::optional<Case> FindWhere(Connection& conn, std::string_view column, const std::string& value) {
-  auto select = conn.Prepare(std::string(kColumns) + "WHERE " + std::string(column) + " = ?1");
+std::optional<Case> FindWhere(Connection& conn, std::string_view column, const std::string& value, bool for_update) {
+  const bool lock = for_update && conn.dialect() == Dialect::kPostgres;
+  auto select = conn.Prepare(std::string(kColumns) + "WHERE " + std::string(column) + " = ?1" +
+                             (lock ? " FOR UPDATE" : ""));
   select.Bind(1, value);
   if (!select.Step()) return std::nullopt;
   return RowToCase(select);
@@ -116,12 +118,12 @@ void WriteRow(Connection& conn, const Case& c, bool insert) {
                "on_time, as_recommended, days_to_decision, working_days_to_decision, version, head_sequence, "
                "head_hash, update_us, sweep_plan, case_id, complaint_id, election_id, region_code, ppk_code, "
                "ppk_name, authority_code, open_us) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?15, ?16, ?17, ?18, ?19, ?20, "
-               "?21, ?22, ?23, ?24)"
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+               "?20, ?21, ?22, ?23)"
              : "UPDATE cases SET status = ?1, escalation_level = ?2, due_us = ?3, next_escalation_us = ?4, "
                "letter_date = ?5, decree_date = ?6, on_time = ?7, as_recommended = ?8, days_to_decision = ?9, "
                "working_days_to_decision = ?10, version = ?11, head_sequence = ?12, head_hash = ?13, "
-               "update_us = ?15, sweep_plan = ?16 WHERE case_id = ?17");
+               "update_us = ?14, sweep_plan = ?15 WHERE case_id = ?16");
   write.Bind(1, static_cast<int64_t>(c.status)).Bind(2, static_cast<int64_t>(c.escalation_level));
   BindOptional(write, 3, c.ppk_deadline ? std::optional<int64_t>(c.ppk_deadline->due_us) : std::nullopt);
   int64_t next = c.NextEscalationUs();
@@ -137,17 +139,17 @@ void WriteRow(Connection& conn, const Case& c, bool insert) {
   write.Bind(11, c.version)
       .Bind(12, c.history_head.sequence)
       .BindBlob(13, c.history_head.hash)
-      .Bind(15, c.update_us);
-  BindOptional(write, 16, next ? std::optional(SweepPlanOf(c)) : std::nullopt);
-  write.Bind(17, c.case_id);
+      .Bind(14, c.update_us);
+  BindOptional(write, 15, next ? std::optional(SweepPlanOf(c)) : std::nullopt);
+  write.Bind(16, c.case_id);
   if (insert) {
-    write.Bind(18, c.complaint_id)
-        .Bind(19, c.election_id)
-        .Bind(20, c.region_code)
-        .Bind(21, c.ppk.code)
-        .Bind(22, c.ppk.name)
-        .Bind(23, c.authority.code)
-        .Bind(24, c.open_us);
+    write.Bind(17, c.complaint_id)
+        .Bind(18, c.election_id)
+        .Bind(19, c.region_code)
+        .Bind(20, c.ppk.code)
+        .Bind(21, c.ppk.name)
+        .Bind(22, c.authority.code)
+        .Bind(23, c.open_us);
   }
   write.Run();
   json body = c;
@@ -248,7 +250,7 @@ Result<Mutation> CaseStore::Update(const std::string& case_id, const Idempotency
         if (!replayed.ok()) return replayed.error();
         if ((m.replayed = std::move(replayed.value()))) return m;
       }
-      auto found = FindWhere(conn, "case_id", case_id);
+      auto found = FindWhere(conn, "case_id", case_id, /*for_update=*/true);
       if (!found) return Error::NotFound("case", case_id);
       m.case_record = std::move(*found);
       if (auto e = ChangeIn(conn, m.case_record, actor, now_us, change, m.effects)) return *e;
@@ -264,16 +266,17 @@ Result<std::vector<Case>> CaseStore::List(const CaseFilter& f) {
       std::string sql(kColumns);
       sql += "WHERE (?1 = '' OR region_code = ?1 OR region_code LIKE ?1 || '.%') "
              "AND (?2 = '' OR election_id = ?2) AND (?3 = '' OR ppk_code = ?3) AND (?4 = '' OR authority_code = ?4) "
-             "AND escalation_level >= ?5 AND (?6 IS NULL OR open_us > ?6 OR (open_us = ?6 AND case_id > ?7))";
+             "AND escalation_level >= ?5 AND (CAST(?6 AS BIGINT) IS NULL OR open_us > ?6 OR (open_us = ?6 AND case_id > ?7))";
       if (f.overdue) {
-        sql += *f.overdue ? " AND status = 2 AND due_us <= ?8" : " AND NOT (status = 2 AND due_us <= ?8)";
+        // ?9, after the LIMIT's ?8: PostgreSQL refuses a statement whose parameter numbers have a gap.
+        sql += *f.overdue ? " AND status = 2 AND due_us <= ?9" : " AND NOT (status = 2 AND due_us <= ?9)";
       }
       if (!f.statuses.empty()) {
         sql += " AND status IN (";
         for (size_t i = 0; i < f.statuses.size(); ++i) sql += (i ? "," : "") + std::to_string(f.statuses[i]);
         sql += ")";
       }
-      sql += " ORDER BY open_us, case_id LIMIT ?9";
+      sql += " ORDER BY open_us, case_id LIMIT ?8";
       auto s = conn.Prepare(sql);
       s.Bind(1, f.region_prefix)
           .Bind(2, f.election_id)
@@ -285,8 +288,8 @@ Result<std::vector<Case>> CaseStore::List(const CaseFilter& f) {
       } else {
         s.BindNull(6).Bind(7, "");
       }
-      if (f.overdue) s.Bind(8, f.now_us);
-      s.Bind(9, static_cast<int64_t>(f.limit));
+      s.Bind(8, static_cast<int64_t>(f.limit));
+      if (f.overdue) s.Bind(9, f.now_us);
       std::vector<Case> out;
       while (s.Step()) out.push_back(RowToCase(s));
       return out;

@@ -6,6 +6,7 @@
 // never sees SQL: store failures come back as UNAVAILABLE or INTERNAL.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -54,6 +55,56 @@ CREATE TABLE sweeper_fence (
 INSERT INTO sweeper_fence(id, token) VALUES (1, 0);
 )sql";
 
+// kCasesSql on PostgreSQL: a new store there starts at the schema migrations
+// 3 and 6 make on SQLite together (cases without the body, the sweeper's
+// columns, case_bodies), so migration 6 is a no-op there (kAlreadyInPlaceSql);
+// SQLite's rowid becomes the case_id primary key.
+inline constexpr std::string_view kCasesPostgresSql = R"sql(
+CREATE TABLE cases (
+  case_id            TEXT PRIMARY KEY,
+  complaint_id       TEXT NOT NULL UNIQUE,
+  election_id        TEXT NOT NULL,
+  region_code        TEXT NOT NULL,
+  ppk_code           TEXT NOT NULL,
+  ppk_name           TEXT NOT NULL,
+  authority_code     TEXT NOT NULL,
+  status             BIGINT NOT NULL,
+  escalation_level   BIGINT NOT NULL,
+  due_us             BIGINT,
+  next_escalation_us BIGINT,
+  letter_date        TEXT,
+  decree_date        TEXT,
+  on_time            BIGINT,
+  as_recommended     BIGINT,
+  days_to_decision   BIGINT,
+  working_days_to_decision BIGINT,
+  open_us            BIGINT NOT NULL,
+  version            BIGINT NOT NULL,
+  head_sequence      BIGINT NOT NULL,
+  head_hash          BYTEA NOT NULL,
+  update_us          BIGINT,
+  escalations        TEXT,
+  sweep_plan         TEXT
+);
+CREATE INDEX cases_by_open ON cases(open_us, case_id);
+CREATE INDEX cases_by_region ON cases(region_code, open_us, case_id);
+CREATE INDEX cases_due ON cases(next_escalation_us) WHERE next_escalation_us IS NOT NULL;
+CREATE TABLE case_bodies (
+  case_id TEXT PRIMARY KEY,
+  body    TEXT NOT NULL
+);
+CREATE TABLE sweeper_fence (
+  id    BIGINT PRIMARY KEY CHECK (id = 1),
+  token BIGINT NOT NULL
+);
+INSERT INTO sweeper_fence(id, token) VALUES (1, 0);
+)sql";
+
+// The PostgreSQL variant of a SQLite migration whose result an earlier
+// PostgreSQL migration already created (6: kCasesPostgresSql; 7: a heap table
+// is in write order already, with the history's primary key as its index).
+inline constexpr std::string_view kAlreadyInPlaceSql = "-- already in place on PostgreSQL\n";
+
 // Migration 6: the case's JSON body apart from its columns, and the sweeper's
 // state in columns, so that an escalation step rewrites one narrow row (and
 // appends its history entry) without reading or re-serialising the body (a
@@ -84,6 +135,22 @@ ALTER TABLE cases DROP COLUMN body;
 // in the clustered table dirtied one random ~4 KB page per entry. Built from
 // kHistorySql, so the columns are those of common/history.h.
 const std::string& HistoryInWriteOrderSql();
+
+// Migration 9: the escalation sweeper's lease, held in the store instead of
+// Redis, so that leadership is decided where the writes it guards happen (and
+// without Redis). One row: the holding replica ('' when free), until when
+// (the store's clock), and the fencing token each take raises (from the
+// highest the fence has seen, so tokens never go back). The same SQL on both
+// backends (BIGINT is an integer column on SQLite).
+inline constexpr std::string_view kSweeperLeaseSql = R"sql(
+CREATE TABLE sweeper_lease (
+  id         BIGINT PRIMARY KEY CHECK (id = 1),
+  holder     TEXT NOT NULL,
+  token      BIGINT NOT NULL,
+  expires_us BIGINT NOT NULL
+);
+INSERT INTO sweeper_lease(id, holder, token, expires_us) SELECT 1, '', token, 0 FROM sweeper_fence;
+)sql";
 
 // Outbox kinds of the sanction service.
 inline constexpr std::string_view kOutcomeKind = "sanction.record_outcome";
@@ -169,6 +236,16 @@ class CaseStore {
                                             bool* fenced);
   // The highest fencing token recorded.
   Result<int64_t> FenceToken();
+
+  // The sweeper's lease (kSweeperLeaseSql), timed by the store's clock so
+  // that replicas' clocks do not matter. Take: the lease for `lease` when it
+  // is free or expired, with its new fencing token, else nullopt. Renew:
+  // extends it while `holder` still holds `token` (false: another replica has
+  // taken it). Release: frees it if still held. A pass's writes are refused
+  // (EscalateDue's fenced) unless `token` is the lease's current one.
+  Result<std::optional<int64_t>> TakeSweeperLease(const std::string& holder, std::chrono::milliseconds lease);
+  Result<bool> RenewSweeperLease(const std::string& holder, int64_t token, std::chrono::milliseconds lease);
+  Result<bool> ReleaseSweeperLease(const std::string& holder, int64_t token);
 
   Result<std::vector<Case>> List(const CaseFilter& filter);
   Result<std::vector<ComplianceFact>> Compliance(const ComplianceFilter& filter);

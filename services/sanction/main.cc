@@ -31,7 +31,7 @@ void AddFlags(CLI::App& app) {
   app.add_option("--sweep-interval-ms", flags.sweep_interval_ms, "Escalation sweeper: milliseconds between passes")
       ->envname("NETRA_SWEEP_INTERVAL_MS")
       ->check(CLI::Range(10, 86400000));
-  app.add_option("--sweep-lease-ms", flags.sweep_lease_ms, "Escalation sweeper: lease expiry in Redis (ms)")
+  app.add_option("--sweep-lease-ms", flags.sweep_lease_ms, "Escalation sweeper: lease expiry in the store (ms)")
       ->envname("NETRA_SWEEP_LEASE_MS")
       ->check(CLI::Range(100, 3600000));
   app.add_option("--sweep-batch", flags.sweep_batch, "Escalation sweeper: cases per transaction")
@@ -99,7 +99,7 @@ bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* erro
   auto* outbox = sanction::NotificationOutbox(env, parts, peers);
   sanctions->OnNotificationsQueued([outbox] { outbox->Wake(); });
   auto* sweeper = parts.Keep(std::make_unique<sanction::Sweeper>(
-      env.redis, *sanctions,
+      *sanctions,
       sanction::SweeperOptions{std::chrono::milliseconds(flags.sweep_interval_ms),
                                std::chrono::milliseconds(flags.sweep_lease_ms), flags.sweep_batch},
       &metrics));
@@ -117,5 +117,6 @@ bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* erro
 int main(int argc, char** argv) {
   ServiceDefinition definition{"sanction", 50053, 9453, {Peer::kRegistry, Peer::kComplaint}};
   definition.extra_flags = AddFlags;
+  definition.postgres_ready = true;  // store code for both backends, tested across replicas on PostgreSQL
   return RunService(argc, argv, definition, sanction::kMigrations, Setup);
 }

@@ -15,7 +15,7 @@
 namespace netra::sanction {
 
 inline const Migration kMigrations[] = {
-    {1, "request ids", kRequestIdsSql},
+    {1, "request ids", kRequestIdsSql, kRequestIdsPostgresSql},
     {2, "violation catalogs", R"sql(
 CREATE TABLE violation_catalogs (
   version  TEXT PRIMARY KEY,
@@ -23,13 +23,22 @@ CREATE TABLE violation_catalogs (
   added_at INTEGER NOT NULL,  -- unix microseconds
   seq      INTEGER NOT NULL UNIQUE  -- order of adding; the highest is current
 );
+)sql",
+     R"sql(
+CREATE TABLE violation_catalogs (
+  version  TEXT PRIMARY KEY,
+  body     TEXT NOT NULL,
+  added_at BIGINT NOT NULL,
+  seq      BIGINT NOT NULL UNIQUE
+);
 )sql"},
-    {3, "cases", kCasesSql},
-    {4, "case history", kHistorySql},
-    {5, "notification outbox", kOutboxSql},
-    {6, "case escalation state apart from the body", kCaseSweepSql},
-    {7, "case history in write order", HistoryInWriteOrderSql()},
-    {8, "outbox refusals parked", kOutboxRefusalSql},
+    {3, "cases", kCasesSql, kCasesPostgresSql},
+    {4, "case history", kHistorySql, kHistoryPostgresSql},
+    {5, "notification outbox", kOutboxSql, kOutboxPostgresSql},
+    {6, "case escalation state apart from the body", kCaseSweepSql, kAlreadyInPlaceSql},
+    {7, "case history in write order", HistoryInWriteOrderSql(), kAlreadyInPlaceSql},
+    {8, "outbox refusals parked", kOutboxRefusalSql, kOutboxRefusalPostgresSql},
+    {9, "sweeper lease in the store", kSweeperLeaseSql},
 };
 
 class SanctionStore {

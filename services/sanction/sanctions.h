@@ -134,6 +134,16 @@ class Sanctions {
   Result<int> EscalateDue(int64_t fence, int batch, bool* fenced);
   // The newest fencing token the store has seen.
   Result<int64_t> FenceToken() { return cases_.FenceToken(); }
+  // The sweeper's lease, held in the store (CaseStore's *SweeperLease).
+  Result<std::optional<int64_t>> TakeSweeperLease(const std::string& holder, std::chrono::milliseconds lease) {
+    return cases_.TakeSweeperLease(holder, lease);
+  }
+  Result<bool> RenewSweeperLease(const std::string& holder, int64_t token, std::chrono::milliseconds lease) {
+    return cases_.RenewSweeperLease(holder, token, lease);
+  }
+  Result<bool> ReleaseSweeperLease(const std::string& holder, int64_t token) {
+    return cases_.ReleaseSweeperLease(holder, token);
+  }
   // Recomputes netra_cases_open and netra_recommendations_overdue from the store.
   void RefreshGauges();
 

@@ -1,6 +1,10 @@
 #include "services/sanction/sweeper.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <random>
+#include <string>
 
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -11,25 +15,21 @@
 namespace netra::sanction {
 namespace {
 
-// Extends the lease only if it is still ours.
-constexpr std::string_view kRenewScript =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
-// Gives the lease up only if it is still ours.
-constexpr std::string_view kReleaseScript =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
-// Raises the token counter to at least ARGV[1] (after Redis lost it, tokens
-// must not restart below the store's fence).
-constexpr std::string_view kRaiseScript =
-    "local v = tonumber(redis.call('GET', KEYS[1]) or '0') "
-    "if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end return 1";
+// host:pid:random, so that a log line or the lease row tells which replica holds it.
+std::string HolderName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  std::random_device random;
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" + std::to_string(random() % 1000000);
+}
 
 }  // namespace
 
-Sweeper::Sweeper(RedisClient& redis, Sanctions& sanctions, SweeperOptions options, prometheus::Registry* metrics)
-    : redis_(redis),
-      sanctions_(sanctions),
+Sweeper::Sweeper(Sanctions& sanctions, SweeperOptions options, prometheus::Registry* metrics)
+    : sanctions_(sanctions),
       options_(options),
-      // Renewals come often enough that two may fail (a Redis hiccup) before
+      holder_(HolderName()),
+      // Renewals come often enough that two may fail (a store hiccup) before
       // the lease runs out, and passes come every interval; the lease never
       // depends on the interval.
       worker_("escalation sweeper",
@@ -71,10 +71,9 @@ void Sweeper::Round() {
 }
 
 Sweeper::Renewal Sweeper::Renew() {
-  auto renewed = redis_.Command({"EVAL", std::string(kRenewScript), "1", redis_.Key(kLeaseKey), std::to_string(token_),
-                                 std::to_string(options_.lease.count())});
-  if (renewed.is_integer()) return renewed.integer == 1 ? Renewal::kHeld : Renewal::kLost;
-  return Renewal::kUnconfirmed;  // no answer (or an error reply): Redis did not say the lease is gone
+  auto renewed = sanctions_.RenewSweeperLease(holder_, token_, options_.lease);
+  if (renewed.ok()) return renewed.value() ? Renewal::kHeld : Renewal::kLost;
+  return Renewal::kUnconfirmed;  // no answer: the store did not say the lease is gone
 }
 
 bool Sweeper::KeepLease() {
@@ -95,7 +94,7 @@ bool Sweeper::HoldLease() {
         // Not lost as far as anyone knows, but not confirmed either: no
         // writes until a renewal answers (the fencing token guards them anyway).
         if (!renewal_failure_logged_) {
-          log::Warn("sweeper lease renewal failed; not sweeping until redis confirms it",
+          log::Warn("sweeper lease renewal failed; not sweeping until the store confirms it",
                     {{"token", std::to_string(token_)}});
         }
         renewal_failure_logged_ = true;
@@ -107,17 +106,22 @@ bool Sweeper::HoldLease() {
         break;
     }
   }
-  auto token = redis_.Incr(kTokenKey);
-  if (!token) return false;
-  if (redis_.SetNx(kLeaseKey, std::to_string(*token), options_.lease) != SetNxOutcome::kSet) return false;
-  token_ = *token;
+  auto token = sanctions_.TakeSweeperLease(holder_, options_.lease);
+  if (!token.ok()) {
+    if (!take_failure_logged_) log::Warn("sweeper paused: the store does not answer", {{"error", token.error().message}});
+    take_failure_logged_ = true;
+    return false;
+  }
+  take_failure_logged_ = false;
+  if (!token.value()) return false;  // another replica holds it
+  token_ = *token.value();
   leader_ = true;
-  log::Info("sweeper lease taken", {{"token", std::to_string(token_)}});
+  log::Info("sweeper lease taken", {{"token", std::to_string(token_)}, {"holder", holder_}});
   return true;
 }
 
 void Sweeper::Release() {
-  redis_.Command({"EVAL", std::string(kReleaseScript), "1", redis_.Key(kLeaseKey), std::to_string(token_)});
+  (void)sanctions_.ReleaseSweeperLease(holder_, token_);  // unanswered: it expires
   leader_ = false;
   if (leader_gauge_) leader_gauge_->Set(0);
 }
@@ -127,12 +131,6 @@ int Sweeper::Tick() {
   sanctions_.RefreshGauges();
   bool held = HoldLease();
   if (leader_gauge_) leader_gauge_->Set(held ? 1 : 0);
-  if (!redis_.up()) {
-    if (!redis_down_logged_) log::Warn("sweeper paused: redis is unavailable, so no replica holds the lease");
-    redis_down_logged_ = true;
-    return -1;
-  }
-  redis_down_logged_ = false;
   if (!held) return -1;
   auto started = std::chrono::steady_clock::now();
   int total = 0;
@@ -140,12 +138,7 @@ int Sweeper::Tick() {
     bool fenced = false;
     auto done = sanctions_.EscalateDue(token_, options_.batch, &fenced);
     if (fenced) {
-      // A newer leader has written: step down, and make sure our counter is
-      // not behind the store (Redis may have lost it).
-      auto stored = sanctions_.FenceToken();
-      if (stored.ok()) {
-        redis_.Command({"EVAL", std::string(kRaiseScript), "1", redis_.Key(kTokenKey), std::to_string(stored.value())});
-      }
+      // Another replica has taken the lease since: step down.
       log::Warn("sweeper fenced out by a newer token", {{"token", std::to_string(token_)}});
       Release();
       if (leader_gauge_) leader_gauge_->Set(0);

@@ -1,22 +1,22 @@
 // The escalation sweeper: overdue cases step through warning -> reprimand ->
-// data block. Only one replica sweeps at a time: it holds a lease in Redis
-// (SET NX PX) carrying a fencing token from INCR, renewed after every batch
-// of a pass and every lease/3 between passes, so a healthy leader keeps it
-// whatever the interval between passes. A renewal Redis does not answer
-// leaves the lease unconfirmed (no sweeping, no "lease lost"); only Redis
-// showing another holder, or none, is a lost lease. Every write of a pass
-// checks the token
-// and every write of a pass checks that token in the store, so a leader that
-// paused past its lease and woke up cannot write after a newer one has. With
-// Redis down nobody sweeps (a log line, netra_sweeper_leader 0 and
-// netra_redis_up 0 say so); everything else keeps working.
+// data block. Only one replica sweeps at a time: it holds a lease in the
+// store (CaseStore's sweeper_lease row, timed by the store's clock) carrying
+// a fencing token that each take raises, renewed after every batch of a pass
+// and every lease/3 between passes, so a healthy leader keeps it whatever the
+// interval between passes. Every write of a pass checks in the same
+// transaction that its token is still the lease's (and not older than any
+// that wrote), so a leader that paused past its lease and woke up cannot
+// write after another has taken it. A renewal the store does not answer
+// leaves the lease unconfirmed (no sweeping, no "lease lost"); only the store
+// showing another holder is a lost lease. Redis plays no part: with Redis
+// down the sweeper goes on; with the store down nothing is written anyway.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 #include "common/periodic.h"
-#include "common/redis.h"
 #include "services/sanction/sanctions.h"
 
 namespace prometheus {
@@ -35,11 +35,7 @@ struct SweeperOptions {
 
 class Sweeper {
  public:
-  // Redis keys (relative to the deployment prefix).
-  static constexpr std::string_view kLeaseKey = "sanction:sweeper:lease";
-  static constexpr std::string_view kTokenKey = "sanction:sweeper:token";
-
-  Sweeper(RedisClient& redis, Sanctions& sanctions, SweeperOptions options, prometheus::Registry* metrics);
+  Sweeper(Sanctions& sanctions, SweeperOptions options, prometheus::Registry* metrics);
   ~Sweeper();  // stops the thread, gives up the lease
   Sweeper(const Sweeper&) = delete;
   Sweeper& operator=(const Sweeper&) = delete;
@@ -54,6 +50,8 @@ class Sweeper {
   bool leader() const { return leader_; }
   // Between passes: renews the lease if this replica holds it. True while held.
   bool KeepLease();
+  // This replica's name in the lease row: host, process and a random part.
+  const std::string& holder() const { return holder_; }
 
  private:
   enum class Renewal { kHeld, kLost, kUnconfirmed };
@@ -62,15 +60,15 @@ class Sweeper {
   void Release();
   void Round();  // a pass when one is due, else a lease renewal
 
-  RedisClient& redis_;
   Sanctions& sanctions_;
   SweeperOptions options_;
+  std::string holder_;
   prometheus::Gauge* leader_gauge_ = nullptr;
   prometheus::Histogram* pass_seconds_ = nullptr;
 
   bool leader_ = false;
   int64_t token_ = 0;
-  bool redis_down_logged_ = false;
+  bool take_failure_logged_ = false;
   bool renewal_failure_logged_ = false;
   std::chrono::steady_clock::time_point next_pass_{};  // the worker's thread only
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -292,8 +293,30 @@ TEST_F(ServiceConfigTest, BadAddressesExitWithCodeTwo) {
 }
 
 TEST_F(ServiceConfigTest, PostgresqlStoreIsNotSupportedYet) {
-  ExpectRejected(kRegistry, {"--store", "postgresql://x"}, "not supported yet");
+  ExpectRejected(kRegistry, {"--store", "postgresql://x"}, "not supported yet for the registry service");
   ExpectRejected(kRegistry, {"--store", "mysql://x"}, "--store:");
+}
+
+// A service whose store code runs on both backends (the sanction service's
+// main sets postgres_ready) takes a PostgreSQL URL and its password file.
+TEST_F(ServiceConfigTest, APostgresReadyServiceTakesAPostgresqlStoreAndItsPasswordFile) {
+  ServiceDefinition sanction = kSanction;
+  sanction.postgres_ready = true;
+  testing::TempDir dir;
+  const std::string passfile = dir.File("pgpass");
+  std::ofstream(passfile) << "db:5432:sanction:netra_sanction:secret\n";
+  auto parsed = Parse(sanction, {"--registry", "registry:50051", "--complaint", "complaint:50052", "--store",
+                                 "postgresql://netra_sanction@db:5432/sanction?sslmode=require",
+                                 "--store-password-file", passfile});
+  ASSERT_FALSE(parsed.exit_code.has_value()) << parsed.err;
+  EXPECT_EQ(parsed.config.store_url, "postgresql://netra_sanction@db:5432/sanction?sslmode=require");
+  EXPECT_EQ(parsed.config.store_password_file, passfile);
+
+  ExpectRejected(sanction, {"--store", "postgresql://db/sanction", "--store-password-file", dir.File("missing")},
+                 "--store-password-file: not a readable file");
+  ExpectRejected(sanction, {"--store-password-file", passfile}, "--store-password-file: only with a postgresql://");
+  // The others have no such flag until they run on PostgreSQL.
+  ExpectRejected(kRegistry, {"--store-password-file", passfile}, "store-password-file");
 }
 
 TEST_F(ServiceConfigTest, OutOfRangeNumbersAndLevelsAreRejected) {

@@ -87,18 +87,30 @@ std::string NetraStack::log(Service service) const {
   return ReadFile(dir_.File(Name(service) + ".log"));
 }
 
+void NetraStack::UseStore(Service service, std::string url, std::string password_file) {
+  stores_[Index(service)] = {std::move(url), std::move(password_file)};
+}
+
+std::vector<std::string> NetraStack::StoreFlags(Service service) const {
+  const auto& [url, password_file] = stores_[Index(service)];
+  if (url.empty()) return {"--store=sqlite://" + dir_.File(Name(service) + ".db")};
+  std::vector<std::string> flags{"--store=" + url};
+  if (!password_file.empty()) flags.push_back("--store-password-file=" + password_file);
+  return flags;
+}
+
 std::vector<std::string> NetraStack::CommandLine(Service service, const std::string& listen, int metrics_port,
                                                  const std::map<Service, std::string>& peers) const {
   std::vector<std::string> argv = {
       BinaryPath(service),
       "--listen=" + listen,
       "--metrics-listen=127.0.0.1:" + std::to_string(metrics_port),
-      "--store=sqlite://" + dir_.File(Name(service) + ".db"),
       "--data-dir=" NETRA_SOURCE_DIR "/data",
       "--deployment=test",
       "--drain-seconds=5",
       "--reflection",  // as in the local stack (off by default: tests/integration/reflection_test.cc)
   };
+  for (auto& flag : StoreFlags(service)) argv.push_back(std::move(flag));
   for (auto& flag : RedisFlags(service)) argv.push_back(std::move(flag));
   for (auto& flag : ServiceTlsFlags(service)) argv.push_back(std::move(flag));
   // Each service is given the peers it calls (the registry calls none).

@@ -68,6 +68,13 @@ class NetraStack {
   std::string reporter_key_file() const { return dir_.File("reporter.key"); }
   std::string stats_key_file() const { return dir_.File("stats.key"); }
 
+  // Where `service` keeps its data from now on: `url` (e.g. a PostgreSQL
+  // database of a PgServer) instead of the SQLite file in dir(), with
+  // `password_file` as --store-password-file when not empty.
+  void UseStore(Service service, std::string url, std::string password_file = "");
+  // The --store flag(s) CommandLine gives `service`.
+  std::vector<std::string> StoreFlags(Service service) const;
+
   // The command line Start runs `service` with (this stack's Redis, store file and
   // data), listening on `listen` and `metrics_port`; `peers` overrides the targets of
   // the services it calls (e.g. several replicas, comma-separated).
@@ -86,6 +93,7 @@ class NetraStack {
   RedisServer redis_;
   std::array<int, 3> ports_{}, metrics_ports_{};
   std::array<std::unique_ptr<Subprocess>, 3> processes_;
+  std::array<std::pair<std::string, std::string>, 3> stores_;  // UseStore's (url, password file); "" = SQLite
   std::map<std::pair<Service, std::string>, std::shared_ptr<grpc::Channel>> identity_channels_;
 };
 

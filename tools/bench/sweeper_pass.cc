@@ -176,6 +176,14 @@ int main(int argc, char** argv) {
   }
   Sanctions& swept = *service.sanctions;
 
+  // The sweeper's lease, as the one leader takes it; every pass writes under its token.
+  auto lease = swept.TakeSweeperLease("bench", std::chrono::hours(1));
+  if (!lease.ok() || !lease.value()) {
+    std::cerr << "cannot take the sweeper lease\n";
+    std::exit(1);
+  }
+  const int64_t token = *lease.value();
+
   // One pass: batches until a batch comes back short, as the sweeper does.
   nlohmann::ordered_json out;
   out["cases"] = cases;
@@ -201,13 +209,13 @@ int main(int argc, char** argv) {
   };
   // Nothing due yet; then the clock moves so that exactly one step is due per
   // case and pass (14 working days to decide, then 5, 5 and 10 working days).
-  pass("pass_none_due", 1);
+  pass("pass_none_due", token);
   now += absl::Hours(24 * 30);
-  pass("pass_warning_all_due", 2);
+  pass("pass_warning_all_due", token);
   now += absl::Hours(24 * 8);
-  pass("pass_reprimand_all_due", 3);
+  pass("pass_reprimand_all_due", token);
   now += absl::Hours(24 * 20);
-  pass("pass_data_block_all_due", 4);
+  pass("pass_data_block_all_due", token);
   std::cout << out.dump(2) << std::endl;
   return 0;
 }

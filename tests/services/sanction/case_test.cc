@@ -2,7 +2,7 @@
 // (and docs/case-workflow.md, which must say the same), the sanction proposed
 // per employee type, the PPK's due date and escalation schedule, the checks
 // of recommendations, decisions and appeals, and the sweeper's fencing in a
-// real SQLite store.
+// real store, on SQLite and on PostgreSQL.
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
@@ -19,6 +19,7 @@
 #include "services/sanction/sanction_store.h"
 #include "services/sanction/sanctions.h"
 #include "tests/services/sanction/sanction_test_support.h"
+#include "tests/common/store_backends.h"
 #include "tests/support/test_support.h"
 
 namespace netra::sanction {
@@ -312,12 +313,13 @@ class FakeDirectory : public Directory {
   }
 };
 
-class SanctionsStoreTest : public ::testing::Test {
+// On both backends (Backends/SanctionsStoreTest.*/Sqlite and .../Postgres).
+class SanctionsStoreTest : public testing::StoreBackendTest {
  protected:
   void SetUp() override {
-    std::string error;
-    db_ = Database::Open(dir_.File("sanction.db"), kMigrations, &error);
-    ASSERT_TRUE(db_) << error;
+    url_ = NewStore();
+    db_ = MustOpen(url_, kMigrations);
+    ASSERT_TRUE(db_);
     RedisOptions options;
     options.port = 1;  // nothing listens: the cache misses fast
     redis_ = std::make_unique<RedisClient>(options, metrics_);
@@ -341,7 +343,7 @@ class SanctionsStoreTest : public ::testing::Test {
     return m.ok() ? m.value().case_record.case_id : "";
   }
 
-  testing::TempDir dir_;
+  StoreUrl url_;
   prometheus::Registry metrics_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<RedisClient> redis_;
@@ -355,7 +357,15 @@ class SanctionsStoreTest : public ::testing::Test {
   std::unique_ptr<Sanctions> sanctions_;
 };
 
-TEST_F(SanctionsStoreTest, OpenCaseIsIdempotentOnTheComplaint) {
+NETRA_STORE_BACKENDS(SanctionsStoreTest);
+
+// SQLite's own history: stores made before migration 6 (PostgreSQL stores
+// start at the final schema).
+class SanctionsSqliteStoreTest : public SanctionsStoreTest {};
+INSTANTIATE_TEST_SUITE_P(Backends, SanctionsSqliteStoreTest, ::testing::Values(Dialect::kSqlite),
+                         testing::BackendName);
+
+TEST_P(SanctionsStoreTest, OpenCaseIsIdempotentOnTheComplaint) {
   std::string first = Open("complaint-1");
   OpenCaseCommand again{"another-request", "complaint-1", {}, CilacapTeacher().employee_id,
                         "pemilu-2024", {"B2"}, "", ""};
@@ -373,7 +383,7 @@ TEST_F(SanctionsStoreTest, OpenCaseIsIdempotentOnTheComplaint) {
 // as forwarded; anything else is FAILED_PRECONDITION with the reason, and no
 // case exists. A complaint service that cannot be asked is UNAVAILABLE (the
 // forwarding is retried).
-TEST_F(SanctionsStoreTest, OpenCaseOnlyForAComplaintForwardedAsItSays) {
+TEST_P(SanctionsStoreTest, OpenCaseOnlyForAComplaintForwardedAsItSays) {
   int calls = 0;
   auto open = [&](const std::string& complaint_id, std::vector<std::string> codes = {"B2"}) {
     OpenCaseCommand cmd{complaint_id + "-open-" + std::to_string(++calls), complaint_id, {},
@@ -415,7 +425,7 @@ TEST_F(SanctionsStoreTest, OpenCaseOnlyForAComplaintForwardedAsItSays) {
   refused(open("c-9", {"B5"}), "c-9", "was forwarded with another violation_codes");
 }
 
-TEST_F(SanctionsStoreTest, RefusedDecisionChangesNothing) {
+TEST_P(SanctionsStoreTest, RefusedDecisionChangesNothing) {
   std::string id = Open("complaint-2");
   auto rec = Recommend();
   rec.case_id = id;
@@ -437,29 +447,47 @@ TEST_F(SanctionsStoreTest, RefusedDecisionChangesNothing) {
   EXPECT_FALSE(sanctions_->RecordDecision(good, {}, Idem("RecordDecision", "r9")).ok());  // already decided
 }
 
-TEST_F(SanctionsStoreTest, StaleSweeperTokenCannotWrite) {
+// The lease in the store: one holder at a time, each take a newer token, and
+// a pass under a token that is no longer the lease's writes nothing.
+TEST_P(SanctionsStoreTest, StaleSweeperTokenCannotWrite) {
   std::string id = Open("complaint-3");
   auto rec = Recommend();
   rec.case_id = id;
   ASSERT_TRUE(sanctions_->IssueRecommendation(rec, {}, Idem("IssueRecommendation", "r2")).ok());
   now_ += absl::Hours(24 * 90);
+  auto first = sanctions_->TakeSweeperLease("replica-a", std::chrono::minutes(1));
+  ASSERT_TRUE(first.ok() && first.value());
+  EXPECT_EQ(sanctions_->TakeSweeperLease("replica-b", std::chrono::minutes(1)).value(), std::nullopt);  // held
+  // replica-a pauses past its lease (the store's clock decides); replica-b takes it.
+  db_->Write([](Connection& c) { c.Exec("UPDATE sweeper_lease SET expires_us = 0"); });
+  auto second = sanctions_->TakeSweeperLease("replica-b", std::chrono::minutes(1));
+  ASSERT_TRUE(second.ok() && second.value());
+  EXPECT_EQ(*second.value(), *first.value() + 1);
+
   bool fenced = false;
-  auto newer = sanctions_->EscalateDue(5, 100, &fenced);
+  (void)sanctions_->EscalateDue(*first.value(), 100, &fenced);  // the old leader wakes up first
+  EXPECT_TRUE(fenced);
+  EXPECT_EQ(sanctions_->GetCase(id, "").value().case_record.escalation_level, EscalationLevel::kNone);
+  auto newer = sanctions_->EscalateDue(*second.value(), 100, &fenced);
   ASSERT_TRUE(newer.ok());
   EXPECT_FALSE(fenced);
   EXPECT_EQ(newer.value(), 1);
-  auto stale = sanctions_->EscalateDue(4, 100, &fenced);  // a paused old leader wakes up
+  (void)sanctions_->EscalateDue(*first.value(), 100, &fenced);
   EXPECT_TRUE(fenced);
-  auto view = sanctions_->GetCase(id, "");
-  EXPECT_EQ(view.value().case_record.escalation_level, EscalationLevel::kWarning);
-  EXPECT_EQ(sanctions_->FenceToken().value(), 5);
+  EXPECT_FALSE(sanctions_->RenewSweeperLease("replica-a", *first.value(), std::chrono::minutes(1)).value());
+  EXPECT_TRUE(sanctions_->RenewSweeperLease("replica-b", *second.value(), std::chrono::minutes(1)).value());
+  EXPECT_EQ(sanctions_->GetCase(id, "").value().case_record.escalation_level, EscalationLevel::kWarning);
+  EXPECT_EQ(sanctions_->FenceToken().value(), *second.value());
+  // Given up, it is free for the next take at once.
+  EXPECT_TRUE(sanctions_->ReleaseSweeperLease("replica-b", *second.value()).value());
+  EXPECT_EQ(sanctions_->TakeSweeperLease("replica-a", std::chrono::minutes(1)).value(), *second.value() + 1);
 }
 
 // A store written before migration 6 (case body in `cases`, steps in the
 // body, history clustered by case) upgrades, shows what it showed, and its
 // due cases take their remaining steps, with the same results as a case
 // written after the migration.
-TEST_F(SanctionsStoreTest, StoreBeforeTheSweepColumnsUpgradesAndKeepsEscalating) {
+TEST_P(SanctionsSqliteStoreTest, StoreBeforeTheSweepColumnsUpgradesAndKeepsEscalating) {
   for (const char* complaint : {"complaint-old", "complaint-new"}) {
     auto rec = Recommend();
     rec.case_id = Open(complaint);
@@ -468,7 +496,8 @@ TEST_F(SanctionsStoreTest, StoreBeforeTheSweepColumnsUpgradesAndKeepsEscalating)
   }
   now_ += absl::Hours(24 * 90);  // every step due; a call takes one step per case
   bool fenced = false;
-  ASSERT_EQ(sanctions_->EscalateDue(1, 100, &fenced).value(), 2);
+  const int64_t token = *sanctions_->TakeSweeperLease("test", std::chrono::hours(1)).value();
+  ASSERT_EQ(sanctions_->EscalateDue(token, 100, &fenced).value(), 2);
   std::string old_id = sanctions_->GetCase("", "complaint-old").value().case_record.case_id;
   std::string new_id = sanctions_->GetCase("", "complaint-new").value().case_record.case_id;
 
@@ -479,7 +508,7 @@ TEST_F(SanctionsStoreTest, StoreBeforeTheSweepColumnsUpgradesAndKeepsEscalating)
   ASSERT_TRUE(old_db) << error;
   {
     auto conn = old_db->Acquire();
-    conn->Exec("ATTACH DATABASE '" + dir_.File("sanction.db") + "' AS current");
+    conn->Exec("ATTACH DATABASE '" + url_.path + "' AS current");
     conn->Exec(
         "INSERT INTO cases SELECT c.case_id, complaint_id, election_id, region_code, ppk_code, ppk_name, "
         "authority_code, status, escalation_level, due_us, next_escalation_us, letter_date, decree_date, on_time, "
@@ -508,12 +537,13 @@ TEST_F(SanctionsStoreTest, StoreBeforeTheSweepColumnsUpgradesAndKeepsEscalating)
   EXPECT_TRUE(before.value().verification.intact);
 
   // Both stores take the reprimand and the data block, then nothing is due.
+  const int64_t upgraded_token = *upgraded.TakeSweeperLease("test", std::chrono::hours(1)).value();
   for (int step = 0; step < 2; ++step) {
-    EXPECT_EQ(upgraded.EscalateDue(1, 100, &fenced).value(), 1);
-    EXPECT_EQ(sanctions_->EscalateDue(1, 100, &fenced).value(), 2);
+    EXPECT_EQ(upgraded.EscalateDue(upgraded_token, 100, &fenced).value(), 1);
+    EXPECT_EQ(sanctions_->EscalateDue(token, 100, &fenced).value(), 2);
   }
-  EXPECT_EQ(upgraded.EscalateDue(1, 100, &fenced).value(), 0);
-  EXPECT_EQ(sanctions_->EscalateDue(1, 100, &fenced).value(), 0);
+  EXPECT_EQ(upgraded.EscalateDue(upgraded_token, 100, &fenced).value(), 0);
+  EXPECT_EQ(sanctions_->EscalateDue(token, 100, &fenced).value(), 0);
 
   Case was_old = upgraded.GetCase(old_id, "").value().case_record;
   auto fresh = sanctions_->GetCase(new_id, "").value();
@@ -557,7 +587,7 @@ TEST(CaseRulesTest, ImpossibleDatesAreReportedPerPart) {
   EXPECT_EQ(CheckDate(Date{2024, 2, 29}, "d", v), absl::CivilDay(2024, 2, 29));
 }
 
-TEST_F(SanctionsStoreTest, ListCasesFiltersAndPages) {
+TEST_P(SanctionsStoreTest, ListCasesFiltersAndPages) {
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) {
     ids.push_back(Open("c-list-" + std::to_string(i)));
@@ -593,7 +623,7 @@ TEST_F(SanctionsStoreTest, ListCasesFiltersAndPages) {
   EXPECT_EQ(late.value().cases[0].case_record.case_id, ids[1]);
 }
 
-TEST_F(SanctionsStoreTest, ComplianceCountsPerPpk) {
+TEST_P(SanctionsStoreTest, ComplianceCountsPerPpk) {
   for (const std::string complaint : {"c-a", "c-b"}) {
     std::string id = Open(complaint);
     auto rec = Recommend();
@@ -620,7 +650,7 @@ TEST_F(SanctionsStoreTest, ComplianceCountsPerPpk) {
 // The store-refreshed gauges show 0 rather than vanishing: a province with
 // open cases has an overdue series from the start, and a series that empties
 // drops to 0 (dashboards show 0, not "No data").
-TEST_F(SanctionsStoreTest, GaugesShowZeroInsteadOfVanishing) {
+TEST_P(SanctionsStoreTest, GaugesShowZeroInsteadOfVanishing) {
   auto exported = [&] {
     sanctions_->RefreshGauges();
     return prometheus::TextSerializer().Serialize(metrics_.Collect());

@@ -1,5 +1,5 @@
 // SanctionHandler in-process: the real handler over Sanctions on a real,
-// migrated SQLite file, served by a gRPC server inside the test process. The
+// migrated store (SQLite and PostgreSQL), served by a gRPC server inside the test process. The
 // registry is the domain's Directory port, here a fake with one employee and
 // one election. Each RPC's request reaches the domain and the case comes back
 // with every field mapped; each domain error leaves as its status with its
@@ -18,6 +18,7 @@
 #include "services/sanction/sanction_handler.h"
 #include "services/sanction/sanction_store.h"
 #include "services/sanction/sanctions.h"
+#include "tests/common/store_backends.h"
 #include "tests/services/sanction/sanction_test_support.h"
 #include "tests/support/grpc_test_server.h"
 #include "tests/support/test_support.h"
@@ -51,12 +52,12 @@ void SetDate(int year, int month, int day, v1::Date* out) {
   out->set_day(day);
 }
 
-class SanctionHandlerTest : public ::testing::Test {
+// On both backends (Backends/SanctionHandlerTest.*/Sqlite and .../Postgres).
+class SanctionHandlerTest : public netra::testing::StoreBackendTest {
  protected:
   void SetUp() override {
-    std::string error;
-    db_ = Database::Open(dir_.File("sanction.db"), kMigrations, &error);
-    ASSERT_TRUE(db_) << error;
+    db_ = MustOpen(NewStore(), kMigrations);
+    ASSERT_TRUE(db_);
     RedisOptions redis;
     redis.port = 1;  // nothing listens: the catalog cache misses fast, the store answers
     redis_ = std::make_unique<RedisClient>(redis, metrics_);
@@ -133,7 +134,6 @@ class SanctionHandlerTest : public ::testing::Test {
     return request;
   }
 
-  netra::testing::TempDir dir_;
   prometheus::Registry metrics_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<RedisClient> redis_;
@@ -149,7 +149,9 @@ class SanctionHandlerTest : public ::testing::Test {
   std::unique_ptr<v1::SanctionService::Stub> stub_;
 };
 
-TEST_F(SanctionHandlerTest, OpenCaseThenGetCaseMapsEveryField) {
+NETRA_STORE_BACKENDS(SanctionHandlerTest);
+
+TEST_P(SanctionHandlerTest, OpenCaseThenGetCaseMapsEveryField) {
   v1::OpenCaseResponse opened;
   auto status = stub_->OpenCase(CallContext("svc:complaint").get(), OpenRequest("c-1"), &opened);
   ASSERT_TRUE(status.ok()) << status.error_message();
@@ -209,7 +211,7 @@ TEST_F(SanctionHandlerTest, OpenCaseThenGetCaseMapsEveryField) {
   EXPECT_EQ(same.case_record().case_id(), c.case_id());
 }
 
-TEST_F(SanctionHandlerTest, OpenCaseIsIdempotentAndRefusesBadOrUnknownInput) {
+TEST_P(SanctionHandlerTest, OpenCaseIsIdempotentAndRefusesBadOrUnknownInput) {
   const v1::Case first = Open("c-1");
   // Forwarded again (another request, the same complaint): the same case, not created.
   v1::OpenCaseRequest again = OpenRequest("c-1");
@@ -249,7 +251,7 @@ TEST_F(SanctionHandlerTest, OpenCaseIsIdempotentAndRefusesBadOrUnknownInput) {
   EXPECT_EQ(stub_->GetCase(CallContext().get(), get, &got).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(SanctionHandlerTest, RecommendationMapsItsFieldsAndTheDeadline) {
+TEST_P(SanctionHandlerTest, RecommendationMapsItsFieldsAndTheDeadline) {
   const v1::Case opened = Open("c-1");
   v1::IssueRecommendationResponse response;
   auto status = stub_->IssueRecommendation(CallContext("bkn/analis-1").get(), RecommendRequest(opened), &response);
@@ -282,7 +284,7 @@ TEST_F(SanctionHandlerTest, RecommendationMapsItsFieldsAndTheDeadline) {
   EXPECT_TRUE(SameMessage(response, retried));
 }
 
-TEST_F(SanctionHandlerTest, StaleVersionIsAbortedAndIllegalActionNamesTheAllowedOnes) {
+TEST_P(SanctionHandlerTest, StaleVersionIsAbortedAndIllegalActionNamesTheAllowedOnes) {
   const v1::Case opened = Open("c-1");
   v1::IssueRecommendationRequest stale = RecommendRequest(opened);
   stale.set_expected_version(4);
@@ -317,7 +319,7 @@ TEST_F(SanctionHandlerTest, StaleVersionIsAbortedAndIllegalActionNamesTheAllowed
   }
 }
 
-TEST_F(SanctionHandlerTest, DecisionAndAppealMapEveryField) {
+TEST_P(SanctionHandlerTest, DecisionAndAppealMapEveryField) {
   const v1::Case recommended = Recommend(Open("c-1"));
   now_ += absl::Hours(24 * 21);  // 25 March: the decree of 20 March is no longer in the future
   v1::RecordDecisionResponse decided;
@@ -375,7 +377,7 @@ TEST_F(SanctionHandlerTest, DecisionAndAppealMapEveryField) {
   EXPECT_EQ(retried.appeal_id(), appealed.appeal_id());
 }
 
-TEST_F(SanctionHandlerTest, ListCasesAndComplianceMapTheirFilters) {
+TEST_P(SanctionHandlerTest, ListCasesAndComplianceMapTheirFilters) {
   Recommend(Open("c-1"));
   Open("c-2");
 
@@ -411,7 +413,7 @@ TEST_F(SanctionHandlerTest, ListCasesAndComplianceMapTheirFilters) {
   EXPECT_GT(compliance.compute_time().seconds(), 0);
 }
 
-TEST_F(SanctionHandlerTest, ViolationTypesAreFilteredAndTheCatalogReplaced) {
+TEST_P(SanctionHandlerTest, ViolationTypesAreFilteredAndTheCatalogReplaced) {
   v1::ListViolationTypesRequest list;
   list.set_category(v1::VIOLATION_CATEGORY_DISCIPLINE);
   list.set_employee_type(v1::EMPLOYEE_TYPE_PPPK);
