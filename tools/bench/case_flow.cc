@@ -33,6 +33,7 @@
 #include "netra/v1/complaint.grpc.pb.h"
 #include "netra/v1/registry.grpc.pb.h"
 #include "netra/v1/sanction.grpc.pb.h"
+#include "tools/loadgen/bench_reports.h"
 
 namespace {
 
@@ -75,14 +76,6 @@ v1::Date Today() {
   return d;
 }
 
-// A valid NIP for employee n (born 1970-01-01 + n days, appointed 2005-01, male, number 001).
-std::string Nip(int n) {
-  const absl::CivilDay birth = absl::CivilDay(1970, 1, 1) + n;
-  char nip[40];
-  std::snprintf(nip, sizeof nip, "%04d%02d%02d2005011001", static_cast<int>(birth.year()), birth.month(), birth.day());
-  return nip;
-}
-
 // Runs fn(t, i) for i in [0, n) on `threads` threads (t: the thread's number).
 template <class Fn>
 void Parallel(int threads, int n, Fn fn) {
@@ -123,7 +116,7 @@ bool Seed(v1::RegistryService::Stub& registry, int employees, int threads) {
     request.set_request_id("bench-employee-" + std::to_string(n));
     auto* p = request.mutable_employee();
     p->set_employee_type(v1::EMPLOYEE_TYPE_PNS);
-    p->set_nip(Nip(n));
+    p->set_nip(netra::loadgen::BenchNip(n));
     p->set_name("Pegawai " + std::to_string(n));
     p->set_gender(v1::GENDER_MALE);
     p->mutable_birth_date()->set_year(static_cast<int>(birth.year()));
@@ -153,29 +146,6 @@ std::string UploadEvidence(v1::ComplaintService::Stub& complaint, grpc::Status* 
   writer->WritesDone();
   *status = writer->Finish();
   return response.evidence().evidence_id();
-}
-
-v1::SubmitComplaintRequest Report(const std::string& request_id, const std::string& nip, const std::string& evidence) {
-  v1::SubmitComplaintRequest r;
-  r.set_request_id(request_id);
-  r.set_channel(v1::INTAKE_CHANNEL_BAWASLU_OFFICE);
-  auto* reporter = r.mutable_reporter();
-  reporter->set_kind(v1::REPORTER_KIND_VOTER);
-  reporter->set_name("Pelapor " + request_id);
-  reporter->set_address("Jl. Pemuda 1, Semarang");
-  reporter->set_contact(request_id + "@example.org");
-  r.mutable_subject()->set_employee_number(nip);
-  auto* act = r.mutable_act();
-  act->set_election_id(kElection);
-  act->add_violation_codes("B2");
-  const int64_t now = absl::ToUnixSeconds(absl::Now());
-  act->mutable_occurred_time()->set_seconds(now - 7200);
-  act->mutable_known_time()->set_seconds(now - 3600);
-  act->set_region_code(kRegion);
-  act->set_place("Balai Kota Semarang");
-  act->set_description("Mengunggah foto bersama calon dengan simbol partai di Instagram.");
-  r.add_evidence_ids(evidence);
-  return r;
 }
 
 // The stubs of one worker: each service as the identity that calls it.
@@ -345,7 +315,7 @@ int main(int argc, char** argv) {
     v1::SubmitComplaintResponse submitted;
     auto s = stubs[t].bawaslu->SubmitComplaint(
         netra::MakeClientContext(20s).get(),
-        Report(run_id + "-" + std::to_string(i), Nip(i), evidence), &submitted);
+        netra::loadgen::BenchReport(run_id + "-" + std::to_string(i), netra::loadgen::BenchNip(i), evidence, kElection), &submitted);
     if (!s.ok()) return run.Error("SubmitComplaint", s);
     v1::Complaint c = submitted.complaint();
     if (!run.Transition(*stubs[t].bawaslu, &c, v1::COMPLAINT_ACTION_REGISTER)) return;

@@ -32,19 +32,13 @@
 #include "common/tls.h"
 #include "netra/v1/complaint.grpc.pb.h"
 #include "netra/v1/registry.grpc.pb.h"
+#include "tools/loadgen/bench_reports.h"
 #include "tools/loadgen/driver.h"
 
 namespace {
 
 namespace v1 = netra::v1;
 using google::protobuf::util::TimeUtil;
-
-std::string Nip(int n) {
-  const absl::CivilDay birth = absl::CivilDay(1970, 1, 1) + n;
-  char nip[40];
-  std::snprintf(nip, sizeof nip, "%04d%02d%02d2005011001", static_cast<int>(birth.year()), birth.month(), birth.day());
-  return nip;
-}
 
 bool Seed(const std::string& registry_target, const std::string& election_file, int subjects, std::string* error) {
   auto stub = v1::RegistryService::NewStub(netra::MakeChannel(registry_target, nullptr));
@@ -69,7 +63,7 @@ bool Seed(const std::string& registry_target, const std::string& election_file, 
     auto* e = request.mutable_employee();
     const absl::CivilDay birth = absl::CivilDay(1970, 1, 1) + n;
     e->set_employee_type(v1::EMPLOYEE_TYPE_PNS);
-    e->set_nip(Nip(n));
+    e->set_nip(netra::loadgen::BenchNip(n));
     e->set_name("Pegawai " + std::to_string(n));
     e->set_gender(v1::GENDER_MALE);
     e->mutable_birth_date()->set_year(static_cast<int>(birth.year()));
@@ -86,30 +80,6 @@ bool Seed(const std::string& registry_target, const std::string& election_file, 
     }
   }
   return true;
-}
-
-v1::SubmitComplaintRequest Report(const std::string& request_id, const std::string& nip, const std::string& evidence) {
-  v1::SubmitComplaintRequest r;
-  r.set_request_id(request_id);
-  r.set_channel(v1::INTAKE_CHANNEL_BAWASLU_OFFICE);
-  auto* reporter = r.mutable_reporter();
-  reporter->set_kind(v1::REPORTER_KIND_VOTER);
-  reporter->set_name("Pelapor " + request_id);
-  reporter->set_address("Jl. Pemuda 1, Semarang");
-  reporter->set_contact(request_id + "@example.org");
-  r.mutable_subject()->set_employee_number(nip);
-  auto* act = r.mutable_act();
-  act->set_election_id("pemilu-2024");
-  act->add_violation_codes("B2");
-  const int64_t now = TimeUtil::TimestampToSeconds(TimeUtil::GetCurrentTime());
-  *act->mutable_occurred_time() = TimeUtil::SecondsToTimestamp(now - 7200);
-  *act->mutable_known_time() = TimeUtil::SecondsToTimestamp(now - 3600);
-  act->set_region_code("33.74");
-  act->set_place("Balai Kota Semarang");
-  act->set_description("Mengunggah foto bersama calon dengan simbol partai di Instagram.");
-  act->add_source_urls("https://instagram.example/p/viral");
-  r.add_evidence_ids(evidence);
-  return r;
 }
 
 grpc::Status UploadOnce(v1::ComplaintService::Stub& stub, const std::string& content, v1::UploadEvidenceResponse* out) {
@@ -187,7 +157,7 @@ int main(int argc, char** argv) {
     auto start = [&](size_t ch, grpc::ClientContext* context, netra::loadgen::Done done) {
       const int64_t n = sequence.fetch_add(1);
       auto request = std::make_shared<v1::SubmitComplaintRequest>(
-          Report("bench-" + run + "-" + std::to_string(n), Nip(static_cast<int>(n % subjects)), evidence_id));
+          netra::loadgen::BenchReport("bench-" + run + "-" + std::to_string(n), netra::loadgen::BenchNip(static_cast<int>(n % subjects)), evidence_id, "pemilu-2024"));
       auto response = std::make_shared<v1::SubmitComplaintResponse>();
       stubs[ch]->async()->SubmitComplaint(context, request.get(), response.get(),
                                           [request, response, done = std::move(done)](grpc::Status s) { done(s); });
@@ -203,7 +173,7 @@ int main(int argc, char** argv) {
     auto start = [&](size_t, grpc::ClientContext* context, netra::loadgen::Done done) {
       const int64_t n = sequence.fetch_add(1);
       auto request = std::make_shared<v1::SubmitComplaintRequest>(
-          Report("burst-" + run + "-" + std::to_string(n), Nip(0), evidence_id));
+          netra::loadgen::BenchReport("burst-" + run + "-" + std::to_string(n), netra::loadgen::BenchNip(0), evidence_id, "pemilu-2024"));
       // The run is named in the description: the reporter is sealed in every answer.
       request->mutable_act()->set_description("Viral: foto bersama calon. Laporan " + run + " ke-" + std::to_string(n));
       auto response = std::make_shared<v1::SubmitComplaintResponse>();
