@@ -6,6 +6,10 @@
 #include <prometheus/registry.h>
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "common/log.h"
@@ -98,13 +102,13 @@ OutboxDispatcher::OutboxDispatcher(Database& db, prometheus::Registry* metrics, 
 
 OutboxDispatcher::~OutboxDispatcher() { Stop(); }
 
-void OutboxDispatcher::Handle(std::string kind, Handler handler) {
+void OutboxDispatcher::Handle(std::string kind, Handler handler, OrderingKey ordering) {
   if (family_) {
     family_->pending.Add({{"kind", kind}});
     family_->refused.Add({{"kind", kind}});
     for (const char* result : {"delivered", "failed", "refused"}) family_->deliveries.Add({{"kind", kind}, {"result", result}});
   }
-  handlers_[std::move(kind)] = std::move(handler);
+  handlers_[std::move(kind)] = Kind{std::move(handler), std::move(ordering)};
 }
 
 void OutboxDispatcher::Start() { worker_.Start(); }
@@ -134,9 +138,9 @@ int OutboxDispatcher::DeliverDue() {
     auto select = conn.Prepare(
         conn.dialect() == Dialect::kPostgres
             ? "SELECT id, kind, dedupe_key, payload, attempts, created_us FROM outbox WHERE next_attempt_us <= ?1 "
-              "ORDER BY next_attempt_us LIMIT ?2 FOR UPDATE SKIP LOCKED"
+              "ORDER BY next_attempt_us, id LIMIT ?2 FOR UPDATE SKIP LOCKED"
             : "SELECT id, kind, dedupe_key, payload, attempts, created_us FROM outbox WHERE next_attempt_us <= ?1 "
-              "ORDER BY next_attempt_us LIMIT ?2");
+              "ORDER BY next_attempt_us, id LIMIT ?2");
     select.Bind(1, now).Bind(2, int64_t{options_.batch});
     while (select.Step()) {
       OutboxMessage m;
@@ -154,56 +158,106 @@ int OutboxDispatcher::DeliverDue() {
     return due;
   });
 
-  int delivered = 0;
+  // One queue per resource, in claim order; the queues go out in parallel.
+  std::vector<std::vector<const OutboxMessage*>> queues;
+  std::map<std::pair<std::string, std::string>, size_t> queue_of;
   for (const OutboxMessage& m : claimed) {
+    const Kind& kind = handlers_.find(m.kind)->second;
+    std::pair<std::string, std::string> resource{m.kind, kind.ordering ? kind.ordering(m) : m.dedupe_key};
+    auto [it, added] = queue_of.emplace(std::move(resource), queues.size());
+    if (added) queues.emplace_back();
+    queues[it->second].push_back(&m);
+  }
+  std::atomic<int> delivered{0};
+  std::atomic<size_t> next_queue{0};
+  std::mutex failure_mu;
+  std::exception_ptr failure;  // a store error while settling: the pass fails as a whole, as before
+  auto drain = [&] {
+    try {
+      for (size_t q; (q = next_queue.fetch_add(1)) < queues.size();) delivered += DeliverInOrder(queues[q]);
+    } catch (...) {
+      std::lock_guard lock(failure_mu);
+      if (!failure) failure = std::current_exception();
+    }
+  };
+  const size_t threads = std::min(queues.size(), static_cast<size_t>(std::max(1, options_.parallel)));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(drain);
+  drain();
+  for (auto& thread : pool) thread.join();
+  if (failure) std::rethrow_exception(failure);
+  return delivered;
+}
+
+int OutboxDispatcher::DeliverInOrder(const std::vector<const OutboxMessage*>& messages) {
+  int delivered = 0;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const OutboxMessage& m = *messages[i];
     Delivery result;
     try {
-      result = handlers_.find(m.kind)->second(m);
+      result = handlers_.find(m.kind)->second.deliver(m);
     } catch (const std::exception& e) {
       result = Delivery::Failed(e.what());
     }
-    const char* outcome = result.ok ? "delivered" : result.refused ? "refused" : "failed";
-    if (family_) family_->deliveries.Add({{"kind", m.kind}, {"result", outcome}}).Increment();
-    if (result.ok) {
-      db_.Write([&](Connection& conn) { conn.Prepare("DELETE FROM outbox WHERE id = ?1").Bind(1, m.id).Run(); });
+    if (Settle(m, result)) {
       ++delivered;
       continue;
     }
-    if (result.refused) {
-      db_.Write([&](Connection& conn) {
-        conn.Prepare(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_us = ?2, refused_us = ?3, last_error = ?4 "
-                "WHERE id = ?1")
-            .Bind(1, m.id)
-            .Bind(2, kOutboxParked)
-            .Bind(3, NowMicros())
-            .Bind(4, result.error.substr(0, 500))
-            .Run();
-      });
-      log::Error("delivery refused by the other service; parked until an operator retries it",
-                 {{"kind", m.kind},
-                  {"outbox_id", std::to_string(m.id)},
-                  {"key", m.dedupe_key},
-                  {"attempt", std::to_string(m.attempts + 1)},
-                  {"error", result.error.substr(0, 500)}});
-      continue;
-    }
-    // Exponential backoff: min_backoff * 2^attempts, capped.
-    const int shift = std::min(m.attempts, 20);
-    const auto backoff = std::min(options_.max_backoff, options_.min_backoff * (int64_t{1} << shift));
-    const int64_t next =
-        NowMicros() + std::chrono::duration_cast<std::chrono::microseconds>(backoff).count();
+    // A refused message is parked for an operator; the later ones go on.
+    if (result.refused) continue;
+    // The later messages of this resource wait for the failed one: their claim
+    // ends with it, so the next pass that takes it takes them after it.
+    if (i + 1 == messages.size()) return delivered;
     db_.Write([&](Connection& conn) {
-      conn.Prepare("UPDATE outbox SET attempts = attempts + 1, next_attempt_us = ?2, last_error = ?3 WHERE id = ?1")
-          .Bind(1, m.id)
-          .Bind(2, next)
-          .Bind(3, result.error.substr(0, 500))
-          .Run();
+      auto release = conn.Prepare(
+          "UPDATE outbox SET next_attempt_us = (SELECT next_attempt_us FROM outbox WHERE id = ?2) WHERE id = ?1");
+      for (size_t later = i + 1; later < messages.size(); ++later) release.Bind(1, messages[later]->id).Bind(2, m.id).Run();
     });
-    log::Warn("delivery to another service failed; will retry",
-              {{"kind", m.kind}, {"attempt", std::to_string(m.attempts + 1)}, {"error", result.error}});
+    return delivered;
   }
   return delivered;
+}
+
+bool OutboxDispatcher::Settle(const OutboxMessage& m, const Delivery& result) {
+  const char* outcome = result.ok ? "delivered" : result.refused ? "refused" : "failed";
+  if (family_) family_->deliveries.Add({{"kind", m.kind}, {"result", outcome}}).Increment();
+  if (result.ok) {
+    db_.Write([&](Connection& conn) { conn.Prepare("DELETE FROM outbox WHERE id = ?1").Bind(1, m.id).Run(); });
+    return true;
+  }
+  if (result.refused) {
+    db_.Write([&](Connection& conn) {
+      conn.Prepare(
+              "UPDATE outbox SET attempts = attempts + 1, next_attempt_us = ?2, refused_us = ?3, last_error = ?4 "
+              "WHERE id = ?1")
+          .Bind(1, m.id)
+          .Bind(2, kOutboxParked)
+          .Bind(3, NowMicros())
+          .Bind(4, result.error.substr(0, 500))
+          .Run();
+    });
+    log::Error("delivery refused by the other service; parked until an operator retries it",
+               {{"kind", m.kind},
+                {"outbox_id", std::to_string(m.id)},
+                {"key", m.dedupe_key},
+                {"attempt", std::to_string(m.attempts + 1)},
+                {"error", result.error.substr(0, 500)}});
+    return false;
+  }
+  // Exponential backoff: min_backoff * 2^attempts, capped.
+  const int shift = std::min(m.attempts, 20);
+  const auto backoff = std::min(options_.max_backoff, options_.min_backoff * (int64_t{1} << shift));
+  const int64_t next = NowMicros() + std::chrono::duration_cast<std::chrono::microseconds>(backoff).count();
+  db_.Write([&](Connection& conn) {
+    conn.Prepare("UPDATE outbox SET attempts = attempts + 1, next_attempt_us = ?2, last_error = ?3 WHERE id = ?1")
+        .Bind(1, m.id)
+        .Bind(2, next)
+        .Bind(3, result.error.substr(0, 500))
+        .Run();
+  });
+  log::Warn("delivery to another service failed; will retry",
+            {{"kind", m.kind}, {"attempt", std::to_string(m.attempts + 1)}, {"error", result.error}});
+  return false;
 }
 
 void OutboxDispatcher::RefreshPending() {

@@ -121,6 +121,9 @@ struct OutboxOptions {
   std::chrono::milliseconds max_backoff{60000};
   std::chrono::milliseconds claim_lease{30000};  // a claimed message is invisible to other replicas this long
   int batch = 64;                                 // messages per pass
+  // Deliveries in flight at once within a pass. Messages of one resource (the
+  // same kind and ordering key) still go one after another, in queue order.
+  int parallel = 16;
 };
 
 class OutboxDispatcher {
@@ -135,8 +138,13 @@ class OutboxDispatcher {
     static Delivery Failed(std::string why) { return {false, std::move(why)}; }
     static Delivery Refused(std::string why) { return {false, std::move(why), true}; }
   };
-  // Runs on the dispatcher thread; may block on the peer (use a deadline).
+  // Runs on one of the dispatcher's threads, several at once for different
+  // resources; may block on the peer (use a deadline).
   using Handler = std::function<Delivery(const OutboxMessage&)>;
+  // The resource a message is about (e.g. its case): messages with the same
+  // key are delivered in queue order, and a failed one holds back the later
+  // ones until it is retried. Without one, each message is its own resource.
+  using OrderingKey = std::function<std::string(const OutboxMessage&)>;
 
   // `metrics` may be null. Exports netra_outbox_pending{kind} (queued, not
   // parked), netra_outbox_refused{kind} (parked) and
@@ -147,7 +155,7 @@ class OutboxDispatcher {
   OutboxDispatcher& operator=(const OutboxDispatcher&) = delete;
 
   // Register every kind before Start. A message of an unknown kind stays queued.
-  void Handle(std::string kind, Handler handler);
+  void Handle(std::string kind, Handler handler, OrderingKey ordering = nullptr);
 
   void Start();
   void Stop();
@@ -163,10 +171,18 @@ class OutboxDispatcher {
  private:
   struct Family;
   PeriodicWorker::Next Round();
+  // Delivers one resource's messages in order; returns how many were delivered.
+  int DeliverInOrder(const std::vector<const OutboxMessage*>& messages);
+  // Records one delivery's result; false when it was not delivered.
+  bool Settle(const OutboxMessage& m, const Delivery& result);
 
   Database& db_;
   OutboxOptions options_;
-  std::map<std::string, Handler, std::less<>> handlers_;
+  struct Kind {
+    Handler deliver;
+    OrderingKey ordering;
+  };
+  std::map<std::string, Kind, std::less<>> handlers_;
   prometheus::Registry* metrics_;
   std::unique_ptr<Family> family_;
 

@@ -93,6 +93,17 @@ Result<ForwardedComplaint> ComplaintServiceRecords::FindComplaint(const std::str
   return found;
 }
 
+namespace {
+
+// A case's notices to one peer go in the order the case made them.
+std::string CaseOf(const OutboxMessage& message) {
+  json p = json::parse(message.payload, nullptr, /*allow_exceptions=*/false);
+  return p.is_object() && p.contains("case_id") && p["case_id"].is_string() ? p["case_id"].get<std::string>()
+                                                                             : message.dedupe_key;
+}
+
+}  // namespace
+
 void HandleNotifications(OutboxDispatcher& dispatcher, RegistryClient& registry,
                          std::shared_ptr<netra::v1::ComplaintService::Stub> complaint) {
   dispatcher.Handle(std::string(kOutcomeKind), [complaint](const OutboxMessage& message) {
@@ -112,7 +123,7 @@ void HandleNotifications(OutboxDispatcher& dispatcher, RegistryClient& registry,
     netra::v1::RecordOutcomeResponse response;
     auto context = MakeClientContext(kPeerDeadline, request.request_id());
     return DeliveryOf(complaint->RecordOutcome(context.get(), request, &response), "RecordOutcome");
-  });
+  }, CaseOf);
   dispatcher.Handle(std::string(kStatusKind), [&registry](const OutboxMessage& message) {
     json p = json::parse(message.payload);
     netra::v1::SetDisciplinaryStatusRequest request;
@@ -136,7 +147,7 @@ void HandleNotifications(OutboxDispatcher& dispatcher, RegistryClient& registry,
     auto context = MakeClientContext(kPeerDeadline, request.request_id());
     return DeliveryOf(registry.stub().SetDisciplinaryStatus(context.get(), request, &response),
                       "SetDisciplinaryStatus");
-  });
+  }, CaseOf);
 }
 
 bool ConnectPeers(const ServiceEnvironment& env, ServiceParts& parts, Peers* peers, std::string* error) {

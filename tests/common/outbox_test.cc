@@ -56,14 +56,16 @@ TEST_P(OutboxTest, DeliveredMessagesLeaveTheQueue) {
   auto db = Open();
   Enqueue(*db, "a");
   Enqueue(*db, "b");
-  std::vector<std::string> seen;
+  std::mutex mu;
+  std::multiset<std::string> seen;
   OutboxDispatcher dispatcher(*db, nullptr);
   dispatcher.Handle("peer.call", [&](const OutboxMessage& m) {
-    seen.push_back(m.payload);
+    std::lock_guard lock(mu);
+    seen.insert(m.payload);
     return OutboxDispatcher::Delivery::Ok();
   });
   EXPECT_EQ(dispatcher.DeliverDue(), 2);
-  EXPECT_EQ(seen, (std::vector<std::string>{"payload-a", "payload-b"}));
+  EXPECT_EQ(seen, (std::multiset<std::string>{"payload-a", "payload-b"}));
   EXPECT_EQ(Pending(*db), 0);
   EXPECT_EQ(dispatcher.DeliverDue(), 0);
 }
@@ -100,6 +102,58 @@ TEST_P(OutboxTest, FailedDeliveryIsRetriedAfterBackoffAndSurvivesARestart) {
   });
   EXPECT_EQ(up.DeliverDue(), 1);
   EXPECT_EQ(calls, 1);
+  EXPECT_EQ(Pending(*db), 0);
+}
+
+// A slow peer call holds up only its own resource: messages about different
+// resources are in flight together (the case flow's throughput depends on it).
+TEST_P(OutboxTest, MessagesAboutDifferentResourcesAreDeliveredAtOnce) {
+  auto db = Open();
+  for (const char* key : {"a", "b", "c", "d"}) Enqueue(*db, key);
+  OutboxDispatcher dispatcher(*db, nullptr);
+  std::atomic<int> in_flight{0};
+  std::atomic<int> most_at_once{0};
+  dispatcher.Handle("peer.call", [&](const OutboxMessage&) {
+    const int now = ++in_flight;
+    for (int seen = most_at_once.load(); seen < now && !most_at_once.compare_exchange_weak(seen, now);) {
+    }
+    // Each delivery waits (bounded) until all four are in flight at once.
+    netra::testing::WaitUntil([&] { return most_at_once.load() == 4; }, 5s);
+    --in_flight;
+    return OutboxDispatcher::Delivery::Ok();
+  });
+  EXPECT_EQ(dispatcher.DeliverDue(), 4);
+  EXPECT_EQ(most_at_once.load(), 4);
+  EXPECT_EQ(Pending(*db), 0);
+}
+
+// Messages about one resource (its ordering key) go in queue order, and a
+// failed one holds back the later ones until it is delivered.
+TEST_P(OutboxTest, OneResourcesMessagesGoInOrderAndWaitBehindAFailedOne) {
+  auto db = Open();
+  for (const char* key : {"case-1:1", "case-2:1", "case-1:2", "case-1:3"}) Enqueue(*db, key);
+  OutboxOptions options;
+  options.min_backoff = 0ms;  // the failed message is due again at once
+  OutboxDispatcher dispatcher(*db, nullptr, options);
+  std::mutex mu;
+  std::vector<std::string> case_1_attempts;
+  bool failed_once = false;
+  dispatcher.Handle(
+      "peer.call",
+      [&](const OutboxMessage& m) {
+        std::lock_guard lock(mu);
+        if (m.dedupe_key.starts_with("case-1")) case_1_attempts.push_back(m.dedupe_key);
+        if (m.dedupe_key == "case-1:1" && !failed_once) {
+          failed_once = true;
+          return OutboxDispatcher::Delivery::Failed("peer busy");
+        }
+        return OutboxDispatcher::Delivery::Ok();
+      },
+      [](const OutboxMessage& m) { return m.dedupe_key.substr(0, m.dedupe_key.find(':')); });
+  EXPECT_EQ(dispatcher.DeliverDue(), 1);  // case-2 only; case-1:2 and :3 were not tried
+  EXPECT_EQ(case_1_attempts, (std::vector<std::string>{"case-1:1"}));
+  EXPECT_EQ(dispatcher.DeliverDue(), 3);
+  EXPECT_EQ(case_1_attempts, (std::vector<std::string>{"case-1:1", "case-1:1", "case-1:2", "case-1:3"}));
   EXPECT_EQ(Pending(*db), 0);
 }
 

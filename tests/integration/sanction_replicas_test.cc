@@ -12,7 +12,12 @@
 //    leader dies, and Redis being down does not stop it.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -325,6 +330,99 @@ TEST_F(SanctionPostgresOutageTest, HealthIsNotServingWhileTheDatabaseIsDownAndTh
   auto view = Get(id);
   EXPECT_EQ(view.case_record().status(), v1::CASE_STATUS_RECOMMENDED);
   EXPECT_TRUE(view.history_verification().intact());
+  EXPECT_TRUE(stack_.process(Service::kSanction).Running());  // the same process throughout
+}
+
+// Failover: a streaming standby (pg_basebackup), synchronous so that a
+// COMMIT the primary acknowledged is on it too, is promoted when the primary
+// goes. The service is given both hosts with target_session_attrs=read-write.
+class SanctionFailoverTest : public SanctionCasesTest {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(primary_.Start()) << primary_.log();
+    ASSERT_NE(primary_.CreateDatabase("sanction"), "");
+    ASSERT_TRUE(standby_.StartStandbyOf(primary_)) << standby_.log();
+    ASSERT_EQ(primary_.AdminExec("postgres", "ALTER SYSTEM SET synchronous_standby_names = '*'"), "");
+    ASSERT_EQ(primary_.AdminExec("postgres", "SELECT pg_reload_conf()"), "");
+    ASSERT_TRUE(WaitUntil([&] { return primary_.AdminValue("postgres", "SELECT sync_state FROM pg_stat_replication") == "sync"; },
+                          20s, 20ms));
+    const std::string passwords = stack_.dir().File("pgpass-both");
+    std::ofstream(passwords) << ReadFile(primary_.password_file()) << ReadFile(standby_.password_file());
+    chmod(passwords.c_str(), 0600);
+    stack_.UseStore(Service::kSanction,
+                    "postgresql://sanction@127.0.0.1:" + std::to_string(primary_.port()) + ",127.0.0.1:" +
+                        std::to_string(standby_.port()) + "/sanction?target_session_attrs=read-write",
+                    passwords);
+    SanctionCasesTest::SetUp();
+  }
+  PgServer primary_, standby_;
+};
+
+TEST_F(SanctionFailoverTest, APromotedStandbyTakesOverUnderLoadAndNothingAcknowledgedIsLost) {
+  StartSanction();
+  constexpr int kCases = kEmployees;  // one case per employee (more would join their clusters)
+  std::vector<v1::Case> cases;
+  for (int n = 0; n < kCases; ++n) cases.push_back(Open(n));
+
+  // The load: recommendations on the cases in turn, then reads, until told to stop.
+  std::atomic<bool> stop{false};
+  std::atomic<int> acknowledged{0};  // cases[0, acknowledged) were recommended with an OK answer
+  std::mutex mu;
+  std::vector<std::pair<grpc::StatusCode, std::chrono::steady_clock::duration>> failures;
+  std::thread load([&] {
+    auto stub = Sanction(AuthorityIdentity(authority_));
+    while (!stop) {
+      const int next = acknowledged.load();
+      const auto started = std::chrono::steady_clock::now();
+      grpc::Status status;
+      if (next < kCases) {
+        v1::IssueRecommendationResponse response;
+        status = stub->IssueRecommendation(MakeClientContext(5s).get(), RecommendRequest(cases[next]), &response);
+        if (status.ok()) ++acknowledged;
+      } else {
+        v1::GetCaseRequest request;
+        request.set_case_id(cases[0].case_id());
+        v1::GetCaseResponse response;
+        status = stub->GetCase(MakeClientContext(5s).get(), request, &response);
+      }
+      if (!status.ok()) {
+        std::lock_guard lock(mu);
+        failures.emplace_back(status.error_code(), std::chrono::steady_clock::now() - started);
+      }
+      std::this_thread::sleep_for(5ms);  // pacing of the load, not synchronisation
+    }
+  });
+  ASSERT_TRUE(WaitUntil([&] { return acknowledged.load() >= 2; }, 20s));
+  ASSERT_TRUE(primary_.Stop());
+  ASSERT_TRUE(WaitUntil([&] {
+    std::lock_guard lock(mu);
+    return !failures.empty();
+  }, 20s)) << "the load saw no outage";
+  ASSERT_TRUE(standby_.Promote()) << standby_.log();
+  auto channel = stack_.channel(Service::kSanction);
+  EXPECT_TRUE(WaitUntil([&] { return CheckHealth(*channel, "", 500ms) == HealthStatus::kServing; }, 30s, 100ms))
+      << stack_.log(Service::kSanction);
+  const int before = acknowledged.load();
+  EXPECT_TRUE(WaitUntil([&] { return acknowledged.load() > before || acknowledged.load() == kCases; }, 30s))
+      << stack_.log(Service::kSanction);
+  stop = true;
+  load.join();
+
+  // During the outage calls failed fast as UNAVAILABLE, within their deadline.
+  for (const auto& [code, took] : failures) {
+    EXPECT_EQ(code, grpc::StatusCode::UNAVAILABLE);
+    EXPECT_LT(took, 5s);
+  }
+  // Every acknowledged recommendation is on the new primary, with its history
+  // intact; the rest go through now (a retry of one that committed unanswered
+  // gets its first result).
+  for (int n = 0; n < kCases; ++n) {
+    if (n >= acknowledged.load()) Recommend(cases[n]);
+    auto view = Get(cases[n].case_id());
+    EXPECT_EQ(view.case_record().status(), v1::CASE_STATUS_RECOMMENDED) << n;
+    EXPECT_TRUE(view.history_verification().intact()) << n;
+  }
+  EXPECT_EQ(primary_.running(), false);
   EXPECT_TRUE(stack_.process(Service::kSanction).Running());  // the same process throughout
 }
 

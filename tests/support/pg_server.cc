@@ -201,6 +201,81 @@ std::string PgServer::CreateDatabase(const std::string& name) {
   return Url(name, name);
 }
 
+std::optional<std::string> PgServer::AdminValue(const std::string& database, const std::string& sql) const {
+  PGconn* conn = PQconnectdb(AdminUrl(database).c_str());
+  std::optional<std::string> value;
+  if (PQstatus(conn) == CONNECTION_OK) {
+    PGresult* result = PQexec(conn, sql.c_str());
+    if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) > 0) value = PQgetvalue(result, 0, 0);
+    PQclear(result);
+  }
+  PQfinish(conn);
+  return value;
+}
+
+bool PgServer::InitStandby(const PgServer& primary, std::string* error) {
+  chmod(dir_.path().c_str(), 0711);
+  std::filesystem::create_directories(cluster_dir_);
+  chmod(cluster_dir_.c_str(), 0700);
+  // The roles and passwords are the primary's (a physical copy): clients of
+  // this server find them for this port, and the standby's own replication
+  // connection (primary_conninfo, which -R writes) in a file its user can read.
+  const std::string primary_passwords = ReadFile(primary.password_file());
+  const std::string replication_passfile = cluster_dir_ + "/primary-pgpass";
+  std::ofstream(replication_passfile) << primary_passwords;
+  chmod(replication_passfile.c_str(), 0600);
+  if (!GiveToOwner(cluster_dir_) || !GiveToOwner(replication_passfile)) {
+    *error = "cannot give the cluster directory to the user " + std::string(kOwner);
+    return false;
+  }
+  const std::string primary_prefix = "127.0.0.1:" + std::to_string(primary.port()) + ":";
+  std::istringstream lines(primary_passwords);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with(primary_prefix)) continue;
+    const std::string rest = line.substr(primary_prefix.size());  // *:ROLE:PASSWORD
+    const size_t role_end = rest.find(':', 2);
+    AddPassword(rest.substr(2, role_end - 2), rest.substr(role_end + 1));
+  }
+  const std::string source = "host=127.0.0.1 port=" + std::to_string(primary.port()) + " user=" + kAdmin +
+                             " passfile=" + replication_passfile;
+  if (!RunTool({BinDir() + "/pg_basebackup", "-d", source, "-D", data_dir_, "-R", "-X", "stream", "-c", "fast"},
+               std::chrono::seconds(60), error)) {
+    *error = "pg_basebackup failed (" + *error + ")";
+    return false;
+  }
+  return true;
+}
+
+bool PgServer::StartStandbyOf(const PgServer& primary) {
+  std::string error;
+  if (initialized_ || !InitStandby(primary, &error)) {
+    ADD_FAILURE() << (initialized_ ? "already a cluster" : error) << "\n" << log();
+    return false;
+  }
+  initialized_ = true;
+  if (!Start()) return false;
+  if (!WaitUntil(
+          [&] {
+            return primary.AdminValue("postgres", "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") ==
+                   "1";
+          },
+          std::chrono::seconds(30), std::chrono::milliseconds(20))) {
+    ADD_FAILURE() << "the standby on port " << port_ << " does not stream from the primary\n" << log();
+    return false;
+  }
+  return true;
+}
+
+bool PgServer::Promote() {
+  std::string error;
+  if (!RunTool({BinDir() + "/pg_ctl", "-D", data_dir_, "-w", "-t", "30", "promote"}, std::chrono::seconds(40),
+               &error)) {
+    ADD_FAILURE() << "pg_ctl promote failed (" << error << ")\n" << log();
+    return false;
+  }
+  return true;
+}
+
 }  // namespace netra::testing
 
 namespace netra::testing {

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,17 @@ class PgServer {
   std::string password_file() const { return dir_.File("pgpass"); }
   // Runs `sql` as the superuser in `database`: "" on success, else the error.
   std::string AdminExec(const std::string& database, const std::string& sql) const;
+  // The first column of the first row `sql` returns as the superuser; nullopt
+  // on an error or no row.
+  std::optional<std::string> AdminValue(const std::string& database, const std::string& sql) const;
+
+  // Failover tests. Makes this (not yet started) server a streaming standby of
+  // `primary` with pg_basebackup -R, starts it and waits until the primary
+  // reports it streaming. Its password file holds the primary's roles (the
+  // same cluster) for this port.
+  bool StartStandbyOf(const PgServer& primary);
+  // pg_ctl promote: the standby becomes a primary that takes writes.
+  bool Promote();
 
   // For tests that drive the cluster themselves (pg_basebackup, pg_ctl promote).
   static std::string BinDir();  // where initdb, pg_ctl and pg_basebackup are
@@ -61,6 +73,7 @@ class PgServer {
 
  private:
   bool Init(std::string* error);
+  bool InitStandby(const PgServer& primary, std::string* error);
   bool RunTool(std::vector<std::string> argv, std::chrono::milliseconds timeout, std::string* error) const;
   bool AcceptsConnections() const;
   void AddPassword(const std::string& role, const std::string& password) const;
