@@ -1,11 +1,29 @@
 #include "services/complaint/complaint_store.h"
 
 #include <cassert>
+#include <variant>
 
 #include "services/complaint/clustering.h"
 
 namespace netra::complaint {
 namespace {
+
+// Where the two dialects differ (everything else is SQL both accept).
+//
+// A substring test: `instr` on SQLite, `strpos` on PostgreSQL (LIKE would
+// need escaping and is case-blind for ASCII on SQLite only).
+std::string ContainsSql(Dialect dialect, std::string_view column, std::string_view needle) {
+  return std::string(dialect == Dialect::kSqlite ? "instr(" : "strpos(") + std::string(column) + ", " +
+         std::string(needle) + ") > 0";
+}
+// A complaint about to change (its history appended to): on PostgreSQL its
+// row is locked (FOR UPDATE), so that two replicas changing one complaint at
+// once queue on the row and the later one is re-run on the changed complaint
+// (ABORTED, or the first result) instead of forking its history chain. SQLite
+// has one writer at a time already.
+std::string_view LockSuffix(Connection& c, bool for_update) {
+  return for_update && c.dialect() == Dialect::kPostgres ? " FOR UPDATE" : "";
+}
 
 constexpr const char* kRowColumns =
     "id, tracking_code, status, received_at, updated_at, version, status_since, registered_at, subject_key, "
@@ -41,8 +59,10 @@ ComplaintRow ReadRow(Statement& s, const SealedBox* box) {
   return row;
 }
 
-std::optional<ComplaintRow> FindIn(Connection& c, const std::string& id, const SealedBox& box) {
-  auto s = c.Prepare(std::string("SELECT ") + kRowColumns + " FROM complaints WHERE id = ?1");
+std::optional<ComplaintRow> FindIn(Connection& c, const std::string& id, const SealedBox& box,
+                                   bool for_update = false) {
+  auto s = c.Prepare(std::string("SELECT ") + kRowColumns + " FROM complaints WHERE id = ?1" +
+                     std::string(LockSuffix(c, for_update)));
   s.Bind(1, id);
   if (!s.Step()) return std::nullopt;
   return ReadRow(s, &box);
@@ -74,40 +94,53 @@ std::string CodesColumn(const Complaint& complaint) {
   return out;
 }
 
-std::string WhereClause(const ComplaintFilter& f, std::vector<std::string>* text_params,
-                        std::vector<int64_t>* int_params) {
-  // Parameters ?1.. are text, ?100.. integers, so one statement text per filter shape.
-  std::string where = " WHERE 1 = 1";
-  auto text = [&](const std::string& value) {
-    text_params->push_back(value);
-    return "?" + std::to_string(text_params->size());
-  };
-  auto integer = [&](int64_t value) {
-    int_params->push_back(value);
-    return "?" + std::to_string(99 + int_params->size());
-  };
-  if (!f.region_prefix.empty()) {
-    where += " AND (region_code = " + text(f.region_prefix) + " OR substr(region_code, 1, " +
-             std::to_string(f.region_prefix.size() + 1) + ") = " + text(f.region_prefix + ".") + ")";
+// A statement's parameters in the order they are numbered (?1, ?2, ...: no
+// gaps, which PostgreSQL refuses), so one statement text per filter shape.
+class Params {
+ public:
+  std::string Add(std::variant<std::string, int64_t> value) {
+    values_.push_back(std::move(value));
+    return "?" + std::to_string(values_.size());
   }
+  void BindTo(Statement& s) const {
+    for (size_t i = 0; i < values_.size(); ++i) {
+      const int index = static_cast<int>(i + 1);
+      if (const auto* text = std::get_if<std::string>(&values_[i])) {
+        s.Bind(index, *text);
+      } else {
+        s.Bind(index, std::get<int64_t>(values_[i]));
+      }
+    }
+  }
+
+ private:
+  std::vector<std::variant<std::string, int64_t>> values_;
+};
+
+// The region and everything under it ("33" holds "33.74").
+std::string RegionClause(std::string_view column, const std::string& prefix, Params* params) {
+  return " AND (" + std::string(column) + " = " + params->Add(prefix) + " OR substr(" + std::string(column) +
+         ", 1, " + std::to_string(prefix.size() + 1) + ") = " + params->Add(prefix + ".") + ")";
+}
+
+std::string WhereClause(Dialect dialect, const ComplaintFilter& f, Params* params) {
+  std::string where = " WHERE 1 = 1";
+  if (!f.region_prefix.empty()) where += RegionClause("region_code", f.region_prefix, params);
   if (!f.statuses.empty()) {
     where += " AND status IN (";
-    for (size_t i = 0; i < f.statuses.size(); ++i) where += (i ? ", " : "") + integer(f.statuses[i]);
+    for (size_t i = 0; i < f.statuses.size(); ++i) where += (i ? ", " : "") + params->Add(int64_t{f.statuses[i]});
     where += ")";
   }
-  if (!f.election_id.empty()) where += " AND election_id = " + text(f.election_id);
-  if (!f.violation_code.empty()) where += " AND instr(violation_codes, " + text("," + f.violation_code + ",") + ") > 0";
-  if (!f.cluster_id.empty()) where += " AND cluster_id = " + text(f.cluster_id);
-  if (f.received_after_us) where += " AND received_at >= " + integer(f.received_after_us);
-  if (f.received_before_us) where += " AND received_at < " + integer(f.received_before_us);
+  if (!f.election_id.empty()) where += " AND election_id = " + params->Add(f.election_id);
+  if (!f.violation_code.empty()) {
+    where += " AND " + ContainsSql(dialect, "violation_codes", params->Add("," + f.violation_code + ","));
+  }
+  if (!f.cluster_id.empty()) where += " AND cluster_id = " + params->Add(f.cluster_id);
+  if (f.received_after_us) where += " AND received_at >= " + params->Add(f.received_after_us);
+  if (f.received_before_us) where += " AND received_at < " + params->Add(f.received_before_us);
   if (f.primaries_only) where += " AND is_primary = 1";
   if (f.needs_subject_review) where += " AND needs_subject_review = 1";
   return where;
-}
-
-void BindAll(Statement& s, const std::vector<std::string>& texts, const std::vector<int64_t>& ints) {
-  for (size_t i = 0; i < texts.size(); ++i) s.Bind(static_cast<int>(i + 1), texts[i]);
-  for (size_t i = 0; i < ints.size(); ++i) s.Bind(static_cast<int>(100 + i), ints[i]);
 }
 
 // Appends an event to a complaint's chain and moves its recorded head.
@@ -141,6 +174,9 @@ void RecordStageLeft(Connection& c, const ComplaintRow& row, int64_t now_us, std
 }  // namespace
 
 ComplaintStore::ComplaintStore(Database& db, const SealedBox& box) : db_(db), box_(box) {
+  // Only a SQLite store can hold what earlier releases wrote: a PostgreSQL
+  // one is always new, and made in its final shape (kComplaintsPostgresSql).
+  if (db_.dialect() != Dialect::kSqlite) return;
   UpgradeReleaseRecords(db_, box_);
   RefoldSubjectKeys(db_, box_);
   SealReporterIdentities(db_, box_);
@@ -238,7 +274,8 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
     }
     if (!report.subject_key.empty()) {
       auto key = c.Prepare(
-          "INSERT OR IGNORE INTO cluster_keys (subject_key, violation_code, cluster_id) VALUES (?1, ?2, ?3)");
+          "INSERT INTO cluster_keys (subject_key, violation_code, cluster_id) VALUES (?1, ?2, ?3) "
+          "ON CONFLICT DO NOTHING");
       for (const auto& code : report.violation_codes) {
         key.Bind(1, report.subject_key).Bind(2, code).Bind(3, cluster_id).Run();
       }
@@ -328,7 +365,7 @@ Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
         return replay;
       }
     }
-    auto row = FindIn(c, ch.complaint_id, box_);
+    auto row = FindIn(c, ch.complaint_id, box_, /*for_update=*/true);
     if (!row) return Error::NotFound("complaint", ch.complaint_id);
     const Complaint& before = row->complaint;
     if (before.version != ch.expected_version) {
@@ -363,9 +400,9 @@ Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
     }
     c.Prepare(
          "UPDATE complaints SET status = ?2, updated_at = ?3, version = version + 1, status_since = ?4, "
-         "registered_at = CASE WHEN ?5 >= 0 THEN ?5 ELSE registered_at END, needs_subject_review = ?6, "
-         "subject_key = ?7, cluster_id = ?8, is_primary = ?9, body = ?10, "
-         "subject_retry_at = CASE WHEN ?11 >= 0 THEN ?11 ELSE subject_retry_at END WHERE id = ?1")
+         "registered_at = CASE WHEN CAST(?5 AS BIGINT) >= 0 THEN ?5 ELSE registered_at END, "
+         "needs_subject_review = ?6, subject_key = ?7, cluster_id = ?8, is_primary = ?9, body = ?10, "
+         "subject_retry_at = CASE WHEN CAST(?11 AS BIGINT) >= 0 THEN ?11 ELSE subject_retry_at END WHERE id = ?1")
         .Bind(1, ch.complaint_id)
         .Bind(2, static_cast<int64_t>(u.status))
         .Bind(3, ch.now_us)
@@ -413,7 +450,7 @@ std::optional<std::pair<Complaint, HistoryEntry>> ComplaintStore::RecordDisclosu
     const std::string& complaint_id, const std::string& event_type, const Actor& actor, int64_t now_us,
     const nlohmann::json& payload) {
   return db_.Write([&](Connection& c) -> std::optional<std::pair<Complaint, HistoryEntry>> {
-    auto row = FindIn(c, complaint_id, box_);
+    auto row = FindIn(c, complaint_id, box_, /*for_update=*/true);
     if (!row) return std::nullopt;
     HistoryEntry entry = AppendHistory(c, complaint_id, row->head, event_type, actor, now_us, payload);
     row->complaint.history_head_sequence = entry.sequence;
@@ -453,23 +490,20 @@ bool ComplaintStore::InsertEvidence(const Evidence& e) {
 }
 
 std::vector<Complaint> ComplaintStore::List(const ComplaintFilter& filter, const std::string& after_key, int limit) {
-  std::vector<std::string> texts;
-  std::vector<int64_t> ints;
-  std::string where = WhereClause(filter, &texts, &ints);
+  Params params;
+  std::string where = WhereClause(db_.dialect(), filter, &params);
   if (!after_key.empty()) {
     auto colon = after_key.find(':');
-    int64_t received = std::stoll(after_key.substr(0, colon));
-    where += " AND (received_at < ?" + std::to_string(100 + ints.size()) + " OR (received_at = ?" +
-             std::to_string(100 + ints.size()) + " AND id < ?" + std::to_string(texts.size() + 1) + "))";
-    ints.push_back(received);
-    texts.push_back(after_key.substr(colon + 1));
+    const std::string received = params.Add(int64_t{std::stoll(after_key.substr(0, colon))});
+    where += " AND (received_at < " + received + " OR (received_at = " + received +
+             " AND id < " + params.Add(after_key.substr(colon + 1)) + "))";
   }
   std::string sql = std::string("SELECT ") + kRowColumns + " FROM complaints" + where +
                     " ORDER BY received_at DESC, id DESC LIMIT " + std::to_string(limit);
   return db_.Read([&](Connection& c) {
     std::vector<Complaint> out;
     auto s = c.Prepare(sql);
-    BindAll(s, texts, ints);
+    params.BindTo(s);
     while (s.Step()) out.push_back(ReadRow(s, nullptr).complaint);
     return out;
   });
@@ -506,13 +540,13 @@ std::vector<StatRow> ComplaintStore::StatRows(const std::string& region_prefix, 
   f.election_id = election_id;
   f.received_after_us = after_us;
   f.received_before_us = before_us;
-  std::vector<std::string> texts;
-  std::vector<int64_t> ints;
-  std::string sql = "SELECT id, region_code, status, violation_codes FROM complaints" + WhereClause(f, &texts, &ints);
+  Params params;
+  std::string sql =
+      "SELECT id, region_code, status, violation_codes FROM complaints" + WhereClause(db_.dialect(), f, &params);
   return db_.Read([&](Connection& c) {
     std::vector<StatRow> out;
     auto s = c.Prepare(sql);
-    BindAll(s, texts, ints);
+    params.BindTo(s);
     while (s.Step()) {
       out.push_back({s.ColumnText(0), s.ColumnText(1), static_cast<Status>(s.ColumnInt64(2)), s.ColumnText(3)});
     }
@@ -522,18 +556,16 @@ std::vector<StatRow> ComplaintStore::StatRows(const std::string& region_prefix, 
 
 std::vector<StageRow> ComplaintStore::StageRows(const std::string& region_prefix, const std::string& election_id,
                                                 int64_t after_us, int64_t before_us) {
+  Params params;
   std::string sql = "SELECT complaint_id, region_code, stage, left_at - entered_at FROM stage_times WHERE 1 = 1";
-  if (!region_prefix.empty()) sql += " AND (region_code = ?1 OR substr(region_code, 1, length(?1) + 1) = ?1 || '.')";
-  if (!election_id.empty()) sql += " AND election_id = ?2";
-  if (after_us) sql += " AND left_at >= ?100";
-  if (before_us) sql += " AND left_at < ?101";
+  if (!region_prefix.empty()) sql += RegionClause("region_code", region_prefix, &params);
+  if (!election_id.empty()) sql += " AND election_id = " + params.Add(election_id);
+  if (after_us) sql += " AND left_at >= " + params.Add(after_us);
+  if (before_us) sql += " AND left_at < " + params.Add(before_us);
   return db_.Read([&](Connection& c) {
     std::vector<StageRow> out;
     auto s = c.Prepare(sql);
-    if (!region_prefix.empty()) s.Bind(1, region_prefix);
-    if (!election_id.empty()) s.Bind(2, election_id);
-    if (after_us) s.Bind(100, after_us);
-    if (before_us) s.Bind(101, before_us);
+    params.BindTo(s);
     while (s.Step()) {
       out.push_back(
           {s.ColumnText(0), s.ColumnText(1), static_cast<Status>(s.ColumnInt64(2)), s.ColumnInt64(3) / 1000000});

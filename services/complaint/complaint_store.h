@@ -88,8 +88,71 @@ CREATE TABLE stage_times (                -- one row each time a complaint leave
 CREATE INDEX stage_times_left ON stage_times (left_at);
 )sql";
 
+// The complaint schema on PostgreSQL. A PostgreSQL store is always new (no
+// release wrote one), so migration 3 makes there the shape the SQLite
+// migrations 2-12 and the C++ upgrades (complaint_store_upgrade.cc) leave
+// behind: subject_retry_at (6) and body (8) in place, no `record` column, no
+// rebuild markers (9, 10, 12); those migrations are comments there.
+inline constexpr std::string_view kComplaintsPostgresSql = R"sql(
+CREATE TABLE complaints (
+  id                   TEXT PRIMARY KEY,
+  tracking_code        TEXT NOT NULL UNIQUE,
+  status               BIGINT NOT NULL,
+  received_at          BIGINT NOT NULL,
+  updated_at           BIGINT NOT NULL,
+  version              BIGINT NOT NULL DEFAULT 1,
+  status_since         BIGINT NOT NULL,
+  registered_at        BIGINT NOT NULL DEFAULT 0,
+  region_code          TEXT NOT NULL,
+  province             TEXT NOT NULL,
+  election_id          TEXT NOT NULL,
+  violation_codes      TEXT NOT NULL,     -- ",A2,B6,"
+  category             TEXT NOT NULL,
+  subject_key          TEXT NOT NULL,
+  needs_subject_review BIGINT NOT NULL,
+  cluster_id           TEXT NOT NULL,
+  is_primary           BIGINT NOT NULL,
+  reporter_nik_hash    BYTEA,             -- always NULL: sealed in the body since migration 10
+  history_sequence     BIGINT NOT NULL DEFAULT 0,
+  history_hash         BYTEA NOT NULL,
+  subject_retry_at     BIGINT NOT NULL DEFAULT 0,
+  body                 BYTEA NOT NULL
+);
+CREATE INDEX complaints_received ON complaints (received_at DESC, id DESC);
+CREATE INDEX complaints_cluster ON complaints (cluster_id);
+CREATE INDEX complaints_subject_retry ON complaints (subject_retry_at) WHERE subject_retry_at > 0;
+CREATE TABLE clusters (
+  id             TEXT PRIMARY KEY,
+  primary_id     TEXT NOT NULL,
+  member_count   BIGINT NOT NULL,
+  last_member_at BIGINT NOT NULL
+);
+CREATE TABLE cluster_keys (
+  subject_key    TEXT NOT NULL,
+  violation_code TEXT NOT NULL,
+  cluster_id     TEXT NOT NULL,
+  PRIMARY KEY (subject_key, violation_code, cluster_id)
+);
+CREATE TABLE evidence (
+  id          TEXT PRIMARY KEY,
+  size_bytes  BIGINT NOT NULL,
+  media_type  TEXT NOT NULL,
+  file_name   TEXT NOT NULL,
+  uploaded_at BIGINT NOT NULL
+);
+CREATE TABLE stage_times (
+  complaint_id TEXT NOT NULL,
+  region_code  TEXT NOT NULL,
+  election_id  TEXT NOT NULL,
+  stage        BIGINT NOT NULL,
+  entered_at   BIGINT NOT NULL,
+  left_at      BIGINT NOT NULL
+);
+CREATE INDEX stage_times_left ON stage_times (left_at);
+)sql";
+
 inline const Migration kMigrations[] = {
-    {1, "request ids", kRequestIdsSql},
+    {1, "request ids", kRequestIdsSql, kRequestIdsPostgresSql},
     {2, "complaints placeholder", R"sql(
 CREATE TABLE complaints (
   id            TEXT PRIMARY KEY,
@@ -99,46 +162,52 @@ CREATE TABLE complaints (
   updated_at    INTEGER NOT NULL,
   version       INTEGER NOT NULL DEFAULT 1
 );
-)sql"},
-    {3, "complaints, clusters, evidence", kComplaintsSql},
-    {4, "history", kHistorySql},
-    {5, "outbox", kOutboxSql},
+)sql",
+     "-- PostgreSQL: complaints is made by migration 3\n"},
+    {3, "complaints, clusters, evidence", kComplaintsSql, kComplaintsPostgresSql},
+    {4, "history", kHistorySql, kHistoryPostgresSql},
+    {5, "outbox", kOutboxSql, kOutboxPostgresSql},
     {6, "subject re-resolution", R"sql(
 -- When an unresolved subject (registry down or employee unknown) is next
 -- looked up again; 0: not scheduled. Existing unresolved ones are due now.
 ALTER TABLE complaints ADD COLUMN subject_retry_at INTEGER NOT NULL DEFAULT 0;
 UPDATE complaints SET subject_retry_at = 1 WHERE needs_subject_review = 1 AND status NOT IN (7, 8, 9, 10);
 CREATE INDEX complaints_subject_retry ON complaints (subject_retry_at) WHERE subject_retry_at > 0;
-)sql"},
-    {7, "outbox refusals parked", kOutboxRefusalSql},
+)sql",
+     "-- PostgreSQL: subject_retry_at and its index are made by migration 3\n"},
+    {7, "outbox refusals parked", kOutboxRefusalSql, kOutboxRefusalPostgresSql},
     // The body replaces the release's `record` (a serialized netra.v1.Complaint);
     // ComplaintStore converts the rows and answers of that release in C++
     // (UpgradeReleaseRecords) and then drops `record`.
     {8, "complaint bodies", R"sql(
 ALTER TABLE complaints ADD COLUMN body BLOB NOT NULL DEFAULT x'';
-)sql"},
+)sql",
+     "-- PostgreSQL: body is made by migration 3, and no release record is there to convert\n"},
     // Names in subject keys are folded diacritic-aware now (common/names.h);
     // ComplaintStore rebuilds the stored keys in C++ (RefoldSubjectKeys) and
     // then drops this marker, so that a store keeps clustering the same people.
     {9, "subject keys refolded", R"sql(
 CREATE TABLE subject_keys_to_refold (pending INTEGER);
-)sql"},
+)sql",
+     "-- PostgreSQL: no key of an earlier fold to rebuild\n"},
     // Reporter identities are sealed (AES-256-GCM under the reporter key);
     // ComplaintStore seals the stored ones in C++ (SealReporterIdentities),
     // moves the NIK hash column into the sealed identity, strips identities
     // from recorded answers, and then drops this marker.
     {10, "reporter identities sealed", R"sql(
 CREATE TABLE reporter_identities_to_seal (pending INTEGER);
-)sql"},
+)sql",
+     "-- PostgreSQL: no identity stored in clear to seal\n"},
     // Who was shown a reporter (RevealReporter), in the access log of
     // personal-data reads (common/access_log.h).
-    {11, "personal-data reads", kAccessLogSql},
+    {11, "personal-data reads", kAccessLogSql, kAccessLogPostgresSql},
     // Names in one normal form (common/names.h: NFKC, apostrophes, titles and
     // degrees): the name-based subject keys are rebuilt again, by the same
     // C++ step as migration 9's and under its marker.
     {12, "subject keys refolded in normal form", R"sql(
 CREATE TABLE IF NOT EXISTS subject_keys_to_refold (pending INTEGER);
-)sql"},
+)sql",
+     "-- PostgreSQL: no key of an earlier normal form to rebuild\n"},
 };
 
 // A queued forwarding's delivery state (its outbox row).
@@ -214,8 +283,9 @@ struct ComplaintFilter {
 class ComplaintStore {
  public:
   // Converts what the previous releases stored (UpgradeReleaseRecords,
-  // RefoldSubjectKeys, SealReporterIdentities) before first use. Reporter
-  // identities are sealed and opened with `box`.
+  // RefoldSubjectKeys, SealReporterIdentities; SQLite only: a PostgreSQL
+  // store is always new) before first use. Reporter identities are sealed
+  // and opened with `box`.
   ComplaintStore(Database& db, const SealedBox& box);
   Database& db() { return db_; }
 

@@ -50,7 +50,8 @@ void AddFlags(CLI::App& app) {
       ->envname("NETRA_REPORTER_KEY_FILE")
       ->delimiter(',');
   app.add_option("--evidence-dir", flags.evidence_dir,
-                 "Directory of evidence files (content-addressed); default: evidence/ beside the store")
+                 "Directory of evidence files (content-addressed); default: evidence/ beside a SQLite store; "
+                 "required with a PostgreSQL one")
       ->envname("NETRA_EVIDENCE_DIR");
   app.add_option("--evidence-max-bytes", flags.evidence_max_bytes, "Largest evidence file accepted")
       ->envname("NETRA_EVIDENCE_MAX_BYTES")
@@ -98,8 +99,14 @@ complaint::ComplaintSettings SettingsFromFlags() {
   return settings;
 }
 
-std::string EvidenceDirFromFlags(const ServiceEnvironment& env) {
+// "" with *error when there is none: a PostgreSQL store has no file to keep
+// the evidence beside (replicas on several hosts share one volume for it).
+std::string EvidenceDirFromFlags(const ServiceEnvironment& env, std::string* error) {
   if (!flags.evidence_dir.empty()) return flags.evidence_dir;
+  if (env.store.dialect() != Dialect::kSqlite) {
+    *error = "--evidence-dir: required with a PostgreSQL store (replicas on several hosts share one volume for it)";
+    return "";
+  }
   return (std::filesystem::path(env.store.path()).parent_path() / "evidence").string();
 }
 
@@ -190,7 +197,8 @@ bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* erro
       complaint::ComplaintPorts{*peers.directory, *status_texts, *status_texts, *limiter, *complaint_metrics,
                                 complaint::OpenCaseMessage},
       *directory, *catalog, *nik_hasher, *reporter_box, *record_keys, settings));
-  const std::string evidence_dir = EvidenceDirFromFlags(env);
+  const std::string evidence_dir = EvidenceDirFromFlags(env, error);
+  if (evidence_dir.empty()) return false;
   auto* evidence =
       parts.Keep(std::make_unique<complaint::EvidenceStore>(*store, evidence_dir, flags.evidence_max_bytes));
   if (!evidence->Prepare(error)) return false;
@@ -227,6 +235,7 @@ int main(int argc, char** argv) {
   ServiceDefinition definition{"complaint", 50052, 9452, {Peer::kRegistry, Peer::kSanction}};
   definition.needs_nik_key = true;  // the reporter's NIK is kept as its HMAC only
   definition.has_public_listener = true;  // public intake (SubmitComplaint, UploadEvidence, GetComplaintStatus)
+  definition.postgres_ready = true;       // one store code for both backends (complaint_store.cc)
   definition.extra_flags = AddFlags;
   return RunService(argc, argv, definition, complaint::kMigrations, Setup);
 }

@@ -122,6 +122,8 @@ std::vector<std::string> NetraStack::CommandLine(Service service, const std::str
   if (service == Service::kSanction) peer(Service::kRegistry), peer(Service::kComplaint);
   if (service == Service::kRegistry || service == Service::kComplaint) argv.push_back("--nik-key-file=" + nik_key_file());
   if (service == Service::kComplaint) {
+    // Beside a SQLite store by default; a PostgreSQL store's replicas share this one.
+    if (!stores_[Index(service)].first.empty()) argv.push_back("--evidence-dir=" + dir_.File("evidence"));
     argv.push_back("--reporter-key-file=" + reporter_key_file());
     argv.push_back("--stats-key-file=" + stats_key_file());
   }

@@ -1,6 +1,7 @@
 // The complaint service's parts wired as main.cc wires them, over a real
-// Redis and a temp SQLite file, for the tests that drive Complaints or its
-// handler. Derive, then call StartComplaints from SetUp.
+// Redis and a temp SQLite file (or, with backend_ set to kPostgres first, a
+// new database of the shared PostgreSQL cluster), for the tests that drive
+// Complaints or its handler. Derive, then call StartComplaints from SetUp.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -18,6 +19,7 @@
 #include "services/complaint/complaints.h"
 #include "services/complaint/peers.h"
 #include "tests/services/complaint/complaint_test_support.h"
+#include "tests/support/pg_server.h"
 #include "tests/support/test_support.h"
 
 namespace netra::complaint::testing {
@@ -31,7 +33,13 @@ class ComplaintFixture : public ::testing::Test {
     // As the complaint service's Redis user: only its commands on netra:test:*.
     redis_ = std::make_unique<RedisClient>(redis_server_.options("netra-complaint"), metrics_);
     cache_ = std::make_unique<Cache>(*redis_, "complaint_status", metrics_);
-    db_ = Database::Open(dir_.File("complaint.db"), kMigrations, &error);
+    StoreUrl url{"sqlite", dir_.File("complaint.db")};
+    if (backend_ == Dialect::kPostgres) {
+      static int databases = 0;
+      url = StoreUrl{"postgresql", netra::testing::SharedPgServer().CreateDatabase(
+                                       "complaint_" + std::to_string(++databases))};
+    }
+    db_ = Database::Open(url, kMigrations, &error);
     ASSERT_TRUE(db_) << error;
     store_ = std::make_unique<ComplaintStore>(*db_, reporter_box_);
     texts_ = std::make_unique<RedisTextCache>(*redis_, *cache_);
@@ -42,6 +50,7 @@ class ComplaintFixture : public ::testing::Test {
         netra::testing::ShippedRegions(), catalog_, hasher_, reporter_box_, record_keys_, settings);
   }
 
+  Dialect backend_ = Dialect::kSqlite;  // where StartComplaints opens the store
   netra::testing::TempDir dir_;
   netra::testing::RedisServer redis_server_;
   prometheus::Registry metrics_;
