@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   AddEmployeeCommands(app, commands);
   AddElectionCommands(app, commands);
   AddAccessLogCommands(app, commands);
+  AddStoreCommands(app, commands);
 
   CLI11_PARSE(app, argc, argv);
   if (!o.identity.empty()) {
@@ -71,9 +72,9 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
   }
-  // hash-niks is the one command that calls no service.
-  if (std::string error;
-      !app.got_subcommand("hash-niks") && !netra::UseClientTls(o.tls, o.plaintext, &error, o.public_caller)) {
+  // hash-niks and store call no service.
+  if (std::string error; !app.got_subcommand("hash-niks") && !app.got_subcommand("store") &&
+                         !netra::UseClientTls(o.tls, o.plaintext, &error, o.public_caller)) {
     std::cerr << "netractl: " << error << "\n";
     return kExitUsage;
   }

@@ -95,6 +95,7 @@ void AddHashNikCommands(CLI::App& app, Commands& commands);    // hash-niks
 void AddEmployeeCommands(CLI::App& app, Commands& commands);   // employees get|search
 void AddElectionCommands(CLI::App& app, Commands& commands);   // elections upsert|get|list
 void AddAccessLogCommands(CLI::App& app, Commands& commands);  // access-log (access_log_command.cc)
+void AddStoreCommands(CLI::App& app, Commands& commands);      // store copy (offline, no service called)
 
 // Prints a unary call's response as JSON on stdout and returns 0, or its
 // failure as Fail does; `all_fields` as for ToJson.
