@@ -119,6 +119,20 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, Metrics* m
   // Reconnect quickly after a peer restarts instead of backing off for up to 2 minutes.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  // Several replicas named by one host name (localhost:50152,localhost:50162) become an
+  // ipv4: list, whose authority would be the list itself: the server's certificate
+  // names the host, so that is the authority (TLS hostname check and SNI).
+  if (auto parts = SplitList(target); parts.size() > 1) {
+    HostPort first;
+    std::string error;
+    bool is_v6 = false;
+    bool one_name = ParseHostPort(parts[0], &first, &error) && !IsIpLiteral(first.host, &is_v6);
+    for (const auto& part : parts) {
+      HostPort hp;
+      one_name = one_name && ParseHostPort(part, &hp, &error) && hp.host == first.host;
+    }
+    if (one_name) args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, first.ToString());
+  }
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
   if (metrics) interceptors.push_back(metrics->ClientInterceptorFactory());
   return grpc::experimental::CreateCustomChannelWithInterceptors(TargetUri(target), credentials,

@@ -209,6 +209,7 @@ bool Statement::Step() {
     try {
       row = pg_->Step();
     } catch (...) {
+      conn_->owner_->CountFailure();
       elapsed_ += std::chrono::steady_clock::now() - start;
       stepped_ = true;
       Reset();
@@ -227,9 +228,10 @@ bool Statement::Step() {
     Reset();  // ends the execution now: releases the read snapshot, allows re-binding
     return false;
   }
-  std::string message = Describe(rc, sqlite3_errmsg(conn_->db_));
+  StoreError error = SqliteError(rc, Describe(rc, sqlite3_errmsg(conn_->db_)) + " [" + sql_ + "]");
+  conn_->owner_->CountError(error.kind());
   Reset();
-  throw SqliteError(rc, message + " [" + sql_ + "]");
+  throw error;
 }
 
 void Statement::Run() {
@@ -298,7 +300,10 @@ void Connection::Throw(int rc, std::string_view what) const {
   throw SqliteError(rc, std::string(what) + ": " + Describe(rc, sqlite3_errmsg(db_)));
 }
 
-Statement Connection::Prepare(std::string_view sql) {
+// Failures of Prepare, Exec and Step are counted in netra_store_errors_total
+// where they happen, so that one caught by the caller (a unique violation
+// answered as ALREADY_EXISTS, a conflict re-run) is counted too.
+Statement Connection::Prepare(std::string_view sql) try {
   if (pg_ != nullptr) {
     std::unique_ptr<postgres::PgStatement> statement = pg_->Borrow(sql);
     return Statement(this, std::string(sql), statement.release(), ClassifyOp(sql, false));
@@ -321,6 +326,9 @@ Statement Connection::Prepare(std::string_view sql) {
     }
   }
   return Statement(this, std::string(sql), stmt, ClassifyOp(sql, sqlite3_stmt_readonly(stmt) != 0));
+} catch (...) {
+  owner_->CountFailure();
+  throw;
 }
 
 void Connection::ReturnStatement(std::string sql, sqlite3_stmt* stmt) noexcept {
@@ -335,7 +343,7 @@ void Connection::ReturnStatement(std::string sql, sqlite3_stmt* stmt) noexcept {
   }
 }
 
-void Connection::Exec(std::string_view sql) {
+void Connection::Exec(std::string_view sql) try {
   if (pg_ != nullptr) {
     pg_->Exec(sql);
     return;
@@ -348,6 +356,9 @@ void Connection::Exec(std::string_view sql) {
     sqlite3_free(message);
     throw SqliteError(rc, described);
   }
+} catch (...) {
+  owner_->CountFailure();
+  throw;
 }
 
 int64_t Connection::LastInsertRowId() const {
@@ -374,8 +385,13 @@ bool Connection::InTransaction() const {
 Transaction::Transaction(Connection& conn, Mode mode) : conn_(conn), mode_(mode) {
   auto start = std::chrono::steady_clock::now();
   if (conn_.pg_ != nullptr) {
-    conn_.pg_->BeginTransaction(mode_ == Mode::kImmediate ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                                          : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    try {
+      conn_.pg_->BeginTransaction(mode_ == Mode::kImmediate ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                                            : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    } catch (...) {
+      conn_.owner_->CountFailure();
+      throw;
+    }
     open_ = true;
     if (mode_ == Mode::kImmediate) conn_.owner_->Observe(kBegin, std::chrono::steady_clock::now() - start);
     return;
@@ -402,7 +418,12 @@ void Transaction::Commit() {
   if (!open_) throw StoreError(StoreError::Kind::kOther, 0, "commit: transaction already finished");
   auto start = std::chrono::steady_clock::now();
   if (conn_.pg_ != nullptr) {
-    conn_.pg_->Commit();
+    try {
+      conn_.pg_->Commit();
+    } catch (...) {
+      conn_.owner_->CountFailure();
+      throw;
+    }
   } else {
     conn_.Exec("COMMIT");  // on failure the destructor rolls back
   }

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <prometheus/counter.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -76,15 +77,27 @@ std::unique_ptr<Database> Database::OpenStore(std::string path, Dialect dialect,
   std::unique_ptr<Database> db(new Database(std::move(path), dialect, options));
   try {
     if (options.metrics != nullptr) {
+      // The same names on both backends, told apart by `backend`, so that one
+      // dashboard and one alert serve every deployment.
+      const std::string backend = dialect == Dialect::kSqlite ? "sqlite" : "postgresql";
       auto& family = prometheus::BuildHistogram()
                          .Name("netra_store_seconds")
                          .Help("Time spent in the store by operation; begin includes waiting "
-                               "for the write lock, commit includes the fsync.")
+                               "for the write lock (SQLite), commit includes the fsync.")
                          .Register(*options.metrics);
       const prometheus::Histogram::BucketBoundaries buckets = {
           0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
           0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
-      for (const char* name : kOpNames) db->histograms_.push_back(&family.Add({{"op", name}}, buckets));
+      for (const char* name : kOpNames) {
+        db->histograms_.push_back(&family.Add({{"backend", backend}, {"op", name}}, buckets));
+      }
+      auto& errors = prometheus::BuildCounter()
+                         .Name("netra_store_errors_total")
+                         .Help("Failed store calls by kind: unavailable (cannot connect, I/O, disk full), "
+                               "conflict (busy, serialization failure or deadlock; PostgreSQL re-runs the "
+                               "transaction), constraint (unique, foreign key, check), other (a bug)")
+                         .Register(*options.metrics);
+      for (const char* name : kErrorKindNames) db->errors_.push_back(&errors.Add({{"backend", backend}, {"kind", name}}));
       db->group_sizes_ = &prometheus::BuildHistogram()
                               .Name("netra_store_group_commit_writes")
                               .Help("Writes committed together by one group commit (one fsync)")
@@ -155,6 +168,7 @@ Database::Lease Database::Acquire() {
   try {
     conn = OpenConnection();
   } catch (...) {
+    CountFailure();
     lock.lock();
     --opening_;
     pool_cv_.notify_one();
@@ -202,6 +216,7 @@ void Database::AcquireWriteGate() {
     throw SqliteError(SQLITE_BUSY, "a write transaction is already open on this thread");
   }
   if (!write_cv_.wait_for(lock, options_.busy_timeout, [&] { return !write_held_; })) {
+    CountError(StoreError::Kind::kBusy);
     throw SqliteError(SQLITE_BUSY, "timed out after " +
                                       std::to_string(options_.busy_timeout.count()) +
                                       " ms waiting for the write lock");
@@ -295,6 +310,29 @@ void Database::CommitGroup(const std::vector<GroupedWrite*>& group) noexcept {
 void Database::Observe(int op, std::chrono::steady_clock::duration elapsed) noexcept {
   if (histograms_.empty()) return;
   histograms_[static_cast<size_t>(op)]->Observe(std::chrono::duration<double>(elapsed).count());
+}
+
+void Database::CountFailure() noexcept {
+  try {
+    throw;
+  } catch (const StoreError& e) {
+    CountError(e.kind());
+  } catch (...) {
+  }
+}
+
+void Database::CountError(StoreError::Kind kind) noexcept {
+  if (errors_.empty()) return;
+  using Kind = StoreError::Kind;
+  ErrorKind label = kErrOther;
+  switch (kind) {
+    case Kind::kUnavailable: label = kErrUnavailable; break;
+    case Kind::kBusy: label = kErrConflict; break;
+    case Kind::kUniqueViolation:
+    case Kind::kConstraint: label = kErrConstraint; break;
+    case Kind::kOther: label = kErrOther; break;
+  }
+  errors_[static_cast<size_t>(label)]->Increment();
 }
 
 }  // namespace netra

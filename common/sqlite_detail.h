@@ -12,6 +12,12 @@ enum Op : int { kSelect, kInsert, kUpdate, kDelete, kOther, kBegin, kCommit, kOp
 inline constexpr const char* kOpNames[kOpCount] = {"select", "insert", "update", "delete",
                                                    "other",  "begin",  "commit"};
 
+// Label values of netra_store_errors_total{kind}, by StoreError::Kind: what an
+// operator acts on differently (the store is down; writers collide and are
+// re-run or time out; a constraint refused a write; anything else, a bug).
+enum ErrorKind : int { kErrUnavailable, kErrConflict, kErrConstraint, kErrOther, kErrorKindCount };
+inline constexpr const char* kErrorKindNames[kErrorKindCount] = {"unavailable", "conflict", "constraint", "other"};
+
 std::string Lower(std::string_view s);
 
 // SQLite's message for `rc` (or `message`), with the code's name and number.

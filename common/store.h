@@ -58,6 +58,7 @@ struct sqlite3_stmt;
 namespace prometheus {
 class Registry;
 class Histogram;
+class Counter;
 }  // namespace prometheus
 
 namespace netra {
@@ -243,8 +244,11 @@ class Transaction {
 struct DatabaseOptions {
   int max_connections = 8;                     // pool bound
   std::chrono::milliseconds busy_timeout{5000};  // SQLite busy timeout and in-process writer wait
-  // When set, statement latency is exported as netra_store_seconds{op} with op
-  // in select|insert|update|delete|other|begin|commit. Must outlive the Database.
+  // When set, statement latency is exported as netra_store_seconds{backend,op}
+  // with op in select|insert|update|delete|other|begin|commit, and failed store
+  // calls as netra_store_errors_total{backend,kind} with kind in
+  // unavailable|conflict|constraint|other; backend is sqlite or postgresql.
+  // Must outlive the Database.
   prometheus::Registry* metrics = nullptr;
 
   // PostgreSQL only. A connection attempt gives up after connect_timeout
@@ -366,6 +370,10 @@ class Database {
   void AcquireWriteGate();
   void ReleaseWriteGate() noexcept;
   void Observe(int op, std::chrono::steady_clock::duration elapsed) noexcept;
+  // Counts the StoreError being handled (call only inside a catch block; other
+  // exceptions are not store errors and are not counted).
+  void CountFailure() noexcept;
+  void CountError(StoreError::Kind kind) noexcept;
 
   // Runs fn through `run` (which calls it with a connection, maybe more than
   // once) and returns what the last run of fn returned.
@@ -424,6 +432,7 @@ class Database {
   std::thread::id write_owner_;
 
   std::vector<prometheus::Histogram*> histograms_;  // indexed by op; empty without metrics
+  std::vector<prometheus::Counter*> errors_;        // indexed by sqlite_detail::ErrorKind; empty without metrics
 
   std::mutex group_mu_;
   std::condition_variable group_cv_;

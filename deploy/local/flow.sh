@@ -18,7 +18,9 @@ as_public() {
 }
 
 field() { grep -m1 "\"$1\"" | sed -E 's/.*": "?([^",]*)"?,?$/\1/'; }
-ymd() { date -d "$1" +'{"year": %Y, "month": %-m, "day": %-d}'; }
+# In WIB, as the services date cases and letters: from 17:00 UTC on, the host's (UTC) "today"
+# is yesterday there, and a letter dated then would predate the case it answers.
+ymd() { TZ=Asia/Jakarta date -d "$1" +'{"year": %Y, "month": %-m, "day": %-d}'; }
 
 # submit NAME CHANNEL CONTACT EMPLOYEE EVIDENCE: a report about yesterday's post (violation A4,
 # Kota Semarang, election pilkada-demo), the reply in $flow/NAME.json; fails as netractl does.

@@ -11,19 +11,34 @@
 # 50051, 50061, 50071 with /metrics on 9451, 9461, 9471. Every client (the
 # services' peer targets, netractl, Prometheus) is given all replicas and
 # spreads its calls over them round-robin.
+#
+# `./dev stack --store postgresql` (or NETRA_STACK_STORE=postgresql): the stores
+# are databases of a local PostgreSQL cluster instead (deploy/local/postgres.sh,
+# data under .local/postgres/, on 127.0.0.1:$PG_PORT), one database and role per
+# service, each service given its URL and password file; the cluster stops with
+# the stack. NETRA_POSTGRES_SERVICES lists the services that get PostgreSQL
+# (default all three); a service whose binary does not accept a postgresql://
+# store yet keeps its SQLite file, said at start. Works with --replicas N too.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="${NETRA_BIN:-$root/build}"
 state="$root/.local"
 
 REPLICAS=${NETRA_REPLICAS:-1}
+STORE=${NETRA_STACK_STORE:-sqlite}
 while [ $# -gt 0 ]; do
   case "$1" in
     --replicas) REPLICAS=${2:-}; shift 2 ;;
     --replicas=*) REPLICAS=${1#--replicas=}; shift ;;
-    *) echo "usage: deploy/local/stack.sh [--replicas N]" >&2; exit 2 ;;
+    --store) STORE=${2:-}; shift 2 ;;
+    --store=*) STORE=${1#--store=}; shift ;;
+    *) echo "usage: deploy/local/stack.sh [--replicas N] [--store sqlite|postgresql]" >&2; exit 2 ;;
   esac
 done
+if [ "$STORE" != sqlite ] && [ "$STORE" != postgresql ]; then
+  echo "--store must be sqlite or postgresql" >&2
+  exit 2
+fi
 if ! [[ "$REPLICAS" =~ ^[1-9]$ ]]; then
   echo "--replicas must be 1 to 9 (replicas sit 10 ports apart)" >&2
   exit 2
@@ -38,7 +53,9 @@ REGISTRY_METRICS=${REGISTRY_METRICS:-9451}
 COMPLAINT_METRICS=${COMPLAINT_METRICS:-9452}
 SANCTION_METRICS=${SANCTION_METRICS:-9453}
 PROMETHEUS_PORT=${PROMETHEUS_PORT:-9490}  # not 9090: a system Prometheus (Debian starts one) may hold it
+PG_PORT=${PG_PORT:-5440}  # not 5432: Debian's own cluster may hold it
 SERVICES=(registry complaint sanction)
+read -r -a POSTGRES_SERVICES <<<"${NETRA_POSTGRES_SERVICES:-registry complaint sanction}"
 declare -A GRPC_BASE=([registry]=$REGISTRY_PORT [complaint]=$COMPLAINT_PORT [sanction]=$SANCTION_PORT)
 declare -A METRICS_BASE=([registry]=$REGISTRY_METRICS [complaint]=$COMPLAINT_METRICS [sanction]=$SANCTION_METRICS)
 
@@ -83,6 +100,7 @@ done
 "$root/deploy/redis/make-acl.sh" local "$state/redis-users" "$state/redis/users.acl"
 
 pids=()
+pg_started=false  # the local PostgreSQL cluster, once this stack has started it
 declare -A what  # pid -> what it is, for the message when it exits
 stop() {
   trap - INT TERM EXIT
@@ -90,6 +108,7 @@ stop() {
   echo "== stopping"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "$pg_started" = true ]; then "$root/deploy/local/postgres.sh" stop "$state/postgres" || true; fi
   echo "== stopped"
 }
 trap 'stop; exit 0' INT TERM
@@ -110,6 +129,7 @@ for svc in "${SERVICES[@]}"; do
   done
 done
 if [ -n "$prometheus" ]; then ports+=("$PROMETHEUS_PORT"); fi
+if [ "$STORE" = postgresql ]; then ports+=("$PG_PORT"); fi
 for port in "${ports[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port on 127.0.0.1 is already in use; set the *_PORT variables in deploy/local/stack.sh" >&2
@@ -124,6 +144,37 @@ pids+=($!); what[$!]=redis-server
 
 # Each service connects as its own user (start below); this is the address.
 export NETRA_REDIS="redis://127.0.0.1:$REDIS_PORT"
+
+# The store of each service: its SQLite file, or its database on the local cluster.
+declare -A STORE_URL STORE_PASSFILE
+for svc in "${SERVICES[@]}"; do STORE_URL[$svc]="sqlite://$state/stores/$svc.db"; done
+stores_line="  stores            $state/stores/ (SQLite)"
+if [ "$STORE" = postgresql ]; then
+  on_postgres=()
+  for svc in "${POSTGRES_SERVICES[@]}"; do
+    help=$("$bin/netra-$svc" --help 2>&1 || true)  # not piped into grep -q: pipefail and SIGPIPE
+    if [[ "$help" != *--store-password-file* ]]; then
+      echo "== netra-$svc does not accept a postgresql:// store yet: it keeps its SQLite file" >&2
+      continue
+    fi
+    on_postgres+=("$svc")
+  done
+  if [ ${#on_postgres[@]} -gt 0 ]; then
+    echo "== PostgreSQL on 127.0.0.1:$PG_PORT for ${on_postgres[*]} (data in $state/postgres/)"
+    pg_started=true  # also when start fails half-way: stop is a no-op on a stopped cluster
+    "$root/deploy/local/postgres.sh" start "$state/postgres" "$PG_PORT" "${on_postgres[@]}"
+    for svc in "${on_postgres[@]}"; do
+      STORE_URL[$svc]=$("$root/deploy/local/postgres.sh" url "$state/postgres" "$PG_PORT" "$svc")
+      STORE_PASSFILE[$svc]="$state/postgres/passfile-$svc"
+    done
+    stores_line="  postgresql        127.0.0.1:$PG_PORT, databases and roles netra_<service> for ${on_postgres[*]}
+                    (passwords in $state/postgres/passwords/; psql: PGPASSFILE=$state/postgres/passfile-admin
+                     psql postgresql://postgres@127.0.0.1:$PG_PORT/netra_${on_postgres[0]})"
+    if [ ${#on_postgres[@]} -lt ${#SERVICES[@]} ]; then
+      stores_line+=$'\n'"  stores            $state/stores/ (SQLite, for the others)"
+    fi
+  fi
+fi
 export NETRA_DEPLOYMENT=local
 export NETRA_DATA_DIR="$root/data"
 # Peers and netractl: every replica, round-robin (common/client.h).
@@ -139,6 +190,8 @@ start() {  # service replica
   local grpc=$((GRPC_BASE[$1] + 10 * $2)) metrics=$((METRICS_BASE[$1] + 10 * $2))
   local log="$state/logs/$1.log"
   if [ "$REPLICAS" -gt 1 ]; then log="$state/logs/$1-$2.log"; fi
+  local store=(--store "${STORE_URL[$1]}")
+  if [ -n "${STORE_PASSFILE[$1]:-}" ]; then store+=(--store-password-file "${STORE_PASSFILE[$1]}"); fi
   local public=()
   if [ "$1" = complaint ]; then
     # Public intake: server-authenticated TLS for the host name, no client certificate.
@@ -146,7 +199,7 @@ start() {  # service replica
             --public-tls-cert "$pki/public-localhost.pem" --public-tls-key "$pki/public-localhost.key")
   fi
   "$bin/netra-$1" --listen "127.0.0.1:$grpc" --metrics-listen "127.0.0.1:$metrics" \
-    --store "sqlite://$state/stores/$1.db" --tls-cert "$pki/svc-$1.pem" --tls-key "$pki/svc-$1.key" \
+    "${store[@]}" --tls-cert "$pki/svc-$1.pem" --tls-key "$pki/svc-$1.key" \
     --redis "redis://netra-$1@127.0.0.1:$REDIS_PORT" --redis-password-file "$state/redis-users/netra-$1" \
     --reflection "${public[@]}" >"$log" 2>&1 &
   pids+=($!); what[$!]="netra-$1 replica $2"
@@ -221,7 +274,7 @@ cat <<INFO
   public intake     grpc $NETRA_PUBLIC_COMPLAINT (SubmitComplaint, UploadEvidence, GetComplaintStatus;
                     TLS without a client certificate: netractl --public --complaint $NETRA_PUBLIC_COMPLAINT)
 $prometheus_line
-  stores            $state/stores/
+$stores_line
   logs              $state/logs/
   certificates      $pki/ (CA ca.pem; netractl --identity NAME: $(cd "$pki" && ls *.pem | grep -v -e '^ca.pem$' -e '^public-' | sed 's/\.pem$//' | tr '\n' ' '))
   try               $bin/netractl --identity bawaslu-jateng regions list --parent 33

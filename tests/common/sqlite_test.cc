@@ -222,7 +222,9 @@ TEST(SqliteMetrics, LatencyHistogramRecorded) {
   for (const auto& family : registry.Collect()) {
     if (family.name != "netra_store_seconds") continue;
     for (const auto& metric : family.metric) {
-      counts[metric.label.at(0).value] = metric.histogram.sample_count;
+      for (const auto& label : metric.label) {
+        if (label.name == "op") counts[label.value] = metric.histogram.sample_count;
+      }
     }
   }
   EXPECT_GE(counts["insert"], 1u);

@@ -442,6 +442,16 @@ TEST(Metrics, EveryServiceExportsTheAgreedFamiliesWithPlausibleValues) {
     EXPECT_EQ(ops, (std::set<std::string>{"begin", "commit", "delete", "insert", "other", "select", "update"}));
     EXPECT_GT(MetricValue(text, "netra_store_seconds_count", {{"op", "commit"}}).value_or(0), 0)
         << "migrations at start commit";
+    // One name for both backends, told apart by `backend` (this stack runs on SQLite); every
+    // error kind is exported from the start, so the alerts' rate() has a series to work on.
+    for (const auto& s : Samples(text, "netra_store_seconds_count")) EXPECT_EQ(s.labels.at("backend"), "sqlite");
+    std::set<std::string> kinds;
+    for (const auto& s : Samples(text, "netra_store_errors_total")) {
+      EXPECT_EQ(s.labels.at("backend"), "sqlite");
+      kinds.insert(s.labels.at("kind"));
+    }
+    EXPECT_EQ(kinds, (std::set<std::string>{"conflict", "constraint", "other", "unavailable"}));
+    EXPECT_EQ(MetricValue(text, "netra_store_errors_total", {{"kind", "unavailable"}}), 0.0);
 
     // Labels stop at the province: a 2-digit code or "unknown".
     for (const char* name : {"netra_complaints_received_total", "netra_complaints_open", "netra_complaint_clusters_total",

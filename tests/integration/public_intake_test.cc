@@ -99,6 +99,21 @@ TEST_F(PublicIntakeTest, TheThreePublicMethodsWorkWithoutAClientCertificate) {
   EXPECT_EQ(found.tracking_code(), submitted.complaint().tracking_code());
 }
 
+// Replicas listed by one host name (./dev stack --replicas N: localhost:P0,localhost:P1)
+// are resolved to addresses, and the certificate is still checked against that name.
+TEST_F(PublicIntakeTest, ReplicasListedByHostNameAreCheckedAgainstThatName) {
+  ASSERT_TRUE(StartComplaint());
+  TlsFiles files;
+  files.ca = stack_.pki().ca_file();
+  files.trust_domain = kTestTrustDomain;
+  const std::string replica = "localhost:" + std::to_string(public_port_);
+  auto channel = MakeChannel(replica + "," + replica, nullptr, 8 << 20, PublicChannelTlsCredentials(files));
+  // Answered (whatever about the made-up tracking code), not refused at the TLS handshake.
+  const grpc::StatusCode code = LookUp(channel, "");
+  EXPECT_NE(code, grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(code, grpc::StatusCode::UNAUTHENTICATED);
+}
+
 TEST_F(PublicIntakeTest, NothingElseIsReachableThere) {
   ASSERT_TRUE(StartComplaint());
   const auto channel = Public();
