@@ -11,11 +11,11 @@
 
 #include <thread>
 
-#include "absl/time/civil_time.h"
 #include "common/client.h"
 #include "netra/v1/registry.grpc.pb.h"
 #include "tests/common/store_backends.h"
 #include "tests/integration/netra_stack.h"
+#include "tests/integration/registry_employees.h"
 #include "tests/support/pg_server.h"
 
 namespace netra::testing {
@@ -25,26 +25,6 @@ using namespace std::chrono_literals;
 using netra::v1::Employee;
 
 std::unique_ptr<grpc::ClientContext> Context() { return MakeClientContext(30s); }
-
-// A PNS of Kota Semarang born on 1970-01-01 + `n` days (each n its own NIP).
-Employee Pns(int n, std::string name) {
-  const absl::CivilDay birth = absl::CivilDay(1970, 1, 1) + n;
-  char nip[40];
-  std::snprintf(nip, sizeof nip, "%04d%02d%02d2005011001", static_cast<int>(birth.year()), birth.month(), birth.day());
-  Employee e;
-  e.set_employee_type(netra::v1::EMPLOYEE_TYPE_PNS);
-  e.set_nip(nip);
-  e.set_name(std::move(name));
-  e.set_gender(netra::v1::GENDER_MALE);
-  e.mutable_birth_date()->set_year(static_cast<int>(birth.year()));
-  e.mutable_birth_date()->set_month(birth.month());
-  e.mutable_birth_date()->set_day(birth.day());
-  e.set_agency_code("PEMKOT-SMG");
-  e.set_agency_name("Pemerintah Kota Semarang");
-  e.set_work_region_code("33.74");
-  e.set_rank("III/b");
-  return e;
-}
 
 class RegistryReplicasTest : public ::testing::TestWithParam<Dialect> {
  protected:
