@@ -307,10 +307,10 @@ StoredWrite Apply(WriteStatements& statements, const EmployeeWrite& w, std::opti
   return out;
 }
 
-// A batch on PostgreSQL (see kRowsPerStatement): per chunk, the stored rows
-// read with one statement, the new employees inserted with one and their
-// name tokens with a few more; the rest (changed, unchanged, or an id taken
-// meanwhile by another replica) a row at a time through Apply.
+// A batch on PostgreSQL (see kRowsPerStatement): per chunk, the new employees
+// inserted with one statement, their name tokens with a few more, and the
+// stored rows of the ids found taken read with one; those (changed or
+// unchanged, or taken by another replica since) a row at a time through Apply.
 void ApplyInChunks(WriteStatements& statements, std::span<const EmployeeWrite> writes,
                    const std::vector<uint32_t>& order, int64_t now, const std::optional<int64_t>& bulk_tokens_rowid,
                    std::vector<UpsertResult>& results) {
@@ -328,39 +328,34 @@ void ApplyInChunks(WriteStatements& statements, std::span<const EmployeeWrite> w
   };
   ForEachChunk(order.size(), [&](size_t first, size_t count) {
     const std::span<const uint32_t> chunk(order.data() + first, count);
-    std::unordered_map<std::string_view, Existing> stored;
-    auto& find = statements(kFind(count));
-    for (size_t r = 0; r < count; ++r) find.Bind(static_cast<int>(r) + 1, writes[chunk[r]].employee.employee_id);
-    while (find.Step()) {
-      Existing e = ReadExisting(find);
-      for (uint32_t i : chunk) {  // the key must outlive the map: the write's id
-        if (writes[i].employee.employee_id == find.ColumnTextView(10)) {
-          stored.emplace(writes[i].employee.employee_id, std::move(e));
-          break;
-        }
-      }
-    }
-    std::vector<uint32_t> absent;
-    for (uint32_t i : chunk) {
-      if (!stored.contains(writes[i].employee.employee_id)) absent.push_back(i);
-    }
+    // Inserted first (an import's rows are mostly new); the ids found taken
+    // are looked up after. Keys: the writes' ids, which outlive the maps.
     std::unordered_map<std::string_view, int64_t> inserted;  // id -> employee_seq
-    ForEachChunk(absent.size(), [&](size_t at, size_t rows) {
-      auto& insert = statements(kInsert(rows));
-      for (size_t r = 0; r < rows; ++r) {
-        const EmployeeWrite& w = writes[absent[at + r]];
-        const int base = static_cast<int>(r) * kInsertParams;
-        BindContent(insert, w, w.name_key, base);
-        insert.Bind(base + 21, now);
+    auto& insert = statements(kInsert(count));
+    for (size_t r = 0; r < count; ++r) {
+      const EmployeeWrite& w = writes[chunk[r]];
+      const int base = static_cast<int>(r) * kInsertParams;
+      BindContent(insert, w, w.name_key, base);
+      insert.Bind(base + 21, now);
+    }
+    std::unordered_map<std::string_view, uint32_t> by_id;
+    for (uint32_t i : chunk) by_id.emplace(writes[i].employee.employee_id, i);
+    while (insert.Step()) {
+      if (auto it = by_id.find(insert.ColumnTextView(1)); it != by_id.end()) {
+        inserted.emplace(it->first, insert.ColumnInt64(0));
       }
-      while (insert.Step()) {
-        for (size_t r = 0; r < rows; ++r) {
-          const std::string& id = writes[absent[at + r]].employee.employee_id;
-          if (id == insert.ColumnTextView(1)) {
-            inserted.emplace(id, insert.ColumnInt64(0));
-            break;
-          }
-        }
+    }
+    std::vector<uint32_t> taken;
+    for (uint32_t i : chunk) {
+      if (!inserted.contains(writes[i].employee.employee_id)) taken.push_back(i);
+    }
+    std::unordered_map<std::string_view, Existing> stored;
+    ForEachChunk(taken.size(), [&](size_t at, size_t rows) {
+      auto& find = statements(kFind(rows));
+      for (size_t r = 0; r < rows; ++r) find.Bind(static_cast<int>(r) + 1, writes[taken[at + r]].employee.employee_id);
+      while (find.Step()) {
+        auto it = by_id.find(find.ColumnTextView(10));
+        if (it != by_id.end()) stored.emplace(it->first, ReadExisting(find));
       }
     });
     std::vector<TokenRow> tokens;
@@ -376,8 +371,10 @@ void ApplyInChunks(WriteStatements& statements, std::span<const EmployeeWrite> w
           tokens.push_back({seq * static_cast<int64_t>(kMaxNameTokens) + n++, std::move(token), &w});
         }
       } else if (auto found = stored.find(w.employee.employee_id); found != stored.end()) {
-        results[i] = Apply(statements, w, std::move(found->second), /*existing_known=*/true, now,
-                           /*want_employee=*/false, bulk_tokens_rowid).result;
+        Existing existing = std::move(found->second);
+        stored.erase(found);  // likewise
+        results[i] = Apply(statements, w, std::move(existing), /*existing_known=*/true, now, /*want_employee=*/false,
+                           bulk_tokens_rowid).result;
       } else {  // taken since the read above, or twice in the batch
         results[i] = Apply(statements, w, std::nullopt, /*existing_known=*/false, now, /*want_employee=*/false,
                            bulk_tokens_rowid).result;
