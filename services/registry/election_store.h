@@ -27,6 +27,19 @@ CREATE TABLE elections (
 ) WITHOUT ROWID;
 CREATE INDEX elections_by_voting_date ON elections(voting_date DESC, election_id);
 )sql";
+inline constexpr std::string_view kElectionsPostgresSql = R"sql(
+CREATE TABLE elections (
+  election_id       TEXT COLLATE "C" PRIMARY KEY,
+  type              INTEGER NOT NULL,
+  scope_region_code TEXT COLLATE "C" NOT NULL,
+  voting_date       TEXT COLLATE "C" NOT NULL,
+  version           BIGINT NOT NULL,
+  created_at        BIGINT NOT NULL,
+  updated_at        BIGINT NOT NULL,
+  body              TEXT NOT NULL
+);
+CREATE INDEX elections_by_voting_date ON elections(voting_date DESC, election_id);
+)sql";
 
 class ElectionStore : public ElectionRecords {
  public:

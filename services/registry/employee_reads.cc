@@ -5,12 +5,28 @@
 #include <algorithm>
 #include <limits>
 
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "common/names.h"
 #include "services/registry/employee_store.h"
 
 namespace netra::registry {
 namespace employee_rows {
+
+std::string ForDialect(const Connection& c, std::string_view sql) {
+  std::string out(sql);
+  if (c.dialect() == Dialect::kSqlite) {
+    absl::StrReplaceAll({{"employee_seq", "rowid"}, {"token_seq", "rowid"}}, &out);
+    return out;
+  }
+  constexpr std::string_view kHint = " INDEXED BY ";
+  for (size_t at; (at = out.find(kHint)) != std::string::npos;) {
+    size_t end = at + kHint.size();
+    while (end < out.size() && out[end] != ' ') ++end;
+    out.erase(at, end - at);
+  }
+  return out;
+}
 
 Employee ReadEmployee(const Statement& s) {
   Employee e;
@@ -145,10 +161,10 @@ std::string PrefixEnd(std::string prefix) {
 std::vector<std::string> TokensStartingWith(Connection& c, const std::string& prefix, int64_t limit) {
   const std::string end = PrefixEnd(prefix);
   const std::string bound = end.empty() ? "" : " AND token < ?2";
-  auto first = c.Prepare("SELECT token FROM employee_name_tokens INDEXED BY employee_name_tokens_by_token "
-                         "WHERE token >= ?1" + bound + " ORDER BY token LIMIT 1");
-  auto next = c.Prepare("SELECT token FROM employee_name_tokens INDEXED BY employee_name_tokens_by_token "
-                        "WHERE token > ?1" + bound + " ORDER BY token LIMIT 1");
+  auto first = c.Prepare(ForDialect(c, "SELECT token FROM employee_name_tokens INDEXED BY employee_name_tokens_by_token "
+                                        "WHERE token >= ?1" + bound + " ORDER BY token LIMIT 1"));
+  auto next = c.Prepare(ForDialect(c, "SELECT token FROM employee_name_tokens INDEXED BY employee_name_tokens_by_token "
+                                       "WHERE token > ?1" + bound + " ORDER BY token LIMIT 1"));
   std::vector<std::string> tokens;
   Statement* s = &first;
   s->Bind(1, prefix);
@@ -201,8 +217,8 @@ std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
   // page's last row.
   auto merge = [&](Connection& c, const std::vector<std::string>& tokens) {
     auto s = c.Prepare(
-        "SELECT name_key, employee_id FROM employee_name_tokens INDEXED BY employee_name_tokens_by_token "
-        "WHERE token = :token" + filters + " ORDER BY name_key, employee_id");
+        ForDialect(c, "SELECT name_key, employee_id FROM employee_name_tokens INDEXED BY employee_name_tokens_by_token "
+                      "WHERE token = :token" + filters + " ORDER BY name_key, employee_id"));
     for (const auto& token : tokens) {
       bind(s);
       s.Bind(s.ParamIndex(":token"), token);
@@ -213,8 +229,8 @@ std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
   // name index (which holds the filters too). Cost ~ page size / share of
   // employees that match.
   auto walk = [&](Connection& c, int64_t budget) {
-    auto s = c.Prepare("SELECT name_key, employee_id FROM employees INDEXED BY employees_by_name WHERE 1" + filters +
-                       " ORDER BY name_key, employee_id");
+    auto s = c.Prepare(ForDialect(c, "SELECT name_key, employee_id FROM employees INDEXED BY employees_by_name WHERE TRUE" +
+                                          filters + " ORDER BY name_key, employee_id"));
     bind(s);
     return offer(s, /*ordered=*/true, budget);
   };
@@ -223,7 +239,7 @@ std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
     if (BulkTokensRowid(c)) {
       // A bulk load is open: no index to use. Every row, tested: exact, but
       // cost ~ table size, and only while the load runs.
-      auto s = c.Prepare("SELECT name_key, employee_id FROM employees WHERE 1" + filters);
+      auto s = c.Prepare("SELECT name_key, employee_id FROM employees WHERE TRUE" + filters);
       bind(s);
       offer(s, /*ordered=*/false, kNoBudget);
     } else if (q.name_prefixes.empty()) {

@@ -1,6 +1,6 @@
 // How the employee store reads rows back, shared by its writes
 // (employee_store.cc) and its reads and search (employee_reads.cc). Internal to
-// the store.
+// the store (the party screening's store reads the employees' order too).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,15 @@ inline int64_t DateNumber(const DateValue& d) { return d.year * 10000 + d.month 
 inline DateValue DateFromNumber(int64_t n) {
   return DateValue{static_cast<int>(n / 10000), static_cast<int>(n / 100 % 100), static_cast<int>(n % 100)};
 }
+
+// The employee store's SQL as the connection speaks it. Store SQL is written
+// for both backends with two names standing for SQLite's rowids, which give
+// employees and their name tokens an insertion order (bulk loads, the party
+// screening's watermark, an employee's token range): `employee_seq` and
+// `token_seq`, PostgreSQL's explicit columns (migrations 2 and 7 there). On
+// SQLite they become `rowid`; on PostgreSQL `INDEXED BY <index>` (SQLite's
+// planner hint; PostgreSQL's planner picks the index) is dropped.
+std::string ForDialect(const Connection& c, std::string_view sql);
 
 // Reads a row selected with kColumns (from column `base` on).
 Employee ReadEmployee(const Statement& s);

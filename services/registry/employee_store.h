@@ -68,6 +68,56 @@ CREATE TABLE disciplinary_records (
 ) WITHOUT ROWID;
 )sql";
 
+// Migration 2 on PostgreSQL: the same tables (fts5 is SQLite's: the name
+// tokens of migration 7 replace it there at once). PostgreSQL has no rowid:
+// employee_seq is the employee's number in insertion order (ForDialect).
+// Text compared or ordered is COLLATE "C" (byte order, as SQLite and the
+// search's page keys compare), whatever the database's collation, so that
+// btree indexes serve prefix ranges.
+inline constexpr std::string_view kEmployeesPostgresSql = R"sql(
+CREATE TABLE employees (
+  employee_seq       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  employee_id        TEXT COLLATE "C" NOT NULL UNIQUE,
+  employee_type      INTEGER NOT NULL,
+  agency_staff_id    TEXT NOT NULL,
+  name               TEXT NOT NULL,
+  name_key           TEXT COLLATE "C" NOT NULL,
+  gender             INTEGER NOT NULL,
+  birth_date         INTEGER NOT NULL,
+  agency_code        TEXT COLLATE "C" NOT NULL,
+  agency_name        TEXT NOT NULL,
+  unit_code          TEXT COLLATE "C" NOT NULL,
+  unit_name          TEXT NOT NULL,
+  position           TEXT NOT NULL,
+  rank               TEXT NOT NULL,
+  work_region_code   TEXT COLLATE "C" NOT NULL,
+  employment_status  INTEGER NOT NULL,
+  ppk_code           TEXT NOT NULL,
+  ppk_name           TEXT NOT NULL,
+  ppk_region_code    TEXT NOT NULL,
+  nik_hmac           BYTEA,
+  content_hash       BYTEA NOT NULL,
+  disciplinary_state INTEGER NOT NULL DEFAULT 1,
+  version            BIGINT NOT NULL,
+  created_at         BIGINT NOT NULL,
+  updated_at         BIGINT NOT NULL
+);
+CREATE INDEX employees_by_nik ON employees(nik_hmac) WHERE nik_hmac IS NOT NULL;
+CREATE TABLE disciplinary_records (
+  employee_id     TEXT COLLATE "C" NOT NULL,
+  case_id         TEXT COLLATE "C" NOT NULL,
+  state           INTEGER NOT NULL,
+  level           INTEGER NOT NULL,
+  forms           TEXT NOT NULL,
+  decree_number   TEXT NOT NULL,
+  decree_date     INTEGER NOT NULL,
+  end_date        INTEGER NOT NULL,
+  source_sequence BIGINT NOT NULL,
+  updated_at      BIGINT NOT NULL,
+  PRIMARY KEY (employee_id, case_id)
+);
+)sql";
+
 // Migration 6: bulk loads (EmployeeStore::UpsertBatch). While one is open the
 // secondary indexes are dropped (their CREATE statements kept here to be run
 // again) and the name tokens lag behind: rows above the mark have none yet.
@@ -82,6 +132,19 @@ CREATE TABLE employee_deferred_indexes (
   name TEXT PRIMARY KEY,
   sql  TEXT NOT NULL           -- as sqlite_master held it
 ) WITHOUT ROWID;
+)sql";
+
+// Migration 6 on PostgreSQL. Its bulk loads never open (UpsertBatch): the
+// tables are there for the schema's shape.
+inline constexpr std::string_view kEmployeeBulkLoadPostgresSql = R"sql(
+CREATE TABLE employee_bulk_load (
+  id        INTEGER PRIMARY KEY CHECK (id = 1),
+  fts_rowid BIGINT NOT NULL
+);
+CREATE TABLE employee_deferred_indexes (
+  name TEXT PRIMARY KEY,
+  sql  TEXT NOT NULL
+);
 )sql";
 
 // Migration 7: name search by token instead of FTS5. One row per distinct
@@ -119,6 +182,26 @@ INSERT INTO employee_bulk_load(id, tokens_rowid) SELECT 1, 0 WHERE EXISTS (SELEC
   ON CONFLICT(id) DO UPDATE SET tokens_rowid = 0;
 )sql";
 
+// Migration 7 on PostgreSQL: token_seq stands for the tokens' rowid
+// (employee_seq * kMaxNameTokens + the token's number; ForDialect). A fresh
+// store has no employees, so no load opens.
+inline constexpr std::string_view kEmployeeNameTokensPostgresSql = R"sql(
+CREATE INDEX employees_by_name
+  ON employees(name_key, employee_id, work_region_code, agency_code, employee_type);
+CREATE TABLE employee_name_tokens (
+  token_seq        BIGINT PRIMARY KEY,
+  token            TEXT COLLATE "C" NOT NULL,
+  name_key         TEXT COLLATE "C" NOT NULL,
+  employee_id      TEXT COLLATE "C" NOT NULL,
+  work_region_code TEXT COLLATE "C" NOT NULL,
+  agency_code      TEXT COLLATE "C" NOT NULL,
+  employee_type    INTEGER NOT NULL
+);
+CREATE INDEX employee_name_tokens_by_token
+  ON employee_name_tokens(token, name_key, employee_id, work_region_code, agency_code, employee_type);
+ALTER TABLE employee_bulk_load RENAME COLUMN fts_rowid TO tokens_rowid;
+)sql";
+
 // Migration 9: names folded in one normal form (common/names.h: NFKC,
 // apostrophes, titles, old spellings in the tokens). EmployeeStore rebuilds
 // every name_key in C++ (RefoldNameKeys) and drops this marker; the token
@@ -132,6 +215,8 @@ CREATE TABLE employee_name_keys_to_refold (pending INTEGER);
 // opens a bulk load that writes their tokens again; then drops the marker.
 // The number of keys changed; 0 (and nothing done) without the marker.
 int RefoldNameKeys(Database& db);
+// Migration 9 on PostgreSQL: its stores start with keys folded as written.
+inline constexpr std::string_view kEmployeeNameKeysRefoldPostgresSql = "-- nothing to refold on PostgreSQL\n";
 
 // The outcome of writing one validated employee.
 struct StoredWrite {

@@ -2,9 +2,12 @@
 
 #include <climits>
 
+#include "services/registry/employee_reads.h"
 
 namespace netra::registry {
 namespace {
+
+using employee_rows::ForDialect;  // the employees' insertion order, per backend
 
 constexpr std::string_view kResolveMethod = "ResolvePartyMembershipMatch";
 
@@ -58,8 +61,8 @@ Result<MemberBatchResult> PartyScreeningStore::StoreMembers(std::span<const Part
           "source_name = excluded.source_name, updated_at = excluded.updated_at");
       auto employees = c.Prepare("SELECT employee_id, substr(work_region_code, 1, 2) FROM employees WHERE nik_hmac = ?1");
       auto match = c.Prepare(
-          "INSERT OR IGNORE INTO party_matches(nik_hmac, party_code, employee_id, source_name, match_time) "
-          "VALUES (?1, ?2, ?3, ?4, ?5)");
+          "INSERT INTO party_matches(nik_hmac, party_code, employee_id, source_name, match_time) "
+          "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING");
       MemberBatchResult result;
       for (const PartyMember& m : members) {
         upsert.BindBlob(1, m.nik_hmac)
@@ -92,8 +95,8 @@ Result<MemberBatchResult> PartyScreeningStore::StoreMembers(std::span<const Part
 Result<int64_t> PartyScreeningStore::MatchNewEmployees(absl::Time now) {
   return RunStoreOperation("match new employees", [&]() -> Result<int64_t> {
     auto watermark = [](Connection& c) {
-      auto s = c.Prepare("SELECT employees_matched_to, (SELECT COALESCE(MAX(rowid), 0) FROM employees) "
-                         "FROM party_screening_state");
+      auto s = c.Prepare(ForDialect(c, "SELECT employees_matched_to, (SELECT COALESCE(MAX(employee_seq), 0) "
+                                       "FROM employees) FROM party_screening_state"));
       s.Step();
       return std::pair{s.ColumnInt64(0), s.ColumnInt64(1)};
     };
@@ -101,11 +104,11 @@ Result<int64_t> PartyScreeningStore::MatchNewEmployees(absl::Time now) {
     if (last <= seen) return int64_t{0};
     return db_.Write([&](Connection& c) -> int64_t {
       auto [from, to] = watermark(c);  // another replica may have moved it meanwhile
-      auto match = c.Prepare(
-          "INSERT OR IGNORE INTO party_matches(nik_hmac, party_code, employee_id, source_name, match_time) "
-          "SELECT m.nik_hmac, m.party_code, e.employee_id, m.source_name, ?3 FROM employees e "
-          "JOIN party_members m ON m.nik_hmac = e.nik_hmac WHERE e.rowid > ?1 AND e.rowid <= ?2 "
-          "ORDER BY e.rowid, m.party_code");
+      auto match = c.Prepare(ForDialect(
+          c, "INSERT INTO party_matches(nik_hmac, party_code, employee_id, source_name, match_time) "
+             "SELECT m.nik_hmac, m.party_code, e.employee_id, m.source_name, ?3 FROM employees e "
+             "JOIN party_members m ON m.nik_hmac = e.nik_hmac WHERE e.employee_seq > ?1 AND e.employee_seq <= ?2 "
+             "ORDER BY e.employee_seq, m.party_code ON CONFLICT DO NOTHING"));
       match.Bind(1, from).Bind(2, to).Bind(3, absl::ToUnixMicros(now));
       match.Run();
       const int64_t created = c.Changes();
@@ -120,23 +123,24 @@ Result<int64_t> PartyScreeningStore::MatchNewEmployees(absl::Time now) {
 Result<std::vector<PartyMatch>> PartyScreeningStore::ListMatches(const MatchFilter& f) {
   return RunStoreOperation("list matches", [&]() -> Result<std::vector<PartyMatch>> {
     return db_.Read([&](Connection& c) {
-      // ?1 status (0 = any), ?2 region, ?3 agency, ?4 party, ?5/?6 after (time, seq), ?7 limit.
+      // Named: the region and agency are in the SQL only when asked for
+      // (PostgreSQL refuses a statement with a gap in its parameter numbers).
       std::string sql = "SELECT " + std::string(kMatchColumns) + std::string(kMatchJoin) +
-                        " WHERE (?1 = 0 OR m.status = ?1) AND (?4 = '' OR m.party_code = ?4)";
-      if (!f.region_code.empty() || !f.agency_code.empty()) {
-        sql += " AND EXISTS(SELECT 1 FROM employees e WHERE e.employee_id = m.employee_id AND (?2 = '' OR "
-               "e.work_region_code = ?2 OR (e.work_region_code >= ?2 || '.' AND e.work_region_code < ?2 || '/')) "
-               "AND (?3 = '' OR e.agency_code = ?3))";
+                        " WHERE (:status = 0 OR m.status = :status) AND (:party = '' OR m.party_code = :party)";
+      const bool by_employee = !f.region_code.empty() || !f.agency_code.empty();
+      if (by_employee) {
+        sql += " AND EXISTS(SELECT 1 FROM employees e WHERE e.employee_id = m.employee_id AND (:region = '' OR "
+               "e.work_region_code = :region OR (e.work_region_code >= :region || '.' AND "
+               "e.work_region_code < :region || '/')) AND (:agency = '' OR e.agency_code = :agency))";
       }
-      sql += " AND (m.match_time, m.match_seq) > (?5, ?6) ORDER BY m.match_time, m.match_seq LIMIT ?7";
+      sql += " AND (m.match_time, m.match_seq) > (:time, :seq) ORDER BY m.match_time, m.match_seq LIMIT :limit";
       auto s = c.Prepare(sql);
-      s.Bind(1, static_cast<int64_t>(f.status))
-          .Bind(2, f.region_code)
-          .Bind(3, f.agency_code)
-          .Bind(4, f.party_code)
-          .Bind(5, f.after ? f.after->first : INT64_MIN)
-          .Bind(6, f.after ? f.after->second : 0)
-          .Bind(7, static_cast<int64_t>(f.limit));
+      s.Bind(s.ParamIndex(":status"), static_cast<int64_t>(f.status))
+          .Bind(s.ParamIndex(":party"), f.party_code)
+          .Bind(s.ParamIndex(":time"), f.after ? f.after->first : INT64_MIN)
+          .Bind(s.ParamIndex(":seq"), f.after ? f.after->second : 0)
+          .Bind(s.ParamIndex(":limit"), static_cast<int64_t>(f.limit));
+      if (by_employee) s.Bind(s.ParamIndex(":region"), f.region_code).Bind(s.ParamIndex(":agency"), f.agency_code);
       std::vector<PartyMatch> out;
       while (s.Step()) out.push_back(ReadMatch(s));
       return out;

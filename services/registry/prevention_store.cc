@@ -102,9 +102,10 @@ Result<CoverageReport> PreventionStore::Coverage(const CoverageFilter& filter) {
   return RunStoreOperation<json::exception>("coverage", [&]() -> Result<CoverageReport> {
     return db_.Read([&](Connection& c) {
       // ?1 election, ?2 kind (0 = any), ?3 region, ?4 agency, ?5 unit.
+      // 1 or 0 (PostgreSQL sums no booleans).
       const std::string pledged =
-          "EXISTS(SELECT 1 FROM pledges p WHERE p.employee_id = e.employee_id AND p.election_id = ?1 "
-          "AND (?2 = 0 OR p.kind = ?2))";
+          "CASE WHEN EXISTS(SELECT 1 FROM pledges p WHERE p.employee_id = e.employee_id AND p.election_id = ?1 "
+          "AND (?2 = 0 OR p.kind = ?2)) THEN 1 ELSE 0 END";
       const std::string where =
           " FROM employees e WHERE e.employment_status = " +
           std::to_string(static_cast<int>(EmploymentStatus::kActive)) +

@@ -26,6 +26,20 @@ CREATE TABLE pledges (
   UNIQUE (employee_id, election_id, kind)
 );
 )sql";
+inline constexpr std::string_view kPreventionPostgresSql = R"sql(
+CREATE TABLE pledges (
+  pledge_id          TEXT PRIMARY KEY,
+  employee_id        TEXT COLLATE "C" NOT NULL,
+  election_id        TEXT COLLATE "C" NOT NULL,
+  kind               INTEGER NOT NULL,
+  signed_date        TEXT NOT NULL,
+  document_sha256    BYTEA NOT NULL,
+  document_reference TEXT NOT NULL,
+  recorded_by        TEXT NOT NULL,
+  recorded_at        BIGINT NOT NULL,
+  UNIQUE (employee_id, election_id, kind)
+);
+)sql";
 
 class PreventionStore : public PreventionRecords {
  public:

@@ -1,4 +1,5 @@
-// The registry's SQLite schema, as numbered migrations applied at start.
+// The registry's schema, as numbered migrations applied at start, each with
+// its PostgreSQL variant.
 #pragma once
 
 #include "common/access_log.h"
@@ -12,15 +13,15 @@
 namespace netra::registry {
 
 inline const Migration kMigrations[] = {
-    {1, "request ids", kRequestIdsSql},
-    {2, "employees", kEmployeesSql},
-    {3, "elections", kElectionsSql},
-    {4, "pledges", kPreventionSql},
-    {5, "party-membership screening", kPartyScreeningSql},
-    {6, "employee bulk loads", kEmployeeBulkLoadSql},
-    {7, "employee name tokens", kEmployeeNameTokensSql},
-    {8, "personal-data reads", kAccessLogSql},
-    {9, "employee name keys refolded", kEmployeeNameKeysRefoldSql},
+    {1, "request ids", kRequestIdsSql, kRequestIdsPostgresSql},
+    {2, "employees", kEmployeesSql, kEmployeesPostgresSql},
+    {3, "elections", kElectionsSql, kElectionsPostgresSql},
+    {4, "pledges", kPreventionSql, kPreventionPostgresSql},
+    {5, "party-membership screening", kPartyScreeningSql, kPartyScreeningPostgresSql},
+    {6, "employee bulk loads", kEmployeeBulkLoadSql, kEmployeeBulkLoadPostgresSql},
+    {7, "employee name tokens", kEmployeeNameTokensSql, kEmployeeNameTokensPostgresSql},
+    {8, "personal-data reads", kAccessLogSql, kAccessLogPostgresSql},
+    {9, "employee name keys refolded", kEmployeeNameKeysRefoldSql, kEmployeeNameKeysRefoldPostgresSql},
 };
 
 }  // namespace netra::registry

@@ -291,7 +291,7 @@ TEST(Configuration, BadConfigurationExitsTwoNamingTheFlag) {
       {{"--redis=redis://netra-registry:secret@127.0.0.1:6379"}, "give it in a file (--redis-password-file)"},
       {{"--redis=redis://netra-registry@127.0.0.1:6379"}, "--redis-password-file: required"},
       {{"--redis-password-file=/nonexistent/password"}, "--redis-password-file: cannot read"},
-      {{"--store=postgresql://db/netra"}, "not supported yet"},
+      {{"--store=mysql://db/netra"}, "--store:"},
       {{"--drain-seconds=-1"}, "--drain-seconds"},
       {{"--no-such-flag"}, "no-such-flag"},
       {{"--nik-key-file=/nonexistent/nik.key"}, "--nik-key-file: cannot read"},

@@ -1,4 +1,4 @@
-// Tests for services/registry/elections.h over a real SQLite file: validation
+// Tests for services/registry/elections.h over a real store (SQLite and PostgreSQL): validation
 // with field paths, expected_version, request_id idempotency, listing.
 #include "services/registry/elections.h"
 
@@ -9,6 +9,7 @@
 
 #include "services/registry/election_store.h"
 #include "services/registry/registry_store.h"
+#include "tests/common/store_backends.h"
 #include "tests/support/test_support.h"
 
 namespace netra::registry {
@@ -60,16 +61,19 @@ std::map<std::string, ViolationReason> Violated(const Error& error) {
   return out;
 }
 
-class ElectionsTest : public ::testing::Test {
+class ElectionsTest : public netra::testing::StoreBackendTest {
  protected:
-  void SetUp() override { Open(); }
+  void SetUp() override {
+    url_ = NewStore();
+    Open();
+  }
 
   void Open() {
     elections_.reset();
     store_.reset();
     db_.reset();
     std::string error;
-    db_ = Database::Open(dir_.File("registry.db"), kMigrations, &error);
+    db_ = Database::Open(url_, kMigrations, &error);
     ASSERT_TRUE(db_) << error;
     store_ = std::make_unique<ElectionStore>(*db_);
     elections_ = std::make_unique<Elections>(*store_, netra::testing::ShippedRegions());
@@ -79,13 +83,13 @@ class ElectionsTest : public ::testing::Test {
     return elections_->Upsert(UpsertElectionCommand{std::move(request_id), e, expected}, kNow);
   }
 
-  netra::testing::TempDir dir_;
+  StoreUrl url_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<ElectionStore> store_;
   std::unique_ptr<Elections> elections_;
 };
 
-TEST_F(ElectionsTest, CreatesAnElectionAndReadsItBackAsStored) {
+TEST_P(ElectionsTest, CreatesAnElectionAndReadsItBackAsStored) {
   auto created = Upsert(Pemilu2024(), 0, "req-1");
   ASSERT_TRUE(created.ok()) << created.error().message;
   EXPECT_EQ(created.value().result, ElectionChange::kCreated);
@@ -100,7 +104,7 @@ TEST_F(ElectionsTest, CreatesAnElectionAndReadsItBackAsStored) {
   EXPECT_EQ(read.value().rules.ppk_decision, (DeadlineRule{14, DayCounting::kWorkingDays}));
 }
 
-TEST_F(ElectionsTest, EveryProblemIsReportedWithItsFieldPathAndNothingIsStored) {
+TEST_P(ElectionsTest, EveryProblemIsReportedWithItsFieldPathAndNothingIsStored) {
   Election e = Pemilu2024();
   e.election_id = "Pemilu 2024";
   e.name = "";
@@ -149,7 +153,7 @@ TEST_F(ElectionsTest, EveryProblemIsReportedWithItsFieldPathAndNothingIsStored) 
   EXPECT_EQ(elections_->Get("pemilu-2024").error().kind, Error::Kind::kNotFound);
 }
 
-TEST_F(ElectionsTest, KeyDatesMustFollowTheElectionsOrder) {
+TEST_P(ElectionsTest, KeyDatesMustFollowTheElectionsOrder) {
   Election e = Pemilu2024();
   e.candidates_fixed_date = D(2023, 12, 1);      // after the campaign started
   e.quiet_period_start_date = D(2024, 2, 10);    // on the last campaign day
@@ -173,7 +177,7 @@ TEST_F(ElectionsTest, KeyDatesMustFollowTheElectionsOrder) {
   EXPECT_EQ(violated["election.scope_region_code"], ViolationReason::kUnsupported);
 }
 
-TEST_F(ElectionsTest, TextMustBeValidUtf8AndWithinTwoHundredCharacters) {
+TEST_P(ElectionsTest, TextMustBeValidUtf8AndWithinTwoHundredCharacters) {
   Election e = Pemilu2024();
   std::string two_hundred;
   for (int i = 0; i < 200; ++i) two_hundred += "\xC3\xA9";  // é: 2 bytes, 1 character
@@ -195,7 +199,7 @@ TEST_F(ElectionsTest, TextMustBeValidUtf8AndWithinTwoHundredCharacters) {
   EXPECT_EQ(violated["election.holidays"], ViolationReason::kTooLong);
 }
 
-TEST_F(ElectionsTest, ExpectedVersionGuardsCreatesAndUpdates) {
+TEST_P(ElectionsTest, ExpectedVersionGuardsCreatesAndUpdates) {
   ASSERT_TRUE(Upsert(Pemilu2024(), 0, "create").ok());
 
   auto again = Upsert(Pemilu2024(), 0, "create-again");
@@ -228,7 +232,7 @@ TEST_F(ElectionsTest, ExpectedVersionGuardsCreatesAndUpdates) {
   EXPECT_EQ(elections_->Get("pilkada-2024").error().kind, Error::Kind::kNotFound);
 }
 
-TEST_F(ElectionsTest, ARetriedRequestIdReturnsTheFirstOutcomeAlsoAfterARestart) {
+TEST_P(ElectionsTest, ARetriedRequestIdReturnsTheFirstOutcomeAlsoAfterARestart) {
   auto first = Upsert(Pemilu2024(), 0, "req-42");
   ASSERT_TRUE(first.ok());
   Election changed = Pemilu2024();
@@ -250,7 +254,7 @@ TEST_F(ElectionsTest, ARetriedRequestIdReturnsTheFirstOutcomeAlsoAfterARestart) 
   EXPECT_FALSE(Upsert(Pemilu2024(), 2, "req-42").ok());
 }
 
-TEST_F(ElectionsTest, ListsNewestVotingDayFirstFilteredByTypeAndRegion) {
+TEST_P(ElectionsTest, ListsNewestVotingDayFirstFilteredByTypeAndRegion) {
   ASSERT_TRUE(Upsert(Pemilu2024(), 0, "a").ok());
   ASSERT_TRUE(Upsert(Pilkada("pilkada-2024", "", D(2024, 11, 27)), 0, "b").ok());
   ASSERT_TRUE(Upsert(Pilkada("pilkada-jateng-2018", "33", D(2018, 6, 27)), 0, "c").ok());
@@ -296,7 +300,7 @@ TEST_F(ElectionsTest, ListsNewestVotingDayFirstFilteredByTypeAndRegion) {
   EXPECT_EQ(violated["page_token"], ViolationReason::kInvalidFormat);
 }
 
-TEST_F(ElectionsTest, GetRejectsMalformedIdsAndReportsMissingOnes) {
+TEST_P(ElectionsTest, GetRejectsMalformedIdsAndReportsMissingOnes) {
   EXPECT_EQ(Violated(elections_->Get("").error())["election_id"], ViolationReason::kRequired);
   EXPECT_EQ(Violated(elections_->Get("../etc").error())["election_id"], ViolationReason::kInvalidFormat);
   auto missing = elections_->Get("pemilu-2029");
@@ -320,6 +324,8 @@ TEST(ElectionCalendarTest, RegionalHolidaysApplyOnlyInTheirRegionAndBelow) {
   EXPECT_EQ(DueDate(absl::CivilDay(2024, 2, 13), {2, DayCounting::kWorkingDays}, semarang),
             absl::CivilDay(2024, 2, 19));
 }
+
+NETRA_STORE_BACKENDS(ElectionsTest);
 
 }  // namespace
 }  // namespace netra::registry

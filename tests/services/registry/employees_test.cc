@@ -1,4 +1,5 @@
-// Tests for services/registry/employees.h over a real SQLite file: validation
+// Tests for services/registry/employees.h over a real store, SQLite and
+// PostgreSQL (bulk loads: SQLite's; PostgreSQL opens none): validation
 // of every field (DOMAIN.md §2), upsert semantics, idempotency, search, import
 // and disciplinary status.
 #include "services/registry/employees.h"
@@ -14,6 +15,7 @@
 #include "common/store.h"
 #include "services/registry/employee_store.h"
 #include "services/registry/registry_store.h"
+#include "tests/common/store_backends.h"
 #include "tests/support/test_support.h"
 
 namespace netra::registry {
@@ -54,14 +56,17 @@ Employee Pns(std::string nip = kNipMale, std::string name = "Budi Santoso") {
   return e;
 }
 
-class EmployeesTest : public ::testing::Test {
+class EmployeesTest : public netra::testing::StoreBackendTest {
  protected:
-  void SetUp() override { ASSERT_NO_FATAL_FAILURE(Open()); }
+  void SetUp() override {
+    url_ = NewStore();
+    ASSERT_NO_FATAL_FAILURE(Open());
+  }
 
-  // Opens the store file with every migration, as a start of the registry does.
+  // Opens the store with every migration, as a start of the registry does.
   void Open() {
     std::string error;
-    db_ = Database::Open(dir_.File("registry.db"), kMigrations, &error);
+    db_ = Database::Open(url_, kMigrations, &error);
     ASSERT_TRUE(db_) << error;
     store_ = std::make_unique<EmployeeStore>(*db_);
     directory_ = std::make_unique<EmployeeDirectory>(*store_, snapshots_, netra::testing::ShippedRegions(), hasher_);
@@ -92,7 +97,32 @@ class EmployeesTest : public ::testing::Test {
     return out;
   }
 
-  netra::testing::TempDir dir_;
+  // The token rows are exactly the distinct tokens of every employee's
+  // folded name, with its current search columns.
+  void ExpectTokensOfEveryName() {
+    db_->Read([](Connection& c) {
+      std::multiset<std::string> expected, stored;
+      auto all = c.Prepare("SELECT name_key, employee_id, work_region_code, agency_code, employee_type FROM employees");
+      while (all.Step()) {
+        const std::string name_key = all.ColumnText(0);
+        for (std::string_view token : NameTokens(name_key)) {
+          expected.insert(absl::StrCat(std::string(token), "|", all.ColumnText(0), "|", all.ColumnText(1), "|", all.ColumnText(2),
+                                       "|", all.ColumnText(3), "|", all.ColumnInt64(4)));
+        }
+      }
+      auto tokens = c.Prepare(
+          "SELECT token, name_key, employee_id, work_region_code, agency_code, employee_type FROM employee_name_tokens");
+      while (tokens.Step()) {
+        stored.insert(absl::StrCat(tokens.ColumnText(0), "|", tokens.ColumnText(1), "|", tokens.ColumnText(2), "|",
+                                   tokens.ColumnText(3), "|", tokens.ColumnText(4), "|", tokens.ColumnInt64(5)));
+      }
+      EXPECT_EQ(stored, expected);
+      EXPECT_FALSE(expected.empty());
+      return 0;
+    });
+  }
+
+  StoreUrl url_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<EmployeeStore> store_;
   RecordingSnapshots snapshots_;
@@ -101,7 +131,7 @@ class EmployeesTest : public ::testing::Test {
   int requests_ = 0;
 };
 
-TEST_F(EmployeesTest, CreatesAPnsKeyedByItsNipAndKeepsOnlyTheNikHash) {
+TEST_P(EmployeesTest, CreatesAPnsKeyedByItsNipAndKeepsOnlyTheNikHash) {
   auto created = Upsert(Pns(), kNikMale);
   ASSERT_TRUE(created.ok()) << created.error().message;
   EXPECT_EQ(created.value().result, UpsertResult::kCreated);
@@ -125,12 +155,13 @@ TEST_F(EmployeesTest, CreatesAPnsKeyedByItsNipAndKeepsOnlyTheNikHash) {
     return s.ColumnBlob(0);
   });
   EXPECT_EQ(hmac, hasher_.Hash(kNikMale));
+  if (pg()) return;
   db_.reset();
-  EXPECT_EQ(netra::testing::ReadFile(dir_.File("registry.db")).find(kNikMale), std::string::npos);
-  EXPECT_EQ(netra::testing::ReadFile(dir_.File("registry.db-wal")).find(kNikMale), std::string::npos);
+  EXPECT_EQ(netra::testing::ReadFile(url_.path).find(kNikMale), std::string::npos);
+  EXPECT_EQ(netra::testing::ReadFile(url_.path + "-wal").find(kNikMale), std::string::npos);
 }
 
-TEST_F(EmployeesTest, PppkAndPpnpnIdsAreDerivedFromTheirIdentifiers) {
+TEST_P(EmployeesTest, PppkAndPpnpnIdsAreDerivedFromTheirIdentifiers) {
   Employee pppk = Pns(kNiPppk);
   pppk.employee_type = 2;
   pppk.ni_pppk = kNiPppk;
@@ -152,7 +183,7 @@ TEST_F(EmployeesTest, PppkAndPpnpnIdsAreDerivedFromTheirIdentifiers) {
   EXPECT_TRUE(directory_->Get("PEMKOT-SMG:HON/2024-17").ok());
 }
 
-TEST_F(EmployeesTest, MalformedIdentifiersAreReportedOnTheirField) {
+TEST_P(EmployeesTest, MalformedIdentifiersAreReportedOnTheirField) {
   EXPECT_EQ(Problems(Pns("19850312201001100")), std::set<std::string>{"employee.nip:INVALID_FORMAT"});
   auto bad_gender_digit = Pns();
   bad_gender_digit.nip = "198503122010013001";
@@ -173,7 +204,7 @@ TEST_F(EmployeesTest, MalformedIdentifiersAreReportedOnTheirField) {
   EXPECT_TRUE(directory_->Get(kNipMale).ok() == false);  // nothing was stored
 }
 
-TEST_F(EmployeesTest, GenderAndBirthDateMustAgreeWithTheNip) {
+TEST_P(EmployeesTest, GenderAndBirthDateMustAgreeWithTheNip) {
   auto e = Pns();
   e.gender = 2;
   e.birth_date = {1985, 3, 13};
@@ -183,7 +214,7 @@ TEST_F(EmployeesTest, GenderAndBirthDateMustAgreeWithTheNip) {
   EXPECT_EQ(Problems(e), std::set<std::string>{"employee.birth_date:OUT_OF_RANGE"});
 }
 
-TEST_F(EmployeesTest, WorkRegionMustBeAnExistingKabKota) {
+TEST_P(EmployeesTest, WorkRegionMustBeAnExistingKabKota) {
   auto e = Pns();
   e.work_region_code = "33.98";
   EXPECT_EQ(Problems(e), std::set<std::string>{"employee.work_region_code:NOT_FOUND"});
@@ -193,7 +224,7 @@ TEST_F(EmployeesTest, WorkRegionMustBeAnExistingKabKota) {
   EXPECT_EQ(Problems(e), std::set<std::string>{"employee.work_region_code:REQUIRED"});
 }
 
-TEST_F(EmployeesTest, RankOnlyForPnsAndFromTheLadder) {
+TEST_P(EmployeesTest, RankOnlyForPnsAndFromTheLadder) {
   auto e = Pns();
   e.rank = "V/a";
   EXPECT_EQ(Problems(e), std::set<std::string>{"employee.rank:INVALID_FORMAT"});
@@ -204,7 +235,7 @@ TEST_F(EmployeesTest, RankOnlyForPnsAndFromTheLadder) {
   EXPECT_EQ(Problems(e), std::set<std::string>{"employee.rank:INCONSISTENT"});
 }
 
-TEST_F(EmployeesTest, OversizeFieldsAndInvalidUtf8AreRejected) {
+TEST_P(EmployeesTest, OversizeFieldsAndInvalidUtf8AreRejected) {
   auto e = Pns();
   e.name = std::string(201, 'a');
   e.agency_code = std::string(33, 'A');
@@ -225,7 +256,7 @@ TEST_F(EmployeesTest, OversizeFieldsAndInvalidUtf8AreRejected) {
   EXPECT_EQ(Problems(e), std::set<std::string>{"<accepted>"});
 }
 
-TEST_F(EmployeesTest, NoErrorTextEverContainsTheNik) {
+TEST_P(EmployeesTest, NoErrorTextEverContainsTheNik) {
   const std::string niks[] = {"3374011303850001", kNikFemale, "3374019903850001", "3374011203850000", "33740112038500x1"};
   for (const auto& nik : niks) {
     auto result = Upsert(Pns(), nik);
@@ -243,7 +274,7 @@ TEST_F(EmployeesTest, NoErrorTextEverContainsTheNik) {
   EXPECT_EQ(got.error().violations.list()[0].description.find(kNikMale), std::string::npos);
 }
 
-TEST_F(EmployeesTest, ExpectedVersionDecidesBetweenCreateUpdateAndConflict) {
+TEST_P(EmployeesTest, ExpectedVersionDecidesBetweenCreateUpdateAndConflict) {
   ASSERT_TRUE(Upsert(Pns()).ok());
   auto again = Upsert(Pns());  // 0 = create only
   ASSERT_FALSE(again.ok());
@@ -271,7 +302,7 @@ TEST_F(EmployeesTest, ExpectedVersionDecidesBetweenCreateUpdateAndConflict) {
   EXPECT_EQ(missing.error().kind, Error::Kind::kNotFound);
 }
 
-TEST_F(EmployeesTest, ARetriedRequestIdReturnsTheFirstResponseAndRefusesOtherContent) {
+TEST_P(EmployeesTest, ARetriedRequestIdReturnsTheFirstResponseAndRefusesOtherContent) {
   Idempotency first{{"UpsertEmployee", "req-1", "hash-a"},
                     [](const Employee& e, UpsertResult) { return "first:" + e.employee_id; }};
   ASSERT_TRUE(directory_->Upsert({Pns(), "", 0}, first).ok());
@@ -289,7 +320,7 @@ TEST_F(EmployeesTest, ARetriedRequestIdReturnsTheFirstResponseAndRefusesOtherCon
   EXPECT_EQ(directory_->Get(kNipMale).value().name, "Budi Santoso");
 }
 
-TEST_F(EmployeesTest, SearchFoldsCaseAndDiacriticsAndMatchesTokenPrefixes) {
+TEST_P(EmployeesTest, SearchFoldsCaseAndDiacriticsAndMatchesTokenPrefixes) {
   ASSERT_TRUE(Upsert(Pns(kNipFemale, "Siti \xC3\x82minah")).ok());  // Siti Âminah
   ASSERT_TRUE(Upsert(Pns(kNipMale, "Budi Santoso")).ok());
   EmployeeSearch search;
@@ -305,7 +336,7 @@ TEST_F(EmployeesTest, SearchFoldsCaseAndDiacriticsAndMatchesTokenPrefixes) {
   EXPECT_EQ(FoldName("  Siti  \xC3\x82minah "), "siti aminah");
 }
 
-TEST_F(EmployeesTest, SearchByProvinceFindsEveryKabKotaOfIt) {
+TEST_P(EmployeesTest, SearchByProvinceFindsEveryKabKotaOfIt) {
   auto semarang = Pns(kNipMale);
   auto cilacap = Pns(kNipFemale, "Ani");
   cilacap.work_region_code = "33.01";
@@ -325,7 +356,7 @@ TEST_F(EmployeesTest, SearchByProvinceFindsEveryKabKotaOfIt) {
   EXPECT_FALSE(directory_->Search(EmployeeSearch{}).ok());  // at least one filter
 }
 
-TEST_F(EmployeesTest, SearchPagesAreBoundToTheirFilters) {
+TEST_P(EmployeesTest, SearchPagesAreBoundToTheirFilters) {
   for (int i = 1; i <= 5; ++i) {
     char nip[19];
     std::snprintf(nip, sizeof nip, "19850312201001100%d", i);
@@ -366,7 +397,7 @@ std::vector<std::string> AllPages(EmployeeDirectory& directory, EmployeeSearch s
   return ids;
 }
 
-TEST_F(EmployeesTest, BothSearchPlansGiveTheSameRowsInTheSameOrder) {
+TEST_P(EmployeesTest, BothSearchPlansGiveTheSameRowsInTheSameOrder) {
   // Names sharing prefixes in different tokens, with diacritics and
   // punctuation, spread over regions and agencies.
   const std::vector<std::string> names = {
@@ -431,6 +462,8 @@ TEST_F(EmployeesTest, BothSearchPlansGiveTheSameRowsInTheSameOrder) {
   EXPECT_EQ(all_pages(*directories[1], EmployeeSearch{"sit", "", "", 0, 3, ""}).size(), 11u);
 }
 
+NETRA_STORE_BACKENDS(EmployeesTest);
+
 TEST(NameKeyMatchesTest, EveryQueryTokenMustStartATokenOfTheFoldedName) {
   const std::vector<std::string> sit_am = {"sit", "am"};
   EXPECT_TRUE(NameKeyMatches("siti aminah", sit_am));
@@ -446,7 +479,7 @@ TEST(NameKeyMatchesTest, EveryQueryTokenMustStartATokenOfTheFoldedName) {
 
 ImportRow Row(int64_t number, Employee e, std::string nik = "") { return ImportRow{number, std::move(e), std::move(nik), ""}; }
 
-TEST_F(EmployeesTest, ImportKeepsGoodRowsRejectsBadOnesAndTheSameEmployeeTwice) {
+TEST_P(EmployeesTest, ImportKeepsGoodRowsRejectsBadOnesAndTheSameEmployeeTwice) {
   auto import = directory_->StartImport(0, {}, 2);  // tiny batches: several transactions
   ASSERT_TRUE(import.ok());
   auto& run = *import.value();
@@ -486,7 +519,7 @@ TEST_F(EmployeesTest, ImportKeepsGoodRowsRejectsBadOnesAndTheSameEmployeeTwice) 
   EXPECT_TRUE(snapshots_.changed.empty());
 }
 
-TEST_F(EmployeesTest, ImportReturnsOnlyTheFirstRowErrors) {
+TEST_P(EmployeesTest, ImportReturnsOnlyTheFirstRowErrors) {
   auto import = directory_->StartImport(2);
   auto bad = Pns();
   bad.nip = "bad";
@@ -512,6 +545,34 @@ Employee Numbered(int i) {
   e.work_region_code = i % 3 == 0 ? "33.74" : i % 3 == 1 ? "33.01" : "31.71";
   if (i % 2 == 1) e.agency_code = "PEMKAB-CLP";
   return e;
+}
+
+TEST_P(EmployeesTest, AnImportOfManyRowsStoresIndexesAndCountsEveryOne) {
+  // One batch of 300 rows (on PostgreSQL: statements of 256, 32, 8 and 4 rows).
+  auto import = directory_->StartImport(0, {}, /*batch_rows=*/400);
+  ASSERT_TRUE(import.ok());
+  for (int i = 0; i < 300; ++i) EXPECT_FALSE(import.value()->Add(Row(i + 1, Numbered(i))));
+  auto summary = import.value()->Finish();
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  EXPECT_EQ(summary.value().inserted, 300);
+  ExpectTokensOfEveryName();
+  EXPECT_EQ(directory_->Get(Numbered(299).nip).value().name, Numbered(299).name);
+
+  // Again, with every 30th renamed and 5 more: each row counted as what it is.
+  auto rerun = directory_->StartImport(0, {}, 400);
+  for (int i = 0; i < 305; ++i) {
+    Employee e = Numbered(i);
+    if (i % 30 == 0) e.name = "Renamed " + std::to_string(i);
+    EXPECT_FALSE(rerun.value()->Add(Row(i + 1, e)));
+  }
+  auto again = rerun.value()->Finish();
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again.value().unchanged, 290);
+  EXPECT_EQ(again.value().updated, 10);
+  EXPECT_EQ(again.value().inserted, 5);
+  ExpectTokensOfEveryName();
+  EXPECT_EQ(AllPages(*directory_, EmployeeSearch{"renamed", "", "", 0, 4, ""}).size(), 11u);  // 10 updated, 1 new
+  EXPECT_EQ(directory_->Get(Numbered(30).nip).value().version, 2);
 }
 
 class BulkLoadTest : public EmployeesTest {
@@ -543,35 +604,13 @@ class BulkLoadTest : public EmployeesTest {
     return out;
   }
 
-  // The token rows are exactly the distinct tokens of every employee's
-  // folded name, with its current search columns.
-  void ExpectTokensOfEveryName() {
-    db_->Read([](Connection& c) {
-      std::multiset<std::string> expected, stored;
-      auto all = c.Prepare("SELECT name_key, employee_id, work_region_code, agency_code, employee_type FROM employees");
-      while (all.Step()) {
-        const std::string name_key = all.ColumnText(0);
-        for (std::string_view token : NameTokens(name_key)) {
-          expected.insert(absl::StrCat(std::string(token), "|", all.ColumnText(0), "|", all.ColumnText(1), "|", all.ColumnText(2),
-                                       "|", all.ColumnText(3), "|", all.ColumnInt64(4)));
-        }
-      }
-      auto tokens = c.Prepare(
-          "SELECT token, name_key, employee_id, work_region_code, agency_code, employee_type FROM employee_name_tokens");
-      while (tokens.Step()) {
-        stored.insert(absl::StrCat(tokens.ColumnText(0), "|", tokens.ColumnText(1), "|", tokens.ColumnText(2), "|",
-                                   tokens.ColumnText(3), "|", tokens.ColumnText(4), "|", tokens.ColumnInt64(5)));
-      }
-      EXPECT_EQ(stored, expected);
-      EXPECT_FALSE(expected.empty());
-      return 0;
-    });
-  }
-
   const std::set<std::string> kIndexes = {"employees_by_name", "employees_by_nik", "employee_name_tokens_by_token"};
 };
 
-TEST_F(BulkLoadTest, SearchesStayExactWhileOpenAndEveryIndexIsBackWhenFinished) {
+// SQLite's: on PostgreSQL, UpsertBatch opens no bulk load.
+INSTANTIATE_TEST_SUITE_P(Backends, BulkLoadTest, ::testing::Values(Dialect::kSqlite), netra::testing::BackendName);
+
+TEST_P(BulkLoadTest, SearchesStayExactWhileOpenAndEveryIndexIsBackWhenFinished) {
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(Upsert(Numbered(i)).ok());
   std::vector<EmployeeWrite> writes;
   for (int i = 10; i < 40; ++i) writes.push_back(Write(Numbered(i)));
@@ -612,7 +651,7 @@ TEST_F(BulkLoadTest, SearchesStayExactWhileOpenAndEveryIndexIsBackWhenFinished) 
   store_->FinishBulkLoad();          // none open: nothing to do
 }
 
-TEST_F(BulkLoadTest, ALoadLeftOpenByACrashIsFinishedAtTheNextStart) {
+TEST_P(BulkLoadTest, ALoadLeftOpenByACrashIsFinishedAtTheNextStart) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(Upsert(Numbered(i)).ok());
   std::vector<EmployeeWrite> writes;
   for (int i = 5; i < 30; ++i) writes.push_back(Write(Numbered(i)));
@@ -630,7 +669,7 @@ TEST_F(BulkLoadTest, ALoadLeftOpenByACrashIsFinishedAtTheNextStart) {
   EXPECT_EQ(AllSearches(*directory_), during);
 }
 
-TEST_F(BulkLoadTest, ALargeImportCutOffFinishesItsLoadAndARerunCountsExactly) {
+TEST_P(BulkLoadTest, ALargeImportCutOffFinishesItsLoadAndARerunCountsExactly) {
   {
     auto import = directory_->StartImport(0, {}, /*batch_rows=*/4, /*bulk_min_rows=*/4);
     ASSERT_TRUE(import.ok());
@@ -656,12 +695,12 @@ TEST_F(BulkLoadTest, ALargeImportCutOffFinishesItsLoadAndARerunCountsExactly) {
   EXPECT_EQ(AllSearches(*directory_)[0].size(), 22u);  // "sit" finds every such name
 }
 
-TEST_F(BulkLoadTest, AStoreOfTheFts5SchemaGetsItsNameTokensAtTheNextStart) {
+TEST_P(BulkLoadTest, AStoreOfTheFts5SchemaGetsItsNameTokensAtTheNextStart) {
   // A store as migration 6 left it, with employees in the table and FTS5.
   Close();
-  std::filesystem::remove(dir_.File("registry.db"));
+  std::filesystem::remove(url_.path);
   std::string error;
-  auto old = Database::Open(dir_.File("registry.db"), std::span(kMigrations).first(6), &error);
+  auto old = Database::Open(url_.path, std::span(kMigrations).first(6), &error);
   ASSERT_TRUE(old) << error;
   old->Write([](Connection& c) {
     for (int i = 0; i < 12; ++i) {
@@ -692,7 +731,7 @@ TEST_F(BulkLoadTest, AStoreOfTheFts5SchemaGetsItsNameTokensAtTheNextStart) {
   EXPECT_EQ(before[0].size(), 9u);  // "sit", every page: 9 of the 12 names
 }
 
-TEST_F(EmployeesTest, DisciplinaryStatusFollowsTheCaseSequence) {
+TEST_P(EmployeesTest, DisciplinaryStatusFollowsTheCaseSequence) {
   ASSERT_TRUE(Upsert(Pns()).ok());
   DisciplinaryUpdate update;
   update.request_id = "case-1/status/2";

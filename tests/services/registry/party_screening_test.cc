@@ -1,4 +1,4 @@
-// Tests for services/registry/party_screening.h over a real SQLite file with
+// Tests for services/registry/party_screening.h over a real store (SQLite and PostgreSQL) with
 // real employees: matching by NIK hash in both directions, per-record errors
 // of an import, listing with filters and pages, and the resolution lifecycle.
 #include "services/registry/party_screening.h"
@@ -97,7 +97,7 @@ class PartyScreeningTest : public testing::RegistryStoreTest {
   std::unique_ptr<PartyScreening> screening_;
 };
 
-TEST_F(PartyScreeningTest, ImportMatchesStoredEmployeesAndRejectsBadRecordsOneByOne) {
+TEST_P(PartyScreeningTest, ImportMatchesStoredEmployeesAndRejectsBadRecordsOneByOne) {
   AddEmployee(Staff("S1", "PEMKOT-SMG", "BKPSDM", "33.74"), Nik(1));
   AddEmployee(Staff("S2", "PEMKOT-SMG", "DISDIK", "33.74"), Nik(2));
   AddEmployee(Staff("S3", "PEMKOT-SMG", "DISDIK", "33.74"), "");
@@ -147,7 +147,7 @@ TEST_F(PartyScreeningTest, ImportMatchesStoredEmployeesAndRejectsBadRecordsOneBy
   EXPECT_EQ(List().size(), 2u);
 }
 
-TEST_F(PartyScreeningTest, EmployeesStoredAfterTheMemberListAreMatchedToo) {
+TEST_P(PartyScreeningTest, EmployeesStoredAfterTheMemberListAreMatchedToo) {
   auto s = Import({Member(1, Nik(3), "PAN"), Member(2, Nik(4), "NASDEM")});
   EXPECT_EQ(s.matched, 0);
   EXPECT_TRUE(List().empty());
@@ -176,7 +176,7 @@ TEST_F(PartyScreeningTest, EmployeesStoredAfterTheMemberListAreMatchedToo) {
                                           "PEMKAB-CLP:N2/NASDEM/SIPOL 2024-02-01"}));
 }
 
-TEST_F(PartyScreeningTest, ListsByStatusRegionAgencyAndPartyInStablePages) {
+TEST_P(PartyScreeningTest, ListsByStatusRegionAgencyAndPartyInStablePages) {
   AddEmployee(Staff("A", "PEMKOT-SMG", "BKPSDM", "33.74"), Nik(1));
   AddEmployee(Staff("B", "PEMKAB-CLP", "BKPSDM", "33.01"), Nik(2));
   AddEmployee(Staff("C", "PEMPROV-DKI", "BKD", "31.71"), Nik(3));
@@ -234,7 +234,7 @@ TEST_F(PartyScreeningTest, ListsByStatusRegionAgencyAndPartyInStablePages) {
                                    "page_size:OUT_OF_RANGE"}));
 }
 
-TEST_F(PartyScreeningTest, ResolvesOnceEitherWayAndSaysWhatIsAllowedAfterwards) {
+TEST_P(PartyScreeningTest, ResolvesOnceEitherWayAndSaysWhatIsAllowedAfterwards) {
   AddEmployee(Staff("A", "PEMKOT-SMG", "BKPSDM", "33.74"), Nik(1));
   Import({Member(1, Nik(1), "PDIP"), Member(2, Nik(1), "GOLKAR")});
   auto matches = List();
@@ -296,7 +296,7 @@ TEST_F(PartyScreeningTest, ResolvesOnceEitherWayAndSaysWhatIsAllowedAfterwards) 
   EXPECT_EQ(confirm_after.error().state, "PARTY_MEMBERSHIP_MATCH_STATUS_IDENTITY_MISUSE");
 }
 
-TEST_F(PartyScreeningTest, RefusesMalformedResolutionsWithEveryFieldAndUnknownMatches) {
+TEST_P(PartyScreeningTest, RefusesMalformedResolutionsWithEveryFieldAndUnknownMatches) {
   ResolveMatchCommand c;
   c.request_id = "bad id!";
   c.match_id = "match-1";
@@ -322,12 +322,13 @@ TEST_F(PartyScreeningTest, RefusesMalformedResolutionsWithEveryFieldAndUnknownMa
   EXPECT_EQ(missing.error().resource_name, "pm-42");
 }
 
-TEST_F(PartyScreeningTest, ImportSettingsAreValidated) {
+TEST_P(PartyScreeningTest, ImportSettingsAreValidated) {
   auto r = screening_->StartImport(std::string(201, 'a'), 10001, kNow);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(Fields(r.error().violations),
             (std::set<std::string>{"source_name:TOO_LONG", "max_row_errors:OUT_OF_RANGE"}));
 }
 
+NETRA_STORE_BACKENDS(PartyScreeningTest);
 }  // namespace
 }  // namespace netra::registry

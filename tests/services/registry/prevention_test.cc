@@ -1,4 +1,4 @@
-// Tests for services/registry/prevention.h over a real SQLite file holding
+// Tests for services/registry/prevention.h over a real store (SQLite and PostgreSQL) holding
 // real employees and elections: pledge validation with field paths,
 // idempotency and uniqueness, and coverage arithmetic on a small data set.
 #include "services/registry/prevention.h"
@@ -107,7 +107,7 @@ class PreventionTest : public testing::RegistryStoreTest {
   std::unique_ptr<Prevention> prevention_;
 };
 
-TEST_F(PreventionTest, RecordsAPledgeOnceAndARetryReturnsTheFirstOutcome) {
+TEST_P(PreventionTest, RecordsAPledgeOnceAndARetryReturnsTheFirstOutcome) {
   auto first = Record(Command("p-1", "PEMKOT-SMG:S1", PledgeKind::kIkrar));
   ASSERT_TRUE(first.ok()) << first.error().message;
   EXPECT_FALSE(first.value().pledge_id.empty());
@@ -135,7 +135,7 @@ TEST_F(PreventionTest, RecordsAPledgeOnceAndARetryReturnsTheFirstOutcome) {
   EXPECT_EQ(PledgeRows(), 2);
 }
 
-TEST_F(PreventionTest, EveryProblemIsReportedWithItsFieldPathAndNothingIsStored) {
+TEST_P(PreventionTest, EveryProblemIsReportedWithItsFieldPathAndNothingIsStored) {
   RecordPledgeCommand c = Command("", "PEMKOT SMG", static_cast<PledgeKind>(7));
   c.pledge.signed_date = Date{2023, 2, 29};
   c.pledge.document_sha256 = std::string(31, 'x');
@@ -161,7 +161,7 @@ TEST_F(PreventionTest, EveryProblemIsReportedWithItsFieldPathAndNothingIsStored)
   EXPECT_EQ(PledgeRows(), 0);
 }
 
-TEST_F(PreventionTest, AnIdTheRegistryCannotHoldIsInvalidNotUnknown) {
+TEST_P(PreventionTest, AnIdTheRegistryCannotHoldIsInvalidNotUnknown) {
   // The registry derives every id as an 18-digit NIP / NI PPPK or
   // <agency_code>:<agency_staff_id> (employee_validation.h); anything else is
   // the client's mistake, as for GetEmployee.
@@ -173,7 +173,7 @@ TEST_F(PreventionTest, AnIdTheRegistryCannotHoldIsInvalidNotUnknown) {
   EXPECT_EQ(PledgeRows(), 0);
 }
 
-TEST_F(PreventionTest, UnknownEmployeeOrElectionIsNotFound) {
+TEST_P(PreventionTest, UnknownEmployeeOrElectionIsNotFound) {
   auto no_employee = Record(Command("p-1", "PEMKOT-SMG:NOBODY", PledgeKind::kIkrar));
   ASSERT_FALSE(no_employee.ok());
   EXPECT_EQ(no_employee.error().kind, Error::Kind::kNotFound);
@@ -211,7 +211,7 @@ class CoverageTest : public PreventionTest {
   }
 };
 
-TEST_F(CoverageTest, CountsActiveEmployeesAndThoseWithAPledgeOfTheKind) {
+TEST_P(CoverageTest, CountsActiveEmployeesAndThoseWithAPledgeOfTheKind) {
   CoverageReport any = Coverage(For("pemilu-2024"));
   EXPECT_EQ(any.total.employees, 4);
   EXPECT_EQ(any.total.pledged, 2);
@@ -244,7 +244,7 @@ TEST_F(CoverageTest, CountsActiveEmployeesAndThoseWithAPledgeOfTheKind) {
   EXPECT_EQ(Groups(Coverage(by_unit)), (std::vector<std::string>{"BKPSDM=1/1", "DISDIK=1/0"}));
 }
 
-TEST_F(CoverageTest, GroupsArePagedByKeyAndTokensAreBoundToTheFilters) {
+TEST_P(CoverageTest, GroupsArePagedByKeyAndTokensAreBoundToTheFilters) {
   CoverageQuery q = For("pemilu-2024");
   q.group_by = CoverageGrouping::kAgency;
   q.page_size = 2;
@@ -261,7 +261,7 @@ TEST_F(CoverageTest, GroupsArePagedByKeyAndTokensAreBoundToTheFilters) {
   EXPECT_EQ(Problems(prevention_->GetCoverage(q).error()), (std::set<std::string>{"page_token:INCONSISTENT"}));
 }
 
-TEST_F(CoverageTest, TheElectionsScopeBoundsTheEmployeesCounted) {
+TEST_P(CoverageTest, TheElectionsScopeBoundsTheEmployeesCounted) {
   CoverageQuery q = For("pilkada-jateng-2024");
   q.group_by = CoverageGrouping::kRegion;
   CoverageReport report = Coverage(q);
@@ -273,7 +273,7 @@ TEST_F(CoverageTest, TheElectionsScopeBoundsTheEmployeesCounted) {
   EXPECT_EQ(Problems(prevention_->GetCoverage(q).error()), (std::set<std::string>{"region_code:INCONSISTENT"}));
 }
 
-TEST_F(CoverageTest, BadFiltersAreInvalidAndAnUnknownElectionIsNotFound) {
+TEST_P(CoverageTest, BadFiltersAreInvalidAndAnUnknownElectionIsNotFound) {
   CoverageQuery bad = For("Pemilu 2024");
   bad.region_code = "99";
   bad.unit_code = "BKPSDM";
@@ -291,5 +291,7 @@ TEST_F(CoverageTest, BadFiltersAreInvalidAndAnUnknownElectionIsNotFound) {
   EXPECT_EQ(missing.error().kind, Error::Kind::kNotFound);
 }
 
+NETRA_STORE_BACKENDS(PreventionTest);
+NETRA_STORE_BACKENDS(CoverageTest);
 }  // namespace
 }  // namespace netra::registry

@@ -16,6 +16,7 @@
 #include "services/registry/employee_store.h"
 #include "services/registry/employees.h"
 #include "services/registry/registry_store.h"
+#include "tests/common/store_backends.h"
 #include "tests/support/test_support.h"
 
 namespace netra::registry::testing {
@@ -48,12 +49,13 @@ inline Employee Staff(std::string staff_id, std::string agency, std::string unit
   return e;
 }
 
-// A registry store in a temp dir with every migration, and employees in it.
-class RegistryStoreTest : public ::testing::Test {
+// A registry store with every migration, and employees in it, on the test's
+// backend (NETRA_STORE_BACKENDS: SQLite and PostgreSQL).
+class RegistryStoreTest : public netra::testing::StoreBackendTest {
  protected:
   void SetUp() override {
     std::string error;
-    db_ = Database::Open(dir_.File("registry.db"), kMigrations, &error);
+    db_ = Database::Open(NewStore(), kMigrations, &error);
     ASSERT_TRUE(db_) << error;
     employee_store_ = std::make_unique<EmployeeStore>(*db_);
     employees_ = std::make_unique<EmployeeDirectory>(*employee_store_, snapshots_, netra::testing::ShippedRegions(),
@@ -70,7 +72,6 @@ class RegistryStoreTest : public ::testing::Test {
     ASSERT_TRUE(r.ok()) << r.error().message;
   }
 
-  netra::testing::TempDir dir_;
   std::unique_ptr<Database> db_;
   NoSnapshots snapshots_;
   NikHasher hasher_{std::string(32, 'k')};
