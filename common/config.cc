@@ -186,9 +186,6 @@ std::vector<std::string> Validate(ServiceConfig& c, const std::string& listen, c
   }
   if (auto store = ParseStoreUrl(c.store_url, &error); !store) {
     problems.push_back("--store: " + error);
-  } else if (store->scheme != "sqlite" && !definition.postgres_ready) {
-    problems.push_back("--store: PostgreSQL is not supported yet for the " + definition.name +
-                       " service; use sqlite:///path/file.db");
   } else if (!c.store_password_file.empty()) {
     std::error_code ec;
     if (store->scheme == "sqlite") {
@@ -285,16 +282,12 @@ std::optional<int> ParseServiceConfig(int argc, const char* const* argv, const S
   app.add_option("--redis-password-file", c.redis_password_file,
                  "File holding the Redis user's password (required with a USER in --redis)")
       ->envname("NETRA_REDIS_PASSWORD_FILE");
-  app.add_option("--store", c.store_url,
-                 definition.postgres_ready ? "Store URL: sqlite:///path/file.db or postgresql://USER@HOST:PORT/DB?..."
-                                           : "Store URL: sqlite:///path/file.db")
+  app.add_option("--store", c.store_url, "Store URL: sqlite:///path/file.db or postgresql://USER@HOST:PORT/DB?...")
       ->envname("NETRA_STORE")
       ->capture_default_str();
-  if (definition.postgres_ready) {
-    app.add_option("--store-password-file", c.store_password_file,
-                   "libpq password file (HOST:PORT:DB:USER:PASSWORD lines, mode 0600) for a postgresql:// store")
-        ->envname("NETRA_STORE_PASSWORD_FILE");
-  }
+  app.add_option("--store-password-file", c.store_password_file,
+                 "libpq password file (HOST:PORT:DB:USER:PASSWORD lines, mode 0600) for a postgresql:// store")
+      ->envname("NETRA_STORE_PASSWORD_FILE");
   app.add_option("--deployment", c.deployment, "Deployment namespace for shared Redis keys (netra:<deployment>:)")
       ->envname("NETRA_DEPLOYMENT")
       ->capture_default_str();

@@ -57,10 +57,6 @@ struct ServiceDefinition {
   // Takes the --public-* flags: a second listener for callers without a
   // client certificate (the complaint service's public intake).
   bool has_public_listener = false;
-  // Runs on a PostgreSQL store (--store postgresql://...): its store code is
-  // written for both backends and its cross-replica behaviour tested there.
-  // The others refuse such a URL at start until they are ported.
-  bool postgres_ready = false;
   // Service-specific flags, added to the parser RunService builds; bind them
   // to variables that outlive the call (each flag also gets its NETRA_* env
   // variable when declared with ->envname()).

@@ -17,8 +17,7 @@
 # data under .local/postgres/, on 127.0.0.1:$PG_PORT), one database and role per
 # service, each service given its URL and password file; the cluster stops with
 # the stack. NETRA_POSTGRES_SERVICES lists the services that get PostgreSQL
-# (default all three); a service whose binary does not accept a postgresql://
-# store yet keeps its SQLite file, said at start. Works with --replicas N too.
+# (default all three; the others keep their SQLite files). Works with --replicas N too.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="${NETRA_BIN:-$root/build}"
@@ -150,15 +149,7 @@ declare -A STORE_URL STORE_PASSFILE
 for svc in "${SERVICES[@]}"; do STORE_URL[$svc]="sqlite://$state/stores/$svc.db"; done
 stores_line="  stores            $state/stores/ (SQLite)"
 if [ "$STORE" = postgresql ]; then
-  on_postgres=()
-  for svc in "${POSTGRES_SERVICES[@]}"; do
-    help=$("$bin/netra-$svc" --help 2>&1 || true)  # not piped into grep -q: pipefail and SIGPIPE
-    if [[ "$help" != *--store-password-file* ]]; then
-      echo "== netra-$svc does not accept a postgresql:// store yet: it keeps its SQLite file" >&2
-      continue
-    fi
-    on_postgres+=("$svc")
-  done
+  on_postgres=("${POSTGRES_SERVICES[@]}")
   if [ ${#on_postgres[@]} -gt 0 ]; then
     echo "== PostgreSQL on 127.0.0.1:$PG_PORT for ${on_postgres[*]} (data in $state/postgres/)"
     pg_started=true  # also when start fails half-way: stop is a no-op on a stopped cluster

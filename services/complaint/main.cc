@@ -235,7 +235,6 @@ int main(int argc, char** argv) {
   ServiceDefinition definition{"complaint", 50052, 9452, {Peer::kRegistry, Peer::kSanction}};
   definition.needs_nik_key = true;  // the reporter's NIK is kept as its HMAC only
   definition.has_public_listener = true;  // public intake (SubmitComplaint, UploadEvidence, GetComplaintStatus)
-  definition.postgres_ready = true;       // one store code for both backends (complaint_store.cc)
   definition.extra_flags = AddFlags;
   return RunService(argc, argv, definition, complaint::kMigrations, Setup);
 }

@@ -58,6 +58,5 @@ bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* erro
 int main(int argc, char** argv) {
   ServiceDefinition definition{"registry", 50051, 9451, {}};
   definition.needs_nik_key = true;
-  definition.postgres_ready = true;  // store code for both backends, tested across replicas on PostgreSQL
   return RunService(argc, argv, definition, registry::kMigrations, Setup);
 }

@@ -117,6 +117,5 @@ bool Setup(const ServiceEnvironment& env, ServiceParts& parts, std::string* erro
 int main(int argc, char** argv) {
   ServiceDefinition definition{"sanction", 50053, 9453, {Peer::kRegistry, Peer::kComplaint}};
   definition.extra_flags = AddFlags;
-  definition.postgres_ready = true;  // store code for both backends, tested across replicas on PostgreSQL
   return RunService(argc, argv, definition, sanction::kMigrations, Setup);
 }

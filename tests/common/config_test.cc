@@ -292,16 +292,13 @@ TEST_F(ServiceConfigTest, BadAddressesExitWithCodeTwo) {
   ExpectRejected(kRegistry, {"--redis", "redis://127.0.0.1"}, "--redis:");
 }
 
-TEST_F(ServiceConfigTest, PostgresqlStoreIsNotSupportedYet) {
-  ExpectRejected(kRegistry, {"--store", "postgresql://x"}, "not supported yet for the registry service");
-  ExpectRejected(kRegistry, {"--store", "mysql://x"}, "--store:");
+TEST_F(ServiceConfigTest, AStoreOfAnotherKindIsRefused) {
+  ExpectRejected(kRegistry, {"--store", "mysql://x"}, "unsupported store scheme");
 }
 
-// A service whose store code runs on both backends (the sanction service's
-// main sets postgres_ready) takes a PostgreSQL URL and its password file.
-TEST_F(ServiceConfigTest, APostgresReadyServiceTakesAPostgresqlStoreAndItsPasswordFile) {
+// Every service takes a PostgreSQL URL and its password file.
+TEST_F(ServiceConfigTest, AServiceTakesAPostgresqlStoreAndItsPasswordFile) {
   ServiceDefinition sanction = kSanction;
-  sanction.postgres_ready = true;
   testing::TempDir dir;
   const std::string passfile = dir.File("pgpass");
   std::ofstream(passfile) << "db:5432:sanction:netra_sanction:secret\n";

@@ -201,8 +201,6 @@ TEST(DeployFiles, ComposeSetsOnlyVariablesItsServicesRead) {
   for (const std::string service : {"registry", "complaint", "sanction"}) {
     const Json& environment = postgres["services"][service]["environment"];
     std::set<std::string> vars = NetraKeys(environment);
-    // Until the registry and complaint ports to PostgreSQL are merged (issue 14).
-    if (!Accepted("netra-" + service).count("NETRA_STORE_PASSWORD_FILE")) vars.erase("NETRA_STORE_PASSWORD_FILE");
     ExpectAccepted("compose.postgresql.yaml " + service, "netra-" + service, vars);
     EXPECT_EQ(environment.value("NETRA_STORE", "").rfind("postgresql://netra_" + service + "@postgres:5432/netra_" + service, 0), 0u);
     EXPECT_EQ(environment.value("NETRA_STORE_PASSWORD_FILE", ""), "/run/netra/postgres/" + service);
@@ -273,9 +271,6 @@ TEST(DeployFiles, KubernetesDeploymentsProbeHealthOverTlsAndReadTheirConfigFromE
         ASSERT_TRUE(config_maps.count(config_map)) << where;
         for (const auto& key : NetraKeys(config_maps[config_map])) vars.insert(key);
       }
-      // Until the registry and complaint services are ported to PostgreSQL (issue 14,
-      // merged separately) their binaries do not list the password file yet.
-      if (!Accepted(binary).count("NETRA_STORE_PASSWORD_FILE")) vars.erase("NETRA_STORE_PASSWORD_FILE");
       ExpectAccepted(where, binary, vars);
       // grpc.health.v1 through netractl, which presents the pod's own certificate
       // (NETRA_TLS_* of the container): kubelet's gRPC probe speaks plaintext only.
