@@ -20,6 +20,7 @@ struct Column {
   std::string name;
   bool blob = false;      // BLOB / bytea: copied as bytes, not text
   bool identity = false;  // PostgreSQL identity column: its sequence is moved past the copied ids
+  std::string source = {};  // what the source calls it, when not `name` (SQLite's rowid)
 };
 
 std::string Quoted(std::string_view name) {
@@ -96,13 +97,18 @@ void Insert(Database& to, const std::string& sql, const std::vector<Column>& col
 
 // Copies one table from the source's open snapshot; returns the rows read.
 int64_t CopyTable(Connection& source, Database& to, const std::string& table, const std::vector<Column>& columns) {
-  std::string names, params;
+  std::string names, selected, params;
+  bool identity = false;
   for (size_t i = 0; i < columns.size(); ++i) {
     names += (i > 0 ? ", " : "") + Quoted(columns[i].name);
+    selected += (i > 0 ? ", " : "") + (columns[i].source.empty() ? Quoted(columns[i].name) : columns[i].source);
     params += (i > 0 ? ", ?" : "?") + std::to_string(i + 1);
+    identity = identity || columns[i].identity;
   }
-  const std::string insert = "INSERT INTO " + Quoted(table) + " (" + names + ") VALUES (" + params + ")";
-  auto select = source.Prepare("SELECT " + names + " FROM " + Quoted(table));
+  // GENERATED ALWAYS identity columns take the copied values only when told to.
+  const std::string insert = "INSERT INTO " + Quoted(table) + " (" + names + ")" +
+                             (identity ? " OVERRIDING SYSTEM VALUE" : "") + " VALUES (" + params + ")";
+  auto select = source.Prepare("SELECT " + selected + " FROM " + Quoted(table));
   std::vector<Row> batch;
   int64_t rows = 0;
   while (select.Step()) {
@@ -156,30 +162,39 @@ void VerifyHistories(Connection& source, Database& to, StoreCopyReport& report) 
 
 }  // namespace
 
+bool IsNewStore(const StoreUrl& url, const DatabaseOptions& options, std::string* error) {
+  // Opened knowing no migration: a store that has any is refused as newer than that.
+  if (Database::Open(url, {}, error, options) != nullptr) return true;
+  *error = "not a new store (" + *error + "); copy into a new, empty one";
+  return false;
+}
+
 bool StoreCopyReport::ok() const {
   return histories_intact == histories &&
          std::all_of(tables.begin(), tables.end(), [](const TableCopy& t) { return t.source_rows == t.target_rows; });
 }
 
 bool CopyStore(Database& from, Database& to, StoreCopyReport* report, std::string* error,
-               const std::function<void(const TableCopy&)>& progress) {
+               const std::function<void(const TableCopy&)>& progress, std::span<const RowidColumn> rowid_columns) {
   auto fail = [&](std::string message) {
     *error = std::move(message);
     return false;
   };
-  // The target's schema is what the copy fills, and it must be empty.
+  // The target's schema is what the copy fills.
   std::map<std::string, std::vector<Column>> target;
-  std::string not_empty;
   to.Read([&](Connection& conn) {
-    for (const std::string& table : Tables(conn)) {
-      target[table] = Columns(conn, table);
-      if (not_empty.empty() && Count(conn, table) > 0) not_empty = table;
-    }
+    for (const std::string& table : Tables(conn)) target[table] = Columns(conn, table);
   });
-  if (!not_empty.empty()) {
-    return fail("the target store already holds data (table " + not_empty + "); copy into a new, empty store");
-  }
   return from.Read([&](Connection& source) {
+    if (source.dialect() == Dialect::kSqlite) {
+      for (const auto& [table, column] : rowid_columns) {
+        auto it = target.find(std::string(table));
+        if (it == target.end()) continue;
+        for (Column& c : it->second) {
+          if (c.name == column) c.source = "rowid";
+        }
+      }
+    }
     const std::vector<std::string> source_tables = Tables(source);
     const std::set<std::string> present(source_tables.begin(), source_tables.end());
     for (const auto& [table, columns] : target) {
@@ -190,12 +205,15 @@ bool CopyStore(Database& from, Database& to, StoreCopyReport* report, std::strin
       std::set<std::string> source_columns;
       for (const Column& c : Columns(source, table)) source_columns.insert(c.name);
       for (const Column& c : columns) {
-        if (source_columns.count(c.name) == 0) return fail("the source's table " + table + " has no column " + c.name);
+        if (c.source.empty() && source_columns.count(c.name) == 0) return fail("the source's table " + table + " has no column " + c.name);
       }
     }
     for (const std::string& table : source_tables) {
       if (target.count(table) == 0) report->not_copied.push_back({table, Count(source, table), 0});
     }
+    to.Write([&](Connection& conn) {
+      for (const auto& [table, columns] : target) conn.Exec("DELETE FROM " + Quoted(table));  // seeded rows
+    });
     for (const auto& [table, columns] : target) {
       TableCopy copied{table, CopyTable(source, to, table, columns), 0};
       copied.target_rows = to.Read([&](Connection& conn) { return Count(conn, table); });

@@ -13,12 +13,17 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace netra {
 
 class Database;
+struct DatabaseOptions;
+struct StoreUrl;
 
 struct TableCopy {
   std::string table;
@@ -37,13 +42,24 @@ struct StoreCopyReport {
   bool ok() const;
 };
 
-// Copies `from` into `to`. The target must hold no data yet (every table of
-// its schema empty, as a freshly migrated store is): false with *error
-// otherwise, or when a table of the target is missing from the source or
-// lacks a column. Throws StoreError when a store fails mid-copy; the target
-// is then partly filled and must be dropped and made again. `progress`, when
-// set, is told after each table.
+// True when the store `url` names has no migration applied yet (or does not
+// exist): the only kind of store CopyStore fills. False with *error when it
+// has, or cannot be opened.
+bool IsNewStore(const StoreUrl& url, const DatabaseOptions& options, std::string* error);
+
+// Copies `from` into `to`, which the caller has just made from a new store
+// (IsNewStore) with the service's migrations: rows those migrations seeded
+// (a singleton state row) are replaced by the source's. False with *error when
+// a table of the target is missing from the source or lacks a column. Throws
+// StoreError when a store fails mid-copy; the target is then partly filled
+// and must be dropped and made again. `progress`, when set, is told after
+// each table.
+// `rowid_columns` names, by table, a target column that stands for a SQLite
+// source's rowid (the registry's employee_seq): it is filled from the rowid,
+// so that values referring to it (token ranges, watermarks) stay true.
+using RowidColumn = std::pair<std::string_view, std::string_view>;  // table, column
 bool CopyStore(Database& from, Database& to, StoreCopyReport* report, std::string* error,
-               const std::function<void(const TableCopy&)>& progress = nullptr);
+               const std::function<void(const TableCopy&)>& progress = nullptr,
+               std::span<const RowidColumn> rowid_columns = {});
 
 }  // namespace netra

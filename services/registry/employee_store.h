@@ -74,6 +74,11 @@ CREATE TABLE disciplinary_records (
 // Text compared or ordered is COLLATE "C" (byte order, as SQLite and the
 // search's page keys compare), whatever the database's collation, so that
 // btree indexes serve prefix ranges.
+// employee_seq and token_seq (migration 7) stand for SQLite's rowids
+// (employee_reads.h, ForDialect); a store copied from SQLite fills them from
+// the rowids (netractl store copy).
+inline constexpr std::pair<std::string_view, std::string_view> kRowidColumns[] = {
+    {"employees", "employee_seq"}, {"employee_name_tokens", "token_seq"}};
 inline constexpr std::string_view kEmployeesPostgresSql = R"sql(
 CREATE TABLE employees (
   employee_seq       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

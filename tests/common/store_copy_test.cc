@@ -76,15 +76,42 @@ TEST_P(StoreCopyTest, EveryRowArrivesAsItWasAndEveryHistoryVerifies) {
   EXPECT_EQ(netra::testing::QueryInt(*target, "SELECT MAX(id) FROM outbox"), 2501);
 }
 
-TEST_P(StoreCopyTest, AStoreThatHoldsDataIsNotATarget) {
+// Only a store no migration has touched is a target; a service's store is not.
+TEST_P(StoreCopyTest, OnlyANewStoreIsATarget) {
+  const StoreUrl fresh = NewStore();
+  std::string error;
+  EXPECT_TRUE(IsNewStore(fresh, {}, &error)) << error;
+  EXPECT_TRUE(IsNewStore(fresh, {}, &error)) << error;  // looking leaves it new
+  auto used = MustOpen(fresh, kMigrations);
+  used->Write([](Connection& conn) { conn.Exec("INSERT INTO notes (id, body) VALUES (7, 'already here')"); });
+  EXPECT_FALSE(IsNewStore(fresh, {}, &error));
+  EXPECT_NE(error.find("not a new store"), std::string::npos) << error;
+  EXPECT_EQ(netra::testing::QueryInt(*used, "SELECT COUNT(*) FROM notes"), 1);
+}
+
+// A row the target's migrations seeded (a singleton state row) gives way to the source's.
+TEST_P(StoreCopyTest, RowsTheMigrationsSeededAreReplacedByTheSources) {
+  const std::string seed = "INSERT INTO notes (id, body) VALUES (1, 'seeded');";
+  const Migration seeded[] = {{1, "request ids", kRequestIdsSql, kRequestIdsPostgresSql},
+                              {2, "outbox", kOutboxSql, kOutboxPostgresSql},
+                              {3, "history", kHistorySql, kHistoryPostgresSql},
+                              {4, "notes", kNotesSql, kNotesPostgresSql},
+                              {5, "seed", seed, seed}};
   auto source = Source();
-  auto target = MustOpen(NewStore(), kMigrations);
-  target->Write([](Connection& conn) { conn.Exec("INSERT INTO notes (id, body) VALUES (7, 'already here')"); });
+  source->Write([&](Connection& conn) { conn.Exec("CREATE TABLE IF NOT EXISTS unused (x INTEGER)"); });
+  auto target = MustOpen(NewStore(), seeded);
   StoreCopyReport report;
   std::string error;
-  EXPECT_FALSE(CopyStore(*source, *target, &report, &error));
-  EXPECT_NE(error.find("already holds data (table notes)"), std::string::npos) << error;
-  EXPECT_EQ(netra::testing::QueryInt(*target, "SELECT COUNT(*) FROM notes"), 1);
+  ASSERT_TRUE(CopyStore(*source, *target, &report, &error)) << error;
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(netra::testing::QueryInt(*target, "SELECT COUNT(*) FROM notes"), 2);
+  EXPECT_EQ(target->Read([](Connection& conn) {
+    auto s = conn.Prepare("SELECT body FROM notes WHERE id = 1");
+    s.Step();
+    return s.ColumnText(0);
+  }), "Kepala Dinas \"Pak\" Ma'ruf — ü");
+  ASSERT_EQ(report.not_copied.size(), 1u);  // a source table the target has no place for
+  EXPECT_EQ(report.not_copied[0].table, "unused");
 }
 
 TEST_P(StoreCopyTest, AnEditedHistoryInTheSourceIsReportedBroken) {

@@ -52,7 +52,8 @@ class StoreMoveTest : public SanctionCasesTest {
 
 TEST_F(StoreMoveTest, ADeploymentMovedToPostgresqlAnswersAsBefore) {
   StartSanction();
-  const v1::Case recommended = Recommend(Open(0));
+  const v1::Case first = Open(0);
+  const v1::Case recommended = Recommend(first);
   const v1::Case opened = Open(1);
   const std::string complaint_id = forwarded_.at(0);
   const auto [complaint_before, intact_before] = Complaint(complaint_id);
@@ -76,7 +77,7 @@ TEST_F(StoreMoveTest, ADeploymentMovedToPostgresqlAnswersAsBefore) {
   EXPECT_EQ(RegistryEmployee(employee_ids_[0]).nip(), SemarangEmployee(0).nip());
   // The recommendation retried: its first answer, not a second change.
   v1::IssueRecommendationResponse retried;
-  auto status = sanction_->IssueRecommendation(Context().get(), RecommendRequest(Open(0)), &retried);
+  auto status = sanction_->IssueRecommendation(Context().get(), RecommendRequest(first), &retried);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(retried.case_record().version(), recommended.version());
   // New changes on the moved stores.

@@ -47,13 +47,22 @@ int CopyStoreCommand(const StoreCopyFlags& c) {
   std::string error;
   auto from = OpenStore("FROM", c.from, c.from_password_file, migrations, &error);
   if (!from) return FailLocal(grpc::StatusCode::FAILED_PRECONDITION, error);
+  // The target is new: its schema is made here, then filled.
+  auto to_url = ParseStoreUrl(c.to, &error);
+  if (!to_url) return FailLocal(grpc::StatusCode::INVALID_ARGUMENT, "TO: " + error);
+  DatabaseOptions to_options;
+  to_options.password_file = c.to_password_file;
+  if (!IsNewStore(*to_url, to_options, &error)) return FailLocal(grpc::StatusCode::FAILED_PRECONDITION, "TO: " + error);
   auto to = OpenStore("TO", c.to, c.to_password_file, migrations, &error);
   if (!to) return FailLocal(grpc::StatusCode::FAILED_PRECONDITION, error);
   StoreCopyReport report;
   try {
-    if (!CopyStore(*from, *to, &report, &error, [](const TableCopy& t) {
-          std::cerr << nlohmann::json{{"table", t.table}, {"rows", t.target_rows}}.dump() << "\n";
-        })) {
+    const auto progress = [](const TableCopy& t) {
+      std::cerr << nlohmann::json{{"table", t.table}, {"rows", t.target_rows}}.dump() << "\n";
+    };
+    const std::span<const RowidColumn> rowid_columns =
+        c.service == "registry" ? std::span<const RowidColumn>(registry::kRowidColumns) : std::span<const RowidColumn>();
+    if (!CopyStore(*from, *to, &report, &error, progress, rowid_columns)) {
       return FailLocal(grpc::StatusCode::FAILED_PRECONDITION, error);
     }
   } catch (const std::exception& e) {
