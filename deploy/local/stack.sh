@@ -188,6 +188,8 @@ start() {  # service replica
     # Public intake: server-authenticated TLS for the host name, no client certificate.
     public=(--public-listen "127.0.0.1:$((PUBLIC_COMPLAINT_PORT + 10 * $2))"
             --public-tls-cert "$pki/public-localhost.pem" --public-tls-key "$pki/public-localhost.key")
+    # Evidence files are not in the store: where SQLite keeps them by default, on either backend.
+    public+=(--evidence-dir "$state/stores/evidence")
   fi
   "$bin/netra-$1" --listen "127.0.0.1:$grpc" --metrics-listen "127.0.0.1:$metrics" \
     "${store[@]}" --tls-cert "$pki/svc-$1.pem" --tls-key "$pki/svc-$1.key" \
