@@ -8,6 +8,7 @@
 #include "netra/v1/errors.pb.h"
 #include "netra/v1/registry.grpc.pb.h"
 #include "tests/integration/netra_stack.h"
+#include "tests/integration/registry_employees.h"
 
 namespace netra::testing {
 namespace {
@@ -15,26 +16,6 @@ namespace {
 using namespace std::chrono_literals;
 
 std::unique_ptr<grpc::ClientContext> Context() { return MakeClientContext(30s); }
-
-// A valid PNS born on 1970-01-01 + `n` days (so each n gives its own NIP).
-netra::v1::Employee Pns(int n, std::string region, std::string agency) {
-  const absl::CivilDay birth = absl::CivilDay(1970, 1, 1) + n;
-  char nip[40];
-  std::snprintf(nip, sizeof nip, "%04d%02d%02d2005011001", static_cast<int>(birth.year()), birth.month(), birth.day());
-  netra::v1::Employee e;
-  e.set_employee_type(netra::v1::EMPLOYEE_TYPE_PNS);
-  e.set_nip(nip);
-  e.set_name("Pegawai " + std::to_string(n));
-  e.set_gender(netra::v1::GENDER_MALE);
-  e.mutable_birth_date()->set_year(static_cast<int>(birth.year()));
-  e.mutable_birth_date()->set_month(birth.month());
-  e.mutable_birth_date()->set_day(birth.day());
-  e.set_agency_code(agency);
-  e.set_agency_name("Pemerintah " + agency);
-  e.set_work_region_code(std::move(region));
-  e.set_rank("III/b");
-  return e;
-}
 
 class RegistryPreventionTest : public ::testing::Test {
  protected:
@@ -47,7 +28,8 @@ class RegistryPreventionTest : public ::testing::Test {
                                      std::tuple{3, "33.01", "PEMKAB-CLP"}}) {
       netra::v1::UpsertEmployeeRequest request;
       request.set_request_id("emp-" + std::to_string(n));
-      *request.mutable_employee() = Pns(n, region, agency);
+      *request.mutable_employee() = Pns(n, "Pegawai " + std::to_string(n), region, agency);
+      request.mutable_employee()->set_agency_name(std::string("Pemerintah ") + agency);  // coverage groups by it
       netra::v1::UpsertEmployeeResponse response;
       auto upserted = As(std::string("bkd/") + region)->UpsertEmployee(Context().get(), request, &response);
       ASSERT_TRUE(upserted.ok()) << upserted.error_message();
