@@ -393,6 +393,8 @@ Transaction::Transaction(Connection& conn, Mode mode) : conn_(conn), mode_(mode)
       throw;
     }
     open_ = true;
+    conn_.unrecorded_claims_.clear();  // a re-run's claims are new ones
+    conn_.in_write_ = mode_ == Mode::kImmediate;
     if (mode_ == Mode::kImmediate) conn_.owner_->Observe(kBegin, std::chrono::steady_clock::now() - start);
     return;
   }
@@ -419,6 +421,7 @@ void Transaction::Commit() {
   auto start = std::chrono::steady_clock::now();
   if (conn_.pg_ != nullptr) {
     try {
+      DropUnrecordedClaims();
       conn_.pg_->Commit();
     } catch (...) {
       conn_.owner_->CountFailure();
@@ -436,7 +439,15 @@ void Transaction::Commit() {
 
 void Transaction::Rollback() { Finish(); }
 
+void Transaction::DropUnrecordedClaims() {
+  for (const auto& claim : conn_.unrecorded_claims_) {
+    conn_.Prepare("DELETE FROM request_ids WHERE ctid = CAST(?1 AS tid)").Bind(1, claim.row).Run();
+  }
+  conn_.unrecorded_claims_.clear();
+}
+
 void Transaction::Finish() noexcept {
+  conn_.in_write_ = false;
   if (open_) {
     // SQLite may already have rolled back on its own (I/O error, disk full).
     if (conn_.pg_ != nullptr) {
@@ -461,7 +472,26 @@ std::optional<RequestRecord> FindRequestRecord(Connection& c, std::string_view m
   return RequestRecord{s.ColumnBlob(0), s.ColumnBlob(1)};
 }
 
+namespace {
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
 Result<std::optional<std::string>> ReplayRequest(Connection& c, const RequestKey& key) {
+  if (c.dialect() == Dialect::kPostgres && c.in_write_) {
+    auto claim = c.Prepare(
+        "INSERT INTO request_ids(request_id, method, request_hash, response, created_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (method, request_id) DO NOTHING RETURNING ctid");
+    claim.Bind(1, key.request_id).Bind(2, key.method).BindBlob(3, key.request_hash).BindBlob(4, "");
+    claim.Bind(5, NowMicros());
+    if (claim.Step()) {
+      c.unrecorded_claims_.push_back({key.method, key.request_id, claim.ColumnText(0)});
+      claim.Reset();
+      return std::optional<std::string>();
+    }
+  }
   auto recorded = FindRequestRecord(c, key.method, key.request_id);
   if (!recorded) return std::optional<std::string>();
   auto first = ReplayOf(std::move(*recorded), key.request_hash);
@@ -470,16 +500,25 @@ Result<std::optional<std::string>> ReplayRequest(Connection& c, const RequestKey
 }
 
 void RecordRequest(Connection& c, const RequestKey& key, std::string_view response) {
+  auto& claims = c.unrecorded_claims_;
+  auto claimed = std::find_if(claims.begin(), claims.end(), [&](const Connection::Claim& claim) {
+    return claim.method == key.method && claim.request_id == key.request_id;
+  });
+  if (claimed != claims.end()) {
+    // By the row's address (its ctid): a lookup through the index would take
+    // the very read lock the claim avoids.
+    c.Prepare("UPDATE request_ids SET request_hash = ?2, response = ?3 WHERE ctid = CAST(?1 AS tid)")
+        .Bind(1, claimed->row)
+        .BindBlob(2, key.request_hash)
+        .BindBlob(3, response)
+        .Run();
+    claims.erase(claimed);
+    return;
+  }
   auto s = c.Prepare(
       "INSERT INTO request_ids(request_id, method, request_hash, response, created_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (method, request_id) DO NOTHING");
-  s.Bind(1, key.request_id)
-      .Bind(2, key.method)
-      .BindBlob(3, key.request_hash)
-      .BindBlob(4, response)
-      .Bind(5, std::chrono::duration_cast<std::chrono::microseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count());
+  s.Bind(1, key.request_id).Bind(2, key.method).BindBlob(3, key.request_hash).BindBlob(4, response).Bind(5, NowMicros());
   s.Run();
 }
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <barrier>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "common/store_schema.h"
 #include "tests/common/store_backends.h"
 #include "tests/support/pg_server.h"
+#include "tests/support/test_support.h"
 
 namespace netra {
 namespace {
@@ -178,26 +180,23 @@ TEST(PostgresReplicas, StartingAtOnceTheyMigrateOnce) {
   EXPECT_EQ(QueryInt(*db, "SELECT value FROM counter"), 0);  // migration 3's insert ran once
 }
 
-// The same request reaches two replicas at once: one records it, the other
-// (its transaction re-run after the serialization failure) replays the first
-// answer instead of creating a second record.
+// The same request reaches two replicas at once. The first claims its id; the
+// second's claim waits on the unique key, fails to serialize once the first
+// commits, and its re-run replays the first answer instead of making a second
+// record.
 TEST(PostgresReplicas, ARequestIdIsAnsweredOnceAcrossReplicas) {
   const std::string url = NewDatabase();
-  auto first = MustOpen(url), second = MustOpen(url);
-  ASSERT_TRUE(first && second);
-  std::barrier both_read(2);
+  auto first = MustOpen(url), second = MustOpen(url), observer = MustOpen(url);
+  ASSERT_TRUE(first && second && observer);
   std::atomic<int> runs{0};
-  auto submit = [&](Database& db, int64_t id) {
-    bool waited = false;
+  std::atomic<bool> claimed{false};
+  const RequestKey key{"CreateItem", "req-1", "same content"};
+  auto submit = [&](Database& db, int64_t id, const std::function<void()>& after_claim) {
     return db.Write([&](Connection& c) -> std::string {
       ++runs;
-      const RequestKey key{"CreateItem", "req-1", "same content"};
       auto replay = ReplayRequest(c, key);
-      if (!waited) {  // first run only: both have looked before either writes
-        waited = true;
-        both_read.arrive_and_wait();
-      }
       if (replay.value()) return *replay.value();
+      after_claim();
       const std::string answer = "item " + std::to_string(id);
       RecordRequest(c, key, answer);
       c.Prepare("INSERT INTO items (id, name) VALUES (?1, ?2)").Bind(1, id).Bind(2, answer).Run();
@@ -205,14 +204,27 @@ TEST(PostgresReplicas, ARequestIdIsAnsweredOnceAcrossReplicas) {
     });
   };
   std::string a, b;
-  std::thread ta([&] { a = submit(*first, 1); });
-  std::thread tb([&] { b = submit(*second, 2); });
+  std::thread ta([&] {
+    a = submit(*first, 1, [&] {
+      claimed = true;
+      // Commit only once the other replica is waiting on this claim.
+      EXPECT_TRUE(netra::testing::WaitUntil(
+          [&] {
+            return QueryInt(*observer, "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'") >
+                   0;
+          },
+          std::chrono::seconds(10)));
+    });
+  });
+  ASSERT_TRUE(netra::testing::WaitUntil([&] { return claimed.load(); }, std::chrono::seconds(10)));
+  std::thread tb([&] { b = submit(*second, 2, [] {}); });
   ta.join();
   tb.join();
-  EXPECT_EQ(a, b);
+  EXPECT_EQ(a, "item 1");
+  EXPECT_EQ(b, "item 1");
   EXPECT_EQ(QueryInt(*first, "SELECT count(*) FROM items"), 1);
   EXPECT_EQ(QueryInt(*first, "SELECT count(*) FROM request_ids"), 1);
-  EXPECT_GE(runs.load(), 3);  // the loser ran again
+  EXPECT_GE(runs.load(), 3);  // the second ran again
 }
 
 // Read-modify-write from two replicas, two threads each: SERIALIZABLE aborts

@@ -450,5 +450,32 @@ TEST_P(StoreStatements, ARetryGetsTheFirstResponseAndOtherContentIsRefused) {
   EXPECT_EQ(record->response, "first");
 }
 
+// A request refused after its id was checked (the store answered without
+// recording) leaves no record: a later attempt with the same id runs afresh.
+// On PostgreSQL the check claims the id, and the unfilled claim is dropped at
+// commit.
+TEST_P(StoreStatements, ARequestRefusedAfterItsCheckLeavesNoRecord) {
+  const Migration migrations[] = {{1, "request ids", kRequestIdsSql, kRequestIdsPostgresSql}};
+  auto db = MustOpen(NewStore(), migrations);
+  ASSERT_NE(db, nullptr);
+  const RequestKey key{"UpsertThing", "req-1", "hash-a"};
+  auto refused = db->Write([&](Connection& c) { return ReplayRequest(c, key); });
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused.value());
+  EXPECT_FALSE(db->Read([&](Connection& c) { return FindRequestRecord(c, "UpsertThing", "req-1"); }));
+
+  auto again = db->Write([&](Connection& c) -> Result<std::optional<std::string>> {
+    auto replay = ReplayRequest(c, key);
+    if (replay.ok() && !replay.value()) RecordRequest(c, key, "answer");
+    return replay;
+  });
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again.value());  // ran afresh
+  auto record = db->Read([&](Connection& c) { return FindRequestRecord(c, "UpsertThing", "req-1"); });
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->response, "answer");
+  EXPECT_EQ(record->request_hash, "hash-a");
+}
+
 }  // namespace
 }  // namespace netra
