@@ -108,6 +108,30 @@ void AccessLog::Run() {
 
 void AccessLog::WriteBatch(const std::vector<PersonalDataRead>& batch) {
   store_.Write([&](Connection& c) {
+    if (c.dialect() == Dialect::kPostgres) {  // the batch in one statement (PgArray)
+      std::vector<std::string> times;
+      times.reserve(batch.size());
+      for (const PersonalDataRead& r : batch) times.push_back(std::to_string(r.read_micros));
+      auto column = [&](auto field) {
+        std::vector<std::string_view> values;
+        values.reserve(batch.size());
+        for (size_t i = 0; i < batch.size(); ++i) values.push_back(field(i));
+        return PgArray(values);
+      };
+      c.Prepare(
+           "INSERT INTO personal_data_reads(read_at, caller, actor, method, subject_type, subject_id, request_id) "
+           "SELECT * FROM unnest(CAST(?1 AS BIGINT[]), CAST(?2 AS TEXT[]), CAST(?3 AS TEXT[]), CAST(?4 AS TEXT[]), "
+           "CAST(?5 AS TEXT[]), CAST(?6 AS TEXT[]), CAST(?7 AS TEXT[]))")
+          .Bind(1, column([&](size_t i) -> std::string_view { return times[i]; }))
+          .Bind(2, column([&](size_t i) -> std::string_view { return batch[i].caller; }))
+          .Bind(3, column([&](size_t i) -> std::string_view { return batch[i].actor; }))
+          .Bind(4, column([&](size_t i) -> std::string_view { return batch[i].method; }))
+          .Bind(5, column([&](size_t i) -> std::string_view { return batch[i].subject_type; }))
+          .Bind(6, column([&](size_t i) -> std::string_view { return batch[i].subject_id; }))
+          .Bind(7, column([&](size_t i) -> std::string_view { return batch[i].request_id; }))
+          .Run();
+      return;
+    }
     auto insert = c.Prepare(
         "INSERT INTO personal_data_reads(read_at, caller, actor, method, subject_type, subject_id, request_id) "
         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");

@@ -522,6 +522,21 @@ void RecordRequest(Connection& c, const RequestKey& key, std::string_view respon
   s.Run();
 }
 
+std::string PgArray(std::span<const std::string_view> values) {
+  std::string out = "{";
+  for (std::string_view value : values) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char ch : value) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
 // ---------------------------------------------------------------- ParseStoreUrl
 
 std::optional<StoreUrl> ParseStoreUrl(std::string_view url, std::string* error) {

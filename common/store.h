@@ -474,4 +474,10 @@ Result<std::optional<std::string>> ReplayRequest(Connection& c, const RequestKey
 // (the first response is the one retries get).
 void RecordRequest(Connection& c, const RequestKey& key, std::string_view response);
 
+// A PostgreSQL array literal of `values` ({"a","b\\"c"}), bound as text and cast
+// in SQL: `= ANY(CAST(?1 AS TEXT[]))`, or `unnest(CAST(?1 AS BIGINT[]), ...)`
+// to insert many rows with one statement. Each statement on PostgreSQL is a
+// round trip; one per row is what a batch of rows must not cost.
+std::string PgArray(std::span<const std::string_view> values);
+
 }  // namespace netra

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <unordered_map>
 
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -157,15 +158,30 @@ std::string PrefixEnd(std::string prefix) {
 }
 
 // The distinct name tokens that start with `prefix` (not empty), in order;
-// at most `limit` of them. One index seek each.
+// at most `limit` of them. One index seek each: on SQLite a statement per
+// seek; on PostgreSQL, where each statement is a round trip, all of them in
+// one recursive statement.
 std::vector<std::string> TokensStartingWith(Connection& c, const std::string& prefix, int64_t limit) {
   const std::string end = PrefixEnd(prefix);
   const std::string bound = end.empty() ? "" : " AND token < ?2";
+  std::vector<std::string> tokens;
+  if (c.dialect() == Dialect::kPostgres) {
+    const std::string below = end.empty() ? "" : " AND t.token < ?3";
+    auto s = c.Prepare(
+        "WITH RECURSIVE found(token) AS ("
+        " (SELECT t.token FROM employee_name_tokens t WHERE t.token >= ?1" + below + " ORDER BY t.token LIMIT 1)"
+        " UNION ALL SELECT (SELECT t.token FROM employee_name_tokens t WHERE t.token > found.token" + below +
+        " ORDER BY t.token LIMIT 1) FROM found WHERE found.token IS NOT NULL)"
+        " SELECT token FROM found WHERE token IS NOT NULL LIMIT ?2");
+    s.Bind(1, prefix).Bind(2, limit);
+    if (!end.empty()) s.Bind(3, end);
+    while (s.Step()) tokens.push_back(s.ColumnText(0));
+    return tokens;
+  }
   auto first = c.Prepare(ForDialect(c, "SELECT token FROM employee_name_tokens INDEXED BY employee_name_tokens_by_token "
                                         "WHERE token >= ?1" + bound + " ORDER BY token LIMIT 1"));
   auto next = c.Prepare(ForDialect(c, "SELECT token FROM employee_name_tokens INDEXED BY employee_name_tokens_by_token "
                                        "WHERE token > ?1" + bound + " ORDER BY token LIMIT 1"));
-  std::vector<std::string> tokens;
   Statement* s = &first;
   s->Bind(1, prefix);
   while (static_cast<int64_t>(tokens.size()) < limit) {
@@ -179,69 +195,113 @@ std::vector<std::string> TokensStartingWith(Connection& c, const std::string& pr
   return tokens;
 }
 
+// The employees of a page, in its order: on PostgreSQL in one statement.
+std::vector<Employee> ReadPage(Connection& c, const std::vector<SearchKey>& keys) {
+  std::vector<Employee> out;
+  if (c.dialect() == Dialect::kPostgres && !keys.empty()) {
+    std::vector<std::string_view> ids;
+    for (const auto& key : keys) ids.push_back(key.employee_id);
+    auto s = c.Prepare("SELECT " + std::string(kColumns) + " FROM employees WHERE employee_id = ANY(CAST(?1 AS TEXT[]))");
+    s.Bind(1, PgArray(ids));
+    std::unordered_map<std::string, Employee> found;
+    while (s.Step()) {
+      Employee e = ReadEmployee(s);
+      std::string id = e.employee_id;
+      found.emplace(std::move(id), std::move(e));
+    }
+    for (const auto& key : keys) {
+      if (auto it = found.find(key.employee_id); it != found.end()) out.push_back(std::move(it->second));
+    }
+  } else {
+    auto s = c.Prepare("SELECT " + std::string(kColumns) + " FROM employees WHERE employee_id = ?1");
+    for (const auto& key : keys) {
+      s.Bind(1, key.employee_id);
+      if (s.Step()) out.push_back(ReadEmployee(s));
+    }
+  }
+  for (auto& e : out) LoadRecords(c, e);
+  return out;
+}
+
 }  // namespace
 
 std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
-  // The filters other than the name, on columns that the employees table
-  // and the token rows both have; shared by every plan.
+  // The filters other than the name and the page position, on columns that
+  // the employees table and the token rows both have; shared by every plan.
   std::string filters;
   if (!q.region_code.empty()) filters += " AND work_region_code = :region";
   if (!q.region_low.empty()) filters += " AND work_region_code >= :lo AND work_region_code < :hi";
   if (!q.agency_code.empty()) filters += " AND agency_code = :agency";
   if (q.employee_type != 0) filters += " AND employee_type = :type";
-  if (q.after) filters += " AND (name_key, employee_id) > (:key, :id)";
+  constexpr std::string_view kAfter = " AND (name_key, employee_id) > (:key, :id)";
   auto bind = [&](Statement& s) {
     if (!q.region_code.empty()) s.Bind(s.ParamIndex(":region"), q.region_code);
     if (!q.region_low.empty()) s.Bind(s.ParamIndex(":lo"), q.region_low).Bind(s.ParamIndex(":hi"), q.region_high);
     if (!q.agency_code.empty()) s.Bind(s.ParamIndex(":agency"), q.agency_code);
     if (q.employee_type != 0) s.Bind(s.ParamIndex(":type"), static_cast<int64_t>(q.employee_type));
-    if (q.after) s.Bind(s.ParamIndex(":key"), q.after->first).Bind(s.ParamIndex(":id"), q.after->second);
   };
   PageCollector page(q.limit);
   auto matches = [&](const std::string& name_key) { return NameKeyMatches(name_key, q.name_prefixes); };
-  // Offers the matching rows of `s` (name_key, employee_id; in name order
-  // when `ordered`) until no later row could make the page; false if that
-  // took more than `budget` rows.
-  auto offer = [&](Statement& s, bool ordered, int64_t budget) {
-    for (int64_t read = 0; s.Step();) {
-      if (++read > budget) return false;
-      SearchKey key{s.ColumnText(0), s.ColumnText(1)};
-      if (ordered && !page.Wants(key)) break;
-      if (matches(key.name_key)) page.Offer(std::move(key));
-    }
-    return true;
-  };
   constexpr int64_t kNoBudget = std::numeric_limits<int64_t>::max();
+  // Offers the matching rows of `from` (a FROM and WHERE clause; `token`
+  // binds :token when given) in name order from the page position, until no
+  // later row could make the page; false if that took more than `budget`
+  // rows. The rows come in chunks, each resumed after the last row read:
+  // PostgreSQL hands over a statement's whole result at once, so one
+  // unbounded statement would read every row of a common token, or every
+  // employee, before the first could be looked at.
+  auto scan = [&](Connection& c, const std::string& from, const std::string* token, int64_t budget) {
+    std::optional<SearchKey> position;
+    if (q.after) position = SearchKey{q.after->first, q.after->second};
+    int64_t read = 0, chunk = std::max<int64_t>(2 * q.limit, 64);
+    constexpr int64_t kMaxChunk = 4096;
+    for (;;) {
+      auto s = c.Prepare(ForDialect(c, "SELECT name_key, employee_id " + from + filters +
+                                           std::string(position ? kAfter : "") +
+                                           " ORDER BY name_key, employee_id LIMIT :chunk"));
+      bind(s);
+      if (token != nullptr) s.Bind(s.ParamIndex(":token"), *token);
+      if (position) s.Bind(s.ParamIndex(":key"), position->name_key).Bind(s.ParamIndex(":id"), position->employee_id);
+      s.Bind(s.ParamIndex(":chunk"), chunk);
+      int64_t rows = 0;
+      while (s.Step()) {
+        ++rows;
+        if (++read > budget) return false;
+        SearchKey key{s.ColumnText(0), s.ColumnText(1)};
+        if (!page.Wants(key)) return true;
+        if (matches(key.name_key)) page.Offer(key);
+        position = std::move(key);
+      }
+      if (rows < chunk) return true;  // no more rows
+      chunk = std::min(chunk * 2, kMaxChunk);
+    }
+  };
   // Merge: for each token, its employees in name order from the page
   // position (the token index holds the filters too), until they pass the
   // page's last row.
   auto merge = [&](Connection& c, const std::vector<std::string>& tokens) {
-    auto s = c.Prepare(
-        ForDialect(c, "SELECT name_key, employee_id FROM employee_name_tokens INDEXED BY employee_name_tokens_by_token "
-                      "WHERE token = :token" + filters + " ORDER BY name_key, employee_id"));
-    for (const auto& token : tokens) {
-      bind(s);
-      s.Bind(s.ParamIndex(":token"), token);
-      offer(s, /*ordered=*/true, kNoBudget);
-    }
+    const std::string from = "FROM employee_name_tokens INDEXED BY employee_name_tokens_by_token WHERE token = :token";
+    for (const auto& token : tokens) scan(c, from, &token, kNoBudget);
   };
   // Walk: all employees in name order from the page position, through the
   // name index (which holds the filters too). Cost ~ page size / share of
   // employees that match.
   auto walk = [&](Connection& c, int64_t budget) {
-    auto s = c.Prepare(ForDialect(c, "SELECT name_key, employee_id FROM employees INDEXED BY employees_by_name WHERE TRUE" +
-                                          filters + " ORDER BY name_key, employee_id"));
-    bind(s);
-    return offer(s, /*ordered=*/true, budget);
+    return scan(c, "FROM employees INDEXED BY employees_by_name WHERE TRUE", nullptr, budget);
   };
 
   return db_.Read([&](Connection& c) {
     if (BulkTokensRowid(c)) {
       // A bulk load is open: no index to use. Every row, tested: exact, but
       // cost ~ table size, and only while the load runs.
-      auto s = c.Prepare("SELECT name_key, employee_id FROM employees WHERE TRUE" + filters);
+      auto s = c.Prepare("SELECT name_key, employee_id FROM employees WHERE TRUE" + filters +
+                         std::string(q.after ? kAfter : ""));
       bind(s);
-      offer(s, /*ordered=*/false, kNoBudget);
+      if (q.after) s.Bind(s.ParamIndex(":key"), q.after->first).Bind(s.ParamIndex(":id"), q.after->second);
+      while (s.Step()) {
+        SearchKey key{s.ColumnText(0), s.ColumnText(1)};
+        if (matches(key.name_key)) page.Offer(std::move(key));
+      }
     } else if (q.name_prefixes.empty()) {
       walk(c, kNoBudget);
     } else {
@@ -272,15 +332,7 @@ std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
         merge(c, starting_with(*driver, kNoBudget));
       }
     }
-    std::vector<Employee> out;
-    auto s = c.Prepare("SELECT " + std::string(kColumns) + " FROM employees WHERE employee_id = ?1");
-    for (const auto& key : page.keys()) {
-      s.Bind(1, key.employee_id);
-      if (s.Step()) out.push_back(ReadEmployee(s));
-    }
-    s.Reset();
-    for (auto& e : out) LoadRecords(c, e);
-    return out;
+    return ReadPage(c, page.keys());
   });
 }
 

@@ -462,6 +462,28 @@ TEST_P(EmployeesTest, BothSearchPlansGiveTheSameRowsInTheSameOrder) {
   EXPECT_EQ(all_pages(*directories[1], EmployeeSearch{"sit", "", "", 0, 3, ""}).size(), 11u);
 }
 
+// A search reads its rows in chunks (each statement's whole result arrives
+// at once on PostgreSQL): 300 names that share the driving token but not the
+// second prefix come first in name order, so the matches lie chunks later.
+TEST_P(EmployeesTest, ASearchFindsMatchesChunksPastRowsThatDoNotMatch) {
+  int serial = 0;
+  auto add = [&](const std::string& name) {
+    const std::string number = std::to_string(++serial);
+    ASSERT_TRUE(Upsert(Pns("198503122010012" + std::string(3 - number.size(), '0') + number, name)).ok()) << name;
+  };
+  for (char a = 'a'; a <= 'z' && serial < 300; ++a) {
+    for (char b = 'a'; b <= 'z' && serial < 300; ++b) add(std::string("Budi A") + a + b);
+  }
+  for (std::string name : {"Budi Zed", "Budi Zedan", "Zed Budi"}) add(name);
+  const std::vector<std::string> expected = {"198503122010012301", "198503122010012302", "198503122010012303"};
+  EmployeeStore walking(*db_, SearchPlanning{0, 1000000});
+  EmployeeDirectory walk(walking, snapshots_, netra::testing::ShippedRegions(), hasher_);
+  for (EmployeeDirectory* directory : {directory_.get(), &walk}) {
+    EXPECT_EQ(AllPages(*directory, EmployeeSearch{"budi ze", "", "", 0, 2, ""}), expected);
+    EXPECT_EQ(AllPages(*directory, EmployeeSearch{"ze bu", "", "", 0, 1, ""}), expected);
+  }
+}
+
 NETRA_STORE_BACKENDS(EmployeesTest);
 
 TEST(NameKeyMatchesTest, EveryQueryTokenMustStartATokenOfTheFoldedName) {
