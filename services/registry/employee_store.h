@@ -263,6 +263,10 @@ class EmployeeStore : public EmployeeRecords {
   // mostly new or changed rows opens a bulk load first (bulk_opened), unless
   // one is open already: the caller must then FinishBulkLoad.
   BatchResult UpsertBatch(std::span<const EmployeeWrite> writes, bool may_open_bulk_load = false) override;
+  // PostgreSQL: two batches at once, each on its own connection and so its
+  // own server process, which keeps a second core on the import (it is the
+  // server's index upkeep that bounds it). SQLite's writers take turns.
+  size_t ConcurrentBatches() const override { return db_.dialect() == Dialect::kPostgres ? 2 : 1; }
   std::vector<std::string> StoredWorkRegions(std::span<const EmployeeWrite> writes) override;
   static constexpr int kImportCacheKib = 48 * 1024;  // page cache of a batch's connection
   static constexpr int kIndexCacheKib = 8 * 1024;    // ... and while a bulk load's indexes are built

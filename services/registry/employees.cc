@@ -163,9 +163,11 @@ Result<std::unique_ptr<EmployeeImport>> EmployeeDirectory::StartImport(int max_r
     return Error::Invalid(std::move(v));
   }
   if (max_row_errors == 0) max_row_errors = kDefaultMaxRowErrors;
-  return std::unique_ptr<EmployeeImport>(new EmployeeImport(*this, max_row_errors, std::max<size_t>(batch_rows, 1),
+  std::unique_ptr<EmployeeImport> import(new EmployeeImport(*this, max_row_errors, std::max<size_t>(batch_rows, 1),
                                                             bulk_min_rows, store_.ApproximateRows(),
                                                             std::move(committed)));
+  import->max_writers_ = std::max<size_t>(store_.ConcurrentBatches(), 1);
+  return import;
 }
 
 namespace {
@@ -281,8 +283,8 @@ std::optional<Error> EmployeeImport::RejectStoredOutside() {
 }
 
 EmployeeImport::~EmployeeImport() {
-  if (in_flight_.valid()) in_flight_.wait();
-  (void)Collect();
+  for (Writer& writer : writers_) writer.done.wait();
+  (void)Collect(/*all=*/true);
   if (auto error = FinishBulkLoad()) log::Error("bulk load not finished", {{"error", error->message}});
 }
 
@@ -299,29 +301,37 @@ std::optional<Error> EmployeeImport::FinishBulkLoad() {
   });
 }
 
-std::optional<Error> EmployeeImport::Collect() {
-  if (!in_flight_.valid()) return std::nullopt;
-  auto done = in_flight_.get();  // also makes owns_bulk_load_ visible here
-  if (!done.ok()) return done.error();
-  bulk_batches_ = owns_bulk_load_;
-  summary_.inserted += done.value().inserted;
-  summary_.updated += done.value().updated;
-  summary_.unchanged += done.value().unchanged;
+std::optional<Error> EmployeeImport::Collect(bool all) {
+  while (!writers_.empty() && (all || writers_.size() >= max_writers_)) {
+    auto done = writers_.front().done.get();  // also makes owns_bulk_load_ visible here
+    spare_.push_back(std::move(writers_.front().rows));
+    writers_.pop_front();
+    if (!done.ok()) return done.error();
+    bulk_batches_ = owns_bulk_load_;
+    summary_.inserted += done.value().inserted;
+    summary_.updated += done.value().updated;
+    summary_.unchanged += done.value().unchanged;
+  }
   return std::nullopt;
 }
 
 std::optional<Error> EmployeeImport::Flush() {
-  if (auto error = Collect()) return error;
+  if (auto error = Collect(/*all=*/false)) return error;
   if (!region_.empty() && batch_rows_in_use_ > 0) {
     if (auto error = RejectStoredOutside()) return error;
   }
   if (batch_rows_in_use_ == 0) return std::nullopt;
   const bool large = summary_.received >= bulk_min_rows_ && summary_.received * 4 >= table_rows_;
-  // The writer has the slots until the next Collect; they come back to be filled again.
-  std::swap(batch_, writing_);
-  const std::span<const EmployeeWrite> batch(writing_.data(), batch_rows_in_use_);
+  // The writer has the slots until they are collected; then they are filled again.
+  Writer& writer = writers_.emplace_back();
+  std::swap(writer.rows, batch_);
+  if (!spare_.empty()) {
+    batch_ = std::move(spare_.back());
+    spare_.pop_back();
+  }
+  const std::span<const EmployeeWrite> batch(writer.rows.data(), batch_rows_in_use_);
   batch_rows_in_use_ = 0;
-  in_flight_ = std::async(std::launch::async, [this, large, batch]() -> Result<ImportSummary> {
+  writer.done = std::async(std::launch::async, [this, large, batch]() -> Result<ImportSummary> {
     auto written = RunStoreOperation("import batch", [&]() -> Result<EmployeeRecords::BatchResult> {
       return directory_.store_.UpsertBatch(batch, large);
     });
@@ -345,7 +355,7 @@ std::optional<Error> EmployeeImport::Flush() {
 
 Result<ImportSummary> EmployeeImport::Finish() {
   if (auto error = Flush()) return *error;
-  if (auto error = Collect()) return *error;
+  if (auto error = Collect(/*all=*/true)) return *error;
   if (auto error = FinishBulkLoad()) return *error;
   // Rows found outside the region at a batch's write come after later rows' errors.
   if (!region_.empty()) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <future>
 #include <memory>
@@ -204,6 +205,9 @@ class EmployeeRecords {
     bool bulk_opened = false;
   };
   virtual BatchResult UpsertBatch(std::span<const EmployeeWrite> writes, bool may_open_bulk_load = false) = 0;
+  // How many UpsertBatch calls an import may have running at once: 1 where
+  // writers take turns anyway (SQLite); more where they run side by side.
+  virtual size_t ConcurrentBatches() const { return 1; }
   // The stored work_region_code of each write's employee, in order; "" for
   // one not on file. One read for the batch.
   virtual std::vector<std::string> StoredWorkRegions(std::span<const EmployeeWrite> writes) = 0;
@@ -275,7 +279,9 @@ class EmployeeImport {
   // Rows per batch. A bulk load's batches are larger: they touch the id index
   // at random places, so rows per touched page grow with the batch.
   size_t BatchLimit() const { return batch_rows_ * (bulk_batches_ ? kBulkBatchFactor : 1); }
-  std::optional<Error> Collect();  // waits for the batch in flight and adds its counts
+  // Waits for batches being written (all, or until fewer than max_writers_
+  // are) and adds their counts.
+  std::optional<Error> Collect(bool all);
   std::optional<Error> FinishBulkLoad();
   void Reject(RowError error);
   void RejectOutside(int64_t row_number, const std::string& employee_id);
@@ -290,11 +296,18 @@ class EmployeeImport {
   bool bulk_batches_ = false;           // owns_bulk_load_ as of the last Collect
   static constexpr size_t kBulkBatchFactor = 4;
   BatchCommitted committed_;
-  // Two sets of slots, swapped at each Flush: the batch being filled (its
-  // first batch_rows_in_use_) and the one the writer has.
-  std::vector<EmployeeWrite> batch_, writing_;
+  // The slots of the batch being filled (its first batch_rows_in_use_), of
+  // the batches being written (oldest first; at most max_writers_), and of
+  // collected ones, to be filled again.
+  struct Writer {
+    std::vector<EmployeeWrite> rows;
+    std::future<Result<ImportSummary>> done;
+  };
+  std::vector<EmployeeWrite> batch_;
   size_t batch_rows_in_use_ = 0;
-  std::future<Result<ImportSummary>> in_flight_;
+  std::deque<Writer> writers_;
+  std::vector<std::vector<EmployeeWrite>> spare_;
+  size_t max_writers_ = 1;
   absl::flat_hash_set<uint64_t> seen_;  // open addressing: no allocation per row
   std::string region_;                  // ConfineTo
   std::vector<int64_t> row_numbers_;    // of the batch's slots, while confined

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <set>
 
@@ -595,6 +596,23 @@ TEST_P(EmployeesTest, AnImportOfManyRowsStoresIndexesAndCountsEveryOne) {
   ExpectTokensOfEveryName();
   EXPECT_EQ(AllPages(*directory_, EmployeeSearch{"renamed", "", "", 0, 4, ""}).size(), 11u);  // 10 updated, 1 new
   EXPECT_EQ(directory_->Get(Numbered(30).nip).value().version, 2);
+}
+
+// Small batches, so that several are written while later rows arrive (on
+// PostgreSQL two at a time, ConcurrentBatches): every row is counted once, in
+// the summary and in the per-batch reports, and every name is searchable.
+TEST_P(EmployeesTest, AnImportInManySmallBatchesCountsEveryRowOnce) {
+  std::atomic<int64_t> reported{0};
+  auto import = directory_->StartImport(0, [&](const ImportSummary& batch) { reported += batch.inserted; },
+                                        /*batch_rows=*/16);
+  ASSERT_TRUE(import.ok());
+  for (int i = 0; i < 300; ++i) EXPECT_FALSE(import.value()->Add(Row(i + 1, Numbered(i))));
+  auto summary = import.value()->Finish();
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  EXPECT_EQ(summary.value().inserted, 300);
+  EXPECT_EQ(reported.load(), 300);
+  ExpectTokensOfEveryName();
+  for (int i : {0, 15, 16, 17, 150, 299}) EXPECT_TRUE(directory_->Get(Numbered(i).nip).ok()) << i;
 }
 
 class BulkLoadTest : public EmployeesTest {
