@@ -481,6 +481,9 @@ int64_t NowMicros() {
 
 Result<std::optional<std::string>> ReplayRequest(Connection& c, const RequestKey& key) {
   if (c.dialect() == Dialect::kPostgres && c.in_write_) {
+    for (const auto& claim : c.unrecorded_claims_) {  // asked again in the same transaction: still ours
+      if (claim.method == key.method && claim.request_id == key.request_id) return std::optional<std::string>();
+    }
     auto claim = c.Prepare(
         "INSERT INTO request_ids(request_id, method, request_hash, response, created_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (method, request_id) DO NOTHING RETURNING ctid");

@@ -466,6 +466,9 @@ TEST_P(StoreStatements, ARequestRefusedAfterItsCheckLeavesNoRecord) {
 
   auto again = db->Write([&](Connection& c) -> Result<std::optional<std::string>> {
     auto replay = ReplayRequest(c, key);
+    // Asked twice in one transaction, the id is still new, not a replay of the claim.
+    auto asked_again = ReplayRequest(c, key);
+    EXPECT_TRUE(asked_again.ok() && !asked_again.value());
     if (replay.ok() && !replay.value()) RecordRequest(c, key, "answer");
     return replay;
   });
