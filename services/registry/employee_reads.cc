@@ -241,7 +241,7 @@ std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
     if (q.employee_type != 0) s.Bind(s.ParamIndex(":type"), static_cast<int64_t>(q.employee_type));
   };
   PageCollector page(q.limit);
-  auto matches = [&](const std::string& name_key) { return NameKeyMatches(name_key, q.name_prefixes); };
+  const NameMatcher matches(q.name_prefixes);
   constexpr int64_t kNoBudget = std::numeric_limits<int64_t>::max();
   // Offers the matching rows of `from` (a FROM and WHERE clause; `token`
   // binds :token when given) in name order from the page position, until no

@@ -7,6 +7,7 @@
 #include <array>
 #include <charconv>
 
+#include "absl/container/inlined_vector.h"
 #include "common/digest.h"
 #include "common/names.h"
 
@@ -201,6 +202,51 @@ bool NameKeyMatches(std::string_view name_key, std::span<const std::string> pref
     return std::any_of(tokens.begin(), tokens.end(),
                        [&](const std::string& t) { return t.starts_with(prefix) || t.starts_with(spelled); });
   });
+}
+
+NameMatcher::NameMatcher(std::span<const std::string> prefixes) : prefixes_(prefixes.begin(), prefixes.end()) {
+  for (const auto& prefix : prefixes_) spelled_.push_back(SpellingKey(prefix));
+}
+
+bool NameMatcher::operator()(std::string_view name_key) const {
+  if (prefixes_.empty()) return true;
+  auto token_char = [](char c) { return static_cast<unsigned char>(c) >= 0x80 || IsCodeChar(c, ""); };
+  absl::InlinedVector<std::string_view, 8> words;
+  for (size_t i = 0; i < name_key.size();) {
+    if (!token_char(name_key[i])) {
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < name_key.size() && token_char(name_key[end])) ++end;
+    words.push_back(name_key.substr(i, end - i));
+    i = end;
+  }
+  // NameTokens keeps at most kMaxNameTokens of a name's 3n - 1 tokens: a
+  // name that long is tested on exactly those.
+  if (3 * words.size() > kMaxNameTokens) return NameKeyMatches(name_key, prefixes_);
+  // Whether the two words joined start with `p`, without joining them.
+  auto joined_starts = [](std::string_view a, std::string_view b, std::string_view p) {
+    if (p.size() <= a.size()) return a.starts_with(p);
+    return p.starts_with(a) && b.starts_with(p.substr(a.size()));
+  };
+  absl::InlinedVector<std::string, 8> spelled_words;  // made the first time a prefix needs them
+  for (size_t k = 0; k < prefixes_.size(); ++k) {
+    const std::string_view prefix = prefixes_[k], spelled = spelled_[k];
+    auto starts = [&](std::string_view token) { return token.starts_with(prefix) || token.starts_with(spelled); };
+    bool found = std::any_of(words.begin(), words.end(), starts);
+    for (size_t i = 0; !found && i + 1 < words.size(); ++i) {
+      found = joined_starts(words[i], words[i + 1], prefix) || joined_starts(words[i], words[i + 1], spelled);
+    }
+    if (!found) {
+      if (spelled_words.empty()) {
+        for (std::string_view word : words) spelled_words.push_back(SpellingKey(word));
+      }
+      found = std::any_of(spelled_words.begin(), spelled_words.end(), [&](const std::string& t) { return starts(t); });
+    }
+    if (!found) return false;
+  }
+  return true;
 }
 
 std::string EmployeeDirectory::DeriveId(const Employee& e) {

@@ -387,4 +387,18 @@ std::vector<std::string> NameTokens(std::string_view name_key);
 // a name search matches.
 bool NameKeyMatches(std::string_view name_key, std::span<const std::string> prefixes);
 
+// NameKeyMatches for one query over many names, as a search tests each
+// candidate row: the prefixes' spelling keys are made once, and a name's
+// tokens are read in place (a word's spelling key only when its plain forms
+// do not match) instead of built as NameTokens, which allocated and compared
+// strings for every row.
+class NameMatcher {
+ public:
+  explicit NameMatcher(std::span<const std::string> prefixes);
+  bool operator()(std::string_view name_key) const;
+
+ private:
+  std::vector<std::string> prefixes_, spelled_;  // spelled_[i] = SpellingKey(prefixes_[i])
+};
+
 }  // namespace netra::registry

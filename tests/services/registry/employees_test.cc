@@ -12,6 +12,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/store.h"
 #include "services/registry/employee_store.h"
@@ -498,6 +499,33 @@ TEST(NameKeyMatchesTest, EveryQueryTokenMustStartATokenOfTheFoldedName) {
   EXPECT_FALSE(NameKeyMatches("obrien", brien));        // prefixes only
   const std::vector<std::string> both_in_one = {"ami", "am"};
   EXPECT_TRUE(NameKeyMatches("aminah", both_in_one));  // one token may serve two prefixes
+}
+
+// The matcher a search uses answers as NameKeyMatches does, over names with
+// old spellings, joined words, punctuation and one longer than its token cap.
+TEST(NameMatcherTest, AgreesWithNameKeyMatches) {
+  std::vector<std::string> names = {"Siti Aminah", "Soekarno Djojo", "Tjahjo Kumolo", "Nur Aini", "Nuraini",
+                                    "O'Brien Sit", "Dewi Sartika-Siti", "Yusuf", "Joko Widodo", "Djoko Santoso",
+                                    "\xC3\x89ka Situmorang", "a b", ""};
+  std::string long_name;
+  for (int i = 0; i < 50; ++i) long_name += (i ? " " : "") + std::string(1, static_cast<char>('a' + i % 26)) + "w";
+  names.push_back(long_name + " zulkifli");
+  const std::vector<std::vector<std::string>> queries = {
+      {"sit"}, {"si", "am"}, {"sukarno"}, {"djo"}, {"yoyo"}, {"cahyo"}, {"tjah"}, {"nuraini"}, {"nura"},
+      {"nur", "ai"}, {"brien"}, {"obrien"}, {"sartikas"}, {"joko", "wid"}, {"yoko"}, {"ek"}, {"ab"},
+      {"zulk"}, {"aw", "zul"}, {"awbw"}, {""}, {"s", "s"}, {"x"}};
+  int matched = 0;
+  for (const std::string& name : names) {
+    const std::string key = FoldName(name);
+    for (const auto& query : queries) {
+      std::vector<std::string> prefixes;
+      for (const auto& word : query) prefixes.push_back(FoldName(word));
+      const bool expected = NameKeyMatches(key, prefixes);
+      matched += expected;
+      EXPECT_EQ(NameMatcher(prefixes)(key), expected) << "'" << name << "' ~ '" << absl::StrJoin(query, " ") << "'";
+    }
+  }
+  EXPECT_GT(matched, 20);  // both answers occur
 }
 
 ImportRow Row(int64_t number, Employee e, std::string nik = "") { return ImportRow{number, std::move(e), std::move(nik), ""}; }
