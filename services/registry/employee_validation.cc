@@ -169,9 +169,12 @@ std::optional<size_t> CountCodePoints(std::string_view text) {
   return static_cast<size_t>(count);
 }
 
-std::vector<std::string> NameTokens(std::string_view name_key) {
+namespace {
+// Appends the words of a folded name to `words`: runs of letters, digits and
+// non-ASCII bytes; anything else separates them.
+template <typename Words>
+void SplitNameWords(std::string_view name_key, Words& words) {
   auto token_char = [](char c) { return static_cast<unsigned char>(c) >= 0x80 || IsCodeChar(c, ""); };
-  std::vector<std::string_view> words;
   for (size_t i = 0; i < name_key.size();) {
     if (!token_char(name_key[i])) {
       ++i;
@@ -182,6 +185,12 @@ std::vector<std::string> NameTokens(std::string_view name_key) {
     words.push_back(name_key.substr(i, end - i));
     i = end;
   }
+}
+}  // namespace
+
+std::vector<std::string> NameTokens(std::string_view name_key) {
+  std::vector<std::string_view> words;
+  SplitNameWords(name_key, words);
   std::vector<std::string> tokens;
   auto add = [&](std::string token) {
     if (tokens.size() < kMaxNameTokens && std::find(tokens.begin(), tokens.end(), token) == tokens.end()) {
@@ -210,18 +219,8 @@ NameMatcher::NameMatcher(std::span<const std::string> prefixes) : prefixes_(pref
 
 bool NameMatcher::operator()(std::string_view name_key) const {
   if (prefixes_.empty()) return true;
-  auto token_char = [](char c) { return static_cast<unsigned char>(c) >= 0x80 || IsCodeChar(c, ""); };
   absl::InlinedVector<std::string_view, 8> words;
-  for (size_t i = 0; i < name_key.size();) {
-    if (!token_char(name_key[i])) {
-      ++i;
-      continue;
-    }
-    size_t end = i;
-    while (end < name_key.size() && token_char(name_key[end])) ++end;
-    words.push_back(name_key.substr(i, end - i));
-    i = end;
-  }
+  SplitNameWords(name_key, words);
   // NameTokens keeps at most kMaxNameTokens of a name's 3n - 1 tokens: a
   // name that long is tested on exactly those.
   if (3 * words.size() > kMaxNameTokens) return NameKeyMatches(name_key, prefixes_);
