@@ -1,5 +1,7 @@
 // The employee store's import batches and bulk load (EmployeeStore::UpsertBatch,
 // FinishBulkLoad) and the import's region check.
+#include "services/registry/employee_store.h"
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -9,7 +11,6 @@
 
 #include "common/names.h"
 #include "services/registry/employee_reads.h"
-#include "services/registry/employee_store.h"
 #include "services/registry/employee_writes.h"
 
 namespace netra::registry {
