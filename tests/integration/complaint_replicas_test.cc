@@ -17,7 +17,7 @@
 
 #include "tests/common/store_backends.h"
 #include "tests/integration/complaint_stack_fixture.h"
-#include "tests/support/pg_server.h"
+#include "tests/integration/registry_employees.h"
 
 namespace netra::testing {
 namespace {
@@ -28,12 +28,7 @@ class ComplaintReplicasTest : public ComplaintStackTest, public ::testing::WithP
  protected:
   void SetUp() override {
     if (GetParam() == Dialect::kPostgres) {
-      static int databases = 0;
-      const std::string name = "complaint_" + std::to_string(++databases);
-      PgServer& pg = SharedPgServer();
-      ASSERT_NE(pg.CreateDatabase(name), "") << pg.log();
-      // No passfile in the URL: the service reads the password from --store-password-file.
-      stack_.UseStore(Service::kComplaint, pg.Url(name, name, /*with_passfile=*/false), pg.password_file());
+      ASSERT_TRUE(stack_.UseNewPostgresDatabase(Service::kComplaint));
     }
     ASSERT_NO_FATAL_FAILURE(ComplaintStackTest::SetUp());
     for (int n = 0; n < kSubjects; ++n) ASSERT_NO_FATAL_FAILURE(SeedEmployee(n));
@@ -50,20 +45,14 @@ class ComplaintReplicasTest : public ComplaintStackTest, public ::testing::WithP
 
   // Employee n of Kota Semarang: reports about different ones are not clustered together.
   static constexpr int kSubjects = 6;
-  static std::string SubjectNip(int n) { return "19850314201001100" + std::to_string(n + 2); }
+  static v1::Employee Subject(int n) {
+    return Pns(5000 + n, "Pegawai Replika " + std::string(1, static_cast<char>('A' + n)));
+  }
+  static std::string SubjectNip(int n) { return Subject(n).nip(); }
   void SeedEmployee(int n) {
     v1::UpsertEmployeeRequest request;
     request.set_request_id("seed-subject-" + std::to_string(n));
-    auto* e = request.mutable_employee();
-    e->set_employee_type(v1::EMPLOYEE_TYPE_PNS);
-    e->set_nip(SubjectNip(n));
-    e->set_name("Pegawai Replika " + std::string(1, static_cast<char>('A' + n)));
-    e->set_gender(v1::GENDER_MALE);
-    e->mutable_birth_date()->set_year(1985), e->mutable_birth_date()->set_month(3), e->mutable_birth_date()->set_day(14);
-    e->set_agency_code("PEMKOT-SMG");
-    e->set_agency_name("Pemerintah Kota Semarang");
-    e->set_work_region_code("33.74");
-    e->set_rank("III/b");
+    *request.mutable_employee() = Subject(n);
     v1::UpsertEmployeeResponse response;
     auto status = v1::RegistryService::NewStub(stack_.channel(Service::kRegistry))
                       ->UpsertEmployee(MakeClientContext(10s).get(), request, &response);

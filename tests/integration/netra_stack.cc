@@ -12,6 +12,7 @@
 #include "common/client.h"
 #include "netra/v1/errors.pb.h"
 #include "netra/v1/registry.grpc.pb.h"
+#include "tests/support/pg_server.h"
 
 namespace netra::testing {
 
@@ -89,6 +90,19 @@ std::string NetraStack::log(Service service) const {
 
 void NetraStack::UseStore(Service service, std::string url, std::string password_file) {
   stores_[Index(service)] = {std::move(url), std::move(password_file)};
+}
+
+bool NetraStack::UseNewPostgresDatabase(Service service) {
+  static int databases = 0;
+  const std::string name = Name(service) + "_" + std::to_string(++databases);
+  PgServer& pg = SharedPgServer();
+  if (pg.CreateDatabase(name).empty()) {
+    ADD_FAILURE() << "no database " << name << ": " << pg.log();
+    return false;
+  }
+  // No passfile in the URL: the service reads the password from --store-password-file.
+  UseStore(service, pg.Url(name, name, /*with_passfile=*/false), pg.password_file());
+  return true;
 }
 
 std::vector<std::string> NetraStack::StoreFlags(Service service) const {

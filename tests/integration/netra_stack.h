@@ -72,6 +72,11 @@ class NetraStack {
   // database of a PgServer) instead of the SQLite file in dir(), with
   // `password_file` as --store-password-file when not empty.
   void UseStore(Service service, std::string url, std::string password_file = "");
+  // UseStore on a new database of this test process's PostgreSQL cluster
+  // (SharedPgServer), its password given by file as a deployment gives it.
+  // False, with a test failure carrying the cluster's log, when the database
+  // cannot be made.
+  bool UseNewPostgresDatabase(Service service);
   // The --store flag(s) CommandLine gives `service`.
   std::vector<std::string> StoreFlags(Service service) const;
 

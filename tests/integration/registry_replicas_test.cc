@@ -16,7 +16,6 @@
 #include "tests/common/store_backends.h"
 #include "tests/integration/netra_stack.h"
 #include "tests/integration/registry_employees.h"
-#include "tests/support/pg_server.h"
 
 namespace netra::testing {
 namespace {
@@ -30,12 +29,7 @@ class RegistryReplicasTest : public ::testing::TestWithParam<Dialect> {
  protected:
   void SetUp() override {
     if (GetParam() == Dialect::kPostgres) {
-      static int databases = 0;
-      const std::string name = "registry_" + std::to_string(++databases);
-      PgServer& pg = SharedPgServer();
-      ASSERT_NE(pg.CreateDatabase(name), "") << pg.log();
-      // No passfile in the URL: the service reads the password from --store-password-file.
-      stack_.UseStore(Service::kRegistry, pg.Url(name, name, /*with_passfile=*/false), pg.password_file());
+      ASSERT_TRUE(stack_.UseNewPostgresDatabase(Service::kRegistry));
     }
     ASSERT_TRUE(stack_.Start(Service::kRegistry));
     const int port = FreeLoopbackPort();

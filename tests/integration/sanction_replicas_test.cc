@@ -32,12 +32,7 @@ class SanctionReplicasTest : public SanctionCasesTest, public ::testing::WithPar
  protected:
   void SetUp() override {
     if (GetParam() == Dialect::kPostgres) {
-      static int databases = 0;
-      const std::string name = "sanction_" + std::to_string(++databases);
-      PgServer& pg = SharedPgServer();
-      ASSERT_NE(pg.CreateDatabase(name), "") << pg.log();
-      // No passfile in the URL: the service reads the password from --store-password-file.
-      stack_.UseStore(Service::kSanction, pg.Url(name, name, /*with_passfile=*/false), pg.password_file());
+      ASSERT_TRUE(stack_.UseNewPostgresDatabase(Service::kSanction));
     }
     SanctionCasesTest::SetUp();
   }
