@@ -63,16 +63,6 @@ class ComplaintReplicasTest : public ComplaintStackTest, public ::testing::WithP
   std::unique_ptr<v1::ComplaintService::Stub> On(int replica) {
     return replica == 1 ? Stub() : v1::ComplaintService::NewStub(second_);
   }
-  // `call` run on both replicas at once (call(1) and call(2) on two threads).
-  template <class Call>
-  static auto AtOnce(Call call) {
-    using Answer = decltype(call(1));
-    Answer one, two;
-    std::thread other([&] { two = call(2); });
-    one = call(1);
-    other.join();
-    return std::pair(one, two);
-  }
 
   v1::SubmitComplaintResponse MustSubmit(int replica, const v1::SubmitComplaintRequest& request) {
     v1::SubmitComplaintResponse response;

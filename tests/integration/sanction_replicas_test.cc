@@ -49,16 +49,6 @@ class SanctionReplicasTest : public SanctionCasesTest, public ::testing::WithPar
     return v1::SanctionService::NewStub(MakeChannel("127.0.0.1:" + std::to_string(second_.port), nullptr, 8 << 20,
                                                     stack_.pki().Credentials(identity)));
   }
-  // `call` run on both replicas at once (call(1) and call(2) on two threads).
-  template <class Call>
-  static auto AtOnce(Call call) {
-    using Status = decltype(call(1));
-    Status one, two;
-    std::thread other([&] { two = call(2); });
-    one = call(1);
-    other.join();
-    return std::pair(one, two);
-  }
 
   Replica second_;
 };

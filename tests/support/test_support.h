@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -57,6 +58,17 @@ class TempDir {
 // The condition is always evaluated at least once, and once more at the deadline.
 bool WaitUntil(std::function<bool()> condition, std::chrono::milliseconds timeout,
                std::chrono::milliseconds poll = std::chrono::milliseconds{20});
+
+// `call` run twice at once, as call(1) and call(2) on two threads (two
+// replicas answering the same request): both answers, in that order.
+template <class Call>
+auto AtOnce(Call call) {
+  decltype(call(1)) one, two;
+  std::thread other([&] { two = call(2); });
+  one = call(1);
+  other.join();
+  return std::pair(one, two);
+}
 
 // The whole file, or "" if it cannot be read.
 std::string ReadFile(const std::string& path);
