@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -40,6 +41,11 @@ NetraStack::NetraStack() : pki_(dir_.path()) {
   std::ofstream(reporter_key_file(), std::ios::binary) << std::string(32, 'r');
   // The secret the statistics are perturbed under.
   std::ofstream(stats_key_file(), std::ios::binary) << std::string(32, 's');
+  // The integration suites' PostgreSQL run (CMakeLists.txt): every service on
+  // a database of its own, unless a test chooses otherwise (UseStore).
+  if (const char* backend = std::getenv("NETRA_TEST_STORE"); backend && std::string_view(backend) == "postgresql") {
+    for (Service s : {Service::kRegistry, Service::kComplaint, Service::kSanction}) UseNewPostgresDatabase(s);
+  }
 }
 
 NetraStack::~NetraStack() {

@@ -1,7 +1,9 @@
 // A real Netra stack for integration tests: redis-server and the three
 // service binaries as processes on free loopback ports, over mutual TLS with a
-// CA of the stack's own, with SQLite stores in a temp dir. Everything is stopped when the stack is destroyed, also when a test
-// fails half-way.
+// CA of the stack's own, with SQLite stores in a temp dir (each service on a
+// PostgreSQL database of its own instead when NETRA_TEST_STORE=postgresql).
+// Everything is stopped when the stack is destroyed, also when a test fails
+// half-way.
 #pragma once
 
 #include <grpcpp/channel.h>

@@ -1,5 +1,5 @@
-// The fixture of the sanction service's integration tests (sanction_cases_test.cc
-// on SQLite, sanction_postgres_test.cc on PostgreSQL): real netra-registry and
+// The fixture of the sanction service's integration tests (sanction_cases_test.cc;
+// on SQLite, and again on PostgreSQL as Postgres/SanctionCasesTest): real netra-registry and
 // netra-complaint processes with an election and employees, complaints really
 // forwarded, the sanction service (and more replicas of it) started by the test.
 #pragma once
