@@ -163,9 +163,11 @@ class Run {
     errors_[std::string(step) + ":" + std::to_string(status.error_code())]++;
     if (first_error_.empty()) first_error_ = std::string(step) + ": " + status.error_message();
   }
-  void Done(double ms) {
+  // A finished case: its whole time and each step's, in milliseconds.
+  void Done(double ms, const std::map<std::string, double>& steps) {
     std::lock_guard lock(mu_);
     latencies_.push_back(ms);
+    for (const auto& [step, step_ms] : steps) step_latencies_[step].push_back(step_ms);
   }
   bool Transition(v1::ComplaintService::Stub& stub, v1::Complaint* c, v1::ComplaintAction action) {
     v1::TransitionComplaintRequest request;
@@ -186,6 +188,7 @@ class Run {
   }
 
   std::vector<double> latencies_;
+  std::map<std::string, std::vector<double>> step_latencies_;
   std::map<std::string, int64_t> errors_;
   std::string first_error_;
   const std::string run_id_;
@@ -218,9 +221,18 @@ bool AwaitCase(v1::SanctionService::Stub& stub, const std::string& complaint_id,
 
 void RunCase(Stubs& s, v1::Complaint complaint, const v1::Date& today, Run& run) {
   const auto started = Clock::now();
+  std::map<std::string, double> steps;
+  auto step_done = [&, last = started]() mutable {
+    const auto now = Clock::now();
+    const double ms = std::chrono::duration<double, std::milli>(now - last).count();
+    last = now;
+    return ms;
+  };
   if (!run.Transition(*s.bawaslu, &complaint, v1::COMPLAINT_ACTION_FORWARD)) return;
+  steps["forward"] = step_done();
   v1::Case opened;
   if (!AwaitCase(*s.authority, complaint.complaint_id(), &opened, run)) return;
+  steps["case_opened"] = step_done();
   const std::string& id = complaint.complaint_id();
   v1::IssueRecommendationRequest rec;
   rec.set_request_id(id + ":recommend");
@@ -235,6 +247,7 @@ void RunCase(Stubs& s, v1::Complaint complaint, const v1::Date& today, Run& run)
   v1::IssueRecommendationResponse recommended;
   auto status = s.authority->IssueRecommendation(netra::MakeClientContext(10s).get(), rec, &recommended);
   if (!status.ok()) return run.Error("IssueRecommendation", status);
+  steps["recommend"] = step_done();
   v1::RecordDecisionRequest decide;
   decide.set_request_id(id + ":decide");
   decide.set_case_id(opened.case_id());
@@ -247,7 +260,8 @@ void RunCase(Stubs& s, v1::Complaint complaint, const v1::Date& today, Run& run)
   v1::RecordDecisionResponse decided;
   status = s.ppk->RecordDecision(netra::MakeClientContext(10s).get(), decide, &decided);
   if (!status.ok()) return run.Error("RecordDecision", status);
-  run.Done(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+  steps["decide"] = step_done();
+  run.Done(std::chrono::duration<double, std::milli>(Clock::now() - started).count(), steps);
 }
 
 double Percentile(const std::vector<double>& sorted, double p) {
@@ -344,6 +358,12 @@ int main(int argc, char** argv) {
   out["case_latency_ms"] = {{"p50", Percentile(run.latencies_, 0.5)},
                             {"p90", Percentile(run.latencies_, 0.9)},
                             {"p99", Percentile(run.latencies_, 0.99)}};
+  // Where a case's time goes: forward (TransitionComplaint), case_opened (until the outbox's
+  // OpenCase shows in GetCase), recommend, decide.
+  for (auto& [step, latencies] : run.step_latencies_) {
+    std::sort(latencies.begin(), latencies.end());
+    out["step_latency_ms"][step] = {{"p50", Percentile(latencies, 0.5)}, {"p99", Percentile(latencies, 0.99)}};
+  }
   std::cout << out.dump(2) << std::endl;
   return run.errors_.empty() ? 0 : 1;
 }
