@@ -36,7 +36,7 @@ HistoryEntry HistoryLog::Append(Connection& conn, std::string_view resource_id, 
       .BindBlob(7, entry.prev_hash)
       .BindBlob(8, entry.hash)
       .BindBlob(9, entry.canonical_event)
-      .Run();
+      .RunDeferred();
   return entry;
 }
 

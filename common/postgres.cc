@@ -255,6 +255,7 @@ PgConnection::~PgConnection() {
 bool PgConnection::broken() const { return PQstatus(conn_) != CONNECTION_OK; }
 
 bool PgConnection::InTransaction() const {
+  if (!deferred_.empty()) return true;  // a BEGIN, or a transaction's statements, not yet answered
   const PGTransactionStatusType status = PQtransactionStatus(conn_);
   return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
 }
@@ -294,6 +295,7 @@ void PgConnection::NoteResult(PGresult* result) {
 }
 
 void PgConnection::Exec(std::string_view sql) {
+  if (!deferred_.empty()) CompletePipeline(false);
   const std::string text(sql);
   PGresult* result = PQexec(conn_, text.c_str());
   const ExecStatusType status = PQresultStatus(result);
@@ -305,15 +307,117 @@ void PgConnection::Exec(std::string_view sql) {
   PQclear(result);
 }
 
-void PgConnection::ExecQuietly(const char* sql) noexcept { PQclear(PQexec(conn_, sql)); }
+void PgConnection::ExecQuietly(const char* sql) noexcept {
+  DiscardPipeline();
+  PQclear(PQexec(conn_, sql));
+}
 
 void PgConnection::BeginTransaction(std::string_view begin_sql) {
   retryable_failure_ = false;
-  Exec(begin_sql);
+  if (deferred_.empty() && EnterPipeline()) {
+    std::string text(begin_sql);
+    if (PQsendQueryParams(conn_, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1) {
+      deferred_.push_back(std::move(text));
+      return;
+    }
+    DiscardPipeline();
+  }
+  Exec(begin_sql);  // unable to send it: the error comes from here
+}
+
+bool PgConnection::EnterPipeline() {
+  return PQpipelineStatus(conn_) != PQ_PIPELINE_OFF || PQenterPipelineMode(conn_) == 1;
+}
+
+bool PgConnection::SendExecution(PgStatement& statement) {
+  statement.FillValues();
+  if (statement.name_ == nullptr) {  // no server-side name: prepared unnamed, in the pipeline too
+    if (PQsendPrepare(conn_, "", statement.rewritten_.sql.c_str(), 0, nullptr) != 1) return false;
+    deferred_.push_back("prepare [" + statement.sql_ + "]");
+  }
+  return PQsendQueryPrepared(conn_, statement.name_ != nullptr ? statement.name_->c_str() : "",
+                             static_cast<int>(statement.values_.size()), statement.values_.data(),
+                             statement.lengths_.data(), statement.formats_.data(), 0) == 1;
+}
+
+void PgConnection::SendDeferred(PgStatement& statement) {
+  if (!EnterPipeline()) {  // cannot (broken): at once, for its error
+    while (statement.Step()) {
+    }
+    return;
+  }
+  if (!SendExecution(statement)) {
+    DiscardPipeline();
+    Throw(nullptr, "[" + statement.sql_ + "]");
+  }
+  deferred_.push_back("[" + statement.sql_ + "]");
+}
+
+PGresult* PgConnection::CompletePipeline(bool last) {
+  const std::vector<std::string> sent = std::exchange(deferred_, {});
+  const size_t expected = sent.size() + (last ? 1 : 0);
+  PGresult* failed = nullptr;  // the first deferred command's failure
+  std::string failed_what;
+  PGresult* final = nullptr;
+  bool lost = PQpipelineSync(conn_) != 1;
+  for (size_t i = 0; i < expected && !lost; ++i) {
+    PGresult* result = PQgetResult(conn_);
+    if (result == nullptr) {
+      lost = true;
+      break;
+    }
+    for (PGresult* more; (more = PQgetResult(conn_)) != nullptr;) PQclear(more);  // a command's results end with a null
+    const ExecStatusType status = PQresultStatus(result);
+    if (last && i + 1 == expected && failed == nullptr) {
+      final = result;  // the caller's to check
+    } else if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_PIPELINE_ABORTED) {
+      PQclear(result);  // aborted: an earlier one failed
+    } else if (failed == nullptr) {
+      failed = result;
+      failed_what = sent[i];
+    } else {
+      PQclear(result);
+    }
+  }
+  if (!lost) {
+    PGresult* sync = PQgetResult(conn_);
+    lost = sync == nullptr || PQresultStatus(sync) != PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+  }
+  PQexitPipelineMode(conn_);  // refused only while results wait: a lost connection
+  if (failed != nullptr) {
+    PQclear(final);
+    Throw(failed, failed_what);
+  }
+  if (lost) {
+    PQclear(final);
+    Throw(nullptr, "pipeline");
+  }
+  return final;
+}
+
+void PgConnection::DiscardPipeline() noexcept {
+  if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF) {
+    deferred_.clear();
+    return;
+  }
+  try {
+    PQclear(CompletePipeline(false));
+  } catch (...) {  // cleanup: the failure was, or will be, reported by what follows
+  }
 }
 
 void PgConnection::Commit() {
-  PGresult* result = PQexec(conn_, "COMMIT");
+  PGresult* result = nullptr;
+  if (!deferred_.empty()) {
+    if (PQsendQueryParams(conn_, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+      DiscardPipeline();
+      Throw(nullptr, "commit");
+    }
+    result = CompletePipeline(true);
+  } else {
+    result = PQexec(conn_, "COMMIT");
+  }
   if (PQresultStatus(result) != PGRES_COMMAND_OK) Throw(result, "commit");
   const bool committed = CommandOf(result) == "COMMIT";
   PQclear(result);
@@ -325,6 +429,7 @@ void PgConnection::Commit() {
 
 const std::string& PgConnection::Prepared(const RewrittenSql& sql, std::string_view original) {
   if (auto it = prepared_.find(sql.sql); it != prepared_.end()) return it->second;
+  if (!deferred_.empty()) CompletePipeline(false);  // PQprepare waits for its answer
   std::string name = "netra_" + std::to_string(next_name_++);
   PGresult* result = PQprepare(conn_, name.c_str(), sql.sql.c_str(), 0, nullptr);
   if (PQresultStatus(result) != PGRES_COMMAND_OK) Throw(result, "prepare [" + std::string(original) + "]");
@@ -418,24 +523,36 @@ int PgStatement::ParamIndex(std::string_view name) const {
   return 0;
 }
 
+void PgStatement::FillValues() {
+  values_.resize(params_.size());
+  lengths_.resize(params_.size());
+  formats_.resize(params_.size());
+  for (size_t i = 0; i < params_.size(); ++i) {
+    values_[i] = params_[i].null ? nullptr : params_[i].value.c_str();
+    lengths_[i] = static_cast<int>(params_[i].value.size());
+    formats_[i] = params_[i].binary ? 1 : 0;
+  }
+}
+
 bool PgStatement::Step() {
   if (result_ == nullptr) {
-    const int n = static_cast<int>(params_.size());
-    values_.resize(params_.size());
-    lengths_.resize(params_.size());
-    formats_.resize(params_.size());
-    for (size_t i = 0; i < params_.size(); ++i) {
-      values_[i] = params_[i].null ? nullptr : params_[i].value.c_str();
-      lengths_[i] = static_cast<int>(params_[i].value.size());
-      formats_[i] = params_[i].binary ? 1 : 0;
+    PGresult* result = nullptr;
+    if (conn_.deferred() > 0) {  // in the pipeline after them: one round trip for all
+      if (!conn_.SendExecution(*this)) {
+        conn_.DiscardPipeline();
+        conn_.Throw(nullptr, "[" + sql_ + "]");
+      }
+      result = conn_.CompletePipeline(true);
+    } else {
+      FillValues();
+      if (name_ == nullptr) {  // the connection keeps no more statements: the unnamed one, prepared again
+        PGresult* prepared = PQprepare(conn_.conn_, "", rewritten_.sql.c_str(), 0, nullptr);
+        if (PQresultStatus(prepared) != PGRES_COMMAND_OK) conn_.Throw(prepared, "prepare [" + sql_ + "]");
+        PQclear(prepared);
+      }
+      result = PQexecPrepared(conn_.conn_, name_ != nullptr ? name_->c_str() : "", static_cast<int>(values_.size()),
+                              values_.data(), lengths_.data(), formats_.data(), 0);
     }
-    const char* name = name_ != nullptr ? name_->c_str() : "";
-    if (name_ == nullptr) {  // the connection keeps no more statements: the unnamed one, prepared again
-      PGresult* prepared = PQprepare(conn_.conn_, "", rewritten_.sql.c_str(), 0, nullptr);
-      if (PQresultStatus(prepared) != PGRES_COMMAND_OK) conn_.Throw(prepared, "prepare [" + sql_ + "]");
-      PQclear(prepared);
-    }
-    PGresult* result = PQexecPrepared(conn_.conn_, name, n, values_.data(), lengths_.data(), formats_.data(), 0);
     const ExecStatusType status = PQresultStatus(result);
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) conn_.Throw(result, "[" + sql_ + "]");
     conn_.NoteResult(result);

@@ -86,7 +86,19 @@ class PgConnection {
   // serialization failure or deadlock (the transaction may be re-run, even if
   // the store code caught the error and threw something else).
   bool retryable_failure() const { return retryable_failure_; }
+  // Sent with the transaction's first statement (one round trip fewer).
   void BeginTransaction(std::string_view begin_sql);
+
+  // Deferred commands. A command whose result nobody reads (BEGIN, an
+  // INSERT or UPDATE of a write's tail) is sent in libpq's pipeline mode
+  // without waiting; the next command that needs an answer (a statement's
+  // rows, COMMIT, a prepare) goes in the same pipeline, and one round trip
+  // brings all their results. A deferred command's failure is thrown there,
+  // by that next command: the transaction fails as a whole either way, and
+  // a serialization failure is still recognised (retryable_failure). Its
+  // changes() are not kept.
+  void SendDeferred(PgStatement& statement);
+  int deferred() const { return static_cast<int>(deferred_.size()); }
 
   // Throws the error of `result` (which is freed) as a StoreError naming `what`.
   [[noreturn]] void Throw(pg_result* result, std::string_view what);
@@ -96,8 +108,22 @@ class PgConnection {
   // The server-side name of `sql`'s prepared statement (preparing it now).
   const std::string& Prepared(const RewrittenSql& sql, std::string_view original);
   void NoteResult(pg_result* result);
+  // Pipeline mode for deferred commands: entered by the first (false if the
+  // connection cannot, e.g. it is broken: the caller then runs it at once).
+  bool EnterPipeline();
+  // Sends a statement's execution (preparing it unnamed first if it has no
+  // server-side name); `label` names it in errors.
+  bool SendExecution(PgStatement& statement);
+  // Ends the pipeline: a Sync, then the results of the deferred commands and,
+  // if `last` (sent after them), of the last one, which is returned (the
+  // caller checks and frees it). Throws the first failure (the last's result
+  // freed). Leaves pipeline mode, also on failure.
+  pg_result* CompletePipeline(bool last);
+  // CompletePipeline(false) when commands wait; failures ignored (cleanup).
+  void DiscardPipeline() noexcept;
 
   pg_conn* conn_ = nullptr;
+  std::vector<std::string> deferred_;  // what each deferred command is, for errors, in send order
   int64_t changes_ = 0;
   bool retryable_failure_ = false;
   int next_name_ = 0;
@@ -144,6 +170,7 @@ class PgStatement {
   };
   Param& At(int index);
   bool IsBytea(int col) const;
+  void FillValues();  // values_, lengths_, formats_ from params_ for an execution
 
   PgConnection& conn_;
   std::string sql_;

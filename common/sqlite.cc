@@ -239,6 +239,23 @@ void Statement::Run() {
   }
 }
 
+void Statement::RunDeferred() {
+  if (pg_ == nullptr) return Run();
+  auto start = std::chrono::steady_clock::now();
+  try {
+    conn_->pg_->SendDeferred(*pg_);
+  } catch (...) {
+    conn_->owner_->CountFailure();
+    elapsed_ += std::chrono::steady_clock::now() - start;
+    stepped_ = true;
+    Reset();
+    throw;
+  }
+  elapsed_ += std::chrono::steady_clock::now() - start;
+  stepped_ = true;
+  Reset();
+}
+
 void Statement::Reset() {
   if (stepped_) EndExecution();
   stepped_ = false;
@@ -441,7 +458,7 @@ void Transaction::Rollback() { Finish(); }
 
 void Transaction::DropUnrecordedClaims() {
   for (const auto& claim : conn_.unrecorded_claims_) {
-    conn_.Prepare("DELETE FROM request_ids WHERE ctid = CAST(?1 AS tid)").Bind(1, claim.row).Run();
+    conn_.Prepare("DELETE FROM request_ids WHERE ctid = CAST(?1 AS tid)").Bind(1, claim.row).RunDeferred();
   }
   conn_.unrecorded_claims_.clear();
 }
@@ -514,7 +531,7 @@ void RecordRequest(Connection& c, const RequestKey& key, std::string_view respon
         .Bind(1, claimed->row)
         .BindBlob(2, key.request_hash)
         .BindBlob(3, response)
-        .Run();
+        .RunDeferred();
     claims.erase(claimed);
     return;
   }
@@ -522,7 +539,7 @@ void RecordRequest(Connection& c, const RequestKey& key, std::string_view respon
       "INSERT INTO request_ids(request_id, method, request_hash, response, created_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (method, request_id) DO NOTHING");
   s.Bind(1, key.request_id).Bind(2, key.method).BindBlob(3, key.request_hash).BindBlob(4, response).Bind(5, NowMicros());
-  s.Run();
+  s.RunDeferred();
 }
 
 std::string PgArray(std::span<const std::string_view> values) {

@@ -129,6 +129,12 @@ class Statement {
   bool Step();
   // Steps until done, ignoring any rows (INSERT/UPDATE/DELETE).
   void Run();
+  // Run, for a write's statement whose outcome nothing reads before the
+  // transaction ends (neither its rows nor Changes()). SQLite runs it now.
+  // PostgreSQL sends it without waiting; its result comes back with the next
+  // statement's (or COMMIT's), which throws its failure (postgres.h,
+  // PgConnection::SendDeferred). Either way a failure fails the transaction.
+  void RunDeferred();
   // Back to the start; bindings are kept.
   void Reset();
 

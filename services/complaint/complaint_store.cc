@@ -264,20 +264,20 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
       c.Prepare("INSERT INTO clusters (id, primary_id, member_count, last_member_at) VALUES (?1, ?1, 1, ?2)")
           .Bind(1, cluster_id)
           .Bind(2, now_us)
-          .Run();
+          .RunDeferred();
     } else {
       out.answer.joined_existing_cluster = true;
       c.Prepare("UPDATE clusters SET member_count = member_count + 1, last_member_at = ?2 WHERE id = ?1")
           .Bind(1, cluster_id)
           .Bind(2, now_us)
-          .Run();
+          .RunDeferred();
     }
     if (!report.subject_key.empty()) {
       auto key = c.Prepare(
           "INSERT INTO cluster_keys (subject_key, violation_code, cluster_id) VALUES (?1, ?2, ?3) "
           "ON CONFLICT DO NOTHING");
       for (const auto& code : report.violation_codes) {
-        key.Bind(1, report.subject_key).Bind(2, code).Bind(3, cluster_id).Run();
+        key.Bind(1, report.subject_key).Bind(2, code).Bind(3, cluster_id).RunDeferred();
       }
     }
 
@@ -320,7 +320,9 @@ Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_i
         .BindBlob(17, body)
         .Bind(18, in.subject_retry_us);
     insert.BindNull(14);  // the NIK hash is sealed with the identity, in the body
-    insert.Run();
+    // Deferred, as the writes above, the history entry and the request record:
+    // on PostgreSQL they and COMMIT go to the server together.
+    insert.RunDeferred();
 
     out.encoded_answer = EncodeAnswer(open_body, record.status, record.cluster, out.answer.joined_existing_cluster);
     out.answer.complaint = std::move(record);

@@ -480,5 +480,51 @@ TEST_P(StoreStatements, ARequestRefusedAfterItsCheckLeavesNoRecord) {
   EXPECT_EQ(record->request_hash, "hash-a");
 }
 
+// RunDeferred: on PostgreSQL the write is sent without waiting for its answer.
+// The next statement still sees it, a failure still fails the whole
+// transaction (thrown by the next statement or by COMMIT, where SQLite throws
+// at once), and the connection serves the next transaction as usual.
+TEST_P(StoreStatements, ADeferredWriteIsSeenNextAndItsFailureFailsTheTransaction) {
+  DatabaseOptions one_connection;  // every transaction below on the same connection
+  one_connection.max_connections = 1;
+  auto db = MustOpen(NewStore(), kV1Only, one_connection);
+  ASSERT_NE(db, nullptr);
+  auto insert = [](Connection& c, int64_t id) {
+    c.Prepare("INSERT INTO items (id, name) VALUES (?1, ?2)").Bind(1, id).Bind(2, std::to_string(id)).RunDeferred();
+  };
+  auto count = [](Connection& c) {
+    Statement s = c.Prepare("SELECT count(*) FROM items");
+    EXPECT_TRUE(s.Step());
+    return s.ColumnInt64(0);
+  };
+  db->Write([&](Connection& c) {
+    insert(c, 1);
+    EXPECT_EQ(count(c), 1);
+    insert(c, 2);
+  });
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items"), 2);
+
+  // Id 1 again: refused at the next statement ...
+  EXPECT_THROW(db->Write([&](Connection& c) {
+    insert(c, 3);
+    insert(c, 1);
+    count(c);
+  }),
+               StoreError);
+  // ... or at COMMIT; nothing of either transaction is stored.
+  EXPECT_THROW(db->Write([&](Connection& c) {
+    insert(c, 4);
+    insert(c, 2);
+  }),
+               StoreError);
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items"), 2);
+
+  // The connection goes on: a read, a write and a transaction with no statement.
+  EXPECT_EQ(db->Read([&](Connection& c) { return count(c); }), 2);
+  db->Write([&](Connection& c) { insert(c, 5); });
+  db->Write([](Connection&) {});
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items WHERE id = 5"), 1);
+}
+
 }  // namespace
 }  // namespace netra
