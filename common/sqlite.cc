@@ -202,24 +202,28 @@ int Statement::ParamIndex(std::string_view name) const {
   return index;
 }
 
-bool Statement::Step() {
+template <typename Execute>
+bool Statement::OnPostgres(Execute execute) {
   auto start = std::chrono::steady_clock::now();
-  if (pg_ != nullptr) {
-    bool row = false;
-    try {
-      row = pg_->Step();
-    } catch (...) {
-      conn_->owner_->CountFailure();
-      elapsed_ += std::chrono::steady_clock::now() - start;
-      stepped_ = true;
-      Reset();
-      throw;
-    }
+  bool row = false;
+  try {
+    row = execute();
+  } catch (...) {
+    conn_->owner_->CountFailure();
     elapsed_ += std::chrono::steady_clock::now() - start;
     stepped_ = true;
-    if (!row) Reset();
-    return row;
+    Reset();
+    throw;
   }
+  elapsed_ += std::chrono::steady_clock::now() - start;
+  stepped_ = true;
+  if (!row) Reset();
+  return row;
+}
+
+bool Statement::Step() {
+  if (pg_ != nullptr) return OnPostgres([&] { return pg_->Step(); });
+  auto start = std::chrono::steady_clock::now();
   int rc = sqlite3_step(stmt_);
   elapsed_ += std::chrono::steady_clock::now() - start;
   stepped_ = true;
@@ -241,19 +245,10 @@ void Statement::Run() {
 
 void Statement::RunDeferred() {
   if (pg_ == nullptr) return Run();
-  auto start = std::chrono::steady_clock::now();
-  try {
+  OnPostgres([&] {
     conn_->pg_->SendDeferred(*pg_);
-  } catch (...) {
-    conn_->owner_->CountFailure();
-    elapsed_ += std::chrono::steady_clock::now() - start;
-    stepped_ = true;
-    Reset();
-    throw;
-  }
-  elapsed_ += std::chrono::steady_clock::now() - start;
-  stepped_ = true;
-  Reset();
+    return false;  // no rows: the execution ends here
+  });
 }
 
 void Statement::Reset() {

@@ -157,6 +157,10 @@ class Statement {
   void Release() noexcept;
   void EndExecution() noexcept;  // records latency of the execution that just ended
   void Check(int rc, const char* what) const;
+  // An execution step on PostgreSQL (`execute` returns whether a row came):
+  // timed, a failure counted; the execution ends unless a row came.
+  template <typename Execute>
+  bool OnPostgres(Execute execute);
 
   Connection* conn_ = nullptr;
   std::string sql_;
