@@ -252,7 +252,12 @@ PgConnection::~PgConnection() {
   PQfinish(conn_);
 }
 
-bool PgConnection::broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+// Also when it could not leave pipeline mode (results it did not expect were
+// left unread): such a connection refuses every synchronous call, so the pool
+// must close it rather than hand it out again.
+bool PgConnection::broken() const {
+  return PQstatus(conn_) != CONNECTION_OK || (deferred_.empty() && PQpipelineStatus(conn_) != PQ_PIPELINE_OFF);
+}
 
 bool PgConnection::InTransaction() const {
   if (!deferred_.empty()) return true;  // a BEGIN, or a transaction's statements, not yet answered
