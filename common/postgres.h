@@ -111,8 +111,8 @@ class PgConnection {
   // Pipeline mode for deferred commands: entered by the first (false if the
   // connection cannot, e.g. it is broken: the caller then runs it at once).
   bool EnterPipeline();
-  // Sends a statement's execution (preparing it unnamed first if it has no
-  // server-side name); `label` names it in errors.
+  // Sends a statement's execution into the pipeline (preparing it unnamed
+  // first if it has no server-side name); false if libpq could not send.
   bool SendExecution(PgStatement& statement);
   // Ends the pipeline: a Sync, then the results of the deferred commands and,
   // if `last` (sent after them), of the last one, which is returned (the

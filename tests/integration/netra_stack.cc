@@ -43,8 +43,13 @@ NetraStack::NetraStack() : pki_(dir_.path()) {
   std::ofstream(stats_key_file(), std::ios::binary) << std::string(32, 's');
   // The integration suites' PostgreSQL run (CMakeLists.txt): every service on
   // a database of its own, unless a test chooses otherwise (UseStore).
-  if (const char* backend = std::getenv("NETRA_TEST_STORE"); backend && std::string_view(backend) == "postgresql") {
-    for (Service s : {Service::kRegistry, Service::kComplaint, Service::kSanction}) UseNewPostgresDatabase(s);
+  if (const char* backend = std::getenv("NETRA_TEST_STORE"); backend != nullptr && *backend != '\0') {
+    const std::string_view name(backend);
+    if (name == "postgresql") {
+      for (Service s : {Service::kRegistry, Service::kComplaint, Service::kSanction}) UseNewPostgresDatabase(s);
+    } else if (name != "sqlite") {
+      ADD_FAILURE() << "NETRA_TEST_STORE=" << name << ": sqlite or postgresql";
+    }
   }
 }
 
