@@ -152,7 +152,7 @@ HistoryEntry AppendHistory(Connection& c, const std::string& id, const HistoryHe
       .Bind(1, id)
       .Bind(2, entry.sequence)
       .BindBlob(3, entry.hash)
-      .Run();
+      .RunDeferred();
   return entry;
 }
 
@@ -167,7 +167,7 @@ void RecordStageLeft(Connection& c, const ComplaintRow& row, int64_t now_us, std
       .Bind(4, static_cast<int64_t>(r.status))
       .Bind(5, row.status_since_us)
       .Bind(6, now_us)
-      .Run();
+      .RunDeferred();
   out->push_back({r.status, row.province, static_cast<double>(now_us - row.status_since_us) / 1e6});
 }
 
@@ -416,7 +416,7 @@ Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
         .Bind(9, int64_t{is_primary})
         .BindBlob(10, Body(u, box_))
         .Bind(11, fx.subject_retry_us)
-        .Run();
+        .RunDeferred();  // with the history below, until a read or COMMIT (Statement::RunDeferred)
     AppendHistory(c, ch.complaint_id, row->head, fx.event_type, ch.actor, ch.now_us, fx.payload);
     out.tracking_codes.push_back(before.tracking_code);
 

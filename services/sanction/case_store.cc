@@ -151,14 +151,14 @@ void WriteRow(Connection& conn, const Case& c, bool insert) {
         .Bind(22, c.authority.code)
         .Bind(23, c.open_us);
   }
-  write.Run();
+  write.RunDeferred();  // on PostgreSQL, with what follows until a read or COMMIT (Statement::RunDeferred)
   json body = c;
   body.erase("escalations");
   conn.Prepare(insert ? "INSERT INTO case_bodies(case_id, body) VALUES (?1, ?2)"
                       : "UPDATE case_bodies SET body = ?2 WHERE case_id = ?1")
       .Bind(1, c.case_id)
       .Bind(2, Dump(body))
-      .Run();
+      .RunDeferred();
 }
 
 // Appends the change's events to the chain and queues its notices, on `c`.
