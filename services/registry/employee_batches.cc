@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/log.h"
 #include "common/names.h"
 #include "services/registry/employee_reads.h"
 #include "services/registry/employee_writes.h"
@@ -156,6 +157,49 @@ void ApplyInChunks(WriteStatements& statements, std::span<const EmployeeWrite> w
   });
 }
 
+// Opens a bulk load on PostgreSQL, unless one is open or most of `writes`
+// are stored unchanged; true if it did. Its own transaction, which first takes
+// both tables whole (DROP INDEX would anyway): writers from other replicas
+// wait until the indexes are gone, readers for the milliseconds it takes.
+// Only the indexes that no constraint needs are dropped; the tokens go on
+// being written with their rows (kTokensWrittenInline).
+bool OpenBulkLoadOnPostgres(Connection& c, std::span<const EmployeeWrite> writes) {
+  // Readers queue behind a waiting ACCESS EXCLUSIVE request, so it waits 1 s
+  // at most (then 55P03: the import goes on without a bulk load).
+  c.Exec("SET LOCAL lock_timeout = '1s'; LOCK TABLE employees, employee_name_tokens IN ACCESS EXCLUSIVE MODE");
+  if (BulkTokensRowid(c)) return false;
+  std::unordered_map<std::string_view, const EmployeeWrite*> by_id;
+  std::vector<std::string_view> ids;
+  for (const EmployeeWrite& w : writes) {
+    by_id.emplace(w.employee.employee_id, &w);
+    ids.push_back(w.employee.employee_id);
+  }
+  auto stored = c.Prepare("SELECT employee_id, content_hash FROM employees WHERE employee_id = ANY(CAST(?1 AS TEXT[]))");
+  stored.Bind(1, PgArray(ids));
+  size_t unchanged = 0;
+  while (stored.Step()) {
+    auto it = by_id.find(stored.ColumnTextView(0));
+    unchanged += it != by_id.end() && it->second->content_hash == stored.ColumnBlob(1);
+  }
+  if (unchanged * 2 > writes.size()) return false;
+  auto open = c.Prepare("INSERT INTO employee_bulk_load(id, tokens_rowid) VALUES(1, ?1)");
+  open.Bind(1, kTokensWrittenInline);
+  open.Run();
+  std::vector<std::pair<std::string, std::string>> indexes;
+  auto list = c.Prepare(
+      "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+      "WHERE i.indrelid IN (CAST('employees' AS regclass), CAST('employee_name_tokens' AS regclass)) "
+      "AND NOT i.indisunique");
+  while (list.Step()) indexes.emplace_back(list.ColumnText(0), list.ColumnText(1));
+  auto keep = c.Prepare("INSERT INTO employee_deferred_indexes(name, sql) VALUES(?1, ?2)");
+  for (const auto& [name, sql] : indexes) {
+    keep.Bind(1, name).Bind(2, sql);
+    keep.Run();
+    c.Exec("DROP INDEX \"" + name + "\"");
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<std::string> EmployeeStore::StoredWorkRegions(std::span<const EmployeeWrite> writes) {
@@ -194,18 +238,28 @@ EmployeeStore::BatchResult EmployeeStore::UpsertBatch(std::span<const EmployeeWr
   std::sort(order.begin(), order.end(),
             [&](uint32_t a, uint32_t b) { return writes[a].employee.employee_id < writes[b].employee.employee_id; });
   if (db_.dialect() == Dialect::kPostgres) {
-    // No bulk load: other replicas go on writing and searching while an
-    // import runs, and dropping the indexes would lock them out (DROP INDEX
-    // locks the table) and then leave their searches scanning. The batch is
-    // one SERIALIZABLE transaction, re-run when it collides with another.
-    return db_.Write([&](Connection& c) {
-      BatchResult out;
-      out.results.resize(writes.size());
+    // The batch is one SERIALIZABLE transaction, re-run when it collides with
+    // another; a bulk load it may open, one before it.
+    bool opened = false;
+    if (may_open_bulk_load && !BulkLoadOpen()) {
+      try {
+        opened = db_.Write([&](Connection& c) { return OpenBulkLoadOnPostgres(c, writes); });
+      } catch (const StoreError& e) {  // a speed-up only; should the store be down, the batch says so
+        log::Warn("import goes on without a bulk load", {{"error", e.what()}});
+      }
+    }
+    BatchResult out = db_.Write([&](Connection& c) {
+      BatchResult batch;
+      batch.results.resize(writes.size());
       ReadMatchWatermark(c);
       WriteStatements statements(c);
-      ApplyInChunks(statements, writes, order, NowMicros(), BulkTokensRowid(c), out.results);
-      return out;
+      ApplyInChunks(statements, writes, order, NowMicros(), BulkTokensRowid(c), batch.results);
+      return batch;
     });
+    // Owned only once its first batch is in: should that fail, the load is
+    // left to the import's end like one a crash left.
+    if (opened) out.bulk_opened = bulk_owned_ = true;
+    return out;
   }
   // SQLite. A batch inserts into six indexes at random places:
   // with SQLite's default 2 MB page cache nearly every row reads pages back,
@@ -297,7 +351,10 @@ void EmployeeStore::FinishBulkLoad() {
   // rules), and a crash between steps leaves a consistent state to go on from.
   constexpr int64_t kTokenRowsPerStep = 200000;
   bulk_owned_ = false;  // should this fail, the load is left unowned: the next import's end retries
-  if (db_.dialect() == Dialect::kPostgres) return;  // opens none (UpsertBatch)
+  if (db_.dialect() == Dialect::kPostgres) {
+    FinishBulkLoadOnPostgres();
+    return;
+  }
   auto lease = db_.Acquire();
   // The sorter of CREATE INDEX may use a second core. Its memory follows the
   // page cache, and a small one sorts faster (more, smaller runs merged) and
@@ -341,6 +398,41 @@ void EmployeeStore::FinishBulkLoad() {
       }
     }
     tx.Commit();
+  }
+}
+
+void EmployeeStore::FinishBulkLoadOnPostgres() {
+  // An index a transaction, as on SQLite. CREATE INDEX blocks other writers
+  // (not readers) while it sorts. The rows' tokens are in already, except
+  // where the refolding upgrade (migration 9) reset the mark.
+  constexpr int64_t kTokenRowsPerStep = 20000;
+  for (;;) {
+    const bool more = db_.Write([&](Connection& c) {
+      auto tokens_rowid = BulkTokensRowid(c);
+      if (!tokens_rowid) return false;
+      const int64_t max_rowid = MaxSeq(c);
+      if (*tokens_rowid < max_rowid) {
+        FillTokens(c, *tokens_rowid, std::min(max_rowid, *tokens_rowid + kTokenRowsPerStep));
+        return true;
+      }
+      auto next = c.Prepare("SELECT name, sql FROM employee_deferred_indexes LIMIT 1");
+      if (!next.Step()) {
+        c.Exec("DELETE FROM employee_bulk_load");
+        return false;
+      }
+      const std::string name = next.ColumnText(0), sql = next.ColumnText(1);
+      // No statement timeout for this transaction: it bounds requests, not a
+      // build whose time follows the table's size. (maintenance_work_mem is
+      // the server's: at 1 M employees, 256 MB built the token index in
+      // 8.6 s where the default 64 MB, spilling to disk, took 5.4 s.)
+      c.Exec("SET LOCAL statement_timeout = 0");
+      c.Exec(sql);
+      auto done = c.Prepare("DELETE FROM employee_deferred_indexes WHERE name = ?1");
+      done.Bind(1, name);
+      done.Run();
+      return true;
+    });
+    if (!more) return;
   }
 }
 

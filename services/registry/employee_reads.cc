@@ -293,14 +293,22 @@ std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
   return db_.Read([&](Connection& c) {
     if (BulkTokensRowid(c)) {
       // A bulk load is open: no index to use. Every row, tested: exact, but
-      // cost ~ table size, and only while the load runs.
-      auto s = c.Prepare("SELECT name_key, employee_id FROM employees WHERE TRUE" + filters +
-                         std::string(q.after ? kAfter : ""));
-      bind(s);
-      if (q.after) s.Bind(s.ParamIndex(":key"), q.after->first).Bind(s.ParamIndex(":id"), q.after->second);
-      while (s.Step()) {
-        SearchKey key{s.ColumnText(0), s.ColumnText(1)};
-        if (matches(key.name_key)) page.Offer(std::move(key));
+      // cost ~ table size, and only while the load runs. In chunks along the
+      // primary key, so that PostgreSQL never hands over the whole table.
+      const int64_t chunk = std::max<int64_t>(planning_.bulk_scan_chunk, 1);
+      auto s = c.Prepare(ForDialect(c, "SELECT name_key, employee_id, employee_seq FROM employees WHERE employee_seq > "
+                                       ":seq" + filters + std::string(q.after ? kAfter : "") +
+                                       " ORDER BY employee_seq LIMIT :chunk"));
+      for (int64_t seq = 0, rows = chunk; rows == chunk;) {
+        bind(s);
+        if (q.after) s.Bind(s.ParamIndex(":key"), q.after->first).Bind(s.ParamIndex(":id"), q.after->second);
+        s.Bind(s.ParamIndex(":seq"), seq).Bind(s.ParamIndex(":chunk"), chunk);
+        for (rows = 0; s.Step(); ++rows) {
+          SearchKey key{s.ColumnText(0), s.ColumnText(1)};
+          seq = s.ColumnInt64(2);
+          if (matches(key.name_key)) page.Offer(std::move(key));
+        }
+        s.Reset();
       }
     } else if (q.name_prefixes.empty()) {
       walk(c, kNoBudget);

@@ -139,8 +139,9 @@ CREATE TABLE employee_deferred_indexes (
 ) WITHOUT ROWID;
 )sql";
 
-// Migration 6 on PostgreSQL. Its bulk loads never open (UpsertBatch): the
-// tables are there for the schema's shape.
+// Migration 6 on PostgreSQL. A bulk load here defers the indexes only: the
+// mark stays at kTokensWrittenInline (employee_writes.h) unless an upgrade
+// has tokens to write again.
 inline constexpr std::string_view kEmployeeBulkLoadPostgresSql = R"sql(
 CREATE TABLE employee_bulk_load (
   id        INTEGER PRIMARY KEY CHECK (id = 1),
@@ -240,6 +241,7 @@ struct StoredWrite {
 struct SearchPlanning {
   int max_merge_tokens = 64;     // more distinct tokens under the driving prefix: walk
   int64_t walk_budget = 20000;   // rows a walk may read before the merge takes over
+  int64_t bulk_scan_chunk = 4096;  // rows per statement while a bulk load is open
 };
 
 class EmployeeStore : public EmployeeRecords {
@@ -273,12 +275,15 @@ class EmployeeStore : public EmployeeRecords {
   static constexpr int kImportWalPages = 32768;      // 128 MB of WAL before a batch checkpoints
 
   // Bulk loads. Rows go into the table and its unique id index only; the
-  // name, NIK and token indexes are dropped and the new rows' tokens are
-  // written later. Finishing appends those tokens in rowid
+  // name, NIK and token indexes are dropped and (on SQLite) the new rows'
+  // tokens are written later. Finishing appends those tokens in rowid
   // order and creates the indexes again (CREATE INDEX sorts once instead of
   // a random insert per row), in steps of their own transactions so that
   // other writers get in between. Searches stay exact meanwhile: with no
   // index to use, they scan the table (slow, but only while a load runs).
+  // On PostgreSQL the tokens are written with their rows, without their
+  // index an append; the load opens in a transaction of its own before
+  // the batch.
   bool BulkLoadOpen() override;
   // Whether this process opened the load that is open (an import is running
   // it); a load open but unowned was left by a crash or a failed finish.
@@ -298,6 +303,8 @@ class EmployeeStore : public EmployeeRecords {
                      const std::string& response) override;
 
  private:
+  void FinishBulkLoadOnPostgres();
+
   Database& db_;
   SearchPlanning planning_;
   std::atomic<bool> bulk_owned_{false};

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -96,6 +97,10 @@ int64_t MaxSeq(Connection& c);
 // SERIALIZABLE re-runs one, so no new employee is skipped. (SQLite's writers
 // take turns.)
 void ReadMatchWatermark(Connection& c);
+
+// The mark of a bulk load on PostgreSQL: every row has its tokens, written
+// with the row (without their index, an append); only indexes are deferred.
+inline constexpr int64_t kTokensWrittenInline = std::numeric_limits<int64_t>::max();
 
 // Whether a row has (or is to have) its name tokens now: not while a bulk
 // load has yet to reach it (the load writes them when it finishes).

@@ -165,8 +165,8 @@ Result<std::unique_ptr<EmployeeImport>> EmployeeDirectory::StartImport(int max_r
   if (max_row_errors == 0) max_row_errors = kDefaultMaxRowErrors;
   std::unique_ptr<EmployeeImport> import(new EmployeeImport(*this, max_row_errors, std::max<size_t>(batch_rows, 1),
                                                             bulk_min_rows, store_.ApproximateRows(),
+                                                            std::max<size_t>(store_.ConcurrentBatches(), 1),
                                                             std::move(committed)));
-  import->max_writers_ = std::max<size_t>(store_.ConcurrentBatches(), 1);
   return import;
 }
 
@@ -229,7 +229,8 @@ std::optional<Error> EmployeeImport::AddNext(int64_t row_number, const std::stri
   }
   // 64-bit fingerprints keep a million ids in a few tens of MB; a collision
   // (odds ~1e-8 per million rows) would reject a row, never lose one silently.
-  if (!seen_.insert(std::hash<std::string>{}(write.employee.employee_id)).second) {
+  const uint64_t fingerprint = std::hash<std::string>{}(write.employee.employee_id);
+  if (!seen_[fingerprint >> 56].insert(fingerprint).second) {
     static const char* const kIdField[] = {"", "employee.nip", "employee.ni_pppk", "employee.agency_staff_id"};
     Violations v;
     v.Add(kIdField[write.employee.employee_type], ViolationReason::kInconsistent,
@@ -322,6 +323,13 @@ std::optional<Error> EmployeeImport::Flush() {
   }
   if (batch_rows_in_use_ == 0) return std::nullopt;
   const bool large = summary_.received >= bulk_min_rows_ && summary_.received * 4 >= table_rows_;
+  // The first large batch may open a bulk load (dropping indexes under the
+  // batches in flight): it waits for them, and the next waits for it.
+  if (large && !bulk_settled_) {
+    if (auto error = Collect(/*all=*/true)) return error;
+    bulk_settled_ = large_written_;
+    large_written_ = true;
+  }
   // The writer has the slots until they are collected; then they are filled again.
   Writer& writer = writers_.emplace_back();
   std::swap(writer.rows, batch_);
