@@ -246,8 +246,8 @@ using BatchCommitted = std::function<void(const ImportSummary& batch)>;
 // A large import (at least `bulk_min_rows` rows so far, and at least a
 // quarter of what the table held when it started) runs as a bulk load
 // (EmployeeRecords::UpsertBatch): rows are written without the name, NIK and
-// name-token indexes, which are built in one sorted pass each (the tokens
-// written first) when the import ends, however it ends (Finish, an error, the client
+// name-token indexes, which are built in one sorted pass each (on SQLite the
+// tokens written first) when the import ends, however it ends (Finish, an error, the client
 // cutting it off); after a crash, at the next start. Searches stay exact
 // meanwhile, only slower.
 class EmployeeImport {
