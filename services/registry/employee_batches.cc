@@ -200,6 +200,37 @@ bool OpenBulkLoadOnPostgres(Connection& c, std::span<const EmployeeWrite> writes
   return true;
 }
 
+// One step of finishing an open bulk load, in the caller's transaction: the
+// tokens of the next rows above the mark, else the next deferred index, else
+// closing the load. False once none is open (closed now or before).
+bool FinishBulkLoadStep(Connection& c, int64_t token_rows_per_step) {
+  auto tokens_rowid = BulkTokensRowid(c);
+  if (!tokens_rowid) return false;
+  const int64_t max_rowid = MaxSeq(c);
+  if (*tokens_rowid < max_rowid) {
+    FillTokens(c, *tokens_rowid, std::min(max_rowid, *tokens_rowid + token_rows_per_step));
+    return true;
+  }
+  auto next = c.Prepare("SELECT name, sql FROM employee_deferred_indexes LIMIT 1");
+  if (!next.Step()) {
+    next.Reset();
+    c.Exec("DELETE FROM employee_bulk_load");
+    return false;
+  }
+  const std::string name = next.ColumnText(0), sql = next.ColumnText(1);
+  next.Reset();
+  // PostgreSQL's statement timeout (30 s) bounds requests, not a build whose
+  // time follows the table's size; off for this transaction. (Its
+  // maintenance_work_mem stays the server's: at 1 M employees, 256 MB built
+  // the token index in 8.6 s where the default 64 MB, spilling, took 5.4 s.)
+  if (c.dialect() == Dialect::kPostgres) c.Exec("SET LOCAL statement_timeout = 0");
+  c.Exec(sql);
+  auto done = c.Prepare("DELETE FROM employee_deferred_indexes WHERE name = ?1");
+  done.Bind(1, name);
+  done.Run();
+  return true;
+}
+
 }  // namespace
 
 std::vector<std::string> EmployeeStore::StoredWorkRegions(std::span<const EmployeeWrite> writes) {
@@ -352,7 +383,11 @@ void EmployeeStore::FinishBulkLoad() {
   constexpr int64_t kTokenRowsPerStep = 200000;
   bulk_owned_ = false;  // should this fail, the load is left unowned: the next import's end retries
   if (db_.dialect() == Dialect::kPostgres) {
-    FinishBulkLoadOnPostgres();
+    // An index per transaction; CREATE INDEX blocks other writers (not
+    // readers) while it sorts. Tokens to fill only after the refolding
+    // upgrade (migration 9), a statement per token there: smaller steps.
+    while (db_.Write([](Connection& c) { return FinishBulkLoadStep(c, kTokenRowsPerStep / 10); })) {
+    }
     return;
   }
   auto lease = db_.Acquire();
@@ -374,65 +409,10 @@ void EmployeeStore::FinishBulkLoad() {
       }
     }
   } restore{*lease};
-  for (;;) {
+  for (bool more = true; more;) {
     Transaction tx(*lease);
-    auto tokens_rowid = BulkTokensRowid(*lease);
-    if (!tokens_rowid) return;
-    const int64_t max_rowid = MaxSeq(*lease);
-    if (*tokens_rowid < max_rowid) {
-      FillTokens(*lease, *tokens_rowid, std::min(max_rowid, *tokens_rowid + kTokenRowsPerStep));
-    } else {
-      auto next = lease->Prepare("SELECT name, sql FROM employee_deferred_indexes LIMIT 1");
-      if (next.Step()) {
-        const std::string name = next.ColumnText(0), sql = next.ColumnText(1);
-        next.Reset();
-        lease->Exec(sql);
-        auto done = lease->Prepare("DELETE FROM employee_deferred_indexes WHERE name = ?1");
-        done.Bind(1, name);
-        done.Run();
-      } else {
-        next.Reset();
-        lease->Exec("DELETE FROM employee_bulk_load");
-        tx.Commit();
-        return;
-      }
-    }
+    more = FinishBulkLoadStep(*lease, kTokenRowsPerStep);
     tx.Commit();
-  }
-}
-
-void EmployeeStore::FinishBulkLoadOnPostgres() {
-  // An index a transaction, as on SQLite. CREATE INDEX blocks other writers
-  // (not readers) while it sorts. The rows' tokens are in already, except
-  // where the refolding upgrade (migration 9) reset the mark.
-  constexpr int64_t kTokenRowsPerStep = 20000;
-  for (;;) {
-    const bool more = db_.Write([&](Connection& c) {
-      auto tokens_rowid = BulkTokensRowid(c);
-      if (!tokens_rowid) return false;
-      const int64_t max_rowid = MaxSeq(c);
-      if (*tokens_rowid < max_rowid) {
-        FillTokens(c, *tokens_rowid, std::min(max_rowid, *tokens_rowid + kTokenRowsPerStep));
-        return true;
-      }
-      auto next = c.Prepare("SELECT name, sql FROM employee_deferred_indexes LIMIT 1");
-      if (!next.Step()) {
-        c.Exec("DELETE FROM employee_bulk_load");
-        return false;
-      }
-      const std::string name = next.ColumnText(0), sql = next.ColumnText(1);
-      // No statement timeout for this transaction: it bounds requests, not a
-      // build whose time follows the table's size. (maintenance_work_mem is
-      // the server's: at 1 M employees, 256 MB built the token index in
-      // 8.6 s where the default 64 MB, spilling to disk, took 5.4 s.)
-      c.Exec("SET LOCAL statement_timeout = 0");
-      c.Exec(sql);
-      auto done = c.Prepare("DELETE FROM employee_deferred_indexes WHERE name = ?1");
-      done.Bind(1, name);
-      done.Run();
-      return true;
-    });
-    if (!more) return;
   }
 }
 

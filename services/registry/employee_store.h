@@ -303,8 +303,6 @@ class EmployeeStore : public EmployeeRecords {
                      const std::string& response) override;
 
  private:
-  void FinishBulkLoadOnPostgres();
-
   Database& db_;
   SearchPlanning planning_;
   std::atomic<bool> bulk_owned_{false};
