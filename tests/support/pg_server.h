@@ -1,7 +1,8 @@
 // A throwaway PostgreSQL cluster for tests, from Debian's postgresql package
 // (the model is RedisServer in test_support.h).
 //
-// initdb into a temp dir, then `pg_ctl start` on a free loopback port, with
+// initdb into a temp dir (or a copy of the first cluster this user made with
+// the same PostgreSQL, kept in the system's temp dir), then `pg_ctl start` on a free loopback port, with
 // fsync on (durability is what the tests check) and its socket in the temp
 // dir. PostgreSQL refuses to run as root: when the tests are root, initdb and
 // pg_ctl run as the `postgres` user (runuser) and the cluster's directory is
@@ -74,7 +75,9 @@ class PgServer {
  private:
   bool Init(std::string* error);
   bool InitStandby(const PgServer& primary, std::string* error);
+  // `argv` as the cluster's owner (RunTool), or as this process (RunAsSelf).
   bool RunTool(std::vector<std::string> argv, std::chrono::milliseconds timeout, std::string* error) const;
+  bool RunAsSelf(std::vector<std::string> argv, std::chrono::milliseconds timeout, std::string* error) const;
   bool AcceptsConnections() const;
   void AddPassword(const std::string& role, const std::string& password) const;
 
