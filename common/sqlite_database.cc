@@ -121,8 +121,8 @@ std::unique_ptr<Connection> Database::OpenConnection() {
 std::unique_ptr<Connection> Database::OpenSqliteConnection() {
   sqlite3* handle = nullptr;
   int rc = sqlite3_open_v2(path_.c_str(), &handle,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
-                               SQLITE_OPEN_EXRESCODE,
+                           SQLITE_OPEN_READWRITE | (options_.migrate ? SQLITE_OPEN_CREATE : 0) |
+                               SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
                            nullptr);
   if (rc != SQLITE_OK) {
     std::string message = Describe(rc, handle ? sqlite3_errmsg(handle) : nullptr);

@@ -284,6 +284,10 @@ struct DatabaseOptions {
   // How often Write runs fn in all when serialization failures or deadlocks
   // keep aborting it; then kBusy.
   int max_write_attempts = 10;
+  // False: a store with migrations pending is refused instead of migrated,
+  // and nothing is written to it (netractl store copy's source, which only
+  // the service's own start may upgrade: some upgrades are the service's code).
+  bool migrate = true;
 };
 
 class Database {

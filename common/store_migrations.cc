@@ -80,7 +80,7 @@ void Database::Migrate(Connection& conn, std::span<const Migration> migrations) 
   // Bootstrap, outside the numbered migrations: the table, and its checksum
   // column, which stores from before checksums lack. Their migrations are
   // trusted on first sight: recorded with this build's checksums.
-  {
+  if (options_.migrate) {
     MigrationTransaction tx(conn);
     conn.Exec(std::string("CREATE TABLE IF NOT EXISTS schema_migrations (") +
               (pg ? " version BIGINT PRIMARY KEY," : " version INTEGER PRIMARY KEY,") +
@@ -114,12 +114,22 @@ void Database::Migrate(Connection& conn, std::span<const Migration> migrations) 
     std::string name, checksum;
   };
   std::vector<Applied> applied;
-  {
+  const int64_t latest = migrations.empty() ? 0 : migrations.back().version;
+  const std::string not_migrating = "; this build's is " + std::to_string(latest) +
+                                    ": start this build's service on the store once (it migrates and upgrades "
+                                    "it), stop it, and try again";
+  try {
     Statement st = conn.Prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version");
     while (st.Step()) applied.push_back({st.ColumnInt64(0), st.ColumnText(1), st.ColumnText(2)});
+  } catch (const StoreError& e) {
+    // Without the bootstrap: no table, or one from before checksums.
+    if (options_.migrate) throw;
+    throw MigrationError("the store has no schema version this build can read" + not_migrating);
   }
-  const int64_t latest = migrations.empty() ? 0 : migrations.back().version;
   const int64_t current = applied.empty() ? 0 : applied.back().version;
+  if (!options_.migrate && current < latest) {
+    throw MigrationError("the store is at schema version " + std::to_string(current) + not_migrating);
+  }
   if (current > latest) {
     throw MigrationError("database is at schema version " + std::to_string(current) +
                          " but this binary knows only up to " + std::to_string(latest) +

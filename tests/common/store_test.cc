@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <filesystem>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -122,6 +123,49 @@ TEST_P(StoreMigrations, DowngradeRefused) {
   EXPECT_EQ(Database::Open(url, kV1Only, &error), nullptr);
   EXPECT_NE(error.find("schema version 2"), std::string::npos) << error;
   EXPECT_NE(error.find("only up to 1"), std::string::npos) << error;
+}
+
+// netractl store copy's source: only the service's own start may upgrade it.
+TEST_P(StoreMigrations, WithoutMigratingAStoreBehindIsRefusedAndLeftAsItWas) {
+  const StoreUrl url = NewStore();
+  {
+    auto db = MustOpen(url, kV1Only);
+    ASSERT_NE(db, nullptr);
+    db->Write([](Connection& c) { InsertItem(c, 1, "kept"); });
+  }
+  DatabaseOptions as_found;
+  as_found.migrate = false;
+  std::string error;
+  EXPECT_EQ(Database::Open(url, kV1V2, &error, as_found), nullptr);
+  EXPECT_NE(error.find("schema version 1; this build's is 2: start this build's service"), std::string::npos)
+      << error;
+  {
+    auto db = MustOpen(url, kV1Only);  // refused as a downgrade had migration 2 been applied
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(db->schema_version(), 1);
+    EXPECT_FALSE(TableExists(*db, "tags"));
+  }
+  error.clear();
+  auto current = Database::Open(url, kV1Only, &error, as_found);  // at this build's version: opens
+  ASSERT_NE(current, nullptr) << error;
+  EXPECT_EQ(QueryInt(*current, "SELECT count(*) FROM items WHERE name = 'kept'"), 1);
+}
+
+TEST_P(StoreMigrations, WithoutMigratingAStoreNeverMigratedIsRefusedAndNotCreated) {
+  const StoreUrl url = NewStore();
+  DatabaseOptions as_found;
+  as_found.migrate = false;
+  std::string error;
+  EXPECT_EQ(Database::Open(url, kV1Only, &error, as_found), nullptr);
+  EXPECT_FALSE(error.empty());
+  if (pg()) {
+    EXPECT_NE(error.find("no schema version this build can read"), std::string::npos) << error;
+  } else {
+    EXPECT_FALSE(std::filesystem::exists(url.path)) << "an empty file was left at the source's path";
+  }
+  auto db = MustOpen(url, kV1Only);  // a store made as usual afterwards
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(db->schema_version(), 1);
 }
 
 TEST_P(StoreMigrations, VersionsMustBeStrictlyIncreasing) {

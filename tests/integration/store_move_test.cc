@@ -7,6 +7,8 @@
 
 #include "netra/v1/complaint.grpc.pb.h"
 
+#include "common/store.h"
+#include "services/registry/registry_store.h"
 #include "tests/integration/sanction_cases_fixture.h"
 #include "tests/support/pg_server.h"
 
@@ -31,6 +33,20 @@ class StoreMoveTest : public SanctionCasesTest {
     ASSERT_EQ(status, 0) << ReadFile(log);
     EXPECT_NE(ReadFile(log).find("\"ok\": true"), std::string::npos) << ReadFile(log);
     stack_.UseStore(service, to, pg.password_file());
+  }
+
+  // netractl store copy of the stopped registry's store into a new database:
+  // its exit status and output.
+  std::pair<std::optional<int>, std::string> CopyRegistry(const std::string& database) {
+    PgServer& pg = SharedPgServer();
+    EXPECT_NE(pg.CreateDatabase(database), "") << pg.log();
+    const std::string from = stack_.StoreFlags(Service::kRegistry).at(0).substr(std::string("--store=").size());
+    const std::string log = stack_.dir().File("copy-" + database + ".log");
+    Subprocess copy({std::string(NETRA_BINARY_DIR) + "/netractl", "store", "copy", "--service", "registry", from,
+                     pg.Url(database, database, /*with_passfile=*/false), "--to-password-file", pg.password_file()},
+                    log);
+    const auto status = copy.Wait(120s);
+    return {status, ReadFile(log)};
   }
 
   // The complaint as Bawaslu Kota Semarang reads it, and whether its history verifies.
@@ -83,6 +99,48 @@ TEST_F(StoreMoveTest, ADeploymentMovedToPostgresqlAnswersAsBefore) {
   // New changes on the moved stores.
   EXPECT_EQ(Recommend(opened).status(), v1::CASE_STATUS_RECOMMENDED);
   EXPECT_TRUE(Get(opened.case_id()).history_verification().intact());
+}
+
+// The source is only read: a store this build's service has not upgraded, or
+// one with an import cut off, is refused as it is, and nothing reaches the target.
+TEST_F(StoreMoveTest, ASourceTheServiceHasNotMadeReadyIsRefusedAndLeftAsItWas) {
+  ASSERT_EQ(stack_.Stop(Service::kRegistry), 0);
+  const std::string path = stack_.dir().File("registry.db");
+  std::string error;
+  auto source = Database::Open(StoreUrl{"sqlite", path}, registry::kMigrations, &error);
+  ASSERT_NE(source, nullptr) << error;
+  const int64_t latest = std::end(registry::kMigrations)[-1].version;
+  const int64_t earlier = std::end(registry::kMigrations)[-2].version;
+  auto migrations = [&] {  // the version the store is at
+    return source->Read([](Connection& c) {
+      auto s = c.Prepare("SELECT max(version) FROM schema_migrations");
+      s.Step();
+      return s.ColumnInt64(0);
+    });
+  };
+  ASSERT_EQ(migrations(), latest);
+
+  // An import cut off: the registry's own start finishes its indexes.
+  source->Write([](Connection& c) { c.Exec("INSERT INTO employee_bulk_load (id, tokens_rowid) VALUES (1, 0)"); });
+  auto [status, output] = CopyRegistry("not_after_a_cut_import");
+  EXPECT_NE(status, 0) << output;
+  EXPECT_NE(output.find("a bulk load of employees is open"), std::string::npos) << output;
+  source->Write([](Connection& c) { c.Exec("DELETE FROM employee_bulk_load"); });
+
+  // A store as an earlier build left it (its last migration not yet applied).
+  source->Write([](Connection& c) {
+    c.Prepare("DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)").Run();
+  });
+  std::tie(status, output) = CopyRegistry("not_from_an_earlier_build");
+  EXPECT_NE(status, 0) << output;
+  EXPECT_NE(output.find("at schema version " + std::to_string(earlier) + "; this build's is " +
+                        std::to_string(latest) + ": start this build's service"),
+            std::string::npos)
+      << output;
+  EXPECT_EQ(migrations(), earlier) << "the source was migrated";
+  EXPECT_EQ(SharedPgServer().AdminValue("not_from_an_earlier_build",
+                                        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"),
+            "0");
 }
 
 }  // namespace

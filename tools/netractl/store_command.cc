@@ -1,7 +1,9 @@
 // netractl store copy --service NAME FROM TO: moves a service's data from one
 // store to another (SQLite to PostgreSQL when a deployment outgrows one
 // machine; common/store_copy.h). Offline: the service is stopped, and it has
-// run this build once, so that the source is at this build's schema.
+// run this build once, so that the source is at this build's schema; a source
+// that is not is refused and left as it was (some upgrades are the service's
+// code, not migrations).
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
@@ -11,6 +13,7 @@
 #include "common/store.h"
 #include "common/store_copy.h"
 #include "services/complaint/complaint_store.h"
+#include "services/registry/employee_reads.h"
 #include "services/registry/registry_store.h"
 #include "services/sanction/sanction_store.h"
 #include "tools/netractl/netractl.h"
@@ -29,7 +32,7 @@ std::span<const Migration> MigrationsOf(const std::string& service) {
 }
 
 std::unique_ptr<Database> OpenStore(const std::string& flag, const std::string& url, const std::string& password_file,
-                                    std::span<const Migration> migrations, std::string* error) {
+                                    std::span<const Migration> migrations, bool migrate, std::string* error) {
   auto parsed = ParseStoreUrl(url, error);
   if (!parsed) {
     *error = flag + ": " + *error;
@@ -37,6 +40,7 @@ std::unique_ptr<Database> OpenStore(const std::string& flag, const std::string& 
   }
   DatabaseOptions options;
   options.password_file = password_file;
+  options.migrate = migrate;
   auto db = Database::Open(*parsed, migrations, error, options);
   if (!db) *error = flag + ": " + *error;
   return db;
@@ -45,15 +49,23 @@ std::unique_ptr<Database> OpenStore(const std::string& flag, const std::string& 
 int CopyStoreCommand(const StoreCopyFlags& c) {
   const auto migrations = MigrationsOf(c.service);
   std::string error;
-  auto from = OpenStore("FROM", c.from, c.from_password_file, migrations, &error);
+  auto from = OpenStore("FROM", c.from, c.from_password_file, migrations, /*migrate=*/false, &error);
   if (!from) return FailLocal(grpc::StatusCode::FAILED_PRECONDITION, error);
+  // A registry stopped during a large import left its indexes to build; its
+  // own start finishes that (EmployeeDirectory::RecoverBulkLoad).
+  if (c.service == "registry" &&
+      from->Read([](Connection& conn) { return registry::employee_rows::BulkTokensRowid(conn); })) {
+    return FailLocal(grpc::StatusCode::FAILED_PRECONDITION,
+                     "FROM: a bulk load of employees is open (an import was cut off): start this build's registry "
+                     "on the store once to finish it, stop it, and try again");
+  }
   // The target is new: its schema is made here, then filled.
   auto to_url = ParseStoreUrl(c.to, &error);
   if (!to_url) return FailLocal(grpc::StatusCode::INVALID_ARGUMENT, "TO: " + error);
   DatabaseOptions to_options;
   to_options.password_file = c.to_password_file;
   if (!IsNewStore(*to_url, to_options, &error)) return FailLocal(grpc::StatusCode::FAILED_PRECONDITION, "TO: " + error);
-  auto to = OpenStore("TO", c.to, c.to_password_file, migrations, &error);
+  auto to = OpenStore("TO", c.to, c.to_password_file, migrations, /*migrate=*/true, &error);
   if (!to) return FailLocal(grpc::StatusCode::FAILED_PRECONDITION, error);
   StoreCopyReport report;
   try {
