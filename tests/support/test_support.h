@@ -59,6 +59,14 @@ class TempDir {
 bool WaitUntil(std::function<bool()> condition, std::chrono::milliseconds timeout,
                std::chrono::milliseconds poll = std::chrono::milliseconds{20});
 
+// How long `f()` took (for tests that bound a call's time).
+template <class F>
+std::chrono::milliseconds Timed(F&& f) {
+  const auto start = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
 // `call` run twice at once, as call(1) and call(2) on two threads (two
 // replicas answering the same request): both answers, in that order.
 template <class Call>
