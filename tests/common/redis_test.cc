@@ -33,10 +33,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using netra::testing::FreeLoopbackPort;
-using netra::testing::ReadFile;
 using netra::testing::RedisServer;
-using netra::testing::Subprocess;
-using netra::testing::TempDir;
 using netra::testing::Timed;
 using netra::testing::WaitUntil;
 

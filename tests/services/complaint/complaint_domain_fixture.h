@@ -157,12 +157,7 @@ class ComplaintDomainFixture : public ComplaintApiFixture {
 
   Result<v1::Complaint> Act(const v1::Complaint& c, v1::ComplaintAction action, const std::string& reason = "",
                             const std::function<void(v1::TransitionComplaintRequest&)>& mutate = {}) {
-    v1::TransitionComplaintRequest request;
-    request.set_request_id("t-" + std::to_string(++transitions_));
-    request.set_complaint_id(c.complaint_id());
-    request.set_action(action);
-    request.set_reason(reason);
-    request.set_expected_version(c.version());
+    v1::TransitionComplaintRequest request = TransitionRequest(c, action, reason, ++transitions_);
     request.set_receipt(receipts_[c.complaint_id()]);  // the reporter's, for COMPLETE and WITHDRAW
     if (mutate) mutate(request);
     return api_.Transition(request, RequestHashOf(request), officer_, kNow + absl::Hours(1));

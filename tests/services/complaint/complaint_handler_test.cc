@@ -92,12 +92,7 @@ class ComplaintHandlerTest : public testing::ComplaintFixture {
 
   grpc::Status Transition(const v1::Complaint& c, v1::ComplaintAction action, v1::Complaint* out,
                           const std::string& reason = "because") {
-    v1::TransitionComplaintRequest request;
-    request.set_request_id("t-" + std::to_string(++transitions_));
-    request.set_complaint_id(c.complaint_id());
-    request.set_action(action);
-    request.set_reason(reason);
-    request.set_expected_version(c.version());
+    v1::TransitionComplaintRequest request = testing::TransitionRequest(c, action, reason, ++transitions_);
     request.mutable_forward()->set_review_summary("Kajian: terbukti.");
     v1::TransitionComplaintResponse response;
     grpc::Status status = stub_->TransitionComplaint(Staff().get(), request, &response);

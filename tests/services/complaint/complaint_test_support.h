@@ -64,6 +64,19 @@ inline v1::SubmitComplaintRequest ValidRequest(absl::Time now = kNow) {
 // The same submission as the domain's command.
 inline SubmitCommand ValidCommand(absl::Time now = kNow) { return ToCommand(ValidRequest(now)); }
 
+// `action` on complaint `c` as it was read (its version), as the `number`th
+// transition request of a test.
+inline v1::TransitionComplaintRequest TransitionRequest(const v1::Complaint& c, v1::ComplaintAction action,
+                                                        const std::string& reason, int number) {
+  v1::TransitionComplaintRequest request;
+  request.set_request_id("t-" + std::to_string(number));
+  request.set_complaint_id(c.complaint_id());
+  request.set_action(action);
+  request.set_reason(reason);
+  request.set_expected_version(c.version());
+  return request;
+}
+
 // Pemilu 2024: voting 14 Feb, quiet period from 11 Feb, a holiday on 8 Feb.
 inline ElectionTerms Pemilu() {
   ElectionTerms e;

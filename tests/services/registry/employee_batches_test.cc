@@ -25,11 +25,9 @@ namespace netra::registry {
 namespace {
 
 using testing::AllPages;
-using testing::kNikFemale;
 using testing::kNikMale;
 using testing::kNipFemale;
 using testing::kNipMale;
-using testing::kNiPppk;
 using testing::Pns;
 
 ImportRow Row(int64_t number, Employee e, std::string nik = "") { return ImportRow{number, std::move(e), std::move(nik), ""}; }
