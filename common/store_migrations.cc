@@ -121,7 +121,7 @@ void Database::Migrate(Connection& conn, std::span<const Migration> migrations) 
   try {
     Statement st = conn.Prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version");
     while (st.Step()) applied.push_back({st.ColumnInt64(0), st.ColumnText(1), st.ColumnText(2)});
-  } catch (const StoreError& e) {
+  } catch (const StoreError&) {
     // Without the bootstrap: no table, or one from before checksums.
     if (options_.migrate) throw;
     throw MigrationError("the store has no schema version this build can read" + not_migrating);
