@@ -16,7 +16,7 @@ bool StartObservedStack(NetraStack& stack);
 //  - a public burst from one reporter about another act ("ethics"): the second report
 //    joins the first's near-duplicate cluster, the third is rate-limited;
 //  - the first case recommended with today's letter and left undecided;
-//  - the sanction service restarted kSanctionAheadHours ahead, where that recommendation
+//  - the sanction service restarted 2,400 hours ahead (operator_traffic.cc), where that recommendation
 //    is overdue and the sweeper escalates it through every step, while the second case
 //    is recommended and decided there (its notifications: grpc_client_* on the sanction
 //    side; the complaint is closed);
