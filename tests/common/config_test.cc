@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -124,10 +125,18 @@ class ServiceConfigTest : public ::testing::Test {
 
   // The service's own certificate of the test CA.
   static TlsFiles Certificate(const ServiceDefinition& definition) { return Pki().Issue("svc/" + definition.name); }
+  // One CA for the suite, made on first use and removed with its directory
+  // after the suite (ctest runs each test in a process of its own).
   static testing::TestPki& Pki() {
-    static auto* dir = new testing::TempDir();
-    static auto* pki = new testing::TestPki(dir->path());
-    return *pki;
+    if (!pki_) {
+      pki_dir_ = std::make_unique<testing::TempDir>();
+      pki_ = std::make_unique<testing::TestPki>(pki_dir_->path());
+    }
+    return *pki_;
+  }
+  static void TearDownTestSuite() {
+    pki_.reset();
+    pki_dir_.reset();
   }
 
   // With the service's certificate unless the arguments or the environment
@@ -168,6 +177,8 @@ class ServiceConfigTest : public ::testing::Test {
 
  private:
   std::map<std::string, std::string> saved_;
+  static inline std::unique_ptr<testing::TempDir> pki_dir_;
+  static inline std::unique_ptr<testing::TestPki> pki_;
 };
 
 TEST_F(ServiceConfigTest, DefaultsListenOnLoopbackWithTheServicePorts) {
