@@ -204,4 +204,27 @@ std::string SpellingKey(std::string_view folded) {
   return out;
 }
 
+bool SpellingKeyStartsWith(std::string_view folded, std::string_view prefix) {
+  size_t i = 0, matched = 0;
+  while (matched < prefix.size()) {
+    if (i == folded.size()) return false;
+    std::string_view piece = folded.substr(i, 1);  // what SpellingKey writes for folded[i...]
+    size_t used = 1;
+    for (const auto& rule : kOldSpellingTable) {
+      if (folded.substr(i).starts_with(rule.old_spelling)) {
+        piece = rule.eyd;
+        used = rule.old_spelling.size();
+        break;
+      }
+    }
+    i += used;
+    for (char c : piece) {
+      if (matched == prefix.size()) break;
+      if ((c == 'j' ? 'y' : c) != prefix[matched]) return false;
+      ++matched;
+    }
+  }
+  return true;
+}
+
 }  // namespace netra

@@ -38,6 +38,10 @@ std::string FoldName(std::string_view name);
 // only so: "djoko" and "joko" are both "yoko"). A second, looser key: two
 // names that meet only on it are candidates for a person, never the same.
 std::string SpellingKey(std::string_view folded_name);
+// Whether SpellingKey(folded) starts with `prefix`, without making the key:
+// it stops at the first letter that differs, so a search can test every
+// word of every candidate name.
+bool SpellingKeyStartsWith(std::string_view folded, std::string_view prefix);
 
 // The rules as data, for docs and tests.
 struct SpellingRule {

@@ -229,7 +229,6 @@ bool NameMatcher::operator()(std::string_view name_key) const {
     if (p.size() <= a.size()) return a.starts_with(p);
     return p.starts_with(a) && b.starts_with(p.substr(a.size()));
   };
-  absl::InlinedVector<std::string, 8> spelled_words;  // made the first time a prefix needs them
   for (size_t k = 0; k < prefixes_.size(); ++k) {
     const std::string_view prefix = prefixes_[k], spelled = spelled_[k];
     auto starts = [&](std::string_view token) { return token.starts_with(prefix) || token.starts_with(spelled); };
@@ -237,11 +236,8 @@ bool NameMatcher::operator()(std::string_view name_key) const {
     for (size_t i = 0; !found && i + 1 < words.size(); ++i) {
       found = joined_starts(words[i], words[i + 1], prefix) || joined_starts(words[i], words[i + 1], spelled);
     }
-    if (!found) {
-      if (spelled_words.empty()) {
-        for (std::string_view word : words) spelled_words.push_back(SpellingKey(word));
-      }
-      found = std::any_of(spelled_words.begin(), spelled_words.end(), [&](const std::string& t) { return starts(t); });
+    for (size_t i = 0; !found && i < words.size(); ++i) {
+      found = SpellingKeyStartsWith(words[i], prefix) || SpellingKeyStartsWith(words[i], spelled);
     }
     if (!found) return false;
   }

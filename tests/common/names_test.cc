@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 namespace netra {
 namespace {
 
@@ -86,6 +90,38 @@ TEST(SpellingKeyTest, OldAndNewIndonesianSpellingsMeet) {
   }
   EXPECT_EQ(SpellingKey("tjahjo kumolo"), "cahyo kumolo");
   EXPECT_NE(SpellingKey("budi"), SpellingKey("badu"));
+}
+
+// The search's test of a word against a query prefix agrees with making the
+// key: every word of up to four letters from those the rules read, against
+// every prefix of up to two such letters and every prefix of the word and of
+// its key.
+TEST(SpellingKeyTest, StartsWithAgreesWithTheKey) {
+  const std::string letters = "oedjtnschyku";
+  std::vector<std::string> words{""}, short_prefixes{""};
+  for (size_t from = 0; words.back().size() < 4;) {
+    const size_t to = words.size();
+    for (size_t i = from; i < to; ++i) {
+      for (char c : letters) words.push_back(words[i] + c);
+    }
+    from = to;
+  }
+  for (const auto& w : words) {
+    if (w.size() <= 2) short_prefixes.push_back(w);
+  }
+  int64_t checked = 0;
+  for (const auto& word : words) {
+    const std::string key = SpellingKey(word);
+    std::vector<std::string> prefixes = short_prefixes;
+    for (size_t n = 0; n <= word.size(); ++n) prefixes.push_back(word.substr(0, n));
+    for (size_t n = 0; n <= key.size(); ++n) prefixes.push_back(key.substr(0, n) + "a");
+    for (size_t n = 0; n <= key.size(); ++n) prefixes.push_back(key.substr(0, n));
+    for (const auto& prefix : prefixes) {
+      ASSERT_EQ(SpellingKeyStartsWith(word, prefix), key.starts_with(prefix)) << word << " / " << prefix;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 3'000'000);
 }
 
 }  // namespace
