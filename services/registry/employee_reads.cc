@@ -3,6 +3,7 @@
 #include "services/registry/employee_reads.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <unordered_map>
 
@@ -230,7 +231,17 @@ std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
   // the employees table and the token rows both have; shared by every plan.
   std::string filters;
   if (!q.region_code.empty()) filters += " AND work_region_code = :region";
-  if (!q.region_low.empty()) filters += " AND work_region_code >= :lo AND work_region_code < :hi";
+  // A subtree of regions (a province) is a filter on the rows an index walk
+  // reads, never an index condition: blind to the bounds, PostgreSQL's
+  // generic plan would take an index led by the region instead and sort the
+  // whole province for every chunk. So there the bounds are compared to an
+  // expression, which no index has. (SQLite's plans are pinned by INDEXED BY,
+  // and the expression would cost it an allocation per row.)
+  if (!q.region_low.empty()) {
+    filters += db_.dialect() == Dialect::kPostgres
+                   ? " AND work_region_code || '' >= :lo AND work_region_code || '' < :hi"
+                   : " AND work_region_code >= :lo AND work_region_code < :hi";
+  }
   if (!q.agency_code.empty()) filters += " AND agency_code = :agency";
   if (q.employee_type != 0) filters += " AND employee_type = :type";
   constexpr std::string_view kAfter = " AND (name_key, employee_id) > (:key, :id)";
@@ -243,51 +254,97 @@ std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
   PageCollector page(q.limit);
   const NameMatcher matches(q.name_prefixes);
   constexpr int64_t kNoBudget = std::numeric_limits<int64_t>::max();
-  // Offers the matching rows of `from` (a FROM and WHERE clause; `token`
-  // binds :token when given) in name order from the page position, until no
-  // later row could make the page; false if that took more than `budget`
-  // rows. The rows come in chunks, each resumed after the last row read:
-  // PostgreSQL hands over a statement's whole result at once, so one
-  // unbounded statement would read every row of a common token, or every
-  // employee, before the first could be looked at.
-  auto scan = [&](Connection& c, const std::string& from, const std::string* token, int64_t budget) {
-    std::optional<SearchKey> position;
-    if (q.after) position = SearchKey{q.after->first, q.after->second};
-    int64_t read = 0, chunk = std::max<int64_t>(2 * q.limit, 64);
+  // The rows of `from` (a FROM and WHERE clause) that pass the filters and
+  // follow the position (`after`: bound as :key, :id), in name order, at
+  // most :chunk of them.
+  auto rows_of = [&](const std::string& from, bool after) {
+    return "SELECT name_key, employee_id " + from + filters + std::string(after ? kAfter : "") +
+           " ORDER BY name_key, employee_id LIMIT :chunk";
+  };
+  using RowsSql = std::function<std::string(bool after)>;
+  using BindMore = std::function<void(Statement&)>;
+  // One statement of a scan: the next `chunk` rows of `sql` after
+  // `position`; offers those matching until no later row could make the
+  // page, and moves `position` to the last row read. kMore: a full chunk,
+  // every row still wanted.
+  enum class Chunk { kMore, kDone, kOverBudget };
+  int64_t read = 0;  // rows read by this search's scans
+  auto next_chunk = [&](Connection& c, const RowsSql& sql, const BindMore& bind_more,
+                        std::optional<SearchKey>& position, int64_t chunk, int64_t budget) {
+    auto s = c.Prepare(ForDialect(c, sql(position.has_value())));
+    bind(s);
+    bind_more(s);
+    if (position) s.Bind(s.ParamIndex(":key"), position->name_key).Bind(s.ParamIndex(":id"), position->employee_id);
+    s.Bind(s.ParamIndex(":chunk"), chunk);
+    int64_t rows = 0;
+    while (s.Step()) {
+      ++rows;
+      if (++read > budget) return Chunk::kOverBudget;
+      SearchKey key{s.ColumnText(0), s.ColumnText(1)};
+      if (!page.Wants(key)) return Chunk::kDone;
+      if (matches(key.name_key)) page.Offer(key);
+      position = std::move(key);
+    }
+    return rows < chunk ? Chunk::kDone : Chunk::kMore;
+  };
+  const int64_t first_chunk = std::max<int64_t>(2 * q.limit, 64);
+  // Offers the matching rows of `from` in name order from `position` (the
+  // page position by default), until no later row could make the page; false
+  // if the search's scans read more than `budget` rows. The rows come in
+  // chunks, each resumed after the last row read: PostgreSQL hands over a
+  // statement's whole result at once, so one unbounded statement would read
+  // every row of a common token, or every employee, before the first could
+  // be looked at.
+  auto scan = [&](Connection& c, const std::string& from, const BindMore& bind_more, int64_t budget,
+                  std::optional<SearchKey> position) {
     constexpr int64_t kMaxChunk = 4096;
-    for (;;) {
-      auto s = c.Prepare(ForDialect(c, "SELECT name_key, employee_id " + from + filters +
-                                           std::string(position ? kAfter : "") +
-                                           " ORDER BY name_key, employee_id LIMIT :chunk"));
-      bind(s);
-      if (token != nullptr) s.Bind(s.ParamIndex(":token"), *token);
-      if (position) s.Bind(s.ParamIndex(":key"), position->name_key).Bind(s.ParamIndex(":id"), position->employee_id);
-      s.Bind(s.ParamIndex(":chunk"), chunk);
-      int64_t rows = 0;
-      while (s.Step()) {
-        ++rows;
-        if (++read > budget) return false;
-        SearchKey key{s.ColumnText(0), s.ColumnText(1)};
-        if (!page.Wants(key)) return true;
-        if (matches(key.name_key)) page.Offer(key);
-        position = std::move(key);
+    const RowsSql sql = [&](bool after) { return rows_of(from, after); };
+    for (int64_t chunk = first_chunk;; chunk = std::min(chunk * 2, kMaxChunk)) {
+      switch (next_chunk(c, sql, bind_more, position, chunk, budget)) {
+        case Chunk::kMore: continue;
+        case Chunk::kDone: return true;
+        case Chunk::kOverBudget: return false;
       }
-      if (rows < chunk) return true;  // no more rows
-      chunk = std::min(chunk * 2, kMaxChunk);
     }
   };
+  std::optional<SearchKey> page_position;
+  if (q.after) page_position = SearchKey{q.after->first, q.after->second};
+  // Scoped to one region, each token's employees of that region only (the
+  // index led by (token, region)).
+  const bool one_region = !q.region_code.empty();
   // Merge: for each token, its employees in name order from the page
   // position (the token index holds the filters too), until they pass the
-  // page's last row.
+  // page's last row. On PostgreSQL, where each statement is a round trip,
+  // the first chunk of all the tokens is one statement (each token's first
+  // rows, merged in the server): a page of common tokens is found there.
+  // Only when it is not do the tokens go on one by one, from where that
+  // chunk ended (a merged chunk reads every token's rows for its own).
   auto merge = [&](Connection& c, const std::vector<std::string>& tokens) {
-    const std::string from = "FROM employee_name_tokens INDEXED BY employee_name_tokens_by_token WHERE token = :token";
-    for (const auto& token : tokens) scan(c, from, &token, kNoBudget);
+    std::optional<SearchKey> position = page_position;
+    if (c.dialect() == Dialect::kPostgres && tokens.size() > 1) {
+      std::vector<std::string_view> wanted(tokens.begin(), tokens.end());
+      const RowsSql merged = [&](bool after) {
+        return "SELECT name_key, employee_id FROM unnest(CAST(:tokens AS TEXT[])) AS t(wanted) CROSS JOIN LATERAL (" +
+               rows_of("FROM employee_name_tokens WHERE token = t.wanted", after) +
+               ") AS r ORDER BY name_key, employee_id LIMIT :chunk";
+      };
+      auto bind_tokens = [&](Statement& s) { s.Bind(s.ParamIndex(":tokens"), PgArray(wanted)); };
+      if (next_chunk(c, merged, bind_tokens, position, first_chunk, kNoBudget) == Chunk::kDone) return;
+    }
+    const std::string from = one_region
+        ? "FROM employee_name_tokens INDEXED BY employee_name_tokens_by_region WHERE token = :token"
+        : "FROM employee_name_tokens INDEXED BY employee_name_tokens_by_token WHERE token = :token";
+    for (const auto& token : tokens) {
+      scan(c, from, [&](Statement& s) { s.Bind(s.ParamIndex(":token"), token); }, kNoBudget, position);
+    }
   };
-  // Walk: all employees in name order from the page position, through the
-  // name index (which holds the filters too). Cost ~ page size / share of
-  // employees that match.
+  // Walk: all employees (of the one region, when scoped to one) in name
+  // order from the page position, through an index that holds the filters
+  // too. Cost ~ page size / share of those employees that match.
   auto walk = [&](Connection& c, int64_t budget) {
-    return scan(c, "FROM employees INDEXED BY employees_by_name WHERE TRUE", nullptr, budget);
+    return scan(c, one_region ? "FROM employees INDEXED BY employees_by_region_name WHERE TRUE"
+                              : "FROM employees INDEXED BY employees_by_name WHERE TRUE",
+                [](Statement&) {}, budget, page_position);
   };
 
   return db_.Read([&](Connection& c) {

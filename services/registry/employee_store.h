@@ -224,6 +224,21 @@ int RefoldNameKeys(Database& db);
 // Migration 9 on PostgreSQL: its stores start with keys folded as written.
 inline constexpr std::string_view kEmployeeNameKeysRefoldPostgresSql = "-- nothing to refold on PostgreSQL\n";
 
+// Migration 10: indexes led by the work region, so that a search scoped to one
+// region (a regional agency's, and the scope its certificate enforces) reads
+// that region's rows only: its employees in name order (the walk), and each
+// name token's employees of the region in name order (the merge). The
+// indexes led by the name and the token serve searches without a region or
+// over a region's subtree. A store with a bulk load open gets them at once
+// too, kept up row by row until the load finishes (its deferred indexes are
+// only those it dropped).
+inline constexpr std::string_view kEmployeeRegionIndexesSql = R"sql(
+CREATE INDEX employees_by_region_name
+  ON employees(work_region_code, name_key, employee_id, agency_code, employee_type);
+CREATE INDEX employee_name_tokens_by_region
+  ON employee_name_tokens(token, work_region_code, name_key, employee_id, agency_code, employee_type);
+)sql";
+
 // The outcome of writing one validated employee.
 struct StoredWrite {
   UpsertResult result;

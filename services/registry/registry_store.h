@@ -22,6 +22,7 @@ inline const Migration kMigrations[] = {
     {7, "employee name tokens", kEmployeeNameTokensSql, kEmployeeNameTokensPostgresSql},
     {8, "personal-data reads", kAccessLogSql, kAccessLogPostgresSql},
     {9, "employee name keys refolded", kEmployeeNameKeysRefoldSql, kEmployeeNameKeysRefoldPostgresSql},
+    {10, "employee region indexes", kEmployeeRegionIndexesSql},  // the same SQL on both
 };
 
 }  // namespace netra::registry

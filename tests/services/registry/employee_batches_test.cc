@@ -181,7 +181,8 @@ class BulkLoadTest : public testing::EmployeesFixture {
     return out;
   }
 
-  const std::set<std::string> kIndexes = {"employees_by_name", "employees_by_nik", "employee_name_tokens_by_token"};
+  const std::set<std::string> kIndexes = {"employees_by_name", "employees_by_nik", "employee_name_tokens_by_token",
+                                          "employees_by_region_name", "employee_name_tokens_by_region"};
 };
 
 NETRA_STORE_BACKENDS(BulkLoadTest);

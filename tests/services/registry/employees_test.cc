@@ -332,22 +332,33 @@ TEST_P(EmployeesTest, BothSearchPlansGiveTheSameRowsInTheSameOrder) {
     }
   }
   EXPECT_GT(non_empty, 100);  // the comparison is not vacuous
-  // And the merge is exact: every page equals a filter of all employees.
-  for (std::string query : {"sit", "si am", "s", "eka", "o brien"}) {
-    EmployeeSearch search{query, "", "", 0, 2, ""};
-    std::vector<std::pair<std::string, std::string>> all;  // (folded name, id) of every match
-    std::vector<std::string> prefixes;
-    for (absl::string_view t : absl::StrSplit(query, ' ')) prefixes.push_back(FoldName(std::string(t)));
-    for (size_t i = 0; i < names.size(); ++i) {
-      const std::string serial = std::to_string(i + 1);
-      if (NameKeyMatches(FoldName(names[i]), prefixes)) {
-        all.emplace_back(FoldName(names[i]), "198503122010012" + std::string(3 - serial.size(), '0') + serial);
+  // And the merge is exact: every page equals a filter of all employees,
+  // with no region, one region (the indexes led by the region) or a province.
+  for (std::string query : {"sit", "si am", "s", "eka", "o brien", ""}) {
+    for (std::string region : {"", "33.74", "33.01", "33"}) {
+      if (query.empty() && region.empty()) continue;  // not a search
+      EmployeeSearch search{query, region, "", region.empty() ? 0 : 1, 2, ""};
+      std::vector<std::pair<std::string, std::string>> all;  // (folded name, id) of every match
+      std::vector<std::string> prefixes;
+      for (absl::string_view t : absl::StrSplit(query, ' ', absl::SkipEmpty())) {
+        prefixes.push_back(FoldName(std::string(t)));
+      }
+      for (size_t i = 0; i < names.size(); ++i) {
+        const std::string serial = std::to_string(i + 1);
+        const std::string work_region = i % 3 == 0 ? "33.74" : i % 3 == 1 ? "33.01" : "31.71";
+        if (!region.empty() && work_region != region && !work_region.starts_with(region + ".")) continue;
+        if (NameKeyMatches(FoldName(names[i]), prefixes)) {
+          all.emplace_back(FoldName(names[i]), "198503122010012" + std::string(3 - serial.size(), '0') + serial);
+        }
+      }
+      std::sort(all.begin(), all.end());
+      std::vector<std::string> expected;
+      for (const auto& [key, id] : all) expected.push_back(id);
+      for (size_t plan = 0; plan < directories.size(); ++plan) {
+        EXPECT_EQ(all_pages(*directories[plan], search), expected)
+            << "query '" << query << "' region '" << region << "' plan " << plan;
       }
     }
-    std::sort(all.begin(), all.end());
-    std::vector<std::string> expected;
-    for (const auto& [key, id] : all) expected.push_back(id);
-    EXPECT_EQ(all_pages(*directories[0], search), expected) << query;
   }
   EXPECT_EQ(all_pages(*directories[1], EmployeeSearch{"sit", "", "", 0, 3, ""}).size(), 11u);
 }
@@ -371,6 +382,29 @@ TEST_P(EmployeesTest, ASearchFindsMatchesChunksPastRowsThatDoNotMatch) {
   for (EmployeeDirectory* directory : {directory_.get(), &walk}) {
     EXPECT_EQ(AllPages(*directory, EmployeeSearch{"budi ze", "", "", 0, 2, ""}), expected);
     EXPECT_EQ(AllPages(*directory, EmployeeSearch{"ze bu", "", "", 0, 1, ""}), expected);
+  }
+}
+
+// The driving prefix starts several tokens whose first rows (more than a
+// chunk of them) do not match: the merge goes on past its first chunk, token
+// by token (on PostgreSQL after one statement for all of them), and finds
+// each match once, with and without a region.
+TEST_P(EmployeesTest, AMergeOfSeveralTokensFindsMatchesPastItsFirstChunk) {
+  int serial = 0;
+  auto add = [&](const std::string& name) {
+    const std::string number = std::to_string(++serial);
+    ASSERT_TRUE(Upsert(Pns("198503122010012" + std::string(3 - number.size(), '0') + number, name)).ok()) << name;
+  };
+  for (int i = 0; i < 100; ++i) add(i % 2 == 0 ? "Wahyu" : "Wati");
+  for (std::string name : {"Wati Zed", "Wahyu Zed", "Zed Wahyu"}) add(name);
+  for (std::string name : {"Zeb", "Zec", "Zef", "Zeg", "Zeh", "Zek"}) add(name);  // "ze" starts more tokens
+  const std::vector<std::string> expected = {"198503122010012102", "198503122010012101", "198503122010012103"};
+  const std::string region = directory_->Get("198503122010012001").value().work_region_code;
+  for (const std::string& in : {std::string(), region}) {
+    for (int page_size : {1, 2, 50}) {
+      EXPECT_EQ(AllPages(*directory_, EmployeeSearch{"wa ze", in, "", 0, page_size, ""}), expected)
+          << "region '" << in << "' page size " << page_size;
+    }
   }
 }
 
