@@ -67,8 +67,7 @@ class SanctionHandlerTest : public netra::testing::StoreBackendTest {
     sanctions_ = std::make_unique<Sanctions>(*store_, *cache_, *cases_, directory_, complaints_,
                                              netra::testing::ShippedRegions(), CaseRules{}, &metrics_,
                                              [this] { return now_; });
-    auto loaded = sanctions_->LoadCatalog(
-        netra::testing::ReadFile(std::string(NETRA_SOURCE_DIR) + "/data/violation_catalog.json"));
+    auto loaded = sanctions_->LoadCatalog(ShippedCatalogText());
     ASSERT_TRUE(loaded.ok());
     handler_ = std::make_unique<SanctionHandler>(*sanctions_);
     server_ = std::make_unique<netra::testing::InProcessServer>(std::initializer_list<grpc::Service*>{handler_.get()});

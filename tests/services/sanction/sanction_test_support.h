@@ -8,8 +8,14 @@
 
 #include "services/sanction/cases.h"
 #include "services/sanction/forwarded_complaint.h"
+#include "tests/support/test_support.h"
 
 namespace netra::sanction {
+
+// The violation catalog the service ships (data/violation_catalog.json).
+inline std::string ShippedCatalogText() {
+  return netra::testing::ReadFile(std::string(NETRA_SOURCE_DIR) + "/data/violation_catalog.json");
+}
 
 inline EmployeeSnapshot CilacapTeacher() {
   EmployeeSnapshot e;
@@ -32,6 +38,24 @@ inline ElectionTerms Pemilu2024() {
   t.authority = {"BKN", "Badan Kepegawaian Negara"};
   t.ppk_decision = {14, DayCounting::kWorkingDays};
   return t;
+}
+
+// Pemilu 2024 with holidays: one national (11 March), one of province 33
+// (12 March), one of province 34 (13 March).
+inline ElectionTerms Pemilu() {
+  ElectionTerms t = Pemilu2024();
+  t.holidays = {{absl::CivilDay(2024, 3, 11), ""}, {absl::CivilDay(2024, 3, 12), "33"},
+                {absl::CivilDay(2024, 3, 13), "34"}};
+  return t;
+}
+
+// BKN's recommendation on case-1 (expected at version 1), and the PPK's
+// decision after it (version 2) with the same level and forms.
+inline RecommendCommand Recommend() {
+  return RecommendCommand{"r2", "case-1", 1, "BKN", "B-123/2024", Date{2024, 3, 4}, 1, 4, {9}, ""};
+}
+inline DecisionCommand Decide() {
+  return DecisionCommand{"r3", "case-1", 2, "SK-9/2024", Date{2024, 3, 20}, 1, 4, {9}, "Bupati", {}, {}, ""};
 }
 
 // The complaint service as the domain asks it before opening a case: down
