@@ -318,7 +318,8 @@ std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
   // the first chunk of all the tokens is one statement (each token's first
   // rows, merged in the server): a page of common tokens is found there.
   // Only when it is not do the tokens go on one by one, from where that
-  // chunk ended (a merged chunk reads every token's rows for its own).
+  // chunk ended: a merged chunk reads a chunk of every token's rows to hand
+  // over one chunk, too dear to repeat when matches are sparse.
   auto merge = [&](Connection& c, const std::vector<std::string>& tokens) {
     std::optional<SearchKey> position = page_position;
     if (c.dialect() == Dialect::kPostgres && tokens.size() > 1) {

@@ -225,7 +225,7 @@ int RefoldNameKeys(Database& db);
 inline constexpr std::string_view kEmployeeNameKeysRefoldPostgresSql = "-- nothing to refold on PostgreSQL\n";
 
 // Migration 10: indexes led by the work region, so that a search scoped to one
-// region (a regional agency's, and the scope its certificate enforces) reads
+// region (every search of a kabupaten or kota agency: the server narrows it) reads
 // that region's rows only: its employees in name order (the walk), and each
 // name token's employees of the region in name order (the merge). The
 // indexes led by the name and the token serve searches without a region or
