@@ -22,6 +22,7 @@ struct Error {
     kFailedPrecondition,  // an action not allowed in the current state: see state/allowed
     kAborted,             // a stale expected version: see resource and versions
     kUnavailable,         // a dependency the operation cannot do without is down
+    kPermissionDenied,    // the caller may not act on this record (a rule the handler passed in)
     kInternal,            // a bug or a broken store; never for bad input
   };
   Kind kind = Kind::kInternal;
@@ -52,6 +53,7 @@ struct Error {
     return e;
   }
   static Error Unavailable(std::string m) { return Make(Kind::kUnavailable, std::move(m)); }
+  static Error Denied(std::string m) { return Make(Kind::kPermissionDenied, std::move(m)); }
   static Error Internal(std::string m) { return Make(Kind::kInternal, std::move(m)); }
   static Error Precondition(std::string state, std::string action, std::vector<std::string> allowed) {
     Error e = Make(Kind::kFailedPrecondition, "action not allowed");

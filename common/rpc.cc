@@ -326,6 +326,7 @@ grpc::Status ToStatus(const Error& error) {
       return WithDetail(grpc::StatusCode::ABORTED, error.message, conflict);
     }
     case Error::Kind::kUnavailable: return Unavailable(error.message);
+    case Error::Kind::kPermissionDenied: return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, BoundedText(error.message));
     case Error::Kind::kInternal: break;
   }
   log::Error("internal error", {{"error", error.message}});

@@ -185,9 +185,11 @@ grpc::Status ComplaintHandler::TransitionComplaint(grpc::ServerContext* context,
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("TransitionComplaint", [&] {
-    if (auto denied = AuthorizeComplaint(scope, request->complaint_id()); !denied.ok()) return denied;
+    grpc::Status denied;  // the region check, on the complaint the change reads anyway
+    auto may_change = [&](const Complaint& complaint) { return (denied = AuthorizeOn(scope, complaint)).ok(); };
     auto result = complaints_.Transition(ToCommand(*request), RequestHashOf(*request),
-                                         ActorOf(scope.caller()), absl::Now());
+                                         ActorOf(scope.caller()), absl::Now(), may_change);
+    if (!denied.ok()) return denied;
     if (!result.ok()) return ToStatus(result.error());
     Answer(std::move(result.value()), response->mutable_complaint());
     return grpc::Status::OK;

@@ -205,6 +205,15 @@ std::optional<RecordedRequest> ComplaintStore::FindRequest(std::string_view meth
   return db_.Read([&](Connection& c) { return FindRequestIn(c, method, request_id); });
 }
 
+ComplaintStore::ChangeBasis ComplaintStore::FindForChange(const std::string& complaint_id, std::string_view method,
+                                                          std::string_view request_id) {
+  return db_.Read([&](Connection& c) {
+    ChangeBasis basis{FindIn(c, complaint_id, box_), std::nullopt};
+    if (basis.row && !request_id.empty()) basis.earlier = FindRequestIn(c, method, request_id);
+    return basis;
+  });
+}
+
 Result<Submission> ComplaintStore::InsertSubmission(const std::string& request_id, const std::string& request_hash,
                                                     NewComplaint in, int64_t window_start_us, const Actor& actor,
                                                     int64_t now_us) {
@@ -400,11 +409,14 @@ Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
           .Bind(3, ch.now_us)
           .Run();
     }
+    // The history entry first, so that the row is written once, with its head.
+    const HistoryEntry entry = HistoryLog::Append(c, ch.complaint_id, row->head, fx.event_type, ch.actor, ch.now_us, fx.payload);
     c.Prepare(
          "UPDATE complaints SET status = ?2, updated_at = ?3, version = version + 1, status_since = ?4, "
          "registered_at = CASE WHEN CAST(?5 AS BIGINT) >= 0 THEN ?5 ELSE registered_at END, "
          "needs_subject_review = ?6, subject_key = ?7, cluster_id = ?8, is_primary = ?9, body = ?10, "
-         "subject_retry_at = CASE WHEN CAST(?11 AS BIGINT) >= 0 THEN ?11 ELSE subject_retry_at END WHERE id = ?1")
+         "subject_retry_at = CASE WHEN CAST(?11 AS BIGINT) >= 0 THEN ?11 ELSE subject_retry_at END, "
+         "history_sequence = ?12, history_hash = ?13 WHERE id = ?1")
         .Bind(1, ch.complaint_id)
         .Bind(2, static_cast<int64_t>(u.status))
         .Bind(3, ch.now_us)
@@ -416,9 +428,22 @@ Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
         .Bind(9, int64_t{is_primary})
         .BindBlob(10, Body(u, box_))
         .Bind(11, fx.subject_retry_us)
-        .RunDeferred();  // with the history below, until a read or COMMIT (Statement::RunDeferred)
-    AppendHistory(c, ch.complaint_id, row->head, fx.event_type, ch.actor, ch.now_us, fx.payload);
+        .Bind(12, entry.sequence)
+        .BindBlob(13, entry.hash)
+        .RunDeferred();  // with the history entry, until a read or COMMIT (Statement::RunDeferred)
     out.tracking_codes.push_back(before.tracking_code);
+    // The answer is the complaint as a read would now find it (ReadRow: the
+    // body just written, the columns laid over it), without reading it back.
+    out.complaint = u;
+    out.complaint.complaint_id = ch.complaint_id;
+    out.complaint.tracking_code = before.tracking_code;
+    out.complaint.received_time = before.received_time;
+    out.complaint.update_time = absl::FromUnixMicros(ch.now_us);
+    out.complaint.version = before.version + 1;
+    out.complaint.history_head_sequence = entry.sequence;
+    out.complaint.cluster = cluster_id == before.cluster.cluster_id
+                                ? before.cluster
+                                : ClusterInfo{cluster_id, ch.complaint_id, /*member_count=*/1, /*is_primary=*/true};
 
     if (fx.cascade_to_cluster && fx.status_changed && before.cluster.member_count > 1) {
       // The cluster is handled once: its other members follow the primary's status.
@@ -440,7 +465,6 @@ Result<AppliedChange> ComplaintStore::Apply(const ComplaintChange& ch) {
     }
     if (fx.forwarding) EnqueueOutbox(c, kForwardingOutboxKind, ch.complaint_id, ch.outbox_payload);
 
-    out.complaint = FindIn(c, ch.complaint_id, box_)->complaint;
     if (!ch.request_id.empty()) {
       RecordRequest(c, key, EncodeAnswer({out.complaint, false}));
     }
@@ -526,12 +550,16 @@ std::vector<HistoryEntry> ComplaintStore::History(const std::string& complaint_i
   return db_.Read([&](Connection& c) { return HistoryLog::Load(c, complaint_id, after_sequence, limit); });
 }
 
-std::optional<QueuedForwarding> ComplaintStore::ForwardingAttempts(const std::string& complaint_id) {
-  return db_.Read([&](Connection& c) -> std::optional<QueuedForwarding> {
+std::optional<ComplaintStore::Shown> ComplaintStore::FindShown(const std::string& complaint_id) {
+  return db_.Read([&](Connection& c) -> std::optional<Shown> {
+    auto row = FindIn(c, complaint_id, box_);
+    if (!row) return std::nullopt;
+    Shown shown{std::move(*row), std::nullopt};
+    if (shown.row.complaint.forwarding.status != ForwardingStatus::kPending) return shown;
     auto s = c.Prepare("SELECT attempts, last_error, refused_us FROM outbox WHERE kind = ?1 AND dedupe_key = ?2");
     s.Bind(1, kForwardingOutboxKind).Bind(2, complaint_id);
-    if (!s.Step()) return std::nullopt;
-    return QueuedForwarding{static_cast<int>(s.ColumnInt64(0)), s.ColumnText(1), s.ColumnInt64(2)};
+    if (s.Step()) shown.queued = QueuedForwarding{static_cast<int>(s.ColumnInt64(0)), s.ColumnText(1), s.ColumnInt64(2)};
+    return shown;
   });
 }
 

@@ -306,6 +306,14 @@ class ComplaintStore {
                                       int64_t now_us);
 
   std::optional<ComplaintRow> Find(const std::string& complaint_id);
+  // What a change reads before it decides, in one transaction: the complaint
+  // and the first answer recorded under (method, request_id), if any (an
+  // empty request_id: none is looked for).
+  struct ChangeBasis {
+    std::optional<ComplaintRow> row;
+    std::optional<RecordedRequest> earlier;
+  };
+  ChangeBasis FindForChange(const std::string& complaint_id, std::string_view method, std::string_view request_id);
   // Complaints whose subject is due to be looked up again at now_us, oldest due first.
   std::vector<std::string> DueSubjectRetries(int64_t now_us, int limit);
   // Moves the next lookup (0: none) without changing the complaint.
@@ -330,8 +338,13 @@ class ComplaintStore {
   std::vector<std::string> ClusterMembers(const std::string& cluster_id);
 
   std::vector<HistoryEntry> History(const std::string& complaint_id, int64_t after_sequence, int limit);
-  // Delivery state of a queued forwarding (none when delivered).
-  std::optional<QueuedForwarding> ForwardingAttempts(const std::string& complaint_id);
+  // The complaint with, while its forwarding is pending, the delivery state
+  // of its queued message (none when delivered), in one transaction.
+  struct Shown {
+    ComplaintRow row;
+    std::optional<QueuedForwarding> queued;
+  };
+  std::optional<Shown> FindShown(const std::string& complaint_id);
 
   std::vector<StatRow> StatRows(const std::string& region_prefix, const std::string& election_id, int64_t after_us,
                                 int64_t before_us);

@@ -20,9 +20,7 @@ constexpr std::chrono::hours kRequestCacheTtl{24};
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 
 // The first answer recorded under a request id, or nullopt.
-std::optional<Result<Complaint>> Replay(ComplaintStore& store, std::string_view method, const std::string& request_id,
-                                        const std::string& request_hash) {
-  auto recorded = store.FindRequest(method, request_id);
+std::optional<Result<Complaint>> Replay(std::optional<RecordedRequest> recorded, const std::string& request_hash) {
   if (!recorded) return std::nullopt;
   if (recorded->request_hash != request_hash) return Result<Complaint>(ReusedRequestId());
   return Result<Complaint>(std::move(recorded->answer.complaint));
@@ -252,13 +250,23 @@ Result<TransitionInputs> Complaints::InputsFor(const Complaint& current, const C
 }
 
 Result<Complaint> Complaints::Transition(const TransitionCommand& command, const std::string& request_hash,
-                                         const Actor& actor, absl::Time now) {
+                                         const Actor& actor, absl::Time now, const MayChange& may_change) {
+  // One read for the complaint and a retry's first answer. The caller's rule
+  // on it comes first: before the request's faults, as on every other method,
+  // and before a first answer (a request id is no key to another region's complaint).
+  Violations id;
+  CheckId(command.complaint_id, "complaint_id", true, id);
+  ComplaintStore::ChangeBasis basis;
+  if (id.empty()) basis = store_.FindForChange(command.complaint_id, "TransitionComplaint", command.request_id);
+  if (basis.row && may_change && !may_change(basis.row->complaint)) {
+    return Error::Denied("not allowed to change this complaint");
+  }
   Violations v = ValidateTransition(command, regions_, *catalog_.Current(), now);
   if (!v.empty()) return Error::Invalid(std::move(v));
-  if (auto replayed = Replay(store_, "TransitionComplaint", command.request_id, request_hash)) return *replayed;
+  if (!basis.row) return Error::NotFound("complaint", command.complaint_id);
+  if (auto replayed = Replay(std::move(basis.earlier), request_hash)) return *replayed;
 
-  auto row = store_.Find(command.complaint_id);
-  if (!row) return Error::NotFound("complaint", command.complaint_id);
+  const std::optional<ComplaintRow>& row = basis.row;
   const Complaint& current = row->complaint;
   if (current.version != command.expected_version) {
     return Error::Aborted("complaint", current.complaint_id, command.expected_version, current.version);
@@ -327,9 +335,11 @@ Result<Complaint> Complaints::RecordOutcome(const OutcomeCommand& command, const
                                             const Actor& actor, absl::Time now) {
   Violations v = ValidateOutcome(command);
   if (!v.empty()) return Error::Invalid(std::move(v));
-  if (auto replayed = Replay(store_, "RecordOutcome", command.request_id, request_hash)) return *replayed;
+  auto basis = store_.FindForChange(command.complaint_id, "RecordOutcome", command.request_id);
+  if (auto replayed = Replay(std::move(basis.earlier), request_hash)) return *replayed;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    auto row = store_.Find(command.complaint_id);
+    if (attempt > 0) basis.row = store_.Find(command.complaint_id);
+    const std::optional<ComplaintRow>& row = basis.row;
     if (!row) return Error::NotFound("complaint", command.complaint_id);
     const Complaint& current = row->complaint;
     if (command.expected_version > 0 && command.expected_version != current.version) {
@@ -370,11 +380,11 @@ Result<Complaint> Complaints::Get(std::string_view complaint_id) {
   Violations v;
   CheckId(complaint_id, "complaint_id", true, v);
   if (!v.empty()) return Error::Invalid(std::move(v));
-  auto row = store_.Find(std::string(complaint_id));
-  if (!row) return Error::NotFound("complaint", std::string(complaint_id));
-  Complaint c = std::move(row->complaint);
+  auto shown = store_.FindShown(std::string(complaint_id));
+  if (!shown) return Error::NotFound("complaint", std::string(complaint_id));
+  Complaint c = std::move(shown->row.complaint);
   if (c.forwarding.status == ForwardingStatus::kPending) {
-    if (auto queued = store_.ForwardingAttempts(c.complaint_id)) {
+    if (const auto& queued = shown->queued) {
       c.forwarding.attempts = queued->attempts;
       c.forwarding.last_error = queued->last_error;
       if (queued->refused_us > 0) {

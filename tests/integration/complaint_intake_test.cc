@@ -127,6 +127,18 @@ TEST_F(ComplaintIntakeTest, BawasluActsOnTheComplaintsOfItsRegionOnly) {
                         {{"method", "GetComplaint"}, {"reason", std::string(kDenyOutsideRegion)}})
                 .value_or(0),
             1);
+
+  // A request id is no key to the complaint: the Kota office's own change, sent again by
+  // Purworejo word for word, is refused, not answered with the Kota office's first answer.
+  reject.set_request_id("region-reject-own");
+  reject.set_expected_version(c.version());
+  reject.set_reason("outside the election's period");
+  ASSERT_TRUE(Stub()->TransitionComplaint(Context().get(), reject, &transitioned).ok());
+  ASSERT_EQ(transitioned.complaint().status(), v1::COMPLAINT_STATUS_REJECTED);
+  v1::TransitionComplaintResponse retried;
+  status = purworejo->TransitionComplaint(Context().get(), reject, &retried);
+  EXPECT_TRUE(outside_region(status)) << status.error_message();
+  EXPECT_FALSE(retried.has_complaint());
 }
 
 TEST_F(ComplaintIntakeTest, BadInputIsRefusedWithFieldPathsAndNothingIsStored) {

@@ -4,6 +4,7 @@
 // complaints_test.cc and intake_test.cc.
 #pragma once
 
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -15,6 +16,7 @@
 #include "services/complaint/adapters.h"
 #include "services/complaint/complaint_store.h"
 #include "services/complaint/complaints.h"
+#include "services/complaint/reporter.h"
 #include "tests/services/complaint/complaint_fixture.h"
 
 namespace netra::complaint::testing {
@@ -37,14 +39,14 @@ class ProtoFace {
   }
   Result<netra::v1::Complaint> Transition(const netra::v1::TransitionComplaintRequest& request, const std::string& hash,
                                           const Actor& actor, absl::Time now) {
-    return Mapped(target_->Transition(ToCommand(request), hash, actor, now));
+    return Mapped(AsStored(target_->Transition(ToCommand(request), hash, actor, now)));
   }
   Result<netra::v1::Complaint> RecordOutcome(const netra::v1::RecordOutcomeRequest& request, const std::string& hash,
                                              const Actor& actor, absl::Time now) {
-    return Mapped(target_->RecordOutcome(ToCommand(request), hash, actor, now));
+    return Mapped(AsStored(target_->RecordOutcome(ToCommand(request), hash, actor, now)));
   }
   Result<netra::v1::Complaint> MarkForwarded(const std::string& id, const std::string& case_id, absl::Time now) {
-    return Mapped(target_->MarkForwarded(id, case_id, now));
+    return Mapped(AsStored(target_->MarkForwarded(id, case_id, now)));
   }
   Result<netra::v1::Complaint> Get(const std::string& id) { return Mapped(target_->Get(id)); }
   Result<netra::v1::GetComplaintHistoryResponse> History(const netra::v1::GetComplaintHistoryRequest& request) {
@@ -59,6 +61,29 @@ class ProtoFace {
   }
 
  private:
+  // A change answers with the complaint as a read then finds it (the store
+  // builds the answer without reading it back): checked on every change a
+  // test makes, unless the answer is a retry's first one, of an older version.
+  // The reporter's identity as the handler answers it: sealed (a recorded
+  // first answer never holds it).
+  Result<Complaint> AsStored(Result<Complaint> answer) {
+    if (!answer.ok()) return answer;
+    auto stored = target_->Get(answer.value().complaint_id);
+    EXPECT_TRUE(stored.ok());
+    if (stored.ok() && stored.value().version == answer.value().version) {
+      Complaint sealed_answer = answer.value(), sealed_stored = stored.value();
+      SealReporter(sealed_answer);
+      SealReporter(sealed_stored);
+      netra::v1::Complaint a, b;
+      ToProto(sealed_answer, &a);
+      ToProto(sealed_stored, &b);
+      std::string differences;
+      google::protobuf::util::MessageDifferencer diff;
+      diff.ReportDifferencesToString(&differences);
+      EXPECT_TRUE(diff.Compare(a, b)) << differences;
+    }
+    return answer;
+  }
   static Result<netra::v1::Complaint> Mapped(const Result<Complaint>& result) {
     if (!result.ok()) return result.error();
     netra::v1::Complaint out;
