@@ -258,15 +258,36 @@ Result<bool> CaseStore::ReleaseSweeperLease(const std::string& holder, int64_t t
   });
 }
 
-Result<std::pair<std::vector<HistoryEntry>, HistoryHead>> CaseStore::History(const std::string& case_id) {
-  using Page = std::pair<std::vector<HistoryEntry>, HistoryHead>;
-  return RunStoreOperation<json::exception>("case history", [&]() -> Result<Page> {
-    return db_.Read([&](Connection& conn) -> Result<std::pair<std::vector<HistoryEntry>, HistoryHead>> {
-      auto head = conn.Prepare("SELECT head_sequence, head_hash FROM cases WHERE case_id = ?1");
-      head.Bind(1, case_id);
-      if (!head.Step()) return Error::NotFound("case", case_id);
-      HistoryHead recorded{head.ColumnInt64(0), head.ColumnBlob(1)};
-      return std::pair(HistoryLog::Load(conn, case_id), recorded);
+namespace {
+
+std::vector<std::optional<QueuedNotice>> QueuedIn(Connection& conn, const std::vector<Notification>& notifications) {
+  std::vector<std::optional<QueuedNotice>> out;
+  auto s = conn.Prepare(
+      "SELECT attempts, next_attempt_us, last_error, refused_us FROM outbox WHERE kind = ?1 AND dedupe_key = ?2");
+  for (const auto& n : notifications) {
+    s.Bind(1, n.target == NotifyTarget::kComplaintOutcome ? kOutcomeKind : kStatusKind).Bind(2, n.dedupe_key);
+    if (s.Step()) {
+      out.push_back(QueuedNotice{static_cast<int>(s.ColumnInt64(0)), s.ColumnInt64(1), s.ColumnText(2), s.ColumnInt64(3)});
+    } else {
+      out.push_back(std::nullopt);
+    }
+    s.Reset();
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::optional<CaseStore::Snapshot>> CaseStore::FindSnapshot(std::string_view column, const std::string& value) {
+  return RunStoreOperation<json::exception>("case snapshot", [&]() -> Result<std::optional<Snapshot>> {
+    // One transaction: the history and the queued rows are those of the case as read.
+    return db_.Read([&](Connection& conn) -> std::optional<Snapshot> {
+      auto found = FindWhere(conn, column, value);
+      if (!found) return std::nullopt;
+      Snapshot snapshot{std::move(*found), {}, {}};
+      snapshot.history = HistoryLog::Load(conn, snapshot.case_record.case_id);
+      snapshot.queued = QueuedIn(conn, snapshot.case_record.notifications);
+      return snapshot;
     });
   });
 }
@@ -274,22 +295,7 @@ Result<std::pair<std::vector<HistoryEntry>, HistoryHead>> CaseStore::History(con
 Result<std::vector<std::optional<QueuedNotice>>> CaseStore::Queued(const std::vector<Notification>& notifications) {
   using Queued = std::vector<std::optional<QueuedNotice>>;
   return RunStoreOperation<json::exception>("queued notices", [&]() -> Result<Queued> {
-    return db_.Read([&](Connection& conn) {
-      std::vector<std::optional<QueuedNotice>> out;
-      auto s = conn.Prepare(
-          "SELECT attempts, next_attempt_us, last_error, refused_us FROM outbox WHERE kind = ?1 AND dedupe_key = ?2");
-      for (const auto& n : notifications) {
-        s.Bind(1, n.target == NotifyTarget::kComplaintOutcome ? kOutcomeKind : kStatusKind).Bind(2, n.dedupe_key);
-        if (s.Step()) {
-          out.push_back(
-              QueuedNotice{static_cast<int>(s.ColumnInt64(0)), s.ColumnInt64(1), s.ColumnText(2), s.ColumnInt64(3)});
-        } else {
-          out.push_back(std::nullopt);
-        }
-        s.Reset();
-      }
-      return out;
-    });
+    return db_.Read([&](Connection& conn) { return QueuedIn(conn, notifications); });
   });
 }
 

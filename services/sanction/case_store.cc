@@ -198,18 +198,6 @@ std::optional<Error> ChangeIn(Connection& conn, Case& c, const Actor& actor, int
 
 }  // namespace
 
-Result<std::optional<Case>> CaseStore::Find(const std::string& case_id) {
-  return RunStoreOperation<json::exception>("find case", [&]() -> Result<std::optional<Case>> {
-    return db_.Read([&](Connection& c) { return FindWhere(c, "case_id", case_id); });
-  });
-}
-
-Result<std::optional<Case>> CaseStore::FindByComplaint(const std::string& complaint_id) {
-  return RunStoreOperation<json::exception>("find case", [&]() -> Result<std::optional<Case>> {
-    return db_.Read([&](Connection& c) { return FindWhere(c, "complaint_id", complaint_id); });
-  });
-}
-
 Result<std::optional<std::string>> CaseStore::Replay(const Idempotency& idem) {
   return RunStoreOperation<json::exception>("replay case request", [&]() -> Result<std::optional<std::string>> {
     return db_.Read([&](Connection& c) -> Result<std::optional<std::string>> {
@@ -241,17 +229,21 @@ Result<Mutation> CaseStore::Create(const Idempotency& idem, const std::string& c
 }
 
 Result<Mutation> CaseStore::Update(const std::string& case_id, const Idempotency* idem, const Actor& actor,
-                                   int64_t now_us, const CaseChange& change) {
+                                   int64_t now_us, const CaseChange& change, const CaseRule& may_act) {
   return RunStoreOperation<json::exception>("update case", [&]() -> Result<Mutation> {
     return db_.Write([&](Connection& conn) -> Result<Mutation> {
       Mutation m;
+      auto found = FindWhere(conn, "case_id", case_id, /*for_update=*/true);
+      if (!found) return Error::NotFound("case", case_id);
+      // The caller's rule before a first answer: a request id is no key to another region's case.
+      if (may_act) {
+        if (auto refused = may_act(*found)) return *refused;
+      }
       if (idem) {
         auto replayed = ReplayRequest(conn, *idem);
         if (!replayed.ok()) return replayed.error();
         if ((m.replayed = std::move(replayed.value()))) return m;
       }
-      auto found = FindWhere(conn, "case_id", case_id, /*for_update=*/true);
-      if (!found) return Error::NotFound("case", case_id);
       m.case_record = std::move(*found);
       if (auto e = ChangeIn(conn, m.case_record, actor, now_us, change, m.effects)) return *e;
       if (idem) RecordRequest(conn, *idem, idem->encode(m.case_record));

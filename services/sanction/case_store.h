@@ -175,6 +175,10 @@ struct StepTaken {
 
 // Changes a case loaded in the write transaction; an error writes nothing.
 using CaseChange = std::function<std::optional<Error>(Case& c, CaseEffects& effects)>;
+// The caller's rule on the stored case (the handler's region and party
+// check): an error refuses the call before anything else about the case,
+// a retry's first answer too. Empty: no rule.
+using CaseRule = std::function<std::optional<Error>(const Case& c)>;
 
 struct CaseFilter {
   std::string region_prefix;  // "NN" or "NN.NN"; empty = all
@@ -213,9 +217,6 @@ class CaseStore {
  public:
   explicit CaseStore(Database& db) : db_(db) {}
 
-  // A case by id or by complaint id (the case, or nullopt).
-  Result<std::optional<Case>> Find(const std::string& case_id);
-  Result<std::optional<Case>> FindByComplaint(const std::string& complaint_id);
   // The stored response of a request_id, with INVALID_ARGUMENT on request_id
   // when it was used for another request.
   Result<std::optional<std::string>> Replay(const Idempotency& idempotency);
@@ -225,8 +226,9 @@ class CaseStore {
   Result<Mutation> Create(const Idempotency& idempotency, const std::string& complaint_id, const Actor& actor,
                           const std::function<Case(CaseEffects&)>& make);
   // Any later change of one case; `idempotency` null for system changes.
+  // `may_act` is asked on the case read for the change, before its replay.
   Result<Mutation> Update(const std::string& case_id, const Idempotency* idempotency, const Actor& actor,
-                          int64_t now_us, const CaseChange& change);
+                          int64_t now_us, const CaseChange& change, const CaseRule& may_act = {});
   // The sweeper: up to `limit` cases whose next escalation is due at now_us,
   // each changed by `change` (ApplyEscalation), in one transaction that first
   // records `fence` and is refused (fenced = true, nothing written) when a
@@ -249,8 +251,15 @@ class CaseStore {
 
   Result<std::vector<Case>> List(const CaseFilter& filter);
   Result<std::vector<ComplianceFact>> Compliance(const ComplianceFilter& filter);
-  // History of a case (ascending) and its recorded head.
-  Result<std::pair<std::vector<HistoryEntry>, HistoryHead>> History(const std::string& case_id);
+  // A case by `column` ("case_id" or "complaint_id") as one snapshot: the
+  // case, its history (ascending; the case holds the recorded head) and its
+  // notifications' queued rows; nullopt when there is no such case.
+  struct Snapshot {
+    Case case_record;
+    std::vector<HistoryEntry> history;
+    std::vector<std::optional<QueuedNotice>> queued;  // per notification; nullopt = delivered
+  };
+  Result<std::optional<Snapshot>> FindSnapshot(std::string_view column, const std::string& value);
   // Queued notification rows by dedupe key (delivered ones are gone).
   Result<std::vector<std::optional<QueuedNotice>>> Queued(const std::vector<Notification>& notifications);
 

@@ -39,6 +39,17 @@ Resource ResourceOf(const Case& c) {
   return Resource{.region_code = c.region_code, .ppk_code = c.ppk.code, .authority_code = c.authority.code};
 }
 
+// The caller's rule on the case a change reads (its region, PPK or
+// authority), asked in the change's transaction; a refusal is kept in
+// *denied, which the handler answers with.
+CaseRule MayAct(const CallScope& scope, grpc::Status* denied) {
+  return [&scope, denied](const Case& c) -> std::optional<Error> {
+    *denied = scope.Authorize(ResourceOf(c));
+    if (denied->ok()) return std::nullopt;
+    return Error::Denied("not allowed to act on this case");
+  };
+}
+
 // A list's filter narrowed to the caller's scope (common/authorize.h), back into the query's fields.
 template <class Query>
 grpc::Status NarrowCases(const CallScope& scope, Query* query, std::string* authority_code) {
@@ -389,25 +400,21 @@ grpc::Status SanctionHandler::OpenCase(grpc::ServerContext* context, const netra
                                              [&](netra::v1::OpenCaseResponse* r) { r->set_created(created); });
 }
 
-grpc::Status SanctionHandler::AuthorizeCase(const CallScope& scope, const std::string& case_id) {
-  if (!scope.Enforced()) return grpc::Status::OK;
-  auto found = sanctions_.FindCase(case_id);
-  return found.ok() && found.value() ? scope.Authorize(ResourceOf(*found.value())) : grpc::Status::OK;
-}
-
 grpc::Status SanctionHandler::IssueRecommendation(grpc::ServerContext* context,
                                                   const netra::v1::IssueRecommendationRequest* request,
                                                   netra::v1::IssueRecommendationResponse* response) {
   CallScope scope(*context, netra::v1::SanctionService::service_full_name(), "IssueRecommendation");
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  if (auto denied = AuthorizeCase(scope, request->case_id()); !denied.ok()) return denied;
   RecommendCommand command = ToCommand(*request);
   int64_t now = sanctions_.NowUs();
   auto idempotency = MakeIdempotency<netra::v1::IssueRecommendationResponse>(
       "IssueRecommendation", request->request_id(), *request,
       [now](const Case& c, netra::v1::IssueRecommendationResponse* r) { ToProto(c, nullptr, now, r->mutable_case_record()); });
-  return Answer(sanctions_, sanctions_.IssueRecommendation(command, ActorOf(scope.caller()), idempotency), response);
+  grpc::Status denied;
+  auto m = sanctions_.IssueRecommendation(command, ActorOf(scope.caller()), idempotency, MayAct(scope, &denied));
+  if (!denied.ok()) return denied;
+  return Answer(sanctions_, m, response);
 }
 
 grpc::Status SanctionHandler::RecordDecision(grpc::ServerContext* context,
@@ -416,13 +423,15 @@ grpc::Status SanctionHandler::RecordDecision(grpc::ServerContext* context,
   CallScope scope(*context, netra::v1::SanctionService::service_full_name(), "RecordDecision");
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  if (auto denied = AuthorizeCase(scope, request->case_id()); !denied.ok()) return denied;
   DecisionCommand command = ToCommand(*request);
   int64_t now = sanctions_.NowUs();
   auto idempotency = MakeIdempotency<netra::v1::RecordDecisionResponse>(
       "RecordDecision", request->request_id(), *request,
       [now](const Case& c, netra::v1::RecordDecisionResponse* r) { ToProto(c, nullptr, now, r->mutable_case_record()); });
-  return Answer(sanctions_, sanctions_.RecordDecision(command, ActorOf(scope.caller()), idempotency), response);
+  grpc::Status denied;
+  auto m = sanctions_.RecordDecision(command, ActorOf(scope.caller()), idempotency, MayAct(scope, &denied));
+  if (!denied.ok()) return denied;
+  return Answer(sanctions_, m, response);
 }
 
 grpc::Status SanctionHandler::RecordAppeal(grpc::ServerContext* context, const netra::v1::RecordAppealRequest* request,
@@ -430,7 +439,6 @@ grpc::Status SanctionHandler::RecordAppeal(grpc::ServerContext* context, const n
   CallScope scope(*context, netra::v1::SanctionService::service_full_name(), "RecordAppeal");
   if (!scope.access().ok()) return scope.access();
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
-  if (auto denied = AuthorizeCase(scope, request->case_id()); !denied.ok()) return denied;
   AppealCommand command = ToCommand(*request);
   std::string appeal_id;
   int64_t now = sanctions_.NowUs();
@@ -439,9 +447,11 @@ grpc::Status SanctionHandler::RecordAppeal(grpc::ServerContext* context, const n
         ToProto(c, nullptr, now, r->mutable_case_record());
         r->set_appeal_id(appeal_id);
       });
-  return Answer<netra::v1::RecordAppealResponse>(
-      sanctions_, sanctions_.RecordAppeal(command, ActorOf(scope.caller()), idempotency, &appeal_id), response,
-      [&](netra::v1::RecordAppealResponse* r) { r->set_appeal_id(appeal_id); });
+  grpc::Status denied;
+  auto m = sanctions_.RecordAppeal(command, ActorOf(scope.caller()), idempotency, &appeal_id, MayAct(scope, &denied));
+  if (!denied.ok()) return denied;
+  return Answer<netra::v1::RecordAppealResponse>(sanctions_, m, response,
+                                                 [&](netra::v1::RecordAppealResponse* r) { r->set_appeal_id(appeal_id); });
 }
 
 grpc::Status SanctionHandler::GetCase(grpc::ServerContext* context, const netra::v1::GetCaseRequest* request,

@@ -31,11 +31,6 @@ class SanctionHandler final : public netra::v1::SanctionService::Service {
                                    netra::v1::GetComplianceReportResponse* response) override;
 
  private:
-  // PERMISSION_DENIED when the case is not the caller's to act on (its
-  // region, PPK or authority); OK when it is, or cannot be read (the call
-  // itself then says why).
-  grpc::Status AuthorizeCase(const CallScope& scope, const std::string& case_id);
-
   Sanctions& sanctions_;
 };
 

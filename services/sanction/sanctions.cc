@@ -245,9 +245,7 @@ Result<Mutation> Sanctions::OpenCase(const OpenCaseCommand& command, const Actor
   auto complaint = complaints_.FindComplaint(command.complaint_id);
   if (!complaint.ok()) return ComplaintLookupError(command, complaint.error());
   if (auto refused = CheckForwarded(command, complaint.value())) return *refused;
-  auto existing = cases_.FindByComplaint(command.complaint_id);
-  if (!existing.ok()) return existing.error();
-  if (existing.value()) return Mutation{std::move(*existing.value()), false, std::nullopt, {}};
+  // The complaint's case if it has one (created = false): Create looks first.
   const EmployeeSnapshot& who = employee.value();
   std::string ppk_region = who.ppk.code.empty() ? "" : who.ppk.region_code;
   const Region* region = ppk_region.empty() ? nullptr : regions_.Find(ppk_region);
@@ -261,40 +259,42 @@ Result<Mutation> Sanctions::OpenCase(const OpenCaseCommand& command, const Actor
 }
 
 Result<Mutation> Sanctions::Update(const std::string& case_id, const Actor& actor, const Idempotency& idempotency,
-                                   const CaseChange& change) {
+                                   const CaseChange& change, const CaseRule& may_act) {
   Violations v;
   CheckRequestId(idempotency.request_id, "request_id", v);
   if (case_id.empty()) v.Add("case_id", ViolationReason::kRequired, "is required");
   if (!v.empty()) return Error::Invalid(std::move(v));
-  auto m = cases_.Update(case_id, &idempotency, actor, NowUs(), change);
+  auto m = cases_.Update(case_id, &idempotency, actor, NowUs(), change, may_act);
   if (m.ok()) Committed(m.value());
   return m;
 }
 
 Result<Mutation> Sanctions::IssueRecommendation(const RecommendCommand& command, const Actor& actor,
-                                                const Idempotency& idempotency) {
+                                                const Idempotency& idempotency, const CaseRule& may_act) {
   int64_t now = NowUs();
-  return Update(command.case_id, actor, idempotency, [&](Case& c, CaseEffects& effects) {
-    return ApplyRecommendation(c, command, actor, rules_, now, effects);
-  });
+  return Update(
+      command.case_id, actor, idempotency,
+      [&](Case& c, CaseEffects& effects) { return ApplyRecommendation(c, command, actor, rules_, now, effects); },
+      may_act);
 }
 
 Result<Mutation> Sanctions::RecordDecision(const DecisionCommand& command, const Actor& actor,
-                                           const Idempotency& idempotency) {
+                                           const Idempotency& idempotency, const CaseRule& may_act) {
   int64_t now = NowUs();
-  return Update(command.case_id, actor, idempotency,
-                [&](Case& c, CaseEffects& effects) { return ApplyDecision(c, command, actor, now, effects); });
+  return Update(
+      command.case_id, actor, idempotency,
+      [&](Case& c, CaseEffects& effects) { return ApplyDecision(c, command, actor, now, effects); }, may_act);
 }
 
 Result<Mutation> Sanctions::RecordAppeal(const AppealCommand& command, const Actor& actor,
-                                         const Idempotency& idempotency, std::string* appeal_id) {
+                                         const Idempotency& idempotency, std::string* appeal_id,
+                                         const CaseRule& may_act) {
   int64_t now = NowUs();
-  return Update(command.case_id, actor, idempotency, [&](Case& c, CaseEffects& effects) {
-    return ApplyAppeal(c, command, now, effects, appeal_id);
-  });
+  return Update(
+      command.case_id, actor, idempotency,
+      [&](Case& c, CaseEffects& effects) { return ApplyAppeal(c, command, now, effects, appeal_id); }, may_act);
 }
 
-Result<std::optional<Case>> Sanctions::FindCase(const std::string& case_id) { return cases_.Find(case_id); }
 
 Result<CaseView> Sanctions::GetCase(const std::string& case_id, const std::string& complaint_id) {
   if (case_id.empty() == complaint_id.empty()) {
@@ -303,17 +303,12 @@ Result<CaseView> Sanctions::GetCase(const std::string& case_id, const std::strin
           "exactly one of case_id and complaint_id");
     return Error::Invalid(std::move(v));
   }
-  auto found = case_id.empty() ? cases_.FindByComplaint(complaint_id) : cases_.Find(case_id);
+  auto found = case_id.empty() ? cases_.FindSnapshot("complaint_id", complaint_id) : cases_.FindSnapshot("case_id", case_id);
   if (!found.ok()) return found.error();
   if (!found.value()) return Error::NotFound("case", case_id.empty() ? complaint_id : case_id);
-  CaseView view{std::move(*found.value()), {}, {}, {}};
-  auto history = cases_.History(view.case_record.case_id);
-  if (!history.ok()) return history.error();
-  view.history = std::move(history.value().first);
-  view.verification = VerifyHistory(view.history, history.value().second);
-  auto queued = cases_.Queued(view.case_record.notifications);
-  if (!queued.ok()) return queued.error();
-  view.queued = std::move(queued.value());
+  CaseStore::Snapshot& snapshot = *found.value();
+  CaseView view{std::move(snapshot.case_record), std::move(snapshot.history), {}, std::move(snapshot.queued)};
+  view.verification = VerifyHistory(view.history, view.case_record.history_head);
   return view;
 }
 

@@ -112,20 +112,20 @@ class Sanctions {
   std::shared_ptr<const ViolationCatalog> catalog() const;
 
   Result<Mutation> OpenCase(const OpenCaseCommand& command, const Actor& actor, const Idempotency& idempotency);
+  // `may_act`: the caller's rule on the stored case (CaseRule), asked in
+  // the change's own transaction before anything else about the case.
   Result<Mutation> IssueRecommendation(const RecommendCommand& command, const Actor& actor,
-                                       const Idempotency& idempotency);
-  Result<Mutation> RecordDecision(const DecisionCommand& command, const Actor& actor, const Idempotency& idempotency);
+                                       const Idempotency& idempotency, const CaseRule& may_act = {});
+  Result<Mutation> RecordDecision(const DecisionCommand& command, const Actor& actor, const Idempotency& idempotency,
+                                  const CaseRule& may_act = {});
   // Sets *appeal_id to the appeal filed or decided.
   Result<Mutation> RecordAppeal(const AppealCommand& command, const Actor& actor, const Idempotency& idempotency,
-                                std::string* appeal_id);
+                                std::string* appeal_id, const CaseRule& may_act = {});
 
   // Delivery state of a case's notifications (nullopt = delivered).
   Result<std::vector<std::optional<QueuedNotice>>> Queued(const Case& c) { return cases_.Queued(c.notifications); }
   // By case id, or by complaint id when case_id is empty.
   Result<CaseView> GetCase(const std::string& case_id, const std::string& complaint_id);
-  // The case alone (no history, no verification), or nullopt: enough to
-  // decide who may act on it.
-  Result<std::optional<Case>> FindCase(const std::string& case_id);
   Result<CasePage> ListCases(const CaseQuery& query);
   Result<ComplianceReport> Compliance(const ComplianceQuery& query);
 
@@ -157,7 +157,7 @@ class Sanctions {
   // Metrics and the dispatcher's wake-up after a committed change.
   void Committed(const Mutation& m);
   Result<Mutation> Update(const std::string& case_id, const Actor& actor, const Idempotency& idempotency,
-                          const CaseChange& change);
+                          const CaseChange& change, const CaseRule& may_act);
   void Install(ViolationCatalog catalog, const std::string& json);
 
   SanctionStore& store_;

@@ -206,7 +206,8 @@ TEST_F(SanctionCasesTest, PutViolationCatalogIsValidatedVersionedAndCasesKeepThe
 // Kota Semarang case, and another authority cannot recommend on it.
 TEST_F(SanctionCasesTest, OnlyTheCasesPpkAndAuthorityActOnIt) {
   StartSanction();
-  v1::Case c = Recommend(Open(0));
+  const v1::Case opened = Open(0);
+  v1::Case c = Recommend(opened);
   auto refused = [](const grpc::Status& status, std::string_view reason) {
     return status.error_code() == grpc::StatusCode::PERMISSION_DENIED && status.error_message().starts_with(reason);
   };
@@ -231,6 +232,11 @@ TEST_F(SanctionCasesTest, OnlyTheCasesPpkAndAuthorityActOnIt) {
   v1::IssueRecommendationResponse recommended;
   status = Sanction(other_authority)->IssueRecommendation(Context().get(), RecommendRequest(c), &recommended);
   EXPECT_TRUE(refused(status, kDenyNotItsAuthority)) << status.error_message();
+  // A request id is no key to the case: the recommendation made, sent again word for word by
+  // the other authority, is refused, not answered with its first answer.
+  status = Sanction(other_authority)->IssueRecommendation(Context().get(), RecommendRequest(opened), &recommended);
+  EXPECT_TRUE(refused(status, kDenyNotItsAuthority)) << status.error_message();
+  EXPECT_FALSE(recommended.has_case_record());
   status = Sanction("bawaslu/33.06")->GetCase(Context().get(), get, &got);
   EXPECT_TRUE(refused(status, kDenyOutsideRegion)) << status.error_message();
 
