@@ -53,25 +53,20 @@ void SetDate(int year, int month, int day, v1::Date* out) {
 }
 
 // On both backends (Backends/SanctionHandlerTest.*/Sqlite and .../Postgres).
-class SanctionHandlerTest : public netra::testing::StoreBackendTest {
+class SanctionHandlerTest : public SanctionsOnStoreTest {
  protected:
   void SetUp() override {
-    db_ = MustOpen(NewStore(), kMigrations);
-    ASSERT_TRUE(db_);
-    RedisOptions redis;
-    redis.port = 1;  // nothing listens: the catalog cache misses fast, the store answers
-    redis_ = std::make_unique<RedisClient>(redis, metrics_);
-    cache_ = std::make_unique<Cache>(*redis_, "catalog", metrics_);
-    store_ = std::make_unique<SanctionStore>(*db_);
-    cases_ = std::make_unique<CaseStore>(*db_);
-    sanctions_ = std::make_unique<Sanctions>(*store_, *cache_, *cases_, directory_, complaints_,
-                                             netra::testing::ShippedRegions(), CaseRules{}, &metrics_,
-                                             [this] { return now_; });
-    auto loaded = sanctions_->LoadCatalog(ShippedCatalogText());
-    ASSERT_TRUE(loaded.ok());
+    ASSERT_NO_FATAL_FAILURE(StartSanctions(directory_, [this] { return now_; }));
     handler_ = std::make_unique<SanctionHandler>(*sanctions_);
     server_ = std::make_unique<netra::testing::InProcessServer>(std::initializer_list<grpc::Service*>{handler_.get()});
     stub_ = v1::SanctionService::NewStub(server_->channel());
+  }
+  // The server, then the domain it serves.
+  void TearDown() override {
+    stub_.reset();
+    server_.reset();
+    handler_.reset();
+    SanctionsOnStoreTest::TearDown();
   }
 
   static v1::OpenCaseRequest OpenRequest(const std::string& complaint_id) {
@@ -133,16 +128,8 @@ class SanctionHandlerTest : public netra::testing::StoreBackendTest {
     return request;
   }
 
-  prometheus::Registry metrics_;
-  std::unique_ptr<Database> db_;
-  std::unique_ptr<RedisClient> redis_;
-  std::unique_ptr<Cache> cache_;
-  std::unique_ptr<SanctionStore> store_;
-  std::unique_ptr<CaseStore> cases_;
   OneEmployeeDirectory directory_;
-  FakeComplaints complaints_;
   absl::Time now_ = absl::FromCivil(absl::CivilSecond(2024, 3, 4, 10, 0, 0), absl::UTCTimeZone());
-  std::unique_ptr<Sanctions> sanctions_;
   std::unique_ptr<SanctionHandler> handler_;
   std::unique_ptr<netra::testing::InProcessServer> server_;
   std::unique_ptr<v1::SanctionService::Stub> stub_;

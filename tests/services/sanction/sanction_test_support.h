@@ -1,13 +1,24 @@
 // What the sanction service's tests share: the employee their cases are about
-// (a PNS teacher of Kabupaten Cilacap, whose PPK is the Bupati) and the terms a
-// case takes from Pemilu 2024 at opening.
+// (a PNS teacher of Kabupaten Cilacap, whose PPK is the Bupati), the terms a
+// case takes from Pemilu 2024 at opening, and the domain on a real store.
 #pragma once
 
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
+#include "common/redis.h"
+#include "common/store.h"
+#include "services/sanction/case_store.h"
 #include "services/sanction/cases.h"
 #include "services/sanction/forwarded_complaint.h"
+#include "services/sanction/sanction_store.h"
+#include "services/sanction/sanctions.h"
+#include "tests/common/store_backends.h"
 #include "tests/support/test_support.h"
 
 namespace netra::sanction {
@@ -75,6 +86,40 @@ class FakeComplaints final : public ComplaintRecords {
     return ForwardedComplaint{complaint_id, "COMPLAINT_STATUS_FORWARDED", true, CilacapTeacher().employee_id,
                               "pemilu-2024", {"B2"}};
   }
+};
+
+// Sanctions on a real, migrated store of the test's backend (SQLite or
+// PostgreSQL; NETRA_STORE_BACKENDS), Redis out of reach (the catalog cache
+// misses fast, the store answers), the shipped catalog loaded. A suite brings
+// its own registry (`directory`) and clock.
+class SanctionsOnStoreTest : public netra::testing::StoreBackendTest {
+ protected:
+  void StartSanctions(Directory& directory, std::function<absl::Time()> clock) {
+    url_ = NewStore();
+    db_ = MustOpen(url_, kMigrations);
+    ASSERT_TRUE(db_);
+    RedisOptions options;
+    options.port = 1;  // nothing listens
+    redis_ = std::make_unique<RedisClient>(options, metrics_);
+    cache_ = std::make_unique<Cache>(*redis_, "catalog", metrics_);
+    store_ = std::make_unique<SanctionStore>(*db_);
+    cases_ = std::make_unique<CaseStore>(*db_);
+    sanctions_ = std::make_unique<Sanctions>(*store_, *cache_, *cases_, directory, complaints_,
+                                             netra::testing::ShippedRegions(), CaseRules{}, &metrics_, std::move(clock));
+    ASSERT_TRUE(sanctions_->LoadCatalog(ShippedCatalogText()).ok());
+  }
+  // Before the suite's own members (its directory) go.
+  void TearDown() override { sanctions_.reset(); }
+
+  StoreUrl url_;
+  prometheus::Registry metrics_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<RedisClient> redis_;
+  std::unique_ptr<Cache> cache_;
+  std::unique_ptr<SanctionStore> store_;
+  std::unique_ptr<CaseStore> cases_;
+  FakeComplaints complaints_;
+  std::unique_ptr<Sanctions> sanctions_;
 };
 
 }  // namespace netra::sanction

@@ -32,23 +32,9 @@ class FakeDirectory : public Directory {
 };
 
 // On both backends (Backends/SanctionsStoreTest.*/Sqlite and .../Postgres).
-class SanctionsStoreTest : public testing::StoreBackendTest {
+class SanctionsStoreTest : public SanctionsOnStoreTest {
  protected:
-  void SetUp() override {
-    url_ = NewStore();
-    db_ = MustOpen(url_, kMigrations);
-    ASSERT_TRUE(db_);
-    RedisOptions options;
-    options.port = 1;  // nothing listens: the cache misses fast
-    redis_ = std::make_unique<RedisClient>(options, metrics_);
-    cache_ = std::make_unique<Cache>(*redis_, "catalog", metrics_);
-    store_ = std::make_unique<SanctionStore>(*db_);
-    cases_ = std::make_unique<CaseStore>(*db_);
-    regions_ = &testing::ShippedRegions();
-    sanctions_ = std::make_unique<Sanctions>(*store_, *cache_, *cases_, directory_, complaints_, *regions_, CaseRules{},
-                                             &metrics_, [this] { return now_; });
-    ASSERT_TRUE(sanctions_->LoadCatalog(ShippedCatalogText()).ok());
-  }
+  void SetUp() override { StartSanctions(directory_, [this] { return now_; }); }
   Idempotency Idem(const std::string& method, const std::string& id, const std::string& hash = "h") {
     return Idempotency{method, id, hash, [](const Case& c) { return c.case_id; }};
   }
@@ -61,18 +47,8 @@ class SanctionsStoreTest : public testing::StoreBackendTest {
     return m.ok() ? m.value().case_record.case_id : "";
   }
 
-  StoreUrl url_;
-  prometheus::Registry metrics_;
-  std::unique_ptr<Database> db_;
-  std::unique_ptr<RedisClient> redis_;
-  std::unique_ptr<Cache> cache_;
-  std::unique_ptr<SanctionStore> store_;
-  std::unique_ptr<CaseStore> cases_;
-  const RegionDirectory* regions_ = nullptr;
   FakeDirectory directory_;
-  FakeComplaints complaints_;
   absl::Time now_ = absl::FromCivil(absl::CivilSecond(2024, 3, 4, 10, 0, 0), absl::UTCTimeZone());
-  std::unique_ptr<Sanctions> sanctions_;
 };
 
 NETRA_STORE_BACKENDS(SanctionsStoreTest);
@@ -244,7 +220,7 @@ TEST_P(SanctionsSqliteStoreTest, StoreBeforeTheSweepColumnsUpgradesAndKeepsEscal
   EXPECT_EQ(old_db->schema_version(), static_cast<int>(std::size(kMigrations)));
   SanctionStore old_store(*old_db);
   CaseStore old_cases(*old_db);
-  Sanctions upgraded(old_store, *cache_, old_cases, directory_, complaints_, *regions_, CaseRules{}, nullptr,
+  Sanctions upgraded(old_store, *cache_, old_cases, directory_, complaints_, testing::ShippedRegions(), CaseRules{}, nullptr,
                      [this] { return now_; });
   ASSERT_TRUE(upgraded.LoadCatalog(ShippedCatalogText()).ok());
 

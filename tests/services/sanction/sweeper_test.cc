@@ -50,25 +50,9 @@ std::string CaptureStderr(const std::function<void()>& body) {
   return testing::ReadFile(path);
 }
 
-class SweeperLeaseTest : public testing::StoreBackendTest {
+class SweeperLeaseTest : public SanctionsOnStoreTest {
  protected:
-  void SetUp() override {
-    db_ = MustOpen(NewStore(), kMigrations);
-    ASSERT_TRUE(db_);
-    RedisOptions options;
-    options.port = 1;  // nothing listens: the lease does not need Redis
-    redis_ = std::make_unique<RedisClient>(options, metrics_);
-    cache_ = std::make_unique<Cache>(*redis_, "catalog", metrics_);
-    store_ = std::make_unique<SanctionStore>(*db_);
-    cases_ = std::make_unique<CaseStore>(*db_);
-    sanctions_ = std::make_unique<Sanctions>(*store_, *cache_, *cases_, directory_, complaints_,
-                                             testing::ShippedRegions(), CaseRules{}, &metrics_,
-                                             [] { return absl::Now(); });
-    std::ifstream in(std::string(NETRA_SOURCE_DIR) + "/data/violation_catalog.json");
-    std::stringstream json;
-    json << in.rdbuf();
-    ASSERT_TRUE(sanctions_->LoadCatalog(json.str()).ok());
-  }
+  void SetUp() override { StartSanctions(directory_, [] { return absl::Now(); }); }
   // "holder:token" of the lease row, nullopt while free.
   std::optional<std::string> LeaseHolder() {
     return db_->Read([](Connection& c) -> std::optional<std::string> {
@@ -87,15 +71,7 @@ class SweeperLeaseTest : public testing::StoreBackendTest {
     return at == std::string::npos ? 0 : std::stod(text.substr(at + 33));
   }
 
-  prometheus::Registry metrics_;
-  std::unique_ptr<Database> db_;
-  std::unique_ptr<RedisClient> redis_;
-  std::unique_ptr<Cache> cache_;
-  std::unique_ptr<SanctionStore> store_;
-  std::unique_ptr<CaseStore> cases_;
   NoDirectory directory_;
-  FakeComplaints complaints_;
-  std::unique_ptr<Sanctions> sanctions_;
 };
 
 NETRA_STORE_BACKENDS(SweeperLeaseTest);
