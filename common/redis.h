@@ -195,9 +195,18 @@ class RedisClient {
 // called; on a miss its value is written back best-effort with the ttl; on a Redis error the
 // loader answers and nothing is written. Counts netra_cache_requests_total{cache=name,result}.
 // Thread-safe. Keys are relative to the client's key_prefix, exactly as for RedisClient::Get.
+//
+// A write-back never replaces a value: a load may have read the store before a change whose
+// writer has since put the new value (Put) or invalidated the key, and its old value must not
+// land over that. So the write-back only fills an absent key (SET NX), and Invalidate leaves
+// kInvalidated for kInvalidatedFor instead of nothing; a read finding it asks the store and
+// writes nothing back (counted as a miss).
 class Cache {
  public:
   using Loader = std::function<std::optional<std::string>()>;
+  // No serialized protobuf message or JSON text starts with a NUL byte.
+  static constexpr std::string_view kInvalidated{"\0netra:invalidated", 18};
+  static constexpr std::chrono::milliseconds kInvalidatedFor{10000};
 
   Cache(RedisClient& redis, std::string name, prometheus::Registry& metrics);
 

@@ -27,12 +27,16 @@ std::optional<std::string> Cache::GetOrLoad(std::string_view key, std::chrono::m
   std::optional<std::string> cached = redis_.Get(key, &lookup);
   switch (lookup) {
     case CacheLookup::kHit:
+      if (*cached == kInvalidated) {  // changed moments ago: the store answers, nothing goes back
+        misses_->Increment();
+        return loader();
+      }
       hits_->Increment();
       return cached;
     case CacheLookup::kMiss: {
       misses_->Increment();
       std::optional<std::string> loaded = loader();
-      if (loaded.has_value()) redis_.Set(key, *loaded, ttl);  // best-effort write-back
+      if (loaded.has_value()) redis_.SetNx(key, *loaded, ttl);  // best-effort, into an absent key only
       return loaded;
     }
     case CacheLookup::kError:
@@ -46,6 +50,6 @@ bool Cache::Put(std::string_view key, std::string_view value, std::chrono::milli
   return redis_.Set(key, value, ttl);
 }
 
-bool Cache::Invalidate(std::string_view key) { return redis_.Del(key); }
+bool Cache::Invalidate(std::string_view key) { return redis_.Set(key, kInvalidated, kInvalidatedFor); }
 
 }  // namespace netra

@@ -27,6 +27,12 @@ constexpr const char* kChangedScript = R"lua(
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return redis.call('PUBLISH', ARGV[3], ARGV[4])
 )lua";
+// A batch's keys invalidated as Cache::Invalidate does one (a short-lived
+// mark that a stale write-back cannot replace), and one message for them.
+constexpr const char* kInvalidateScript = R"lua(
+for _, key in ipairs(KEYS) do redis.call('SET', key, ARGV[1], 'PX', ARGV[2]) end
+return redis.call('PUBLISH', ARGV[3], ARGV[4])
+)lua";
 
 }  // namespace
 
@@ -219,16 +225,18 @@ void EmployeeCache::Changed(const Employee& employee) {
 void EmployeeCache::Invalidate(std::span<const std::string> employee_ids) {
   for (const auto& id : employee_ids) Forget(id);
   if (employee_ids.empty() || !redis_.up()) return;  // an open breaker: skip the work, not just the call
-  // Two commands for a whole batch: DEL of every key, one message listing the ids.
-  std::vector<std::string> del{"DEL"};
-  del.reserve(employee_ids.size() + 1);
+  // One command for a whole batch: every key marked, one message listing the ids.
+  std::vector<std::string> eval{"EVAL", kInvalidateScript, std::to_string(employee_ids.size())};
+  eval.reserve(employee_ids.size() + 7);
   std::string ids;
   for (const auto& id : employee_ids) {
-    del.push_back(redis_.Key(std::string(kKeyPrefix) + id));
+    eval.push_back(redis_.Key(std::string(kKeyPrefix) + id));
     if (!ids.empty()) ids += '\n';
     ids += id;
   }
-  if (redis_.Command(std::move(del)).is_integer()) redis_.Publish(kChangedChannel, ids);
+  eval.insert(eval.end(), {std::string(Cache::kInvalidated), std::to_string(Cache::kInvalidatedFor.count()),
+                           redis_.Key(kChangedChannel), ids});
+  redis_.Command(std::move(eval));
 }
 
 }  // namespace netra::registry

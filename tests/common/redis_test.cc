@@ -392,6 +392,38 @@ TEST_F(RedisClientTest, CacheGetOrLoadCallsTheLoaderOnceThenHits) {
   EXPECT_EQ(CounterValue(registry_, "netra_cache_requests_total", {{"cache", "catalog"}, {"result", "miss"}}), 1);
 }
 
+// A read that loaded from the store just before a change must not put the old value back over
+// the change's: neither over the value its writer put, nor into the key it invalidated.
+TEST_F(RedisClientTest, AWriteBackNeverReplacesWhatAChangeWroteMeanwhile) {
+  RedisClient client(Options(), registry_);
+  Cache cache(client, "employee", registry_);
+  RawRedis raw(server_);
+  // The change lands while the read is loading (the loader stands in for the slow store read).
+  auto loads_v1_while = [](std::function<void()> change) {
+    return [change]() -> std::optional<std::string> {
+      change();
+      return std::string("v1");
+    };
+  };
+  EXPECT_EQ(cache.GetOrLoad("employee:7", 60s, loads_v1_while([&] { cache.Put("employee:7", "v2", 60s); })), "v1");
+  EXPECT_EQ(raw.Run({"GET", "netra:test:employee:7"}), "v2");
+
+  EXPECT_EQ(cache.GetOrLoad("employee:8", 60s, loads_v1_while([&] { cache.Invalidate("employee:8"); })), "v1");
+  // The mark stays for a while: the next read asks the store again and writes nothing back.
+  int loads = 0;
+  auto store_has_v2 = [&loads]() -> std::optional<std::string> {
+    ++loads;
+    return std::string("v2");
+  };
+  EXPECT_EQ(cache.GetOrLoad("employee:8", 60s, store_has_v2), "v2");
+  EXPECT_EQ(cache.GetOrLoad("employee:8", 60s, store_has_v2), "v2");
+  EXPECT_EQ(loads, 2);
+  EXPECT_EQ(raw.Run({"GET", "netra:test:employee:8"}), std::string(Cache::kInvalidated));
+  const std::string ttl = raw.Run({"PTTL", "netra:test:employee:8"});
+  EXPECT_GT(std::stoll(ttl), 0);
+  EXPECT_LE(std::stoll(ttl), Cache::kInvalidatedFor.count());
+}
+
 TEST_F(RedisClientTest, OutageFailsFastAndRecoversWithoutTraffic) {
   RedisClient client(Options(), registry_);
   Cache cache(client, "employee", registry_);
