@@ -68,7 +68,8 @@ TEST_F(ComplaintIntakeTest, SubmitsResolvesRetriesAndProtectsAHiddenReporter) {
 }
 
 // Bawaslu acts on the complaints of its own region (docs/security.md): Purworejo's office can
-// neither read, list, handle nor count a Kota Semarang complaint; Jawa Tengah's can.
+// neither read, list, handle nor count a Kota Semarang complaint, nor get the Kota office's
+// answer by sending its request again; Jawa Tengah's can read it.
 TEST_F(ComplaintIntakeTest, BawasluActsOnTheComplaintsOfItsRegionOnly) {
   v1::SubmitComplaintResponse submitted;
   ASSERT_TRUE(Submit(Request("region-1", Evidence()), &submitted).ok());

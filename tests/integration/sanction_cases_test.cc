@@ -203,7 +203,8 @@ TEST_F(SanctionCasesTest, PutViolationCatalogIsValidatedVersionedAndCasesKeepThe
 
 // A PPK acts on its own employees' cases, an authority on the cases under it, Bawaslu on its
 // region's (docs/security.md): another regency's Bupati can neither decide, read nor list a
-// Kota Semarang case, and another authority cannot recommend on it.
+// Kota Semarang case, and another authority cannot recommend on it, nor get the recommendation's
+// answer by sending its request again.
 TEST_F(SanctionCasesTest, OnlyTheCasesPpkAndAuthorityActOnIt) {
   StartSanction();
   const v1::Case opened = Open(0);
