@@ -11,9 +11,7 @@
 #include <prometheus/text_serializer.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <functional>
-#include <sstream>
 
 #include "common/redis.h"
 #include "common/store.h"
