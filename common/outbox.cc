@@ -6,10 +6,15 @@
 #include <prometheus/registry.h>
 
 #include <algorithm>
-#include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <exception>
+#include <iterator>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/log.h"
@@ -81,6 +86,7 @@ OutboxDispatcher::OutboxDispatcher(Database& db, prometheus::Registry* metrics, 
     : db_(db),
       options_(options),
       metrics_(metrics),
+      pool_(std::make_unique<Pool>()),
       worker_("outbox", options.poll_interval, [this] { return Round(); }) {
   if (metrics_ != nullptr) {
     family_.reset(new Family{
@@ -111,22 +117,100 @@ void OutboxDispatcher::Handle(std::string kind, Handler handler, OrderingKey ord
   handlers_[std::move(kind)] = Kind{std::move(handler), std::move(ordering)};
 }
 
+// The messages one DeliverDue claimed: how many are still to settle, and how
+// many were delivered.
+struct OutboxDispatcher::Tally {
+  std::mutex mu;
+  std::condition_variable settled;
+  size_t unsettled = 0;
+  int delivered = 0;
+  std::exception_ptr failure;  // the first store error while settling
+};
+
+// The delivery threads and the claimed messages they deliver.
+struct OutboxDispatcher::Pool {
+  struct Claimed {
+    OutboxMessage message;
+    std::shared_ptr<Tally> tally;  // null when the background thread claimed it
+  };
+  using Resource = std::pair<std::string, std::string>;  // kind, ordering key
+
+  std::mutex mu;
+  std::condition_variable work;
+  // Claimed messages per resource, in claim order. A resource stays here from
+  // its first claimed message until a thread has settled its last, so that a
+  // later claim of it queues behind the delivery in flight, never beside it.
+  std::map<Resource, std::deque<Claimed>> resources;
+  std::deque<Resource> ready;  // resources no thread has taken yet
+  int held = 0;                // claimed, not yet settled
+  bool claim_was_full = false;  // the last claim was cut by the limit: more may be due
+  bool stopping = false;
+  std::vector<std::thread> threads;
+  std::chrono::steady_clock::time_point refreshed{};   // the pending gauges
+  std::chrono::steady_clock::time_point claimed_at{};  // the background thread's last claim
+};
+
 void OutboxDispatcher::Start() { worker_.Start(); }
 
-void OutboxDispatcher::Stop() { worker_.Stop(); }
+void OutboxDispatcher::Stop() {
+  worker_.Stop();
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(pool_->mu);
+    pool_->stopping = true;
+    threads = std::move(pool_->threads);
+    pool_->threads.clear();
+  }
+  pool_->work.notify_all();
+  for (auto& thread : threads) thread.join();  // each ends once nothing claimed waits
+  std::lock_guard lock(pool_->mu);
+  pool_->stopping = false;
+}
 
 void OutboxDispatcher::Wake() { worker_.Wake(); }
 
-// A failing pass (the store briefly busy) is logged by the worker and tried
-// again next period.
+// A failing claim (the store briefly busy) is logged by the worker and tried
+// again next period. Deliveries in flight do not hold up the next claim: a
+// message queued while a slow peer answers another goes out at once.
 PeriodicWorker::Next OutboxDispatcher::Round() {
-  const int delivered = DeliverDue();
-  RefreshPending();
-  // A full batch means more may be due: go again at once.
-  return delivered >= options_.batch ? PeriodicWorker::Next::kAgain : PeriodicWorker::Next::kWait;
+  int limit = 0;
+  std::chrono::steady_clock::duration wait{};
+  {
+    std::lock_guard lock(pool_->mu);
+    limit = options_.batch - pool_->held;
+    if (limit <= 0) pool_->claim_was_full = true;  // a settled message wakes this again
+    wait = pool_->claimed_at + options_.claim_gap - std::chrono::steady_clock::now();
+  }
+  if (limit > 0) {
+    // A pace, not a synchronisation: Stop waits for it, claim_gap at most.
+    if (wait > wait.zero()) std::this_thread::sleep_for(wait);
+    {
+      std::lock_guard lock(pool_->mu);
+      pool_->claimed_at = std::chrono::steady_clock::now();
+    }
+    ClaimAndQueue(limit, nullptr);
+  }
+  bool refresh = false;
+  {
+    std::lock_guard lock(pool_->mu);
+    const auto now = std::chrono::steady_clock::now();
+    refresh = now - pool_->refreshed >= options_.poll_interval;
+    if (refresh) pool_->refreshed = now;
+  }
+  if (refresh) RefreshPending();
+  return PeriodicWorker::Next::kWait;
 }
 
 int OutboxDispatcher::DeliverDue() {
+  auto tally = std::make_shared<Tally>();
+  ClaimAndQueue(options_.batch, tally);
+  std::unique_lock lock(tally->mu);
+  tally->settled.wait(lock, [&] { return tally->unsettled == 0; });
+  if (tally->failure) std::rethrow_exception(tally->failure);
+  return tally->delivered;
+}
+
+void OutboxDispatcher::ClaimAndQueue(int limit, const std::shared_ptr<Tally>& tally) {
   const int64_t now = NowMicros();
   const int64_t lease_until = now + std::chrono::duration_cast<std::chrono::microseconds>(options_.claim_lease).count();
   // Claim due messages by pushing their next attempt past the lease, so that
@@ -141,7 +225,7 @@ int OutboxDispatcher::DeliverDue() {
               "ORDER BY next_attempt_us, id LIMIT ?2 FOR UPDATE SKIP LOCKED"
             : "SELECT id, kind, dedupe_key, payload, attempts, created_us FROM outbox WHERE next_attempt_us <= ?1 "
               "ORDER BY next_attempt_us, id LIMIT ?2");
-    select.Bind(1, now).Bind(2, int64_t{options_.batch});
+    select.Bind(1, now).Bind(2, int64_t{limit});
     while (select.Step()) {
       OutboxMessage m;
       m.id = select.ColumnInt64(0);
@@ -157,73 +241,122 @@ int OutboxDispatcher::DeliverDue() {
     for (const auto& m : due) claim.Bind(1, m.id).Bind(2, lease_until).Run();
     return due;
   });
-
-  // One queue per resource, in claim order; the queues go out in parallel.
-  std::vector<std::vector<const OutboxMessage*>> queues;
-  std::map<std::pair<std::string, std::string>, size_t> queue_of;
-  for (const OutboxMessage& m : claimed) {
-    const Kind& kind = handlers_.find(m.kind)->second;
-    std::pair<std::string, std::string> resource{m.kind, kind.ordering ? kind.ordering(m) : m.dedupe_key};
-    auto [it, added] = queue_of.emplace(std::move(resource), queues.size());
-    if (added) queues.emplace_back();
-    queues[it->second].push_back(&m);
+  if (tally) {
+    std::lock_guard lock(tally->mu);
+    tally->unsettled = claimed.size();
   }
-  std::atomic<int> delivered{0};
-  std::atomic<size_t> next_queue{0};
-  std::mutex failure_mu;
-  std::exception_ptr failure;  // a store error while settling: the pass fails as a whole, as before
-  auto drain = [&] {
-    try {
-      for (size_t q; (q = next_queue.fetch_add(1)) < queues.size();) delivered += DeliverInOrder(queues[q]);
-    } catch (...) {
-      std::lock_guard lock(failure_mu);
-      if (!failure) failure = std::current_exception();
+  Pool& pool = *pool_;
+  {
+    std::lock_guard lock(pool.mu);
+    if (!tally) pool.claim_was_full = static_cast<int>(claimed.size()) >= limit;
+    for (OutboxMessage& m : claimed) {
+      const Kind& kind = handlers_.find(m.kind)->second;
+      Pool::Resource resource{m.kind, kind.ordering ? kind.ordering(m) : m.dedupe_key};
+      auto [it, added] = pool.resources.try_emplace(resource);
+      it->second.push_back({std::move(m), tally});
+      if (added) pool.ready.push_back(std::move(resource));
+      ++pool.held;
     }
+    const size_t threads = static_cast<size_t>(std::max(1, options_.parallel));
+    while (!claimed.empty() && pool.threads.size() < threads) pool.threads.emplace_back([this] { Serve(); });
+  }
+  pool.work.notify_all();
+}
+
+void OutboxDispatcher::Serve() {
+  Pool& pool = *pool_;
+  // Counts a settled message (delivered or not) for the DeliverDue that claimed it.
+  auto count = [](const Pool::Claimed& c, bool delivered, const std::exception_ptr& failure) {
+    if (!c.tally) return;
+    std::lock_guard lock(c.tally->mu);
+    if (delivered) ++c.tally->delivered;
+    if (failure && !c.tally->failure) c.tally->failure = failure;
+    if (--c.tally->unsettled == 0) c.tally->settled.notify_all();
   };
-  const size_t threads = std::min(queues.size(), static_cast<size_t>(std::max(1, options_.parallel)));
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(drain);
-  drain();
-  for (auto& thread : pool) thread.join();
-  if (failure) std::rethrow_exception(failure);
-  return delivered;
-}
-
-int OutboxDispatcher::DeliverInOrder(const std::vector<const OutboxMessage*>& messages) {
-  int delivered = 0;
-  for (size_t i = 0; i < messages.size(); ++i) {
-    const OutboxMessage& m = *messages[i];
-    Delivery result;
-    try {
-      result = handlers_.find(m.kind)->second.deliver(m);
-    } catch (const std::exception& e) {
-      result = Delivery::Failed(e.what());
+  std::unique_lock lock(pool.mu);
+  while (true) {
+    pool.work.wait(lock, [&] { return pool.stopping || !pool.ready.empty(); });
+    if (pool.ready.empty()) return;  // stopping, and every claimed message is settled or being delivered
+    const Pool::Resource resource = std::move(pool.ready.front());
+    pool.ready.pop_front();
+    std::deque<Pool::Claimed>& queue = pool.resources.at(resource);
+    // A failed message holds back the later ones of its resource, those queued
+    // now and those a claim adds meanwhile: their claim ends with its, so the
+    // claim that takes it again takes them after it.
+    std::optional<int64_t> failed;
+    while (!queue.empty()) {
+      std::vector<Pool::Claimed> batch;  // the next message, or all held back behind a failed one
+      if (failed) {
+        std::move(queue.begin(), queue.end(), std::back_inserter(batch));
+        queue.clear();
+      } else {
+        batch.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+      lock.unlock();
+      bool delivered = false;
+      std::exception_ptr failure;  // a store error while settling: the claim's lease brings it back
+      std::string why;
+      try {
+        if (failed) {
+          db_.Write([&](Connection& conn) {
+            auto release = conn.Prepare(
+                "UPDATE outbox SET next_attempt_us = (SELECT next_attempt_us FROM outbox WHERE id = ?2) WHERE id = ?1");
+            for (const auto& later : batch) release.Bind(1, later.message.id).Bind(2, *failed).Run();
+          });
+        } else {
+          const Delivery result = Attempt(batch.front().message);
+          if (!result.ok && !result.refused) failed = batch.front().message.id;
+          Settle(batch.front().message, result);
+          delivered = result.ok;
+        }
+      } catch (const std::exception& e) {
+        failure = std::current_exception();
+        why = e.what();
+        delivered = false;
+      } catch (...) {
+        failure = std::current_exception();
+        delivered = false;
+      }
+      if (failure && !batch.front().tally) {  // the background thread's: nobody else would hear of it
+        log::Warn("outbox: a delivery's result could not be stored; its message is tried again after its claim",
+                  {{"kind", batch.front().message.kind}, {"error", why}});
+      }
+      for (const auto& c : batch) count(c, delivered, failure);
+      lock.lock();
+      pool.held -= static_cast<int>(batch.size());
     }
-    if (Settle(m, result)) {
-      ++delivered;
-      continue;
+    pool.resources.erase(resource);
+    const bool wake = std::exchange(pool.claim_was_full, false), idle = pool.held == 0;
+    if (idle) pool.refreshed = std::chrono::steady_clock::now();
+    lock.unlock();
+    if (wake) worker_.Wake();  // room for more of what may be due
+    if (idle) {
+      try {
+        RefreshPending();
+      } catch (const std::exception& e) {
+        log::Warn("outbox: pending messages could not be counted", {{"error", e.what()}});
+      } catch (...) {
+      }
     }
-    // A refused message is parked for an operator; the later ones go on.
-    if (result.refused) continue;
-    // The later messages of this resource wait for the failed one: their claim
-    // ends with it, so the next pass that takes it takes them after it.
-    if (i + 1 == messages.size()) return delivered;
-    db_.Write([&](Connection& conn) {
-      auto release = conn.Prepare(
-          "UPDATE outbox SET next_attempt_us = (SELECT next_attempt_us FROM outbox WHERE id = ?2) WHERE id = ?1");
-      for (size_t later = i + 1; later < messages.size(); ++later) release.Bind(1, messages[later]->id).Bind(2, m.id).Run();
-    });
-    return delivered;
+    lock.lock();
   }
-  return delivered;
 }
 
-bool OutboxDispatcher::Settle(const OutboxMessage& m, const Delivery& result) {
+OutboxDispatcher::Delivery OutboxDispatcher::Attempt(const OutboxMessage& m) {
+  try {
+    return handlers_.find(m.kind)->second.deliver(m);
+  } catch (const std::exception& e) {
+    return Delivery::Failed(e.what());
+  }
+}
+
+void OutboxDispatcher::Settle(const OutboxMessage& m, const Delivery& result) {
   const char* outcome = result.ok ? "delivered" : result.refused ? "refused" : "failed";
   if (family_) family_->deliveries.Add({{"kind", m.kind}, {"result", outcome}}).Increment();
   if (result.ok) {
     db_.Write([&](Connection& conn) { conn.Prepare("DELETE FROM outbox WHERE id = ?1").Bind(1, m.id).Run(); });
-    return true;
+    return;
   }
   if (result.refused) {
     db_.Write([&](Connection& conn) {
@@ -242,7 +375,7 @@ bool OutboxDispatcher::Settle(const OutboxMessage& m, const Delivery& result) {
                 {"key", m.dedupe_key},
                 {"attempt", std::to_string(m.attempts + 1)},
                 {"error", result.error.substr(0, 500)}});
-    return false;
+    return;
   }
   // Exponential backoff: min_backoff * 2^attempts, capped.
   const int shift = std::min(m.attempts, 20);
@@ -257,7 +390,6 @@ bool OutboxDispatcher::Settle(const OutboxMessage& m, const Delivery& result) {
   });
   log::Warn("delivery to another service failed; will retry",
             {{"kind", m.kind}, {"attempt", std::to_string(m.attempts + 1)}, {"error", result.error}});
-  return false;
 }
 
 void OutboxDispatcher::RefreshPending() {

@@ -4,13 +4,14 @@
 //
 // The change that needs the call enqueues a message in the same transaction
 // that records the change, so a committed change always has its message and
-// a crash loses neither. A background thread delivers due messages through a
-// handler per kind, retrying with exponential backoff until the handler
-// succeeds; the receiving RPCs are idempotent, so a message delivered twice
-// (after a crash between delivery and deletion, or by two replicas sharing a
-// store) has the effect of one. Several replicas may run dispatchers on one
-// store: a message is claimed for a lease period before delivery, which keeps
-// double deliveries rare. On PostgreSQL the claim also skips rows another
+// a crash loses neither. A background thread claims due messages and hands
+// them to a pool of delivery threads at once, without waiting for deliveries
+// already in flight. Each goes through a handler per kind, retried with
+// exponential backoff until the handler succeeds; the receiving RPCs are
+// idempotent, so a message delivered twice (after a crash between delivery
+// and deletion, or by two replicas sharing a store) has the effect of one.
+// Several replicas may run dispatchers on one store: a message is claimed for
+// a lease period before delivery, which keeps double deliveries rare. On PostgreSQL the claim also skips rows another
 // replica's claim has locked (FOR UPDATE SKIP LOCKED), so each message is
 // claimed by one replica at a time.
 #pragma once
@@ -120,9 +121,13 @@ struct OutboxOptions {
   std::chrono::milliseconds min_backoff{200};
   std::chrono::milliseconds max_backoff{60000};
   std::chrono::milliseconds claim_lease{30000};  // a claimed message is invisible to other replicas this long
-  int batch = 64;                                 // messages per pass
-  // Deliveries in flight at once within a pass. Messages of one resource (the
-  // same kind and ordering key) still go one after another, in queue order.
+  // The background thread's claims are this far apart at least: under a
+  // steady stream of wakes, one claim (a write transaction) takes what a
+  // few commits queued, instead of one claim each.
+  std::chrono::milliseconds claim_gap{20};
+  int batch = 64;  // messages claimed and not yet settled, at most (and per claim)
+  // Deliveries in flight at once. Messages of one resource (the same kind and
+  // ordering key) still go one after another, in queue order.
   int parallel = 16;
 };
 
@@ -158,23 +163,32 @@ class OutboxDispatcher {
   void Handle(std::string kind, Handler handler, OrderingKey ordering = nullptr);
 
   void Start();
+  // Returns after the deliveries already claimed are settled.
   void Stop();
   // Deliver soon (call after committing a change that enqueued a message).
   void Wake();
 
-  // One pass over due messages on the calling thread; returns how many were
-  // delivered. For tests and for the thread itself.
+  // One pass: claims the due messages (a batch) and returns once they are
+  // settled, with how many were delivered. For tests; rethrows a store error.
   int DeliverDue();
-  // Sets the pending and refused gauges from the store (each pass of the thread).
+  // Sets the pending and refused gauges from the store (when the deliveries
+  // in flight are done, and each poll interval).
   void RefreshPending();
 
  private:
   struct Family;
+  struct Tally;
+  struct Pool;
   PeriodicWorker::Next Round();
-  // Delivers one resource's messages in order; returns how many were delivered.
-  int DeliverInOrder(const std::vector<const OutboxMessage*>& messages);
-  // Records one delivery's result; false when it was not delivered.
-  bool Settle(const OutboxMessage& m, const Delivery& result);
+  // Claims up to `limit` due messages (their lease starts) and queues them
+  // for the pool, each after the messages of its resource already queued.
+  void ClaimAndQueue(int limit, const std::shared_ptr<Tally>& tally);
+  // A delivery thread: takes a resource and delivers its messages in order.
+  void Serve();
+  // The handler's result; an exception is a failure.
+  Delivery Attempt(const OutboxMessage& m);
+  // Records a delivery's result in the store.
+  void Settle(const OutboxMessage& m, const Delivery& result);
 
   Database& db_;
   OutboxOptions options_;
@@ -185,6 +199,7 @@ class OutboxDispatcher {
   std::map<std::string, Kind, std::less<>> handlers_;
   prometheus::Registry* metrics_;
   std::unique_ptr<Family> family_;
+  std::unique_ptr<Pool> pool_;
 
   PeriodicWorker worker_;  // last: its thread uses the members above
 };

@@ -9,6 +9,7 @@
 #include <set>
 #include <span>
 
+#include "absl/time/clock.h"
 #include "common/store.h"
 #include "tests/common/store_backends.h"
 #include "tests/support/test_support.h"
@@ -207,6 +208,87 @@ TEST_P(OutboxTest, BackgroundThreadDeliversAfterWakeAndCountsInMetrics) {
   EXPECT_NE(text.find(R"(netra_outbox_deliveries_total{kind="peer.call",result="delivered"} 1)"), std::string::npos)
       << text;
   EXPECT_NE(text.find(R"(netra_outbox_pending{kind="peer.call"} 0)"), std::string::npos) << text;
+}
+
+// The background thread does not wait for deliveries in flight before it
+// claims again: a complaint forwarded while a slow peer holds up another
+// message goes out at once.
+TEST_P(OutboxTest, AMessageQueuedWhileASlowDeliveryIsInFlightGoesOutAtOnce) {
+  auto db = Open();
+  OutboxOptions options;
+  options.poll_interval = 1h;  // only Wake makes it claim within the test
+  OutboxDispatcher dispatcher(*db, nullptr, options);
+  std::atomic<bool> slow_started{false}, fast_delivered{false}, fast_came_first{false};
+  dispatcher.Handle("peer.call", [&](const OutboxMessage& m) {
+    if (m.dedupe_key == "fast") {
+      fast_delivered = true;
+    } else {
+      slow_started = true;
+      fast_came_first = netra::testing::WaitUntil([&] { return fast_delivered.load(); }, 5s);
+    }
+    return OutboxDispatcher::Delivery::Ok();
+  });
+  dispatcher.Start();
+  Enqueue(*db, "slow");
+  dispatcher.Wake();
+  ASSERT_TRUE(netra::testing::WaitUntil([&] { return slow_started.load(); }, 5s));
+  Enqueue(*db, "fast");
+  dispatcher.Wake();
+  ASSERT_TRUE(netra::testing::WaitUntil([&] { return Pending(*db) == 0; }, 10s));
+  dispatcher.Stop();
+  EXPECT_TRUE(fast_came_first.load());
+}
+
+// A message claimed while an earlier one of its resource is in flight waits
+// behind it, and behind its retry when it fails.
+TEST_P(OutboxTest, AResourcesLaterMessageClaimedDuringADeliveryWaitsBehindIt) {
+  auto db = Open();
+  OutboxOptions options;
+  options.poll_interval = 50ms;  // how a retry is taken up (no Wake for it)
+  options.min_backoff = 0ms;     // a failed message is due again at once
+  OutboxDispatcher dispatcher(*db, nullptr, options);
+  auto claimed = [&](const std::string& key) {  // its lease has started
+    return db->Read([&](Connection& conn) {
+      auto stmt = conn.Prepare("SELECT next_attempt_us FROM outbox WHERE dedupe_key = ?1");
+      stmt.Bind(1, key);
+      return stmt.Step() && stmt.ColumnInt64(0) > absl::ToUnixMicros(absl::Now()) + 10'000'000;
+    });
+  };
+  std::mutex mu;
+  std::vector<std::string> attempts;
+  std::atomic<int> in_flight{0}, most_at_once{0};
+  std::atomic<bool> second_claimed{false};
+  dispatcher.Handle(
+      "peer.call",
+      [&](const OutboxMessage& m) {
+        const int now = ++in_flight;
+        for (int seen = most_at_once.load(); seen < now && !most_at_once.compare_exchange_weak(seen, now);) {
+        }
+        bool first_try = false;
+        {
+          std::lock_guard lock(mu);
+          first_try = attempts.empty();
+          attempts.push_back(m.dedupe_key);
+        }
+        if (first_try) {  // case-1:1, held until case-1:2 is claimed too, then failed once
+          second_claimed = netra::testing::WaitUntil([&] { return claimed("case-1:2"); }, 5s);
+        }
+        --in_flight;
+        return first_try ? OutboxDispatcher::Delivery::Failed("peer busy") : OutboxDispatcher::Delivery::Ok();
+      },
+      [](const OutboxMessage& m) { return m.dedupe_key.substr(0, m.dedupe_key.find(':')); });
+  dispatcher.Start();
+  Enqueue(*db, "case-1:1");
+  dispatcher.Wake();
+  ASSERT_TRUE(netra::testing::WaitUntil([&] { return in_flight.load() == 1; }, 5s));
+  Enqueue(*db, "case-1:2");
+  dispatcher.Wake();
+  ASSERT_TRUE(netra::testing::WaitUntil([&] { return Pending(*db) == 0; }, 10s));
+  dispatcher.Stop();
+  EXPECT_TRUE(second_claimed.load());
+  EXPECT_EQ(most_at_once.load(), 1);
+  std::lock_guard lock(mu);
+  EXPECT_EQ(attempts, (std::vector<std::string>{"case-1:1", "case-1:1", "case-1:2"}));
 }
 
 TEST_P(OutboxTest, RefusedDeliveryIsParkedWithItsReasonCountedAndNotRetried) {

@@ -17,3 +17,28 @@ pg_cpu_seconds() {  # DATA_DIR
   for p in $pm $(pgrep -P "$pm"); do cat "/proc/$p/stat"; done 2>/dev/null |
     awk -v hz="$(getconf CLK_TCK)" '{s += $14 + $15} END {printf "%.1f", s / hz}'
 }
+
+# Starts deploy/local/postgres.sh's cluster in DIR on PORT with a database per SERVICE; with
+# PG_STATS=1 restarts it with pg_stat_statements loaded (a restart loads the module).
+pg_start() {  # DIR PORT SERVICE...
+  local dir=$1 port=$2; shift 2
+  "$SRC/deploy/local/postgres.sh" start "$dir" "$port" "$@" >/dev/null
+  [ "${PG_STATS:-0}" = 1 ] || return 0
+  PGPASSFILE="$dir/passfile-admin" psql -X -q "postgresql://postgres@127.0.0.1:$port/postgres" \
+    -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
+  "$SRC/deploy/local/postgres.sh" stop "$dir" >/dev/null
+  "$SRC/deploy/local/postgres.sh" start "$dir" "$port" "$@" >/dev/null
+  PGPASSFILE="$dir/passfile-admin" psql -X -q "postgresql://postgres@127.0.0.1:$port/postgres" \
+    -c "CREATE EXTENSION pg_stat_statements"
+}
+
+# Each service database's TOP most called statements since pg_start (PG_STATS=1), as
+# "database | calls | statement".
+pg_top_statements() {  # DIR PORT TOP
+  PGPASSFILE="$1/passfile-admin" psql -X -q -A -t -F' | ' "postgresql://postgres@127.0.0.1:$2/postgres" -c "
+    SELECT db, calls, statement FROM (
+      SELECT d.datname AS db, s.calls, left(regexp_replace(s.query, '\s+', ' ', 'g'), 120) AS statement,
+             row_number() OVER (PARTITION BY d.datname ORDER BY s.calls DESC) AS k
+      FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname LIKE 'netra_%') t
+    WHERE k <= $3 ORDER BY db, calls DESC"
+}
