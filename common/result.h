@@ -5,6 +5,8 @@
 
 #include <cassert>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -79,6 +81,13 @@ struct Error {
     return e;
   }
 };
+
+// The caller's rule on a stored record (a handler's region check), which the
+// domain asks where it reads the record anyway, before anything else about it
+// and before a retry's first answer: an error (Error::Denied) refuses. Empty:
+// no rule. rpc.h's RefusalKept makes one of a handler's check.
+template <class Record>
+using RuleOn = std::function<std::optional<Error>(const Record&)>;
 
 template <class T>
 class Result {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/log.h"
@@ -121,6 +122,18 @@ grpc::Status CheckRequestText(const google::protobuf::Message& request, const st
 
 // The status for a domain error; INVALID_ARGUMENT and FAILED_PRECONDITION carry details.
 grpc::Status ToStatus(const Error& error);
+
+// A domain rule (RuleOn, result.h) of a handler's check on the record. A
+// refusal is kept in *denied, which the handler answers with: its status has
+// the reason and details the domain's Error does not carry.
+template <class Record, class Check>
+RuleOn<Record> RefusalKept(Check check, grpc::Status* denied) {
+  return [check = std::move(check), denied](const Record& record) -> std::optional<Error> {
+    *denied = check(record);
+    if (denied->ok()) return std::nullopt;
+    return Error::Denied(denied->error_message());
+  };
+}
 
 // Runs a handler body that calls a store read which throws (rather than
 // returning a Result): a StoreError becomes ToStatus(StoreFailure(...)),

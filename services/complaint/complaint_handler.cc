@@ -186,9 +186,9 @@ grpc::Status ComplaintHandler::TransitionComplaint(grpc::ServerContext* context,
   if (auto bad = CheckRequestText(*request); !bad.ok()) return bad;
   return GuardStore("TransitionComplaint", [&] {
     grpc::Status denied;  // the region check, on the complaint the change reads anyway
-    auto may_change = [&](const Complaint& complaint) { return (denied = AuthorizeOn(scope, complaint)).ok(); };
-    auto result = complaints_.Transition(ToCommand(*request), RequestHashOf(*request),
-                                         ActorOf(scope.caller()), absl::Now(), may_change);
+    auto result = complaints_.Transition(
+        ToCommand(*request), RequestHashOf(*request), ActorOf(scope.caller()), absl::Now(),
+        RefusalKept<Complaint>([&](const Complaint& complaint) { return AuthorizeOn(scope, complaint); }, &denied));
     if (!denied.ok()) return denied;
     if (!result.ok()) return ToStatus(result.error());
     Answer(std::move(result.value()), response->mutable_complaint());

@@ -250,7 +250,7 @@ Result<TransitionInputs> Complaints::InputsFor(const Complaint& current, const C
 }
 
 Result<Complaint> Complaints::Transition(const TransitionCommand& command, const std::string& request_hash,
-                                         const Actor& actor, absl::Time now, const MayChange& may_change) {
+                                         const Actor& actor, absl::Time now, const RuleOn<Complaint>& may_change) {
   // One read for the complaint and a retry's first answer. The caller's rule
   // on it comes first: before the request's faults, as on every other method,
   // and before a first answer (a request id is no key to another region's complaint).
@@ -258,8 +258,8 @@ Result<Complaint> Complaints::Transition(const TransitionCommand& command, const
   CheckId(command.complaint_id, "complaint_id", true, id);
   ComplaintStore::ChangeBasis basis;
   if (id.empty()) basis = store_.FindForChange(command.complaint_id, "TransitionComplaint", command.request_id);
-  if (basis.row && may_change && !may_change(basis.row->complaint)) {
-    return Error::Denied("not allowed to change this complaint");
+  if (basis.row && may_change) {
+    if (auto refused = may_change(basis.row->complaint)) return *refused;
   }
   Violations v = ValidateTransition(command, regions_, *catalog_.Current(), now);
   if (!v.empty()) return Error::Invalid(std::move(v));

@@ -100,13 +100,9 @@ class Complaints {
   // its HMAC), stored with the idempotency record.
   Result<SubmitResult> Submit(const SubmitCommand& command, const std::string& request_hash, const Actor& actor,
                               absl::Time now);
-  // The caller's rule on the stored complaint (the handler's region check),
-  // asked before anything else is looked at, a retry's first answer too:
-  // false refuses the change (PERMISSION_DENIED; the handler answers with its
-  // own reason). Empty: no rule.
-  using MayChange = std::function<bool(const Complaint&)>;
+  // `may_change`: the caller's rule on the stored complaint (RuleOn).
   Result<Complaint> Transition(const TransitionCommand& command, const std::string& request_hash, const Actor& actor,
-                               absl::Time now, const MayChange& may_change = {});
+                               absl::Time now, const RuleOn<Complaint>& may_change = {});
   Result<Complaint> RecordOutcome(const OutcomeCommand& command, const std::string& request_hash, const Actor& actor,
                                   absl::Time now);
   // Unseals the reporter for `actor` (the handler has authorized it: Bawaslu

@@ -229,7 +229,7 @@ Result<Mutation> CaseStore::Create(const Idempotency& idem, const std::string& c
 }
 
 Result<Mutation> CaseStore::Update(const std::string& case_id, const Idempotency* idem, const Actor& actor,
-                                   int64_t now_us, const CaseChange& change, const CaseRule& may_act) {
+                                   int64_t now_us, const CaseChange& change, const RuleOn<Case>& may_act) {
   return RunStoreOperation<json::exception>("update case", [&]() -> Result<Mutation> {
     return db_.Write([&](Connection& conn) -> Result<Mutation> {
       Mutation m;

@@ -175,10 +175,6 @@ struct StepTaken {
 
 // Changes a case loaded in the write transaction; an error writes nothing.
 using CaseChange = std::function<std::optional<Error>(Case& c, CaseEffects& effects)>;
-// The caller's rule on the stored case (the handler's region and party
-// check): an error refuses the call before anything else about the case,
-// a retry's first answer too. Empty: no rule.
-using CaseRule = std::function<std::optional<Error>(const Case& c)>;
 
 struct CaseFilter {
   std::string region_prefix;  // "NN" or "NN.NN"; empty = all
@@ -228,7 +224,7 @@ class CaseStore {
   // Any later change of one case; `idempotency` null for system changes.
   // `may_act` is asked on the case read for the change, before its replay.
   Result<Mutation> Update(const std::string& case_id, const Idempotency* idempotency, const Actor& actor,
-                          int64_t now_us, const CaseChange& change, const CaseRule& may_act = {});
+                          int64_t now_us, const CaseChange& change, const RuleOn<Case>& may_act = {});
   // The sweeper: up to `limit` cases whose next escalation is due at now_us,
   // each changed by `change` (ApplyEscalation), in one transaction that first
   // records `fence` and is refused (fenced = true, nothing written) when a

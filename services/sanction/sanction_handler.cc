@@ -42,12 +42,8 @@ Resource ResourceOf(const Case& c) {
 // The caller's rule on the case a change reads (its region, PPK or
 // authority), asked in the change's transaction; a refusal is kept in
 // *denied, which the handler answers with.
-CaseRule MayAct(const CallScope& scope, grpc::Status* denied) {
-  return [&scope, denied](const Case& c) -> std::optional<Error> {
-    *denied = scope.Authorize(ResourceOf(c));
-    if (denied->ok()) return std::nullopt;
-    return Error::Denied("not allowed to act on this case");
-  };
+RuleOn<Case> MayAct(const CallScope& scope, grpc::Status* denied) {
+  return RefusalKept<Case>([&scope](const Case& c) { return scope.Authorize(ResourceOf(c)); }, denied);
 }
 
 // A list's filter narrowed to the caller's scope (common/authorize.h), back into the query's fields.

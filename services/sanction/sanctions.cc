@@ -259,7 +259,7 @@ Result<Mutation> Sanctions::OpenCase(const OpenCaseCommand& command, const Actor
 }
 
 Result<Mutation> Sanctions::Update(const std::string& case_id, const Actor& actor, const Idempotency& idempotency,
-                                   const CaseChange& change, const CaseRule& may_act) {
+                                   const CaseChange& change, const RuleOn<Case>& may_act) {
   Violations v;
   CheckRequestId(idempotency.request_id, "request_id", v);
   if (case_id.empty()) v.Add("case_id", ViolationReason::kRequired, "is required");
@@ -270,7 +270,7 @@ Result<Mutation> Sanctions::Update(const std::string& case_id, const Actor& acto
 }
 
 Result<Mutation> Sanctions::IssueRecommendation(const RecommendCommand& command, const Actor& actor,
-                                                const Idempotency& idempotency, const CaseRule& may_act) {
+                                                const Idempotency& idempotency, const RuleOn<Case>& may_act) {
   int64_t now = NowUs();
   return Update(
       command.case_id, actor, idempotency,
@@ -279,7 +279,7 @@ Result<Mutation> Sanctions::IssueRecommendation(const RecommendCommand& command,
 }
 
 Result<Mutation> Sanctions::RecordDecision(const DecisionCommand& command, const Actor& actor,
-                                           const Idempotency& idempotency, const CaseRule& may_act) {
+                                           const Idempotency& idempotency, const RuleOn<Case>& may_act) {
   int64_t now = NowUs();
   return Update(
       command.case_id, actor, idempotency,
@@ -288,7 +288,7 @@ Result<Mutation> Sanctions::RecordDecision(const DecisionCommand& command, const
 
 Result<Mutation> Sanctions::RecordAppeal(const AppealCommand& command, const Actor& actor,
                                          const Idempotency& idempotency, std::string* appeal_id,
-                                         const CaseRule& may_act) {
+                                         const RuleOn<Case>& may_act) {
   int64_t now = NowUs();
   return Update(
       command.case_id, actor, idempotency,

@@ -112,15 +112,16 @@ class Sanctions {
   std::shared_ptr<const ViolationCatalog> catalog() const;
 
   Result<Mutation> OpenCase(const OpenCaseCommand& command, const Actor& actor, const Idempotency& idempotency);
-  // `may_act`: the caller's rule on the stored case (CaseRule), asked in
-  // the change's own transaction before anything else about the case.
+  // `may_act`: the caller's rule on the stored case (RuleOn: the handler's
+  // region and party check), asked in the change's own transaction before
+  // anything else about the case.
   Result<Mutation> IssueRecommendation(const RecommendCommand& command, const Actor& actor,
-                                       const Idempotency& idempotency, const CaseRule& may_act = {});
+                                       const Idempotency& idempotency, const RuleOn<Case>& may_act = {});
   Result<Mutation> RecordDecision(const DecisionCommand& command, const Actor& actor, const Idempotency& idempotency,
-                                  const CaseRule& may_act = {});
+                                  const RuleOn<Case>& may_act = {});
   // Sets *appeal_id to the appeal filed or decided.
   Result<Mutation> RecordAppeal(const AppealCommand& command, const Actor& actor, const Idempotency& idempotency,
-                                std::string* appeal_id, const CaseRule& may_act = {});
+                                std::string* appeal_id, const RuleOn<Case>& may_act = {});
 
   // Delivery state of a case's notifications (nullopt = delivered).
   Result<std::vector<std::optional<QueuedNotice>>> Queued(const Case& c) { return cases_.Queued(c.notifications); }
@@ -157,7 +158,7 @@ class Sanctions {
   // Metrics and the dispatcher's wake-up after a committed change.
   void Committed(const Mutation& m);
   Result<Mutation> Update(const std::string& case_id, const Actor& actor, const Idempotency& idempotency,
-                          const CaseChange& change, const CaseRule& may_act);
+                          const CaseChange& change, const RuleOn<Case>& may_act);
   void Install(ViolationCatalog catalog, const std::string& json);
 
   SanctionStore& store_;
