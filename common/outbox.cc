@@ -11,7 +11,6 @@
 #include <exception>
 #include <iterator>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -279,54 +278,48 @@ void OutboxDispatcher::Serve() {
     if (pool.ready.empty()) return;  // stopping, and every claimed message is settled or being delivered
     const Pool::Resource resource = std::move(pool.ready.front());
     pool.ready.pop_front();
-    std::deque<Pool::Claimed>& queue = pool.resources.at(resource);
-    // A failed message holds back the later ones of its resource, those queued
-    // now and those a claim adds meanwhile: their claim ends with its, so the
-    // claim that takes it again takes them after it.
-    std::optional<int64_t> failed;
-    while (!queue.empty()) {
-      std::vector<Pool::Claimed> batch;  // the next message, or all held back behind a failed one
-      if (failed) {
-        std::move(queue.begin(), queue.end(), std::back_inserter(batch));
-        queue.clear();
-      } else {
-        batch.push_back(std::move(queue.front()));
-        queue.pop_front();
+    std::deque<Pool::Claimed>* queue = &pool.resources.at(resource);
+    while (queue != nullptr) {
+      if (queue->empty()) {
+        pool.resources.erase(resource);
+        break;
       }
+      Pool::Claimed next = std::move(queue->front());
+      queue->pop_front();
       lock.unlock();
-      bool delivered = false;
-      std::exception_ptr failure;  // a store error while settling: the claim's lease brings it back
+      const Delivery result = Attempt(next.message);
+      // A failed message ends its resource here: the later ones claimed so far
+      // wait for its retry (they get its next attempt in the transaction that
+      // records the failure), and a later claim starts the resource anew.
+      std::vector<Pool::Claimed> held_back;
+      if (!result.ok && !result.refused) {
+        lock.lock();
+        std::move(queue->begin(), queue->end(), std::back_inserter(held_back));
+        pool.resources.erase(resource);
+        queue = nullptr;
+        lock.unlock();
+      }
+      std::vector<int64_t> held_back_ids;
+      for (const auto& later : held_back) held_back_ids.push_back(later.message.id);
+      std::exception_ptr failure;  // a store error while settling: the claim's lease brings them back
       std::string why;
       try {
-        if (failed) {
-          db_.Write([&](Connection& conn) {
-            auto release = conn.Prepare(
-                "UPDATE outbox SET next_attempt_us = (SELECT next_attempt_us FROM outbox WHERE id = ?2) WHERE id = ?1");
-            for (const auto& later : batch) release.Bind(1, later.message.id).Bind(2, *failed).Run();
-          });
-        } else {
-          const Delivery result = Attempt(batch.front().message);
-          if (!result.ok && !result.refused) failed = batch.front().message.id;
-          Settle(batch.front().message, result);
-          delivered = result.ok;
-        }
+        Settle(next.message, result, held_back_ids);
       } catch (const std::exception& e) {
         failure = std::current_exception();
         why = e.what();
-        delivered = false;
       } catch (...) {
         failure = std::current_exception();
-        delivered = false;
       }
-      if (failure && !batch.front().tally) {  // the background thread's: nobody else would hear of it
+      if (failure && !next.tally) {  // the background thread's: nobody else would hear of it
         log::Warn("outbox: a delivery's result could not be stored; its message is tried again after its claim",
-                  {{"kind", batch.front().message.kind}, {"error", why}});
+                  {{"kind", next.message.kind}, {"error", why}});
       }
-      for (const auto& c : batch) count(c, delivered, failure);
+      count(next, result.ok && !failure, failure);
+      for (const auto& later : held_back) count(later, false, failure);
       lock.lock();
-      pool.held -= static_cast<int>(batch.size());
+      pool.held -= static_cast<int>(1 + held_back.size());
     }
-    pool.resources.erase(resource);
     const bool wake = std::exchange(pool.claim_was_full, false), idle = pool.held == 0;
     if (idle) pool.refreshed = std::chrono::steady_clock::now();
     lock.unlock();
@@ -351,7 +344,7 @@ OutboxDispatcher::Delivery OutboxDispatcher::Attempt(const OutboxMessage& m) {
   }
 }
 
-void OutboxDispatcher::Settle(const OutboxMessage& m, const Delivery& result) {
+void OutboxDispatcher::Settle(const OutboxMessage& m, const Delivery& result, const std::vector<int64_t>& held_back) {
   const char* outcome = result.ok ? "delivered" : result.refused ? "refused" : "failed";
   if (family_) family_->deliveries.Add({{"kind", m.kind}, {"result", outcome}}).Increment();
   if (result.ok) {
@@ -387,6 +380,8 @@ void OutboxDispatcher::Settle(const OutboxMessage& m, const Delivery& result) {
         .Bind(2, next)
         .Bind(3, result.error.substr(0, 500))
         .Run();
+    auto release = conn.Prepare("UPDATE outbox SET next_attempt_us = ?2 WHERE id = ?1");
+    for (int64_t later : held_back) release.Bind(1, later).Bind(2, next).Run();
   });
   log::Warn("delivery to another service failed; will retry",
             {{"kind", m.kind}, {"attempt", std::to_string(m.attempts + 1)}, {"error", result.error}});

@@ -187,8 +187,9 @@ class OutboxDispatcher {
   void Serve();
   // The handler's result; an exception is a failure.
   Delivery Attempt(const OutboxMessage& m);
-  // Records a delivery's result in the store.
-  void Settle(const OutboxMessage& m, const Delivery& result);
+  // Records a delivery's result in one transaction; a failed message's
+  // `held_back` (the later ones of its resource) get its next attempt.
+  void Settle(const OutboxMessage& m, const Delivery& result, const std::vector<int64_t>& held_back);
 
   Database& db_;
   OutboxOptions options_;
