@@ -146,6 +146,9 @@ struct OutboxDispatcher::Pool {
   bool stopping = false;
   std::vector<std::thread> threads;
   std::chrono::steady_clock::time_point refreshed{};   // the pending gauges
+  // Held while the gauges are counted and set, so that a count read earlier
+  // (the background thread's, before a delivery's DELETE) never overwrites a later one.
+  std::mutex refreshing;
   std::chrono::steady_clock::time_point claimed_at{};  // the background thread's last claim
 };
 
@@ -213,8 +216,9 @@ void OutboxDispatcher::ClaimAndQueue(int limit, const std::shared_ptr<Tally>& ta
   const int64_t now = NowMicros();
   const int64_t lease_until = now + std::chrono::duration_cast<std::chrono::microseconds>(options_.claim_lease).count();
   // Claim due messages by pushing their next attempt past the lease, so that
-  // another replica's dispatcher skips them while this one delivers.
-  std::vector<OutboxMessage> claimed = db_.Write([&](Connection& conn) {
+  // another replica's dispatcher skips them while this one delivers. The
+  // claim and the settling below change only rows they lock (the claimed ones).
+  std::vector<OutboxMessage> claimed = db_.WriteLockingRows([&](Connection& conn) {
     std::vector<OutboxMessage> due;
     // SQLite: the write transaction excludes other claims. PostgreSQL: rows
     // another replica is claiming right now are skipped, not waited for.
@@ -348,11 +352,12 @@ void OutboxDispatcher::Settle(const OutboxMessage& m, const Delivery& result, co
   const char* outcome = result.ok ? "delivered" : result.refused ? "refused" : "failed";
   if (family_) family_->deliveries.Add({{"kind", m.kind}, {"result", outcome}}).Increment();
   if (result.ok) {
-    db_.Write([&](Connection& conn) { conn.Prepare("DELETE FROM outbox WHERE id = ?1").Bind(1, m.id).Run(); });
+    db_.WriteLockingRows(
+        [&](Connection& conn) { conn.Prepare("DELETE FROM outbox WHERE id = ?1").Bind(1, m.id).Run(); });
     return;
   }
   if (result.refused) {
-    db_.Write([&](Connection& conn) {
+    db_.WriteLockingRows([&](Connection& conn) {
       conn.Prepare(
               "UPDATE outbox SET attempts = attempts + 1, next_attempt_us = ?2, refused_us = ?3, last_error = ?4 "
               "WHERE id = ?1")
@@ -374,7 +379,7 @@ void OutboxDispatcher::Settle(const OutboxMessage& m, const Delivery& result, co
   const int shift = std::min(m.attempts, 20);
   const auto backoff = std::min(options_.max_backoff, options_.min_backoff * (int64_t{1} << shift));
   const int64_t next = NowMicros() + std::chrono::duration_cast<std::chrono::microseconds>(backoff).count();
-  db_.Write([&](Connection& conn) {
+  db_.WriteLockingRows([&](Connection& conn) {
     conn.Prepare("UPDATE outbox SET attempts = attempts + 1, next_attempt_us = ?2, last_error = ?3 WHERE id = ?1")
         .Bind(1, m.id)
         .Bind(2, next)
@@ -389,6 +394,7 @@ void OutboxDispatcher::Settle(const OutboxMessage& m, const Delivery& result, co
 
 void OutboxDispatcher::RefreshPending() {
   if (!family_) return;
+  std::lock_guard serial(pool_->refreshing);
   std::map<std::string, std::pair<int64_t, int64_t>, std::less<>> counts;  // kind -> (pending, refused)
   for (const auto& [kind, handler] : handlers_) counts[kind] = {0, 0};
   db_.Read([&](Connection& conn) {

@@ -398,30 +398,31 @@ Transaction::Transaction(Connection& conn, Mode mode) : conn_(conn), mode_(mode)
   auto start = std::chrono::steady_clock::now();
   if (conn_.pg_ != nullptr) {
     try {
-      conn_.pg_->BeginTransaction(mode_ == Mode::kImmediate ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                                            : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      conn_.pg_->BeginTransaction(mode_ == Mode::kImmediate  ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                  : mode_ == Mode::kRowLocks ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+                                                             : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     } catch (...) {
       conn_.owner_->CountFailure();
       throw;
     }
     open_ = true;
     conn_.unrecorded_claims_.clear();  // a re-run's claims are new ones
-    conn_.in_write_ = mode_ == Mode::kImmediate;
-    if (mode_ == Mode::kImmediate) conn_.owner_->Observe(kBegin, std::chrono::steady_clock::now() - start);
+    conn_.in_write_ = mode_ != Mode::kDeferred;
+    if (mode_ != Mode::kDeferred) conn_.owner_->Observe(kBegin, std::chrono::steady_clock::now() - start);
     return;
   }
-  if (mode_ == Mode::kImmediate) {
+  if (mode_ != Mode::kDeferred) {
     conn_.owner_->AcquireWriteGate();
     holds_write_gate_ = true;
   }
   try {
-    conn_.Exec(mode_ == Mode::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+    conn_.Exec(mode_ != Mode::kDeferred ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
   } catch (...) {
     Finish();
     throw;
   }
   open_ = true;
-  if (mode_ == Mode::kImmediate) {
+  if (mode_ != Mode::kDeferred) {
     conn_.owner_->Observe(kBegin, std::chrono::steady_clock::now() - start);
   }
 }
@@ -442,7 +443,7 @@ void Transaction::Commit() {
   } else {
     conn_.Exec("COMMIT");  // on failure the destructor rolls back
   }
-  if (mode_ == Mode::kImmediate) {
+  if (mode_ != Mode::kDeferred) {
     conn_.owner_->Observe(kCommit, std::chrono::steady_clock::now() - start);
   }
   open_ = false;

@@ -20,9 +20,11 @@ Existing ReadExisting(const Statement& s) {
                   {s.ColumnText(6), s.ColumnText(7), s.ColumnText(8), s.ColumnInt64(9)}};
 }
 
-std::optional<Existing> FindExisting(WriteStatements& statements, const std::string& employee_id) {
+std::optional<Existing> FindExisting(WriteStatements& statements, const std::string& employee_id, bool for_update) {
   static const std::string kFindOne = std::string(kExistingColumns) + "= ?1";
-  auto& s = statements(kFindOne);
+  static const std::string kLockOne = kFindOne + " FOR UPDATE";
+  const bool lock = for_update && statements.connection().dialect() == Dialect::kPostgres;
+  auto& s = statements(lock ? kLockOne : kFindOne);
   s.Bind(1, employee_id);
   if (!s.Step()) return std::nullopt;
   return ReadExisting(s);
@@ -109,6 +111,30 @@ void WriteTokens(WriteStatements& statements, int64_t seq, std::string_view empl
   }
 }
 
+std::optional<StoredWrite> InsertNew(WriteStatements& statements, const EmployeeWrite& w, int64_t now,
+                                     bool want_employee, const std::optional<int64_t>& bulk_tokens_rowid) {
+  static const std::string kInsertOne = InsertSql(1);
+  auto& insert = statements(kInsertOne);
+  BindContent(insert, w, w.name_key);
+  insert.Bind(21, now);
+  const bool inserted = insert.Step();
+  const int64_t seq = inserted ? insert.ColumnInt64(0) : 0;
+  insert.Reset();
+  if (!inserted) return std::nullopt;
+  if (HasTokens(seq, bulk_tokens_rowid)) {
+    WriteTokens(statements, seq, w.employee.employee_id, w.name_key, w.employee.work_region_code,
+                w.employee.agency_code, w.employee.employee_type, /*replace=*/false);
+  }
+  StoredWrite out{UpsertResult::kCreated, {}};
+  if (want_employee) out.employee = w.employee;
+  out.employee.nik_on_file = !w.nik_hmac.empty();
+  out.employee.update_micros = now;
+  out.employee.version = 1;
+  out.employee.create_micros = now;
+  out.employee.disciplinary_state = DisciplinaryState::kNone;
+  return out;
+}
+
 StoredWrite Apply(WriteStatements& statements, const EmployeeWrite& w, std::optional<Existing> existing,
                   bool existing_known, int64_t now, bool want_employee,
                   const std::optional<int64_t>& bulk_tokens_rowid) {
@@ -117,60 +143,39 @@ StoredWrite Apply(WriteStatements& statements, const EmployeeWrite& w, std::opti
       (w.nik_hmac.empty() || w.nik_hmac == existing->nik_hmac)) {
     return out;
   }
-  Employee e;
-  if (want_employee) e = w.employee;
-  e.nik_on_file = !w.nik_hmac.empty() || (existing && !existing->nik_hmac.empty());
-  e.update_micros = now;
+  if (!existing) {
+    if (auto created = InsertNew(statements, w, now, want_employee, bulk_tokens_rowid)) return std::move(*created);
+    // Known absent earlier in this transaction: then no one could have taken the id since.
+    if (existing_known) {
+      throw StoreError(StoreError::Kind::kConstraint, 0, "an employee id appeared within its own write");
+    }
+    return Apply(statements, w, FindExisting(statements, w.employee.employee_id), /*existing_known=*/true, now,
+                 want_employee, bulk_tokens_rowid);
+  }
   const SearchColumns search{w.name_key, w.employee.work_region_code, w.employee.agency_code,
                              w.employee.employee_type};
-  bool inserted = false;
-  int64_t seq = 0;
-  if (!existing) {
-    static const std::string kInsertOne = InsertSql(1);
-    auto& insert = statements(kInsertOne);
-    BindContent(insert, w, search.name_key);
-    insert.Bind(21, now);
-    inserted = insert.Step();
-    if (inserted) seq = insert.ColumnInt64(0);
-    insert.Reset();
-    if (!inserted) {
-      // Known absent earlier in this transaction: then no one could have taken the id since.
-      if (existing_known) {
-        throw StoreError(StoreError::Kind::kConstraint, 0, "an employee id appeared within its own write");
-      }
-      return Apply(statements, w, FindExisting(statements, w.employee.employee_id), /*existing_known=*/true, now,
-                   want_employee, bulk_tokens_rowid);
-    }
+  auto& update = statements(
+      "UPDATE employees SET employee_type = ?2, agency_staff_id = ?3, name = ?4, name_key = ?5, gender = ?6, "
+      "birth_date = ?7, agency_code = ?8, agency_name = ?9, unit_code = ?10, unit_name = ?11, position = ?12, "
+      "rank = ?13, work_region_code = ?14, employment_status = ?15, ppk_code = ?16, ppk_name = ?17, "
+      "ppk_region_code = ?18, content_hash = ?19, nik_hmac = COALESCE(?20, nik_hmac), version = version + 1, "
+      "updated_at = ?21 WHERE employee_id = ?1");
+  BindContent(update, w, search.name_key);
+  update.Bind(21, now);
+  update.Run();
+  if (existing->search != search && HasTokens(existing->seq, bulk_tokens_rowid)) {
+    WriteTokens(statements, existing->seq, w.employee.employee_id, search.name_key, search.work_region_code,
+                search.agency_code, search.employee_type, /*replace=*/true);
   }
-  if (inserted) {
-    if (HasTokens(seq, bulk_tokens_rowid)) {
-      WriteTokens(statements, seq, w.employee.employee_id, search.name_key, search.work_region_code,
-                  search.agency_code, search.employee_type, /*replace=*/false);
-    }
-    out.result = UpsertResult::kCreated;
-    e.version = 1;
-    e.create_micros = now;
-    e.disciplinary_state = DisciplinaryState::kNone;
-  } else {
-    auto& update = statements(
-        "UPDATE employees SET employee_type = ?2, agency_staff_id = ?3, name = ?4, name_key = ?5, gender = ?6, "
-        "birth_date = ?7, agency_code = ?8, agency_name = ?9, unit_code = ?10, unit_name = ?11, position = ?12, "
-        "rank = ?13, work_region_code = ?14, employment_status = ?15, ppk_code = ?16, ppk_name = ?17, "
-        "ppk_region_code = ?18, content_hash = ?19, nik_hmac = COALESCE(?20, nik_hmac), version = version + 1, "
-        "updated_at = ?21 WHERE employee_id = ?1");
-    BindContent(update, w, search.name_key);
-    update.Bind(21, now);
-    update.Run();
-    if (existing->search != search && HasTokens(existing->seq, bulk_tokens_rowid)) {
-      WriteTokens(statements, existing->seq, w.employee.employee_id, search.name_key, search.work_region_code,
-                  search.agency_code, search.employee_type, /*replace=*/true);
-    }
-    out.result = UpsertResult::kUpdated;
-    e.version = existing->version + 1;
-    e.create_micros = existing->created_at;
-    e.disciplinary_state = existing->state;
-    if (want_employee) LoadRecords(statements.connection(), e);
-  }
+  Employee e;
+  if (want_employee) e = w.employee;
+  e.nik_on_file = !w.nik_hmac.empty() || !existing->nik_hmac.empty();
+  e.update_micros = now;
+  out.result = UpsertResult::kUpdated;
+  e.version = existing->version + 1;
+  e.create_micros = existing->created_at;
+  e.disciplinary_state = existing->state;
+  if (want_employee) LoadRecords(statements.connection(), e);
   out.employee = std::move(e);
   return out;
 }
@@ -228,6 +233,22 @@ Result<UpsertOutcome> EmployeeStore::Upsert(const EmployeeWrite& w, int64_t expe
     }
     const std::string& id = w.employee.employee_id;
     WriteStatements statements(c);
+    if (expected_version == 0 && c.dialect() == Dialect::kPostgres) {
+      // A new employee is inserted, not looked up first: on PostgreSQL a lookup
+      // that finds nothing holds SERIALIZABLE's read lock on the id index's
+      // page, which the other new employees' inserts then collide with (about
+      // two re-runs per employee with 32 created at once).
+      ReadMatchWatermark(c);
+      auto created = InsertNew(statements, w, NowMicros(), /*want_employee=*/true, BulkTokensRowid(c));
+      if (!created) return Error::AlreadyExists("employee", id);
+      UpsertOutcome outcome;
+      outcome.result = UpsertResult::kCreated;
+      outcome.employee = std::move(created->employee);
+      if (idempotency.encode) {
+        netra::RecordRequest(c, idempotency, idempotency.encode(outcome.employee, outcome.result));
+      }
+      return outcome;
+    }
     auto existing = FindExisting(statements, id);
     if (expected_version == 0 && existing) return Error::AlreadyExists("employee", id);
     if (expected_version > 0 && !existing) return Error::NotFound("employee", id);
@@ -247,9 +268,11 @@ Result<UpsertOutcome> EmployeeStore::Upsert(const EmployeeWrite& w, int64_t expe
 }
 
 Result<DisciplinaryOutcome> EmployeeStore::SetDisciplinary(const DisciplinaryUpdate& u) {
-  return db_.Write([&](Connection& c) -> Result<DisciplinaryOutcome> {
+  // The employee's row is locked first: its disciplinary records are changed
+  // only here, by their employee's lock holder.
+  return db_.WriteLockingRows([&](Connection& c) -> Result<DisciplinaryOutcome> {
     WriteStatements statements(c);
-    auto existing = FindExisting(statements, u.employee_id);
+    auto existing = FindExisting(statements, u.employee_id, /*for_update=*/true);
     if (!existing) return Error::NotFound("employee", u.employee_id);
     if (u.expected_version > 0 && existing->version != u.expected_version) {
       return Error::Aborted("employee", u.employee_id, u.expected_version, existing->version);

@@ -61,7 +61,9 @@ constexpr std::string_view kExistingColumns =
 
 // A row selected with kExistingColumns.
 Existing ReadExisting(const Statement& s);
-std::optional<Existing> FindExisting(WriteStatements& statements, const std::string& employee_id);
+// The stored row of `employee_id`, if any; `for_update` locks it on PostgreSQL.
+std::optional<Existing> FindExisting(WriteStatements& statements, const std::string& employee_id,
+                                     bool for_update = false);
 
 // "(?b+1, ..., ?b+k)" for `rows` rows of `per_row` parameters, comma-separated;
 // `row` writes one row given the number of its first parameter.
@@ -111,6 +113,11 @@ inline bool HasTokens(int64_t seq, const std::optional<int64_t>& bulk_tokens_row
 // Writes the name tokens of employee `seq`, replacing any it had.
 void WriteTokens(WriteStatements& statements, int64_t seq, std::string_view employee_id, std::string_view name_key,
                  std::string_view work_region_code, std::string_view agency_code, int64_t employee_type, bool replace);
+
+// Inserts one validated employee with its name tokens, or nothing (nullopt)
+// when its id is taken.
+std::optional<StoredWrite> InsertNew(WriteStatements& statements, const EmployeeWrite& w, int64_t now,
+                                     bool want_employee, const std::optional<int64_t>& bulk_tokens_rowid);
 
 // Writes one validated employee given what is stored (if anything; when
 // `existing_known` is false, it is looked up only if the insert finds the

@@ -94,8 +94,9 @@ std::vector<std::optional<Notification>> LoadSteps(const std::string& text, Case
 // The case whose `column` is `value`, or nullopt.
 // `for_update`: the case is about to change. On PostgreSQL its row is then
 // locked (FOR UPDATE), so that two replicas changing one case at once queue on
-// the row, and the later one is re-run on the changed case (a serialization
-// failure) instead of colliding on the next history entry's key.
+// the row, and the later one goes on with the changed case (read again, in a
+// WriteLockingRows transaction; re-run on a serialization failure, in a Write)
+// instead of colliding on the next history entry's key.
 std::optional<Case> FindWhere(Connection& conn, std::string_view column, const std::string& value,
                               bool for_update = false);
 

@@ -231,7 +231,9 @@ Result<Mutation> CaseStore::Create(const Idempotency& idem, const std::string& c
 Result<Mutation> CaseStore::Update(const std::string& case_id, const Idempotency* idem, const Actor& actor,
                                    int64_t now_us, const CaseChange& change, const RuleOn<Case>& may_act) {
   return RunStoreOperation<json::exception>("update case", [&]() -> Result<Mutation> {
-    return db_.Write([&](Connection& conn) -> Result<Mutation> {
+    // Everything here hangs off the case's locked row: its history, body and
+    // notices, and the request id's claim.
+    return db_.WriteLockingRows([&](Connection& conn) -> Result<Mutation> {
       Mutation m;
       auto found = FindWhere(conn, "case_id", case_id, /*for_update=*/true);
       if (!found) return Error::NotFound("case", case_id);
