@@ -10,6 +10,13 @@ wait_metrics() {  # PORT
   exit 1
 }
 
+# A service's writes re-run or refused because they collided (SQLite busy, PostgreSQL
+# serialization failures and deadlocks), from its metrics on PORT.
+store_conflicts() {  # PORT
+  curl -sf "http://127.0.0.1:$1/metrics" |
+    awk '/^netra_store_errors_total\{.*kind="conflict"/ { c += $NF } END { printf "%d", c }'
+}
+
 # CPU seconds so far of a PostgreSQL cluster's processes (the postmaster and its live children,
 # so the exited workers of a parallel index build are not counted).
 pg_cpu_seconds() {  # DATA_DIR
