@@ -376,10 +376,12 @@ class Database {
   // COMMITTED. SERIALIZABLE takes its read locks on whole index pages, so there
   // writes of unrelated rows that share a page abort each other: in the case
   // flow, 1.1-1.9 re-runs per case in the sanction service, and the re-runs'
-  // backoff made the decision's p99 6-9 times its p50 (docs/performance.md). A
-  // SERIALIZABLE write that read a row such a write then changed is still
-  // refused at its own update (40001) and re-run. Deadlocks are re-run as in
-  // Write. SQLite: the same as Write (its writes never overlap).
+  // backoff made the decision's p99 5-11 times its p50 (docs/performance.md).
+  // Such a write takes no part in SERIALIZABLE's checks: a SERIALIZABLE write
+  // that updates a row it changed meanwhile is still refused (40001) and re-run,
+  // but one that only read the row is not, so a SERIALIZABLE write that decides
+  // from a row these writes change locks it too (FOR UPDATE). Deadlocks are
+  // re-run as in Write. SQLite: the same as Write (its writes never overlap).
   template <typename Fn>
   auto WriteLockingRows(Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
     return WriteIn(Transaction::Mode::kRowLocks, fn);
