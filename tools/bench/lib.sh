@@ -26,17 +26,22 @@ pg_cpu_seconds() {  # DATA_DIR
 }
 
 # Starts deploy/local/postgres.sh's cluster in DIR on PORT with a database per SERVICE; with
-# PG_STATS=1 restarts it with pg_stat_statements loaded (a restart loads the module).
+# PG_SETTINGS ("name=value ...", ALTER SYSTEM) or PG_STATS=1 (pg_stat_statements loaded)
+# restarts it once with them (a restart applies shared_buffers and loads the module).
 pg_start() {  # DIR PORT SERVICE...
-  local dir=$1 port=$2; shift 2
+  local dir=$1 port=$2 setting; shift 2
+  local admin=(psql -X -q "postgresql://postgres@127.0.0.1:$port/postgres" -c)
   "$SRC/deploy/local/postgres.sh" start "$dir" "$port" "$@" >/dev/null
-  [ "${PG_STATS:-0}" = 1 ] || return 0
-  PGPASSFILE="$dir/passfile-admin" psql -X -q "postgresql://postgres@127.0.0.1:$port/postgres" \
-    -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
+  [ "${PG_STATS:-0}" = 1 ] || [ -n "${PG_SETTINGS:-}" ] || return 0
+  for setting in ${PG_SETTINGS:-}; do
+    PGPASSFILE="$dir/passfile-admin" "${admin[@]}" "ALTER SYSTEM SET ${setting%%=*} = '${setting#*=}'"
+  done
+  if [ "${PG_STATS:-0}" = 1 ]; then
+    PGPASSFILE="$dir/passfile-admin" "${admin[@]}" "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
+  fi
   "$SRC/deploy/local/postgres.sh" stop "$dir" >/dev/null
   "$SRC/deploy/local/postgres.sh" start "$dir" "$port" "$@" >/dev/null
-  PGPASSFILE="$dir/passfile-admin" psql -X -q "postgresql://postgres@127.0.0.1:$port/postgres" \
-    -c "CREATE EXTENSION pg_stat_statements"
+  if [ "${PG_STATS:-0}" = 1 ]; then PGPASSFILE="$dir/passfile-admin" "${admin[@]}" "CREATE EXTENSION pg_stat_statements"; fi
 }
 
 # Each service database's TOP most called statements since pg_start (PG_STATS=1), as
@@ -49,3 +54,10 @@ pg_top_statements() {  # DIR PORT TOP
       FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname LIKE 'netra_%') t
     WHERE k <= $3 ORDER BY db, calls DESC"
 }
+
+# The searches of the registry's benches (docs/performance.md): single name prefixes, the
+# conjunction in a province and in one kota, sparse ones in one region, and filters alone.
+SEARCH_QUERIES=('{"name_query":"sit"}' '{"name_query":"a"}' '{"name_query":"sri"}' '{"name_query":"wahyu"}'
+  '{"name_query":"budi san","region_code":"33"}' '{"name_query":"budi san","region_code":"33.74"}'
+  '{"name_query":"wahyu","region_code":"33.74"}' '{"name_query":"s","region_code":"33.01"}'
+  '{"region_code":"33.74"}' '{"agency_code":"pemkab-33.16"}' '{"employee_type":"EMPLOYEE_TYPE_PPPK"}')

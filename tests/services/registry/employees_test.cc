@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -404,6 +405,37 @@ TEST_P(EmployeesTest, AMergeOfSeveralTokensFindsMatchesPastItsFirstChunk) {
     for (int page_size : {1, 2, 50}) {
       EXPECT_EQ(AllPages(*directory_, EmployeeSearch{"wa ze", in, "", 0, page_size, ""}), expected)
           << "region '" << in << "' page size " << page_size;
+    }
+  }
+}
+
+// A prefix that starts many tokens (on PostgreSQL a first chunk of one
+// branch per token, or past 64 tokens a chunk of each, sorted): every token's
+// employee is found, once, in name order, by the merge and by a walk that
+// hands every token over to it.
+TEST_P(EmployeesTest, APrefixOfManyTokensFindsTheEmployeesOfEachToken) {
+  std::vector<std::pair<std::string, std::string>> employees;  // (name, id)
+  for (int i = 0; i < 70; ++i) {
+    const std::string number = std::to_string(i + 1);
+    const std::string nip = "198503122010012" + std::string(3 - number.size(), '0') + number;
+    // "Zebaa" ... "Zebcr": one token each, inserted in reverse name order.
+    const int k = 69 - i;
+    employees.emplace_back(std::string("Zeb") + static_cast<char>('a' + k / 26) + static_cast<char>('a' + k % 26), nip);
+    ASSERT_TRUE(Upsert(Pns(nip, employees.back().first)).ok());
+  }
+  std::sort(employees.begin(), employees.end());
+  EmployeeStore handing_over(*db_, SearchPlanning{0, 1});
+  EmployeeDirectory walk_then_merge(handing_over, snapshots_, netra::testing::ShippedRegions(), hasher_);
+  for (std::string query : {"zeba", "zeb"}) {  // 26 tokens, 70 tokens
+    std::vector<std::string> expected;
+    for (const auto& [name, id] : employees) {
+      if (absl::AsciiStrToLower(name).starts_with(query)) expected.push_back(id);
+    }
+    for (EmployeeDirectory* directory : {directory_.get(), &walk_then_merge}) {
+      for (int page_size : {2, 7, 50}) {  // AllPages reads at most 60 pages
+        EXPECT_EQ(AllPages(*directory, EmployeeSearch{query, "", "", 0, page_size, ""}), expected)
+            << query << " page size " << page_size;
+      }
     }
   }
 }
