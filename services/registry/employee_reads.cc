@@ -323,38 +323,13 @@ std::vector<Employee> EmployeeStore::Search(const EmployeeQuery& q) {
   auto merge = [&](Connection& c, const std::vector<std::string>& tokens) {
     std::optional<SearchKey> position = page_position;
     if (c.dialect() == Dialect::kPostgres && tokens.size() > 1) {
-      // One branch per token, so that the server merges their index scans
-      // (a Merge Append) and reads about a chunk in all, not a chunk of each
-      // token to sort. The branches are a power of two, the spare ones for
-      // the empty token (none is empty): a few statement texts per filter in
-      // each connection's prepared ones. Past kMaxBranches (a walk that ran
-      // out of budget hands over every token), each token's first chunk, sorted.
-      constexpr size_t kMaxBranches = 64;
-      size_t branches = 2;
-      while (branches < tokens.size()) branches *= 2;
       std::vector<std::string_view> wanted(tokens.begin(), tokens.end());
       const RowsSql merged = [&](bool after) {
-        if (branches > kMaxBranches) {
-          return "SELECT name_key, employee_id FROM unnest(CAST(:tokens AS TEXT[])) AS t(wanted) CROSS JOIN LATERAL (" +
-                 rows_of("FROM employee_name_tokens WHERE token = t.wanted", after) +
-                 ") AS r ORDER BY name_key, employee_id LIMIT :chunk";
-        }
-        std::string sql = "SELECT name_key, employee_id FROM (";
-        for (size_t i = 0; i < branches; ++i) {
-          sql += (i == 0 ? "(" : " UNION ALL (") +
-                 rows_of("FROM employee_name_tokens WHERE token = :t" + std::to_string(i), after) + ")";
-        }
-        return sql + ") AS r ORDER BY name_key, employee_id LIMIT :chunk";
+        return "SELECT name_key, employee_id FROM unnest(CAST(:tokens AS TEXT[])) AS t(wanted) CROSS JOIN LATERAL (" +
+               rows_of("FROM employee_name_tokens WHERE token = t.wanted", after) +
+               ") AS r ORDER BY name_key, employee_id LIMIT :chunk";
       };
-      auto bind_tokens = [&](Statement& s) {
-        if (branches > kMaxBranches) {
-          s.Bind(s.ParamIndex(":tokens"), PgArray(wanted));
-          return;
-        }
-        for (size_t i = 0; i < branches; ++i) {
-          s.Bind(s.ParamIndex(":t" + std::to_string(i)), i < tokens.size() ? wanted[i] : std::string_view());
-        }
-      };
+      auto bind_tokens = [&](Statement& s) { s.Bind(s.ParamIndex(":tokens"), PgArray(wanted)); };
       if (next_chunk(c, merged, bind_tokens, position, first_chunk, kNoBudget) == Chunk::kDone) return;
     }
     const std::string from = one_region

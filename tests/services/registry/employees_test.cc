@@ -409,10 +409,10 @@ TEST_P(EmployeesTest, AMergeOfSeveralTokensFindsMatchesPastItsFirstChunk) {
   }
 }
 
-// A prefix that starts many tokens (on PostgreSQL a first chunk of one
-// branch per token, or past 64 tokens a chunk of each, sorted): every token's
-// employee is found, once, in name order, by the merge and by a walk that
-// hands every token over to it.
+// A prefix that starts many tokens (on PostgreSQL a merge's first chunk is
+// one statement for all of them): every token's employee is found, once, in
+// name order, by the default plans (a merge of 26 tokens, a walk over 70) and
+// by a walk that hands every token over to the merge at once.
 TEST_P(EmployeesTest, APrefixOfManyTokensFindsTheEmployeesOfEachToken) {
   std::vector<std::pair<std::string, std::string>> employees;  // (name, id)
   for (int i = 0; i < 70; ++i) {
