@@ -233,6 +233,7 @@ Result<UpsertOutcome> EmployeeStore::Upsert(const EmployeeWrite& w, int64_t expe
     }
     const std::string& id = w.employee.employee_id;
     WriteStatements statements(c);
+    StoredWrite stored{};
     if (expected_version == 0 && c.dialect() == Dialect::kPostgres) {
       // A new employee is inserted, not looked up first: on PostgreSQL a lookup
       // that finds nothing holds SERIALIZABLE's read lock on the id index's
@@ -241,23 +242,18 @@ Result<UpsertOutcome> EmployeeStore::Upsert(const EmployeeWrite& w, int64_t expe
       ReadMatchWatermark(c);
       auto created = InsertNew(statements, w, NowMicros(), /*want_employee=*/true, BulkTokensRowid(c));
       if (!created) return Error::AlreadyExists("employee", id);
-      UpsertOutcome outcome;
-      outcome.result = UpsertResult::kCreated;
-      outcome.employee = std::move(created->employee);
-      if (idempotency.encode) {
-        netra::RecordRequest(c, idempotency, idempotency.encode(outcome.employee, outcome.result));
+      stored = std::move(*created);
+    } else {
+      auto existing = FindExisting(statements, id);
+      if (expected_version == 0 && existing) return Error::AlreadyExists("employee", id);
+      if (expected_version > 0 && !existing) return Error::NotFound("employee", id);
+      if (expected_version > 0 && existing->version != expected_version) {
+        return Error::Aborted("employee", id, expected_version, existing->version);
       }
-      return outcome;
+      if (!existing) ReadMatchWatermark(c);
+      stored = Apply(statements, w, existing, /*existing_known=*/true, NowMicros(), /*want_employee=*/true,
+                     BulkTokensRowid(c));
     }
-    auto existing = FindExisting(statements, id);
-    if (expected_version == 0 && existing) return Error::AlreadyExists("employee", id);
-    if (expected_version > 0 && !existing) return Error::NotFound("employee", id);
-    if (expected_version > 0 && existing->version != expected_version) {
-      return Error::Aborted("employee", id, expected_version, existing->version);
-    }
-    if (!existing) ReadMatchWatermark(c);
-    StoredWrite stored =
-        Apply(statements, w, existing, /*existing_known=*/true, NowMicros(), /*want_employee=*/true, BulkTokensRowid(c));
     UpsertOutcome outcome;
     outcome.result = stored.result;
     if (stored.result == UpsertResult::kUnchanged) outcome.employee = *FindIn(c, id);
