@@ -23,6 +23,7 @@ inline const Migration kMigrations[] = {
     {8, "personal-data reads", kAccessLogSql, kAccessLogPostgresSql},
     {9, "employee name keys refolded", kEmployeeNameKeysRefoldSql, kEmployeeNameKeysRefoldPostgresSql},
     {10, "employee region indexes", kEmployeeRegionIndexesSql},  // the same SQL on both
+    {11, "personal-data reads by call", kAccessLogCallsSql, kAccessLogCallsPostgresSql},
 };
 
 }  // namespace netra::registry

@@ -5,6 +5,10 @@
 // before the move gets its first answer, and new changes go through.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "netra/v1/complaint.grpc.pb.h"
 
 #include "common/store.h"
@@ -49,6 +53,23 @@ class StoreMoveTest : public SanctionCasesTest {
     return {status, ReadFile(log)};
   }
 
+  // Who was shown `employee_id` (the access log, as the operators ask it),
+  // newest first: "caller method time".
+  std::vector<std::string> ReadsOf(const std::string& employee_id) {
+    v1::ListPersonalDataReadsRequest request;
+    request.set_employee_id(employee_id);
+    v1::ListPersonalDataReadsResponse response;
+    auto status = v1::RegistryService::NewStub(stack_.channel(Service::kRegistry, "ops"))
+                      ->ListPersonalDataReads(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<std::string> out;
+    for (const auto& r : response.reads()) {
+      out.push_back(r.caller() + " " + r.method() + " " + std::to_string(r.read_time().seconds()) + "." +
+                    std::to_string(r.read_time().nanos()));
+    }
+    return out;
+  }
+
   // The complaint as Bawaslu Kota Semarang reads it, and whether its history verifies.
   std::pair<v1::Complaint, bool> Complaint(const std::string& id) {
     auto stub = v1::ComplaintService::NewStub(stack_.channel(Service::kComplaint));
@@ -74,6 +95,8 @@ TEST_F(StoreMoveTest, ADeploymentMovedToPostgresqlAnswersAsBefore) {
   const std::string complaint_id = forwarded_.at(0);
   const auto [complaint_before, intact_before] = Complaint(complaint_id);
   ASSERT_TRUE(intact_before);
+  const std::vector<std::string> reads_before = ReadsOf(employee_ids_[0]);
+  ASSERT_FALSE(reads_before.empty());
 
   for (Service s : {Service::kSanction, Service::kComplaint, Service::kRegistry}) ASSERT_EQ(stack_.Stop(s), 0);
   for (Service s : {Service::kRegistry, Service::kComplaint, Service::kSanction}) ASSERT_NO_FATAL_FAILURE(Move(s));
@@ -91,6 +114,11 @@ TEST_F(StoreMoveTest, ADeploymentMovedToPostgresqlAnswersAsBefore) {
   EXPECT_EQ(complaint_after.version(), complaint_before.version());
   EXPECT_TRUE(intact_after);
   EXPECT_EQ(RegistryEmployee(employee_ids_[0]).nip(), SemarangEmployee(0).nip());
+  // The access log moved too (on PostgreSQL its index of people is built from
+  // the calls): the reads before the move, then the one just made.
+  const std::vector<std::string> reads_after = ReadsOf(employee_ids_[0]);
+  ASSERT_GT(reads_after.size(), reads_before.size());
+  EXPECT_TRUE(std::equal(reads_before.begin(), reads_before.end(), reads_after.end() - reads_before.size()));
   // The recommendation retried: its first answer, not a second change.
   v1::IssueRecommendationResponse retried;
   auto status = sanction_->IssueRecommendation(Context().get(), RecommendRequest(first), &retried);
