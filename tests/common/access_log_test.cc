@@ -111,7 +111,9 @@ TEST_P(AccessLogTest, ACallsPeopleAreOneEntryEachListedByCallerAndByPerson) {
 
   // A row per call, its people once; on SQLite the index of people a row each.
   EXPECT_EQ(testing::QueryInt(*db_, "SELECT COUNT(*) FROM personal_data_calls"), 3);
-  if (!pg()) EXPECT_EQ(testing::QueryInt(*db_, "SELECT COUNT(*) FROM personal_data_subjects"), 5);
+  if (!pg()) {
+    EXPECT_EQ(testing::QueryInt(*db_, "SELECT COUNT(*) FROM personal_data_subjects"), 5);
+  }
 }
 
 TEST_P(AccessLogTest, PagesSplitACallsPeopleWithoutLosingOrRepeatingAny) {
