@@ -21,7 +21,9 @@ store_conflicts() {  # PORT
 # so the exited workers of a parallel index build are not counted).
 pg_cpu_seconds() {  # DATA_DIR
   local pm; pm=$(head -1 "$1/postmaster.pid")
-  for p in $pm $(pgrep -P "$pm"); do cat "/proc/$p/stat"; done 2>/dev/null |
+  # A child that exits meanwhile (an autovacuum worker) is skipped, not a failure: under
+  # pipefail that stopped the bench scripts mid-run, silently.
+  for p in $pm $(pgrep -P "$pm"); do cat "/proc/$p/stat" 2>/dev/null || true; done |
     awk -v hz="$(getconf CLK_TCK)" '{s += $14 + $15} END {printf "%.1f", s / hz}'
 }
 
