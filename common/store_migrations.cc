@@ -42,6 +42,11 @@ class MigrationTransaction {
     }
     conn.Exec("BEGIN ISOLATION LEVEL READ COMMITTED");
     open_ = true;
+    // No statement timeout for an upgrade (for its lock neither): a
+    // migration over a large store (an index built, a table moved) takes
+    // minutes, and a replica waits for another's; cut off, the service
+    // could never start. Until COMMIT or ROLLBACK only.
+    conn.Exec("SET LOCAL statement_timeout = 0");
     conn.Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")");
   }
   ~MigrationTransaction() {

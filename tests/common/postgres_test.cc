@@ -163,6 +163,21 @@ TEST(PostgresStore, AStatementPastItsTimeoutFailsAsBusy) {
   EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM items"), 0);
 }
 
+// An upgrade over a large store runs longer than a request may: the
+// migration is not cut off by the statement timeout (and the timeout holds
+// again after it).
+TEST(PostgresStore, AMigrationRunsPastTheStatementTimeout) {
+  DatabaseOptions options;
+  options.statement_timeout = 200ms;
+  options.max_connections = 1;
+  const Migration slow[] = {
+      {1, "slow", "-- SQLite: not run\n", "CREATE TABLE slow AS SELECT 1 AS one FROM pg_sleep(0.6);"}};
+  auto db = MustOpen(NewDatabase(), slow, options);
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM slow"), 1);
+  EXPECT_THROW(QueryInt(*db, "SELECT count(*) FROM pg_sleep(0.6)"), StoreError);
+}
+
 TEST(PostgresReplicas, StartingAtOnceTheyMigrateOnce) {
   const std::string url = NewDatabase();
   std::vector<std::thread> replicas;
