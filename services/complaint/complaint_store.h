@@ -208,7 +208,7 @@ CREATE TABLE reporter_identities_to_seal (pending INTEGER);
 CREATE TABLE IF NOT EXISTS subject_keys_to_refold (pending INTEGER);
 )sql",
      "-- PostgreSQL: no key of an earlier normal form to rebuild\n"},
-    // The access log as a row per call and a narrow row per person shown
+    // The access log as a row per call, with an index of the people shown
     // (common/access_log.h); the entries of migration 11's form are moved.
     {13, "personal-data reads by call", kAccessLogCallsSql, kAccessLogCallsPostgresSql},
 };
