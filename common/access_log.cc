@@ -119,6 +119,9 @@ void AccessLog::Run() {
       queued_gauge_->Set(static_cast<double>(queued_entries_));
       room_cv_.notify_all();
       written_cv_.notify_all();
+      work_cv_.wait_for(lock, options_.commit_gap, [&] {
+        return stopping_ || flushing_ > 0 || queued_entries_ >= options_.max_batch;
+      });
       continue;
     }
     // Back at the front, in order (Record only appends): retried, while reads
@@ -181,7 +184,11 @@ void AccessLog::WriteBatch(std::span<const QueuedCall> batch) {
 bool AccessLog::Flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   const int64_t target = enqueued_;
-  return written_cv_.wait_for(lock, timeout, [&] { return written_count_ >= target; });
+  ++flushing_;
+  work_cv_.notify_one();  // past the commit gap
+  const bool written = written_cv_.wait_for(lock, timeout, [&] { return written_count_ >= target; });
+  --flushing_;
+  return written;
 }
 
 namespace {

@@ -218,6 +218,44 @@ TEST_P(AccessLogTest, ARefusedBatchIsRetriedWholeWhileFurtherReadsAreRefused) {
   EXPECT_EQ(Counter("netra_access_log_entries_total"), 4);
 }
 
+// The writer waits out a gap after each commit, so that reads close together
+// share one; a listing, a full batch and the log's end each cut the wait
+// short. (With a gap of a minute, waiting it out would fail each step.)
+TEST_P(AccessLogTest, ReadsWithinTheCommitGapShareACommitThatAListingOrTheEndBringsForward) {
+  Open(AccessLog::Options{.max_queued = 100, .max_batch = 100, .max_wait = 2s, .retry_after = 5ms, .commit_gap = 60s});
+  Read("bkd/33.74", 1, {"e1"});
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (Counter("netra_access_log_entries_total") < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(Counter("netra_access_log_entries_total"), 1);  // the first read found the writer idle
+  Read("bkd/33.74", 2, {"e2"});
+  Read("bkd/33.74", 3, {"e3"});
+  EXPECT_EQ(Counter("netra_access_log_entries_total"), 1);  // the others wait in the gap
+  EXPECT_EQ(Listed(OfCaller("bkd/33.74"), 100),
+            (std::vector<std::string>{"request-3 bkd/33.74 e3", "request-2 bkd/33.74 e2", "request-1 bkd/33.74 e1"}));
+  Read("bkd/33.74", 4, {"e4"});  // queued in the next gap, then the log ends
+  log_.reset();
+  log_ = std::make_unique<AccessLog>(*db_, metrics_);
+  EXPECT_EQ(Listed(OfPerson("e4"), 100), std::vector<std::string>{"request-4 bkd/33.74 e4"});
+}
+
+TEST_P(AccessLogTest, AFullBatchIsCommittedWithoutWaitingOutTheGap) {
+  Open(AccessLog::Options{.max_queued = 100, .max_batch = 2, .max_wait = 2s, .retry_after = 5ms, .commit_gap = 60s});
+  auto written = [&](double entries) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (Counter("netra_access_log_entries_total") < entries && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    return Counter("netra_access_log_entries_total");
+  };
+  Read("bkd/33.74", 1, {"e1"});
+  ASSERT_EQ(written(1), 1);  // the writer was idle; now it waits out a gap
+  // Four more: two full batches of two, each committed as soon as it is queued.
+  for (int call = 2; call <= 5; ++call) Read("bkd/33.74", call, {"e" + std::to_string(call)});
+  EXPECT_EQ(written(5), 5);
+}
+
 NETRA_STORE_BACKENDS(AccessLogTest);
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -404,6 +405,54 @@ TEST_P(EmployeesTest, AMergeOfSeveralTokensFindsMatchesPastItsFirstChunk) {
   for (const std::string& in : {std::string(), region}) {
     for (int page_size : {1, 2, 50}) {
       EXPECT_EQ(AllPages(*directory_, EmployeeSearch{"wa ze", in, "", 0, page_size, ""}), expected)
+          << "region '" << in << "' page size " << page_size;
+    }
+  }
+}
+
+// A conjunction whose driving tokens have long runs of rows without the
+// other prefix: the scan leaps over each run to the other prefix's next row
+// (not always a match: "Bab Budiman"), reads the driving token from that row
+// on (a match at the row itself: "Budi Santoso"), and stops once the other
+// prefix has no row left. The driving prefix starts two tokens, each read
+// from the page position: the second must not take the first's leaps
+// ("Ayu Budi Santoso" lies before them). Each match is found once, in name
+// order, on every page size and region.
+TEST_P(EmployeesTest, AConjunctionLeapsOverRowsWithoutItsOtherPrefix) {
+  std::map<std::string, std::string> ids;  // by name
+  auto add = [&](const std::string& name) {
+    const std::string number = std::to_string(ids.size() + 1);
+    const std::string nip = "198503122010012" + std::string(3 - number.size(), '0') + number;
+    ids[name] = nip;
+    ASSERT_TRUE(Upsert(Pns(nip, name)).ok()) << name;
+  };
+  auto run_of = [&](const std::string& first, const std::string& last, int count) {  // no "budi"
+    for (int i = 0; i < count; ++i) {
+      add(first + static_cast<char>('a' + i / 26) + static_cast<char>('a' + i % 26) + " " + last);
+    }
+  };
+  run_of("A", "Santoso", 200);
+  for (std::string name : {"Ayu Budi Santoso", "Bab Budiman"}) add(name);
+  run_of("Bb", "Santoso", 100);
+  run_of("Bc", "Santi", 100);
+  for (std::string name : {"Budi Santoso", "Budiono Santoso"}) add(name);
+  run_of("C", "Santoso", 200);
+  for (std::string name : {"Zed Budi Santi", "Zed Budi Santoso"}) add(name);
+  run_of("Zz", "Santoso", 80);
+  std::vector<std::string> expected, expected_zed;
+  for (std::string name :
+       {"Ayu Budi Santoso", "Budi Santoso", "Budiono Santoso", "Zed Budi Santi", "Zed Budi Santoso"}) {
+    expected.push_back(ids.at(name));
+    if (name.starts_with("Zed")) expected_zed.push_back(ids.at(name));
+  }
+  const std::string region = directory_->Get(expected[0]).value().work_region_code;
+  for (const std::string& in : {std::string(), region, region.substr(0, 2)}) {
+    for (int page_size : {1, 2, 50}) {
+      for (std::string query : {"budi san", "san budi"}) {
+        EXPECT_EQ(AllPages(*directory_, EmployeeSearch{query, in, "", 0, page_size, ""}), expected)
+            << query << " region '" << in << "' page size " << page_size;
+      }
+      EXPECT_EQ(AllPages(*directory_, EmployeeSearch{"san zed bud", in, "", 0, page_size, ""}), expected_zed)
           << "region '" << in << "' page size " << page_size;
     }
   }
