@@ -68,9 +68,14 @@ grpc::Status AccessLog::Record(ReadingCall call, std::string_view subject_type,
   const size_t entries = queued.subject_ids.size();
   std::unique_lock lock(mutex_);
   // Backpressure, never a silent drop: wait for room, then refuse the read.
-  const bool room = room_cv_.wait_for(lock, options_.max_wait, [&] {
-    return stopping_ || queued_entries_ + entries <= options_.max_queued || queued_entries_ == 0;
-  });
+  auto has_room = [&] { return stopping_ || queued_entries_ + entries <= options_.max_queued || queued_entries_ == 0; };
+  bool room = has_room();
+  if (!room) {
+    ++waiting_on_writer_;
+    work_cv_.notify_one();  // past the commit gap
+    room = room_cv_.wait_for(lock, options_.max_wait, has_room);
+    --waiting_on_writer_;
+  }
   if (!room || stopping_) {
     lock.unlock();
     refused_->Increment();
@@ -120,7 +125,7 @@ void AccessLog::Run() {
       room_cv_.notify_all();
       written_cv_.notify_all();
       work_cv_.wait_for(lock, options_.commit_gap, [&] {
-        return stopping_ || flushing_ > 0 || queued_entries_ >= options_.max_batch;
+        return stopping_ || waiting_on_writer_ > 0 || queued_entries_ >= options_.max_batch;
       });
       continue;
     }
@@ -184,10 +189,10 @@ void AccessLog::WriteBatch(std::span<const QueuedCall> batch) {
 bool AccessLog::Flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   const int64_t target = enqueued_;
-  ++flushing_;
+  ++waiting_on_writer_;
   work_cv_.notify_one();  // past the commit gap
   const bool written = written_cv_.wait_for(lock, timeout, [&] { return written_count_ >= target; });
-  --flushing_;
+  --waiting_on_writer_;
   return written;
 }
 

@@ -168,7 +168,8 @@ class AccessLog {
     std::chrono::milliseconds max_wait{2000};      // how long a read waits for room before it is refused
     std::chrono::milliseconds retry_after{200};    // after a failed commit
     // How long the writer waits after a commit before the next, unless a full
-    // batch is queued, a Flush asks or the log stops. Every commit costs a
+    // batch is queued, a Flush or a read waiting for room asks, or the log
+    // stops. Every commit costs a
     // disk sync, and on SQLite it empties every other connection's page cache
     // (a WAL reader drops its cache whenever the file changed), so one per
     // search made each search read its pages again, at up to 2.5 times the
@@ -229,7 +230,7 @@ class AccessLog {
   size_t queued_entries_ = 0;     // entries in queue_; guarded by mutex_
   int64_t enqueued_ = 0, written_count_ = 0;  // entries ever queued, ever committed; guarded by mutex_
   bool stopping_ = false;
-  int flushing_ = 0;  // Flush calls waiting; guarded by mutex_
+  int waiting_on_writer_ = 0;  // Flush calls, and reads waiting for room; guarded by mutex_
   std::thread writer_;
 };
 

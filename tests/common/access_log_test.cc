@@ -256,6 +256,19 @@ TEST_P(AccessLogTest, AFullBatchIsCommittedWithoutWaitingOutTheGap) {
   EXPECT_EQ(written(5), 5);
 }
 
+TEST_P(AccessLogTest, AReadWaitingForRoomIsNotKeptWaitingOutTheGap) {
+  Open(AccessLog::Options{.max_queued = 2, .max_batch = 100, .max_wait = 10s, .retry_after = 5ms, .commit_gap = 60s});
+  Read("bkd/33.74", 1, {"e1"});
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (Counter("netra_access_log_entries_total") < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(Counter("netra_access_log_entries_total"), 1);  // the writer waits out a gap now
+  Read("bkd/33.74", 2, {"e2", "e3"});  // the queue is full
+  Read("bkd/33.74", 3, {"e4"});        // waits for room: the writer commits at once
+  EXPECT_EQ(Counter("netra_access_log_refused_total"), 0);
+}
+
 NETRA_STORE_BACKENDS(AccessLogTest);
 
 }  // namespace
