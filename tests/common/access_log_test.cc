@@ -85,6 +85,15 @@ class AccessLogTest : public testing::StoreBackendTest {
     return -1;
   }
 
+  // Entries written, once `entries` are (bounded at 10 s).
+  double WrittenOnce(double entries) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (Counter("netra_access_log_entries_total") < entries && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    return Counter("netra_access_log_entries_total");
+  }
+
   StoreUrl url_;
   prometheus::Registry metrics_;
   std::unique_ptr<Database> db_;
@@ -224,11 +233,7 @@ TEST_P(AccessLogTest, ARefusedBatchIsRetriedWholeWhileFurtherReadsAreRefused) {
 TEST_P(AccessLogTest, ReadsWithinTheCommitGapShareACommitThatAListingOrTheEndBringsForward) {
   Open(AccessLog::Options{.max_queued = 100, .max_batch = 100, .max_wait = 2s, .retry_after = 5ms, .commit_gap = 60s});
   Read("bkd/33.74", 1, {"e1"});
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (Counter("netra_access_log_entries_total") < 1 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::yield();
-  }
-  ASSERT_EQ(Counter("netra_access_log_entries_total"), 1);  // the first read found the writer idle
+  ASSERT_EQ(WrittenOnce(1), 1);  // the first read found the writer idle
   Read("bkd/33.74", 2, {"e2"});
   Read("bkd/33.74", 3, {"e3"});
   EXPECT_EQ(Counter("netra_access_log_entries_total"), 1);  // the others wait in the gap
@@ -242,28 +247,17 @@ TEST_P(AccessLogTest, ReadsWithinTheCommitGapShareACommitThatAListingOrTheEndBri
 
 TEST_P(AccessLogTest, AFullBatchIsCommittedWithoutWaitingOutTheGap) {
   Open(AccessLog::Options{.max_queued = 100, .max_batch = 2, .max_wait = 2s, .retry_after = 5ms, .commit_gap = 60s});
-  auto written = [&](double entries) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (Counter("netra_access_log_entries_total") < entries && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::yield();
-    }
-    return Counter("netra_access_log_entries_total");
-  };
   Read("bkd/33.74", 1, {"e1"});
-  ASSERT_EQ(written(1), 1);  // the writer was idle; now it waits out a gap
+  ASSERT_EQ(WrittenOnce(1), 1);  // the writer was idle; now it waits out a gap
   // Four more: two full batches of two, each committed as soon as it is queued.
   for (int call = 2; call <= 5; ++call) Read("bkd/33.74", call, {"e" + std::to_string(call)});
-  EXPECT_EQ(written(5), 5);
+  EXPECT_EQ(WrittenOnce(5), 5);
 }
 
 TEST_P(AccessLogTest, AReadWaitingForRoomIsNotKeptWaitingOutTheGap) {
   Open(AccessLog::Options{.max_queued = 2, .max_batch = 100, .max_wait = 10s, .retry_after = 5ms, .commit_gap = 60s});
   Read("bkd/33.74", 1, {"e1"});
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (Counter("netra_access_log_entries_total") < 1 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::yield();
-  }
-  ASSERT_EQ(Counter("netra_access_log_entries_total"), 1);  // the writer waits out a gap now
+  ASSERT_EQ(WrittenOnce(1), 1);  // the writer waits out a gap now
   Read("bkd/33.74", 2, {"e2", "e3"});  // the queue is full
   Read("bkd/33.74", 3, {"e4"});        // waits for room: the writer commits at once
   EXPECT_EQ(Counter("netra_access_log_refused_total"), 0);
