@@ -227,7 +227,7 @@ class AccessLog {
   std::mutex mutex_;
   std::condition_variable work_cv_, room_cv_, written_cv_;
   std::deque<QueuedCall> queue_;  // guarded by mutex_
-  size_t queued_entries_ = 0;     // entries in queue_; guarded by mutex_
+  size_t queued_entries_ = 0;     // entries in queue_ or in the batch being written; guarded by mutex_
   int64_t enqueued_ = 0, written_count_ = 0;  // entries ever queued, ever committed; guarded by mutex_
   bool stopping_ = false;
   int waiting_on_writer_ = 0;  // Flush calls, and reads waiting for room; guarded by mutex_
